@@ -1,0 +1,271 @@
+"""The text of every formula, written once: the screen, ``trace`` and exports use it.
+
+Labels follow the lecture note: with N layers the output is (L), the one before
+it (L−1), and so on; the input x is a(L−N). A :class:`Row` is one line of a
+derivation: *symbol = formula = numbers plugged in = value*. Values always come
+from the model; this module only formats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+from .model import BackwardPass, Chain, ForwardPass
+
+MINUS = "\u2212"
+"""A real minus sign, used for every negative number shown."""
+
+
+def number(value: float, signed: bool = False) -> str:
+    """``value`` with 4 decimals, and at least 4 significant digits when small.
+
+    0.5753, 12.3457, 0.01681, 0.002072; below 1e−4 and from 1e4 on, scientific
+    (2.072e−5).
+    ``signed`` puts an explicit ``+`` on positive values. Negative values get a
+    real minus sign.
+    """
+    v = float(value)
+    if v == 0.0:
+        text = "0.0000"
+    elif not math.isfinite(v):
+        text = repr(v)
+    elif 1e-4 <= abs(v) < 1e4:
+        decimals = max(4, 3 - math.floor(math.log10(abs(v))))
+        text = f"{v:.{decimals}f}"
+    else:
+        mantissa, exponent = f"{v:.3e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    if signed and not text.startswith("-"):
+        text = "+" + text
+    return text.replace("-", MINUS)
+
+
+def plug(value: float) -> str:
+    """``value`` for insertion into a formula: negatives in parentheses."""
+    text = number(value)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def label(layer: int, layers: int) -> str:
+    """The note's label of layer ``layer`` (1..N; 0 is the input): L, L−1, …"""
+    back = layers - layer
+    return "L" if back == 0 else f"L{MINUS}{back}"
+
+
+def a_symbol(layer: int, layers: int) -> str:
+    """a(L−1) and the like; the input (layer 0) is x."""
+    return "x" if layer == 0 else f"a({label(layer, layers)})"
+
+
+def _fill(template: str, **symbols: str) -> str:
+    return template.format(**symbols)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a derivation: ``symbol = formula = numbers = value``."""
+
+    key: str
+    """What the row is: a factor name (``dC_dw``), or ``z``, ``a``, ``C``, ``w``, ``b``."""
+    layer: int
+    """Its layer, 1..N (0 when it belongs to no layer, like the cost)."""
+    symbol: str
+    """The quantity, e.g. ``∂C/∂w(L)``."""
+    formula: str
+    """How it is computed, in symbols."""
+    numbers: str | None
+    """The formula with the numbers plugged in; None when that would repeat the value."""
+    value: float
+    """The value, from the model."""
+    note: str = ""
+    """A remark shown beside it, e.g. that x is data, not a parameter."""
+    relation: str = "="
+    """Between symbol and formula: ``=``, or ``←`` for an update."""
+
+    @property
+    def value_text(self) -> str:
+        return number(self.value, signed=True)
+
+    def parts(self) -> list[str]:
+        """symbol, formula, numbers (if any) and value: the pieces joined by ``=``."""
+        parts = [self.symbol, self.formula]
+        if self.numbers is not None:
+            parts.append(self.numbers)
+        parts.append(self.value_text)
+        return parts
+
+    def text(self) -> str:
+        """The row on one line."""
+        symbol, *rest = self.parts()
+        line = f"{symbol} {self.relation} " + " = ".join(rest)
+        return f"{line}   ({self.note})" if self.note else line
+
+
+def aligned(rows: list[Row], indent: str = "") -> list[str]:
+    """The rows as lines whose columns (symbol, formula, numbers, value) line up."""
+    width_symbol = max(len(r.symbol) for r in rows)
+    width_formula = max(len(r.formula) for r in rows)
+    width_numbers = max((len(r.numbers) + 3 for r in rows if r.numbers is not None), default=0)
+    lines = []
+    for row in rows:
+        numbers = f" = {row.numbers}" if row.numbers is not None else ""
+        line = (
+            f"{indent}{row.symbol:<{width_symbol}} {row.relation} "
+            f"{row.formula:<{width_formula}}{numbers:<{width_numbers}} = {row.value_text}"
+        )
+        if row.note:
+            line += f"   ({row.note})"
+        lines.append(line)
+    return lines
+
+
+X_NOTE = "x is data, not a parameter: never updated"
+
+
+def forward_rows(fwd: ForwardPass, sample: int) -> list[Row]:
+    """z and a of every layer (input to output), then the cost, for one sample."""
+    chain = fwd.chain
+    n = chain.layers
+    act = chain.activation
+    x = float(fwd.samples.x[sample])
+    y = float(fwd.samples.y[sample])
+    rows: list[Row] = []
+    a_prev = x
+    for l in range(1, n + 1):
+        lab = label(l, n)
+        w, b = float(chain.w[l - 1]), float(chain.b[l - 1])
+        z, a = float(fwd.z[sample, l - 1]), float(fwd.a[sample, l - 1])
+        rows.append(
+            Row(
+                "z",
+                l,
+                f"z({lab})",
+                f"w({lab})·{a_symbol(l - 1, n)}+b({lab})",
+                f"{plug(w)}·{plug(a_prev)}+{plug(b)}",
+                z,
+            )
+        )
+        rows.append(
+            Row(
+                "a",
+                l,
+                f"a({lab})",
+                f"{act.symbol}(z({lab}))",
+                f"{act.symbol}({number(z)})",
+                a,
+            )
+        )
+        a_prev = a
+    a_out = a_prev
+    out = a_symbol(n, n)
+    cost = chain.cost
+    rows.append(
+        Row(
+            "C",
+            0,
+            "C",
+            _fill(cost.value_text, a=out, y="y"),
+            _fill(cost.value_text, a=plug(a_out), y=plug(y)),
+            float(fwd.cost[sample]),
+        )
+    )
+    return rows
+
+
+def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
+    """Every chain-rule factor of layer ``layer`` (1..N) for one sample."""
+    fwd = bp.forward
+    chain = fwd.chain
+    n = chain.layers
+    act = chain.activation
+    i = layer - 1
+    lab = label(layer, n)
+    a_sym = a_symbol(layer, n)
+    prev = a_symbol(layer - 1, n)
+    a = float(fwd.a[sample, i])
+    y = float(fwd.samples.y[sample])
+    value = {name: float(bp.factor(name)[sample, i]) for name in (
+        "dC_da", "da_dz", "dz_dw", "dz_db", "dz_da_prev", "dC_dw", "dC_db", "dC_da_prev")}
+    dC_da = f"∂C/∂{a_sym}"
+    prime = f"{act.symbol}'(z({lab}))"
+
+    if layer == n:
+        upstream = Row(
+            "dC_da",
+            layer,
+            dC_da,
+            _fill(chain.cost.gradient_text, a=a_sym, y="y"),
+            _fill(chain.cost.gradient_text, a=plug(a), y=plug(y)),
+            value["dC_da"],
+        )
+    else:
+        above = label(layer + 1, n)
+        above_dC_da = float(bp.dC_da[sample, i + 1])
+        above_prime = float(bp.da_dz[sample, i + 1])
+        above_w = float(chain.w[i + 1])
+        upstream = Row(
+            "dC_da",
+            layer,
+            dC_da,
+            f"∂C/∂a({above})·{act.symbol}'(z({above}))·w({above})",
+            f"{plug(above_dC_da)}·{plug(above_prime)}·{plug(above_w)}",
+            value["dC_da"],
+        )
+    z = float(fwd.z[sample, i])
+    prime_symbols = _fill(act.derivative_text, a=a_sym, z=f"z({lab})")
+    prime_numbers = _fill(act.derivative_text, a=plug(a), z=plug(z))
+    head = f"{plug(value['dC_da'])}·{plug(value['da_dz'])}"
+    last = f"∂z({lab})/∂"
+    rows = [
+        upstream,
+        Row("da_dz", layer, f"∂{a_sym}/∂z({lab})", f"{prime} = {prime_symbols}", prime_numbers,
+            value["da_dz"]),
+        Row("dz_dw", layer, f"{last}w({lab})", prev, None, value["dz_dw"],
+            X_NOTE if layer == 1 else ""),
+        Row("dz_db", layer, f"{last}b({lab})", "1", None, value["dz_db"]),
+        Row("dz_da_prev", layer, f"{last}{prev}", f"w({lab})", None, value["dz_da_prev"]),
+        Row("dC_dw", layer, f"∂C/∂w({lab})", f"{dC_da}·{prime}·{prev}",
+            f"{head}·{plug(value['dz_dw'])}", value["dC_dw"]),
+        Row("dC_db", layer, f"∂C/∂b({lab})", f"{dC_da}·{prime}·1", f"{head}·1", value["dC_db"]),
+        Row("dC_da_prev", layer, f"∂C/∂{prev}", f"{dC_da}·{prime}·w({lab})",
+            f"{head}·{plug(value['dz_da_prev'])}", value["dC_da_prev"],
+            X_NOTE if layer == 1 else ""),
+    ]
+    return rows
+
+
+def mean_gradient_row(bp: BackwardPass, name: str, layer: int) -> Row:
+    """The batch gradient of ``w`` or ``b`` (``name``) of one layer as a mean."""
+    n = bp.forward.chain.layers
+    lab = label(layer, n)
+    per_sample = getattr(bp, f"dC_d{name}")[:, layer - 1]
+    mean = float(getattr(bp, f"mean_dC_d{name}")[layer - 1])
+    count = per_sample.size
+    numbers = "(" + "+".join(plug(v) for v in per_sample) + f")/{count}"
+    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{name}({lab})",
+               f"(1/{count})·Σₖ ∂Cₖ/∂{name}({lab})", numbers, mean)
+
+
+def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row]:
+    """The update of every parameter: p ← p − η·∂C/∂p, old value to new, input to output."""
+    n = chain.layers
+    rows = []
+    for l in range(1, n + 1):
+        lab = label(l, n)
+        for name, old, grad, value in (
+            ("w", chain.w, bp.mean_dC_dw, new.w),
+            ("b", chain.b, bp.mean_dC_db, new.b),
+        ):
+            rows.append(
+                Row(
+                    name,
+                    l,
+                    f"{name}({lab})",
+                    f"{name}({lab}) {MINUS} η·∂C/∂{name}({lab})",
+                    f"{plug(old[l - 1])} {MINUS} {plug(lr)}·{plug(grad[l - 1])}",
+                    float(value[l - 1]),
+                    relation="←",
+                )
+            )
+    return rows

@@ -1,0 +1,263 @@
+"""A chain of one-neuron layers: parameters, the forward pass and the backward pass.
+
+Layers are numbered 1..N inside the program (array index 0..N−1): layer 1 is the
+first neuron after the input, layer N the output. The screen shows the lecture
+note's labels instead, (L) for the output, (L−1), … (see ``formulas``).
+
+For a batch of n samples every per-sample quantity is an array of shape (n, N):
+row k is sample k, column l is layer l+1. Nothing loops over samples in Python.
+
+Forward, with a(0) = x::
+
+    z(l) = w(l)·a(l−1) + b(l)        a(l) = g(z(l))        C = cost(a(N), y)
+
+Backward, from the output down, every chain-rule factor kept by name::
+
+    ∂C/∂a(N)      = cost'(a(N), y)
+    ∂a(l)/∂z(l)   = g'(z(l))
+    ∂z(l)/∂w(l)   = a(l−1)
+    ∂z(l)/∂b(l)   = 1
+    ∂z(l)/∂a(l−1) = w(l)
+    ∂C/∂w(l)      = ∂C/∂a(l) · ∂a(l)/∂z(l) · ∂z(l)/∂w(l)
+    ∂C/∂b(l)      = ∂C/∂a(l) · ∂a(l)/∂z(l) · 1
+    ∂C/∂a(l−1)    = ∂C/∂a(l) · ∂a(l)/∂z(l) · ∂z(l)/∂a(l−1)   (→ ∂C/∂a of layer l−1)
+
+The batch gradient is the mean of the per-sample gradients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .errors import ModelError, NonFiniteError
+from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost
+
+FACTOR_NAMES: tuple[str, ...] = (
+    "dC_da",
+    "da_dz",
+    "dz_dw",
+    "dz_db",
+    "dz_da_prev",
+    "dC_dw",
+    "dC_db",
+    "dC_da_prev",
+)
+"""The names of the chain-rule factors, per sample and layer, in display order."""
+
+
+def as_finite_vector(values: Iterable[float] | np.ndarray, name: str) -> np.ndarray:
+    """``values`` as a read-only 1-D float64 array, refusing empty, NaN and ±inf."""
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelError(f"{name}: not a list of numbers") from None
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ModelError(f"{name}: expected a flat list of numbers")
+    if arr.size == 0:
+        raise ModelError(f"{name}: the list is empty")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ModelError(f"{name}: value {i + 1} is {float(arr[i])!r}, not a finite number")
+    arr.flags.writeable = False
+    return arr
+
+
+def _check_finite(name: str, *arrays: np.ndarray) -> None:
+    for arr in arrays:
+        if not np.isfinite(arr).all():
+            raise NonFiniteError(f"{name} is not finite (the numbers overflow)")
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The data: inputs x and targets y, one pair per sample (never trained)."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __init__(self, x: Iterable[float] | np.ndarray, y: Iterable[float] | np.ndarray):
+        xs = as_finite_vector(x, "x")
+        ys = as_finite_vector(y, "y")
+        if xs.shape != ys.shape:
+            raise ModelError(
+                f"x has {xs.size} value{'s' * (xs.size != 1)} but y has {ys.size}: "
+                "give one target per input"
+            )
+        object.__setattr__(self, "x", xs)
+        object.__setattr__(self, "y", ys)
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+    def batch(self, step: int, size: int) -> "Samples":
+        """The samples step ``step`` trains on: kB, kB+1, …, kB+B−1 (mod n)."""
+        idx = batch_indices(step, size, len(self))
+        return Samples(self.x[idx], self.y[idx])
+
+
+def batch_indices(step: int, size: int, n: int) -> np.ndarray:
+    """Indices of the samples of batch ``step``: step·size + 0..size−1, modulo n."""
+    return (step * size + np.arange(size)) % n
+
+
+@dataclass(frozen=True, eq=False)
+class Chain:
+    """The parameters of a chain of N one-neuron layers, with its activation and cost.
+
+    Immutable: a step returns a new chain. ``w[l]``, ``b[l]`` belong to layer l+1.
+    """
+
+    w: np.ndarray
+    b: np.ndarray
+    activation: Activation = SIGMOID
+    cost: Cost = SQUARED_ERROR
+
+    def __post_init__(self) -> None:
+        w = as_finite_vector(self.w, "w")
+        b = as_finite_vector(self.b, "b")
+        if w.shape != b.shape:
+            raise ModelError(
+                f"w has {w.size} value{'s' * (w.size != 1)} but b has {b.size}: "
+                "give one bias per weight (one of each per layer)"
+            )
+        object.__setattr__(self, "w", w)
+        object.__setattr__(self, "b", b)
+
+    @property
+    def layers(self) -> int:
+        """N, the number of neurons (layers)."""
+        return int(self.w.size)
+
+    def with_params(self, w: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> "Chain":
+        """The same chain with other parameters."""
+        return Chain(np.asarray(w), np.asarray(b), self.activation, self.cost)
+
+    def forward(self, samples: Samples) -> "ForwardPass":
+        """z, a of every layer and the cost, for every sample at once."""
+        self.cost.check_targets(samples.y)
+        n, layers = len(samples), self.layers
+        z = np.empty((n, layers))
+        a = np.empty((n, layers))
+        a_prev = samples.x
+        with np.errstate(all="ignore"):
+            for l in range(layers):
+                z[:, l] = self.w[l] * a_prev + self.b[l]
+                a[:, l] = self.activation.forward(z[:, l])
+                a_prev = a[:, l]
+            cost = self.cost.value(a[:, -1], samples.y)
+        _check_finite("z", z)
+        _check_finite("the cost C", cost)
+        for arr in (z, a, cost):
+            arr.flags.writeable = False
+        return ForwardPass(self, samples, z, a, cost)
+
+    def step(self, gradients: "BackwardPass", lr: float) -> "Chain":
+        """Gradient descent: every parameter moves by −η·(batch-mean gradient).
+
+        All gradients were computed before any parameter moved.
+        """
+        with np.errstate(all="ignore"):
+            w = self.w - lr * gradients.mean_dC_dw
+            b = self.b - lr * gradients.mean_dC_db
+        _check_finite("the updated parameters", w, b)
+        return self.with_params(w, b)
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardPass:
+    """The result of a forward pass over a batch. Arrays are (n, N) unless noted."""
+
+    chain: Chain
+    samples: Samples
+    z: np.ndarray
+    """z(l) = w(l)·a(l−1) + b(l) per sample and layer."""
+    a: np.ndarray
+    """a(l) = g(z(l)) per sample and layer (x excluded)."""
+    cost: np.ndarray
+    """C per sample, shape (n,)."""
+
+    @property
+    def mean_cost(self) -> float:
+        """The batch-mean cost (1/n) Σ C_k."""
+        return float(self.cost.mean())
+
+    @property
+    def a_prev(self) -> np.ndarray:
+        """a(l−1) per sample and layer: column 0 is x."""
+        return np.column_stack((self.samples.x, self.a[:, :-1]))
+
+    def backward(self) -> "BackwardPass":
+        """Every chain-rule factor, per sample and layer, and the batch gradient."""
+        chain = self.chain
+        n, layers = self.a.shape
+        shape = (n, layers)
+        factors = {name: np.empty(shape) for name in FACTOR_NAMES}
+        a_prev = self.a_prev
+        with np.errstate(all="ignore"):
+            upstream = chain.cost.gradient(self.a[:, -1], self.samples.y)
+            for l in range(layers - 1, -1, -1):
+                da_dz = chain.activation.derivative(self.z[:, l], self.a[:, l])
+                delta = upstream * da_dz
+                factors["dC_da"][:, l] = upstream
+                factors["da_dz"][:, l] = da_dz
+                factors["dz_dw"][:, l] = a_prev[:, l]
+                factors["dz_db"][:, l] = 1.0
+                factors["dz_da_prev"][:, l] = chain.w[l]
+                factors["dC_dw"][:, l] = delta * a_prev[:, l]
+                factors["dC_db"][:, l] = delta
+                upstream = delta * chain.w[l]
+                factors["dC_da_prev"][:, l] = upstream
+        for name, arr in factors.items():
+            _check_finite(name, arr)
+            arr.flags.writeable = False
+        return BackwardPass(forward=self, **factors)
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardPass:
+    """Every chain-rule factor of a backward pass, each (n, N): sample k, layer l+1."""
+
+    forward: ForwardPass
+    dC_da: np.ndarray
+    """∂C/∂a(l): the cost's derivative at the output, else ∂C/∂a(l) handed down."""
+    da_dz: np.ndarray
+    """∂a(l)/∂z(l) = g'(z(l))."""
+    dz_dw: np.ndarray
+    """∂z(l)/∂w(l) = a(l−1)."""
+    dz_db: np.ndarray
+    """∂z(l)/∂b(l) = 1."""
+    dz_da_prev: np.ndarray
+    """∂z(l)/∂a(l−1) = w(l)."""
+    dC_dw: np.ndarray
+    """∂C/∂w(l) = ∂C/∂a(l) · ∂a(l)/∂z(l) · ∂z(l)/∂w(l)."""
+    dC_db: np.ndarray
+    """∂C/∂b(l) = ∂C/∂a(l) · ∂a(l)/∂z(l) · 1."""
+    dC_da_prev: np.ndarray
+    """∂C/∂a(l−1) = ∂C/∂a(l) · ∂a(l)/∂z(l) · w(l); for layer 1 it is ∂C/∂x."""
+    mean_dC_dw: np.ndarray = field(init=False)
+    """The batch gradient ∂C/∂w(l) = (1/n) Σ_k ∂C_k/∂w(l), shape (N,)."""
+    mean_dC_db: np.ndarray = field(init=False)
+    """The batch gradient ∂C/∂b(l), shape (N,)."""
+
+    def __post_init__(self) -> None:
+        for name in ("dC_dw", "dC_db"):
+            mean = getattr(self, name).mean(axis=0)
+            mean.flags.writeable = False
+            object.__setattr__(self, "mean_" + name, mean)
+
+    def factor(self, name: str) -> np.ndarray:
+        """The factor called ``name`` (one of :data:`FACTOR_NAMES`)."""
+        if name not in FACTOR_NAMES:
+            raise KeyError(name)
+        return getattr(self, name)
+
+
+def trace(chain: Chain, samples: Samples) -> BackwardPass:
+    """Forward then backward: the whole trace of one batch."""
+    return chain.forward(samples).backward()

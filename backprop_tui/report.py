@@ -1,0 +1,166 @@
+"""What ``trace`` and ``train`` print: text for people, JSON for programs.
+
+Everything here is built from model objects and the shared formula text in
+:mod:`backprop_tui.formulas`; nothing is computed twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import formulas as F
+from .model import FACTOR_NAMES, BackwardPass, Trainer
+
+LOSS_POINTS = 1000
+"""At most this many points of the loss history go into ``train --json``."""
+
+
+def _floats(arr) -> list[float]:
+    return [float(v) for v in arr]
+
+
+def trace_json(bp: BackwardPass) -> dict[str, Any]:
+    """The trace as the JSON object documented in the README (full precision)."""
+    fwd = bp.forward
+    chain = fwd.chain
+    samples = []
+    for k in range(len(fwd.samples)):
+        samples.append(
+            {
+                "x": float(fwd.samples.x[k]),
+                "y": float(fwd.samples.y[k]),
+                "z": _floats(fwd.z[k]),
+                "a": _floats(fwd.a[k]),
+                "cost": float(fwd.cost[k]),
+                "layers": [
+                    {name: float(bp.factor(name)[k, l]) for name in FACTOR_NAMES}
+                    for l in range(chain.layers)
+                ],
+            }
+        )
+    return {
+        "layers": chain.layers,
+        "activation": chain.activation.name,
+        "cost": chain.cost.name,
+        "w": _floats(chain.w),
+        "b": _floats(chain.b),
+        "samples": samples,
+        "mean": {
+            "cost": fwd.mean_cost,
+            "dC_dw": _floats(bp.mean_dC_dw),
+            "dC_db": _floats(bp.mean_dC_db),
+        },
+    }
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def trace_text(bp: BackwardPass) -> str:
+    """The trace for a teacher to read: forward, then every factor from the output back."""
+    fwd = bp.forward
+    chain = fwd.chain
+    n = chain.layers
+    count = len(fwd.samples)
+    out = [
+        f"backprop-tui trace: {_plural(n, 'layer')}, {chain.activation.name}, "
+        f"{chain.cost.name}, {_plural(count, 'sample')}",
+        "",
+        "Parameters (input to output)",
+    ]
+    for l in range(1, n + 1):
+        lab = F.label(l, n)
+        out.append(f"  ({lab}):  w({lab}) = {F.number(chain.w[l - 1], True)}   "
+                   f"b({lab}) = {F.number(chain.b[l - 1], True)}")
+    out.append(f"  the input x is a({F.label(0, n)}): data, not a parameter")
+    for k in range(count):
+        tag = f"sample {k + 1} of {count}: " if count > 1 else ""
+        out += [
+            "",
+            f"Forward pass ({tag}x = {F.number(fwd.samples.x[k])}, "
+            f"y = {F.number(fwd.samples.y[k])})",
+        ]
+        out += F.aligned(F.forward_rows(fwd, k), "  ")
+        out += ["", f"Backward pass ({tag}every chain-rule factor, output layer first)"]
+        for l in range(n, 0, -1):
+            out.append(f"  layer ({F.label(l, n)})")
+            out += F.aligned(F.backward_rows(bp, k, l), "    ")
+    if count > 1:
+        out += ["", "Per-sample gradients and their mean (the mean is what a step uses)"]
+        out += gradient_table(bp)
+        out += ["", "Mean over the batch"]
+        rows = [F.Row("C", 0, "C", f"(1/{count})·Σₖ Cₖ", None, fwd.mean_cost)]
+        for l in range(n, 0, -1):
+            rows += [F.mean_gradient_row(bp, "w", l), F.mean_gradient_row(bp, "b", l)]
+        out += F.aligned(rows, "  ")
+    return "\n".join(out) + "\n"
+
+
+def gradient_table(bp: BackwardPass) -> list[str]:
+    """One line per sample (x, y, a(L), C, ∂C/∂w, ∂C/∂b of each layer) and a mean line."""
+    fwd = bp.forward
+    n = fwd.chain.layers
+    head = ["sample", "x", "y", f"a({F.label(n, n)})", "C"]
+    for l in range(n, 0, -1):
+        head += [f"∂C/∂w({F.label(l, n)})", f"∂C/∂b({F.label(l, n)})"]
+    body = []
+    for k in range(len(fwd.samples)):
+        cells = [str(k + 1), F.number(fwd.samples.x[k]), F.number(fwd.samples.y[k]),
+                 F.number(fwd.a[k, -1]), F.number(fwd.cost[k])]
+        for l in range(n - 1, -1, -1):
+            cells += [F.number(bp.dC_dw[k, l], True), F.number(bp.dC_db[k, l], True)]
+        body.append(cells)
+    mean = ["mean", "", "", "", F.number(fwd.mean_cost)]
+    for l in range(n - 1, -1, -1):
+        mean += [F.number(bp.mean_dC_dw[l], True), F.number(bp.mean_dC_db[l], True)]
+    body.append(mean)
+    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        return "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+
+    return [line(head)] + [line(r) for r in body]
+
+
+def train_json(trainer: Trainer, initial_cost: float) -> dict[str, Any]:
+    """The result of ``train`` for programs: final parameters, loss history, final cost."""
+    chain = trainer.chain
+    thinned = trainer.history.thinned(LOSS_POINTS)
+    result: dict[str, Any] = {
+        "layers": chain.layers,
+        "activation": chain.activation.name,
+        "cost": chain.cost.name,
+        "w": _floats(chain.w),
+        "b": _floats(chain.b),
+        "steps": trainer.steps_done,
+        "lr": trainer.lr,
+        "batch_size": trainer.batch_size,
+        "samples": len(trainer.samples),
+        "initial_cost": initial_cost,
+        "final_cost": trainer.mean_cost(),
+        "loss": {"step": [int(s) for s in thinned.step], "cost": _floats(thinned.first)},
+        "diverged": None,
+    }
+    if trainer.divergence is not None:
+        result["diverged"] = {"step": trainer.divergence.step, "message": str(trainer.divergence)}
+    return result
+
+
+def train_text(trainer: Trainer, initial_cost: float) -> str:
+    """A short readable summary of a training run."""
+    chain = trainer.chain
+    n = chain.layers
+    out = [
+        f"trained {_plural(trainer.steps_done, 'step')}: η = {F.number(trainer.lr)}, "
+        f"batch size {trainer.batch_size} of {_plural(len(trainer.samples), 'sample')}",
+        f"mean cost C: {F.number(initial_cost)} → {F.number(trainer.mean_cost())}",
+        "parameters (input to output):",
+    ]
+    for l in range(1, n + 1):
+        lab = F.label(l, n)
+        out.append(f"  ({lab}):  w({lab}) = {F.number(chain.w[l - 1], True)}   "
+                   f"b({lab}) = {F.number(chain.b[l - 1], True)}")
+    if trainer.divergence is not None:
+        out.append(str(trainer.divergence))
+    return "\n".join(out) + "\n"
