@@ -2,6 +2,13 @@
 
 Bad input never ends in a traceback: exit status 2 and one line on stderr that
 names the option and says what is wrong. A training run that diverges exits 3.
+
+``--session FILE`` starts from a saved session: its parameters, samples, η,
+batch size and step count. ``--lr``, ``--batch-size`` and the samples
+(``--data`` or ``--x``/``--y``) given too override the session's; ``--w`` and
+``--b`` are refused with it, since the session's parameters are what it goes on
+from. ``--data FILE.csv`` reads the samples from a CSV file instead of ``--x``
+and ``--y`` (not both).
 """
 
 from __future__ import annotations
@@ -14,7 +21,18 @@ from dataclasses import dataclass
 from typing import NoReturn, Sequence
 
 from . import __version__
-from .model import Chain, ModelError, Samples, Trainer, defaults
+from .model import (
+    Chain,
+    FileError,
+    ModelError,
+    Samples,
+    Session,
+    Trainer,
+    defaults,
+    load_samples_csv,
+    load_session,
+    save_session,
+)
 
 PROG = "backprop-tui"
 
@@ -108,12 +126,27 @@ class StartValues:
     y: tuple[float, ...]
     lr: float
     batch_size: int | None = None
+    session: Session | None = None
+    """The session started from (``--session``), with any overrides applied; then
+    ``w``, ``b`` are its current parameters and ``x``, ``y`` its samples."""
 
     def chain(self) -> Chain:
+        if self.session is not None:
+            return self.session.chain
         return Chain(self.w, self.b)
 
     def samples(self) -> Samples:
         return Samples(self.x, self.y)
+
+    def to_session(self) -> Session:
+        """The session to start from: the loaded one, or a new one from these values."""
+        if self.session is not None:
+            return self.session
+        return Session.new(self.chain(), self.samples(), self.lr, self.batch_size)
+
+    def trainer(self) -> Trainer:
+        """A trainer going on from here (from the session's step count and history, if any)."""
+        return self.to_session().trainer()
 
 
 def _add_start_options(parser: argparse.ArgumentParser, *, lr: bool = True) -> None:
@@ -130,7 +163,19 @@ def _add_start_options(parser: argparse.ArgumentParser, *, lr: bool = True) -> N
                        help=f"targets, one per input (default {','.join(map(str, defaults.Y))})")
     if lr:
         group.add_argument("--lr", type=learning_rate, metavar="ETA",
-                           default=defaults.LR, help=f"learning rate η (default {defaults.LR})")
+                           help=f"learning rate η (default {defaults.LR})")
+    _add_file_options(parser)
+
+
+def _add_file_options(parser: argparse.ArgumentParser) -> None:
+    files = parser.add_argument_group("files")
+    files.add_argument("--data", metavar="FILE.csv",
+                       help="read the samples from a CSV file with columns x and y "
+                            "(a header line x,y is optional); instead of --x and --y")
+    files.add_argument("--session", metavar="FILE",
+                       help="start from a saved session (parameters, samples, η, batch size, "
+                            "steps, loss history); --lr, --batch-size and the samples given "
+                            "too override it")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,7 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "formula = numbers = value, from the output layer back.",
     )
     _add_start_options(trace, lr=False)
-    trace.add_argument("--json", action="store_true", help="print one JSON object instead")
+    trace.add_argument("--format", choices=TRACE_FORMATS, metavar="{text,json,markdown}",
+                       help="text for reading (the default), json for programs, markdown "
+                            "for a handout: the factors as tables")
+    trace.add_argument("--json", action="store_true", help="the same as --format json")
 
     train = commands.add_parser(
         "train", help="run gradient descent and print the result",
@@ -163,11 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=whole(1), metavar="B",
                        help="samples per step (default: all samples)")
     train.add_argument("--json", action="store_true", help="print one JSON object instead")
+    train.add_argument("--save", metavar="FILE",
+                       help="write the trained session to FILE (atomically: a failed save "
+                            "leaves an existing FILE as it was)")
     return parser
 
 
 def start_values(args: argparse.Namespace) -> StartValues:
-    """The start values from parsed options, with defaults filled in and checked."""
+    """The start values from parsed options, with defaults filled in and checked.
+
+    ``--data`` and ``--session`` files are read here; a file that cannot be read
+    or is refused is a :class:`UsageError` naming the option and the file.
+    """
+    args = _with_data(args)
+    if getattr(args, "session", None) is not None:
+        return _session_start_values(args)
     w = args.w if args.w is not None else defaults.W
     if args.b is not None:
         b = args.b
@@ -185,12 +243,72 @@ def start_values(args: argparse.Namespace) -> StartValues:
     if len(x) != len(y):
         raise UsageError(f"argument --y: {len(y)} targets for {len(x)} inputs (--x): "
                          "give one target per input")
-    lr = getattr(args, "lr", defaults.LR)
+    lr = getattr(args, "lr", None)
+    if lr is None:
+        lr = defaults.LR
     batch_size = getattr(args, "batch_size", None)
     if batch_size is not None and batch_size > len(x):
         raise UsageError(f"argument --batch-size: {batch_size} is more than the "
                          f"{len(x)} sample{'s' * (len(x) != 1)}")
     return StartValues(w, b, x, y, lr, batch_size)
+
+
+def _with_data(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with the samples of ``--data`` as ``x`` and ``y``, if it was given."""
+    path = getattr(args, "data", None)
+    if path is None:
+        return args
+    if args.x is not None or args.y is not None:
+        option = "--x" if args.x is not None else "--y"
+        raise UsageError(f"argument --data: give the samples either with --data or with "
+                         f"--x/--y, not both ({option} given too)")
+    try:
+        samples = load_samples_csv(path)
+    except FileError as exc:
+        raise UsageError(f"argument --data: {exc}") from None
+    return argparse.Namespace(**{**vars(args), "x": tuple(samples.x.tolist()),
+                                 "y": tuple(samples.y.tolist())})
+
+
+def _session_start_values(args: argparse.Namespace) -> StartValues:
+    """Start values from ``--session``, with ``--lr``, ``--batch-size`` and samples overriding."""
+    for option in ("w", "b"):
+        if getattr(args, option, None) is not None:
+            raise UsageError(f"argument --{option}: cannot be combined with --session "
+                             "(training goes on from the session's parameters)")
+    try:
+        session = load_session(args.session)
+    except FileError as exc:
+        raise UsageError(f"argument --session: {exc}") from None
+    x = args.x if args.x is not None else tuple(session.samples.x.tolist())
+    y = args.y if args.y is not None else tuple(session.samples.y.tolist())
+    if len(x) != len(y):
+        if args.x is not None and args.y is not None:
+            raise UsageError(f"argument --y: {len(y)} targets for {len(x)} inputs (--x): "
+                             "give one target per input")
+        if args.x is not None:
+            raise UsageError(f"argument --x: {len(x)} inputs, but the session has {len(y)} "
+                             "targets: give --y too")
+        raise UsageError(f"argument --y: {len(y)} targets, but the session has {len(x)} "
+                         "inputs: give --x too")
+    lr = getattr(args, "lr", None)
+    if lr is None:
+        lr = session.lr
+    batch_size = getattr(args, "batch_size", None)
+    if batch_size is None:
+        batch_size = session.batch_size
+        if batch_size > len(x):
+            raise UsageError(f"argument --batch-size: the session's batch size {batch_size} is "
+                             f"more than the {len(x)} sample{'s' * (len(x) != 1)} given: "
+                             "give --batch-size")
+    elif batch_size > len(x):
+        raise UsageError(f"argument --batch-size: {batch_size} is more than the "
+                         f"{len(x)} sample{'s' * (len(x) != 1)}")
+    session = Session(session.chain, session.start, Samples(x, y), lr, batch_size,
+                      session.steps, session.history)
+    chain = session.chain
+    return StartValues(tuple(chain.w.tolist()), tuple(chain.b.tolist()), x, y, lr, batch_size,
+                       session)
 
 
 def _emit(text: str) -> None:
@@ -199,33 +317,72 @@ def _emit(text: str) -> None:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    from .report import trace_json, trace_text
+    from .report import trace_json, trace_markdown, trace_text
 
+    form = trace_format(args)
     values = start_values(args)
     bp = values.chain().forward(values.samples()).backward()
-    if args.json:
+    if form == "json":
         _emit(json.dumps(trace_json(bp), ensure_ascii=False) + "\n")
+    elif form == "markdown":
+        _emit(trace_markdown(bp))
     else:
         _emit(trace_text(bp))
     return 0
+
+
+TRACE_FORMATS = ("text", "json", "markdown")
+"""What ``trace --format`` can print."""
+
+
+def trace_format(args: argparse.Namespace) -> str:
+    """The output format of ``trace``: ``--format``, or json for ``--json``; text by default."""
+    form = getattr(args, "format", None)
+    if getattr(args, "json", False):
+        if form not in (None, "json"):
+            raise UsageError(f"argument --json: not allowed with --format {form}")
+        return "json"
+    return form or "text"
 
 
 def run_train(args: argparse.Namespace) -> int:
     from .report import train_json, train_text
 
     values = start_values(args)
-    samples = values.samples()
-    trainer = Trainer(values.chain(), samples, values.lr, values.batch_size)
+    save = getattr(args, "save", None)
+    if save is not None:
+        _check_save_path(save)
+    start = values.to_session().start
+    trainer = values.trainer()
     initial = trainer.mean_cost()
     trainer.run(args.steps)
+    if save is not None:
+        try:
+            save_session(Session.from_trainer(trainer, start), save)
+        except FileError as exc:
+            raise UsageError(f"argument --save: {exc}") from None
     if args.json:
         _emit(json.dumps(train_json(trainer, initial), ensure_ascii=False) + "\n")
     else:
         _emit(train_text(trainer, initial))
+        if save is not None:
+            _emit(f"session saved to {save}\n")
     if trainer.divergence is not None:
         print(f"{PROG}: {trainer.divergence}", file=sys.stderr)
         return EXIT_DIVERGED
     return 0
+
+
+def _check_save_path(path: str) -> None:
+    """Refuse a ``--save`` path that cannot work before spending time on training."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"argument --save: {path}: is a folder, not a file")
+    if not target.parent.is_dir():
+        raise UsageError(f"argument --save: {path}: the folder {str(target.parent)!r} "
+                         "does not exist")
 
 
 def run_app(args: argparse.Namespace) -> int:

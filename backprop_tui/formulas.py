@@ -247,6 +247,12 @@ def mean_gradient_row(bp: BackwardPass, name: str, layer: int) -> Row:
                f"(1/{count})·Σₖ ∂Cₖ/∂{name}({lab})", numbers, mean)
 
 
+def mean_cost_row(fwd: ForwardPass) -> Row:
+    """The batch-mean cost (1/n)·Σₖ Cₖ."""
+    count = len(fwd.samples)
+    return Row("C", 0, "C", f"(1/{count})·Σₖ Cₖ", None, fwd.mean_cost)
+
+
 def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row]:
     """The update of every parameter: p ← p − η·∂C/∂p, old value to new, input to output."""
     n = chain.layers

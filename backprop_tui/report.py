@@ -90,15 +90,31 @@ def trace_text(bp: BackwardPass) -> str:
         out += ["", "Per-sample gradients and their mean (the mean is what a step uses)"]
         out += gradient_table(bp)
         out += ["", "Mean over the batch"]
-        rows = [F.Row("C", 0, "C", f"(1/{count})·Σₖ Cₖ", None, fwd.mean_cost)]
-        for l in range(n, 0, -1):
-            rows += [F.mean_gradient_row(bp, "w", l), F.mean_gradient_row(bp, "b", l)]
-        out += F.aligned(rows, "  ")
+        out += F.aligned(mean_rows(bp), "  ")
     return "\n".join(out) + "\n"
+
+
+def mean_rows(bp: BackwardPass) -> list[F.Row]:
+    """The batch means: the cost, then ∂C/∂w and ∂C/∂b of each layer, output layer first."""
+    rows = [F.mean_cost_row(bp.forward)]
+    for l in range(bp.forward.chain.layers, 0, -1):
+        rows += [F.mean_gradient_row(bp, "w", l), F.mean_gradient_row(bp, "b", l)]
+    return rows
 
 
 def gradient_table(bp: BackwardPass) -> list[str]:
     """One line per sample (x, y, a(L), C, ∂C/∂w, ∂C/∂b of each layer) and a mean line."""
+    head, body = gradient_cells(bp)
+    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        return "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+
+    return [line(head)] + [line(r) for r in body]
+
+
+def gradient_cells(bp: BackwardPass) -> tuple[list[str], list[list[str]]]:
+    """The cells of :func:`gradient_table`: the head, then a row per sample and the mean row."""
     fwd = bp.forward
     n = fwd.chain.layers
     head = ["sample", "x", "y", f"a({F.label(n, n)})", "C"]
@@ -115,12 +131,102 @@ def gradient_table(bp: BackwardPass) -> list[str]:
     for l in range(n - 1, -1, -1):
         mean += [F.number(bp.mean_dC_dw[l], True), F.number(bp.mean_dC_db[l], True)]
     body.append(mean)
-    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+    return head, body
 
+
+_MARKDOWN_SPECIAL = "\\`*_[]<>|#"
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` as plain Markdown inside a table cell: punctuation that means something escaped."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as a code span inside a table cell (a pipe escaped, as tables need)."""
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
+
+
+def markdown_table(head: list[str], body: list[list[str]]) -> list[str]:
+    """A Markdown (GFM) table of cells that are already Markdown."""
     def line(cells: list[str]) -> str:
-        return "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+        return "| " + " | ".join(cells) + " |"
 
-    return [line(head)] + [line(r) for r in body]
+    return [line(head), "|" + "|".join("---" for _ in head) + "|"] + [line(r) for r in body]
+
+
+MARKDOWN_ROW_HEAD = ["quantity", "formula", "numbers", "value"]
+"""The columns of a table of formula rows in the Markdown handout."""
+
+
+def markdown_rows(rows: list[F.Row]) -> list[str]:
+    """Formula rows as a Markdown table: quantity | formula | numbers | value.
+
+    A row's note, if any, follows the table as a line of its own.
+    """
+    body = [
+        [markdown_escape(row.symbol), markdown_code(row.formula),
+         markdown_code(row.numbers) if row.numbers is not None else "",
+         markdown_escape(row.value_text)]
+        for row in rows
+    ]
+    out = markdown_table(MARKDOWN_ROW_HEAD, body)
+    notes = [f"{row.symbol}: {row.note}" for row in rows if row.note]
+    if notes:
+        out += [""] + [f"*{markdown_escape(note)}.*  " for note in notes]
+        out[-1] = out[-1].rstrip()
+    return out
+
+
+def trace_markdown(bp: BackwardPass) -> str:
+    """The trace as a Markdown handout: forward values and every factor in tables.
+
+    One table for each sample's forward pass, one per layer of its backward pass
+    (output layer first), then for a batch the per-sample gradients and their
+    means. Every formula comes from :mod:`backprop_tui.formulas`.
+    """
+    fwd = bp.forward
+    chain = fwd.chain
+    n = chain.layers
+    count = len(fwd.samples)
+    out = [
+        "# Backpropagation, number by number",
+        "",
+        markdown_escape(f"{_plural(n, 'layer')}, {chain.activation.name} activation, "
+                        f"{chain.cost.name} cost, {_plural(count, 'sample')}."),
+        "",
+        "## Parameters (input to output)",
+        "",
+    ]
+    out += markdown_table(
+        ["layer", "w", "b"],
+        [[markdown_escape(f"({F.label(l, n)})"), markdown_escape(F.number(chain.w[l - 1], True)),
+          markdown_escape(F.number(chain.b[l - 1], True))] for l in range(1, n + 1)],
+    )
+    out += ["", markdown_escape(f"The input x is a({F.label(0, n)}): data, not a parameter.")]
+    for k in range(count):
+        level = "##"
+        if count > 1:
+            out += ["", f"## Sample {k + 1} of {count}"]
+            level = "###"
+        values = f"x = {F.number(fwd.samples.x[k])}, y = {F.number(fwd.samples.y[k])}"
+        out += ["", f"{level} Forward pass ({markdown_escape(values)})", ""]
+        out += markdown_rows(F.forward_rows(fwd, k))
+        for l in range(n, 0, -1):
+            out += ["", f"{level} Backward pass, layer ({F.label(l, n)})", ""]
+            out += markdown_rows(F.backward_rows(bp, k, l))
+    if count > 1:
+        head, body = gradient_cells(bp)
+        out += ["", "## Per-sample gradients and their mean", ""]
+        out += markdown_table([markdown_escape(c) for c in head],
+                              [[markdown_escape(c) for c in r] for r in body])
+        out += ["", "## Mean over the batch (what a step uses)", ""]
+        out += markdown_rows(mean_rows(bp))
+    return "\n".join(out) + "\n"
 
 
 def train_json(trainer: Trainer, initial_cost: float) -> dict[str, Any]:

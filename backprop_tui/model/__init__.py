@@ -14,7 +14,9 @@ from .chain import (
     batch_indices,
     trace,
 )
-from .errors import ModelError, NonFiniteError
+from .csv_data import load_samples_csv, parse_samples_csv
+from .errors import FileError, ModelError, NonFiniteError
+from .files import write_atomically
 from .functions import (
     ACTIVATIONS,
     COSTS,
@@ -26,6 +28,7 @@ from .functions import (
     cost_named,
 )
 from .history import LossHistory, Thinned
+from .session import Session, load_session, save_session
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 __all__ = [
@@ -39,12 +42,14 @@ __all__ = [
     "Chain",
     "Cost",
     "Divergence",
+    "FileError",
     "ForwardPass",
     "LossHistory",
     "ModelError",
     "NonFiniteError",
     "RunResult",
     "Samples",
+    "Session",
     "Thinned",
     "Trainer",
     "activation_named",
@@ -53,5 +58,10 @@ __all__ = [
     "check_batch_size",
     "check_learning_rate",
     "cost_named",
+    "load_samples_csv",
+    "load_session",
+    "parse_samples_csv",
+    "save_session",
     "trace",
+    "write_atomically",
 ]

@@ -9,3 +9,10 @@ class ModelError(ValueError):
 
 class NonFiniteError(ModelError):
     """A computation whose result would be NaN or infinite."""
+
+
+class FileError(ModelError):
+    """A file that cannot be read or written, or whose content is refused.
+
+    The message names the file and, for content, the line or field at fault.
+    """

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import ModelError
+from .fields import Fields
+
+HISTORY_FIELDS = ("capacity", "span", "start", "count", "first", "low", "high", "pending", "last")
+"""The keys of :meth:`LossHistory.to_dict`."""
+
 
 @dataclass(frozen=True)
 class Thinned:
@@ -149,3 +155,92 @@ class LossHistory:
             np.minimum.reduceat(buckets.low, starts),
             np.maximum.reduceat(buckets.high, starts),
         )
+
+    # -- saving and loading ---------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """The whole history as plain JSON-ready values (floats at full precision).
+
+        ``start`` is the first step recorded (or the step the next value belongs
+        to when nothing is recorded), ``count`` the steps each bucket covers,
+        ``pending`` the values not yet filling a bucket of ``span`` steps.
+        :meth:`from_dict` rebuilds a history that continues exactly as this one.
+        """
+        return {
+            "capacity": int(self.capacity),
+            "span": int(self._span),
+            "start": int(self._start_step()),
+            "count": [int(c) for c in self._count],
+            "first": [float(v) for v in self._first],
+            "low": [float(v) for v in self._low],
+            "high": [float(v) for v in self._high],
+            "pending": [float(v) for v in self._pending],
+            "last": self._last,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> "LossHistory":
+        """The history :meth:`to_dict` described.
+
+        Everything is checked first: a :class:`ModelError` names the field that is
+        wrong (``history.count``, …) and no history is built.
+        """
+        fields = Fields(data, "history")
+        fields.only(HISTORY_FIELDS)
+        capacity = fields.integer("capacity", minimum=2)
+        span = fields.integer("span", minimum=1)
+        if span & (span - 1):
+            raise ModelError(f"{fields.name('span')}: {span} is not a power of 2")
+        start = fields.integer("start", minimum=0)
+        count = fields.integers("count", minimum=1)
+        first = fields.numbers("first")
+        low = fields.numbers("low")
+        high = fields.numbers("high")
+        pending = fields.numbers("pending")
+        last = fields.optional_number("last")
+        for key, values in (("first", first), ("low", low), ("high", high)):
+            if len(values) != len(count):
+                raise ModelError(f"{fields.name(key)}: {len(values)} values for "
+                                 f"{len(count)} buckets ({fields.name('count')})")
+        if len(count) > capacity:
+            raise ModelError(f"{fields.name('count')}: {len(count)} buckets, more than the "
+                             f"capacity {capacity}")
+        if any(c > span for c in count):
+            raise ModelError(f"{fields.name('count')}: a bucket covers more than "
+                             f"{span} steps ({fields.name('span')})")
+        if len(pending) >= span:
+            raise ModelError(f"{fields.name('pending')}: {len(pending)} values, but a bucket "
+                             f"of {span} steps is full at {span}")
+        for i, (f, lo, hi) in enumerate(zip(first, low, high)):
+            if not lo <= f <= hi:
+                raise ModelError(f"{fields.name('first')}: bucket {i + 1} has its first value "
+                                 "outside its low…high range")
+        recorded = bool(count) or bool(pending)
+        if recorded and last is None:
+            raise ModelError(f"{fields.name('last')}: missing, but values are recorded")
+        if not recorded and last is not None:
+            raise ModelError(f"{fields.name('last')}: set, but no values are recorded")
+        if pending and last != pending[-1]:
+            raise ModelError(f"{fields.name('last')}: not the last pending value")
+        if count and not pending and not low[-1] <= last <= high[-1]:
+            raise ModelError(f"{fields.name('last')}: outside the range of the last bucket")
+
+        history = cls(capacity)
+        counts = np.array(count, dtype=np.int64)
+        history._span = span
+        history._count = counts
+        history._step = start + np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        if not counts.size:
+            history._step = np.empty(0, dtype=np.int64)
+        history._first = np.array(first, dtype=np.float64)
+        history._low = np.array(low, dtype=np.float64)
+        history._high = np.array(high, dtype=np.float64)
+        history._pending = np.array(pending, dtype=np.float64)
+        history._pending_step = start + int(counts.sum())
+        history._next_step = history._pending_step + history._pending.size
+        history._last = last
+        return history
+
+    def copy(self) -> "LossHistory":
+        """An independent history in the same state."""
+        return LossHistory.from_dict(self.to_dict())
