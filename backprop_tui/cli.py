@@ -365,6 +365,8 @@ def run_train(args: argparse.Namespace) -> int:
         _emit(json.dumps(train_json(trainer, initial), ensure_ascii=False) + "\n")
     else:
         _emit(train_text(trainer, initial))
+        if values.session is not None:
+            _emit(f"went on from step {values.session.steps} of {args.session}\n")
         if save is not None:
             _emit(f"session saved to {save}\n")
     if trainer.divergence is not None:

@@ -180,7 +180,8 @@ def loads(text: str, source: str = "session") -> Session:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
+        # An unterminated string runs to the end of the text: cut off there too.
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise FileError(f"{source}: the file ends too early (truncated?)") from None
         raise FileError(f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
                         f"{exc.msg}") from None
