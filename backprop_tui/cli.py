@@ -295,7 +295,10 @@ def _session_start_values(args: argparse.Namespace) -> StartValues:
     if lr is None:
         lr = session.lr
     batch_size = getattr(args, "batch_size", None)
-    if batch_size is None:
+    if not hasattr(args, "batch_size"):
+        # trace and the app have no --batch-size: never more than the samples given.
+        batch_size = min(session.batch_size, len(x))
+    elif batch_size is None:
         batch_size = session.batch_size
         if batch_size > len(x):
             raise UsageError(f"argument --batch-size: the session's batch size {batch_size} is "

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt  # a CommonMark/GFM parser; textual depends on it via rich
 
 from backprop_tui.model import (
     FACTOR_NAMES, Chain, Samples, Session, Trainer, load_session, save_session, trace,
@@ -95,6 +95,15 @@ def test_options_given_with_a_session_override_it(tmp_path):
                       history=session.history, steps_done=10)
     trainer.run(5)
     assert result["w"] == trainer.chain.w.tolist()
+
+
+def test_trace_with_fewer_samples_than_the_sessions_batch(tmp_path):
+    saved = tmp_path / "lesson.json"
+    save_session(Session.new(Chain([0.5], [0.1]), Samples([1.0, 2.0, 3.0], [0, 1, 1]), 0.5),
+                 saved)
+    done = run("trace", "--session", str(saved), "--x", "0.5", "--y", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [s["x"] for s in json.loads(done.stdout)["samples"]] == [0.5]
 
 
 def test_the_app_checks_its_files_too(tmp_path, data_csv):
