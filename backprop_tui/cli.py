@@ -294,19 +294,19 @@ def _session_start_values(args: argparse.Namespace) -> StartValues:
     lr = getattr(args, "lr", None)
     if lr is None:
         lr = session.lr
-    batch_size = getattr(args, "batch_size", None)
+    samples = f"{len(x)} sample{'s' * (len(x) != 1)}"
     if not hasattr(args, "batch_size"):
         # trace and the app have no --batch-size: never more than the samples given.
         batch_size = min(session.batch_size, len(x))
-    elif batch_size is None:
+    elif args.batch_size is None:
         batch_size = session.batch_size
         if batch_size > len(x):
             raise UsageError(f"argument --batch-size: the session's batch size {batch_size} is "
-                             f"more than the {len(x)} sample{'s' * (len(x) != 1)} given: "
-                             "give --batch-size")
-    elif batch_size > len(x):
-        raise UsageError(f"argument --batch-size: {batch_size} is more than the "
-                         f"{len(x)} sample{'s' * (len(x) != 1)}")
+                             f"more than the {samples} given: give --batch-size")
+    else:
+        batch_size = args.batch_size
+        if batch_size > len(x):
+            raise UsageError(f"argument --batch-size: {batch_size} is more than the {samples}")
     session = Session(session.chain, session.start, Samples(x, y), lr, batch_size,
                       session.steps, session.history)
     chain = session.chain

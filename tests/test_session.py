@@ -216,6 +216,7 @@ def test_malformed_json_names_the_line(tmp_path):
         ('{"format": "something else", "version": 1}', ["not a backprop-tui session"]),
         ('{"version": 1}', ["not a backprop-tui session"]),
         (b"\xff\xfe{}", ["not UTF-8"]),
+        ("[" * 100_000 + "]" * 100_000, ["nested too deeply"]),
     ],
 )
 def test_files_that_are_not_sessions(tmp_path, content, words):
