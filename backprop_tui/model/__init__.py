@@ -6,6 +6,7 @@ app both build on it.
 
 from .chain import (
     FACTOR_NAMES,
+    MAX_LAYERS,
     BackwardPass,
     Chain,
     ForwardPass,
@@ -18,26 +19,42 @@ from .errors import ModelError, NonFiniteError
 from .functions import (
     ACTIVATIONS,
     COSTS,
+    CROSS_ENTROPY,
+    RELU,
     SIGMOID,
     SQUARED_ERROR,
+    TANH,
     Activation,
+    Cancellation,
     Cost,
     activation_named,
     cost_named,
 )
+from .check import EPSILON, GradientCheck, Nudge, check_gradients, nudge, relative_difference
 from .history import LossHistory, Thinned
+from .landscape import CostSlice, Fit, cost_slice, fit_curve, mean_costs, outputs
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 __all__ = [
     "ACTIVATIONS",
     "COSTS",
+    "CROSS_ENTROPY",
+    "EPSILON",
     "FACTOR_NAMES",
+    "MAX_LAYERS",
+    "RELU",
     "SIGMOID",
     "SQUARED_ERROR",
+    "TANH",
     "Activation",
     "BackwardPass",
+    "Cancellation",
     "Chain",
     "Cost",
+    "CostSlice",
+    "Fit",
+    "GradientCheck",
+    "Nudge",
     "Divergence",
     "ForwardPass",
     "LossHistory",
@@ -51,7 +68,14 @@ __all__ = [
     "as_finite_vector",
     "batch_indices",
     "check_batch_size",
+    "check_gradients",
     "check_learning_rate",
     "cost_named",
+    "cost_slice",
+    "fit_curve",
+    "mean_costs",
+    "nudge",
+    "outputs",
+    "relative_difference",
     "trace",
 ]
