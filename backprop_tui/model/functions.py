@@ -125,7 +125,8 @@ SIGMOID = Activation(
 
 def _tanh_derivative(z: Array, a: Array) -> Array:
     # 1 − tanh²z = 4u/(1+u)² with u = e^(−2|z|): exact where tanh z rounds to ±1.
-    u = np.exp(-2.0 * np.abs(z))
+    e = np.exp(-np.abs(z))
+    u = e * e
     return 4.0 * u / ((1.0 + u) * (1.0 + u))
 
 
