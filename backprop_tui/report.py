@@ -90,6 +90,10 @@ def _aligned_with_nudge(rows: list[F.Row], indent: str, cells: dict[tuple[str, i
     return lines
 
 
+VANISHING_BAR = 14
+"""Cells of each log-scale bar in ``trace`` (the section fits 80 columns)."""
+
+
 def vanishing_lines(bp: BackwardPass) -> list[str]:
     """The vanishing-gradient section: per layer |∂C/∂w|, ∏σ' and its bound, with log bars."""
     fwd = bp.forward
@@ -106,8 +110,8 @@ def vanishing_lines(bp: BackwardPass) -> list[str]:
     for l in range(n, 0, -1):
         body.append([
             f"({F.label(l, n)})", str(n - l + 1),
-            F.number(gradient[l - 1]), F.log_bar(gradient[l - 1]),
-            F.number(product[l - 1]), F.log_bar(product[l - 1]),
+            F.number(gradient[l - 1]), F.log_bar(gradient[l - 1], VANISHING_BAR),
+            F.number(product[l - 1]), F.log_bar(product[l - 1], VANISHING_BAR),
             F.number(bound[l - 1]),
         ])
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
