@@ -284,8 +284,9 @@ def prime_product_text(layer: int, layers: int, symbol: str) -> str:
 
 
 def prime_bound_text(chain: Chain) -> str:
-    """The bound on a product of k activation derivatives: ``(1/4)^k`` for σ."""
-    return f"({chain.activation.derivative_max_text})^k"
+    """The bound on a product of k activation derivatives: ``(1/4)^k`` for σ, ``1`` for tanh."""
+    act = chain.activation
+    return "1" if act.derivative_max == 1.0 else f"({act.derivative_max_text})^k"
 
 
 def vanishing_title(chain: Chain) -> str:

@@ -105,7 +105,7 @@ def vanishing_lines(bp: BackwardPass) -> list[str]:
     bound = bp.prime_bound()
     gradient = bp.abs_mean_dC_dw
     mean = " (mean over the batch)" if count > 1 else ""
-    head = ["layer", "k", f"|∂C/∂w|", "", f"∏{symbol}'{mean}", "", F.prime_bound_text(chain)]
+    head = ["layer", "k", f"|∂C/∂w|", "", f"∏{symbol}'{mean}", "", "≤ " + F.prime_bound_text(chain)]
     body = []
     for l in range(n, 0, -1):
         body.append([
