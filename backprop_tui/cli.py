@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import NoReturn, Sequence
 
 from . import __version__
+from .formulas import NUDGE_FORMULA
 from .model import (
     ACTIVATIONS, COSTS, MAX_LAYERS, SIGMOID, SQUARED_ERROR, Activation, Chain, Cost, ModelError,
     Samples, Trainer, activation_named, cost_named, defaults,
@@ -174,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_start_options(trace, lr=False)
     trace.add_argument("--json", action="store_true", help="print one JSON object instead")
     trace.add_argument("--check", action="store_true",
-                       help="beside each gradient, the nudge check (C(θ+ε)−C(θ−ε))/2ε "
+                       help=f"beside each gradient, the nudge check {NUDGE_FORMULA} "
                             "with its relative difference")
 
     train = commands.add_parser(

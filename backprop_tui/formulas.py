@@ -307,7 +307,7 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
 def log_bar(value: float, width: int = 20, decades: int = BAR_DECADES) -> str:
-    """``value`` in (0, 1] as a bar of ``width`` cells on a log scale (1 fills it).
+    """|``value``| as a bar of ``width`` cells on a log scale (1 and more fill it).
 
     The bar grows by width/decades cells per factor of ten; values at or below
     10^(−decades) (and 0) give an empty bar. Always exactly ``width`` characters.
