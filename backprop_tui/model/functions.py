@@ -104,10 +104,10 @@ def _sigmoid(z: Array) -> Array:
 
 
 def _sigmoid_derivative(z: Array, a: Array) -> Array:
-    # σ'(z) = σ(z)·σ(−z) = u/(1+u)² with u = e^(−|z|) ≤ 1: exact in both tails,
-    # where a·(1−a) would round to 0 (a = σ(40) is 1.0 in floating point).
-    u = np.exp(-np.abs(z))
-    return u / ((1.0 + u) * (1.0 + u))
+    # σ'(z) = σ(z)·σ(−z) = a·(1−a) with 1−a = σ(−z) = exp(−log(1 + e^z)) taken
+    # from z: exact in both tails, where a·(1−a) would round to 0 (a = σ(40) is
+    # 1.0 in floating point).
+    return a * np.exp(-np.logaddexp(0.0, z))
 
 
 SIGMOID = Activation(
