@@ -21,13 +21,23 @@ from dataclasses import dataclass
 from typing import NoReturn, Sequence
 
 from . import __version__
+from .formulas import NUDGE_FORMULA
 from .model import (
+    ACTIVATIONS,
+    COSTS,
+    MAX_LAYERS,
+    SIGMOID,
+    SQUARED_ERROR,
+    Activation,
     Chain,
+    Cost,
     FileError,
     ModelError,
     Samples,
     Session,
     Trainer,
+    activation_named,
+    cost_named,
     defaults,
     load_samples_csv,
     load_session,
@@ -126,6 +136,10 @@ class StartValues:
     y: tuple[float, ...]
     lr: float
     batch_size: int | None = None
+    activation: Activation = SIGMOID
+    cost: Cost = SQUARED_ERROR
+    seed: int | None = None
+    """The seed the random start values came from (``--layers``), if they did."""
     session: Session | None = None
     """The session started from (``--session``), with any overrides applied; then
     ``w``, ``b`` are its current parameters and ``x``, ``y`` its samples."""
@@ -133,7 +147,7 @@ class StartValues:
     def chain(self) -> Chain:
         if self.session is not None:
             return self.session.chain
-        return Chain(self.w, self.b)
+        return Chain(self.w, self.b, self.activation, self.cost)
 
     def samples(self) -> Samples:
         return Samples(self.x, self.y)
@@ -149,7 +163,22 @@ class StartValues:
         return self.to_session().trainer()
 
 
+def _add_chain_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("the network")
+    group.add_argument("--layers", type=whole(1), metavar="N",
+                       help=f"number of layers, 1 to {MAX_LAYERS}; without --w, random start "
+                            "values from --seed (default: the length of --w, else 3)")
+    group.add_argument("--seed", type=whole(0), metavar="S",
+                       help=f"seed of the random start values of --layers (default {defaults.SEED})")
+    group.add_argument("--activation", choices=list(ACTIVATIONS),
+                       help=f"activation of every neuron (default {SIGMOID.name})")
+    group.add_argument("--cost", choices=list(COSTS),
+                       help=f"cost of the output (default {SQUARED_ERROR.name}); "
+                            "cross-entropy needs sigmoid and targets in [0, 1]")
+
+
 def _add_start_options(parser: argparse.ArgumentParser, *, lr: bool = True) -> None:
+    _add_chain_options(parser)
     group = parser.add_argument_group("start values (lists are comma-separated)")
     group.add_argument("--w", type=number_list, metavar="W1,W2,...",
                        help="weights, input to output; their number is the number of layers "
@@ -199,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="text for reading (the default), json for programs, markdown "
                             "for a handout: the factors as tables")
     trace.add_argument("--json", action="store_true", help="the same as --format json")
+    trace.add_argument("--check", action="store_true",
+                       help=f"beside each gradient, the nudge check {NUDGE_FORMULA} "
+                            "with its relative difference")
 
     train = commands.add_parser(
         "train", help="run gradient descent and print the result",
@@ -217,6 +249,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _random_start(args: argparse.Namespace) -> tuple[tuple[float, ...], tuple[float, ...] | None,
+                                                     int | None]:
+    """(w, b or None, seed) from --layers and --seed, checked against --w and --b."""
+    layers = getattr(args, "layers", None)
+    seed = getattr(args, "seed", None)
+    if layers is None:
+        if seed is not None:
+            raise UsageError("argument --seed: only used with --layers (random start values)")
+        return None, None, None
+    if layers > MAX_LAYERS:
+        raise UsageError(f"argument --layers: {layers} is more than {MAX_LAYERS}")
+    for option, given in (("--w", args.w), ("--b", args.b)):
+        if given is not None and len(given) != layers:
+            raise UsageError(f"argument --layers: {layers} layers but {option} has "
+                             f"{len(given)} value{'s' * (len(given) != 1)}")
+    if args.w is not None and args.b is not None:
+        return None, None, None
+    seed = defaults.SEED if seed is None else seed
+    w, b = defaults.random_start(layers, seed)
+    return w, b, seed
+
+
+def _chain_functions(args: argparse.Namespace, y: tuple[float, ...]) -> tuple[Activation, Cost]:
+    """The activation and cost asked for, refusing pairs and targets the cost cannot take."""
+    activation = activation_named(getattr(args, "activation", None) or SIGMOID.name)
+    cost = cost_named(getattr(args, "cost", None) or SQUARED_ERROR.name)
+    try:
+        cost.check_activation(activation)
+    except ModelError as exc:
+        raise UsageError(f"argument --cost: {exc}") from None
+    try:
+        cost.check_targets(Samples(y, y).y)
+    except ModelError as exc:
+        raise UsageError(f"argument --y: {exc}") from None
+    return activation, cost
+
+
 def start_values(args: argparse.Namespace) -> StartValues:
     """The start values from parsed options, with defaults filled in and checked.
 
@@ -226,13 +295,22 @@ def start_values(args: argparse.Namespace) -> StartValues:
     args = _with_data(args)
     if getattr(args, "session", None) is not None:
         return _session_start_values(args)
-    w = args.w if args.w is not None else defaults.W
+    random_w, random_b, seed = _random_start(args)
+    if random_w is not None and args.w is None:
+        w = random_w
+    else:
+        w = args.w if args.w is not None else defaults.W
     if args.b is not None:
         b = args.b
+    elif random_b is not None:
+        b = random_b
     elif args.w is None:
         b = defaults.B
     else:
         b = (0.0,) * len(w)
+    if len(w) > MAX_LAYERS:
+        raise UsageError(f"argument --w: {len(w)} weights, but a chain has at most "
+                         f"{MAX_LAYERS} layers")
     if len(b) != len(w):
         raise UsageError(f"argument --b: {len(b)} biases for {len(w)} weights (--w): "
                          "give one bias per layer")
@@ -250,7 +328,8 @@ def start_values(args: argparse.Namespace) -> StartValues:
     if batch_size is not None and batch_size > len(x):
         raise UsageError(f"argument --batch-size: {batch_size} is more than the "
                          f"{len(x)} sample{'s' * (len(x) != 1)}")
-    return StartValues(w, b, x, y, lr, batch_size)
+    activation, cost = _chain_functions(args, y)
+    return StartValues(w, b, x, y, lr, batch_size, activation, cost, seed)
 
 
 def _with_data(args: argparse.Namespace) -> argparse.Namespace:
@@ -272,10 +351,10 @@ def _with_data(args: argparse.Namespace) -> argparse.Namespace:
 
 def _session_start_values(args: argparse.Namespace) -> StartValues:
     """Start values from ``--session``, with ``--lr``, ``--batch-size`` and samples overriding."""
-    for option in ("w", "b"):
+    for option in ("w", "b", "layers", "seed", "activation", "cost"):
         if getattr(args, option, None) is not None:
             raise UsageError(f"argument --{option}: cannot be combined with --session "
-                             "(training goes on from the session's parameters)")
+                             "(training goes on from the session's chain)")
     try:
         session = load_session(args.session)
     except FileError as exc:
@@ -311,7 +390,7 @@ def _session_start_values(args: argparse.Namespace) -> StartValues:
                       session.steps, session.history)
     chain = session.chain
     return StartValues(tuple(chain.w.tolist()), tuple(chain.b.tolist()), x, y, lr, batch_size,
-                       session)
+                       chain.activation, chain.cost, session=session)
 
 
 def _emit(text: str) -> None:
@@ -320,17 +399,21 @@ def _emit(text: str) -> None:
 
 
 def run_trace(args: argparse.Namespace) -> int:
+    from .model import check_gradients
     from .report import trace_json, trace_markdown, trace_text
 
     form = trace_format(args)
     values = start_values(args)
     bp = values.chain().forward(values.samples()).backward()
+    check = check_gradients(bp) if getattr(args, "check", False) else None
+    if check is not None and form == "markdown":
+        raise UsageError("argument --check: not available with --format markdown")
     if form == "json":
-        _emit(json.dumps(trace_json(bp), ensure_ascii=False) + "\n")
+        _emit(json.dumps(trace_json(bp, check), ensure_ascii=False) + "\n")
     elif form == "markdown":
         _emit(trace_markdown(bp))
     else:
-        _emit(trace_text(bp))
+        _emit(trace_text(bp, check))
     return 0
 
 

@@ -221,6 +221,11 @@ def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
         upstream,
         Row("da_dz", layer, f"∂{a_sym}/∂z({lab})", f"{prime} = {prime_symbols}", prime_numbers,
             value["da_dz"]),
+    ]
+    cancellation = chain.cancellation
+    if layer == n and cancellation is not None:
+        rows.append(cancellation_row(bp, sample))
+    rows += [
         Row("dz_dw", layer, f"{last}w({lab})", prev, None, value["dz_dw"],
             X_NOTE if layer == 1 else ""),
         Row("dz_db", layer, f"{last}b({lab})", "1", None, value["dz_db"]),
@@ -233,6 +238,106 @@ def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
             X_NOTE if layer == 1 else ""),
     ]
     return rows
+
+
+def cancellation_note(chain: Chain) -> str:
+    """Why ∂C/∂z(L) simplifies: ``σ' cancels: (a−y)/(a·(1−a))·a·(1−a)``."""
+    act = chain.activation
+    dC_da = _fill(chain.cost.gradient_text, a="a", y="y")
+    prime = _fill(act.derivative_text, a="a", z="z")
+    return f"{act.symbol}' cancels: {dC_da}·{prime}"
+
+
+def cancellation_row(bp: BackwardPass, sample: int) -> Row:
+    """∂C/∂z(L) = ∂C/∂a(L)·σ'(z(L)) = a(L)−y, for a cost that cancels the output's derivative."""
+    fwd = bp.forward
+    chain = fwd.chain
+    cancellation = chain.cancellation
+    if cancellation is None:
+        raise ValueError(f"{chain.cost.name} does not cancel {chain.activation.name}'")
+    n = chain.layers
+    lab = label(n, n)
+    a_sym = a_symbol(n, n)
+    a = float(fwd.a[sample, -1])
+    y = float(fwd.samples.y[sample])
+    return Row(
+        "dC_dz",
+        n,
+        f"∂C/∂z({lab})",
+        f"∂C/∂{a_sym}·{chain.activation.symbol}'(z({lab})) = "
+        + _fill(cancellation.text, a=a_sym, y="y"),
+        _fill(cancellation.text, a=plug(a), y=plug(y)),
+        float(bp.dC_dz[sample, -1]),
+        cancellation_note(chain),
+    )
+
+
+def prime_product_text(layer: int, layers: int, symbol: str) -> str:
+    """The product of the activation derivatives from the output down to ``layer``.
+
+    ``σ'(z(L))·σ'(z(L−1))``; past three factors the middle ones become ``…``.
+    """
+    factors = [f"{symbol}'(z({label(l, layers)}))" for l in range(layers, layer - 1, -1)]
+    if len(factors) > 3:
+        factors = [factors[0], "…", factors[-1]]
+    return "·".join(factors)
+
+
+def prime_bound_text(chain: Chain) -> str:
+    """The bound on a product of k activation derivatives: ``(1/4)^k`` for σ, ``1`` for tanh."""
+    act = chain.activation
+    return "1" if act.derivative_max == 1.0 else f"({act.derivative_max_text})^k"
+
+
+def vanishing_title(chain: Chain) -> str:
+    """The vanishing-gradient law in one line, for the chain's activation."""
+    symbol = chain.activation.symbol
+    n = chain.layers
+    return (
+        f"∏{symbol}' = {prime_product_text(1, n, symbol)}: each {symbol}' ≤ "
+        f"{chain.activation.derivative_max_text}, so through k layers ∏{symbol}' ≤ "
+        f"{prime_bound_text(chain)}"
+    )
+
+
+BAR_DECADES = 10
+"""A log-scale bar runs from 10^(−BAR_DECADES) (empty) to 1 (full)."""
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def log_bar(value: float, width: int = 20, decades: int = BAR_DECADES) -> str:
+    """|``value``| as a bar of ``width`` cells on a log scale (1 and more fill it).
+
+    The bar grows by width/decades cells per factor of ten; values at or below
+    10^(−decades) (and 0) give an empty bar. Always exactly ``width`` characters.
+    """
+    v = abs(float(value))
+    if not math.isfinite(v) or v <= 0.0:
+        eighths = 0
+    else:
+        fraction = min(max(1.0 + math.log10(v) / decades, 0.0), 1.0)
+        eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (_EIGHTHS[part] if part else "")
+    return bar.ljust(width)
+
+
+NUDGE_FORMULA = "(C(θ+ε)−C(θ−ε))/2ε"
+"""The numeric derivative the nudge check puts beside the chain rule."""
+
+REL_FORMULA = "|∂C/∂θ − nudge| / max(|∂C/∂θ|, |nudge|)"
+"""The relative difference between the chain rule's value and the nudge."""
+
+
+def nudge_title(epsilon: float) -> str:
+    """What the nudge column holds, in one line."""
+    return f"nudge = {NUDGE_FORMULA} with ε = {number(epsilon)}; rel = {REL_FORMULA}"
+
+
+def nudge_cell(numeric: float, rel: float) -> str:
+    """The nudge column beside one gradient: its numeric value and the relative difference."""
+    return f"nudge {number(numeric, signed=True)}  rel {number(rel)}"
 
 
 def mean_gradient_row(bp: BackwardPass, name: str, layer: int) -> Row:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import formulas as F
-from .model import FACTOR_NAMES, BackwardPass, Trainer
+from .model import FACTOR_NAMES, BackwardPass, GradientCheck, Trainer
 
 LOSS_POINTS = 1000
 """At most this many points of the loss history go into ``train --json``."""
@@ -19,8 +19,11 @@ def _floats(arr) -> list[float]:
     return [float(v) for v in arr]
 
 
-def trace_json(bp: BackwardPass) -> dict[str, Any]:
-    """The trace as the JSON object documented in the README (full precision)."""
+def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str, Any]:
+    """The trace as the JSON object documented in the README (full precision).
+
+    With ``check``, a ``"check"`` object holds the numeric batch-mean gradients.
+    """
     fwd = bp.forward
     chain = fwd.chain
     samples = []
@@ -50,15 +53,90 @@ def trace_json(bp: BackwardPass) -> dict[str, Any]:
             "dC_dw": _floats(bp.mean_dC_dw),
             "dC_db": _floats(bp.mean_dC_db),
         },
+    } | ({} if check is None else {"check": check_json(check)})
+
+
+def check_json(check: GradientCheck) -> dict[str, Any]:
+    """The nudge check for programs: numeric batch-mean gradients, ε and the largest difference."""
+    return {
+        "epsilon": check.epsilon,
+        "dC_dw": _floats(check.dC_dw),
+        "dC_db": _floats(check.dC_db),
+        "max_rel_error": check.max_rel_error,
     }
+
+
+def _nudge_cells(check: GradientCheck) -> dict[tuple[str, int], str]:
+    """The nudge column's cell for each gradient row, by (row key, layer)."""
+    cells = {}
+    for l in range(1, check.dC_dw.size + 1):
+        for name, numeric, rel in (("w", check.dC_dw, check.rel_error_w),
+                                   ("b", check.dC_db, check.rel_error_b)):
+            cell = F.nudge_cell(numeric[l - 1], rel[l - 1])
+            cells[(f"dC_d{name}", l)] = cells[(f"mean_dC_d{name}", l)] = cell
+    return cells
+
+
+def _aligned_with_nudge(rows: list[F.Row], indent: str, cells: dict[tuple[str, int], str],
+                        keys: tuple[str, ...]) -> list[str]:
+    """``F.aligned`` lines, with the nudge column beside the rows whose key is in ``keys``."""
+    lines = F.aligned(rows, indent)
+    marked = [i for i, row in enumerate(rows) if row.key in keys]
+    if not marked:
+        return lines
+    width = max(len(lines[i]) for i in marked)
+    for i in marked:
+        lines[i] = f"{lines[i]:<{width}}   │ {cells[(rows[i].key, rows[i].layer)]}"
+    return lines
+
+
+VANISHING_BAR = 14
+"""Cells of each log-scale bar in ``trace`` (the section fits 80 columns)."""
+
+
+def vanishing_lines(bp: BackwardPass) -> list[str]:
+    """The vanishing-gradient section: per layer |∂C/∂w|, ∏σ' and its bound, with log bars."""
+    fwd = bp.forward
+    chain = fwd.chain
+    n = chain.layers
+    count = len(fwd.samples)
+    symbol = chain.activation.symbol
+    product = bp.mean_prime_product
+    bound = bp.prime_bound()
+    gradient = bp.abs_mean_dC_dw
+    mean = " (mean over the batch)" if count > 1 else ""
+    head = ["layer", "k", "|∂C/∂w|", "", f"∏{symbol}'{mean}", "", "≤ " + F.prime_bound_text(chain)]
+    body = []
+    for l in range(n, 0, -1):
+        body.append([
+            f"({F.label(l, n)})", str(n - l + 1),
+            F.number(gradient[l - 1]), F.log_bar(gradient[l - 1], VANISHING_BAR),
+            F.number(product[l - 1]), F.log_bar(product[l - 1], VANISHING_BAR),
+            F.number(bound[l - 1]),
+        ])
+    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+    out = [
+        "",
+        "Vanishing gradient (output layer first)",
+        "  " + F.vanishing_title(chain),
+        f"  bars: log scale, empty at 1e−{F.BAR_DECADES}, full at 1",
+    ]
+    for cells in [head] + body:
+        out.append(("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths))).rstrip())
+    return out
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
 
 
-def trace_text(bp: BackwardPass) -> str:
-    """The trace for a teacher to read: forward, then every factor from the output back."""
+def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
+    """The trace for a teacher to read: forward, then every factor from the output back.
+
+    With ``check``, the nudge column stands beside each batch gradient (the
+    per-sample rows for one sample, the batch means for several).
+    """
+    cells = _nudge_cells(check) if check is not None else {}
     fwd = bp.forward
     chain = fwd.chain
     n = chain.layers
@@ -74,6 +152,10 @@ def trace_text(bp: BackwardPass) -> str:
         out.append(f"  ({lab}):  w({lab}) = {F.number(chain.w[l - 1], True)}   "
                    f"b({lab}) = {F.number(chain.b[l - 1], True)}")
     out.append(f"  the input x is a({F.label(0, n)}): data, not a parameter")
+    if check is not None:
+        out += ["", "Nudge check beside each batch gradient",
+                "  " + F.nudge_title(check.epsilon),
+                f"  largest rel = {F.number(check.max_rel_error)}"]
     for k in range(count):
         tag = f"sample {k + 1} of {count}: " if count > 1 else ""
         out += [
@@ -85,12 +167,15 @@ def trace_text(bp: BackwardPass) -> str:
         out += ["", f"Backward pass ({tag}every chain-rule factor, output layer first)"]
         for l in range(n, 0, -1):
             out.append(f"  layer ({F.label(l, n)})")
-            out += F.aligned(F.backward_rows(bp, k, l), "    ")
+            keys = ("dC_dw", "dC_db") if check is not None and count == 1 else ()
+            out += _aligned_with_nudge(F.backward_rows(bp, k, l), "    ", cells, keys)
     if count > 1:
         out += ["", "Per-sample gradients and their mean (the mean is what a step uses)"]
         out += gradient_table(bp)
         out += ["", "Mean over the batch"]
-        out += F.aligned(mean_rows(bp), "  ")
+        keys = ("mean_dC_dw", "mean_dC_db") if check is not None else ()
+        out += _aligned_with_nudge(mean_rows(bp), "  ", cells, keys)
+    out += vanishing_lines(bp)
     return "\n".join(out) + "\n"
 
 

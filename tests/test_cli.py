@@ -5,7 +5,6 @@ import math
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from backprop_tui.model import FACTOR_NAMES, Chain, Samples, Trainer, trace

@@ -22,6 +22,10 @@ Backward, from the output down, every chain-rule factor kept by name::
     ∂C/∂b(l)      = ∂C/∂a(l) · ∂a(l)/∂z(l) · 1
     ∂C/∂a(l−1)    = ∂C/∂a(l) · ∂a(l)/∂z(l) · ∂z(l)/∂a(l−1)   (→ ∂C/∂a of layer l−1)
 
+∂C/∂z(l) = ∂C/∂a(l)·∂a(l)/∂z(l) is kept too. Where the cost cancels the output's
+derivative (cross-entropy after a sigmoid: ∂C/∂z(N) = a(N) − y), the output's
+∂C/∂z is computed from the simplified form, and the gradients from it.
+
 The batch gradient is the mean of the per-sample gradients.
 """
 
@@ -33,7 +37,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import ModelError, NonFiniteError
-from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost
+from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
+
+MAX_LAYERS = 10
+"""The longest chain: 1 to 10 layers."""
 
 FACTOR_NAMES: tuple[str, ...] = (
     "dC_da",
@@ -126,8 +133,16 @@ class Chain:
                 f"w has {w.size} value{'s' * (w.size != 1)} but b has {b.size}: "
                 "give one bias per weight (one of each per layer)"
             )
+        if w.size > MAX_LAYERS:
+            raise ModelError(f"w: {w.size} layers, but a chain has at most {MAX_LAYERS}")
+        self.cost.check_activation(self.activation)
         object.__setattr__(self, "w", w)
         object.__setattr__(self, "b", b)
+
+    @property
+    def cancellation(self) -> Cancellation | None:
+        """How the cost cancels the output activation's derivative, if it does."""
+        return self.cost.cancels(self.activation)
 
     @property
     def layers(self) -> int:
@@ -150,7 +165,7 @@ class Chain:
                 z[:, l] = self.w[l] * a_prev + self.b[l]
                 a[:, l] = self.activation.forward(z[:, l])
                 a_prev = a[:, l]
-            cost = self.cost.value(a[:, -1], samples.y)
+            cost = self.cost.value(a[:, -1], samples.y, z[:, -1])
         _check_finite("z", z)
         _check_finite("the cost C", cost)
         for arr in (z, a, cost):
@@ -198,12 +213,19 @@ class ForwardPass:
         n, layers = self.a.shape
         shape = (n, layers)
         factors = {name: np.empty(shape) for name in FACTOR_NAMES}
+        dC_dz = np.empty(shape)
         a_prev = self.a_prev
+        a_out, y, z_out = self.a[:, -1], self.samples.y, self.z[:, -1]
+        cancellation = chain.cancellation
         with np.errstate(all="ignore"):
-            upstream = chain.cost.gradient(self.a[:, -1], self.samples.y)
+            upstream = chain.cost.gradient(a_out, y, z_out)
             for l in range(layers - 1, -1, -1):
                 da_dz = chain.activation.derivative(self.z[:, l], self.a[:, l])
-                delta = upstream * da_dz
+                if l == layers - 1 and cancellation is not None:
+                    delta = cancellation.dC_dz(a_out, y, z_out)
+                else:
+                    delta = upstream * da_dz
+                dC_dz[:, l] = delta
                 factors["dC_da"][:, l] = upstream
                 factors["da_dz"][:, l] = da_dz
                 factors["dz_dw"][:, l] = a_prev[:, l]
@@ -213,6 +235,7 @@ class ForwardPass:
                 factors["dC_db"][:, l] = delta
                 upstream = delta * chain.w[l]
                 factors["dC_da_prev"][:, l] = upstream
+        factors["dC_dz"] = dC_dz
         for name, arr in factors.items():
             _check_finite(name, arr)
             arr.flags.writeable = False
@@ -240,6 +263,9 @@ class BackwardPass:
     """∂C/∂b(l) = ∂C/∂a(l) · ∂a(l)/∂z(l) · 1."""
     dC_da_prev: np.ndarray
     """∂C/∂a(l−1) = ∂C/∂a(l) · ∂a(l)/∂z(l) · w(l); for layer 1 it is ∂C/∂x."""
+    dC_dz: np.ndarray
+    """∂C/∂z(l) = ∂C/∂a(l) · ∂a(l)/∂z(l); at the output a(N) − y where the cost
+    cancels the activation's derivative (cross-entropy after a sigmoid)."""
     mean_dC_dw: np.ndarray = field(init=False)
     """The batch gradient ∂C/∂w(l) = (1/n) Σ_k ∂C_k/∂w(l), shape (N,)."""
     mean_dC_db: np.ndarray = field(init=False)
@@ -250,6 +276,34 @@ class BackwardPass:
             mean = getattr(self, name).mean(axis=0)
             mean.flags.writeable = False
             object.__setattr__(self, "mean_" + name, mean)
+
+    @property
+    def prime_product(self) -> np.ndarray:
+        """The running product of the activation derivatives from the output down, (n, N).
+
+        Column l−1 holds ∂a(N)/∂z(N)·∂a(N−1)/∂z(N−1)·…·∂a(l)/∂z(l): the k = N−l+1
+        factors a gradient passes on its way from the output to layer l. With a
+        sigmoid every factor is at most 1/4, so the product is at most 4^(−k).
+        """
+        product = np.cumprod(self.da_dz[:, ::-1], axis=1)[:, ::-1]
+        product.flags.writeable = False
+        return product
+
+    @property
+    def mean_prime_product(self) -> np.ndarray:
+        """:attr:`prime_product` averaged over the batch, shape (N,)."""
+        return self.prime_product.mean(axis=0)
+
+    @property
+    def abs_mean_dC_dw(self) -> np.ndarray:
+        """|∂C/∂w(l)| of the batch gradient, per layer, shape (N,)."""
+        return np.abs(self.mean_dC_dw)
+
+    def prime_bound(self) -> np.ndarray:
+        """(max g')^k per layer, shape (N,): the bound on :attr:`prime_product` (4^(−k) for σ)."""
+        layers = self.dC_dw.shape[1]
+        k = np.arange(layers, 0, -1, dtype=np.float64)
+        return self.forward.chain.activation.derivative_max ** k
 
     def factor(self, name: str) -> np.ndarray:
         """The factor called ``name`` (one of :data:`FACTOR_NAMES`)."""

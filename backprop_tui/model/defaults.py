@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 W: tuple[float, ...] = (0.5, -0.3, 0.8)
 """Weights, input to output: w(L−2), w(L−1), w(L)."""
 B: tuple[float, ...] = (0.1, 0.2, -0.1)
@@ -14,3 +16,20 @@ LR: float = 0.5
 """The learning rate η."""
 STEPS: int = 1000
 """Steps ``train`` takes."""
+SEED: int = 0
+"""The seed of the random start values ``--layers N`` draws when none is given."""
+
+
+def random_start(layers: int, seed: int = SEED) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Reproducible start values (w, b) for ``layers`` layers, input to output.
+
+    Each weight is ±(0.2 … 1.2) with a random sign (never near 0, which would cut
+    the chain), each bias is in [−0.5, 0.5]; both rounded to 2 decimals so they
+    read well and can be typed back. The same (layers, seed) always gives the
+    same values.
+    """
+    rng = np.random.default_rng(seed)
+    sign = rng.choice((-1.0, 1.0), size=layers)
+    w = np.round(sign * rng.uniform(0.2, 1.2, size=layers), 2)
+    b = np.round(rng.uniform(-0.5, 0.5, size=layers), 2) + 0.0  # no −0.0
+    return tuple(float(v) for v in w), tuple(float(v) for v in b)

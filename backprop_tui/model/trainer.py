@@ -139,8 +139,8 @@ class Trainer:
                 for l in range(layers):
                     z[l] = w[l] * a[l] + b[l]
                     a[l + 1] = act_f(z[l])
-                loss = cost_f(a[layers], y).mean()
-                upstream = cost_g(a[layers], y)
+                loss = cost_f(a[layers], y, z[layers - 1]).mean()
+                upstream = cost_g(a[layers], y, z[layers - 1])
                 for l in range(layers - 1, -1, -1):
                     delta = upstream * act_d(z[l], a[l + 1])
                     gw[l] = np.dot(delta, a[l]) * inv
