@@ -218,32 +218,38 @@ def build_parser() -> argparse.ArgumentParser:
     _add_start_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    # Options a command shares with the app may also come before the command
+    # (``backprop-tui --w 1,2 trace``): a command's own copy must not reset them.
+    shared = {"argument_default": argparse.SUPPRESS}
     trace = commands.add_parser(
-        "trace", help="print one forward and backward pass, every factor with its numbers",
+        "trace", **shared, help="print one forward and backward pass, every factor with its numbers",
         description="Print the forward pass, then every chain-rule factor as "
                     "formula = numbers = value, from the output layer back.",
     )
     _add_start_options(trace, lr=False)
     trace.add_argument("--format", choices=TRACE_FORMATS, metavar="{text,json,markdown}",
+                       default=None,
                        help="text for reading (the default), json for programs, markdown "
                             "for a handout: the factors as tables")
-    trace.add_argument("--json", action="store_true", help="the same as --format json")
-    trace.add_argument("--check", action="store_true",
+    trace.add_argument("--json", action="store_true", default=False,
+                       help="the same as --format json")
+    trace.add_argument("--check", action="store_true", default=False,
                        help=f"beside each gradient, the nudge check {NUDGE_FORMULA} "
                             "with its relative difference")
 
     train = commands.add_parser(
-        "train", help="run gradient descent and print the result",
+        "train", **shared, help="run gradient descent and print the result",
         description="Train with gradient descent on mini-batches: step k uses samples "
                     "kB … kB+B−1 (mod n).",
     )
     _add_start_options(train)
     train.add_argument("--steps", type=whole(0), default=defaults.STEPS, metavar="K",
                        help=f"number of steps (default {defaults.STEPS})")
-    train.add_argument("--batch-size", type=whole(1), metavar="B",
+    train.add_argument("--batch-size", type=whole(1), metavar="B", default=None,
                        help="samples per step (default: all samples)")
-    train.add_argument("--json", action="store_true", help="print one JSON object instead")
-    train.add_argument("--save", metavar="FILE",
+    train.add_argument("--json", action="store_true", default=False,
+                       help="print one JSON object instead")
+    train.add_argument("--save", metavar="FILE", default=None,
                        help="write the trained session to FILE (atomically: a failed save "
                             "leaves an existing FILE as it was)")
     return parser

@@ -134,3 +134,10 @@ def test_model_does_not_import_the_user_interface():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_options_before_the_command_count_and_the_command_own_win():
+    before = json.loads(run("--w", "1,2", "--x", "0.3", "trace", "--json").stdout)
+    assert before["w"] == [1.0, 2.0] and before["samples"][0]["x"] == 0.3
+    both = json.loads(run("--w", "1", "train", "--w", "2", "--steps", "0", "--json").stdout)
+    assert both["w"] == [2.0]
