@@ -131,7 +131,7 @@ class BackpropApp(App[int]):
         self.sample = min(max(self.sample, 0), len(lesson.samples) - 1)
         training = ""
         if self.training:
-            training = f"training {self._measured():,} steps/s (+/−: {SPEEDS[self.speed]:,}/s)"
+            training = f"training {self._measured():,}/s"
         self.query_one(StatusLine).show(lesson, training)
         current = self.shown_layer if lesson.phase != "none" else None
         self.query_one(ChainView).show(lesson, self.sample, current)
@@ -223,7 +223,8 @@ class BackpropApp(App[int]):
             self._rate.clear()
             self._timer = self.set_interval(FRAME, self._tick)
             self.page = "loss"
-            self.say("training on batches; t stops, + and − change the speed")
+            self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
+                     "t stops, + and − change the speed")
         self.show()
 
     def _stop_training(self) -> None:

@@ -217,7 +217,7 @@ async def test_training_starts_and_stops_and_the_plot_follows():
         assert app.training
         while app.lesson.steps_done < 20:
             await pilot.pause(0.05)
-        assert "steps/s" in shown(app, "#status")
+        assert "training" in shown(app, "#status") and "/s" in shown(app, "#status")
         await pilot.press("t")
         assert not app.training
         stopped = app.lesson.steps_done
@@ -226,7 +226,7 @@ async def test_training_starts_and_stops_and_the_plot_follows():
         assert len(app.lesson.history) == stopped
         assert f"step {stopped}" in shown(app, "#status")
         assert_fields_show_lesson(app)
-        assert "steps/s" not in shown(app, "#status")
+        assert "/s" not in shown(app, "#status")
         plot = app.query_one("#loss")
         assert plot.border_subtitle == f"last {app.lesson.history.last:.4g}".replace("-", "−")
 

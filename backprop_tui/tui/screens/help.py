@@ -73,7 +73,7 @@ class HelpScreen(ModalScreen[None]):
 
     AUTO_FOCUS = "#help-body"
     BINDINGS = [
-        Binding("escape,question_mark,q", "close", "close help"),
+        Binding("escape,question_mark", "close", "close help"),
     ]
 
     def __init__(self, lesson: Lesson) -> None:
@@ -82,7 +82,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
-            body.border_title = "help · escape closes · ↑↓ scroll"
+            body.border_title = "help · escape closes · ↑↓ scroll · q quits"
             yield Static(help_text(self.lesson), id="help-text")
 
     def action_close(self) -> None:

@@ -197,23 +197,22 @@ class Derivation(Widget):
         self.shown_layer, self.sample = layer, sample
         if view != self._view:
             self._view = view
-            title, _, _ = rows_for(lesson, layer, sample) if lesson.phase != "none" else ("", [], "")
+            title, rows, remark = rows_for(lesson, layer, sample)
+            notes = list(dict.fromkeys(r.note for r in rows if r.note))
             self.border_title = title or "derivation"
+            self.border_subtitle = " · ".join(notes + ([remark] if remark else []))
             self.refresh()
 
     def render(self) -> RenderableType:
         lesson = self.lesson
         if lesson.phase == "none":
-            self.border_subtitle = ""
             return Text(
                 "f: forward pass   b: backward pass   s: step   space: the next phase\n"
                 "t: train on batches (the loss curve grows)   ?: help\n\n"
                 "Nothing is computed for the numbers on screen yet.",
                 style="italic",
             )
-        title, rows, remark = rows_for(lesson, self.shown_layer, self.sample)
-        notes = list(dict.fromkeys(r.note for r in rows if r.note))
-        self.border_subtitle = " · ".join(notes + ([remark] if remark else []))
+        _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
         marks = [highlighted(r, lesson, self.shown_layer) for r in rows]
         laid = lay_out(rows, self.content_size.width)
         start, stop = window([item.lines for item in laid], self.content_size.height,

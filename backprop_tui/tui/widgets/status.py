@@ -40,7 +40,7 @@ class StatusLine(Static):
             f"phase: {phase}",
         ]
         if training:
-            parts.append(training)
+            parts[-1] = training
         self.update("  ".join(parts))
 
 
