@@ -70,6 +70,8 @@ class BackpropApp(App[int]):
         Binding("plus,equals_sign", "speed(1)", "faster", id="faster"),
         Binding("minus,underscore", "speed(-1)", "slower", id="slower"),
         Binding("v", "switch_view", "switch view", id="view"),
+        Binding("up", "scroll_rows(-1)", "derivation up", id="rows-up", show=False),
+        Binding("down", "scroll_rows(1)", "derivation down", id="rows-down", show=False),
     ]
 
     def __init__(self, lesson: Lesson) -> None:
@@ -313,6 +315,9 @@ class BackpropApp(App[int]):
     def action_layer(self, delta: int) -> None:
         self.shown_layer = min(max(self.shown_layer + delta, 1), self.lesson.layers)
         self._done()
+
+    def action_scroll_rows(self, delta: int) -> None:
+        self.query_one(Derivation).scroll_rows(delta)
 
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"

@@ -376,3 +376,20 @@ async def test_no_color(monkeypatch):
         assert app.lesson.steps_done == 2
         text = text_of(app.query_one("#loss"))
         assert "\x1b" not in text
+
+
+async def test_rows_that_do_not_fit_can_be_scrolled_to():
+    app = app_for(lecture(x=(0.1, 0.4, 0.6, 0.9), y=(0.0, 0.0, 1.0, 1.0)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "b")
+        await pilot.pause()
+        derivation = app.query_one("#derivation")
+        assert derivation.rows_hidden
+        rows = backward_rows(app.lesson.backward_pass, 0, 2)
+        first = rows[0].symbol + " "
+        assert first not in text_of(derivation)
+        for _ in range(12):
+            await pilot.press("up")
+        assert first in text_of(derivation)
+        await pilot.press("b")  # a new view follows the highlight again
+        assert derivation.first_row is None
