@@ -15,7 +15,7 @@ from textual.containers import Container, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
-from ..formulas import label, number
+from ..formulas import label
 from ..model import ModelError, defaults
 from ..model.lesson import Lesson
 from .screens.help import HelpScreen
@@ -370,9 +370,9 @@ class BackpropApp(App[int]):
             self.say(f"{name}: {reason}; kept {field.shown}", error=True)
             return
         self._clear_refusals()
-        self.say(f"{name} = {number(float(event.text.replace(chr(0x2212), '-')))}: "
-                 "results of the old numbers cleared (f computes them again)")
         self.show()
+        self.say(f"{name} = {field.shown}: results of the old numbers cleared "
+                 "(f computes them again)")
 
 
 def run_app(lesson: Lesson) -> int:

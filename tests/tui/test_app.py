@@ -152,6 +152,7 @@ async def test_editing_a_weight_applies_it_and_clears_stale_results():
         assert lesson.chain.w[0] == 0.25
         assert lesson.phase == "none" and lesson.backward_pass is None
         assert field(app, "w-1").value == number(0.25)
+        assert shown(app, "#message").startswith(f"w({label(1, 3)}) = {number(0.25)}: ")
         for layer in (1, 2, 3):
             assert shown(app, f"#neuron-{layer} .z") == f"z {BLANK}"
         assert "Nothing is computed" in text_of(app.query_one("#derivation"))
