@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
+import re
 
 from .model import BackwardPass, Chain, ForwardPass
 
@@ -58,8 +59,12 @@ def a_symbol(layer: int, layers: int) -> str:
     return "x" if layer == 0 else f"a({label(layer, layers)})"
 
 
+_DOUBLE_PARENS = re.compile(r"\(\((−[^()]*)\)\)")
+
+
 def _fill(template: str, **symbols: str) -> str:
-    return template.format(**symbols)
+    """``template`` with its placeholders filled; ``f((−1))`` reads ``f(−1)``."""
+    return _DOUBLE_PARENS.sub(r"(\1)", template.format(**symbols))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,131 @@
+"""Every number next to a formula is that formula's value for the numbers shown.
+
+Each row's plugged-in numbers are parsed back from the text and evaluated. A
+shown number is rounded, so the exact inputs lie within half a unit of its last
+digit; the row's exact value must lie within the range the formula takes over
+that box of inputs (evaluated at its corners, with a hair of slack for formulas
+that are not monotone in an input, such as a·(1−a)).
+"""
+
+import itertools
+import math
+import re
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from backprop_tui import formulas as F
+from backprop_tui.model import (
+    CROSS_ENTROPY, RELU, SIGMOID, SQUARED_ERROR, TANH, Chain, Samples, trace,
+)
+
+from .strategies import finite
+
+NUMBER = re.compile(r"\d+\.\d+(?:e-?\d+)?")
+
+
+def to_python(text: str) -> str:
+    """The plugged-in numbers of a row as a Python expression."""
+    s = text.replace("−", "-").replace("·", "*").replace("[", "(").replace("]", ")")
+    s = re.sub(r"tanh²\(([^()]*)\)", r"(tanh(\1)**2)", s)
+    s = s.replace("²", "**2").replace("σ(", "sig(").replace("ReLU(", "relu(")
+    s = re.sub(r"ln (\d+\.\d+(?:e-?\d+)?)", r"log(\1)", s).replace("ln(", "log(")
+    s = s.replace(", else", " else")
+    s = re.sub(r"(\d|\))\(", r"\1*(", s)
+    return s
+
+
+def half_unit(token: str) -> float:
+    mantissa, _, exponent = token.partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (-decimals) * 10.0 ** (int(exponent) if exponent else 0)
+
+
+SCOPE = {"sig": lambda z: 1 / (1 + math.exp(-z)), "tanh": math.tanh, "log": math.log,
+         "relu": lambda z: max(0.0, z)}
+
+
+def value_range(text: str) -> tuple[float, float]:
+    expr = to_python(text)
+    tokens = list(NUMBER.finditer(expr))
+    assert len(tokens) <= 12, text
+    results = []
+    for signs in itertools.product((-1, 1), repeat=len(tokens)):
+        out, at = [], 0
+        for sign, m in zip(signs, tokens):
+            out.append(expr[at : m.start()])
+            out.append(repr(float(m.group()) + sign * half_unit(m.group())))
+            at = m.end()
+        out.append(expr[at:])
+        try:
+            results.append(eval("".join(out), {"__builtins__": {}}, SCOPE))
+        except (ValueError, ZeroDivisionError):  # a corner outside a function's domain
+            continue
+    assert results, text
+    return min(results), max(results)
+
+
+def check_rows(rows: list[F.Row]) -> int:
+    checked = 0
+    for row in rows:
+        if row.numbers is None:
+            continue
+        low, high = value_range(row.numbers)
+        slack = 1e-8 + 1e-7 * abs(row.value)
+        assert low - slack <= row.value <= high + slack, (row.text(), low, high)
+        checked += 1
+    return checked
+
+
+PAIRS = [(SIGMOID, SQUARED_ERROR), (TANH, SQUARED_ERROR), (RELU, SQUARED_ERROR),
+         (SIGMOID, CROSS_ENTROPY)]
+
+
+@st.composite
+def cases(draw):
+    activation, cost = draw(st.sampled_from(PAIRS))
+    n = draw(st.integers(1, 4))
+    w = draw(st.lists(finite(-3, 3), min_size=n, max_size=n))
+    b = draw(st.lists(finite(-3, 3), min_size=n, max_size=n))
+    k = draw(st.integers(1, 3))
+    x = draw(st.lists(finite(-2, 2), min_size=k, max_size=k))
+    lo = 0 if cost is CROSS_ENTROPY else -1
+    y = draw(st.lists(finite(lo, 1), min_size=k, max_size=k))
+    return Chain(w, b, activation, cost), Samples(x, y)
+
+
+@settings(max_examples=60)
+@given(cases(), st.floats(0.01, 2.0))
+def test_every_row_value_is_its_formula_of_the_numbers_shown(case, lr):
+    chain, samples = case
+    bp = trace(chain, samples)
+    checked = 0
+    for k in range(len(samples)):
+        checked += check_rows(F.forward_rows(bp.forward, k))
+        for layer in range(1, chain.layers + 1):
+            checked += check_rows(F.backward_rows(bp, k, layer))
+    for layer in range(1, chain.layers + 1):
+        checked += check_rows([F.mean_gradient_row(bp, "w", layer),
+                               F.mean_gradient_row(bp, "b", layer)])
+    checked += check_rows(F.step_rows(chain, bp, lr, chain.step(bp, lr)))
+    assert checked >= 4 * chain.layers
+
+
+def test_the_check_catches_a_wrong_number():
+    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]))
+    row = F.backward_rows(bp, 0, 3)[-3]  # ∂C/∂w(L)
+    check_rows([row])
+    wrong = F.Row(row.key, row.layer, row.symbol, row.formula, row.numbers, row.value * 1.01)
+    try:
+        check_rows([wrong])
+    except AssertionError:
+        return
+    raise AssertionError("a value 1% off its formula passed the check")
+
+
+def test_parsing_of_each_kind_of_formula():
+    assert to_python("2(0.5753−1.0000)") == "2*(0.5753-1.0000)"
+    assert to_python("1−tanh²(0.3034)") == "1-(tanh(0.3034)**2)"
+    assert eval(to_python("(1 if 0.3034>0, else 0)")) == 1
+    assert np.isclose(eval(to_python("−[1.0000·ln 0.5000+(1−1.0000)·ln(1−0.5000)]"),
+                           {"log": math.log}), math.log(2))
