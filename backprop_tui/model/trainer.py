@@ -109,57 +109,104 @@ class Trainer:
             raise ModelError("steps: must not be negative")
         if self.divergence is not None or steps == 0:
             return RunResult(0, self.divergence)
+        losses, divergence = self._steps(steps)
+        done = losses.size
+        self.steps_done += done
+        self.history.extend(losses)
+        self.divergence = divergence
+        return RunResult(done, divergence)
+
+    def _steps(self, steps: int) -> tuple[np.ndarray, Divergence | None]:
+        """The hot loop: ``steps`` steps from ``steps_done`` on; the losses of those taken.
+
+        Per step this is one forward pass layer by layer into preallocated rows,
+        the activation's derivative for all layers in one call, the backward
+        recursion ∂C/∂a(l−1) = ∂C/∂a(l)·g'(z(l))·w(l) into rows, and then every
+        batch gradient at once: the rows of ∂C/∂b = ∂C/∂a·g' and of
+        ∂C/∂w = ∂C/∂b·a(l−1) summed over the samples by one matrix-vector product.
+        The numbers are those of the full-factor path (only the order of the
+        additions in the sums may differ).
+        """
         act_f, act_d = self._activation.forward, self._activation.derivative
         cost_f, cost_g = self._cost.value, self._cost.gradient
-        w, b, lr = self._w, self._b, self.lr
-        layers = w.size
+        layers = self._w.size
         x_all, y_all = self.samples.x, self.samples.y
         n, size = x_all.size, self.batch_size
         inv = 1.0 / size
+        lr = self.lr
+        isfinite = math.isfinite
+        dot = np.dot
+        multiply = np.multiply
+        add = np.add
+
+        params = np.concatenate((self._w, self._b))  # w(1..N), then b(1..N)
+        w = params[:layers].tolist()
+        b = params[layers:].tolist()
+        z_buf = np.empty((layers, size))  # z(l), one row per layer
+        a_buf = np.empty((layers + 1, size))  # row 0: x; row l: a(l)
+        g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
+        z_rows = list(z_buf)
+        a_rows = list(a_buf)
+        a_prev = a_buf[:layers]
+        a_out = a_buf[1:]
+        dw_buf = g_buf[:layers]
+        db_buf = g_buf[layers:]
+        db_rows = list(db_buf)
+        ones = np.ones(size)
+        backward_layers = range(layers - 1, -1, -1)
+        forward_layers = range(layers)
+        whole = size == n
+        if whole:
+            a_rows[0][...] = x_all
+            y = y_all
         losses = np.empty(steps)
-        gw = np.empty(layers)
-        gb = np.empty(layers)
-        a = [None] * (layers + 1)
-        z = [None] * layers
-        isfinite = np.isfinite
         done = 0
         divergence = None
         with np.errstate(all="ignore"):
             for k in range(self.steps_done, self.steps_done + steps):
-                if size == n:
-                    x, y = x_all, y_all
-                else:
+                if not whole:
                     start = k * size % n
                     if start + size <= n:
-                        x, y = x_all[start : start + size], y_all[start : start + size]
+                        a_rows[0][...] = x_all[start : start + size]
+                        y = y_all[start : start + size]
                     else:
                         idx = batch_indices(k, size, n)
-                        x, y = x_all[idx], y_all[idx]
-                a[0] = x
-                for l in range(layers):
-                    z[l] = w[l] * a[l] + b[l]
-                    a[l + 1] = act_f(z[l])
-                loss = cost_f(a[layers], y).mean()
-                upstream = cost_g(a[layers], y)
-                for l in range(layers - 1, -1, -1):
-                    delta = upstream * act_d(z[l], a[l + 1])
-                    gw[l] = np.dot(delta, a[l]) * inv
-                    gb[l] = delta.sum() * inv
-                    upstream = delta * w[l]
-                new_w = w - lr * gw
-                new_b = b - lr * gb
-                if not (isfinite(loss) and isfinite(new_w).all() and isfinite(new_b).all()):
-                    what = "the cost" if not isfinite(loss) else "the updated parameters"
-                    divergence = Divergence(k + 1, what)
+                        np.take(x_all, idx, out=a_rows[0])
+                        y = y_all[idx]
+                a = a_rows[0]
+                for l in forward_layers:
+                    z = z_rows[l]
+                    multiply(a, w[l], out=z)
+                    add(z, b[l], out=z)
+                    a = act_f(z)
+                    a_rows[l + 1][...] = a
+                loss = float(dot(cost_f(a, y), ones)) * inv
+                if not isfinite(loss):
+                    divergence = Divergence(k + 1, "the cost")
                     break
-                w[:] = new_w
-                b[:] = new_b
+                upstream = cost_g(a, y)  # ∂C/∂a(N)
+                da_dz = act_d(z_buf, a_out)
+                for l in backward_layers:
+                    delta = db_rows[l]
+                    multiply(upstream, da_dz[l], out=delta)  # ∂C/∂b(l)
+                    if l:
+                        upstream = delta * w[l]  # ∂C/∂a(l−1)
+                multiply(db_buf, a_prev, out=dw_buf)  # ∂C/∂w(l)
+                gradient = dot(g_buf, ones)
+                gradient *= inv
+                gradient *= lr
+                new = (params - gradient).tolist()
+                if not all(map(isfinite, new)):
+                    divergence = Divergence(k + 1, "the updated parameters")
+                    break
+                params[:] = new
+                w = new[:layers]
+                b = new[layers:]
                 losses[done] = loss
                 done += 1
-        self.steps_done += done
-        self.history.extend(losses[:done])
-        self.divergence = divergence
-        return RunResult(done, divergence)
+        self._w[:] = params[:layers]
+        self._b[:] = params[layers:]
+        return losses[:done], divergence
 
     def mean_cost(self) -> float:
         """The mean cost over all samples with the current parameters."""
