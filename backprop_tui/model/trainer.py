@@ -132,16 +132,16 @@ class Trainer:
         layers = self._w.size
         x_all, y_all = self.samples.x, self.samples.y
         n, size = x_all.size, self.batch_size
-        inv = 1.0 / size
-        lr = self.lr
         isfinite = math.isfinite
         dot = np.dot
         multiply = np.multiply
         add = np.add
 
         params = np.concatenate((self._w, self._b))  # w(1..N), then b(1..N)
-        w = params[:layers].tolist()
-        b = params[layers:].tolist()
+        # 0-d views of the parameters: they follow every in-place update, and
+        # numpy multiplies an array by a 0-d array faster than by a float.
+        w = [params[l, ...] for l in range(layers)]
+        b = [params[layers + l, ...] for l in range(layers)]
         z_buf = np.empty((layers, size))  # z(l), one row per layer
         a_buf = np.empty((layers + 1, size))  # row 0: x; row l: a(l)
         g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
@@ -152,9 +152,14 @@ class Trainer:
         dw_buf = g_buf[:layers]
         db_buf = g_buf[layers:]
         db_rows = list(db_buf)
-        ones = np.ones(size)
-        backward_layers = range(layers - 1, -1, -1)
-        forward_layers = range(layers)
+        mean_of = np.full(size, 1.0 / size)  # dot(v, mean_of) = (1/B) Σ v
+        lr_mean_of = np.full(size, self.lr / size)  # dot(v, lr_mean_of) = η·(1/B) Σ v
+        copyto = np.copyto
+        # Per layer, input to output: z row, w, b, a row.
+        forward = tuple(zip(z_rows, w, b, a_rows[1:]))
+        # Layers N … 2, output first: ∂C/∂b row, w (layer 1 needs no ∂C/∂a(0) = ∂C/∂x).
+        backward = tuple(zip(db_rows[:0:-1], w[:0:-1]))
+        first_db = db_rows[0]
         whole = size == n
         if whole:
             a_rows[0][...] = x_all
@@ -174,34 +179,27 @@ class Trainer:
                         np.take(x_all, idx, out=a_rows[0])
                         y = y_all[idx]
                 a = a_rows[0]
-                for l in forward_layers:
-                    z = z_rows[l]
-                    multiply(a, w[l], out=z)
-                    add(z, b[l], out=z)
+                for z, wl, bl, a_row in forward:
+                    multiply(a, wl, out=z)
+                    add(z, bl, out=z)
                     a = act_f(z)
-                    a_rows[l + 1][...] = a
-                loss = float(dot(cost_f(a, y), ones)) * inv
+                    copyto(a_row, a)
+                loss = float(dot(cost_f(a, y), mean_of))
                 if not isfinite(loss):
                     divergence = Divergence(k + 1, "the cost")
                     break
                 upstream = cost_g(a, y)  # ∂C/∂a(N)
-                da_dz = act_d(z_buf, a_out)
-                for l in backward_layers:
-                    delta = db_rows[l]
-                    multiply(upstream, da_dz[l], out=delta)  # ∂C/∂b(l)
-                    if l:
-                        upstream = delta * w[l]  # ∂C/∂a(l−1)
+                da_dz = act_d(z_buf, a_out)[::-1]  # rows: layer N first
+                for (delta, wl), da_dz_l in zip(backward, da_dz):
+                    multiply(upstream, da_dz_l, out=delta)  # ∂C/∂b(l)
+                    upstream = delta * wl  # ∂C/∂a(l−1)
+                multiply(upstream, da_dz[-1], out=first_db)  # ∂C/∂b(1)
                 multiply(db_buf, a_prev, out=dw_buf)  # ∂C/∂w(l)
-                gradient = dot(g_buf, ones)
-                gradient *= inv
-                gradient *= lr
-                new = (params - gradient).tolist()
-                if not all(map(isfinite, new)):
+                new = params - dot(g_buf, lr_mean_of)  # w − η·∂C/∂w, b − η·∂C/∂b
+                if not all(map(isfinite, new.tolist())):
                     divergence = Divergence(k + 1, "the updated parameters")
                     break
-                params[:] = new
-                w = new[:layers]
-                b = new[layers:]
+                copyto(params, new)
                 losses[done] = loss
                 done += 1
         self._w[:] = params[:layers]
