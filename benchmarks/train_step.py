@@ -226,7 +226,12 @@ def check_same(name, got, want, steps):
             )
 
 
-def measure(case: Case, runners: dict, repeats: int) -> dict[str, float]:
+def measure(case: Case, runners: dict, repeats: int) -> tuple[dict, dict]:
+    """µs per step of each implementation, and each one's ratio to ours.
+
+    Both are medians over the repeats; a ratio is taken within one repeat (the
+    two runs were next to each other in time), then the median of those.
+    """
     w, b, x, y = make_problem(case.layers)
     steps_of = {name: case.micrograd_steps if name == "micrograd" else case.steps
                 for name in runners}
@@ -236,13 +241,22 @@ def measure(case: Case, runners: dict, repeats: int) -> dict[str, float]:
         for name, fn in runners.items():
             if name != "ours" and steps_of[name] == count:
                 check_same(name, fn(w, b, x, y, case.batch, count), want, count)
-    times: dict[str, list[float]] = {name: [] for name in runners}
+    per_step: dict[str, list[float]] = {name: [] for name in runners}
+    ratios: dict[str, list[float]] = {name: [] for name in runners}
     for rep in range(repeats):
+        this: dict[str, float] = {}
         for name, fn in runners.items():
             if name == "micrograd" and rep >= max(1, repeats // 3):
                 continue  # a few micrograd runs are enough: it is orders of magnitude slower
-            times[name].append(timed(fn, w, b, x, y, case.batch, steps_of[name]))
-    return {name: statistics.median(t) / steps_of[name] * 1e6 for name, t in times.items()}
+            seconds = timed(fn, w, b, x, y, case.batch, steps_of[name])
+            this[name] = seconds / steps_of[name] * 1e6
+            per_step[name].append(this[name])
+        for name, us in this.items():
+            ratios[name].append(us / this["ours"])
+    return (
+        {name: statistics.median(v) for name, v in per_step.items()},
+        {name: statistics.median(v) for name, v in ratios.items()},
+    )
 
 
 def fmt_us(value: float | None) -> str:
@@ -257,7 +271,7 @@ def fmt_ratio(value: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=7, help="timed runs per implementation")
+    parser.add_argument("--repeats", type=int, default=9, help="timed runs per implementation")
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     args = parser.parse_args(argv)
     runners: dict[str, Callable] = {"ours": run_ours, "numpy": run_numpy}
@@ -273,8 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         cases = [Case(c.layers, c.batch, max(c.steps // 10, 10), 1) for c in CASES]
 
-    print(f"training step, µs per step (median of {repeats} interleaved runs; "
-          f"parameters checked against ours to rtol {TOLERANCE:g})")
+    print(f"training step, µs per step: median of {repeats} interleaved runs; ratios: "
+          f"median of the ratios within each run;\nfinal parameters checked against ours "
+          f"to {TOLERANCE:g} (relative and absolute)")
     print(f"numpy {np.__version__}", end="")
     if "torch" in runners:
         import torch
@@ -284,16 +299,16 @@ def main(argv: list[str] | None = None) -> int:
               "ours/numpy", "torch/ours", "micrograd/ours")
     rows = []
     for case in cases:
-        us = measure(case, runners, repeats)
+        us, to_ours = measure(case, runners, repeats)
         ours = us["ours"]
         torch_us, mg_us = us.get("torch"), us.get("micrograd")
         rows.append((
             str(case.layers), str(case.batch),
             f"{case.steps}" + (f" ({case.micrograd_steps})" if mg_us is not None else ""),
             fmt_us(ours), fmt_us(us["numpy"]), fmt_us(torch_us), fmt_us(mg_us),
-            fmt_ratio(ours / us["numpy"]),
-            fmt_ratio(None if torch_us is None else torch_us / ours),
-            fmt_ratio(None if mg_us is None else mg_us / ours),
+            fmt_ratio(1.0 / to_ours["numpy"]),
+            fmt_ratio(to_ours.get("torch")),
+            fmt_ratio(to_ours.get("micrograd")),
         ))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     print("| " + " | ".join(h.ljust(wd) for h, wd in zip(header, widths)) + " |")
