@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backprop_tui.model import LossHistory  # noqa: E402
 
-LENGTHS = (1_000, 10_000, 100_000, 1_000_000)
+LENGTHS = (1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 CHUNK = 100
 """Losses recorded per refresh (steps trained between two frames)."""
 WIDTHS = (76, 200)
