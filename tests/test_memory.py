@@ -38,3 +38,24 @@ def test_many_thousands_of_steps_keep_memory_flat():
     # small object per run, 2,400 objects of at least 16 bytes ≈ 38 KB.
     assert max(growth) < 16 * 1024, growth
     assert abs(growth[-1] - growth[0]) < 8 * 1024, growth
+
+
+def test_one_long_run_holds_no_array_of_every_loss():
+    trainer = Trainer(
+        Chain([0.5, -0.3], [0.1, 0.2]), Samples([0.2, 0.8], [0.0, 1.0]), 0.5,
+        history=LossHistory(capacity=256),
+    )
+    trainer.run(20_000)  # the history's buckets now span many steps each
+    tracemalloc.start()
+    try:
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        trainer.run(40_000)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert trainer.steps_done == 60_000 and len(trainer.history) == 60_000
+    # The losses of all 40,000 steps at once would be 320 KB (about 340 KB at
+    # the peak); in pieces of 4,096 steps it is under 100 KB.
+    assert peak < 160 * 1024, peak

@@ -18,6 +18,10 @@ from .errors import ModelError
 from .history import LossHistory
 
 
+_PIECE = 4096
+"""Steps per call of the hot loop within one :meth:`Trainer.run`."""
+
+
 @dataclass(frozen=True)
 class Divergence:
     """Training stopped because step ``step`` (1-based) would leave finite numbers."""
@@ -109,10 +113,15 @@ class Trainer:
             raise ModelError("steps: must not be negative")
         if self.divergence is not None or steps == 0:
             return RunResult(0, self.divergence)
-        losses, divergence = self._steps(steps)
-        done = losses.size
-        self.steps_done += done
-        self.history.extend(losses)
+        done = 0
+        divergence = None
+        while done < steps and divergence is None:
+            # In pieces, so that a run of millions of steps holds no more than
+            # one piece of losses before they go into the bounded history.
+            losses, divergence = self._steps(min(steps - done, _PIECE))
+            done += losses.size
+            self.steps_done += losses.size
+            self.history.extend(losses)
         self.divergence = divergence
         return RunResult(done, divergence)
 
