@@ -163,7 +163,6 @@ class Trainer:
         db_rows = list(db_buf)
         mean_of = np.full(size, 1.0 / size)  # dot(v, mean_of) = (1/B) Σ v
         lr_mean_of = np.full(size, self.lr / size)  # dot(v, lr_mean_of) = η·(1/B) Σ v
-        copyto = np.copyto
         # Per layer, input to output: z row, w, b, a row.
         forward = tuple(zip(z_rows, w, b, a_rows[1:]))
         # Layers N … 2, output first: ∂C/∂b row, w (layer 1 needs no ∂C/∂a(0) = ∂C/∂x).
@@ -192,7 +191,7 @@ class Trainer:
                     multiply(a, wl, out=z)
                     add(z, bl, out=z)
                     a = act_f(z)
-                    copyto(a_row, a)
+                    a_row[...] = a
                 loss = float(dot(cost_f(a, y), mean_of))
                 if not isfinite(loss):
                     divergence = Divergence(k + 1, "the cost")
@@ -208,7 +207,7 @@ class Trainer:
                 if not all(map(isfinite, new.tolist())):
                     divergence = Divergence(k + 1, "the updated parameters")
                     break
-                copyto(params, new)
+                params[...] = new
                 losses[done] = loss
                 done += 1
         self._w[:] = params[:layers]
