@@ -155,6 +155,8 @@ class Trainer:
         a_buf = np.empty((layers + 1, size))  # row 0: x; row l: a(l)
         g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
         z_rows = list(z_buf)
+        z_flat = z_buf.reshape(-1)
+        zeros = np.zeros(z_flat.size)  # dot(z, zeros) is 0, or NaN when some z is ±inf
         a_rows = list(a_buf)
         a_prev = a_buf[:layers]
         a_out = a_buf[1:]
@@ -192,6 +194,9 @@ class Trainer:
                     add(z, bl, out=z)
                     a = act_f(z)
                     a_row[...] = a
+                if not isfinite(dot(z_flat, zeros)):
+                    divergence = Divergence(k + 1, "z")
+                    break
                 loss = float(dot(cost_f(a, y), mean_of))
                 if not isfinite(loss):
                     divergence = Divergence(k + 1, "the cost")
