@@ -1,9 +1,12 @@
 """Training: many gradient-descent steps on mini-batches, with the loss history.
 
-The hot loop below does exactly what ``Chain.forward``, ``ForwardPass.backward``
-and ``Chain.step`` do, without keeping every factor: the same arithmetic in the
-same order, on preallocated arrays, with no per-sample Python loop. Tests check
-that it equals repeated steps of the full-factor path.
+The hot loop below computes what ``Chain.forward``, ``ForwardPass.backward``
+and ``Chain.step`` compute, without keeping every factor: the same products,
+on preallocated arrays, with no per-sample Python loop; only the order of the
+additions in the batch sums differs. It stops where the full-factor path would
+refuse a number (z, the cost or an updated parameter not finite), keeping the
+last finite parameters. Tests check it against repeated full-factor steps, and
+``benchmarks/train_step.py`` measures it.
 """
 
 from __future__ import annotations
