@@ -67,3 +67,27 @@ def test_a_long_run_in_pieces_equals_short_runs():
     np.testing.assert_array_equal(one.chain.w, many.chain.w)
     np.testing.assert_array_equal(one.chain.b, many.chain.b)
     np.testing.assert_array_equal(one.history.thinned(50).first, many.history.thinned(50).first)
+
+
+@pytest.mark.parametrize("layers, batch", [(3, 1000), (5, 1000)])  # 6,000 and 10,000 sums
+def test_large_batches_equal_repeated_full_steps(layers, batch):
+    # Past 8,192 per-sample gradients the sums leave BLAS: both ways give the full path.
+    rng = np.random.default_rng(layers)
+    chain = Chain(rng.normal(0, 1, layers), rng.normal(0, 0.5, layers))
+    x = rng.uniform(-2, 2, 1500)
+    data = Samples(x, 0.5 + 0.4 * np.sin(2 * x))
+    trainer = Trainer(chain, data, 0.5, batch)
+    trainer.run(4)  # batches 2 and 4 wrap around the 1,500 samples
+    expected, losses = chain, []
+    for k in range(4):
+        bp = trace(expected, data.batch(k, batch))
+        losses.append(bp.forward.mean_cost)
+        expected = expected.step(bp, 0.5)
+    np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)
+    # An overflowing z stops it the same way.
+    huge = Chain(np.r_[1e300, chain.w[1:]], chain.b)
+    wide = Samples(np.r_[x[:-1], 1e10], data.y)
+    result = Trainer(huge, wide, 0.5, batch).run(4)
+    assert result.divergence is not None and result.divergence.what == "z"

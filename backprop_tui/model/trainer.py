@@ -24,6 +24,9 @@ from .history import LossHistory
 _PIECE = 4096
 """Steps per call of the hot loop within one :meth:`Trainer.run`."""
 
+_BLAS_MAX = 8192
+"""Largest per-sample gradient array (2·layers·batch numbers) summed through BLAS."""
+
 
 @dataclass(frozen=True)
 class Divergence:
@@ -146,6 +149,7 @@ class Trainer:
         n, size = x_all.size, self.batch_size
         isfinite = math.isfinite
         dot = np.dot
+        einsum = np.einsum
         multiply = np.multiply
         add = np.add
 
@@ -160,6 +164,10 @@ class Trainer:
         z_rows = list(z_buf)
         z_flat = z_buf.reshape(-1)
         zeros = np.zeros(z_flat.size)  # dot(z, zeros) is 0, or NaN when some z is ±inf
+        # Sums as BLAS dot products only while BLAS does them on one thread: on
+        # longer vectors it wakes threads, which on a busy machine costs far
+        # more than the sum (numpy's own loops then, through einsum).
+        blas = g_buf.size <= _BLAS_MAX
         a_rows = list(a_buf)
         a_prev = a_buf[:layers]
         a_out = a_buf[1:]
@@ -197,10 +205,11 @@ class Trainer:
                     add(z, bl, out=z)
                     a = act_f(z)
                     a_row[...] = a
-                if not isfinite(dot(z_flat, zeros)):
+                if not (isfinite(dot(z_flat, zeros)) if blas else np.isfinite(z_buf).all()):
                     divergence = Divergence(k + 1, "z")
                     break
-                loss = float(dot(cost_f(a, y), mean_of))
+                cost = cost_f(a, y)
+                loss = float(dot(cost, mean_of) if blas else einsum("i,i", cost, mean_of))
                 if not isfinite(loss):
                     divergence = Divergence(k + 1, "the cost")
                     break
@@ -211,7 +220,8 @@ class Trainer:
                     upstream = delta * wl  # ∂C/∂a(l−1)
                 multiply(upstream, da_dz[-1], out=first_db)  # ∂C/∂b(1)
                 multiply(db_buf, a_prev, out=dw_buf)  # ∂C/∂w(l)
-                new = params - dot(g_buf, lr_mean_of)  # w − η·∂C/∂w, b − η·∂C/∂b
+                # w − η·∂C/∂w, b − η·∂C/∂b
+                new = params - (dot(g_buf, lr_mean_of) if blas else einsum("ij,j", g_buf, lr_mean_of))
                 if not all(map(isfinite, new.tolist())):
                     divergence = Divergence(k + 1, "the updated parameters")
                     break
