@@ -159,26 +159,26 @@ class Trainer:
         w = [params[l, ...] for l in range(layers)]
         b = [params[layers + l, ...] for l in range(layers)]
         z_buf = np.empty((layers, size))  # z(l), one row per layer
-        a_buf = np.empty((layers + 1, size))  # row 0: x; row l: a(l)
-        g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
         z_rows = list(z_buf)
         z_flat = z_buf.reshape(-1)
         zeros = np.zeros(z_flat.size)  # dot(z, zeros) is 0, or NaN when some z is ±inf
+        a_buf = np.empty((layers + 1, size))  # row 0: x; row l: a(l)
+        a_rows = list(a_buf)
+        a_prev = a_buf[:layers]
+        a_out = a_buf[1:]
+        g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
+        dw_buf = g_buf[:layers]
+        db_buf = g_buf[layers:]
+        db_rows = list(db_buf)
         # Sums as BLAS dot products only while BLAS does them on one thread: on
         # longer vectors it wakes threads, which on a busy machine costs far
         # more than the sum (numpy's own loops then, through einsum).
         blas = g_buf.size <= _BLAS_MAX
-        a_rows = list(a_buf)
-        a_prev = a_buf[:layers]
-        a_out = a_buf[1:]
-        dw_buf = g_buf[:layers]
-        db_buf = g_buf[layers:]
-        db_rows = list(db_buf)
         mean_of = np.full(size, 1.0 / size)  # dot(v, mean_of) = (1/B) Σ v
         lr_mean_of = np.full(size, self.lr / size)  # dot(v, lr_mean_of) = η·(1/B) Σ v
         # Per layer, input to output: z row, w, b, a row.
         forward = tuple(zip(z_rows, w, b, a_rows[1:]))
-        # Layers N … 2, output first: ∂C/∂b row, w (layer 1 needs no ∂C/∂a(0) = ∂C/∂x).
+        # Layers N … 2, output first: ∂C/∂b row, w. (Layer 1 hands down no ∂C/∂x.)
         backward = tuple(zip(db_rows[:0:-1], w[:0:-1]))
         first_db = db_rows[0]
         whole = size == n
@@ -220,8 +220,11 @@ class Trainer:
                     upstream = delta * wl  # ∂C/∂a(l−1)
                 multiply(upstream, da_dz[-1], out=first_db)  # ∂C/∂b(1)
                 multiply(db_buf, a_prev, out=dw_buf)  # ∂C/∂w(l)
-                # w − η·∂C/∂w, b − η·∂C/∂b
-                new = params - (dot(g_buf, lr_mean_of) if blas else einsum("ij,j", g_buf, lr_mean_of))
+                if blas:
+                    step = dot(g_buf, lr_mean_of)  # η·∂C/∂w, η·∂C/∂b, batch means
+                else:
+                    step = einsum("ij,j", g_buf, lr_mean_of)
+                new = params - step
                 if not all(map(isfinite, new.tolist())):
                     divergence = Divergence(k + 1, "the updated parameters")
                     break
