@@ -175,7 +175,7 @@ class Trainer:
         # more than the sum (numpy's own loops then, through einsum).
         blas = g_buf.size <= _BLAS_MAX
         mean_of = np.full(size, 1.0 / size)  # dot(v, mean_of) = (1/B) Σ v
-        lr_mean_of = np.full(size, self.lr / size)  # dot(v, lr_mean_of) = η·(1/B) Σ v
+        lr = np.array(self.lr)  # 0-d, as the parameters
         # Per layer, input to output: z row, w, b, a row.
         forward = tuple(zip(z_rows, w, b, a_rows[1:]))
         # Layers N … 2, output first: ∂C/∂b row, w. (Layer 1 hands down no ∂C/∂x.)
@@ -220,11 +220,14 @@ class Trainer:
                     upstream = delta * wl  # ∂C/∂a(l−1)
                 multiply(upstream, da_dz[-1], out=first_db)  # ∂C/∂b(1)
                 multiply(db_buf, a_prev, out=dw_buf)  # ∂C/∂w(l)
+                # The batch means ∂C/∂w, ∂C/∂b, then w − η·∂C/∂w, b − η·∂C/∂b, as the
+                # full path does (η times each sample first could overflow).
                 if blas:
-                    step = dot(g_buf, lr_mean_of)  # η·∂C/∂w, η·∂C/∂b, batch means
+                    mean = dot(g_buf, mean_of)
                 else:
-                    step = einsum("ij,j", g_buf, lr_mean_of)
-                new = params - step
+                    mean = einsum("ij,j", g_buf, mean_of)
+                multiply(mean, lr, out=mean)
+                new = params - mean
                 if not all(map(isfinite, new.tolist())):
                     divergence = Divergence(k + 1, "the updated parameters")
                     break
