@@ -146,3 +146,23 @@ def test_history_clear_restarts_at_a_step():
     assert len(history) == 0 and history.last is None
     history.append(1.0)
     assert history.thinned(10).step.tolist() == [7]
+
+
+@given(st.sampled_from(["sigmoid/squared-error", "tanh/squared-error", "relu/squared-error",
+                        "sigmoid/cross-entropy"]),
+       chains(max_layers=4), samples(max_size=4), st.integers(1, 4), st.floats(0.01, 1.0))
+def test_train_equals_repeated_steps_for_every_activation_and_cost(pair, chain, data, batch, lr):
+    from backprop_tui.model import activation_named, cost_named
+
+    act, cost = pair.split("/")
+    chain = Chain(chain.w, chain.b, activation_named(act), cost_named(cost))
+    if cost == "cross-entropy":
+        data = Samples(data.x, np.clip(np.abs(data.y), 0, 1))
+    batch = min(batch, len(data))
+    trainer = Trainer(chain, data, lr, batch)
+    trainer.run(6)
+    expected = chain
+    for k in range(6):
+        expected = expected.step(trace(expected, data.batch(k, batch)), lr)
+    np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-10, atol=1e-13)

@@ -146,9 +146,18 @@ class LossHistory:
         if buckets.step.size <= points:
             return buckets
         start, stop = self._start_step(), self._next_step
-        column = (buckets.step - start) * points // max(stop - start, 1)
-        # Each column starts where its first bucket is; empty columns vanish.
-        starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+        total = max(stop - start, 1)
+        # Column c holds the buckets whose first step s has
+        # (s − start)·points // total = c, that is s ≥ start + ⌈c·total/points⌉:
+        # each column starts at the first such bucket, found by binary search
+        # (cost by columns, not by buckets); empty columns vanish.
+        first = start - (np.arange(points, dtype=np.int64) * -total // points)
+        starts = np.searchsorted(buckets.step, first)
+        keep = np.empty(points, dtype=bool)
+        keep[0] = True
+        np.not_equal(starts[1:], starts[:-1], out=keep[1:])
+        keep &= starts < buckets.step.size
+        starts = starts[keep]
         return Thinned(
             buckets.step[starts],
             buckets.first[starts],
