@@ -395,8 +395,7 @@ class BackpropApp(App[int]):
             self._file_error(str(exc))
             return str(exc)
         self.session_path = written
-        self.say(f"session saved to {shown_path(written)} (step {self.lesson.steps_done}); "
-                 "--session opens it again")
+        self.say(f"step {self.lesson.steps_done}: session saved to {shown_path(written)}")
         return None
 
     def action_save_session_as(self) -> None:
@@ -421,8 +420,8 @@ class BackpropApp(App[int]):
         self._stop_training()
         self.sample, self.page = 0, "derivation"
         n = len(samples)
-        self.say(f"{n} sample{'s' * (n != 1)} from {shown_path(path)}; results cleared "
-                 "(f computes them, r returns to the start)")
+        self.say(f"{n} sample{'s' * (n != 1)} loaded from {shown_path(path)}; "
+                 "f: forward pass with them")
         self.show()
         return None
 
@@ -434,8 +433,7 @@ class BackpropApp(App[int]):
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.say(f"handout of the trace at step {self.lesson.steps_done} written to "
-                 f"{shown_path(path)}")
+        self.say(f"step {self.lesson.steps_done}: handout written to {shown_path(path)}")
 
     def action_screenshot(self) -> None:
         path = free_name(Path.cwd(), SCREENSHOT_NAME, ".svg")
@@ -444,7 +442,7 @@ class BackpropApp(App[int]):
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.say(f"screenshot (SVG) written to {shown_path(path)}")
+        self.say(f"screenshot written to {shown_path(path)}")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): the file commands first, then Textual's own."""

@@ -347,7 +347,7 @@ async def test_m_writes_the_trace_as_markdown_tables(here):
         await pilot.press("m")
         await pilot.pause()
         path = here / "backprop-handout-1.md"
-        assert "backprop-handout-1.md" in message(app) and "step 21" in message(app)
+        assert "backprop-handout-1.md" in message(app) and "step 21:" in message(app)
         await pilot.press("m")
         await pilot.pause()
         assert (here / "backprop-handout-2.md").read_text() == path.read_text()
