@@ -61,12 +61,29 @@ def message(app: BackpropApp) -> str:
 
 async def palette(pilot, command: str) -> None:
     """Run a command from the command palette, typed as a person would."""
+    from textual.command import CommandList
+
     await pilot.press("ctrl+p")
     await pilot.pause()
     await pilot.press(*command)
-    await pilot.pause(0.3)
+    for _ in range(200):  # the palette searches in the background: wait for the match
+        found = pilot.app.screen.query(CommandList)
+        option = found.first().highlighted_option if found else None
+        if option is not None and str(option.prompt).lower().startswith(command):
+            break
+        await pilot.pause(0.02)
+    else:
+        raise AssertionError(f"the palette did not offer {command!r}")
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def wait_for(pilot, path: Path) -> None:
+    """Wait until the app has written ``path`` (after a timer)."""
+    for _ in range(200):
+        if path.exists():
+            return
+        await pilot.pause(0.02)
 
 
 # -- Lesson ↔ Session ------------------------------------------------------------------------
@@ -416,7 +433,8 @@ async def test_the_palette_screenshot_leaves_the_palette_out(here):
     app = BackpropApp(lecture())
     async with app.run_test(size=SIZE) as pilot:
         await palette(pilot, "screenshot")
-        await pilot.pause(0.3)
+        await wait_for(pilot, here / "backprop-screenshot-1.svg")
+        await pilot.pause()
         svg = (here / "backprop-screenshot-1.svg").read_text()
         assert svg.lstrip().startswith("<svg")
         assert "Search" not in svg and "Screenshot" not in svg
