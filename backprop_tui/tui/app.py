@@ -58,20 +58,29 @@ SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
 
-def free_name(folder: Path, stem: str, suffix: str, plain_first: bool = False) -> Path:
-    """The first name in ``folder`` not taken: stem-1, stem-2, … (stem first if ``plain_first``)."""
-    if plain_first and not (folder / f"{stem}{suffix}").exists():
-        return folder / f"{stem}{suffix}"
-    k = 2 if plain_first else 1
-    while (folder / f"{stem}-{k}{suffix}").exists():
-        k += 1
+def free_name(stem: str, suffix: str, plain_first: bool = False) -> Path:
+    """The first name in the current folder not taken: stem-1, stem-2, … (stem first if
+    ``plain_first``); a :class:`FileError` when the folder cannot be used."""
+    try:
+        folder = Path.cwd()
+        if plain_first and not os.path.lexists(folder / f"{stem}{suffix}"):
+            return folder / f"{stem}{suffix}"
+        k = 2 if plain_first else 1
+        while os.path.lexists(folder / f"{stem}-{k}{suffix}"):
+            k += 1
+    except OSError as exc:
+        raise FileError(f"cannot write {stem}{suffix} in the current folder: "
+                        f"{exc.strerror or exc}") from None
     return folder / f"{stem}-{k}{suffix}"
 
 
 def shown_path(path: Path) -> str:
     """``path`` as the message line shows it: relative to the current folder when inside it."""
-    full = os.path.abspath(path)
-    relative = os.path.relpath(full)
+    try:
+        full = os.path.abspath(path)
+        relative = os.path.relpath(full)
+    except OSError:  # the current folder is gone
+        return str(path)
     return full if relative.startswith("..") else relative
 
 
@@ -380,12 +389,16 @@ class BackpropApp(App[int]):
     def session_target(self) -> Path:
         """Where ctrl+s saves: the session file, else a free name in the current folder."""
         if self.session_path is None:
-            self.session_path = free_name(Path.cwd(), *os.path.splitext(SESSION_NAME),
-                                          plain_first=True)
+            self.session_path = free_name(*os.path.splitext(SESSION_NAME), plain_first=True)
         return self.session_path
 
     def action_save_session(self) -> None:
-        self.save_session_to(self.session_target())
+        try:
+            target = self.session_target()
+        except ModelError as exc:
+            self._file_error(str(exc))
+            return
+        self.save_session_to(target)
 
     def save_session_to(self, path: Path) -> str | None:
         """Save the lesson to ``path`` atomically; the error message, or None when saved."""
@@ -428,7 +441,7 @@ class BackpropApp(App[int]):
     def action_handout(self) -> None:
         try:
             bp = self.lesson.current_trace()
-            path = free_name(Path.cwd(), HANDOUT_NAME, ".md")
+            path = free_name(HANDOUT_NAME, ".md")
             write_atomically(path, trace_markdown(bp).encode("utf-8"), "handout")
         except ModelError as exc:
             self._file_error(str(exc))
@@ -436,8 +449,8 @@ class BackpropApp(App[int]):
         self.say(f"step {self.lesson.steps_done}: handout written to {shown_path(path)}")
 
     def action_screenshot(self) -> None:
-        path = free_name(Path.cwd(), SCREENSHOT_NAME, ".svg")
         try:
+            path = free_name(SCREENSHOT_NAME, ".svg")
             write_atomically(path, self.export_screenshot().encode("utf-8"), "screenshot")
         except ModelError as exc:
             self._file_error(str(exc))

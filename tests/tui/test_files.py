@@ -416,6 +416,22 @@ async def test_a_handout_or_screenshot_that_cannot_be_written_says_why(here, mon
         assert (here / "backprop-handout-1.md").exists()
 
 
+async def test_a_current_folder_that_is_gone_is_an_error_not_a_crash(here, monkeypatch):
+    gone = here / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    app = BackpropApp(lecture())
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("m", "i", "ctrl+s"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.query_one("#message").has_class("-error"), key
+            assert "current folder" in message(app)
+        await pilot.press("f")
+        assert app.lesson.phase == "forward"
+
+
 # -- screenshots -----------------------------------------------------------------------------
 
 async def test_i_writes_an_svg_screenshot(here):
