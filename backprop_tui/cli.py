@@ -216,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_start_options(parser)
+    _add_app_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     # Options a command shares with the app may also come before the command
@@ -484,8 +485,35 @@ def run_app(args: argparse.Namespace) -> int:
     from .model.lesson import Lesson
     from .tui.app import run_app as run
 
-    lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
-    return run(lesson)
+    if values.session is not None:
+        lesson = Lesson.from_session(values.session)
+    else:
+        lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    return run(lesson, session_path=getattr(args, "session", None))
+
+
+def _add_app_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the app alone (a command has its own copy where it takes them)."""
+    app = parser.add_argument_group("the app")
+    app.add_argument("--batch-size", type=whole(1), metavar="B", default=None,
+                     dest="app_batch_size",
+                     help="samples per training step in the app (default: all samples)")
+
+
+def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with the app's ``--batch-size`` where the command reads it.
+
+    Given before ``train`` it counts as train's own; ``trace`` has no batch size.
+    """
+    size = getattr(args, "app_batch_size", None)
+    if size is None:
+        return args
+    if args.command == "trace":
+        raise UsageError("argument --batch-size: trace shows every sample; the batch size "
+                         "is for train and the app")
+    if args.command == "train" and args.batch_size is not None:
+        return args
+    return argparse.Namespace(**{**vars(args), "batch_size": size})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -493,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(join_negative_values(argv))
+        args = _app_batch_size(parser.parse_args(join_negative_values(argv)))
         if args.command == "trace":
             return run_trace(args)
         if args.command == "train":

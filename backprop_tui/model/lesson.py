@@ -21,6 +21,7 @@ import numpy as np
 from .chain import BackwardPass, Chain, ForwardPass, Samples
 from .errors import ModelError
 from .history import LossHistory
+from .session import Session
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 PHASES: tuple[str, ...] = ("none", "forward", "backward", "step")
@@ -273,3 +274,39 @@ class Lesson:
         if xs.size > MAX_SAMPLES:
             raise ModelError(f"samples: at most {MAX_SAMPLES}")
         self._set_samples(xs, ys)
+
+    # -- sessions and handouts ---------------------------------------------------
+
+    @classmethod
+    def from_session(cls, session: Session) -> "Lesson":
+        """A lesson that goes on from ``session``: its parameters, samples, η, batch
+        size, step count and loss history; a reset returns to its start parameters.
+
+        A batch size equal to the number of samples means "all of them", so that
+        the batch grows with samples added later.
+        """
+        n = len(session.samples)
+        batch_size = None if session.batch_size == n else session.batch_size
+        lesson = cls(session.start, session.samples, session.lr, batch_size)
+        lesson.chain = session.chain
+        lesson.steps_done = session.steps
+        lesson.history = session.history.copy()
+        return lesson
+
+    def to_session(self) -> Session:
+        """The session to save: the current state, with the start parameters for a reset."""
+        chain = self.chain
+        start = self.start.chain
+        return Session(chain, Chain(start.w, start.b, chain.activation, chain.cost),
+                       self.samples, self.lr, self.effective_batch_size, self.steps_done,
+                       self.history.copy())
+
+    def current_trace(self) -> BackwardPass:
+        """Every factor for the current parameters and samples (for a handout).
+
+        The backward pass already computed when there is one; otherwise a fresh one,
+        without changing the phase or anything shown.
+        """
+        if self.backward_pass is not None:
+            return self.backward_pass
+        return self.chain.forward(self.samples).backward()

@@ -7,18 +7,25 @@ Nothing here computes a gradient; every number on screen comes from the
 from __future__ import annotations
 
 from collections import deque
+import os
+from pathlib import Path
 from time import monotonic
+from typing import Iterable
 
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
 from ..formulas import label
-from ..model import ModelError, defaults
+from ..model import FileError, ModelError, defaults, load_samples_csv, save_session
+from ..model import write_atomically
 from ..model.lesson import Lesson
+from ..report import trace_markdown
 from .screens.help import HelpScreen
+from .screens.path import PathScreen
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField
@@ -42,6 +49,40 @@ BUDGET = 0.030
 CHUNK = 250
 """Steps per call of the trainer within a tick."""
 
+SESSION_NAME = "backprop-session.json"
+"""Where ctrl+s saves when the app did not start from a session file: in the
+current folder, with -2, -3, … added when a file of that name is already there."""
+HANDOUT_NAME = "backprop-handout"
+"""Handouts go to backprop-handout-1.md, -2.md, … in the current folder."""
+SCREENSHOT_NAME = "backprop-screenshot"
+"""Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
+
+
+def free_name(stem: str, suffix: str, plain_first: bool = False) -> Path:
+    """The first name in the current folder not taken: stem-1, stem-2, … (stem first if
+    ``plain_first``); a :class:`FileError` when the folder cannot be used."""
+    try:
+        folder = Path.cwd()
+        if plain_first and not os.path.lexists(folder / f"{stem}{suffix}"):
+            return folder / f"{stem}{suffix}"
+        k = 2 if plain_first else 1
+        while os.path.lexists(folder / f"{stem}-{k}{suffix}"):
+            k += 1
+    except OSError as exc:
+        raise FileError(f"cannot write {stem}{suffix} in the current folder: "
+                        f"{exc.strerror or exc}") from None
+    return folder / f"{stem}-{k}{suffix}"
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as the message line shows it: relative to the current folder when inside it."""
+    try:
+        full = os.path.abspath(path)
+        relative = os.path.relpath(full)
+    except OSError:  # the current folder is gone
+        return str(path)
+    return full if relative.startswith("..") else relative
+
 
 class BackpropApp(App[int]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
@@ -49,7 +90,7 @@ class BackpropApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
-    ENABLE_COMMAND_PALETTE = False
+    ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)
 
     BINDINGS = [
         Binding("f", "forward", "forward", id="forward"),
@@ -72,11 +113,17 @@ class BackpropApp(App[int]):
         Binding("v", "switch_view", "switch view", id="view"),
         Binding("up", "scroll_rows(-1)", "derivation up", id="rows-up", show=False),
         Binding("down", "scroll_rows(1)", "derivation down", id="rows-down", show=False),
+        # -- files: save the session, write a handout, take a screenshot ----------
+        Binding("ctrl+s", "save_session", "save session", id="save-session"),
+        Binding("m", "handout", "write handout", id="handout"),
+        Binding("i", "screenshot", "screenshot", id="screenshot"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, lesson: Lesson, session_path: str | os.PathLike | None = None) -> None:
         super().__init__()
         self.lesson = lesson
+        self.session_path: Path | None = None if session_path is None else Path(session_path)
+        """Where ctrl+s saves: the session file the app started from or last saved to."""
         self.shown_layer = lesson.layers
         """The layer the derivation and the batch table explain (1..N)."""
         self.sample = 0
@@ -332,6 +379,101 @@ class BackpropApp(App[int]):
         self._stop_training()
         self.exit(0)
 
+    # -- files: sessions, data, handouts, screenshots ----------------------------
+
+    def _file_error(self, text: str) -> None:
+        """A refused file: on the message line, and whole in a notice (long paths)."""
+        self.say(text, error=True)
+        self.notify(text, severity="error", markup=False)
+
+    def session_target(self) -> Path:
+        """Where ctrl+s saves: the session file, else a free name in the current folder."""
+        if self.session_path is None:
+            self.session_path = free_name(*os.path.splitext(SESSION_NAME), plain_first=True)
+        return self.session_path
+
+    def action_save_session(self) -> None:
+        try:
+            target = self.session_target()
+        except ModelError as exc:
+            self._file_error(str(exc))
+            return
+        self.save_session_to(target)
+
+    def save_session_to(self, path: Path) -> str | None:
+        """Save the lesson to ``path`` atomically; the error message, or None when saved."""
+        try:
+            written = save_session(self.lesson.to_session(), path)
+        except ModelError as exc:
+            self._file_error(str(exc))
+            return str(exc)
+        self.session_path = written
+        self.say(f"step {self.lesson.steps_done}: session saved to {shown_path(written)}")
+        return None
+
+    def action_save_session_as(self) -> None:
+        current = shown_path(self.session_path) if self.session_path else SESSION_NAME
+        self.push_screen(PathScreen("save the session to the file", current,
+                                    lambda name: self.save_session_to(Path(name).expanduser())))
+
+    def action_load_csv(self) -> None:
+        self.push_screen(PathScreen("load samples from a CSV file (columns x and y)", "",
+                                    self.load_csv))
+
+    def load_csv(self, name: str) -> str | None:
+        """Replace the samples by those of the CSV file ``name``; the error, or None."""
+        path = Path(name).expanduser()
+        try:
+            samples = load_samples_csv(path)
+            self.lesson.set_samples(samples.x, samples.y)
+        except FileError as exc:
+            return str(exc)
+        except ModelError as exc:
+            return f"{path}: {exc}"
+        self._stop_training()
+        self.sample, self.page = 0, "derivation"
+        n = len(samples)
+        self.say(f"{n} sample{'s' * (n != 1)} loaded from {shown_path(path)}; "
+                 "f: forward pass with them")
+        self.show()
+        return None
+
+    def action_handout(self) -> None:
+        try:
+            bp = self.lesson.current_trace()
+            path = free_name(HANDOUT_NAME, ".md")
+            write_atomically(path, trace_markdown(bp).encode("utf-8"), "handout")
+        except ModelError as exc:
+            self._file_error(str(exc))
+            return
+        self.say(f"step {self.lesson.steps_done}: handout written to {shown_path(path)}")
+
+    def action_screenshot(self) -> None:
+        try:
+            path = free_name(SCREENSHOT_NAME, ".svg")
+            write_atomically(path, self.export_screenshot().encode("utf-8"), "screenshot")
+        except ModelError as exc:
+            self._file_error(str(exc))
+            return
+        self.say(f"screenshot written to {shown_path(path)}")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): the file commands first, then Textual's own."""
+        yield SystemCommand("Save session", "write the lesson to its session file (ctrl+s)",
+                            self.action_save_session)
+        yield SystemCommand("Save session as…", "write the lesson to a file you name",
+                            self.action_save_session_as)
+        yield SystemCommand("Load CSV data", "samples from a CSV file with columns x and y",
+                            self.action_load_csv)
+        yield SystemCommand("Write handout", "the current trace as Markdown tables (m)",
+                            self.action_handout)
+        # After the palette has closed, so that it is not in the picture.
+        yield SystemCommand("Screenshot", "an SVG picture of the screen (i)",
+                            lambda: self.set_timer(0.1, self.action_screenshot))
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
     # -- edits -------------------------------------------------------------------
 
     def _clear_refusals(self) -> None:
@@ -375,8 +517,8 @@ class BackpropApp(App[int]):
                  "(f computes them again)")
 
 
-def run_app(lesson: Lesson) -> int:
-    """Run the app until q; returns the exit status."""
-    app = BackpropApp(lesson)
+def run_app(lesson: Lesson, session_path: str | os.PathLike | None = None) -> int:
+    """Run the app until q; returns the exit status. ctrl+s saves to ``session_path``."""
+    app = BackpropApp(lesson, session_path)
     app.run()
     return app.return_code or 0

@@ -31,6 +31,10 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("↑ / ↓", "scroll the derivation when it does not fit"),
     ("tab, shift+tab", "move between the fields w, b, x, y, η"),
     ("enter / escape", "apply / cancel an edit and leave the field"),
+    ("ctrl+s", "save the session: to the --session file, else backprop-session.json here"),
+    ("m", "write the current trace as a Markdown handout (backprop-handout-N.md here)"),
+    ("i", "save a screenshot of the screen as SVG (backprop-screenshot-N.svg here)"),
+    ("ctrl+p", "commands: save session (as…), load CSV data, write handout, screenshot"),
     ("?", "this help (escape or ? closes it)"),
     ("q", "quit"),
 )
