@@ -474,10 +474,12 @@ def _check_save_path(path: str) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    start_values(args)  # refuse bad values before anything else
-    print(f"{PROG}: the interactive app is not part of this version yet; "
-          f"use '{PROG} trace' or '{PROG} train' (see --help)", file=sys.stderr)
-    return 1
+    values = start_values(args)  # refuse bad values before anything else
+    from .model.lesson import Lesson
+    from .tui.app import run_app as run
+
+    lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    return run(lesson)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

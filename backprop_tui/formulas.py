@@ -380,3 +380,14 @@ def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row
                 )
             )
     return rows
+
+
+def definitions(rows: list[Row]) -> list[str]:
+    """The rows as aligned ``symbol = formula`` lines, without numbers (for a help text)."""
+    width = max(len(r.symbol) for r in rows)
+    return [f"{r.symbol:<{width}} {r.relation} {r.formula}" for r in rows]
+
+
+def cost_text(chain: Chain) -> str:
+    """The cost of the output, in symbols: ``C = (a(L)−y)²``."""
+    return "C = " + _fill(chain.cost.value_text, a=a_symbol(chain.layers, chain.layers), y="y")

@@ -18,6 +18,10 @@ STEPS: int = 1000
 """Steps ``train`` takes."""
 SEED: int = 0
 """The seed of the random start values ``--layers N`` draws when none is given."""
+DATASET_X: tuple[float, ...] = (0.0, 0.125, 0.25, 0.375, 0.625, 0.75, 0.875, 1.0)
+"""The built-in dataset's inputs: eight points spread evenly over [0, 1] (0.5 left out)."""
+DATASET_Y: tuple[float, ...] = tuple(1.0 if x > 0.5 else 0.0 for x in DATASET_X)
+"""The built-in dataset's targets: a threshold, y = 1 when x > 0.5, else 0."""
 
 
 def random_start(layers: int, seed: int = SEED) -> tuple[tuple[float, ...], tuple[float, ...]]:

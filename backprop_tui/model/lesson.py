@@ -1,0 +1,275 @@
+"""The lesson: the one object that owns the app's state.
+
+It holds the start values (for a reset), the current chain, the samples, η and
+the batch size, the phase of the forward → backward → step loop with the
+results of each phase, the loss history and a trainer for continuous training.
+Widgets only show what it holds; keys only ask it to change.
+
+Every change of w, b, x, y or η goes through a setter that validates the value
+(a :class:`ModelError` with a message fit for the user, the state unchanged)
+and clears every result computed from the old values, so nothing stale is
+ever shown. ``version`` grows by one with every change, for anyone watching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+import numpy as np
+
+from .chain import BackwardPass, Chain, ForwardPass, Samples
+from .errors import ModelError
+from .history import LossHistory
+from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
+
+PHASES: tuple[str, ...] = ("none", "forward", "backward", "step")
+"""The phases of the loop; ``none`` until something has been computed."""
+
+MIN_SAMPLES = 1
+"""A batch never becomes empty."""
+MAX_SAMPLES = 64
+"""The batch table stays readable."""
+
+
+def finite_number(value: float | str, name: str) -> float:
+    """``value`` as a float, or a :class:`ModelError` naming ``name`` when it is not finite."""
+    try:
+        number = float(str(value).strip().replace("\u2212", "-"))
+    except (TypeError, ValueError):
+        raise ModelError(f"{name}: {str(value).strip()!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ModelError(f"{name}: {str(value).strip()!r} is not a finite number")
+    return number
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One update step: the chain before, the gradients it used, η, the chain after."""
+
+    old: Chain
+    backward: BackwardPass
+    lr: float
+    new: Chain
+
+
+@dataclass(frozen=True)
+class Start:
+    """The values a reset returns to."""
+
+    chain: Chain
+    samples: Samples
+    lr: float
+    batch_size: int | None
+
+
+class Lesson:
+    """The state of the app: parameters, data, η, the phase and its results."""
+
+    def __init__(
+        self, chain: Chain, samples: Samples, lr: float, batch_size: int | None = None
+    ) -> None:
+        lr = check_learning_rate(lr)
+        check_batch_size(batch_size, len(samples))
+        chain.cost.check_targets(samples.y)
+        self.start = Start(chain, samples, lr, batch_size)
+        """The values ``reset`` returns to."""
+        self.history = LossHistory()
+        """The batch-mean cost before every step taken (single steps and training)."""
+        self.version = 0
+        """Grows by one with every change of the state."""
+        self._restore()
+
+    # -- state -------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        start = self.start
+        self.chain: Chain = start.chain
+        self.samples: Samples = start.samples
+        self.lr: float = start.lr
+        self.batch_size: int | None = start.batch_size
+        """Samples per training step; None means all of them."""
+        self.steps_done = 0
+        """Steps taken since the start or the last reset."""
+        self.divergence: Divergence | None = None
+        """Why training stopped, if it diverged."""
+        self.history.clear()
+        self._trainer: Trainer | None = None
+        self._clear_results()
+
+    def _clear_results(self) -> None:
+        self.phase = "none"
+        """The last phase computed: one of :data:`PHASES`."""
+        self.forward_pass: ForwardPass | None = None
+        self.backward_pass: BackwardPass | None = None
+        self.last_step: StepResult | None = None
+
+    def _changed(self) -> None:
+        """Something the results depend on changed: clear them all."""
+        self._clear_results()
+        self._trainer = None
+        self.divergence = None
+        self.version += 1
+
+    @property
+    def layers(self) -> int:
+        return self.chain.layers
+
+    @property
+    def effective_batch_size(self) -> int:
+        """B: the samples each training step uses."""
+        return check_batch_size(self.batch_size, len(self.samples))
+
+    # -- the loop ----------------------------------------------------------------
+
+    def forward(self) -> ForwardPass:
+        """z, a and C for every sample with the current parameters."""
+        fwd = self.chain.forward(self.samples)
+        self._clear_results()
+        self.forward_pass = fwd
+        self.phase = "forward"
+        self.version += 1
+        return fwd
+
+    def backward(self) -> BackwardPass:
+        """Every chain-rule factor; runs the forward pass first when it is missing."""
+        fwd = self.forward_pass if self.forward_pass is not None else self.forward()
+        bp = fwd.backward()
+        self.backward_pass = bp
+        self.last_step = None
+        self.phase = "backward"
+        self.version += 1
+        return bp
+
+    def step(self) -> StepResult:
+        """Every w, b moves by −η·(batch-mean gradient); runs the missing phases first."""
+        bp = self.backward_pass if self.backward_pass is not None else self.backward()
+        old = self.chain
+        new = old.step(bp, self.lr)
+        result = StepResult(old, bp, self.lr, new)
+        self.history.append(bp.forward.mean_cost)
+        self.chain = new
+        self.steps_done += 1
+        self._trainer = None
+        self.forward_pass = None
+        self.backward_pass = None
+        self.last_step = result
+        self.phase = "step"
+        self.version += 1
+        return result
+
+    def next_phase(self) -> str:
+        """The phase after the current one: forward → backward → step → forward …"""
+        if self.phase in ("none", "step"):
+            self.forward()
+        elif self.phase == "forward":
+            self.backward()
+        else:
+            self.step()
+        return self.phase
+
+    def train(self, steps: int) -> RunResult:
+        """``steps`` steps on mini-batches, recorded in the history; stops on divergence."""
+        if self._trainer is None:
+            self._trainer = Trainer(
+                self.chain, self.samples, self.lr, self.batch_size,
+                history=self.history, steps_done=self.steps_done,
+            )
+        result = self._trainer.run(steps)
+        if result.steps:
+            self.chain = self._trainer.chain
+            self.steps_done = self._trainer.steps_done
+            self._clear_results()
+        self.divergence = result.divergence
+        self.version += 1
+        return result
+
+    def reset(self) -> None:
+        """Back to the start values; the loss history and the step count start over."""
+        self._restore()
+        self.version += 1
+
+    # -- edits -------------------------------------------------------------------
+
+    def _layer_index(self, layer: int) -> int:
+        if not 1 <= layer <= self.layers:
+            raise ModelError(f"layer {layer}: there are layers 1 to {self.layers}")
+        return layer - 1
+
+    def _sample_index(self, sample: int) -> int:
+        if not 0 <= sample < len(self.samples):
+            raise ModelError(f"sample {sample + 1}: there are samples 1 to {len(self.samples)}")
+        return sample
+
+    def set_w(self, layer: int, value: float | str) -> None:
+        """w of layer ``layer`` (1..N)."""
+        i = self._layer_index(layer)
+        number = finite_number(value, "w")
+        w = np.array(self.chain.w)
+        w[i] = number
+        self.chain = self.chain.with_params(w, self.chain.b)
+        self._changed()
+
+    def set_b(self, layer: int, value: float | str) -> None:
+        """b of layer ``layer`` (1..N)."""
+        i = self._layer_index(layer)
+        number = finite_number(value, "b")
+        b = np.array(self.chain.b)
+        b[i] = number
+        self.chain = self.chain.with_params(self.chain.w, b)
+        self._changed()
+
+    def _set_samples(self, x: np.ndarray, y: np.ndarray) -> None:
+        samples = Samples(x, y)
+        self.chain.cost.check_targets(samples.y)
+        self.samples = samples
+        if self.batch_size is not None and self.batch_size > len(samples):
+            self.batch_size = len(samples)
+        self._changed()
+
+    def set_x(self, sample: int, value: float | str) -> None:
+        """x of sample ``sample`` (0-based): data, not a parameter."""
+        k = self._sample_index(sample)
+        x = np.array(self.samples.x)
+        x[k] = finite_number(value, "x")
+        self._set_samples(x, self.samples.y)
+
+    def set_y(self, sample: int, value: float | str) -> None:
+        """The target y of sample ``sample`` (0-based)."""
+        k = self._sample_index(sample)
+        y = np.array(self.samples.y)
+        y[k] = finite_number(value, "y")
+        self._set_samples(self.samples.x, y)
+
+    def set_lr(self, value: float | str) -> None:
+        """The learning rate η."""
+        self.lr = check_learning_rate(finite_number(value, "η"))
+        self._changed()
+
+    def set_batch_size(self, size: int | None) -> None:
+        """Samples per training step (None: all)."""
+        self.batch_size = None if size is None else check_batch_size(size, len(self.samples))
+        self._changed()
+
+    def add_sample(self, x: float | str, y: float | str) -> int:
+        """Append a sample; returns its index."""
+        if len(self.samples) >= MAX_SAMPLES:
+            raise ModelError(f"samples: at most {MAX_SAMPLES}")
+        xv, yv = finite_number(x, "x"), finite_number(y, "y")
+        self._set_samples(np.append(self.samples.x, xv), np.append(self.samples.y, yv))
+        return len(self.samples) - 1
+
+    def remove_sample(self, sample: int) -> None:
+        """Remove sample ``sample`` (0-based); the last one stays."""
+        k = self._sample_index(sample)
+        if len(self.samples) <= MIN_SAMPLES:
+            raise ModelError("samples: the batch needs at least one sample")
+        keep = np.arange(len(self.samples)) != k
+        self._set_samples(self.samples.x[keep], self.samples.y[keep])
+
+    def set_samples(self, x, y) -> None:
+        """Replace the whole batch (e.g. with the built-in dataset)."""
+        xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if xs.size > MAX_SAMPLES:
+            raise ModelError(f"samples: at most {MAX_SAMPLES}")
+        self._set_samples(xs, ys)

@@ -1,0 +1,375 @@
+"""The app: keys ask the lesson to change, widgets show what it holds.
+
+Nothing here computes a gradient; every number on screen comes from the
+:class:`~backprop_tui.model.lesson.Lesson`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from time import monotonic
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.timer import Timer
+from textual.widgets import Static
+
+from ..formulas import label, number
+from ..model import ModelError, defaults
+from ..model.lesson import Lesson
+from .screens.help import HelpScreen
+from .widgets.batch_table import BatchTable
+from .widgets.derivation import Derivation
+from .widgets.field import NumberField
+from .widgets.loss_plot import LossPlot
+from .widgets.neuron import ChainView
+from .widgets.status import KeyLine, StatusLine
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+"""The smallest terminal the app draws itself in."""
+WIDE_WIDTH, WIDE_HEIGHT = 110, 32
+"""From this size on, the derivation, the loss curve and the batch show together."""
+
+SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000,
+                           20000, 50000)
+"""Training speeds, steps per second, chosen with + and −."""
+DEFAULT_SPEED = SPEEDS.index(1000)
+FRAME = 1 / 15
+"""Seconds between training ticks: the screen is redrawn at most this often."""
+BUDGET = 0.030
+"""Seconds of training per tick at most, so that keys are always answered."""
+CHUNK = 250
+"""Steps per call of the trainer within a tick."""
+
+
+class BackpropApp(App[int]):
+    """backprop-tui: forward, backward, step and training of a chain of neurons."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "backprop-tui"
+    AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = [
+        Binding("f", "forward", "forward", id="forward"),
+        Binding("b", "backward", "backward", id="backward"),
+        Binding("s", "step", "step", id="step"),
+        Binding("space", "next_phase", "next", id="next"),
+        Binding("t", "train", "train", id="train"),
+        Binding("r", "reset", "reset", id="reset"),
+        Binding("question_mark", "help", "help", id="help"),
+        Binding("q", "quit", "quit", id="quit"),
+        Binding("l", "dataset", "dataset", id="dataset"),
+        Binding("a", "add_sample", "add sample", id="add-sample"),
+        Binding("d", "remove_sample", "delete sample", id="remove-sample"),
+        Binding("n", "sample(1)", "next sample", id="next-sample"),
+        Binding("p", "sample(-1)", "previous sample", id="previous-sample"),
+        Binding("left_square_bracket", "layer(-1)", "layer nearer the input", id="layer-in"),
+        Binding("right_square_bracket", "layer(1)", "layer nearer the output", id="layer-out"),
+        Binding("plus,equals_sign", "speed(1)", "faster", id="faster"),
+        Binding("minus,underscore", "speed(-1)", "slower", id="slower"),
+        Binding("v", "switch_view", "switch view", id="view"),
+    ]
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.shown_layer = lesson.layers
+        """The layer the derivation and the batch table explain (1..N)."""
+        self.sample = 0
+        """The sample the panels and the derivation show (0-based)."""
+        self.page = "derivation"
+        """At small sizes, what the lower half shows: ``derivation`` or ``loss``."""
+        self.speed = DEFAULT_SPEED
+        self._timer: Timer | None = None
+        self._owed = 0.0
+        self._last_tick = 0.0
+        self._rate: deque[tuple[float, int]] = deque()
+
+    # -- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield Static("", id="too-small")
+        with Vertical(id="main"):
+            yield ChainView(self.lesson.layers, id="chain")
+            yield Static("", id="message")
+            with Container(id="lower"):
+                yield Derivation(self.lesson, id="derivation")
+                with Container(id="bottom"):
+                    yield LossPlot(self.lesson, id="loss")
+                    yield BatchTable(self.lesson, id="batch")
+        yield KeyLine(id="keys")
+
+    def on_mount(self) -> None:
+        self._fit(self.size.width, self.size.height)
+        self.show()
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.screen.set_class(small, "-too-small")
+        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
+        self.screen.set_class(wide, "-wide")
+        self.screen.set_class(not wide, "-compact")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
+                f"this one is {width}×{height}.\nMake it larger to go on (q quits).")
+
+    @property
+    def training(self) -> bool:
+        return self._timer is not None
+
+    def show(self) -> None:
+        """Bring every widget up to date with the lesson (each redraws only on change)."""
+        lesson = self.lesson
+        self.shown_layer = min(max(self.shown_layer, 1), lesson.layers)
+        self.sample = min(max(self.sample, 0), len(lesson.samples) - 1)
+        training = ""
+        if self.training:
+            training = f"training {self._measured():,}/s"
+        self.query_one(StatusLine).show(lesson, training)
+        current = self.shown_layer if lesson.phase != "none" else None
+        self.query_one(ChainView).show(lesson, self.sample, current)
+        self.query_one(Derivation).show(self.shown_layer, self.sample)
+        self.query_one(LossPlot).show()
+        self.query_one(BatchTable).show(self.shown_layer, self.sample)
+        self.screen.set_class(self.page == "loss", "-page-loss")
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+
+    def _follow_layer(self) -> None:
+        chain = self.query_one(ChainView)
+        chain.scroll_to_widget(chain.panel(self.shown_layer), animate=False)
+
+    # -- the loop ----------------------------------------------------------------
+
+    def _phase(self, run) -> bool:
+        self._stop_training()
+        try:
+            run()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            self.show()
+            return False
+        self.page = "derivation"
+        return True
+
+    def action_forward(self) -> None:
+        if self._phase(self.lesson.forward):
+            self.shown_layer = self.lesson.layers
+            self.say("forward pass: z and a of every neuron, then the cost C")
+            self._done()
+
+    def action_backward(self) -> None:
+        lesson = self.lesson
+        if lesson.phase == "backward":
+            self.shown_layer = self.shown_layer - 1 if self.shown_layer > 1 else lesson.layers
+            self._stop_training()
+        else:
+            missing = lesson.forward_pass is None
+            if not self._phase(lesson.backward):
+                return
+            self.shown_layer = lesson.layers
+            if missing:
+                self.say("backward pass (the forward pass ran first): output layer first")
+                self._done()
+                return
+        self.say(f"backward pass: the chain rule at layer ({label(self.shown_layer, lesson.layers)})"
+                 + ("; b: the next layer down" if self.shown_layer > 1 else ""))
+        self._done()
+
+    def action_step(self) -> None:
+        if self._phase(self.lesson.step):
+            n = len(self.lesson.samples)
+            mean = f"the mean gradient over {n} samples" if n > 1 else "the gradient"
+            self.say(f"step {self.lesson.steps_done}: every w and b moved by −η·{mean}")
+            self._done()
+
+    def action_next_phase(self) -> None:
+        if self.lesson.phase == "backward" and self.shown_layer > 1:
+            self.action_backward()
+        elif self.lesson.phase == "backward":
+            self.action_step()
+        elif self.lesson.phase == "forward":
+            self.action_backward()
+        else:
+            self.action_forward()
+
+    def _done(self) -> None:
+        self.show()
+        self._follow_layer()
+
+    # -- training ----------------------------------------------------------------
+
+    def action_train(self) -> None:
+        if self.training:
+            self._stop_training()
+            self.say(f"training stopped at step {self.lesson.steps_done}; "
+                     "f: forward pass with these numbers")
+        else:
+            if self.lesson.divergence is not None:
+                self.say(f"{self.lesson.divergence}: change η or r to reset", error=True)
+                return
+            self._owed = 0.0
+            self._last_tick = monotonic()
+            self._rate.clear()
+            self._timer = self.set_interval(FRAME, self._tick)
+            self.page = "loss"
+            self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
+                     "t stops, + and − change the speed")
+        self.show()
+
+    def _stop_training(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _tick(self) -> None:
+        now = monotonic()
+        speed = SPEEDS[self.speed]
+        self._owed = min(self._owed + speed * (now - self._last_tick), speed * 4 * FRAME + 1)
+        self._last_tick = now
+        todo, done = int(self._owed), 0
+        deadline = now + BUDGET
+        while done < todo:
+            result = self.lesson.train(min(CHUNK, todo - done))
+            done += result.steps
+            if result.divergence is not None:
+                self._stop_training()
+                self.say(f"{result.divergence}; training paused", error=True)
+                break
+            if monotonic() > deadline:
+                self._owed = 0.0
+                break
+        self._owed = max(self._owed - done, 0.0)
+        self._rate.append((now, done))
+        while self._rate and now - self._rate[0][0] > 1.0:
+            self._rate.popleft()
+        self.show()
+
+    def _measured(self) -> int:
+        if len(self._rate) < 2:
+            return 0
+        span = self._rate[-1][0] - self._rate[0][0]
+        steps = sum(n for _, n in list(self._rate)[1:])
+        return int(round(steps / span)) if span > 0 else 0
+
+    def action_speed(self, delta: int) -> None:
+        self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
+        self.say(f"training speed: {SPEEDS[self.speed]:,} steps/s at most")
+        self.show()
+
+    # -- data and view -----------------------------------------------------------
+
+    def action_reset(self) -> None:
+        self._stop_training()
+        self.lesson.reset()
+        self.shown_layer, self.sample, self.page = self.lesson.layers, 0, "derivation"
+        self._clear_refusals()
+        self.say("reset to the start values; the loss history is cleared")
+        self._done()
+
+    def action_dataset(self) -> None:
+        self._stop_training()
+        self.lesson.set_samples(defaults.DATASET_X, defaults.DATASET_Y)
+        self.sample = 0
+        self.say(f"built-in dataset: {len(defaults.DATASET_X)} samples, y = 1 when x > 0.5; "
+                 "t trains, r returns to the start")
+        self.show()
+
+    def action_add_sample(self) -> None:
+        lesson = self.lesson
+        try:
+            k = lesson.add_sample(lesson.samples.x[self.sample], lesson.samples.y[self.sample])
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return
+        self.sample = k
+        self.say(f"sample {k + 1} added (a copy): type its x, enter; tab goes on to y")
+        self.show()
+        self.query_one("#field-x", NumberField).focus()
+
+    def action_remove_sample(self) -> None:
+        try:
+            self.lesson.remove_sample(self.sample)
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return
+        self.say(f"sample {self.sample + 1} deleted; {len(self.lesson.samples)} left")
+        self.show()
+
+    def action_sample(self, delta: int) -> None:
+        self.sample = (self.sample + delta) % len(self.lesson.samples)
+        self.show()
+
+    def action_layer(self, delta: int) -> None:
+        self.shown_layer = min(max(self.shown_layer + delta, 1), self.lesson.layers)
+        self._done()
+
+    def action_switch_view(self) -> None:
+        self.page = "loss" if self.page == "derivation" else "derivation"
+        self.show()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.lesson))
+
+    def action_quit(self) -> None:
+        self._stop_training()
+        self.exit(0)
+
+    # -- edits -------------------------------------------------------------------
+
+    def _clear_refusals(self) -> None:
+        for field in self.query(NumberField):
+            field.remove_class("-refused")
+        for panel in self.query(".panel"):
+            panel.border_subtitle = ""
+
+    def field_name(self, field: NumberField) -> str:
+        kind, layer = field.target
+        if kind in ("w", "b"):
+            return f"{kind}({label(layer, self.lesson.layers)})"
+        return "η" if kind == "lr" else kind
+
+    def on_number_field_edited(self, event: NumberField.Edited) -> None:
+        field, lesson = event.field, self.lesson
+        kind, layer = field.target
+        name = self.field_name(field)
+        try:
+            if kind == "w":
+                lesson.set_w(layer, event.text)
+            elif kind == "b":
+                lesson.set_b(layer, event.text)
+            elif kind == "x":
+                lesson.set_x(self.sample, event.text)
+            elif kind == "y":
+                lesson.set_y(self.sample, event.text)
+            else:
+                lesson.set_lr(event.text)
+        except ModelError as exc:
+            field.refuse()
+            panel = field.parent.parent if field.parent is not None else None
+            if panel is not None:
+                panel.border_subtitle = "refused"
+            reason = str(exc).split(": ", 1)[-1]
+            self.say(f"{name}: {reason}; kept {field.shown}", error=True)
+            return
+        self._clear_refusals()
+        self.say(f"{name} = {number(float(event.text.replace(chr(0x2212), '-')))}: "
+                 "results of the old numbers cleared (f computes them again)")
+        self.show()
+
+
+def run_app(lesson: Lesson) -> int:
+    """Run the app until q; returns the exit status."""
+    app = BackpropApp(lesson)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,89 @@
+"""The help screen: every key, and the formulas of the chain on screen."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...formulas import backward_rows, definitions, forward_rows, label, step_rows
+from ...model import ModelError
+from ...model.lesson import Lesson
+
+KEY_HELP: tuple[tuple[str, str], ...] = (
+    ("f", "forward pass: z, a of every neuron and the cost C (per sample and mean)"),
+    ("b", "backward pass: every chain-rule factor, output layer first; "
+          "b again: the next layer down"),
+    ("s", "update step: every w, b moves by −η·(batch-mean gradient); old → new"),
+    ("space", "the next phase: forward → backward, layer by layer → step → forward …"),
+    ("t", "start / stop training on batches; the loss curve grows"),
+    ("+ / −", "train faster / slower (from single steps to thousands a second)"),
+    ("r", "reset to the start values; clears the loss history"),
+    ("l", "load the built-in dataset: 8 samples, x in [0, 1], y = 1 when x > 0.5"),
+    ("a / d", "add a sample / delete the sample shown"),
+    ("n / p", "show the next / previous sample"),
+    ("[ / ]", "show the layer nearer the input / nearer the output"),
+    ("v", "at small sizes: switch between the derivation and the loss & batch"),
+    ("tab, shift+tab", "move between the fields w, b, x, y, η"),
+    ("enter / escape", "apply / cancel an edit and leave the field"),
+    ("?", "this help (escape or ? closes it)"),
+    ("q", "quit"),
+)
+"""Every key of the app and what it does."""
+
+
+def help_text(lesson: Lesson) -> Table:
+    """The keys, then the formulas of the lesson's chain, in symbols."""
+    keys = Table.grid(padding=(0, 2))
+    keys.add_column(style="bold", no_wrap=True)
+    keys.add_column()
+    for key, what in KEY_HELP:
+        keys.add_row(key, what)
+    lines: list[str] = []
+    try:
+        bp = lesson.chain.forward(lesson.samples).backward()
+    except ModelError:
+        bp = None
+    if bp is not None:
+        n = lesson.layers
+        lines.append("Forward, input to output (x is data, not a parameter):")
+        lines += ["  " + line for line in definitions(forward_rows(bp.forward, 0))]
+        for layer in sorted({n, n - 1} - {0}, reverse=True):
+            lines.append(f"Backward, layer ({label(layer, n)}):")
+            lines += ["  " + line for line in definitions(backward_rows(bp, 0, layer))]
+        lines.append("Step, with the batch-mean gradient:")
+        new = lesson.chain
+        lines += ["  " + line for line in definitions(step_rows(lesson.chain, bp, lesson.lr, new))[:2]]
+    page = Table.grid()
+    page.add_column()
+    page.add_row(Text("Keys", style="bold underline"))
+    page.add_row(keys)
+    page.add_row("")
+    page.add_row(Text("Formulas", style="bold underline"))
+    page.add_row(Text("\n".join(lines)))
+    return page
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and formulas; any of escape, ? or q closes it."""
+
+    AUTO_FOCUS = "#help-body"
+    BINDINGS = [
+        Binding("escape,question_mark", "close", "close help"),
+    ]
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__()
+        self.lesson = lesson
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = "help · escape closes · ↑↓ scroll · q quits"
+            yield Static(help_text(self.lesson), id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

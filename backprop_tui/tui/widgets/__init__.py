@@ -1,0 +1,1 @@
+"""One widget a file: each shows part of the lesson and computes nothing."""

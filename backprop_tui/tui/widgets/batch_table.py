@@ -1,0 +1,76 @@
+"""The batch: one row per sample (x, y, a(L), C and its gradients) and the mean row."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widget import Widget
+
+from ...formulas import label, number
+from ...model.lesson import Lesson
+
+BLANK = "—"
+
+
+class BatchTable(Widget):
+    """The samples as a table; the gradients shown are those of the layer chosen."""
+
+    def __init__(self, lesson: Lesson, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lesson = lesson
+        self.shown_layer = lesson.layers
+        self.sample = 0
+        self._key: tuple | None = None
+
+    def show(self, layer: int, sample: int) -> None:
+        key = (self.lesson.version, layer, sample)
+        self.shown_layer, self.sample = layer, sample
+        if key != self._key:
+            self._key = key
+            n = len(self.lesson.samples)
+            self.border_title = f"batch · {n} sample{'s' * (n != 1)}"
+            self.refresh()
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        """Every sample, the header, the mean row and the note (CSS may cap it)."""
+        return len(self.lesson.samples) + 3
+
+    def render(self) -> Group:
+        lesson = self.lesson
+        n, layers = len(lesson.samples), lesson.layers
+        lab = label(self.shown_layer, layers)
+        out = f"a({label(layers, layers)})"
+        fwd, bp = lesson.forward_pass, lesson.backward_pass
+        table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold")
+        for head in ("", "x", "y", out, "C", f"∂C/∂w({lab})", f"∂C/∂b({lab})"):
+            table.add_column(head, justify="right", no_wrap=True)
+
+        def cell(values, k, signed: bool = True) -> str:
+            return BLANK if values is None else number(float(values[k]), signed=signed)
+
+        height = max(self.content_size.height - 3, 1)
+        start = min(max(0, self.sample - height + 1), max(0, n - height))
+        for k in range(start, min(n, start + height)):
+            mark = "▸" if k == self.sample else " "
+            table.add_row(
+                f"{mark}{k + 1}",
+                number(lesson.samples.x[k]),
+                number(lesson.samples.y[k]),
+                cell(None if fwd is None else fwd.a[:, -1], k, False),
+                cell(None if fwd is None else fwd.cost, k, False),
+                cell(None if bp is None else bp.dC_dw[:, self.shown_layer - 1], k),
+                cell(None if bp is None else bp.dC_db[:, self.shown_layer - 1], k),
+                style="bold" if k == self.sample else "",
+            )
+        i = self.shown_layer - 1
+        table.add_row(
+            "mean", "", "", "",
+            BLANK if fwd is None else number(fwd.mean_cost),
+            BLANK if bp is None else number(bp.mean_dC_dw[i], signed=True),
+            BLANK if bp is None else number(bp.mean_dC_db[i], signed=True),
+            style="bold", end_section=False,
+        )
+        size = lesson.effective_batch_size
+        note = f"s steps with the mean row · t: mean over batches of {size}"
+        return Group(table, Text(note, style="italic"))

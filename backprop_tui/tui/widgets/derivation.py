@@ -1,0 +1,224 @@
+"""The derivation of the current phase: forward rows, the chain rule of one layer, or the step.
+
+Every line is a :class:`~backprop_tui.formulas.Row` from :mod:`backprop_tui.formulas`:
+*symbol = formula = numbers plugged in = value*. The widget picks which rows
+to show and which to highlight; it computes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widget import Widget
+
+from ...formulas import Row, backward_rows, forward_rows, label, mean_gradient_row, step_rows
+from ...model.lesson import Lesson
+
+
+@dataclass(frozen=True)
+class View:
+    """What the derivation shows: the lesson's phase, the layer and the sample chosen."""
+
+    phase: str
+    layer: int
+    sample: int
+    version: int
+
+
+def rows_for(lesson: Lesson, layer: int, sample: int) -> tuple[str, list[Row], str]:
+    """The title, the rows and a closing remark for the lesson's current phase."""
+    n = lesson.layers
+    samples = len(lesson.samples)
+    of = f" · sample {sample + 1}/{samples}" if samples > 1 else ""
+    if lesson.phase == "forward" and lesson.forward_pass is not None:
+        return (f"forward pass{of}", forward_rows(lesson.forward_pass, sample),
+                "b: backward pass, output layer first")
+    if lesson.phase == "backward" and lesson.backward_pass is not None:
+        bp = lesson.backward_pass
+        rows = backward_rows(bp, sample, layer)
+        remark = ""
+        if samples > 1:
+            rows += [mean_gradient_row(bp, "w", layer), mean_gradient_row(bp, "b", layer)]
+            remark = f"the step uses the mean over the {samples} samples"
+        more = " · [ ] other layer" if n > 1 else ""
+        return f"chain rule · layer ({label(layer, n)}){of}{more}", rows, remark
+    if lesson.phase == "step" and lesson.last_step is not None:
+        step = lesson.last_step
+        remark = (f"each gradient is the mean over the {samples} samples" if samples > 1
+                  else "")
+        return ("step: p ← p − η·∂C/∂p, old → new",
+                step_rows(step.old, step.backward, step.lr, step.new), remark)
+    return "", [], ""
+
+
+def highlighted(row: Row, lesson: Lesson, layer: int) -> bool:
+    """Is ``row`` what the current phase computed for the layer shown?"""
+    if lesson.phase == "backward":
+        return row.key in ("dC_dw", "dC_db", "mean_dC_dw", "mean_dC_db")
+    if lesson.phase == "forward":
+        return row.layer == layer or (row.key == "C" and layer == lesson.layers)
+    return row.layer == layer
+
+
+def window(lines: list[int], height: int, focus: list[int]) -> tuple[int, int]:
+    """The rows [start, stop) that fit ``height`` lines (row i takes ``lines[i]``), keeping
+    the rows in ``focus`` in view as far as they fit, and the first of them always."""
+    count = len(lines)
+    if sum(lines) <= height or height <= 0:
+        return 0, count
+    height -= 1  # a line says which rows are shown
+    first = min(focus) if focus else 0
+    last = max(focus) if focus else 0
+    # Start as late as needed to show ``last``, never after ``first``.
+    start = first
+    while start > 0 and sum(lines[start - 1:last + 1]) <= height:
+        start -= 1
+    stop = start
+    used = 0
+    while stop < count and used + lines[stop] <= height:
+        used += lines[stop]
+        stop += 1
+    while start > 0 and used + lines[start - 1] <= height:
+        start -= 1
+        used += lines[start]
+    return start, max(stop, start + 1)
+
+
+def wrap_formula(formula: str, width: int) -> list[str]:
+    """``formula`` in lines of at most ``width`` cells, broken after a ``·`` or before ``=``."""
+    if len(formula) <= width or width < 8:
+        return [formula]
+    pieces: list[str] = []
+    token = ""
+    for char in formula:
+        token += char
+        if char == "·" or token.endswith(" = "):
+            pieces.append(token)
+            token = ""
+    if token:
+        pieces.append(token)
+    lines = [""]
+    for piece in pieces:
+        if lines[-1] and len(lines[-1]) + len(piece.rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    out: list[str] = []
+    for line in lines:  # a piece longer than the width is cut, as a last resort
+        line = line.rstrip()
+        out += [line[i:i + width] for i in range(0, len(line), width)] or [""]
+    return out
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A row cut into lines for the grid: the body is the formula and the numbers."""
+
+    row: Row
+    body: list[str]
+
+    @property
+    def lines(self) -> int:
+        return len(self.body)
+
+
+MARK = 2
+"""Cells of the marker column (``▸ ``)."""
+
+
+def lay_out(rows: list[Row], width: int) -> list[Laid]:
+    """Each row's body (formula = numbers) fitted to ``width`` cells.
+
+    When every row fits on one line, the formulas are padded so that the numbers
+    line up (as in ``trace``); otherwise a row that does not fit puts its numbers
+    on a second line, under its formula.
+    """
+    symbol = max((len(r.symbol) for r in rows), default=0)
+    value = max((len(r.value_text) for r in rows), default=0)
+    room = max(width - (MARK + symbol + 3 + 3 + value), 8)
+    formula_w = max((len(r.formula) for r in rows), default=0)
+    numbers_w = max((len(r.numbers) + 3 for r in rows if r.numbers is not None), default=0)
+    aligned = formula_w + numbers_w <= room
+    laid = []
+    for r in rows:
+        numbers = f" = {r.numbers}" if r.numbers is not None else ""
+        if aligned:
+            body = [f"{r.formula:<{formula_w}}{numbers}"]
+        elif len(r.formula) + len(numbers) <= room:
+            body = [r.formula + numbers]
+        else:
+            body = wrap_formula(r.formula, room)
+            if numbers:
+                body += wrap_formula(numbers.strip(), room)
+        laid.append(Laid(r, body))
+    return laid
+
+
+def table(laid: list[Laid], marks: list[bool]) -> Table:
+    """The rows as a grid: symbol = formula = numbers = value, the values lined up."""
+    grid = Table.grid(padding=0)
+    grid.add_column(no_wrap=True)  # marker
+    grid.add_column(no_wrap=True)  # symbol
+    grid.add_column(no_wrap=True)  # = or ←
+    grid.add_column(no_wrap=True)  # formula = numbers, already fitted
+    grid.add_column(no_wrap=True, vertical="bottom")  # =
+    grid.add_column(no_wrap=True, justify="right", vertical="bottom")  # value
+    for item, mark in zip(laid, marks):
+        row = item.row
+        style = "bold reverse" if mark else ""
+        grid.add_row(
+            Text("▸ " if mark else "  ", style="bold"),
+            Text(row.symbol, style=style),
+            f" {row.relation} ",
+            Text("\n".join(item.body)),
+            " = ",
+            Text(row.value_text, style=style),
+        )
+    return grid
+
+
+class Derivation(Widget):
+    """The rows of the current phase, the ones it computed highlighted."""
+
+    def __init__(self, lesson: Lesson, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lesson = lesson
+        self.shown_layer = lesson.layers
+        self.sample = 0
+        self._view: View | None = None
+
+    def show(self, layer: int, sample: int) -> None:
+        """Show the lesson's current phase for ``layer`` and ``sample``; redraw only on change."""
+        lesson = self.lesson
+        view = View(lesson.phase, layer, sample,
+                    lesson.version if lesson.phase != "none" else -1)
+        self.shown_layer, self.sample = layer, sample
+        if view != self._view:
+            self._view = view
+            title, rows, remark = rows_for(lesson, layer, sample)
+            notes = list(dict.fromkeys(r.note for r in rows if r.note))
+            self.border_title = title or "derivation"
+            self.border_subtitle = " · ".join(notes + ([remark] if remark else []))
+            self.refresh()
+
+    def render(self) -> RenderableType:
+        lesson = self.lesson
+        if lesson.phase == "none":
+            return Text(
+                "f: forward pass   b: backward pass   s: step   space: the next phase\n"
+                "t: train on batches (the loss curve grows)   ?: help\n\n"
+                "Nothing is computed for the numbers on screen yet.",
+                style="italic",
+            )
+        _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
+        marks = [highlighted(r, lesson, self.shown_layer) for r in rows]
+        laid = lay_out(rows, self.content_size.width)
+        start, stop = window([item.lines for item in laid], self.content_size.height,
+                             [i for i, m in enumerate(marks) if m])
+        parts: list[RenderableType] = [table(laid[start:stop], marks[start:stop])]
+        if start or stop < len(rows):
+            parts.append(Text(f"rows {start + 1}–{stop} of {len(rows)} (a larger terminal "
+                              "shows all)", style="italic"))
+        return Group(*parts)

@@ -1,0 +1,51 @@
+"""The header line and the key line."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...formulas import cost_text, number
+from ...model.lesson import Lesson
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("f", "fwd"), ("b", "back"), ("s", "step"), ("space", "next"), ("t", "train"),
+    ("r", "reset"), ("l", "dataset"), ("?", "help"), ("q", "quit"),
+)
+"""The key line at the bottom: the phase keys, the built-in dataset, help and quit."""
+
+
+def key_text() -> Text:
+    """The key line, keys in bold."""
+    text = Text()
+    for i, (key, what) in enumerate(KEYS):
+        if i:
+            text.append("  ")
+        text.append(key, style="bold reverse")
+        text.append(f" {what}")
+    return text
+
+
+class StatusLine(Static):
+    """Activation, cost, η, step count, phase, and the training speed while training."""
+
+    def show(self, lesson: Lesson, training: str = "") -> None:
+        chain = lesson.chain
+        phase = lesson.phase if lesson.phase != "none" else "—"
+        parts = [
+            "backprop-tui",
+            f"{chain.activation.name} · {cost_text(chain)}",
+            f"η={number(lesson.lr)}",
+            f"step {lesson.steps_done}",
+            f"phase: {phase}",
+        ]
+        if training:
+            parts[-1] = training
+        self.update("  ".join(parts))
+
+
+class KeyLine(Static):
+    """The keys, always at the bottom."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(key_text(), **kwargs)

@@ -1,0 +1,378 @@
+"""The app, driven from the keyboard: every number shown is checked against the lesson."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_tui.formulas import backward_rows, forward_rows, label, number, step_rows
+from backprop_tui.model import defaults
+from backprop_tui.tui.app import SPEEDS, BackpropApp
+from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.neuron import BLANK
+
+from .helpers import app_for, lecture, text_of
+
+SIZE = (80, 24)
+
+
+def field(app: BackpropApp, name: str) -> NumberField:
+    return app.query_one(f"#field-{name}", NumberField)
+
+
+def shown(app: BackpropApp, selector: str) -> str:
+    return text_of(app.query_one(selector))
+
+
+def assert_panels_show_forward(app: BackpropApp, sample: int = 0) -> None:
+    fwd = app.lesson.forward_pass
+    assert fwd is not None
+    for layer in range(1, app.lesson.layers + 1):
+        i = layer - 1
+        assert shown(app, f"#neuron-{layer} .z") == f"z {number(fwd.z[sample, i], signed=True)}"
+        assert shown(app, f"#neuron-{layer} .a") == f"a {number(fwd.a[sample, i], signed=True)}"
+    assert shown(app, "#cost") == f"C {number(fwd.cost[sample], signed=True)}"
+
+
+def assert_fields_show_lesson(app: BackpropApp, sample: int = 0) -> None:
+    lesson = app.lesson
+    for layer in range(1, lesson.layers + 1):
+        assert field(app, f"w-{layer}").value == number(lesson.chain.w[layer - 1])
+        assert field(app, f"b-{layer}").value == number(lesson.chain.b[layer - 1])
+    assert field(app, "x").value == number(lesson.samples.x[sample])
+    assert field(app, "y").value == number(lesson.samples.y[sample])
+    assert field(app, "lr").value == number(lesson.lr)
+
+
+def assert_rows_shown(app: BackpropApp, rows) -> None:
+    text = text_of(app.query_one("#derivation"))
+    for row in rows:
+        assert row.symbol in text
+        assert row.value_text in text
+
+
+async def test_starts_with_nothing_focused_and_nothing_computed():
+    app = app_for()
+    async with app.run_test(size=SIZE):
+        assert app.focused is None
+        assert app.lesson.phase == "none"
+        assert shown(app, "#neuron-1 .z") == f"z {BLANK}"
+        assert shown(app, "#cost") == f"C {BLANK}"
+        assert_fields_show_lesson(app)
+        assert "phase: —" in shown(app, "#status")
+
+
+async def test_f_shows_the_forward_pass():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        assert app.lesson.phase == "forward"
+        assert_panels_show_forward(app)
+        assert_rows_shown(app, forward_rows(app.lesson.forward_pass, 0))
+        assert "phase: forward" in shown(app, "#status")
+
+
+async def test_b_first_runs_forward_then_every_factor_output_layer_first():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        lesson = app.lesson
+        assert lesson.phase == "backward"
+        assert_panels_show_forward(app)
+        n = lesson.layers
+        assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, n))
+        assert app.query_one(f"#neuron-{n}").has_class("-current")
+        assert f"layer ({label(n, n)})" in app.query_one("#derivation").border_title
+        # b again follows the backward pass down the chain.
+        for layer in range(n - 1, 0, -1):
+            await pilot.press("b")
+            assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, layer))
+            assert app.query_one(f"#neuron-{layer}").has_class("-current")
+            assert not app.query_one(f"#neuron-{layer + 1}").has_class("-current")
+
+
+async def test_the_x_note_says_x_is_data():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "left_square_bracket", "left_square_bracket")
+        assert "x is data, not a parameter" in app.query_one("#derivation").border_subtitle
+        assert "data, not" in shown(app, "#input-panel .note")
+
+
+async def test_s_steps_with_the_mean_gradient_and_shows_old_to_new():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        lesson = app.lesson
+        step = lesson.last_step
+        assert lesson.phase == "step" and lesson.steps_done == 1
+        expected = step.old.forward(lesson.samples).backward()
+        np.testing.assert_array_equal(step.new.w, step.old.w - lesson.lr * expected.mean_dC_dw)
+        assert_fields_show_lesson(app)
+        assert_rows_shown(app, step_rows(step.old, step.backward, step.lr, step.new))
+        assert "step 1" in shown(app, "#status")
+        # The z, a of the old parameters are gone.
+        assert shown(app, "#neuron-1 .z") == f"z {BLANK}"
+
+
+async def test_space_walks_the_whole_loop():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        seen = []
+        for _ in range(6):
+            await pilot.press("space")
+            seen.append((app.lesson.phase, app.shown_layer))
+        n = app.lesson.layers
+        assert seen == [("forward", n), ("backward", 3), ("backward", 2), ("backward", 1),
+                        ("step", 1), ("forward", n)]
+
+
+async def test_layer_keys_choose_the_layer_explained():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "left_square_bracket")
+        assert app.shown_layer == 2
+        assert_rows_shown(app, backward_rows(app.lesson.backward_pass, 0, 2))
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert app.shown_layer == 3
+
+
+async def test_editing_a_weight_applies_it_and_clears_stale_results():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.press("tab")  # x
+        assert app.focused is field(app, "x")
+        await pilot.press("tab")  # w of the first neuron
+        assert app.focused is field(app, "w-1")
+        await pilot.press(*"0.25", "enter")
+        assert app.focused is None
+        lesson = app.lesson
+        assert lesson.chain.w[0] == 0.25
+        assert lesson.phase == "none" and lesson.backward_pass is None
+        assert field(app, "w-1").value == number(0.25)
+        for layer in (1, 2, 3):
+            assert shown(app, f"#neuron-{layer} .z") == f"z {BLANK}"
+        assert "Nothing is computed" in text_of(app.query_one("#derivation"))
+        await pilot.press("f")
+        assert_panels_show_forward(app)
+        assert lesson.forward_pass.z[0, 0] == pytest.approx(0.25 * 0.7 + 0.1)
+
+
+async def test_letters_typed_in_a_field_go_into_the_field():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", "tab", "f", "b", "s")
+        assert app.lesson.phase == "none"
+        assert field(app, "w-1").value == "fbs"
+        await pilot.press("escape")
+        assert app.focused is None
+        assert field(app, "w-1").value == number(defaults.W[0])
+        assert app.lesson.chain.w[0] == defaults.W[0]
+        await pilot.press("f")
+        assert app.lesson.phase == "forward"
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "abc", "1e999"])
+async def test_a_non_finite_value_is_refused_with_a_message(text):
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "tab", "tab", "tab")  # x, w-1, b-1
+        assert app.focused is field(app, "b-1")
+        await pilot.press(*text, "enter")
+        lesson = app.lesson
+        assert lesson.chain.b[0] == defaults.B[0]
+        assert field(app, "b-1").value == number(defaults.B[0])
+        assert field(app, "b-1").has_class("-refused")
+        assert app.query_one("#neuron-1").border_subtitle == "refused"
+        message = shown(app, "#message")
+        assert message.startswith(f"b({label(1, 3)}): ") and "number" in message
+        assert "kept" in message
+        # Nothing computed was lost.
+        assert lesson.phase == "forward"
+        assert_panels_show_forward(app)
+
+
+async def test_editing_x_y_and_eta():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", *"0.2", "tab")  # x, then on to w-1 (leaving applies)
+        assert app.lesson.samples.x[0] == 0.2
+        await pilot.press("escape")
+        field(app, "y").focus()
+        await pilot.press(*"0", "enter")
+        assert app.lesson.samples.y[0] == 0.0
+        field(app, "lr").focus()
+        await pilot.press(*"1.5", "enter")
+        assert app.lesson.lr == 1.5
+        assert "η=1.5000" in shown(app, "#status")
+        assert_fields_show_lesson(app)
+
+
+async def test_training_starts_and_stops_and_the_plot_follows():
+    app = app_for(lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        assert app.training
+        while app.lesson.steps_done < 20:
+            await pilot.pause(0.05)
+        assert "training" in shown(app, "#status") and "/s" in shown(app, "#status")
+        await pilot.press("t")
+        assert not app.training
+        stopped = app.lesson.steps_done
+        await pilot.pause(0.2)
+        assert app.lesson.steps_done == stopped
+        assert len(app.lesson.history) == stopped
+        assert f"step {stopped}" in shown(app, "#status")
+        assert_fields_show_lesson(app)
+        assert "/s" not in shown(app, "#status")
+        plot = app.query_one("#loss")
+        assert plot.border_subtitle == f"last {app.lesson.history.last:.4g}".replace("-", "−")
+
+
+async def test_q_quits_at_once_while_training():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause(0.1)
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert not app.training
+
+
+async def test_speed_keys():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        start = app.speed
+        await pilot.press("plus")
+        assert app.speed == start + 1
+        await pilot.press("minus", "minus")
+        assert app.speed == start - 1
+        for _ in range(len(SPEEDS) + 2):
+            await pilot.press("minus")
+        assert SPEEDS[app.speed] == 1
+        assert "1 steps/s" in shown(app, "#message")
+
+
+async def test_divergence_pauses_training_with_the_message():
+    lesson = lecture(y=(1e150,), lr=1e300)
+    app = app_for(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        while app.training:
+            await pilot.pause(0.05)
+        assert "diverged" in shown(app, "#message")
+        assert np.isfinite(app.lesson.chain.w).all()
+
+
+async def test_reset_returns_to_the_start_values_and_clears_the_history():
+    app = app_for(lecture(w=(0.9, -0.6, 1.3), b=(0, 0, 0), lr=1.5))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s", "l", "t")
+        await pilot.pause(0.1)
+        await pilot.press("r")
+        lesson = app.lesson
+        assert not app.training
+        assert lesson.chain is lesson.start.chain and lesson.samples is lesson.start.samples
+        assert lesson.steps_done == 0 and len(lesson.history) == 0
+        assert_fields_show_lesson(app)
+        assert "step 0" in shown(app, "#status")
+
+
+async def test_the_built_in_dataset_and_the_batch_table():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        lesson = app.lesson
+        assert list(lesson.samples.x) == list(defaults.DATASET_X)
+        await pilot.press("b", "v")
+        table = text_of(app.query_one("#batch"))
+        bp = lesson.backward_pass
+        assert number(bp.mean_dC_dw[-1], signed=True) in table
+        assert number(bp.forward.mean_cost) in table
+        assert "mean" in table
+        assert "the mean over the 8 samples" in app.query_one("#derivation").border_subtitle
+        await pilot.press("n", "n")
+        assert app.sample == 2
+        assert field(app, "x").value == number(defaults.DATASET_X[2])
+        assert_panels_show_forward(app, sample=2)
+
+
+async def test_add_edit_and_delete_samples():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert len(app.lesson.samples) == 2 and app.sample == 1
+        assert app.focused is field(app, "x")
+        await pilot.press(*"0.3", "enter")
+        assert list(app.lesson.samples.x) == [0.7, 0.3]
+        await pilot.press("d")
+        assert list(app.lesson.samples.x) == [0.7]
+        await pilot.press("d")
+        assert "at least one sample" in shown(app, "#message")
+
+
+async def test_help_screen_opens_and_closes():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = text_of(app.screen.query_one("#help-text"))
+        assert "dataset" in help_text and "∂C/∂w(L)" in help_text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f")
+        assert app.lesson.phase == "forward"
+
+
+async def test_too_small_a_terminal_shows_the_size_needed_and_recovers():
+    app = app_for()
+    async with app.run_test(size=(60, 20)) as pilot:
+        assert app.screen.has_class("-too-small")
+        notice = shown(app, "#too-small")
+        assert "80×24" in notice and "60×20" in notice
+        assert app.query_one("#too-small").display
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.screen.has_class("-too-small")
+        assert not app.query_one("#too-small").display
+        assert app.query_one("#main").display
+        await pilot.press("f")
+        assert_panels_show_forward(app)
+
+
+async def test_ten_layers_at_80_columns_every_neuron_is_reachable():
+    w = tuple(np.linspace(-1, 1, 10))
+    app = app_for(lecture(w=w, b=(0.0,) * 10))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        chain = app.query_one("#chain")
+        panel = app.query_one("#neuron-10")
+        await pilot.pause()
+        assert chain.scroll_offset.x > 0
+        assert chain.region.contains_region(panel.region)
+        assert_panels_show_forward(app)
+        for _ in range(9):
+            await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert chain.region.contains_region(app.query_one("#neuron-1").region)
+
+
+async def test_wide_terminal_shows_derivation_loss_and_batch_together():
+    app = app_for()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("b")
+        for name in ("#derivation", "#loss", "#batch"):
+            assert app.query_one(name).region.area > 0
+
+
+async def test_no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.no_color
+        await pilot.press("s", "s")
+        assert app.lesson.steps_done == 2
+        text = text_of(app.query_one("#loss"))
+        assert "\x1b" not in text
