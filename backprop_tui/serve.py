@@ -130,7 +130,10 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, server.request_exit)
+        try:
+            loop.add_signal_handler(signum, server.request_exit)
+        except NotImplementedError:  # Windows: Ctrl+C arrives as KeyboardInterrupt
+            pass
     try:
         web.run_app(server._make_app(), host=host, port=port, loop=loop,
                     handle_signals=False, print=listening, access_log=None,
