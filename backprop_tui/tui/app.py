@@ -15,7 +15,7 @@ from textual.containers import Container, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
-from ..formulas import label, number
+from ..formulas import label
 from ..model import ModelError, defaults
 from ..model.lesson import Lesson
 from .screens.help import HelpScreen
@@ -70,6 +70,8 @@ class BackpropApp(App[int]):
         Binding("plus,equals_sign", "speed(1)", "faster", id="faster"),
         Binding("minus,underscore", "speed(-1)", "slower", id="slower"),
         Binding("v", "switch_view", "switch view", id="view"),
+        Binding("up", "scroll_rows(-1)", "derivation up", id="rows-up", show=False),
+        Binding("down", "scroll_rows(1)", "derivation down", id="rows-down", show=False),
     ]
 
     def __init__(self, lesson: Lesson) -> None:
@@ -234,6 +236,8 @@ class BackpropApp(App[int]):
 
     def _tick(self) -> None:
         now = monotonic()
+        if now - self._last_tick < 0.8 * FRAME:
+            return  # a late timer catching up: keep the redraw rate bounded
         speed = SPEEDS[self.speed]
         self._owed = min(self._owed + speed * (now - self._last_tick), speed * 4 * FRAME + 1)
         self._last_tick = now
@@ -314,6 +318,9 @@ class BackpropApp(App[int]):
         self.shown_layer = min(max(self.shown_layer + delta, 1), self.lesson.layers)
         self._done()
 
+    def action_scroll_rows(self, delta: int) -> None:
+        self.query_one(Derivation).scroll_rows(delta)
+
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"
         self.show()
@@ -363,9 +370,9 @@ class BackpropApp(App[int]):
             self.say(f"{name}: {reason}; kept {field.shown}", error=True)
             return
         self._clear_refusals()
-        self.say(f"{name} = {number(float(event.text.replace(chr(0x2212), '-')))}: "
-                 "results of the old numbers cleared (f computes them again)")
         self.show()
+        self.say(f"{name} = {field.shown}: results of the old numbers cleared "
+                 "(f computes them again)")
 
 
 def run_app(lesson: Lesson) -> int:

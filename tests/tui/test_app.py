@@ -152,6 +152,7 @@ async def test_editing_a_weight_applies_it_and_clears_stale_results():
         assert lesson.chain.w[0] == 0.25
         assert lesson.phase == "none" and lesson.backward_pass is None
         assert field(app, "w-1").value == number(0.25)
+        assert shown(app, "#message").startswith(f"w({label(1, 3)}) = {number(0.25)}: ")
         for layer in (1, 2, 3):
             assert shown(app, f"#neuron-{layer} .z") == f"z {BLANK}"
         assert "Nothing is computed" in text_of(app.query_one("#derivation"))
@@ -376,3 +377,20 @@ async def test_no_color(monkeypatch):
         assert app.lesson.steps_done == 2
         text = text_of(app.query_one("#loss"))
         assert "\x1b" not in text
+
+
+async def test_rows_that_do_not_fit_can_be_scrolled_to():
+    app = app_for(lecture(x=(0.1, 0.4, 0.6, 0.9), y=(0.0, 0.0, 1.0, 1.0)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "b")
+        await pilot.pause()
+        derivation = app.query_one("#derivation")
+        assert derivation.rows_hidden
+        rows = backward_rows(app.lesson.backward_pass, 0, 2)
+        first = rows[0].symbol + " "
+        assert first not in text_of(derivation)
+        for _ in range(12):
+            await pilot.press("up")
+        assert first in text_of(derivation)
+        await pilot.press("b")  # a new view follows the highlight again
+        assert derivation.first_row is None

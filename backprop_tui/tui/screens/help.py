@@ -28,6 +28,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("n / p", "show the next / previous sample"),
     ("[ / ]", "show the layer nearer the input / nearer the output"),
     ("v", "at small sizes: switch between the derivation and the loss & batch"),
+    ("↑ / ↓", "scroll the derivation when it does not fit"),
     ("tab, shift+tab", "move between the fields w, b, x, y, η"),
     ("enter / escape", "apply / cancel an edit and leave the field"),
     ("?", "this help (escape or ? closes it)"),

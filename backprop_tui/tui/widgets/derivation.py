@@ -187,7 +187,20 @@ class Derivation(Widget):
         self.lesson = lesson
         self.shown_layer = lesson.layers
         self.sample = 0
+        self._start = 0
+        self.first_row: int | None = None
+        """The first row shown when the user scrolled (↑ ↓); None: follow the highlight."""
+        self.rows_hidden = False
+        """Whether the last frame left rows out."""
         self._view: View | None = None
+
+    def scroll_rows(self, delta: int) -> None:
+        """Show the rows from ``delta`` further down (or up)."""
+        if not self.rows_hidden and self.first_row is None:
+            return
+        self.first_row = max((self._start if self.first_row is None else self.first_row)
+                             + delta, 0)
+        self.refresh()
 
     def show(self, layer: int, sample: int) -> None:
         """Show the lesson's current phase for ``layer`` and ``sample``; redraw only on change."""
@@ -197,6 +210,7 @@ class Derivation(Widget):
         self.shown_layer, self.sample = layer, sample
         if view != self._view:
             self._view = view
+            self.first_row = None
             title, rows, remark = rows_for(lesson, layer, sample)
             notes = list(dict.fromkeys(r.note for r in rows if r.note))
             self.border_title = title or "derivation"
@@ -215,10 +229,21 @@ class Derivation(Widget):
         _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
         marks = [highlighted(r, lesson, self.shown_layer) for r in rows]
         laid = lay_out(rows, self.content_size.width)
-        start, stop = window([item.lines for item in laid], self.content_size.height,
+        lines = [item.lines for item in laid]
+        start, stop = window(lines, self.content_size.height,
                              [i for i, m in enumerate(marks) if m])
+        if self.first_row is not None and (start or stop < len(rows)):
+            start = min(self.first_row, len(rows) - 1)
+            self.first_row = start
+            stop, used = start, 0
+            while stop < len(rows) and used + lines[stop] <= self.content_size.height - 1:
+                used += lines[stop]
+                stop += 1
+            stop = max(stop, start + 1)
+        self._start = start
+        self.rows_hidden = bool(start or stop < len(rows))
         parts: list[RenderableType] = [table(laid[start:stop], marks[start:stop])]
         if start or stop < len(rows):
-            parts.append(Text(f"rows {start + 1}–{stop} of {len(rows)} (a larger terminal "
-                              "shows all)", style="italic"))
+            parts.append(Text(f"rows {start + 1}–{stop} of {len(rows)} · ↑ ↓ scroll",
+                              style="italic"))
         return Group(*parts)

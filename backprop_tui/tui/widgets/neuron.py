@@ -18,6 +18,12 @@ def _value(text: str, value: float | None) -> str:
     return f"{text} {BLANK if value is None else number(value, signed=True)}"
 
 
+def _set(widget: Label, text: str) -> None:
+    """Update ``widget`` only when its text changes (no needless redraws over SSH)."""
+    if widget.content != text:
+        widget.update(text)
+
+
 class Arrow(Static):
     """The ▶ between two panels."""
 
@@ -40,7 +46,7 @@ class InputPanel(Vertical):
         self.border_title = "x input"
         self.query_one(NumberField).show_value(float(lesson.samples.x[sample]))
         n = len(lesson.samples)
-        self.query_one("#sample-of", Label).update(f"sample {sample + 1}/{n}")
+        _set(self.query_one("#sample-of", Label), f"sample {sample + 1}/{n}")
 
 
 class NeuronPanel(Vertical):
@@ -69,8 +75,8 @@ class NeuronPanel(Vertical):
         fwd = lesson.forward_pass
         z = None if fwd is None else float(fwd.z[sample, i])
         a = None if fwd is None else float(fwd.a[sample, i])
-        self.query_one(".z", Label).update(_value("z", z))
-        self.query_one(".a", Label).update(_value("a", a))
+        _set(self.query_one(".z", Label), _value("z", z))
+        _set(self.query_one(".a", Label), _value("a", a))
         self.set_class(current, "-current")
 
 
@@ -92,9 +98,9 @@ class TargetPanel(Vertical):
         self.query_one("#field-y", NumberField).show_value(float(lesson.samples.y[sample]))
         self.query_one("#field-lr", NumberField).show_value(lesson.lr)
         fwd = lesson.forward_pass
-        self.query_one("#cost", Label).update(
+        _set(self.query_one("#cost", Label),
             _value("C", None if fwd is None else float(fwd.cost[sample])))
-        self.query_one("#mean-cost", Label).update(
+        _set(self.query_one("#mean-cost", Label),
             _value("C̄", None if fwd is None else fwd.mean_cost))
         self.set_class(current, "-current")
 

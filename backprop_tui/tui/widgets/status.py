@@ -41,7 +41,9 @@ class StatusLine(Static):
         ]
         if training:
             parts[-1] = training
-        self.update("  ".join(parts))
+        text = "  ".join(parts)
+        if text != self.content:
+            self.update(text)
 
 
 class KeyLine(Static):
