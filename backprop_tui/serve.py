@@ -88,8 +88,10 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     class AppServer(Server):
         """textual-serve's server with the local page and addresses taken from the request."""
 
-        visits: set[asyncio.Task] = set()
-        """The connections of the visitors, each with its own app process."""
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.visits: set[asyncio.Task] = set()
+            """The connections of the visitors, each with its own app process."""
 
         async def on_startup(self, app: web.Application) -> None:
             """Quiet: the URL is announced once the server really listens."""
@@ -129,11 +131,9 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
             announce(url_for(host, port))
 
     loop = asyncio.new_event_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
+    if sys.platform != "win32":  # on Windows, Ctrl+C arrives as KeyboardInterrupt instead
+        for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, server.request_exit)
-        except NotImplementedError:  # Windows: Ctrl+C arrives as KeyboardInterrupt
-            pass
     try:
         web.run_app(server._make_app(), host=host, port=port, loop=loop,
                     handle_signals=False, print=listening, access_log=None,
