@@ -1,4 +1,4 @@
-"""The command line: ``backprop-tui`` (the app), ``trace`` and ``train``.
+"""The command line: ``backprop-tui`` (the app), ``trace``, ``train`` and ``serve``.
 
 Bad input never ends in a traceback: exit status 2 and one line on stderr that
 names the option and says what is wrong. A training run that diverges exits 3.
@@ -22,6 +22,7 @@ from typing import NoReturn, Sequence
 
 from . import __version__
 from .formulas import NUDGE_FORMULA
+from .serve import DEFAULT_HOST, DEFAULT_PORT
 from .model import (
     ACTIVATIONS,
     COSTS,
@@ -253,7 +254,26 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", metavar="FILE", default=None,
                        help="write the trained session to FILE (atomically: a failed save "
                             "leaves an existing FILE as it was)")
+    serve = commands.add_parser(
+        "serve", help="serve the app to web browsers (one app per visitor)",
+        description="Serve the app to web browsers with textual-serve: every visitor gets "
+                    "their own app, started with the options given here. Stop with Ctrl+C.",
+    )
+    _add_start_options(serve)
+    server = serve.add_argument_group("server")
+    server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
+                        help=f"address to listen on (default {DEFAULT_HOST}, this machine "
+                             "only; 0.0.0.0 for every network interface)")
+    server.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar="PORT",
+                        help=f"port to listen on (default {DEFAULT_PORT})")
     return parser
+
+
+def port_number(text: str) -> int:
+    port = whole(1)(text)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"{port} is more than 65535")
+    return port
 
 
 def _random_start(args: argparse.Namespace) -> tuple[tuple[float, ...], tuple[float, ...] | None,
@@ -516,6 +536,57 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
     return argparse.Namespace(**{**vars(args), "batch_size": size})
 
 
+APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "seed", "activation", "cost",
+               "data", "session")
+"""The options of ``serve`` that are passed on to each visitor's app."""
+
+
+def app_arguments(args: argparse.Namespace) -> list[str]:
+    """The app's command-line arguments for the options given to ``serve``.
+
+    Numbers are written so that they read back exactly (``repr``), each as
+    ``--option=value`` (a negative value is not taken for an option), and file
+    names are made absolute: the app does not depend on the folder it runs in.
+    """
+    from pathlib import Path
+
+    out: list[str] = []
+    for name in APP_OPTIONS:
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            text = ",".join(repr(float(v)) for v in value)
+        elif isinstance(value, float):
+            text = repr(value)
+        elif name in ("data", "session"):
+            text = str(Path(value).absolute())
+        else:
+            text = str(value)
+        out.append(f"--{name}={text}")
+    return out
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .model.lesson import Lesson
+    from .serve import ServeError, app_command, serve
+
+    values = start_values(args)  # refuse bad values once, before any visitor comes
+    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    command = app_command(app_arguments(args))
+
+    def announce(url: str) -> None:
+        print(f"{PROG}: serving the app on {url} (every visitor gets their own); "
+              "Ctrl+C stops", flush=True)
+
+    try:
+        serve(command, args.host, args.port, announce)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{PROG}: stopped serving", flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -526,6 +597,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_trace(args)
         if args.command == "train":
             return run_train(args)
+        if args.command == "serve":
+            return run_serve(args)
         return run_app(args)
     except (UsageError, ModelError) as exc:
         message = str(exc).replace("\n", " ")
