@@ -216,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_start_options(parser)
+    parser.add_argument("--quiz", action="store_true", default=False,
+                        help="open the app in quiz mode: in the backward pass the next factor "
+                             "is hidden until you type its value (within 1%%) or reveal it")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     # Options a command shares with the app may also come before the command
@@ -485,7 +488,7 @@ def run_app(args: argparse.Namespace) -> int:
     from .tui.app import run_app as run
 
     lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
-    return run(lesson)
+    return run(lesson, quiz=getattr(args, "quiz", False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

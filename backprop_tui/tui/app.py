@@ -18,13 +18,18 @@ from textual.widgets import Static
 from ..formulas import label
 from ..model import ModelError, defaults
 from ..model.lesson import Lesson
+from .teaching import Teaching
 from .screens.help import HelpScreen
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField
 from .widgets.loss_plot import LossPlot
 from .widgets.neuron import ChainView
+from .widgets.nudge import NudgeView
+from .widgets.quiz import QuizBar
+from .widgets.slope_plot import SlopePlot
 from .widgets.status import KeyLine, StatusLine
+from .widgets.vanishing import Vanishing
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal the app draws itself in."""
@@ -43,7 +48,7 @@ CHUNK = 250
 """Steps per call of the trainer within a tick."""
 
 
-class BackpropApp(App[int]):
+class BackpropApp(Teaching, App[int]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
     CSS_PATH = "app.tcss"
@@ -72,10 +77,23 @@ class BackpropApp(App[int]):
         Binding("v", "switch_view", "switch view", id="view"),
         Binding("up", "scroll_rows(-1)", "derivation up", id="rows-up", show=False),
         Binding("down", "scroll_rows(1)", "derivation down", id="rows-down", show=False),
+        # -- teaching: the nudge check, the slope and fit views, the quiz, undo and redo,
+        #    activation and cost, the vanishing gradient (actions in teaching.py)
+        Binding("e", "nudge", "nudge", id="nudge"),
+        Binding("E", "nudge_epsilon", "ε ÷ 10", id="nudge-epsilon"),
+        Binding("c", "choose_parameter", "w or b", id="choose-parameter"),
+        Binding("g", "plot_view", "plot view", id="plot-view"),
+        Binding("u", "undo", "undo", id="undo"),
+        Binding("U", "redo", "redo", id="redo"),
+        Binding("z", "quiz", "quiz", id="quiz"),
+        Binding("o", "cycle_activation", "activation", id="activation"),
+        Binding("k", "cycle_cost", "cost", id="cost"),
+        Binding("h", "vanishing", "vanishing gradient", id="vanishing"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, lesson: Lesson, quiz: bool = False) -> None:
         super().__init__()
+        self.init_teaching(quiz)
         self.lesson = lesson
         self.shown_layer = lesson.layers
         """The layer the derivation and the batch table explain (1..N)."""
@@ -97,10 +115,14 @@ class BackpropApp(App[int]):
         with Vertical(id="main"):
             yield ChainView(self.lesson.layers, id="chain")
             yield Static("", id="message")
+            yield NudgeView(id="nudge")
+            yield QuizBar(id="quiz")
             with Container(id="lower"):
                 yield Derivation(self.lesson, id="derivation")
+                yield Vanishing(self.lesson, id="vanishing")
                 with Container(id="bottom"):
                     yield LossPlot(self.lesson, id="loss")
+                    yield SlopePlot(self.lesson, id="slope")
                     yield BatchTable(self.lesson, id="batch")
         yield KeyLine(id="keys")
 
@@ -141,6 +163,7 @@ class BackpropApp(App[int]):
         self.query_one(LossPlot).show()
         self.query_one(BatchTable).show(self.shown_layer, self.sample)
         self.screen.set_class(self.page == "loss", "-page-loss")
+        self.show_teaching()
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
@@ -375,8 +398,8 @@ class BackpropApp(App[int]):
                  "(f computes them again)")
 
 
-def run_app(lesson: Lesson) -> int:
-    """Run the app until q; returns the exit status."""
-    app = BackpropApp(lesson)
+def run_app(lesson: Lesson, quiz: bool = False) -> int:
+    """Run the app until q (``quiz``: start in quiz mode); returns the exit status."""
+    app = BackpropApp(lesson, quiz=quiz)
     app.run()
     return app.return_code or 0
