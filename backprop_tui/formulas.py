@@ -470,5 +470,5 @@ def off_by(guess: float, truth: float) -> str:
     difference = guess - truth
     text = number(difference, signed=True)
     if truth != 0.0:
-        text += f" ({number(100 * difference / abs(truth), signed=True)}%)"
+        text += f" ({100 * difference / abs(truth):+.3g}%)".replace("-", MINUS)
     return text

@@ -108,4 +108,4 @@ class Quiz:
     def score(self) -> str:
         """The running score in words."""
         done = self.right + self.revealed
-        return f"{self.right}/{done} right, {self.wrong} wrong tries, {self.revealed} revealed"
+        return f"{self.right}/{done} right · {self.wrong} wrong · {self.revealed} shown"

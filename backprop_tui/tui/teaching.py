@@ -110,16 +110,16 @@ class Teaching:
             self.say("nudge check hidden (e shows it again)")
         else:
             self.nudging, self._nudge_key = True, None
-            self.say(f"nudge: {self._selected()} ± ε = {number(self.epsilon)}, the forward pass "
-                     "run twice; c: w/b, [ ]: layer, E: ε ÷ 10")
+            self.say(f"nudge: {self._selected()} ± ε, two forward passes; c: w/b, [ ]: layer, "
+                     "E: ε ÷ 10")
         self.show()
 
     def action_nudge_epsilon(self) -> None:
         i = EPSILONS.index(self.epsilon) if self.epsilon in EPSILONS else 0
         self.epsilon = EPSILONS[(i + 1) % len(EPSILONS)]
         self.nudging = True
-        self.say(f"nudge ε = {number(self.epsilon)}: large ε bends with the curve, "
-                 "tiny ε loses digits to rounding")
+        self.say(f"nudge ε = {number(self.epsilon)}: a large ε feels the curve bend, "
+                 "a tiny one rounding")
         self.show()
 
     def action_choose_parameter(self) -> None:
@@ -139,8 +139,8 @@ class Teaching:
     def action_vanishing(self) -> None:
         self.vanishing = not self.vanishing
         self.page = "derivation"
-        self.say("vanishing gradient: |∂C/∂w| and the product of the activation derivatives, "
-                 "per layer, on a log scale" if self.vanishing else "the derivation again")
+        self.say("vanishing gradient: |∂C/∂w| and ∏ of the activation derivatives, log scale"
+                 if self.vanishing else "the derivation again (h: the vanishing gradient)")
         self.show()
 
     # -- undo and redo ---------------------------------------------------------------
@@ -199,8 +199,8 @@ class Teaching:
     def action_quiz(self) -> None:
         self.quizzing = not self.quizzing
         if self.quizzing:
-            self.say("quiz: in the backward pass the next factor is hidden; type its value, "
-                     "enter checks (within 1%), enter on an empty field reveals")
+            self.say("quiz: b hides the next factor; type its value, enter checks (1%), "
+                     "empty enter reveals")
         else:
             self.say(f"quiz off · {self.lesson.quiz.score}")
             if isinstance(self.focused, AnswerField):
@@ -230,7 +230,7 @@ class Teaching:
             if verdict.accepted:
                 self.say(f"right: {row.symbol} = {row.value_text}")
             else:
-                self.say(f"{number(verdict.guess)} is off by {off_by(verdict.guess, row.value)}; "
-                         f"{quiz_hint(row)} (enter on an empty field reveals)", error=True)
+                self.say(f"{number(verdict.guess)} is off by {off_by(verdict.guess, row.value)}: "
+                         f"{quiz_hint(row)}; empty enter reveals", error=True)
         field.value = ""
         self.show()
