@@ -3,7 +3,7 @@
 The lesson's state is immutable chains, samples and passes, so a snapshot holds
 references, not copies; only the loss history is copied, and a snapshot shares
 the copy of the one before it when the history did not change. At most
-:data:`UNDO_DEPTH` snapshots are kept: memory stays bounded however long a
+:data:`UNDO_DEPTH` + 1 snapshots are kept: memory stays bounded however long a
 lesson runs.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from .history import LossHistory
 
 UNDO_DEPTH = 200
-"""Snapshots kept: undo reaches this many changes back."""
+"""Undo reaches this many changes back (the timeline keeps one snapshot more)."""
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ class Timeline:
     """Snapshots in order, and the one the lesson's state is at (``cursor``)."""
 
     def __init__(self, depth: int = UNDO_DEPTH) -> None:
-        if depth < 2:
-            raise ValueError("depth must be at least 2")
-        self._items: deque[Snapshot] = deque(maxlen=depth)
+        if depth < 1:
+            raise ValueError("depth must be at least 1")
+        self._items: deque[Snapshot] = deque(maxlen=depth + 1)
         self.cursor = -1
 
     def __len__(self) -> int:

@@ -300,3 +300,33 @@ async def test_h_shows_the_vanishing_gradient_per_layer(size):
         assert number(bp.abs_mean_dC_dw[0]) in text_of(view)
         await pilot.press("h")
         assert app.query_one("#derivation").display and not view.display
+
+
+# -- --quiz on the command line -----------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, quiz", [(["--quiz"], True), ([], False)])
+def test_quiz_option_opens_the_app_in_quiz_mode(monkeypatch, argv, quiz):
+    import backprop_tui.tui.app as app_module
+    from backprop_tui.cli import main
+
+    seen = {}
+
+    def fake_run(lesson, quiz=False):
+        seen["quiz"] = quiz
+        seen["layers"] = lesson.layers
+        return 0
+
+    monkeypatch.setattr(app_module, "run_app", fake_run)
+    assert main(argv + ["--layers", "2"]) == 0
+    assert seen == {"quiz": quiz, "layers": 2}
+
+
+async def test_the_app_started_in_quiz_mode_hides_the_first_factor():
+    app = BackpropApp(lecture(), quiz=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.quizzing and app.query_one("#quiz").display
+        await pilot.press("space", "space")  # forward, then the backward pass
+        assert app.lesson.phase == "backward"
+        assert app.query_one("#derivation").quiz_index == 0
+        assert isinstance(app.focused, AnswerField)

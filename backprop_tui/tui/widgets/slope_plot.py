@@ -26,6 +26,12 @@ def _ticks(lo: float, hi: float, count: int) -> list[float]:
     return [float(v) for v in np.linspace(lo, hi, max(count, 2))]
 
 
+def tick_label(value: float) -> str:
+    """A short label for an x tick: three significant digits, a real minus sign."""
+    text = f"{value:.3g}"
+    return "0" if text in ("-0", "0") else text.replace("-", "\u2212")
+
+
 def slope_figure(cut: CostSlice, width: int, height: int, colour: bool = True) -> str:
     """C(θ) as a line, the tangent at θ₀ (kept within the curve's height) and the point θ₀."""
     fig = new_figure(width, height, colour)
@@ -44,8 +50,7 @@ def slope_figure(cut: CostSlice, width: int, height: int, colour: bool = True) -
     point = fig.signal([cut.theta0], [cut.cost0], marker="●")
     fig.draw(point)
     positions = _ticks(float(cut.theta[0]), float(cut.theta[-1]), max(2, width // 12))
-    fig.ruler(0, 0).ticks(positions, [number(p).rstrip("0").rstrip(".") or "0"
-                                      for p in positions])
+    fig.ruler(0, 0).ticks(positions, [tick_label(p) for p in positions])
     return fig.build().string()
 
 
@@ -58,8 +63,7 @@ def fit_figure(fit: Fit, width: int, height: int, colour: bool = True) -> str:
     points = fig.signal(fit.sample_x.tolist(), fit.sample_y.tolist(), marker="●")
     fig.draw(points)
     positions = _ticks(float(fit.x[0]), float(fit.x[-1]), max(2, width // 12))
-    fig.ruler(0, 0).ticks(positions, [number(p).rstrip("0").rstrip(".") or "0"
-                                      for p in positions])
+    fig.ruler(0, 0).ticks(positions, [tick_label(p) for p in positions])
     return fig.build().string()
 
 
