@@ -82,7 +82,10 @@ class Teaching:
         field = self.query_one(AnswerField)
         state = self.quiz_state()
         score = self.lesson.quiz.score
-        if state is None:
+        if state is not None and self.vanishing:
+            self.query_one(Derivation).set_quiz(state[2])
+            bar.show(f"quiz · {score} · h: back to the derivation", asking=False)
+        elif state is None:
             self.query_one(Derivation).set_quiz(None)
             bar.show(f"quiz · {score} · b: the backward pass hides the next factor"
                      if self.quizzing else None, asking=False)
@@ -147,8 +150,8 @@ class Teaching:
 
     def _went(self, what: str) -> None:
         lesson = self.lesson
-        phase = lesson.phase if lesson.phase != "none" else "nothing computed"
-        self.say(f"{what}: step {lesson.steps_done}, {phase}; "
+        phase = lesson.phase if lesson.phase != "none" else "—"
+        self.say(f"{what}: step {lesson.steps_done}, phase {phase}; "
                  f"{lesson.can_undo} to undo (u), {lesson.can_redo} to redo (U)")
         self._clear_refusals()
         self._done()

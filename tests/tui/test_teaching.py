@@ -330,3 +330,14 @@ async def test_the_app_started_in_quiz_mode_hides_the_first_factor():
         assert app.lesson.phase == "backward"
         assert app.query_one("#derivation").quiz_index == 0
         assert isinstance(app.focused, AnswerField)
+
+
+async def test_the_quiz_waits_while_the_vanishing_view_covers_the_derivation():
+    app = BackpropApp(lecture(), quiz=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "h")
+        assert not app.query_one(AnswerField).display and app.focused is None
+        assert "h: back to the derivation" in shown(app, "#quiz-prompt")
+        await pilot.press("h")
+        assert app.query_one(AnswerField).display
+        assert app.query_one("#derivation").quiz_index == 0

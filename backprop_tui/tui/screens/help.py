@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...formulas import backward_rows, definitions, forward_rows, label, step_rows
+from ...formulas import NUDGE_FORMULA
 from ...model import ModelError
 from ...model.lesson import Lesson
 
@@ -32,7 +33,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("tab, shift+tab", "move between the fields w, b, x, y, η"),
     ("enter / escape", "apply / cancel an edit and leave the field"),
     # -- teaching
-    ("e", "nudge check: the selected parameter θ ± ε, (C(θ+ε)−C(θ−ε))/2ε beside the "
+    ("e", f"nudge check: the selected parameter θ ± ε, {NUDGE_FORMULA} beside the "
           "chain rule's ∂C/∂θ and their relative difference; e again hides it"),
     ("E", "nudge with ε ten times smaller (1e−1 … 1e−10, then round again)"),
     ("c", "select w or b of the layer shown, for the nudge and the slope view"),
