@@ -406,21 +406,23 @@ def parameter_symbol(which: str, layer: int, layers: int) -> str:
     return f"{which}({label(layer, layers)})"
 
 
-class PreciseRow(Row):
-    """A row whose value is shown with more digits (the nudged costs)."""
-
-    @property
-    def value_text(self) -> str:
-        return precise(self.value)
+def nudge_digits(up: float, down: float) -> int:
+    """Significant digits that show C(θ+ε) and C(θ−ε) apart: at least 9, at most 17."""
+    diff = abs(up - down)
+    scale = max(abs(up), abs(down))
+    if diff == 0.0 or scale == 0.0 or not math.isfinite(scale / diff):
+        return 9
+    return min(17, max(9, math.ceil(math.log10(scale / diff)) + 4))
 
 
 def nudge_rows(result: Nudge, layers: int) -> list[Row]:
     """The nudge check of one parameter: the numeric derivative, the chain rule, their difference."""
     theta = parameter_symbol(result.which, result.layer, layers)
     formula = NUDGE_FORMULA.replace("θ", theta)
+    digits = nudge_digits(result.cost_up, result.cost_down)
     return [
         Row("nudge", result.layer, "nudge", formula,
-            f"({precise(result.cost_up)}{MINUS}{precise(result.cost_down)})"
+            f"({precise(result.cost_up, digits)}{MINUS}{precise(result.cost_down, digits)})"
             f"/(2·{number(result.epsilon)})", result.numeric),
         Row(f"mean_dC_d{result.which}", result.layer, f"∂C/∂{theta}",
             "the chain rule (batch mean)", None, result.analytic),

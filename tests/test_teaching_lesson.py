@@ -267,3 +267,17 @@ def test_the_quiz_keeps_a_score_and_moves_on_after_right_answers_and_reveals():
     assert quiz.score == "1/2 right · 1 wrong · 1 shown"
     # another layer (or a new pass) starts at its first factor again
     assert quiz.position((lesson.version, lesson.layers - 1, 0)) == 0
+
+
+@pytest.mark.parametrize("epsilon", [1e-1, 1e-5, 1e-10])
+def test_the_nudge_row_shows_the_two_costs_apart_however_small_the_nudge(epsilon):
+    from backprop_tui.formulas import nudge_rows
+
+    lesson = lecture()
+    result = lesson.nudge("w", 3, epsilon)
+    row = nudge_rows(result, lesson.layers)[0]
+    up, down = row.numbers.split("/")[0].strip("()").split("\u2212")
+    assert up != down
+    assert float(up) == pytest.approx(result.cost_up, rel=1e-8)
+    assert float(down) == pytest.approx(result.cost_down, rel=1e-8)
+    assert row.value == result.numeric
