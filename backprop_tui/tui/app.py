@@ -29,6 +29,7 @@ from .widgets.nudge import NudgeView
 from .widgets.quiz import QuizBar
 from .widgets.slope_plot import SlopePlot
 from .widgets.status import KeyLine, StatusLine
+from .widgets.teach_keys import TeachKeyLine
 from .widgets.vanishing import Vanishing
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -124,6 +125,7 @@ class BackpropApp(Teaching, App[int]):
                     yield LossPlot(self.lesson, id="loss")
                     yield SlopePlot(self.lesson, id="slope")
                     yield BatchTable(self.lesson, id="batch")
+        yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
 
     def on_mount(self) -> None:

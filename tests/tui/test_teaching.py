@@ -341,3 +341,15 @@ async def test_the_quiz_waits_while_the_vanishing_view_covers_the_derivation():
         await pilot.press("h")
         assert app.query_one(AnswerField).display
         assert app.query_one("#derivation").quiz_index == 0
+
+
+async def test_the_teaching_keys_line_shows_where_it_fits():
+    app = app_for()
+    async with app.run_test(size=WIDE):
+        line = app.query_one("#teach-keys")
+        assert line.display and line.region.height == 1
+        for key in ("e", "E", "c", "g", "u", "U", "z", "o", "k", "h"):
+            assert f"{key} " in shown(app, "#teach-keys")
+    app = app_for()
+    async with app.run_test(size=SIZE):
+        assert app.query_one("#teach-keys").region.height == 0
