@@ -195,6 +195,8 @@ async def test_undo_and_redo_through_phases_and_steps():
         after_two = (tuple(lesson.chain.w), lesson.history.last)
         await pilot.press("u")
         assert lesson.steps_done == 1 and len(lesson.history) == 1
+        last = f"last {lesson.history.last:.4g}".replace("-", "−")
+        assert app.query_one("#loss").border_subtitle == last
         assert lesson.phase == "step"
         assert_fields_show_lesson(app)
         assert "step 1" in shown(app, "#status")
@@ -205,8 +207,12 @@ async def test_undo_and_redo_through_phases_and_steps():
         text = text_of(app.query_one("#derivation"))
         for row in backward_rows(lesson.backward_pass, 0, app.shown_layer):
             assert row.value_text in text
+        assert len(lesson.history) == 0
+        assert app.query_one("#loss").border_subtitle == ""
         await pilot.press("U", "U")
         assert (tuple(lesson.chain.w), lesson.history.last) == after_two
+        last = f"last {lesson.history.last:.4g}".replace("-", "−")
+        assert app.query_one("#loss").border_subtitle == last
         assert "step 2" in shown(app, "#status")
         await pilot.press("U")
         assert "nothing to redo" in message(app)
