@@ -88,6 +88,7 @@ class Lesson:
         """The score of the quiz and the factor it hides next."""
         self._timeline = Timeline()
         self._recorded_version: int | None = None
+        self._trained_version: int | None = None
 
     # -- state -------------------------------------------------------------------
 
@@ -182,8 +183,9 @@ class Lesson:
 
     def train(self, steps: int) -> RunResult:
         """``steps`` steps on mini-batches, recorded in the history; stops on divergence."""
+        if self.version != self._trained_version:
+            self._checkpoint()  # calls with nothing in between are one run: one undo
         if self._trainer is None:
-            self._checkpoint()  # one undo for a whole training run
             self._trainer = Trainer(
                 self.chain, self.samples, self.lr, self.batch_size,
                 history=self.history, steps_done=self.steps_done,
@@ -195,6 +197,7 @@ class Lesson:
             self._clear_results()
         self.divergence = result.divergence
         self.version += 1
+        self._trained_version = self.version
         return result
 
     def reset(self) -> None:
