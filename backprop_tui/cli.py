@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_start_options(parser)
     _add_app_options(parser)
+    parser.add_argument("--quiz", action="store_true", default=False,
+                        help="open the app in quiz mode: in the backward pass the next factor "
+                             "is hidden until you type its value (within 1%%) or reveal it")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     # Options a command shares with the app may also come before the command
@@ -509,7 +512,8 @@ def run_app(args: argparse.Namespace) -> int:
         lesson = Lesson.from_session(values.session)
     else:
         lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
-    return run(lesson, session_path=getattr(args, "session", None))
+    return run(lesson, session_path=getattr(args, "session", None),
+               quiz=getattr(args, "quiz", False))
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
@@ -564,6 +568,8 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
         else:
             text = str(value)
         out.append(f"--{name}={text}")
+    if getattr(args, "quiz", False):
+        out.append("--quiz")
     return out
 
 

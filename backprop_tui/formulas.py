@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import math
 import re
 
-from .model import BackwardPass, Chain, ForwardPass
+from .model import BackwardPass, Chain, ForwardPass, Nudge
 
 MINUS = "\u2212"
 """A real minus sign, used for every negative number shown."""
@@ -396,3 +396,86 @@ def definitions(rows: list[Row]) -> list[str]:
 def cost_text(chain: Chain) -> str:
     """The cost of the output, in symbols: ``C = (a(L)−y)²``."""
     return "C = " + _fill(chain.cost.value_text, a=a_symbol(chain.layers, chain.layers), y="y")
+
+
+# -- teaching: the nudge in the app, the slope and fit views, the quiz -----------
+
+
+def precise(value: float, digits: int = 9) -> str:
+    """``value`` with ``digits`` significant digits: a nudge changes C only far right."""
+    return f"{float(value):.{digits}g}".replace("-", MINUS)
+
+
+def parameter_symbol(which: str, layer: int, layers: int) -> str:
+    """``w(L)``, ``b(L−1)``: the parameter ``which`` of ``layer``."""
+    return f"{which}({label(layer, layers)})"
+
+
+def nudge_digits(up: float, down: float) -> int:
+    """Significant digits that show C(θ+ε) and C(θ−ε) apart: at least 9, at most 17."""
+    diff = abs(up - down)
+    scale = max(abs(up), abs(down))
+    if diff == 0.0 or scale == 0.0 or not math.isfinite(scale / diff):
+        return 9
+    return min(17, max(9, math.ceil(math.log10(scale / diff)) + 4))
+
+
+def nudge_rows(result: Nudge, layers: int) -> list[Row]:
+    """The nudge check of one parameter: the numeric derivative, the chain rule, their difference."""
+    theta = parameter_symbol(result.which, result.layer, layers)
+    formula = NUDGE_FORMULA.replace("θ", theta)
+    digits = nudge_digits(result.cost_up, result.cost_down)
+    return [
+        Row("nudge", result.layer, "nudge", formula,
+            f"({precise(result.cost_up, digits)}{MINUS}{precise(result.cost_down, digits)})"
+            f"/(2·{number(result.epsilon)})", result.numeric),
+        Row(f"mean_dC_d{result.which}", result.layer, f"∂C/∂{theta}",
+            "the chain rule (batch mean)", None, result.analytic),
+        Row("rel", result.layer, "rel", REL_FORMULA.replace("θ", theta), None,
+            result.rel_error),
+    ]
+
+
+def slope_title(which: str, layer: int, layers: int, slope: float) -> str:
+    """The slope view's title: the tangent's slope is ∂C/∂θ."""
+    theta = parameter_symbol(which, layer, layers)
+    return f"C against {theta} · tangent slope ∂C/∂{theta} = {number(slope, signed=True)}"
+
+
+def fit_title(chain: Chain) -> str:
+    """The fit view's title."""
+    return f"fit: {a_symbol(chain.layers, chain.layers)} against x · the samples as points"
+
+
+class HiddenRow(Row):
+    """A factor the quiz hides: its formula stays, its numbers and value do not."""
+
+    @property
+    def value_text(self) -> str:
+        return "?"
+
+
+def hidden(row: Row) -> Row:
+    """``row`` with its numbers and value hidden."""
+    return HiddenRow(**{**vars(row), "numbers": None})
+
+
+def quiz_rows(rows: list[Row], index: int) -> list[Row]:
+    """The rows up to the hidden one (``index``), which is hidden; later rows use its value."""
+    if not 0 <= index < len(rows):
+        return list(rows)
+    return list(rows[:index]) + [hidden(rows[index])]
+
+
+def quiz_hint(row: Row) -> str:
+    """Which formula gives ``row``."""
+    return f"use {row.symbol} {row.relation} {row.formula}"
+
+
+def off_by(guess: float, truth: float) -> str:
+    """How far a guess is from the value: ``+0.0123 (+4.5%)``."""
+    difference = guess - truth
+    text = number(difference, signed=True)
+    if truth != 0.0:
+        text += f" ({100 * difference / abs(truth):+.3g}%)".replace("-", MINUS)
+    return text

@@ -19,9 +19,14 @@ import math
 import numpy as np
 
 from .chain import BackwardPass, Chain, ForwardPass, Samples
+from .check import EPSILON, Nudge, nudge
 from .errors import ModelError
+from .functions import activation_named, cost_named
 from .history import LossHistory
 from .session import Session
+from .landscape import CostSlice, Fit, cost_slice, fit_curve
+from .quiz import Quiz
+from .undo import Timeline
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 PHASES: tuple[str, ...] = ("none", "forward", "backward", "step")
@@ -80,6 +85,11 @@ class Lesson:
         self.version = 0
         """Grows by one with every change of the state."""
         self._restore()
+        self.quiz = Quiz()
+        """The score of the quiz and the factor it hides next."""
+        self._timeline = Timeline()
+        self._recorded_version: int | None = None
+        self._trained_version: int | None = None
 
     # -- state -------------------------------------------------------------------
 
@@ -125,6 +135,7 @@ class Lesson:
 
     def forward(self) -> ForwardPass:
         """z, a and C for every sample with the current parameters."""
+        self._checkpoint()
         fwd = self.chain.forward(self.samples)
         self._clear_results()
         self.forward_pass = fwd
@@ -134,6 +145,7 @@ class Lesson:
 
     def backward(self) -> BackwardPass:
         """Every chain-rule factor; runs the forward pass first when it is missing."""
+        self._checkpoint()
         fwd = self.forward_pass if self.forward_pass is not None else self.forward()
         bp = fwd.backward()
         self.backward_pass = bp
@@ -144,6 +156,7 @@ class Lesson:
 
     def step(self) -> StepResult:
         """Every w, b moves by −η·(batch-mean gradient); runs the missing phases first."""
+        self._checkpoint()
         bp = self.backward_pass if self.backward_pass is not None else self.backward()
         old = self.chain
         new = old.step(bp, self.lr)
@@ -171,6 +184,8 @@ class Lesson:
 
     def train(self, steps: int) -> RunResult:
         """``steps`` steps on mini-batches, recorded in the history; stops on divergence."""
+        if self.version != self._trained_version:
+            self._checkpoint()  # calls with nothing in between are one run: one undo
         if self._trainer is None:
             self._trainer = Trainer(
                 self.chain, self.samples, self.lr, self.batch_size,
@@ -183,10 +198,12 @@ class Lesson:
             self._clear_results()
         self.divergence = result.divergence
         self.version += 1
+        self._trained_version = self.version
         return result
 
     def reset(self) -> None:
         """Back to the start values; the loss history and the step count start over."""
+        self._checkpoint()
         self._restore()
         self.version += 1
 
@@ -204,6 +221,7 @@ class Lesson:
 
     def set_w(self, layer: int, value: float | str) -> None:
         """w of layer ``layer`` (1..N)."""
+        self._checkpoint()
         i = self._layer_index(layer)
         number = finite_number(value, "w")
         w = np.array(self.chain.w)
@@ -213,6 +231,7 @@ class Lesson:
 
     def set_b(self, layer: int, value: float | str) -> None:
         """b of layer ``layer`` (1..N)."""
+        self._checkpoint()
         i = self._layer_index(layer)
         number = finite_number(value, "b")
         b = np.array(self.chain.b)
@@ -221,6 +240,7 @@ class Lesson:
         self._changed()
 
     def _set_samples(self, x: np.ndarray, y: np.ndarray) -> None:
+        self._checkpoint()
         samples = Samples(x, y)
         self.chain.cost.check_targets(samples.y)
         self.samples = samples
@@ -244,11 +264,13 @@ class Lesson:
 
     def set_lr(self, value: float | str) -> None:
         """The learning rate η."""
+        self._checkpoint()
         self.lr = check_learning_rate(finite_number(value, "η"))
         self._changed()
 
     def set_batch_size(self, size: int | None) -> None:
         """Samples per training step (None: all)."""
+        self._checkpoint()
         self.batch_size = None if size is None else check_batch_size(size, len(self.samples))
         self._changed()
 
@@ -274,6 +296,85 @@ class Lesson:
         if xs.size > MAX_SAMPLES:
             raise ModelError(f"samples: at most {MAX_SAMPLES}")
         self._set_samples(xs, ys)
+
+    # -- undo and redo -----------------------------------------------------------
+
+    UNDONE: tuple[str, ...] = (
+        "chain", "samples", "lr", "batch_size", "steps_done", "divergence",
+        "phase", "forward_pass", "backward_pass", "last_step",
+    )
+    """The attributes a snapshot holds (besides the loss history)."""
+
+    def _checkpoint(self) -> None:
+        """Record the state in the timeline unless it is recorded already."""
+        if self.version != self._recorded_version:
+            self._timeline.record({name: getattr(self, name) for name in self.UNDONE},
+                                  self.history)
+            self._recorded_version = self.version
+
+    @property
+    def can_undo(self) -> int:
+        """How many changes undo can take back."""
+        dirty = self.version != self._recorded_version
+        return self._timeline.can_undo + (1 if dirty and len(self._timeline) else 0)
+
+    @property
+    def can_redo(self) -> int:
+        """How many undone changes redo can bring back."""
+        return self._timeline.can_redo if self.version == self._recorded_version else 0
+
+    def undo(self) -> None:
+        """Back to the state before the last change: phases, steps, edits, training runs."""
+        self._checkpoint()
+        if not self._timeline.can_undo:
+            raise ModelError("undo: nothing to undo")
+        self._apply(self._timeline.back())
+
+    def redo(self) -> None:
+        """Forward again to the state undo left."""
+        if not self.can_redo:
+            raise ModelError("redo: nothing to redo")
+        self._apply(self._timeline.forth())
+
+    def _apply(self, snapshot) -> None:
+        for name, value in snapshot.state.items():
+            setattr(self, name, value)
+        self.history = snapshot.history.copy()  # the snapshot's copy stays as it was
+        self._trainer = None
+        self.version += 1
+        self._recorded_version = self.version
+
+    # -- activation and cost -----------------------------------------------------
+
+    def set_activation(self, name: str) -> None:
+        """Another activation for every neuron; refused (nothing changes) if the cost cannot take it."""
+        chain = Chain(self.chain.w, self.chain.b, activation_named(name), self.chain.cost)
+        self._checkpoint()
+        self.chain = chain
+        self._changed()
+
+    def set_cost(self, name: str) -> None:
+        """Another cost; refused (nothing changes) for an activation or targets it cannot take."""
+        cost = cost_named(name)
+        chain = Chain(self.chain.w, self.chain.b, self.chain.activation, cost)
+        cost.check_targets(self.samples.y)
+        self._checkpoint()
+        self.chain = chain
+        self._changed()
+
+    # -- views of the current parameters (computed by the model, changing nothing) ---
+
+    def nudge(self, which: str, layer: int, epsilon: float = EPSILON) -> Nudge:
+        """Parameter ``which`` (w or b) of ``layer`` nudged by ±ε: the numeric derivative."""
+        return nudge(self.chain, self.samples, which, layer, epsilon)
+
+    def cost_slice(self, which: str, layer: int) -> CostSlice:
+        """C over a range of parameter ``which`` of ``layer``, with the tangent at its value."""
+        return cost_slice(self.chain, self.samples, which, layer)
+
+    def fit(self) -> Fit:
+        """a(L) over the range of the data, with the samples."""
+        return fit_curve(self.chain, self.samples)
 
     # -- sessions and handouts ---------------------------------------------------
 

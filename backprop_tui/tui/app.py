@@ -24,6 +24,7 @@ from ..model import FileError, ModelError, defaults, load_samples_csv, save_sess
 from ..model import write_atomically
 from ..model.lesson import Lesson
 from ..report import trace_markdown
+from .teaching import Teaching
 from .screens.help import HelpScreen
 from .screens.path import PathScreen
 from .widgets.batch_table import BatchTable
@@ -31,7 +32,12 @@ from .widgets.derivation import Derivation
 from .widgets.field import NumberField
 from .widgets.loss_plot import LossPlot
 from .widgets.neuron import ChainView
+from .widgets.nudge import NudgeView
+from .widgets.quiz import QuizBar
+from .widgets.slope_plot import SlopePlot
 from .widgets.status import KeyLine, StatusLine
+from .widgets.teach_keys import TeachKeyLine
+from .widgets.vanishing import Vanishing
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal the app draws itself in."""
@@ -84,7 +90,7 @@ def shown_path(path: Path) -> str:
     return full if relative.startswith("..") else relative
 
 
-class BackpropApp(App[int]):
+class BackpropApp(Teaching, App[int]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
     CSS_PATH = "app.tcss"
@@ -117,10 +123,25 @@ class BackpropApp(App[int]):
         Binding("ctrl+s", "save_session", "save session", id="save-session"),
         Binding("m", "handout", "write handout", id="handout"),
         Binding("i", "screenshot", "screenshot", id="screenshot"),
+        # -- teaching: the nudge check, the slope and fit views, the quiz, undo and redo,
+        #    activation and cost, the vanishing gradient (actions in teaching.py)
+        Binding("e", "nudge", "nudge", id="nudge"),
+        Binding("E", "nudge_epsilon", "ε ÷ 10", id="nudge-epsilon"),
+        Binding("c", "choose_parameter", "w or b", id="choose-parameter"),
+        Binding("g", "plot_view", "plot view", id="plot-view"),
+        Binding("u", "undo", "undo", id="undo"),
+        Binding("U", "redo", "redo", id="redo"),
+        Binding("z", "quiz", "quiz", id="quiz"),
+        Binding("o", "cycle_activation", "activation", id="activation"),
+        Binding("k", "cycle_cost", "cost", id="cost"),
+        Binding("h", "vanishing", "vanishing gradient", id="vanishing"),
     ]
 
-    def __init__(self, lesson: Lesson, session_path: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False
+    ) -> None:
         super().__init__()
+        self.init_teaching(quiz)
         self.lesson = lesson
         self.session_path: Path | None = None if session_path is None else Path(session_path)
         """Where ctrl+s saves: the session file the app started from or last saved to."""
@@ -144,11 +165,16 @@ class BackpropApp(App[int]):
         with Vertical(id="main"):
             yield ChainView(self.lesson.layers, id="chain")
             yield Static("", id="message")
+            yield NudgeView(id="nudge")
+            yield QuizBar(id="quiz")
             with Container(id="lower"):
                 yield Derivation(self.lesson, id="derivation")
+                yield Vanishing(self.lesson, id="vanishing")
                 with Container(id="bottom"):
                     yield LossPlot(self.lesson, id="loss")
+                    yield SlopePlot(self.lesson, id="slope")
                     yield BatchTable(self.lesson, id="batch")
+        yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
 
     def on_mount(self) -> None:
@@ -188,6 +214,7 @@ class BackpropApp(App[int]):
         self.query_one(LossPlot).show()
         self.query_one(BatchTable).show(self.shown_layer, self.sample)
         self.screen.set_class(self.page == "loss", "-page-loss")
+        self.show_teaching()
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
@@ -517,8 +544,13 @@ class BackpropApp(App[int]):
                  "(f computes them again)")
 
 
-def run_app(lesson: Lesson, session_path: str | os.PathLike | None = None) -> int:
-    """Run the app until q; returns the exit status. ctrl+s saves to ``session_path``."""
-    app = BackpropApp(lesson, session_path)
+def run_app(
+    lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False
+) -> int:
+    """Run the app until q; returns the exit status.
+
+    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode.
+    """
+    app = BackpropApp(lesson, session_path, quiz=quiz)
     app.run()
     return app.return_code or 0

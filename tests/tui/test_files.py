@@ -223,8 +223,8 @@ def started(monkeypatch):
     """Start the app from the command line, capturing the lesson instead of running it."""
     seen = {}
 
-    def run(lesson, session_path=None):
-        seen["lesson"], seen["path"] = lesson, session_path
+    def run(lesson, session_path=None, quiz=False):
+        seen["lesson"], seen["path"], seen["quiz"] = lesson, session_path, quiz
         return 0
 
     monkeypatch.setattr(app_module, "run_app", run)

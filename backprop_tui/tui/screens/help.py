@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...formulas import backward_rows, definitions, forward_rows, label, step_rows
+from ...formulas import NUDGE_FORMULA
 from ...model import ModelError
 from ...model.lesson import Lesson
 
@@ -35,6 +36,22 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("m", "write the current trace as a Markdown handout (backprop-handout-N.md here)"),
     ("i", "save a screenshot of the screen as SVG (backprop-screenshot-N.svg here)"),
     ("ctrl+p", "commands: save session (as…), load CSV data, write handout, screenshot"),
+    # -- teaching
+    ("e", f"nudge check: the selected parameter θ ± ε, {NUDGE_FORMULA} beside the "
+          "chain rule's ∂C/∂θ and their relative difference; e again hides it"),
+    ("E", "nudge with ε ten times smaller (1e−1 … 1e−10, then round again)"),
+    ("c", "select w or b of the layer shown, for the nudge and the slope view"),
+    ("g", "plot area: loss curve → C against the selected parameter with its tangent "
+          "(slope ∂C/∂θ) → the fit, a(L) against x with the samples → …"),
+    ("u / U", "undo / redo: phases, steps, edits, switches and training runs "
+              "(200 back), the loss curve with them"),
+    ("z", "quiz on/off (--quiz starts in it): in the backward pass the next factor is "
+          "hidden; type its value and enter (accepted within 1%, or 1e−6 near 0); "
+          "enter on an empty answer reveals it; escape leaves the answer field"),
+    ("o", "next activation: sigmoid → tanh → ReLU (refused when the cost cannot take it)"),
+    ("k", "next cost: squared error ↔ cross-entropy (needs sigmoid and targets in [0, 1])"),
+    ("h", "vanishing gradient: per layer |∂C/∂w| and the product of the activation "
+          "derivatives on a log scale; h again: the derivation"),
     ("?", "this help (escape or ? closes it)"),
     ("q", "quit"),
 )

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...formulas import Row, backward_rows, forward_rows, label, mean_gradient_row, step_rows
+from ...formulas import quiz_rows
 from ...model.lesson import Lesson
 
 
@@ -193,6 +194,15 @@ class Derivation(Widget):
         self.rows_hidden = False
         """Whether the last frame left rows out."""
         self._view: View | None = None
+        self.quiz_index: int | None = None
+        """In the quiz: the row hidden (the later ones are left out); None shows all."""
+
+    def set_quiz(self, index: int | None) -> None:
+        """Hide row ``index`` and leave out the rows after it (None: show every row)."""
+        if index != self.quiz_index:
+            self.quiz_index = index
+            self.first_row = None
+            self.refresh()
 
     def scroll_rows(self, delta: int) -> None:
         """Show the rows from ``delta`` further down (or up)."""
@@ -228,6 +238,9 @@ class Derivation(Widget):
             )
         _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
         marks = [highlighted(r, lesson, self.shown_layer) for r in rows]
+        if self.quiz_index is not None and lesson.phase == "backward":
+            rows = quiz_rows(rows, self.quiz_index)
+            marks = [i == self.quiz_index for i in range(len(rows))]
         laid = lay_out(rows, self.content_size.width)
         lines = [item.lines for item in laid]
         start, stop = window(lines, self.content_size.height,

@@ -91,3 +91,12 @@ class LossPlot(Widget):
         colour = not self.app.no_color
         return Text.from_ansi(loss_figure(thinned, width, height, colour), no_wrap=True)
 
+
+
+def new_figure(width: int, height: int, colour: bool = True):
+    """A cleared plotext figure of ``width`` × ``height``, themed as the loss curve is."""
+    fig = plt.figure
+    fig.clear()
+    fig.plot_size(width, height)
+    fig.theme("simple" if colour else "colorless")
+    return fig

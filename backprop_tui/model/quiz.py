@@ -1,0 +1,111 @@
+"""Predict, then reveal: checking a typed value against a factor of the backward pass.
+
+A guess is accepted when it is within 1% of the true value, relative to that
+value. Near 0 a relative tolerance would ask for more digits than anyone can
+type (1% of 2e−7 is 2e−9), so the tolerance never falls below an absolute
+floor of 1e−6: for |value| < 1e−4 a guess within 1e−6 is accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+from .errors import ModelError
+
+REL_TOLERANCE = 0.01
+"""A guess within this fraction of the true value is accepted."""
+ABS_FLOOR = 1e-6
+"""The tolerance never falls below this, so values near 0 can be answered."""
+
+
+def tolerance(truth: float) -> float:
+    """How far from ``truth`` a guess may be: max(1%·|truth|, 1e−6)."""
+    return max(REL_TOLERANCE * abs(float(truth)), ABS_FLOOR)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A guess checked against the true value."""
+
+    guess: float
+    truth: float
+    accepted: bool
+
+    @property
+    def difference(self) -> float:
+        """guess − truth."""
+        return self.guess - self.truth
+
+    @property
+    def relative(self) -> float | None:
+        """(guess − truth)/|truth|, or None when the truth is 0."""
+        return self.difference / abs(self.truth) if self.truth != 0.0 else None
+
+
+def parse_guess(text: str) -> float:
+    """The number typed, or a :class:`ModelError` saying it is not one."""
+    cleaned = str(text).strip().replace("\u2212", "-").replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ModelError(f"answer: {str(text).strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ModelError(f"answer: {str(text).strip()!r} is not a finite number")
+    return value
+
+
+def check_answer(guess: float, truth: float) -> Verdict:
+    """Is ``guess`` within :func:`tolerance` of ``truth``?"""
+    guess, truth = float(guess), float(truth)
+    return Verdict(guess, truth, abs(guess - truth) <= tolerance(truth))
+
+
+class Quiz:
+    """The running score, and which factor of the layer shown is hidden next.
+
+    The position belongs to one backward pass, layer and sample (its ``key``):
+    when any of them changes, the quiz starts again at the first factor.
+    """
+
+    def __init__(self) -> None:
+        self.right = 0
+        """Factors answered within the tolerance."""
+        self.wrong = 0
+        """Answers outside the tolerance (a factor may take several)."""
+        self.revealed = 0
+        """Factors shown without a right answer."""
+        self._key: object = None
+        self._position = 0
+
+    def position(self, key: object) -> int:
+        """The index of the hidden factor for ``key``; 0 when ``key`` is new."""
+        if key != self._key:
+            self._key, self._position = key, 0
+        return self._position
+
+    def answer(self, key: object, text: str, truth: float) -> Verdict:
+        """Check the typed ``text`` against ``truth``; a right answer moves on.
+
+        Text that is not a number raises :class:`ModelError` and counts nothing.
+        """
+        verdict = check_answer(parse_guess(text), truth)
+        self.position(key)
+        if verdict.accepted:
+            self.right += 1
+            self._position += 1
+        else:
+            self.wrong += 1
+        return verdict
+
+    def reveal(self, key: object) -> None:
+        """Show the hidden factor and move on to the next."""
+        self.position(key)
+        self.revealed += 1
+        self._position += 1
+
+    @property
+    def score(self) -> str:
+        """The running score in words."""
+        done = self.right + self.revealed
+        return f"{self.right}/{done} right · {self.wrong} wrong · {self.revealed} shown"

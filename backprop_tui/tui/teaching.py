@@ -1,0 +1,239 @@
+"""The app's teaching keys: the nudge check, the slope and fit views, the quiz,
+undo and redo, switching activation and cost, the vanishing-gradient view.
+
+A mixin of :class:`~backprop_tui.tui.app.BackpropApp`: every action asks the
+lesson (the model) for its numbers and the widgets only show them.
+"""
+
+from __future__ import annotations
+
+from ..formulas import number, off_by, parameter_symbol, quiz_hint
+from ..model import ACTIVATIONS, COSTS, EPSILON, ModelError, Nudge
+from .widgets.derivation import Derivation, rows_for
+from .widgets.loss_plot import LossPlot
+from .widgets.nudge import NudgeView
+from .widgets.quiz import AnswerField, QuizBar
+from .widgets.slope_plot import MODES, SlopePlot
+from .widgets.vanishing import Vanishing
+
+EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+"""The nudges ε that E steps through: from coarse (truncation error) to tiny (rounding error)."""
+
+
+class Teaching:
+    """Actions and state of the teaching keys (mixed into the app)."""
+
+    def init_teaching(self, quiz: bool) -> None:
+        self.parameter = "w"
+        """The parameter of the layer shown that the nudge and the slope view use: w or b."""
+        self.plot_view = "loss"
+        """What the plot area shows: one of :data:`MODES`."""
+        self.vanishing = False
+        """Whether the vanishing-gradient view replaces the derivation."""
+        self.nudging = False
+        """Whether the nudge check is shown (it follows every change while it is)."""
+        self.epsilon = EPSILON
+        self.quizzing = quiz
+        """Quiz mode: during the backward pass the next factor is hidden."""
+        self.nudge_result: Nudge | None = None
+        self._nudge_key: tuple | None = None
+
+    # -- showing ---------------------------------------------------------------------
+
+    def show_teaching(self) -> None:
+        """Bring the teaching widgets up to date with the lesson (part of ``show``)."""
+        lesson = self.lesson
+        screen = self.screen
+        screen.set_class(self.vanishing, "-vanishing")
+        screen.set_class(self.plot_view != "loss", "-plot-other")
+        if self.vanishing:
+            self.query_one(Vanishing).show()
+        if self.plot_view != "loss":
+            self.query_one(SlopePlot).show(self.plot_view, self.parameter, self.shown_layer)
+        self.query_one(NudgeView).show(self._nudge(), lesson.layers)
+        self._show_quiz()
+
+    def _nudge(self) -> Nudge | None:
+        if not self.nudging:
+            return None
+        lesson = self.lesson
+        key = (lesson.version, id(lesson.chain), self.parameter, self.shown_layer, self.epsilon)
+        if key != self._nudge_key:
+            self._nudge_key = key
+            try:
+                self.nudge_result = lesson.nudge(self.parameter, self.shown_layer, self.epsilon)
+            except ModelError as exc:
+                self.nudging, self.nudge_result = False, None
+                self.say(f"nudge: {exc}", error=True)
+        return self.nudge_result
+
+    def quiz_state(self):
+        """(key, rows, index of the hidden row or None when all are done), or None."""
+        lesson = self.lesson
+        if not self.quizzing or lesson.phase != "backward" or lesson.backward_pass is None:
+            return None
+        _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
+        key = (lesson.version, self.shown_layer, self.sample)
+        index = lesson.quiz.position(key)
+        return key, rows, (index if index < len(rows) else None)
+
+    def _show_quiz(self) -> None:
+        bar = self.query_one(QuizBar)
+        field = self.query_one(AnswerField)
+        state = self.quiz_state()
+        score = self.lesson.quiz.score
+        if state is not None and self.vanishing:
+            self.query_one(Derivation).set_quiz(state[2])
+            bar.show(f"quiz · {score} · h: back to the derivation", asking=False)
+        elif state is None:
+            self.query_one(Derivation).set_quiz(None)
+            bar.show(f"quiz · {score} · b: the backward pass hides the next factor"
+                     if self.quizzing else None, asking=False)
+        else:
+            _, rows, index = state
+            self.query_one(Derivation).set_quiz(index)
+            if index is None:
+                more = "b: the next layer" if self.shown_layer > 1 else "s: the step"
+                bar.show(f"quiz · {score} · layer done, {more}", asking=False)
+            else:
+                bar.show(f"quiz · {score} · {rows[index].symbol} =", asking=True)
+                if self.focused is None:
+                    field.focus()
+        if not field.display and self.focused is field:
+            self.screen.set_focus(None)
+
+    # -- the nudge and the plot area -------------------------------------------------
+
+    def _selected(self) -> str:
+        return parameter_symbol(self.parameter, self.shown_layer, self.lesson.layers)
+
+    def action_nudge(self) -> None:
+        if self.nudging:
+            self.nudging = False
+            self.say("nudge check hidden (e shows it again)")
+        else:
+            self.nudging, self._nudge_key = True, None
+            self.say(f"nudge: {self._selected()} ± ε, two forward passes; c: w/b, [ ]: layer, "
+                     "E: ε ÷ 10")
+        self.show()
+
+    def action_nudge_epsilon(self) -> None:
+        i = EPSILONS.index(self.epsilon) if self.epsilon in EPSILONS else 0
+        self.epsilon = EPSILONS[(i + 1) % len(EPSILONS)]
+        self.nudging = True
+        self.say(f"nudge ε = {number(self.epsilon)}: a large ε feels the curve bend, "
+                 "a tiny one rounding")
+        self.show()
+
+    def action_choose_parameter(self) -> None:
+        self.parameter = "b" if self.parameter == "w" else "w"
+        self.say(f"selected {self._selected()} for the nudge (e) and the slope view (g)")
+        self.show()
+
+    def action_plot_view(self) -> None:
+        self.plot_view = MODES[(MODES.index(self.plot_view) + 1) % len(MODES)]
+        self.page = "loss"
+        what = {"loss": "the loss curve",
+                "slope": f"C against {self._selected()} with its tangent (c: w/b, [ ]: layer)",
+                "fit": "the fit: a(L) against x, the samples as points"}[self.plot_view]
+        self.say(f"plot: {what}; g: next view")
+        self.show()
+
+    def action_vanishing(self) -> None:
+        self.vanishing = not self.vanishing
+        self.page = "derivation"
+        self.say("vanishing gradient: |∂C/∂w| and ∏ of the activation derivatives, log scale"
+                 if self.vanishing else "the derivation again (h: the vanishing gradient)")
+        self.show()
+
+    # -- undo and redo ---------------------------------------------------------------
+
+    def _went(self, what: str) -> None:
+        lesson = self.lesson
+        phase = lesson.phase if lesson.phase != "none" else "—"
+        self.say(f"{what}: step {lesson.steps_done}, phase {phase}; "
+                 f"{lesson.can_undo} to undo (u), {lesson.can_redo} to redo (U)")
+        self._clear_refusals()
+        self._done()
+
+    def action_undo(self) -> None:
+        self._stop_training()
+        try:
+            self.lesson.undo()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return
+        self._went("undone")
+
+    def action_redo(self) -> None:
+        self._stop_training()
+        try:
+            self.lesson.redo()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return
+        self._went("redone")
+
+    # -- activation and cost ---------------------------------------------------------
+
+    def _switch(self, kind: str, choices, current: str, change) -> None:
+        names = list(choices)
+        name = names[(names.index(current) + 1) % len(names)]
+        self._stop_training()
+        try:
+            change(name)
+        except ModelError as exc:
+            other = "k: another cost" if kind == "activation" else "o: another activation"
+            self.say(f"{kind} {name} refused, nothing changed: {exc} ({other})", error=True)
+            return
+        self.say(f"{kind}: {name}; results of the old {kind} cleared (f computes them again)")
+        self.show()
+
+    def action_cycle_activation(self) -> None:
+        chain = self.lesson.chain
+        self._switch("activation", ACTIVATIONS, chain.activation.name, self.lesson.set_activation)
+
+    def action_cycle_cost(self) -> None:
+        chain = self.lesson.chain
+        self._switch("cost", COSTS, chain.cost.name, self.lesson.set_cost)
+
+    # -- the quiz --------------------------------------------------------------------
+
+    def action_quiz(self) -> None:
+        self.quizzing = not self.quizzing
+        if self.quizzing:
+            self.say("quiz: b hides the next factor; type its value, enter checks (1%), "
+                     "empty enter reveals")
+        else:
+            self.say(f"quiz off · {self.lesson.quiz.score}")
+            if isinstance(self.focused, AnswerField):
+                self.screen.set_focus(None)
+        self.show()
+
+    def on_answer_field_answered(self, event: AnswerField.Answered) -> None:
+        field = self.query_one(AnswerField)
+        state = self.quiz_state()
+        if state is None or state[2] is None:
+            field.value = ""
+            return
+        key, rows, index = state
+        row = rows[index]
+        quiz = self.lesson.quiz
+        text = event.text.strip()
+        if not text:
+            quiz.reveal(key)
+            self.say(f"revealed {row.symbol} = {row.value_text} ({quiz_hint(row)})")
+        else:
+            try:
+                verdict = quiz.answer(key, text, row.value)
+            except ModelError as exc:
+                self.say(f"{exc}: type a number, or enter on an empty field to reveal",
+                         error=True)
+                return
+            if verdict.accepted:
+                self.say(f"right: {row.symbol} = {row.value_text}")
+            else:
+                self.say(f"{number(verdict.guess)} is off by {off_by(verdict.guess, row.value)}: "
+                         f"{quiz_hint(row)}; empty enter reveals", error=True)
+        field.value = ""
+        self.show()

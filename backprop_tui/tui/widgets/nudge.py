@@ -1,0 +1,40 @@
+"""The nudge check of the selected parameter: (C(θ+ε) − C(θ−ε))/2ε beside the chain rule.
+
+The lesson runs the nudged forward passes (the model's ``nudge``); the rows and
+their text come from :func:`backprop_tui.formulas.nudge_rows`, laid out as the
+derivation lays out its rows.
+"""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual.widget import Widget
+
+from ...formulas import nudge_rows
+from ...model import Nudge
+from .derivation import lay_out, table
+
+
+class NudgeView(Widget):
+    """Three rows: the numeric derivative, the chain rule's value, their relative difference."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.result: Nudge | None = None
+        self.chain_layers = 1
+
+    def show(self, result: Nudge | None, layers: int) -> None:
+        """Show ``result`` (None hides the view); redraw only on change."""
+        if result == self.result and layers == self.chain_layers:
+            return
+        self.result, self.chain_layers = result, layers
+        self.display = result is not None
+        self.refresh(layout=True)
+
+    def render(self) -> RenderableType:
+        if self.result is None:
+            return Text("")
+        rows = nudge_rows(self.result, self.chain_layers)
+        laid = lay_out(rows, self.content_size.width or 80)
+        return table(laid, [row.key == "nudge" for row in rows])

@@ -1,0 +1,121 @@
+"""The plot area's other views: the cost against one parameter with its tangent, and the fit.
+
+The slope view draws C as a function of the selected parameter θ over a range
+around its value, the current point marked, and the tangent line whose slope is
+∂C/∂θ. The fit view draws a(L) against x across the data's range, the samples
+as points. The lesson computes both (the model's ``cost_slice`` and
+``fit_curve``); this widget only draws them, with plotext 6 as the loss curve is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.widget import Widget
+
+from ...formulas import fit_title, number, parameter_symbol, slope_title
+from ...model import CostSlice, Fit, ModelError
+from ...model.lesson import Lesson
+from .loss_plot import Y_AXIS, new_figure
+
+MODES: tuple[str, ...] = ("loss", "slope", "fit")
+"""What the plot area shows, in the order ``g`` cycles through them."""
+
+
+def _ticks(lo: float, hi: float, count: int) -> list[float]:
+    return [float(v) for v in np.linspace(lo, hi, max(count, 2))]
+
+
+def tick_label(value: float) -> str:
+    """A short label for an x tick: three significant digits, a real minus sign."""
+    text = f"{value:.3g}"
+    return "0" if text in ("-0", "0") else text.replace("-", "\u2212")
+
+
+def slope_figure(cut: CostSlice, width: int, height: int, colour: bool = True) -> str:
+    """C(θ) as a line, the tangent at θ₀ (kept within the curve's height) and the point θ₀."""
+    fig = new_figure(width, height, colour)
+    theta = cut.theta.tolist()
+    curve = fig.signal(theta, cut.cost.tolist())
+    curve.lines()
+    fig.draw(curve)
+    low, high = float(cut.cost.min()), float(cut.cost.max())
+    pad = 0.1 * (high - low) if high > low else 0.5
+    inside = (cut.tangent >= low - pad) & (cut.tangent <= high + pad)
+    if inside.sum() >= 2:
+        tangent = fig.signal(cut.theta[inside].tolist(), cut.tangent[inside].tolist(),
+                             marker="·")
+        tangent.lines()
+        fig.draw(tangent)
+    point = fig.signal([cut.theta0], [cut.cost0], marker="●")
+    fig.draw(point)
+    positions = _ticks(float(cut.theta[0]), float(cut.theta[-1]), max(2, width // 12))
+    fig.ruler(0, 0).ticks(positions, [tick_label(p) for p in positions])
+    return fig.build().string()
+
+
+def fit_figure(fit: Fit, width: int, height: int, colour: bool = True) -> str:
+    """a(L) against x as a line, the samples (x, y) as points."""
+    fig = new_figure(width, height, colour)
+    curve = fig.signal(fit.x.tolist(), fit.output.tolist())
+    curve.lines()
+    fig.draw(curve)
+    points = fig.signal(fit.sample_x.tolist(), fit.sample_y.tolist(), marker="●")
+    fig.draw(points)
+    positions = _ticks(float(fit.x[0]), float(fit.x[-1]), max(2, width // 12))
+    fig.ruler(0, 0).ticks(positions, [tick_label(p) for p in positions])
+    return fig.build().string()
+
+
+class SlopePlot(Widget):
+    """The slope or the fit view of the lesson's current parameters; redrawn on change."""
+
+    def __init__(self, lesson: Lesson, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lesson = lesson
+        self.mode = "slope"
+        self.which = "w"
+        self.param_layer = lesson.layers
+        self.data: CostSlice | Fit | None = None
+        self.error = ""
+        self._key: tuple | None = None
+
+    def show(self, mode: str, which: str, layer: int) -> None:
+        """Show ``mode`` (slope or fit) for parameter ``which`` of ``layer``, if anything changed."""
+        lesson = self.lesson
+        key = (mode, which, layer, lesson.version, id(lesson.chain))
+        if key == self._key:
+            return
+        self._key = key
+        self.mode, self.which, self.param_layer = mode, which, layer
+        self.error = ""
+        try:
+            self.data = lesson.cost_slice(which, layer) if mode == "slope" else lesson.fit()
+        except ModelError as exc:
+            self.data, self.error = None, str(exc)
+        n = lesson.layers
+        if mode == "slope":
+            theta = parameter_symbol(which, layer, n)
+            if isinstance(self.data, CostSlice):
+                self.border_title = slope_title(which, layer, n, self.data.slope)
+                self.border_subtitle = f"● {theta} = {number(self.data.theta0)} · c: w/b · [ ]: layer"
+            else:
+                self.border_title = f"C against {theta}"
+                self.border_subtitle = ""
+        else:
+            self.border_title = fit_title(lesson.chain)
+            self.border_subtitle = "● (x, y) of each sample · g: next view"
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        if self.data is None:
+            return Text(self.error or "nothing to draw", style="italic")
+        if width < Y_AXIS + 5 or height < 4:
+            return Text(self.border_title or "", style="italic")
+        colour = not self.app.no_color
+        if isinstance(self.data, CostSlice):
+            figure = slope_figure(self.data, width, height, colour)
+        else:
+            figure = fit_figure(self.data, width, height, colour)
+        return Text.from_ansi(figure, no_wrap=True)

@@ -1,0 +1,44 @@
+"""The vanishing-gradient view: per layer |∂C/∂w(l)| and the running product of g'.
+
+The same lines ``trace`` prints (:func:`backprop_tui.report.vanishing_lines`),
+built from the lesson's backward pass of the current parameters: log-scale
+bars, so that a student sees ∏σ' ≤ 4^(−k) starve the early layers.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ...model import ModelError
+from ...model.lesson import Lesson
+from ...report import vanishing_lines
+
+
+class Vanishing(Widget):
+    """Shown in place of the derivation while ``h`` has it on."""
+
+    def __init__(self, lesson: Lesson, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lesson = lesson
+        self.lines: list[str] = []
+        self._key: tuple | None = None
+
+    def show(self) -> None:
+        """Rebuild the lines when the lesson changed."""
+        lesson = self.lesson
+        key = (lesson.version, id(lesson.chain))
+        if key == self._key:
+            return
+        self._key = key
+        try:
+            lines = vanishing_lines(lesson.current_trace())
+        except ModelError as exc:
+            lines = ["", str(exc)]
+        self.border_title = lines[1] if len(lines) > 1 else "vanishing gradient"
+        self.border_subtitle = "h: back to the derivation"
+        self.lines = [line[2:] if line.startswith("  ") else line for line in lines[2:]]
+        self.refresh()
+
+    def render(self) -> Text:
+        return Text("\n".join(self.lines), no_wrap=True, overflow="ellipsis")
