@@ -394,3 +394,15 @@ async def test_rows_that_do_not_fit_can_be_scrolled_to():
         assert first in text_of(derivation)
         await pilot.press("b")  # a new view follows the highlight again
         assert derivation.first_row is None
+
+
+def test_long_formulas_wrap_between_numbers_never_inside_one():
+    from backprop_tui.tui.widgets.derivation import wrap_formula
+
+    formula = "(" + "+".join(["(−0.1043)", "0.1437"] * 6) + ")/12"
+    for width in range(12, 60):
+        lines = wrap_formula(formula, width)
+        assert "".join(lines) == formula
+        assert all(len(line) <= width for line in lines)
+        for line in lines[:-1]:
+            assert line.endswith(("+", "·")), line

@@ -89,14 +89,15 @@ def window(lines: list[int], height: int, focus: list[int]) -> tuple[int, int]:
 
 
 def wrap_formula(formula: str, width: int) -> list[str]:
-    """``formula`` in lines of at most ``width`` cells, broken after a ``·`` or before ``=``."""
+    """``formula`` in lines of at most ``width`` cells, broken after ``·`` or ``+``, or
+    before ``=``, so that no number is cut in two."""
     if len(formula) <= width or width < 8:
         return [formula]
     pieces: list[str] = []
     token = ""
     for char in formula:
         token += char
-        if char == "·" or token.endswith(" = "):
+        if char in "·+" or token.endswith(" = "):
             pieces.append(token)
             token = ""
     if token:
