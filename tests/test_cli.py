@@ -16,6 +16,17 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def one_error_line(done, *words: str) -> str:
+    """Bad input: exit status 2, nothing on stdout, one line on stderr naming ``words``."""
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
 def test_trace_text_reads_like_the_note():
     done = run("trace")
     assert done.returncode == 0, done.stderr
@@ -110,12 +121,7 @@ def test_train_text_summary():
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, option):
-    done = run(*args)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert option in lines[0] and "Traceback" not in done.stderr
+    one_error_line(run(*args), option)
 
 
 def test_divergence_exits_3_and_still_prints_the_last_finite_state():

@@ -15,20 +15,10 @@ from backprop_tui.model import (
 )
 from backprop_tui.formulas import MINUS, number
 
-from .test_cli import run
+from .test_cli import one_error_line, run
 
 TRAIN = ["--w", "0.9,-0.6,1.3", "--b", "0,0,0", "--lr", "1.5", "--batch-size", "3"]
 DATA = "x,y\n0,0\n0.3,0\n0.6,1\n0.9,1\n"
-
-
-def one_error_line(done, *words: str) -> str:
-    assert done.returncode == 2, (done.stdout, done.stderr)
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture

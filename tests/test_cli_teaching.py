@@ -10,7 +10,7 @@ from backprop_tui.model import (
     CROSS_ENTROPY, RELU, TANH, Chain, Samples, check_gradients, defaults, trace,
 )
 
-from .test_cli import run
+from .test_cli import one_error_line, run
 
 
 def values(*argv: str):
@@ -86,12 +86,7 @@ def test_one_and_ten_layers_trace(layers):
     ],
 )
 def test_bad_network_options_exit_2_with_one_line(args, option):
-    done = run(*args)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert option in lines[0] and "Traceback" not in done.stderr
+    one_error_line(run(*args), option)
 
 
 def test_cross_entropy_refusal_says_why():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from backprop_tui.formulas import backward_rows
 from backprop_tui.model import Chain, ModelError, Samples, defaults
 from backprop_tui.model.lesson import Lesson
-from backprop_tui.model.quiz import ABS_FLOOR, Quiz, check_answer, parse_guess, tolerance
+from backprop_tui.model.quiz import ABS_FLOOR, check_answer, parse_guess, tolerance
 from backprop_tui.model.undo import UNDO_DEPTH
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from ..formulas import number, off_by, parameter_symbol, quiz_hint
 from ..model import ACTIVATIONS, COSTS, EPSILON, ModelError, Nudge
 from .widgets.derivation import Derivation, rows_for
-from .widgets.loss_plot import LossPlot
 from .widgets.nudge import NudgeView
 from .widgets.quiz import AnswerField, QuizBar
 from .widgets.slope_plot import MODES, SlopePlot

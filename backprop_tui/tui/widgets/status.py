@@ -15,10 +15,10 @@ KEYS: tuple[tuple[str, str], ...] = (
 """The key line at the bottom: the phase keys, the built-in dataset, help and quit."""
 
 
-def key_text() -> Text:
-    """The key line, keys in bold."""
+def key_text(keys: tuple[tuple[str, str], ...] = KEYS) -> Text:
+    """A key line: each key in bold, then what it does."""
     text = Text()
-    for i, (key, what) in enumerate(KEYS):
+    for i, (key, what) in enumerate(keys):
         if i:
             text.append("  ")
         text.append(key, style="bold reverse")
