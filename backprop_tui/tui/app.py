@@ -41,6 +41,10 @@ BUDGET = 0.030
 """Seconds of training per tick at most, so that keys are always answered."""
 CHUNK = 250
 """Steps per call of the trainer within a tick."""
+TRAINING_REDRAW = 0.25
+"""While training, seconds between redraws of the numbers: a calm screen, few bytes."""
+PLOT_REDRAW = 1.0
+"""While training, seconds between redraws of the loss curve (the costliest to send)."""
 
 
 class BackpropApp(App[int]):
@@ -88,6 +92,7 @@ class BackpropApp(App[int]):
         self._owed = 0.0
         self._last_tick = 0.0
         self._rate: deque[tuple[float, int]] = deque()
+        self._shown_at = 0.0
 
     # -- layout ------------------------------------------------------------------
 
@@ -138,7 +143,7 @@ class BackpropApp(App[int]):
         current = self.shown_layer if lesson.phase != "none" else None
         self.query_one(ChainView).show(lesson, self.sample, current)
         self.query_one(Derivation).show(self.shown_layer, self.sample)
-        self.query_one(LossPlot).show()
+        self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
         self.query_one(BatchTable).show(self.shown_layer, self.sample)
         self.screen.set_class(self.page == "loss", "-page-loss")
 
@@ -257,6 +262,9 @@ class BackpropApp(App[int]):
         self._rate.append((now, done))
         while self._rate and now - self._rate[0][0] > 1.0:
             self._rate.popleft()
+        if self.training and now - self._shown_at < TRAINING_REDRAW:
+            return
+        self._shown_at = now
         self.show()
 
     def _measured(self) -> int:
