@@ -149,7 +149,7 @@ class BackpropApp(App[int]):
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(text)
+        message.update(text, layout=False)  # always one line: no new layout
         message.set_class(error, "-error")
 
     def _follow_layer(self) -> None:

@@ -22,7 +22,7 @@ def _value(text: str, value: float | None) -> str:
 def _set(widget: Label, text: str) -> None:
     """Update ``widget`` only when its text changes (no needless redraws over SSH)."""
     if widget.content != text:
-        widget.update(text)
+        widget.update(text, layout=False)  # one line of fixed size (app.tcss): no new layout
 
 
 def _title(panel: Widget, text: str) -> None:
