@@ -199,22 +199,12 @@ def key_to_screen(runs: int) -> dict[str, list[float]]:
     return times
 
 
-def training_and_idle(train_seconds: float, idle_seconds: float) -> dict[str, float]:
+def idle_then_training(train_seconds: float, idle_seconds: float) -> dict[str, float]:
+    """Idle after f and b in a fresh app; then bytes/s while training; then idle again."""
     term = Terminal(OURS)
     try:
         term.wait_for(OURS_READY)
         time.sleep(0.5)
-        since = term.mark()
-        term.press("t")
-        term.wait_for("training on batches", since)
-        time.sleep(1.0)  # past the first frames of the curve
-        start = time.perf_counter()
-        time.sleep(train_seconds)
-        stop = time.perf_counter()
-        training = term.bytes_between(start, stop) / (stop - start)
-        since = term.mark()
-        term.press("t")
-        term.wait_for("training stopped", since)
         for key, text in (("f", "forward pass: z and a"), ("b", "backward pass: the chain")):
             since = term.mark()
             term.press(key)
@@ -223,13 +213,32 @@ def training_and_idle(train_seconds: float, idle_seconds: float) -> dict[str, fl
         start, cpu0 = time.perf_counter(), term.cpu_seconds()
         time.sleep(idle_seconds)
         stop, cpu1 = time.perf_counter(), term.cpu_seconds()
-        return {
-            "training bytes/s": training,
+        out = {
             "idle bytes": term.bytes_between(start, stop),
             "idle seconds": stop - start,
             "idle CPU %": 100 * (cpu1 - cpu0) / (stop - start),
             "idle RSS MB": term.rss_mb(),
         }
+        since = term.mark()
+        term.press("t")
+        term.wait_for("training on batches", since)
+        time.sleep(1.0)  # past the first frames of the curve
+        start, cpu0 = time.perf_counter(), term.cpu_seconds()
+        time.sleep(train_seconds)
+        stop, cpu1 = time.perf_counter(), term.cpu_seconds()
+        out["training bytes/s"] = term.bytes_between(start, stop) / (stop - start)
+        out["training CPU %"] = 100 * (cpu1 - cpu0) / (stop - start)
+        since = term.mark()
+        term.press("t")
+        term.wait_for("training stopped", since)
+        time.sleep(1.0)
+        start, cpu0 = time.perf_counter(), term.cpu_seconds()
+        time.sleep(idle_seconds / 2)
+        stop, cpu1 = time.perf_counter(), term.cpu_seconds()
+        out["after training bytes"] = term.bytes_between(start, stop)
+        out["after training CPU %"] = 100 * (cpu1 - cpu0) / (stop - start)
+        out["after training RSS MB"] = term.rss_mb()
+        return out
     finally:
         term.quit()
 
@@ -256,12 +265,16 @@ def main() -> None:
             "beyond the minimal app (budget ≤ 16.7)"
         print(f"  {key:<16} {med(values) * 1e3:6.1f} ms{extra}")
 
-    cost = training_and_idle(opts.train_seconds, opts.idle_seconds)
-    print(f"bytes to the terminal while training (80×24, default speed): "
-          f"{cost['training bytes/s'] / 1e3:.1f} KB/s (budget ≤ 10)")
+    cost = idle_then_training(opts.train_seconds, opts.idle_seconds)
     print(f"idle after f and b, {cost['idle seconds']:.0f} s: {cost['idle bytes']} bytes "
           f"(budget 0), {cost['idle CPU %']:.2f}% of a core (budget ≤ 0.5), "
           f"{cost['idle RSS MB']:.0f} MB resident (budget ≤ 60)")
+    print(f"bytes to the terminal while training (80×24, default speed): "
+          f"{cost['training bytes/s'] / 1e3:.1f} KB/s (budget ≤ 10), "
+          f"{cost['training CPU %']:.0f}% of a core")
+    print(f"idle after training: {cost['after training bytes']} bytes, "
+          f"{cost['after training CPU %']:.2f}% of a core, "
+          f"{cost['after training RSS MB']:.0f} MB resident (plotext loaded for the curve)")
 
 
 if __name__ == "__main__":
