@@ -2,10 +2,17 @@
 
 A header, one line of text and a footer, started the same way as backprop-tui
 (``python FILE`` in a pseudo-terminal). ``x`` replaces the line of text, so the
-time from a key to the screen can be compared with the app's.
+time from a key to the screen can be compared with the app's. With ``--numpy``
+it imports numpy first, as backprop-tui must: the floor for the first frame of an
+app built on numpy.
 """
 
 from __future__ import annotations
+
+import sys
+
+if "--numpy" in sys.argv:
+    import numpy  # noqa: F401
 
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Header, Static
