@@ -97,6 +97,11 @@ class BackpropApp(App[int]):
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The size classes before the widgets mount: the first frame is styled once, not
+        # styled and then restyled by on_mount (a quicker start).
+        width, height = self.size
+        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
+        self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         yield StatusLine(id="status")
         yield Static("", id="too-small")
         with Vertical(id="main"):
