@@ -264,3 +264,31 @@ async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypa
         assert points <= width
     sizes = [size for _, _, size in during]
     assert max(sizes) <= 1.5 * min(sizes)
+
+
+async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(app_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
+    app = app_for(lecture())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        shows = []
+        real_show = app.show
+        monkeypatch.setattr(app, "show", lambda: (shows.append(clock[0]), real_show()))
+        plot = app.query_one(LossPlot)
+        builds = plot.builds
+        seconds = 3
+        for _ in range(round(seconds / FRAME)):
+            clock[0] += FRAME
+            app._tick()
+            await pilot.pause()
+        assert app.training and app.lesson.steps_done > 0
+        # Numbers at most every TRAINING_REDRAW, the curve at most every PLOT_REDRAW.
+        redraws = seconds / app_module.TRAINING_REDRAW
+        assert redraws - 1 <= len(shows) <= redraws + 1
+        assert seconds / PLOT_REDRAW - 1 <= plot.builds - builds <= seconds / PLOT_REDRAW + 1
+        await pilot.press("t")
+        await pilot.pause()
+        assert_screen_matches_lesson(app)
+        assert plot._drawn == (app.lesson.history.next_step, len(app.lesson.history))
