@@ -29,13 +29,17 @@ def best_of(fn, repeat: int = 7) -> float:
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    print("loss figure (plotext 6), seconds per build:")
-    for steps in (1_000, 100_000, 1_000_000):
+    print("loss figure (thinning and the plotext 6 build), per build, "
+          "ratio to 1,000 steps:")
+    base: dict[tuple[int, int], float] = {}
+    for steps in (1_000, 10_000, 100_000, 1_000_000):
         history = LossHistory()
         history.extend(np.exp(-np.arange(steps) / (steps / 5)) + 0.01 * rng.random(steps))
         for width, height in ((78, 9), (58, 10)):
             seconds = best_of(lambda: loss_figure(history.thinned(width - Y_AXIS), width, height))
-            print(f"  {steps:>9,} steps  {width}×{height}: {seconds * 1e3:6.2f} ms")
+            ratio = seconds / base.setdefault((width, height), seconds)
+            print(f"  {steps:>9,} steps  {width}×{height}: {seconds * 1e3:6.2f} ms  "
+                  f"ratio {ratio:4.2f}")
     lesson = Lesson(Chain(defaults.W, defaults.B), Samples(defaults.DATASET_X, defaults.DATASET_Y),
                     defaults.LR)
     steps = 250

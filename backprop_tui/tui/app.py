@@ -54,6 +54,10 @@ BUDGET = 0.030
 """Seconds of training per tick at most, so that keys are always answered."""
 CHUNK = 250
 """Steps per call of the trainer within a tick."""
+TRAINING_REDRAW = 0.25
+"""While training, seconds between redraws of the numbers: a calm screen, few bytes."""
+PLOT_REDRAW = 1.0
+"""While training, seconds between redraws of the loss curve (the costliest to send)."""
 
 SESSION_NAME = "backprop-session.json"
 """Where ctrl+s saves when the app did not start from a session file: in the
@@ -156,10 +160,16 @@ class BackpropApp(Teaching, App[int]):
         self._owed = 0.0
         self._last_tick = 0.0
         self._rate: deque[tuple[float, int]] = deque()
+        self._shown_at = 0.0
 
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The size classes before the widgets mount: the first frame is styled once, not
+        # styled and then restyled by on_mount (a quicker start).
+        width, height = self.size
+        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
+        self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         yield StatusLine(id="status")
         yield Static("", id="too-small")
         with Vertical(id="main"):
@@ -211,14 +221,14 @@ class BackpropApp(Teaching, App[int]):
         current = self.shown_layer if lesson.phase != "none" else None
         self.query_one(ChainView).show(lesson, self.sample, current)
         self.query_one(Derivation).show(self.shown_layer, self.sample)
-        self.query_one(LossPlot).show()
+        self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
         self.query_one(BatchTable).show(self.shown_layer, self.sample)
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.show_teaching()
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(text)
+        message.update(text, layout=False)  # always one line: no new layout
         message.set_class(error, "-error")
 
     def _follow_layer(self) -> None:
@@ -331,6 +341,9 @@ class BackpropApp(Teaching, App[int]):
         self._rate.append((now, done))
         while self._rate and now - self._rate[0][0] > 1.0:
             self._rate.popleft()
+        if self.training and now - self._shown_at < TRAINING_REDRAW:
+            return
+        self._shown_at = now
         self.show()
 
     def _measured(self) -> int:

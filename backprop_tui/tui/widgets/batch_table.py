@@ -24,10 +24,15 @@ class BatchTable(Widget):
         self._key: tuple | None = None
 
     def show(self, layer: int, sample: int) -> None:
-        key = (self.lesson.version, layer, sample)
+        # What the table shows, by identity: training changes the lesson's version many
+        # times a second but none of this, so the table is not sent again.
+        lesson = self.lesson
+        shown = (lesson.samples, lesson.forward_pass, lesson.backward_pass)
+        key = (lesson.effective_batch_size, layer, sample)
         self.shown_layer, self.sample = layer, sample
-        if key != self._key:
-            self._key = key
+        if (self._key is None or key != self._key[1]
+                or any(a is not b for a, b in zip(shown, self._key[0]))):
+            self._key = (shown, key)
             n = len(self.lesson.samples)
             self.border_title = f"batch · {n} sample{'s' * (n != 1)}"
             self.refresh()

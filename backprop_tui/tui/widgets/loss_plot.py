@@ -7,7 +7,8 @@ width (never the raw history), so its cost does not grow with the steps taken.
 
 from __future__ import annotations
 
-import plotext as plt
+from time import monotonic
+
 from rich.text import Text
 from textual.widget import Widget
 
@@ -25,10 +26,7 @@ def loss_figure(thinned: Thinned, width: int, height: int, colour: bool = True) 
     the values within groups differ visibly, a second line shows each group's
     highest value, so spikes are not hidden by the thinning.
     """
-    fig = plt.figure
-    fig.clear()
-    fig.plot_size(width, height)
-    fig.theme("simple" if colour else "colorless")
+    fig = new_figure(width, height, colour)
     steps = thinned.step.astype(float).tolist()
     line = fig.signal(steps, thinned.first.tolist())
     line.lines()
@@ -63,17 +61,24 @@ class LossPlot(Widget):
         super().__init__(**kwargs)
         self.lesson = lesson
         self._drawn: tuple[int, int] | None = None
+        self._drawn_at = float("-inf")
+        self.builds = 0
+        """Figures drawn so far (each redraw builds one)."""
 
     @property
     def history(self) -> LossHistory:
         return self.lesson.history
 
-    def show(self) -> None:
-        """Redraw if the history changed since the last frame."""
+    def show(self, every: float = 0.0) -> None:
+        """Redraw if the history changed since the last frame and, while training, at most
+        once in ``every`` seconds: the whole figure is rewritten each time, which is most
+        of what an SSH link carries."""
         history = self.history
         key = (history.next_step, len(history))
-        if key != self._drawn:
+        now = monotonic()
+        if key != self._drawn and now - self._drawn_at >= every:
             self._drawn = key
+            self._drawn_at = now
             last = history.last
             self.border_title = "loss (batch mean)"
             self.border_subtitle = "" if last is None else f"last {last:.4g}".replace("-", "−")
@@ -88,13 +93,15 @@ class LossPlot(Widget):
         if width < Y_AXIS + 5 or height < 4:
             return Text(f"loss {history.last:.4g}")
         thinned = history.thinned(max(width - Y_AXIS, 2))
+        self.builds += 1
         colour = not self.app.no_color
         return Text.from_ansi(loss_figure(thinned, width, height, colour), no_wrap=True)
 
 
-
 def new_figure(width: int, height: int, colour: bool = True):
     """A cleared plotext figure of ``width`` × ``height``, themed as the loss curve is."""
+    import plotext as plt  # here, not at the top: the first frame has no curve to draw
+
     fig = plt.figure
     fig.clear()
     fig.plot_size(width, height)

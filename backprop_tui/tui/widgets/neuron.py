@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from ...formulas import label, number
@@ -21,7 +22,13 @@ def _value(text: str, value: float | None) -> str:
 def _set(widget: Label, text: str) -> None:
     """Update ``widget`` only when its text changes (no needless redraws over SSH)."""
     if widget.content != text:
-        widget.update(text)
+        widget.update(text, layout=False)  # one line of fixed size (app.tcss): no new layout
+
+
+def _title(panel: Widget, text: str) -> None:
+    """Set a border title only when it changes: setting one repaints the whole panel."""
+    if panel.border_title != text:
+        panel.border_title = text
 
 
 class Arrow(Static):
@@ -43,7 +50,7 @@ class InputPanel(Vertical):
         yield Label("", id="sample-of")
 
     def show(self, lesson: Lesson, sample: int) -> None:
-        self.border_title = "x input"
+        _title(self, "x input")
         self.query_one(NumberField).show_value(float(lesson.samples.x[sample]))
         n = len(lesson.samples)
         _set(self.query_one("#sample-of", Label), f"sample {sample + 1}/{n}")
@@ -69,7 +76,7 @@ class NeuronPanel(Vertical):
 
     def show(self, lesson: Lesson, sample: int, current: bool) -> None:
         i = self.neuron - 1
-        self.border_title = f"({label(self.neuron, self.neurons)})"
+        _title(self, f"({label(self.neuron, self.neurons)})")
         self.query_one(f"#field-w-{self.neuron}", NumberField).show_value(float(lesson.chain.w[i]))
         self.query_one(f"#field-b-{self.neuron}", NumberField).show_value(float(lesson.chain.b[i]))
         fwd = lesson.forward_pass
@@ -94,7 +101,7 @@ class TargetPanel(Vertical):
             yield NumberField(("lr", None), id="field-lr")
 
     def show(self, lesson: Lesson, sample: int, current: bool) -> None:
-        self.border_title = "target"
+        _title(self, "target")
         self.query_one("#field-y", NumberField).show_value(float(lesson.samples.y[sample]))
         self.query_one("#field-lr", NumberField).show_value(lesson.lr)
         fwd = lesson.forward_pass

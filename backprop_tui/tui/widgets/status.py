@@ -43,7 +43,7 @@ class StatusLine(Static):
             parts[-1] = training
         text = "  ".join(parts)
         if text != self.content:
-            self.update(text)
+            self.update(text, layout=False)  # always one line: no new layout
 
 
 class KeyLine(Static):

@@ -1,0 +1,287 @@
+"""What the app costs a terminal (and an SSH link): measured in a pseudo-terminal.
+
+    python benchmarks/terminal.py            # about a minute and a half
+    python benchmarks/terminal.py --runs 3   # fewer start-ups, quicker
+
+Runs ``python -m backprop_tui`` and a minimal Textual app (benchmarks/minimal_app.py:
+header, one line of text, footer) in pseudo-terminals of 80×24, the way a
+terminal or sshd runs them, and reads what they write:
+
+- first frame: seconds from the spawn until the screen shows the app's own
+  text, median of several runs, each app in turn; the ratio to the minimal app;
+- key to screen: seconds from typing ``f``, ``b``, ``s`` until the screen shows
+  the result, against ``x`` in the minimal app (which changes its line of text);
+- bytes written to the terminal per second while training (default settings),
+  and while idle after ``f`` and ``b``;
+- idle cost: the share of a core the idle app uses (from /proc) and its resident
+  memory.
+
+Linux only (pty, /proc). Nothing here is part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import statistics
+import struct
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OURS = [sys.executable, "-m", "backprop_tui"]
+MINIMAL = [sys.executable, str(HERE / "minimal_app.py")]
+OURS_READY = "Nothing is computed for the numbers on screen yet."
+MINIMAL_READY = "a minimal Textual app"
+
+ESCAPES = re.compile(
+    r"\x1b\[[0-9;?<>=!$ ]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
+    r"|\x1bP[^\x1b]*\x1b\\"  # DCS
+    r"|\x1b[()][0-9A-Za-z]"
+    r"|\x1b[=>78DEHMNOPZc]"
+)
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+class Terminal:
+    """A program in a pseudo-terminal of ``cols`` × ``rows``; what it writes is kept."""
+
+    def __init__(self, argv: list[str], cols: int = 80, rows: int = 24) -> None:
+        env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
+        env.pop("NO_COLOR", None)
+        self.started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: the pty is its terminal
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+            os.execvpe(argv[0], argv, env)
+        self.pid, self.fd = pid, fd
+        self.lock = threading.Lock()
+        self.raw = bytearray()
+        self.text = ""
+        self.writes: list[tuple[float, int]] = []
+        self.found = threading.Condition(self.lock)
+        self.alive = True
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        decoder_tail = b""
+        while self.alive:
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            now = time.perf_counter()
+            data = decoder_tail + chunk
+            try:
+                decoded = data.decode()
+                decoder_tail = b""
+            except UnicodeDecodeError as exc:
+                decoded = data[:exc.start].decode()
+                decoder_tail = data[exc.start:]
+            with self.lock:
+                self.raw += chunk
+                self.writes.append((now, len(chunk)))
+                self.text += ESCAPES.sub("", decoded)
+                self.found.notify_all()
+        with self.lock:
+            self.alive = False
+            self.found.notify_all()
+
+    def mark(self) -> int:
+        """A position in the text written so far."""
+        with self.lock:
+            return len(self.text)
+
+    def wait_for(self, text: str, since: int = 0, timeout: float = 20.0) -> float:
+        """perf_counter() when ``text`` first appeared after position ``since``."""
+        deadline = time.perf_counter() + timeout
+        with self.lock:
+            while text not in self.text[since:]:
+                left = deadline - time.perf_counter()
+                if left <= 0 or not self.alive:
+                    raise TimeoutError(f"{text!r} never appeared; last: {self.text[-300:]!r}")
+                self.found.wait(min(left, 0.05))
+            return time.perf_counter()
+
+    def press(self, key: str) -> float:
+        os.write(self.fd, key.encode())
+        return time.perf_counter()
+
+    def bytes_between(self, start: float, stop: float) -> int:
+        with self.lock:
+            return sum(n for t, n in self.writes if start <= t < stop)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def quit(self) -> None:
+        try:
+            os.write(self.fd, b"\x1bq")
+        except OSError:
+            pass
+        for _ in range(100):
+            done, _ = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        self.alive = False
+        self.reader.join(1)
+        os.close(self.fd)
+
+
+def first_frames(runs: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"minimal": [], "minimal + numpy": [], "ours": []}
+    apps = ((MINIMAL, MINIMAL_READY, "minimal"),
+            (MINIMAL + ["--numpy"], MINIMAL_READY, "minimal + numpy"),
+            (OURS, OURS_READY, "ours"))
+    for _ in range(runs):
+        for argv, ready, name in apps:
+            term = Terminal(argv)
+            try:
+                times[name].append(term.wait_for(ready) - term.started)
+                time.sleep(0.3)
+            finally:
+                term.quit()
+    return times
+
+
+def key_to_screen(runs: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"f": [], "b": [], "s": [], "x (minimal app)": []}
+    checks = (("f", "forward pass: z and a of every neuron"),
+              ("b", "backward pass: the chain rule at layer"),
+              ("s", "every w and b moved by"))
+    for _ in range(runs):
+        term = Terminal(OURS)
+        try:
+            term.wait_for(OURS_READY)
+            time.sleep(0.5)
+            for key, text in checks:
+                since = term.mark()
+                sent = term.press(key)
+                times[key].append(term.wait_for(text, since) - sent)
+                time.sleep(0.3)
+        finally:
+            term.quit()
+        term = Terminal(MINIMAL)
+        try:
+            term.wait_for(MINIMAL_READY)
+            time.sleep(0.5)
+            for n in (1, 2, 3):
+                since = term.mark()
+                sent = term.press("x")
+                times["x (minimal app)"].append(
+                    term.wait_for(f"pressed {n} times", since) - sent)
+                time.sleep(0.3)
+        finally:
+            term.quit()
+    return times
+
+
+def idle_then_training(train_seconds: float, idle_seconds: float) -> dict[str, float]:
+    """Idle after f and b in a fresh app; then bytes/s while training; then idle again."""
+    term = Terminal(OURS)
+    try:
+        term.wait_for(OURS_READY)
+        time.sleep(0.5)
+        for key, text in (("f", "forward pass: z and a"), ("b", "backward pass: the chain")):
+            since = term.mark()
+            term.press(key)
+            term.wait_for(text, since)
+        time.sleep(1.0)
+        start, cpu0 = time.perf_counter(), term.cpu_seconds()
+        time.sleep(idle_seconds)
+        stop, cpu1 = time.perf_counter(), term.cpu_seconds()
+        out = {
+            "idle bytes": term.bytes_between(start, stop),
+            "idle seconds": stop - start,
+            "idle CPU %": 100 * (cpu1 - cpu0) / (stop - start),
+            "idle RSS MB": term.rss_mb(),
+        }
+        since = term.mark()
+        term.press("t")
+        term.wait_for("training on batches", since)
+        time.sleep(1.0)  # past the first frames of the curve
+        start, cpu0 = time.perf_counter(), term.cpu_seconds()
+        time.sleep(train_seconds)
+        stop, cpu1 = time.perf_counter(), term.cpu_seconds()
+        out["training bytes/s"] = term.bytes_between(start, stop) / (stop - start)
+        out["training CPU %"] = 100 * (cpu1 - cpu0) / (stop - start)
+        since = term.mark()
+        term.press("t")
+        term.wait_for("training stopped", since)
+        time.sleep(1.0)
+        start, cpu0 = time.perf_counter(), term.cpu_seconds()
+        time.sleep(idle_seconds / 2)
+        stop, cpu1 = time.perf_counter(), term.cpu_seconds()
+        out["after training bytes"] = term.bytes_between(start, stop)
+        out["after training CPU %"] = 100 * (cpu1 - cpu0) / (stop - start)
+        out["after training RSS MB"] = term.rss_mb()
+        return out
+    finally:
+        term.quit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="start-ups of each app (default 7)")
+    parser.add_argument("--train-seconds", type=float, default=10.0)
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    opts = parser.parse_args()
+    med = statistics.median
+
+    frames = first_frames(opts.runs)
+    minimal = med(frames["minimal"])
+    print(f"first frame, median of {opts.runs} (80×24 pty):")
+    print(f"  minimal Textual app   {minimal * 1e3:7.0f} ms")
+    print(f"  the same + numpy      {med(frames['minimal + numpy']) * 1e3:7.0f} ms   "
+          f"ratio {med(frames['minimal + numpy']) / minimal:.2f}")
+    print(f"  backprop-tui          {med(frames['ours']) * 1e3:7.0f} ms   "
+          f"ratio {med(frames['ours']) / minimal:.2f} (budget ≤ 1.3)")
+
+    keys = key_to_screen(max(opts.runs // 2, 2))
+    base = med(keys["x (minimal app)"])
+    print("key to screen, median:")
+    for key, values in keys.items():
+        extra = "" if key.startswith("x") else f"   +{(med(values) - base) * 1e3:5.1f} ms " \
+            "beyond the minimal app (budget ≤ 16.7)"
+        print(f"  {key:<16} {med(values) * 1e3:6.1f} ms{extra}")
+
+    cost = idle_then_training(opts.train_seconds, opts.idle_seconds)
+    print(f"idle after f and b, {cost['idle seconds']:.0f} s: {cost['idle bytes']} bytes "
+          f"(budget 0), {cost['idle CPU %']:.2f}% of a core (budget ≤ 0.5), "
+          f"{cost['idle RSS MB']:.0f} MB resident (budget ≤ 60)")
+    print(f"bytes to the terminal while training (80×24, default speed): "
+          f"{cost['training bytes/s'] / 1e3:.1f} KB/s (budget ≤ 10), "
+          f"{cost['training CPU %']:.0f}% of a core")
+    print(f"idle after training: {cost['after training bytes']} bytes, "
+          f"{cost['after training CPU %']:.2f}% of a core, "
+          f"{cost['after training RSS MB']:.0f} MB resident (plotext loaded for the curve)")
+
+
+if __name__ == "__main__":
+    main()

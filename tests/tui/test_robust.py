@@ -1,0 +1,294 @@
+"""The app under abuse: random key storms, any text in any field, divergence, a long soak.
+
+Each test runs in seconds. Nothing here measures time: the soak drives the app's
+own training loop with a stepped clock and compares what the loss figure was
+built from (its count and size), and memory with tracemalloc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tracemalloc
+import warnings
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_tui.formulas import number
+from backprop_tui.model import defaults
+from backprop_tui.tui import app as app_module
+from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
+from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.widgets import loss_plot
+from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.loss_plot import LossPlot
+from backprop_tui.tui.widgets.neuron import BLANK
+
+from .helpers import app_for, lecture, text_of
+
+SIZE = (80, 24)
+
+KEYS = (
+    "f", "b", "s", "space", "t", "r", "l", "a", "d", "n", "p", "left_square_bracket",
+    "right_square_bracket", "plus", "minus", "v", "up", "down", "tab", "shift+tab", "enter",
+    "escape", "question_mark",
+)
+"""Every key of the app but q, and the keys that move between fields."""
+
+GARBAGE = "0123456789.-+eE naifx,_"
+"""What gets typed into a focused field: digits, signs, exponents, letters of nan/inf."""
+
+actions = st.one_of(
+    st.sampled_from(KEYS).map(lambda key: ("key", key)),
+    st.text(GARBAGE, min_size=1, max_size=8).map(lambda text: ("type", text)),
+    st.tuples(st.integers(40, 200), st.integers(12, 60)).map(lambda size: ("resize", size)),
+    st.just(("wait", None)),
+)
+
+
+def shown(app: BackpropApp, selector: str) -> str:
+    return text_of(app.query_one(selector))
+
+
+def assert_screen_matches_lesson(app: BackpropApp) -> None:
+    """Every number the panels and the status line show is the lesson's."""
+    lesson, sample = app.lesson, app.sample
+    assert 0 <= sample < len(lesson.samples)
+    assert 1 <= app.shown_layer <= lesson.layers
+    fields = {"x": lesson.samples.x[sample], "y": lesson.samples.y[sample], "lr": lesson.lr}
+    for layer in range(1, lesson.layers + 1):
+        fields[f"w-{layer}"] = lesson.chain.w[layer - 1]
+        fields[f"b-{layer}"] = lesson.chain.b[layer - 1]
+    for name, value in fields.items():
+        field = app.query_one(f"#field-{name}", NumberField)
+        assert field.shown == number(float(value))
+        if not field.has_focus:
+            assert field.value == field.shown, name
+    fwd = lesson.forward_pass
+    for layer in range(1, lesson.layers + 1):
+        i = layer - 1
+        for kind, values in (("z", None if fwd is None else fwd.z),
+                             ("a", None if fwd is None else fwd.a)):
+            expected = BLANK if values is None else number(float(values[sample, i]), signed=True)
+            assert shown(app, f"#neuron-{layer} .{kind}") == f"{kind} {expected}"
+    cost = BLANK if fwd is None else number(float(fwd.cost[sample]), signed=True)
+    assert shown(app, "#cost") == f"C {cost}"
+    status = shown(app, "#status")
+    assert f"step {lesson.steps_done}" in status
+    assert f"η={number(lesson.lr)}" in status
+
+
+async def storm(steps: list[tuple[str, object]]) -> None:
+    lesson = lecture()
+    app = app_for(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        for kind, arg in steps:
+            if kind == "key":
+                await pilot.press(arg)
+            elif kind == "type":
+                if isinstance(app.focused, NumberField):
+                    await pilot.press(*arg)
+            elif kind == "resize":
+                await pilot.resize_terminal(*arg)
+            else:
+                await pilot.pause(FRAME)
+            await pilot.pause()
+            if (not app.training and not isinstance(app.screen, HelpScreen)
+                    and app.focused is None):
+                assert_screen_matches_lesson(app)
+        await pilot.press("escape")  # leaves a field or closes the help
+        if app.training:
+            await pilot.press("t")
+        await pilot.pause()
+        assert not app.training and app.focused is None
+        assert not isinstance(app.screen, HelpScreen)
+        assert_screen_matches_lesson(app)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(actions, min_size=1, max_size=20))
+def test_random_key_storms_never_break_the_app_and_q_always_quits(steps):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(storm(steps))
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+FIELDS = ("x", "y", "lr", "w-1", "w-2", "w-3", "b-1", "b-2", "b-3")
+
+texts = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=16),
+    st.text(GARBAGE, max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(-1e6, 1e6).map(lambda v: f"{v:.6g}".replace("-", "\u2212")),
+    st.sampled_from(["nan", "inf", "-inf", "1e309", "1e-400", " 2 ", "0x10", "1_000", "−0.5",
+                     "--1", "1e", ".", "", " ", "0", "-0", "1e308", "infinity", "NaN"]),
+)
+
+
+def value_of(app: BackpropApp, name: str) -> float:
+    lesson, sample = app.lesson, app.sample
+    if name == "x":
+        return float(lesson.samples.x[sample])
+    if name == "y":
+        return float(lesson.samples.y[sample])
+    if name == "lr":
+        return lesson.lr
+    kind, layer = name.split("-")
+    return float((lesson.chain.w if kind == "w" else lesson.chain.b)[int(layer) - 1])
+
+
+async def edits(pairs: list[tuple[str, str]]) -> None:
+    app = app_for(lecture())
+    async with app.run_test(size=SIZE) as pilot:
+        for name, text in pairs:
+            field = app.query_one(f"#field-{name}", NumberField)
+            before, version = value_of(app, name), app.lesson.version
+            old_shown = field.shown
+            field.focus()
+            await pilot.pause()
+            field.value = text
+            await pilot.press("enter")
+            await pilot.pause()
+            after = value_of(app, name)
+            assert app.focused is None
+            if app.lesson.version != version:  # taken: exactly the finite number typed
+                assert math.isfinite(after)
+                assert after == float(text.strip().replace("\u2212", "-"))
+                assert not field.has_class("-refused")
+            else:  # refused (or nothing to apply): the old value kept and shown
+                assert after == before or (math.isnan(after) and math.isnan(before))
+                assert field.shown == old_shown
+                if text.strip() not in ("", old_shown):
+                    assert field.has_class("-refused")
+                    assert f"kept {old_shown}" in shown(app, "#message")
+            assert field.value == field.shown == number(after)
+            assert_screen_matches_lesson(app)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIELDS), texts), min_size=1, max_size=8))
+def test_any_text_in_any_field_is_taken_as_a_finite_number_or_refused(pairs):
+    asyncio.run(edits(pairs))
+
+
+async def test_divergence_in_the_app_pauses_training_says_the_step_and_warns_nothing():
+    app = app_for(lecture(y=(1e150,), lr=1e300))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t")
+            for _ in range(200):
+                if not app.training:
+                    break
+                await pilot.pause(FRAME)
+            assert not app.training
+            lesson = app.lesson
+            divergence = lesson.divergence
+            assert divergence is not None
+            message = shown(app, "#message")
+            assert f"step {divergence.step}" in message and "paused" in message
+            assert lesson.steps_done == divergence.step - 1
+            assert np.isfinite(lesson.chain.w).all() and np.isfinite(lesson.chain.b).all()
+            assert_screen_matches_lesson(app)
+            await pilot.press("t")  # refused until η changes or r resets
+            await pilot.pause()
+            assert not app.training and "change η" in shown(app, "#message")
+            await pilot.press("f", "b", "s")
+            await pilot.pause()
+            await pilot.press("q")
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(app_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
+    builds: list[tuple[int, int, int]] = []
+    figure = loss_plot.loss_figure
+
+    def recorded(thinned, width, height, colour=True):
+        text = figure(thinned, width, height, colour)
+        builds.append((len(thinned.step), width, len(text)))
+        return text
+
+    monkeypatch.setattr(loss_plot, "loss_figure", recorded)
+    lesson = lecture()
+    lesson.set_samples(defaults.DATASET_X, defaults.DATASET_Y)
+    app = app_for(lesson)
+    speed = SPEEDS.index(5000)
+    ticks_per_plot = round(PLOT_REDRAW / FRAME)
+
+    async def run(ticks: int) -> None:
+        for _ in range(ticks):
+            clock[0] += FRAME
+            app._tick()  # the app's own training step (its timer never fires: time stands)
+            await pilot.pause()
+
+    async with app.run_test(size=SIZE) as pilot:
+        while app.speed < speed:
+            await pilot.press("plus")
+        await pilot.press("t")
+        assert app.training and app.speed == speed
+        await run(2 * ticks_per_plot)
+        warm_steps, warm_builds = lesson.steps_done, len(builds)
+        tracemalloc.start()
+        try:
+            await run(ticks_per_plot)
+            base, _ = tracemalloc.get_traced_memory()
+            await run(2 * ticks_per_plot)
+            grown, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        steps = lesson.steps_done - warm_steps
+        await pilot.press("t")
+        await pilot.pause()
+        assert_screen_matches_lesson(app)
+        plot = app.query_one(LossPlot)
+        await pilot.press("q")
+
+    # Every step the clock asked for was taken.
+    assert abs(steps - SPEEDS[speed] * 3 * ticks_per_plot * FRAME) <= 1
+    assert lesson.steps_done >= 20_000
+    assert grown - base < 512 * 1024, f"memory grew by {grown - base} bytes"
+    # The curve is redrawn once per PLOT_REDRAW while training, from at most a plot's
+    # width of points however many steps lie behind it, into a figure of the same size.
+    during = builds[warm_builds:]
+    assert 2 <= len(during) <= 4
+    assert plot.builds == len(builds)
+    for points, width, size in during:
+        assert points <= width
+    sizes = [size for _, _, size in during]
+    assert max(sizes) <= 1.5 * min(sizes)
+
+
+async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(app_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
+    app = app_for(lecture())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        shows = []
+        real_show = app.show
+        monkeypatch.setattr(app, "show", lambda: (shows.append(clock[0]), real_show()))
+        plot = app.query_one(LossPlot)
+        builds = plot.builds
+        seconds = 3
+        for _ in range(round(seconds / FRAME)):
+            clock[0] += FRAME
+            app._tick()
+            await pilot.pause()
+        assert app.training and app.lesson.steps_done > 0
+        # Numbers at most every TRAINING_REDRAW, the curve at most every PLOT_REDRAW.
+        redraws = seconds / app_module.TRAINING_REDRAW
+        assert redraws - 1 <= len(shows) <= redraws + 1
+        assert seconds / PLOT_REDRAW - 1 <= plot.builds - builds <= seconds / PLOT_REDRAW + 1
+        await pilot.press("t")
+        await pilot.pause()
+        assert_screen_matches_lesson(app)
+        assert plot._drawn == (app.lesson.history.next_step, len(app.lesson.history))
