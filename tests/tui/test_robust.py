@@ -34,8 +34,11 @@ KEYS = (
     "f", "b", "s", "space", "t", "r", "l", "a", "d", "n", "p", "left_square_bracket",
     "right_square_bracket", "plus", "minus", "v", "up", "down", "tab", "shift+tab", "enter",
     "escape", "question_mark",
+    # the teaching keys: nudge, ε, w/b, plot view, undo, redo, quiz, activation, cost, vanishing
+    "e", "E", "c", "g", "u", "U", "z", "o", "k", "h",
 )
-"""Every key of the app but q, and the keys that move between fields."""
+"""Every key of the app but q and those that write files, and the keys that move between
+fields."""
 
 GARBAGE = "0123456789.-+eE naifx,_"
 """What gets typed into a focused field: digits, signs, exponents, letters of nan/inf."""
@@ -99,6 +102,7 @@ async def storm(steps: list[tuple[str, object]]) -> None:
                     and app.focused is None):
                 assert_screen_matches_lesson(app)
         await pilot.press("escape")  # leaves a field or closes the help
+        await pilot.press("escape")  # and the field under the help, if one was focused
         if app.training:
             await pilot.press("t")
         await pilot.pause()
