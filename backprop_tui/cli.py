@@ -22,7 +22,6 @@ from typing import NoReturn, Sequence
 
 from . import __version__
 from .formulas import NUDGE_FORMULA
-from .serve import DEFAULT_HOST, DEFAULT_PORT
 from .model import (
     ACTIVATIONS,
     COSTS,
@@ -46,6 +45,11 @@ from .model import (
 )
 
 PROG = "backprop-tui"
+
+DEFAULT_HOST = "127.0.0.1"
+"""Where ``serve`` listens unless told: this machine only."""
+DEFAULT_PORT = 8000
+"""The port ``serve`` listens on unless told."""
 
 EXIT_USAGE = 2
 """Bad input on the command line."""

@@ -20,13 +20,13 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .cli import DEFAULT_HOST, DEFAULT_PORT
+
 PAGE_FOLDER = Path(__file__).parent / "web"
 """Where the page template lives."""
 PAGE = "page.html"
 """The page every visitor gets: a terminal connected to their own app process."""
 TITLE = "backprop-tui"
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
 SHUTDOWN_SECONDS = 5
 """How long Ctrl+C waits for the visitors' apps to quit."""
 DEFAULT_FONT_SIZE = 16
