@@ -406,3 +406,26 @@ def test_long_formulas_wrap_between_numbers_never_inside_one():
         assert all(len(line) <= width for line in lines)
         for line in lines[:-1]:
             assert line.endswith(("+", "·")), line
+
+
+async def test_batch_table_says_which_samples_it_shows_when_not_all_fit():
+    from backprop_tui.tui.widgets.batch_table import BatchTable
+
+    async with app_for(lecture()).run_test(size=(120, 36)) as pilot:
+        app = pilot.app
+        await pilot.press("l", "f")
+        await pilot.pause()
+        table = app.query_one(BatchTable)
+        n = len(app.lesson.samples)
+        shown = table.content_size.height - 3
+        assert 1 <= shown < n  # the situation under test: not every sample fits
+
+        def note() -> str:
+            return str(table.render().renderables[1])
+
+        assert f"samples 1–{shown} of {n} (n/p move)" in note()
+        for _ in range(n - 1):
+            await pilot.press("n")
+        await pilot.pause()
+        assert app.sample == n - 1
+        assert f"samples {n - shown + 1}–{n} of {n}" in note()

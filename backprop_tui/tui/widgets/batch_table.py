@@ -56,7 +56,8 @@ class BatchTable(Widget):
 
         height = max(self.content_size.height - 3, 1)
         start = min(max(0, self.sample - height + 1), max(0, n - height))
-        for k in range(start, min(n, start + height)):
+        stop = min(n, start + height)
+        for k in range(start, stop):
             mark = "▸" if k == self.sample else " "
             table.add_row(
                 f"{mark}{k + 1}",
@@ -78,4 +79,6 @@ class BatchTable(Widget):
         )
         size = lesson.effective_batch_size
         note = f"s steps with the mean row · t: mean over batches of {size}"
+        if stop - start < n:  # not every sample fits: say which are shown
+            note = f"samples {start + 1}–{stop} of {n} (n/p move) · {note}"
         return Group(table, Text(note, style="italic"))
