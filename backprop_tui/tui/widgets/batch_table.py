@@ -80,5 +80,5 @@ class BatchTable(Widget):
         size = lesson.effective_batch_size
         note = f"s steps with the mean row · t: mean over batches of {size}"
         if stop - start < n:  # not every sample fits: say which are shown
-            note = f"samples {start + 1}–{stop} of {n} (n/p move) · {note}"
+            note = f"samples {start + 1}–{stop} of {n} (n/p move) · s steps with the mean row"
         return Group(table, Text(note, style="italic"))
