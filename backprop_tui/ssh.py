@@ -27,7 +27,6 @@ import errno
 import fcntl
 import hmac
 import importlib
-import importlib.util
 import json
 import os
 import shutil
@@ -80,7 +79,9 @@ class SshError(Exception):
 
 def asyncssh_missing() -> str | None:
     """One line saying how to install asyncssh, or None if it is there."""
-    if importlib.util.find_spec("asyncssh") is None:
+    try:
+        import asyncssh  # noqa: F401
+    except ImportError:
         return f"the ssh server needs asyncssh: {INSTALL_HINT}"
     return None
 
