@@ -247,7 +247,7 @@ class ZygoteLauncher:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "backprop_tui.ssh", "--zygote", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True,
+            start_new_session=True, close_fds=True, env=_zygote_environment(),
         )
         theirs.close()
         self.ready: asyncio.Future | None = None
@@ -335,6 +335,13 @@ class ZygoteLauncher:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def _zygote_environment() -> dict[str, str]:
+    """The server's environment, with numpy's BLAS on one thread: the zygote forks, so it
+    must hold no threads (each child gets the server's environment back for itself)."""
+    return dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                MKL_NUM_THREADS="1")
 
 
 def zygote_main(control_fd: int) -> None:

@@ -294,6 +294,13 @@ def test_the_app_runs_in_a_private_folder_that_is_removed(
     wait_until(lambda: not folder.exists(), 5, "the visitor's folder removed")
 
 
+def test_the_warm_process_holds_one_thread(server: SshServer) -> None:
+    """It forks the apps: a thread of it would be missing (mid-work) in every child."""
+    (zygote,) = [pid for pid in children(server.process.pid) if b"--zygote" in _cmdline(pid)]
+    status = Path(f"/proc/{zygote}/status").read_text()
+    assert "\nThreads:\t1\n" in status
+
+
 def test_a_resized_window_redraws_the_app_at_the_new_size(
         server: SshServer, clients: list[Client]) -> None:
     client = Client(server.port, cols=80, rows=24)
