@@ -35,6 +35,7 @@ from .functions import (
 from .check import EPSILON, GradientCheck, Nudge, check_gradients, nudge, relative_difference
 from .history import LossHistory, Thinned
 from .session import Session, load_session, save_session
+from .start import StartError, StartValues, resolve_start
 from .landscape import CostSlice, Fit, cost_slice, fit_curve, mean_costs, outputs
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
@@ -67,6 +68,8 @@ __all__ = [
     "RunResult",
     "Samples",
     "Session",
+    "StartError",
+    "StartValues",
     "Thinned",
     "Trainer",
     "activation_named",
@@ -85,6 +88,7 @@ __all__ = [
     "outputs",
     "parse_samples_csv",
     "relative_difference",
+    "resolve_start",
     "save_session",
     "trace",
     "write_atomically",
