@@ -17,7 +17,8 @@ import argparse
 import json
 import math
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from . import __version__
 from .formulas import NUDGE_FORMULA
@@ -183,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Options a command shares with the app may also come before the command
     # (``backprop-tui --w 1,2 trace``): a command's own copy must not reset them.
-    shared = {"argument_default": argparse.SUPPRESS}
+    shared: dict[str, Any] = {"argument_default": argparse.SUPPRESS}
     trace = commands.add_parser(
         "trace", **shared, help="print one forward and backward pass, every factor with its numbers",
         description="Print the forward pass, then every chain-rule factor as "

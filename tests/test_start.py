@@ -3,7 +3,14 @@
 import pytest
 
 from backprop_tui.model import (
-    TANH, Chain, Samples, StartError, defaults, resolve_start, save_session, Session,
+    TANH,
+    Chain,
+    Samples,
+    Session,
+    StartError,
+    defaults,
+    resolve_start,
+    save_session,
 )
 
 

@@ -15,6 +15,7 @@ from .chain import (
     batch_indices,
     trace,
 )
+from .check import EPSILON, GradientCheck, Nudge, check_gradients, nudge, relative_difference
 from .csv_data import load_samples_csv, parse_samples_csv
 from .errors import FileError, ModelError, NonFiniteError
 from .files import write_atomically
@@ -32,11 +33,10 @@ from .functions import (
     activation_named,
     cost_named,
 )
-from .check import EPSILON, GradientCheck, Nudge, check_gradients, nudge, relative_difference
 from .history import LossHistory, Thinned
+from .landscape import CostSlice, Fit, cost_slice, fit_curve, mean_costs, outputs
 from .session import Session, load_session, save_session
 from .start import StartError, StartValues, resolve_start
-from .landscape import CostSlice, Fit, cost_slice, fit_curve, mean_costs, outputs
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 __all__ = [

@@ -9,6 +9,7 @@ spells its option, without the dashes) and saying what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import defaults
@@ -150,10 +151,7 @@ def resolve_start(
                  "cost": cost}
         return _session_start_values(session, given, x, y, lr, batch_size, takes_batch_size)
     random_w, random_b, drawn_seed = _random_start(layers, seed, w, b)
-    if random_w is not None and w is None:
-        weights = random_w
-    else:
-        weights = w if w is not None else defaults.W
+    weights = w if w is not None else random_w if random_w is not None else defaults.W
     if b is not None:
         biases = b
     elif random_b is not None:
@@ -184,7 +182,7 @@ def resolve_start(
     return StartValues(weights, biases, inputs, targets, lr, batch_size, *functions, drawn_seed)
 
 
-def _session_start_values(path: str, given: dict[str, object], x: Numbers | None,
+def _session_start_values(path: str, given: Mapping[str, object], x: Numbers | None,
                           y: Numbers | None, lr: float | None, batch_size: int | None,
                           takes_batch_size: bool) -> StartValues:
     """Start values from the session file ``path``, with ``lr``, ``batch_size`` and samples
