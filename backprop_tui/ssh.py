@@ -23,10 +23,12 @@ This module does not depend on the command line: it is handed plain values
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import fcntl
 import hmac
 import importlib
+import io
 import json
 import os
 import shutil
@@ -38,9 +40,10 @@ import sys
 import tempfile
 import termios
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 PROG = "backprop-tui"
 INSTALL_HINT = "pip install 'backprop-tui[ssh]'"
@@ -277,6 +280,7 @@ class ZygoteLauncher:
             if self.ready is not None and not self.ready.done():
                 self.ready.set_result(True)
         elif "id" in message:
+            assert self.loop is not None
             waiter = self.starting.pop(message["id"], None)
             if waiter is None or waiter.done():
                 return
@@ -287,9 +291,9 @@ class ZygoteLauncher:
                 self.running[message["pid"]] = exited
                 waiter.set_result(AppProcess(message["pid"], exited, controlling_terminal=True))
         elif "status" in message:
-            exited = self.running.pop(message["pid"], None)
-            if exited is not None and not exited.done():
-                exited.set_result(message["status"])
+            ended = self.running.pop(message["pid"], None)
+            if ended is not None and not ended.done():
+                ended.set_result(message["status"])
 
     def _lost(self) -> None:
         """The zygote went away: waiting starts fail; running apps' status is unknown."""
@@ -349,10 +353,8 @@ def zygote_main(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in WARM_MODULES:
-        try:
+        with contextlib.suppress(ImportError):  # the app imports it itself if it needs it
             importlib.import_module(name)
-        except ImportError:
-            pass  # the app imports it itself if it needs it
     import gc
 
     gc.collect()
@@ -366,7 +368,7 @@ def zygote_main(control_fd: int) -> None:
     import select
 
     while True:
-        readable, _, _ = select.select([control, wake_read], [], [])
+        readable, _, _ = select.select([control.fileno(), wake_read], [], [])
         if wake_read in readable:
             try:
                 while os.read(wake_read, 512):
@@ -374,7 +376,7 @@ def zygote_main(control_fd: int) -> None:
             except BlockingIOError:
                 pass
             _reap(control)
-        if control in readable:
+        if control.fileno() in readable:
             try:
                 data, fds, _, _ = socket.recv_fds(control, 1 << 20, 4)
             except OSError:
@@ -411,11 +413,9 @@ def _reap(control: socket.socket) -> None:
             return
         if pid == 0:
             return
-        try:
+        with contextlib.suppress(OSError):
             control.send(json.dumps({"pid": pid,
                                      "status": os.waitstatus_to_exitcode(status)}).encode())
-        except OSError:
-            pass
 
 
 def _zygote_child(request: dict, slave: int, control: socket.socket,
@@ -440,7 +440,8 @@ def _zygote_child(request: dict, slave: int, control: socket.socket,
         os.environ.update(request["env"])
         # sys.stdin, stdout and stderr are on fds 0, 1, 2, now the pty: as a new
         # process would, write lines as they come.
-        sys.stdout.reconfigure(line_buffering=True)
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(line_buffering=True)
         sys.argv = [PROG, *request["args"]]
         import runpy
 
@@ -476,10 +477,8 @@ def _set_size(fd: int, cols: int, rows: int, xpixels: int = 0, ypixels: int = 0)
 
 
 def _signal_group(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def serve(settings: Settings, announce: Callable[[str], None] | None = None) -> None:
@@ -588,10 +587,16 @@ class Classroom:
         self.all: set[AppSession] = set()
         """Every session with an app, to stop them all with the server."""
         self.session_class = type("ClassSession", (AppSession, asyncssh.SSHServerSession), {})
+        self.connection_class = self._connection_class()
 
     def connection(self) -> Any:
+        """The server object of a new connection."""
+        return self.connection_class()
+
+    def _connection_class(self) -> type:
+        import asyncssh
+
         classroom = self
-        asyncssh = self.asyncssh
 
         class Connection(asyncssh.SSHServer):
             """One client: authentication, and which channels it may open."""
@@ -621,7 +626,7 @@ class Classroom:
             def unix_server_requested(self, *_: Any) -> bool:
                 return False
 
-        return Connection()
+        return Connection
 
     async def launch(self, args: Sequence[str], env: dict[str, str], cwd: str,
                      slave: int) -> AppProcess:
@@ -738,9 +743,8 @@ class AppSession:
         if self.master is None:
             return
         _set_size(self.master, width, height, pixwidth, pixheight)
-        if self.app is not None and not self.app.exited.done():
-            if not self.app.controlling_terminal:
-                _signal_group(self.app.pid, signal.SIGWINCH)
+        if self.app is not None and not self.app.exited.done() and not self.app.controlling_terminal:
+            _signal_group(self.app.pid, signal.SIGWINCH)
 
     def pause_writing(self) -> None:
         self.paused = True
@@ -781,10 +785,8 @@ class AppSession:
         self._write_pending()
         self._arm_idle()
         status = await self.app.exited
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.eof.wait(), DRAIN_SECONDS)
-        except asyncio.TimeoutError:
-            pass
         self._stop_reading()
         if self.gone:
             return
@@ -864,6 +866,8 @@ class AppSession:
         self.reading = False
 
     def _read(self) -> None:
+        if self.master is None:
+            return
         try:
             data = os.read(self.master, 65536)
         except BlockingIOError:
