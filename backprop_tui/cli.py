@@ -486,12 +486,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def app_takes(option: str) -> bool:
-    """Whether the app's command line has ``option`` (taking a value)."""
-    try:
-        build_parser().parse_args([f"{option}=x"])
-    except UsageError:
-        return False
-    return True
+    """Whether the app's command line (``backprop-tui`` without a command) has ``option``."""
+    return option in build_parser()._option_string_actions
 
 
 def run_ssh(args: argparse.Namespace) -> int:

@@ -491,6 +491,20 @@ def test_the_host_key_is_made_once_and_kept(tmp_path: Path, clients: list[Client
     assert key.read_bytes() == contents
 
 
+def test_stopping_the_server_ends_every_session_with_a_message(
+        tmp_path: Path, clients: list[Client]) -> None:
+    server = SshServer(tmp_path)
+    client = Client(server.port)
+    clients.append(client)
+    client.wait_for(READY)
+    (app,) = server.apps()
+    server.stop()  # Ctrl+C
+    assert server.process.returncode == 0
+    assert client.wait_exit() == 1
+    assert "the server is stopping" in client.raw.decode()
+    assert not alive(app)
+
+
 def test_listening_everywhere_says_so(tmp_path: Path) -> None:
     (tmp_path / "password").write_text("only for this test\n")
     server = SshServer(tmp_path, "--host", "0.0.0.0", "--password-file", "password")
@@ -503,6 +517,14 @@ def test_listening_everywhere_says_so(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- bad start
+
+
+def test_app_takes_knows_the_app_options() -> None:
+    from backprop_tui.cli import APP_OPTIONS, app_takes
+
+    assert all(app_takes(f"--{name}") for name in APP_OPTIONS)
+    assert not app_takes("--no-such-option")
+    assert not app_takes("--max-sessions")  # the server's, not the app's
 
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
