@@ -232,12 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "their own app, started with the options given here. Stop with Ctrl+C.",
     )
     _add_start_options(serve)
-    server = serve.add_argument_group("server")
-    server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
-                        help=f"address to listen on (default {DEFAULT_HOST}, this machine "
-                             "only; 0.0.0.0 for every network interface)")
-    server.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar="PORT",
-                        help=f"port to listen on (default {DEFAULT_PORT})")
+    _add_server_options(serve, DEFAULT_PORT)
 
     ssh = commands.add_parser(
         "ssh", help="serve the app over SSH (one app per connection; no accounts)",
@@ -248,12 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "pip install 'backprop-tui[ssh]'. Stop with Ctrl+C.",
     )
     _add_start_options(ssh)
-    server = ssh.add_argument_group("server")
-    server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
-                        help=f"address to listen on (default {DEFAULT_HOST}, this machine "
-                             "only; 0.0.0.0 for every network interface)")
-    server.add_argument("--port", type=port_number, default=DEFAULT_SSH_PORT, metavar="PORT",
-                        help=f"port to listen on (default {DEFAULT_SSH_PORT})")
+    server = _add_server_options(ssh, DEFAULT_SSH_PORT)
     server.add_argument("--max-sessions", type=whole(1), default=DEFAULT_MAX_SESSIONS,
                         metavar="N",
                         help=f"apps running at once; a newcomer beyond them is told the "
@@ -274,6 +264,18 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--no-zygote", action="store_true", default=False,
                         help=argparse.SUPPRESS)
     return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser,
+                        port: int) -> argparse._ArgumentGroup:
+    """--host and --port of a server listening on ``port`` unless told; returns their group."""
+    server = parser.add_argument_group("server")
+    server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
+                        help=f"address to listen on (default {DEFAULT_HOST}, this machine "
+                             "only; 0.0.0.0 for every network interface)")
+    server.add_argument("--port", type=port_number, default=port, metavar="PORT",
+                        help=f"port to listen on (default {port})")
+    return server
 
 
 def positive_number(text: str) -> float:

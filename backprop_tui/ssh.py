@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import fcntl
 import hmac
 import importlib
@@ -44,6 +43,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .listen import bind_error_message
 
 PROG = "backprop-tui"
 INSTALL_HINT = "pip install 'backprop-tui[ssh]'"
@@ -563,14 +564,7 @@ def _client_host(host: str) -> str:
 
 
 def _bind_error(exc: OSError, host: str, port: int) -> SshError:
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.EADDRINUSE:
-        return SshError(f"argument --port: port {port} on {host} is already in use "
-                        "(another server?); choose another with --port")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return SshError(f"argument --port: not allowed to listen on port {port} "
-                        f"({reason}); ports below 1024 need special rights")
-    return SshError(f"argument --host: cannot listen on {host!r}, port {port}: {reason}")
+    return SshError(bind_error_message(exc, host, port))
 
 
 class Classroom:
