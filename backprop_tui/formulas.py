@@ -580,3 +580,40 @@ def off_by(guess: float, truth: float) -> str:
     if truth != 0.0:
         text += f" ({100 * difference / abs(truth):+.3g}%)".replace("-", MINUS)
     return text
+
+
+# -- settings that are finite but do not teach what they seem to -------------------
+
+
+def lr_warning(lr: float) -> str | None:
+    """What a step does with η ≤ 0, in one line; None for η > 0."""
+    if lr > 0:
+        return None
+    if lr == 0:
+        return ("η = 0: w ← w − 0·∂C/∂w leaves every w and b where it is, "
+                "so the cost will not fall")
+    return (f"η = {number(lr)} < 0: w ← w − η·∂C/∂w moves every w and b up its gradient, "
+            "so the cost will rise")
+
+
+def zero_gradient_note(bp: BackwardPass) -> str | None:
+    """Why every gradient of the batch is exactly 0, in one line; None when one is not.
+
+    Every gradient carries the factor ∂C/∂a(L)·g'(z(L)) of its sample, so all are 0
+    exactly when that product is 0 for every sample.
+    """
+    if bp.dC_dw.any() or bp.dC_db.any():
+        return None
+    chain = bp.forward.chain
+    n = chain.layers
+    act = chain.activation.symbol
+    lab = label(n, n)
+    out = a_symbol(n, n)
+    tail = "so every gradient is 0 and a step changes nothing"
+    if not bp.dC_da[:, -1].any():
+        return f"∂C/∂{out} = 0 for every sample ({out} = y: C is at its least), {tail}"
+    if not bp.da_dz[:, -1].any():
+        where = " (z ≤ 0: a dead ReLU)" if chain.activation.name == "relu" else ""
+        return (f"{act}'(z({lab})) = 0 for every sample{where}: the chain rule multiplies "
+                f"by 0, {tail}; change w({lab}) or b({lab})")
+    return f"∂C/∂{out}·{act}'(z({lab})) = 0 for every sample: {tail}"

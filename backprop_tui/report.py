@@ -178,6 +178,9 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
     out += vanishing_lines(bp)
     if any(" ≈ " in line for line in out):
         out += ["", F.APPROX_NOTE]
+    dead = F.zero_gradient_note(bp)
+    if dead is not None:
+        out += ["", dead]
     return "\n".join(out) + "\n"
 
 
@@ -318,6 +321,9 @@ def trace_markdown(bp: BackwardPass) -> str:
         out += markdown_rows(mean_rows(bp))
     if any("` ≈ |" in line for line in out):
         out += ["", f"*{markdown_escape(F.APPROX_NOTE)}.*"]
+    dead = F.zero_gradient_note(bp)
+    if dead is not None:
+        out += ["", f"**{markdown_escape(dead)}.**"]
     return "\n".join(out) + "\n"
 
 
@@ -343,6 +349,14 @@ def train_json(trainer: Trainer, initial_cost: float) -> dict[str, Any]:
     if trainer.divergence is not None:
         result["diverged"] = {"step": trainer.divergence.step, "message": str(trainer.divergence)}
     return result
+
+
+def train_warnings(trainer: Trainer) -> list[str]:
+    """Settings that are finite but will not lower the cost: η ≤ 0, or all gradients 0."""
+    out = [F.lr_warning(trainer.lr)]
+    chain = trainer.chain
+    out.append(F.zero_gradient_note(chain.forward(trainer.samples).backward()))
+    return [line for line in out if line is not None]
 
 
 def train_text(trainer: Trainer, initial_cost: float) -> str:
