@@ -9,10 +9,10 @@ from the model; this module only formats them.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, fields
-from functools import cached_property
 import math
 import re
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 from .model import BackwardPass, Chain, ForwardPass, Nudge
 

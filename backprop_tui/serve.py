@@ -17,10 +17,9 @@ import logging
 import shlex
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
-
-from .cli import DEFAULT_HOST, DEFAULT_PORT
+from typing import Any
 
 PAGE_FOLDER = Path(__file__).parent / "web"
 """Where the page template lives."""
@@ -74,7 +73,7 @@ def _bind_error(exc: OSError, host: str, port: int) -> ServeError:
     return ServeError(f"argument --host: cannot listen on {host!r}, port {port}: {reason}")
 
 
-def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+def serve(command: str, host: str, port: int,
           announce: Callable[[str], None] | None = None) -> None:
     """Serve the app until Ctrl+C (SIGINT) or SIGTERM; each visitor's app runs ``command``.
 
@@ -98,6 +97,7 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
         async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             visit = asyncio.current_task()
+            assert visit is not None  # a request is handled in a task
             self.visits.add(visit)
             try:
                 return await super().handle_websocket(request)

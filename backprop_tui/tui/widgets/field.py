@@ -8,7 +8,6 @@ from textual.widgets import Input
 
 from ...formulas import fitted, number
 
-
 NUMBER_TEXT = r"[0-9.,+\-−eE_ ]*"
 """What a field takes as typed: digits, a sign, a point, an exponent (nothing else goes in,
 so that a letter key is never lost into a field)."""
@@ -29,7 +28,7 @@ class NumberField(Input):
     class Edited(Message):
         """The user asks for ``text`` to become the field's number."""
 
-        def __init__(self, field: "NumberField", text: str) -> None:
+        def __init__(self, field: NumberField, text: str) -> None:
             super().__init__()
             self.field = field
             self.text = text
@@ -37,7 +36,7 @@ class NumberField(Input):
     class KeyRefused(Message):
         """A key that is not part of a number was typed, and kept out."""
 
-        def __init__(self, field: "NumberField") -> None:
+        def __init__(self, field: NumberField) -> None:
             super().__init__()
             self.field = field
 
