@@ -153,7 +153,8 @@ def _sigmoid_derivative(z: Array, a: Array) -> Array:
 
 def _sigmoid_both(z: Array) -> tuple[Array, Array]:
     e, t = _sigmoid_parts(z)
-    return np.where(z >= 0.0, t, e * t), e * t * t
+    et = e * t
+    return np.where(z >= 0.0, t, et), et * t
 
 
 _SIGMOID_SCALAR = """\
