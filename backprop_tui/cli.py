@@ -296,7 +296,7 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .report import train_json, train_text
+    from .report import train_json, train_text, train_warnings
 
     values = start_values(args)
     save = getattr(args, "save", None)
@@ -304,6 +304,8 @@ def run_train(args: argparse.Namespace) -> int:
         _check_save_path(save)
     start = values.to_session().start
     trainer = values.trainer()
+    for warning in train_warnings(trainer):
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     initial = trainer.mean_cost()
     trainer.run(args.steps)
     if save is not None:
