@@ -61,6 +61,10 @@ WARM_MODULES = (
     "numpy",
     "textual.app",
     "textual.drivers.linux_driver",
+    "textual.layouts.factory",
+    "textual.layouts.horizontal",
+    "textual.layouts.vertical",
+    "textual.layouts.stream",
     "backprop_tui.cli",
     "backprop_tui.tui.app",
     "plotext",
@@ -356,6 +360,10 @@ def zygote_main(control_fd: int) -> None:
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):  # the app imports it itself if it needs it
             importlib.import_module(name)
+    with contextlib.suppress(Exception):  # rich's table of character widths, loaded once
+        from rich._unicode_data import load
+
+        load()
     import gc
 
     gc.collect()
