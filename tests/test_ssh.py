@@ -420,16 +420,27 @@ def test_without_the_warm_process_apps_start_as_new_processes(
         tmp_path: Path, clients: list[Client]) -> None:
     server = SshServer(tmp_path)
     try:
+        running = Client(server.port)  # an app forked before the warm process goes
+        clients.append(running)
+        running.wait_for(READY)
+        (forked,) = server.apps()
         (zygote,) = [p for p in children(server.process.pid) if b"--zygote" in _cmdline(p)]
         os.kill(zygote, signal.SIGKILL)
         wait_until(lambda: not alive(zygote), 5, "the warm process gone")
+        running.pump(1.5)
+        assert alive(forked) and not running.closed  # still served
+        running.press("f")
+        running.wait_for(f"C {number(default_cost(), signed=True)}")
         client = Client(server.port)
         clients.append(client)
         client.wait_for(READY)
-        (app,) = server.apps()
-        assert app in children(server.process.pid)
+        (app,) = server.apps()  # started by the server itself, as a new process
+        assert app != forked and app in children(server.process.pid)
         client.press("q")
         assert client.wait_exit() == 0
+        running.press("q")
+        running.wait_exit()  # its status went with the warm process: ssh's own code
+        wait_until(lambda: not alive(forked), 5, "the orphaned app ended")
     finally:
         server.stop()
 
