@@ -228,8 +228,7 @@ class BackpropApp(Teaching, App[int]):
         self.sample = min(max(self.sample, 0), len(lesson.samples) - 1)
         training = ""
         if self.training:
-            rate = self._measured()
-            training = f"training {rate:,}/s" if rate else "training"
+            training = f"training {self._measured():,}/s"
         self.query_one(StatusLine).show(lesson, training)
         current = self.shown_layer if lesson.phase != "none" else None
         live = self._live_pass()
