@@ -50,6 +50,12 @@ DEFAULT_HOST = "127.0.0.1"
 """Where ``serve`` listens unless told: this machine only."""
 DEFAULT_PORT = 8000
 """The port ``serve`` listens on unless told."""
+DEFAULT_MAX_SESSIONS = 40
+"""Visitors ``serve`` lets in at once unless told."""
+DEFAULT_IDLE_MINUTES = 30.0
+"""Minutes without input after which ``serve`` ends a visitor's app unless told."""
+SERVE_EXTRA = ("aiohttp", "textual_serve")
+"""What ``serve`` needs beyond the app: ``pip install 'backprop-tui[serve]'``."""
 
 EXIT_USAGE = 2
 """Bad input on the command line."""
@@ -263,8 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "leaves an existing FILE as it was)")
     serve = commands.add_parser(
         "serve", help="serve the app to web browsers (one app per visitor)",
-        description="Serve the app to web browsers with textual-serve: every visitor gets "
-                    "their own app, started with the options given here. Stop with Ctrl+C.",
+        description="Serve the app to web browsers: every visitor gets their own app, "
+                    "started with the options given here, in a private folder of its own. "
+                    f"Needs the serve extra: pip install '{PROG}[serve]'. Stop with Ctrl+C.",
     )
     _add_start_options(serve)
     server = serve.add_argument_group("server")
@@ -273,7 +280,20 @@ def build_parser() -> argparse.ArgumentParser:
                              "only; 0.0.0.0 for every network interface)")
     server.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar="PORT",
                         help=f"port to listen on (default {DEFAULT_PORT})")
+    server.add_argument("--max-sessions", type=whole(1), default=DEFAULT_MAX_SESSIONS,
+                        metavar="N", help="visitors at once; one more is told the class is "
+                                          f"full (default {DEFAULT_MAX_SESSIONS})")
+    server.add_argument("--idle-minutes", type=positive_number, default=DEFAULT_IDLE_MINUTES,
+                        metavar="M", help="end the app of a visitor who sends nothing for M "
+                                          f"minutes (default {DEFAULT_IDLE_MINUTES:g})")
     return parser
+
+
+def positive_number(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not more than 0")
+    return value
 
 
 def port_number(text: str) -> int:
@@ -579,18 +599,43 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
 
 def run_serve(args: argparse.Namespace) -> int:
     from .model.lesson import Lesson
-    from .serve import ServeError, app_command, serve
+
+    try:
+        from .serve import (
+            Limits,
+            ServeError,
+            address_for_others,
+            app_argv,
+            listens_everywhere,
+            serve,
+            url_for,
+        )
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in SERVE_EXTRA:
+            raise
+        raise UsageError(f"serve needs {exc.name}, which is not installed: "
+                         f"pip install '{PROG}[serve]'") from None
 
     values = start_values(args)  # refuse bad values once, before any visitor comes
     Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
-    command = app_command(app_arguments(args))
+    argv = app_argv(app_arguments(args))
+    limits = Limits(max_sessions=args.max_sessions, idle_seconds=args.idle_minutes * 60)
+    everywhere = listens_everywhere(args.host)
 
-    def announce(url: str) -> None:
-        print(f"{PROG}: serving the app on {url} (every visitor gets their own); "
-              "Ctrl+C stops", flush=True)
+    def announce() -> None:
+        if everywhere:
+            print(f"{PROG}: warning: --host {args.host!r} listens on every network "
+                  f"interface: anyone on the network can open the app on port {args.port}",
+                  file=sys.stderr, flush=True)
+            where = (f"every network interface ({address_for_others(args.port)} for the "
+                     f"class, {url_for(args.host, args.port)} here)")
+        else:
+            where = url_for(args.host, args.port)
+        print(f"{PROG}: serving the app on {where} (every visitor gets their own, "
+              f"{args.max_sessions} at most); Ctrl+C stops", flush=True)
 
     try:
-        serve(command, args.host, args.port, announce)
+        serve(argv, args.host, args.port, limits, announce)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
     print(f"{PROG}: stopped serving", flush=True)
