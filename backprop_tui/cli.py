@@ -17,8 +17,8 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from . import __version__
 from .formulas import NUDGE_FORMULA
@@ -28,21 +28,13 @@ from .model import (
     MAX_LAYERS,
     SIGMOID,
     SQUARED_ERROR,
-    Activation,
-    Chain,
-    Cost,
     FileError,
     ModelError,
-    Samples,
     Session,
-    Trainer,
-    activation_named,
-    cost_named,
     defaults,
-    load_samples_csv,
-    load_session,
     save_session,
 )
+from .model.start import StartError, StartValues, resolve_start
 
 PROG = "backprop-tui"
 
@@ -137,43 +129,6 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class StartValues:
-    """What the command line asked for: the parameters, the data and η."""
-
-    w: tuple[float, ...]
-    b: tuple[float, ...]
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    lr: float
-    batch_size: int | None = None
-    activation: Activation = SIGMOID
-    cost: Cost = SQUARED_ERROR
-    seed: int | None = None
-    """The seed the random start values came from (``--layers``), if they did."""
-    session: Session | None = None
-    """The session started from (``--session``), with any overrides applied; then
-    ``w``, ``b`` are its current parameters and ``x``, ``y`` its samples."""
-
-    def chain(self) -> Chain:
-        if self.session is not None:
-            return self.session.chain
-        return Chain(self.w, self.b, self.activation, self.cost)
-
-    def samples(self) -> Samples:
-        return Samples(self.x, self.y)
-
-    def to_session(self) -> Session:
-        """The session to start from: the loaded one, or a new one from these values."""
-        if self.session is not None:
-            return self.session
-        return Session.new(self.chain(), self.samples(), self.lr, self.batch_size)
-
-    def trainer(self) -> Trainer:
-        """A trainer going on from here (from the session's step count and history, if any)."""
-        return self.to_session().trainer()
-
-
 def _add_chain_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("the network")
     group.add_argument("--layers", type=whole(1), metavar="N",
@@ -235,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Options a command shares with the app may also come before the command
     # (``backprop-tui --w 1,2 trace``): a command's own copy must not reset them.
-    shared = {"argument_default": argparse.SUPPRESS}
+    shared: dict[str, Any] = {"argument_default": argparse.SUPPRESS}
     trace = commands.add_parser(
         "trace", **shared, help="print one forward and backward pass, every factor with its numbers",
         description="Print the forward pass, then every chain-rule factor as "
@@ -303,148 +258,23 @@ def port_number(text: str) -> int:
     return port
 
 
-def _random_start(args: argparse.Namespace) -> tuple[tuple[float, ...], tuple[float, ...] | None,
-                                                     int | None]:
-    """(w, b or None, seed) from --layers and --seed, checked against --w and --b."""
-    layers = getattr(args, "layers", None)
-    seed = getattr(args, "seed", None)
-    if layers is None:
-        if seed is not None:
-            raise UsageError("argument --seed: only used with --layers (random start values)")
-        return None, None, None
-    if layers > MAX_LAYERS:
-        raise UsageError(f"argument --layers: {layers} is more than {MAX_LAYERS}")
-    for option, given in (("--w", args.w), ("--b", args.b)):
-        if given is not None and len(given) != layers:
-            raise UsageError(f"argument --layers: {layers} layers but {option} has "
-                             f"{len(given)} value{'s' * (len(given) != 1)}")
-    if args.w is not None and args.b is not None:
-        return None, None, None
-    seed = defaults.SEED if seed is None else seed
-    w, b = defaults.random_start(layers, seed)
-    return w, b, seed
-
-
-def _chain_functions(args: argparse.Namespace, y: tuple[float, ...]) -> tuple[Activation, Cost]:
-    """The activation and cost asked for, refusing pairs and targets the cost cannot take."""
-    activation = activation_named(getattr(args, "activation", None) or SIGMOID.name)
-    cost = cost_named(getattr(args, "cost", None) or SQUARED_ERROR.name)
-    try:
-        cost.check_activation(activation)
-    except ModelError as exc:
-        raise UsageError(f"argument --cost: {exc}") from None
-    try:
-        cost.check_targets(Samples(y, y).y)
-    except ModelError as exc:
-        raise UsageError(f"argument --y: {exc}") from None
-    return activation, cost
-
-
 def start_values(args: argparse.Namespace) -> StartValues:
     """The start values from parsed options, with defaults filled in and checked.
 
     ``--data`` and ``--session`` files are read here; a file that cannot be read
     or is refused is a :class:`UsageError` naming the option and the file.
     """
-    args = _with_data(args)
-    if getattr(args, "session", None) is not None:
-        return _session_start_values(args)
-    random_w, random_b, seed = _random_start(args)
-    if random_w is not None and args.w is None:
-        w = random_w
-    else:
-        w = args.w if args.w is not None else defaults.W
-    if args.b is not None:
-        b = args.b
-    elif random_b is not None:
-        b = random_b
-    elif args.w is None:
-        b = defaults.B
-    else:
-        b = (0.0,) * len(w)
-    if len(w) > MAX_LAYERS:
-        raise UsageError(f"argument --w: {len(w)} weights, but a chain has at most "
-                         f"{MAX_LAYERS} layers")
-    if len(b) != len(w):
-        raise UsageError(f"argument --b: {len(b)} biases for {len(w)} weights (--w): "
-                         "give one bias per layer")
-    x = args.x if args.x is not None else defaults.X
-    y = args.y if args.y is not None else defaults.Y
-    if args.y is None and args.x is not None and len(x) != len(y):
-        raise UsageError(f"argument --y: {len(x)} inputs (--x) need {len(x)} targets")
-    if len(x) != len(y):
-        raise UsageError(f"argument --y: {len(y)} targets for {len(x)} inputs (--x): "
-                         "give one target per input")
-    lr = getattr(args, "lr", None)
-    if lr is None:
-        lr = defaults.LR
-    batch_size = getattr(args, "batch_size", None)
-    if batch_size is not None and batch_size > len(x):
-        raise UsageError(f"argument --batch-size: {batch_size} is more than the "
-                         f"{len(x)} sample{'s' * (len(x) != 1)}")
-    activation, cost = _chain_functions(args, y)
-    return StartValues(w, b, x, y, lr, batch_size, activation, cost, seed)
-
-
-def _with_data(args: argparse.Namespace) -> argparse.Namespace:
-    """``args`` with the samples of ``--data`` as ``x`` and ``y``, if it was given."""
-    path = getattr(args, "data", None)
-    if path is None:
-        return args
-    if args.x is not None or args.y is not None:
-        option = "--x" if args.x is not None else "--y"
-        raise UsageError(f"argument --data: give the samples either with --data or with "
-                         f"--x/--y, not both ({option} given too)")
     try:
-        samples = load_samples_csv(path)
-    except FileError as exc:
-        raise UsageError(f"argument --data: {exc}") from None
-    return argparse.Namespace(**{**vars(args), "x": tuple(samples.x.tolist()),
-                                 "y": tuple(samples.y.tolist())})
-
-
-def _session_start_values(args: argparse.Namespace) -> StartValues:
-    """Start values from ``--session``, with ``--lr``, ``--batch-size`` and samples overriding."""
-    for option in ("w", "b", "layers", "seed", "activation", "cost"):
-        if getattr(args, option, None) is not None:
-            raise UsageError(f"argument --{option}: cannot be combined with --session "
-                             "(training goes on from the session's chain)")
-    try:
-        session = load_session(args.session)
-    except FileError as exc:
-        raise UsageError(f"argument --session: {exc}") from None
-    x = args.x if args.x is not None else tuple(session.samples.x.tolist())
-    y = args.y if args.y is not None else tuple(session.samples.y.tolist())
-    if len(x) != len(y):
-        if args.x is not None and args.y is not None:
-            raise UsageError(f"argument --y: {len(y)} targets for {len(x)} inputs (--x): "
-                             "give one target per input")
-        if args.x is not None:
-            raise UsageError(f"argument --x: {len(x)} inputs, but the session has {len(y)} "
-                             "targets: give --y too")
-        raise UsageError(f"argument --y: {len(y)} targets, but the session has {len(x)} "
-                         "inputs: give --x too")
-    lr = getattr(args, "lr", None)
-    if lr is None:
-        lr = session.lr
-    samples = f"{len(x)} sample{'s' * (len(x) != 1)}"
-    if not hasattr(args, "batch_size"):
-        # trace and the app have no --batch-size: never more than the samples given.
-        batch_size = min(session.batch_size, len(x))
-    elif args.batch_size is None:
-        batch_size = session.batch_size
-        if batch_size > len(x):
-            raise UsageError(f"argument --batch-size: the session's batch size {batch_size} is "
-                             f"more than the {samples} given: give --batch-size")
-    else:
-        batch_size = args.batch_size
-        if batch_size > len(x):
-            raise UsageError(f"argument --batch-size: {batch_size} is more than the {samples}")
-    session = Session(session.chain, session.start, Samples(x, y), lr, batch_size,
-                      session.steps, session.history)
-    chain = session.chain
-    return StartValues(tuple(chain.w.tolist()), tuple(chain.b.tolist()), x, y, lr, batch_size,
-                       chain.activation, chain.cost, session=session)
+        return resolve_start(
+            w=args.w, b=args.b, x=args.x, y=args.y, lr=getattr(args, "lr", None),
+            batch_size=getattr(args, "batch_size", None),
+            takes_batch_size=hasattr(args, "batch_size"),
+            layers=getattr(args, "layers", None), seed=getattr(args, "seed", None),
+            activation=getattr(args, "activation", None), cost=getattr(args, "cost", None),
+            data=getattr(args, "data", None), session=getattr(args, "session", None),
+        )
+    except StartError as exc:
+        raise UsageError(f"argument --{exc.option}: {exc}") from None
 
 
 def _emit(text: str) -> None:

@@ -8,9 +8,9 @@ from the model; this module only formats them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
 import re
+from dataclasses import dataclass
 
 from .model import BackwardPass, Chain, ForwardPass, Nudge
 

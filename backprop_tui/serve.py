@@ -27,6 +27,7 @@ Made for a classroom:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import html
 import ipaddress
@@ -40,14 +41,12 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Sequence
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
-
-from .cli import DEFAULT_HOST, DEFAULT_PORT, PROG
 
 log = logging.getLogger("backprop_tui.serve")
 
@@ -70,11 +69,11 @@ EVERYWHERE = ("", "0.0.0.0", "::")
 
 @dataclass(frozen=True)
 class Limits:
-    """What the server allows."""
+    """What the server allows (the command line's defaults: ``serve --help``)."""
 
-    max_sessions: int = 40
+    max_sessions: int
     """Visitors at once; one more gets "the class is full" and no app."""
-    idle_seconds: float = 30 * 60
+    idle_seconds: float
     """A visitor who sends nothing for this long has their app ended."""
     max_width: int = 500
     """Columns a visitor's terminal may have (each cell costs the app memory)."""
@@ -92,6 +91,10 @@ class Limits:
 
 class ServeError(Exception):
     """The server cannot start; the message names the option (``--host``, ``--port``)."""
+
+
+Value = str | tuple[int, int] | None
+"""What a browser's message carries: text, a (width, height) or nothing."""
 
 
 class BadMessage(Exception):
@@ -153,7 +156,7 @@ def terminal_size(width: object, height: object, limits: Limits) -> tuple[int, i
             min(max(whole(height, 24), 1), limits.max_height))
 
 
-def read_message(text: str) -> tuple[str, object]:
+def read_message(text: str) -> tuple[str, Value]:
     """(kind, value) of a browser's message, as textual.js sends them; :class:`BadMessage` else.
 
     ``["stdin", text]``, ``["resize", {"width": W, "height": H}]``, ``["ping", text]``,
@@ -336,10 +339,8 @@ class Visit:
     def kill(self) -> None:
         """Kill the app and every process it started (its process group), now."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass  # already gone
 
     async def wait_for_app(self) -> None:
         if self.process is None:
@@ -422,15 +423,15 @@ class Visit:
             idle_since = time.monotonic()
             if kind == "stdin":
                 await self.to_app(packet(b"D", str(value).encode("utf-8", "replace")))
-            elif kind == "resize":
-                width, height = terminal_size(*value, self.limits)  # type: ignore[misc]
+            elif kind == "resize" and isinstance(value, tuple):
+                width, height = terminal_size(*value, self.limits)
                 await self.to_app(meta({"type": "resize", "width": width, "height": height}))
             elif kind == "ping":
                 await self.websocket.send_json(["pong", value])
             else:
                 await self.to_app(meta({"type": kind}))
 
-    def read(self, message: WSMessage) -> tuple[str, object]:
+    def read(self, message: WSMessage) -> tuple[str, Value]:
         """A message's (kind, value) if it is within the limits and well formed."""
         if message.type != WSMsgType.TEXT:
             raise BadMessage("not text")
@@ -485,7 +486,7 @@ class ClassServer:
                                      request.headers.get("Origin"), request.path == "/ws")
         if why is not None:
             log.warning("refused %s from %s: %s", request.path[:100], request.remote, why)
-            return web.Response(status=403, text=f"{PROG}: {why}\n")
+            return web.Response(status=403, text=f"{TITLE}: {why}\n")
         response = await handler(request)
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
@@ -498,7 +499,7 @@ class ClassServer:
 
     async def handle_page(self, request: web.Request) -> web.Response:
         if full := self.full():
-            return web.Response(status=503, text=f"{PROG}: {full}; try again later\n")
+            return web.Response(status=503, text=f"{TITLE}: {full}; try again later\n")
         scheme = "wss" if request.secure else "ws"
         values = {
             "title": TITLE,
@@ -556,14 +557,14 @@ def _bind_error(exc: OSError, host: str, port: int) -> ServeError:
     return ServeError(f"argument --host: cannot listen on {host!r}, port {port}: {reason}")
 
 
-def serve(argv: Sequence[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          limits: Limits = Limits(), announce: Callable[[], None] | None = None) -> None:
+def serve(argv: Sequence[str], host: str, port: int, limits: Limits,
+          announce: Callable[[], None] | None = None) -> None:
     """Serve the app until Ctrl+C, SIGTERM or SIGHUP; each visitor's app runs ``argv``.
 
     ``announce`` is called once the server listens. A host or port the server
     cannot listen on raises :class:`ServeError`.
     """
-    logging.basicConfig(level=logging.WARNING, format=f"{PROG} serve: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format=f"{TITLE} serve: %(message)s")
     server = ClassServer(argv, host, port, limits)
 
     async def run() -> None:

@@ -4,11 +4,23 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from backprop_tui.model import (
-    ACTIVATIONS, COSTS, CROSS_ENTROPY, MAX_LAYERS, RELU, SIGMOID, SQUARED_ERROR, TANH, Chain,
-    ModelError, Samples, Trainer, trace,
+    ACTIVATIONS,
+    COSTS,
+    CROSS_ENTROPY,
+    MAX_LAYERS,
+    RELU,
+    SIGMOID,
+    SQUARED_ERROR,
+    TANH,
+    Chain,
+    ModelError,
+    Samples,
+    Trainer,
+    trace,
 )
 
 from .strategies import chains, finite, samples

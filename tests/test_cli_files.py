@@ -10,10 +10,17 @@ import numpy as np
 import pytest
 from markdown_it import MarkdownIt  # a CommonMark/GFM parser; textual depends on it via rich
 
-from backprop_tui.model import (
-    FACTOR_NAMES, Chain, Samples, Session, Trainer, load_session, save_session, trace,
-)
 from backprop_tui.formulas import MINUS, number
+from backprop_tui.model import (
+    FACTOR_NAMES,
+    Chain,
+    Samples,
+    Session,
+    Trainer,
+    load_session,
+    save_session,
+    trace,
+)
 
 from .test_cli import one_error_line, run
 
@@ -297,7 +304,7 @@ def test_markdown_handout_has_the_numbers_of_json(args):
 
     # The numbers plugged into each formula give its value (within their rounding).
     for _, rows in formula_tables:
-        for quantity, formula, numbers, value in rows[1:]:
+        for quantity, _formula, numbers, value in rows[1:]:
             result = evaluate(numbers)
             if result is not None:
                 assert math.isclose(result, as_float(value), rel_tol=2e-3, abs_tol=2e-4), (

@@ -12,11 +12,19 @@ import math
 import re
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_tui import formulas as F
 from backprop_tui.model import (
-    CROSS_ENTROPY, RELU, SIGMOID, SQUARED_ERROR, TANH, Chain, Samples, trace,
+    CROSS_ENTROPY,
+    RELU,
+    SIGMOID,
+    SQUARED_ERROR,
+    TANH,
+    Chain,
+    Samples,
+    trace,
 )
 
 from .strategies import finite

@@ -40,8 +40,8 @@ from backprop_tui.formulas import number
 from backprop_tui.model import Chain, Samples
 from backprop_tui.serve import (
     Addresses,
-    Budget,
     BadMessage,
+    Budget,
     ClassServer,
     Limits,
     app_argv,
@@ -258,6 +258,7 @@ def test_the_url_said_is_one_a_browser_can_open():
 GONE_SECONDS = 2.0
 """How long a visitor's app (its whole process group) may outlive its visitor or the server."""
 FOREIGN = "http://evil.example"
+LIMITS = Limits(max_sessions=40, idle_seconds=1800)
 
 
 def origin_of(server: Server) -> str:
@@ -389,9 +390,9 @@ async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server
                 assert os.getpgid(app) != os.getpgid(server.process.pid)
                 await pong(ws, name)
             # The visitor left: the app's whole group is gone, the folder removed.
-            assert await wait_until(lambda: not group_members(app), GONE_SECONDS), \
+            assert await wait_until(lambda app=app: not group_members(app), GONE_SECONDS), \
                 group_members(app)
-            assert await wait_until(lambda: not folder.exists(), GONE_SECONDS)
+            assert await wait_until(lambda folder=folder: not folder.exists(), GONE_SECONDS)
     code, out, err = server.stop()
     assert code == 0 and "Traceback" not in err
 
@@ -453,7 +454,7 @@ async def test_an_idle_visitors_app_is_ended_with_a_message(start_server):
 
 
 def test_the_terminal_size_a_visitor_asks_for_is_capped():
-    limits = Limits()
+    limits = LIMITS
     assert terminal_size(20000, 20000, limits) == (500, 200)
     assert terminal_size("1000", "300", limits) == (500, 200)
     assert terminal_size(0, -5, limits) == (1, 1)
@@ -475,7 +476,10 @@ async def test_the_served_app_gets_at_most_500_by_200(start_server):
         # Asked for later: the app draws rows 1 to 200 (cursor moves ESC[row;colH), no more.
         async with session.ws_connect(ws_url, origin=origin) as ws:
             screen = await first_screen(ws)
-            rows = lambda: {int(row) for row in re.findall(rb"\x1b\[(\d+);\d+H", screen)}
+
+            def rows() -> set[int]:
+                return {int(row) for row in re.findall(rb"\x1b\[(\d+);\d+H", screen)}
+
             assert max(rows()) <= 24
             await ws.send_str('["resize", {"width": 1000, "height": 300}]')
             deadline = time.monotonic() + WAIT
@@ -542,7 +546,7 @@ async def test_malformed_messages_are_dropped_and_the_server_goes_on(start_serve
                 answered += message.type == aiohttp.WSMsgType.TEXT
             assert 200 <= answered < 2000, answered
             # A message bigger than a websocket frame may be closes that one connection.
-            await ws.send_str("x" * (Limits().max_frame + 1))
+            await ws.send_str("x" * (LIMITS.max_frame + 1))
             assert (await closing(ws)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
             await pong(other, "still serving")
             assert len(server.app_processes()) == 1
@@ -569,7 +573,7 @@ time.sleep(300)
 
 async def test_the_whole_process_group_of_an_app_is_killed():
     port = free_port()
-    server = ClassServer([sys.executable, "-c", FAKE_APP], "127.0.0.1", port, Limits())
+    server = ClassServer([sys.executable, "-c", FAKE_APP], "127.0.0.1", port, LIMITS)
     runner = web.AppRunner(server.application())
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -681,7 +685,10 @@ def test_serve_without_its_extra_is_one_line_and_exit_2(tmp_path):
 def test_the_server_is_an_extra():
     tomllib = pytest.importorskip("tomllib")
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
-    names = lambda requirements: {re.split(r"[<>=\[ ]", r)[0] for r in requirements}
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[<>=\[ ]", requirement)[0] for requirement in requirements}
+
     assert not names(project["dependencies"]) & {"textual-serve", "aiohttp", "playwright"}
     assert names(project["optional-dependencies"]["serve"]) == {"textual-serve", "aiohttp"}
     test = project["optional-dependencies"]["test"]

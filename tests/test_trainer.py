@@ -2,10 +2,17 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop_tui.model import (
-    Chain, LossHistory, ModelError, Samples, Trainer, batch_indices, trace,
+    Chain,
+    LossHistory,
+    ModelError,
+    Samples,
+    Trainer,
+    batch_indices,
+    trace,
 )
 
 from .strategies import chains, samples

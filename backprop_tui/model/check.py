@@ -12,17 +12,21 @@ adds no error of its own. All 2N parameters are nudged in one vectorised pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .chain import BackwardPass, Chain, Samples
 from .landscape import mean_costs, parameter_index
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 EPSILON = 1e-5
 """The default nudge ε."""
 
 
-def relative_difference(analytic, numeric) -> np.ndarray | float:
+def relative_difference(analytic: ArrayLike, numeric: ArrayLike) -> np.ndarray | float:
     """|analytic − numeric| / max(|analytic|, |numeric|); 0 where both are 0."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
@@ -86,7 +90,7 @@ def nudge(chain: Chain, samples: Samples, which: str, layer: int,
     bp = chain.forward(samples).backward()
     analytic = float(getattr(bp, f"mean_dC_d{which}")[i])
     return Nudge(which, int(layer), float(epsilon), float(up), float(down), numeric, analytic,
-                 relative_difference(analytic, numeric))
+                 float(relative_difference(analytic, numeric)))
 
 
 @dataclass(frozen=True)

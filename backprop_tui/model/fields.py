@@ -9,7 +9,7 @@ what is wrong with it.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import ModelError
 
@@ -139,6 +139,6 @@ class Fields:
                 raise ModelError(f"{self.name(key)}: item {i} is {value}, less than {minimum}")
         return list(values)
 
-    def object(self, key: str) -> "Fields":
+    def object(self, key: str) -> Fields:
         """A nested object."""
         return Fields(self._get(key), self.name(key))

@@ -9,6 +9,7 @@ fails, the temporary file is removed, the old file is left as it was, and a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -44,10 +45,9 @@ def _temporary(folder: Path, name: str, mode: int | None) -> tuple[int, Path]:
         except FileExistsError:
             continue
         if mode is not None:
-            try:
+            # Keep the default permissions rather than fail the save.
+            with contextlib.suppress(OSError):
                 os.chmod(tmp, mode)
-            except OSError:
-                pass  # keep the default permissions rather than fail the save
         return fd, tmp
     raise FileExistsError(f"no free temporary file name in {folder}")
 
@@ -100,9 +100,7 @@ def write_atomically(path: str | os.PathLike, data: bytes, what: str = "file") -
         raise FileError(f"{target}: cannot save the {what}: {_reason(exc)} ({kept})") from None
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
     _sync_folder(folder)
     return target

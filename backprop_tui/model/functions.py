@@ -10,8 +10,8 @@ symbols (``a(L)``) or with numbers (``0.5753``) by :mod:`backprop_tui.formulas`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -11,15 +11,14 @@ last finite parameters. Tests check it against repeated full-factor steps, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from .chain import Chain, Samples, batch_indices
 from .errors import ModelError
 from .history import LossHistory
-
 
 _PIECE = 4096
 """Steps per call of the hot loop within one :meth:`Trainer.run`."""
@@ -230,10 +229,7 @@ class Trainer:
                 multiply(db_buf, a_prev, out=dw_buf)  # ∂C/∂w(l)
                 # The batch means ∂C/∂w, ∂C/∂b, then w − η·∂C/∂w, b − η·∂C/∂b, as the
                 # full path does (η times each sample first could overflow).
-                if blas:
-                    mean = dot(g_buf, mean_of)
-                else:
-                    mean = einsum("ij,j", g_buf, mean_of)
+                mean = dot(g_buf, mean_of) if blas else einsum("ij,j", g_buf, mean_of)
                 multiply(mean, lr, out=mean)
                 new = params - mean
                 if not all(map(isfinite, new.tolist())):

@@ -6,27 +6,27 @@ Nothing here computes a gradient; every number on screen comes from the
 
 from __future__ import annotations
 
-from collections import deque
 import os
+from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 from time import monotonic
-from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ..formulas import label
-from ..model import FileError, ModelError, defaults, load_samples_csv, save_session
-from ..model import write_atomically
+from ..model import FileError, ModelError, defaults, load_samples_csv, save_session, write_atomically
 from ..model.lesson import Lesson
 from ..report import trace_markdown
-from .teaching import Teaching
 from .screens.help import HelpScreen
 from .screens.path import PathScreen
+from .teaching import Teaching
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField
@@ -415,7 +415,7 @@ class BackpropApp(Teaching, App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.lesson))
 
-    def action_quit(self) -> None:
+    def action_quit(self) -> None:  # type: ignore[override]
         self._stop_training()
         self.exit(0)
 
@@ -488,7 +488,7 @@ class BackpropApp(Teaching, App[int]):
             return
         self.say(f"step {self.lesson.steps_done}: handout written to {shown_path(path)}")
 
-    def action_screenshot(self) -> None:
+    def action_screenshot(self) -> None:  # type: ignore[override]
         try:
             path = free_name(SCREENSHOT_NAME, ".svg")
             write_atomically(path, self.export_screenshot().encode("utf-8"), "screenshot")
@@ -524,7 +524,7 @@ class BackpropApp(Teaching, App[int]):
 
     def field_name(self, field: NumberField) -> str:
         kind, layer = field.target
-        if kind in ("w", "b"):
+        if kind in ("w", "b") and layer is not None:
             return f"{kind}({label(layer, self.lesson.layers)})"
         return "η" if kind == "lr" else kind
 
@@ -533,9 +533,9 @@ class BackpropApp(Teaching, App[int]):
         kind, layer = field.target
         name = self.field_name(field)
         try:
-            if kind == "w":
+            if kind == "w" and layer is not None:
                 lesson.set_w(layer, event.text)
-            elif kind == "b":
+            elif kind == "b" and layer is not None:
                 lesson.set_b(layer, event.text)
             elif kind == "x":
                 lesson.set_x(self.sample, event.text)
@@ -546,7 +546,7 @@ class BackpropApp(Teaching, App[int]):
         except ModelError as exc:
             field.refuse()
             panel = field.parent.parent if field.parent is not None else None
-            if panel is not None:
+            if isinstance(panel, Widget):
                 panel.border_subtitle = "refused"
             reason = str(exc).split(": ", 1)[-1]
             self.say(f"{name}: {reason}; kept {field.shown}", error=True)

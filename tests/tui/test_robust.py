@@ -264,7 +264,7 @@ async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypa
     during = builds[warm_builds:]
     assert 2 <= len(during) <= 4
     assert plot.builds == len(builds)
-    for points, width, size in during:
+    for points, width, _size in during:
         assert points <= width
     sizes = [size for _, _, size in during]
     assert max(sizes) <= 1.5 * min(sizes)

@@ -10,8 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...formulas import backward_rows, definitions, forward_rows, label, step_rows
-from ...formulas import NUDGE_FORMULA
+from ...formulas import NUDGE_FORMULA, backward_rows, definitions, forward_rows, label, step_rows
 from ...model import ModelError
 from ...model.lesson import Lesson
 

@@ -14,8 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from ...formulas import Row, backward_rows, forward_rows, label, mean_gradient_row, step_rows
-from ...formulas import quiz_rows
+from ...formulas import Row, backward_rows, forward_rows, label, mean_gradient_row, quiz_rows, step_rows
 from ...model.lesson import Lesson
 
 

@@ -24,7 +24,7 @@ class NumberField(Input):
     class Edited(Message):
         """The user asks for ``text`` to become the field's number."""
 
-        def __init__(self, field: "NumberField", text: str) -> None:
+        def __init__(self, field: NumberField, text: str) -> None:
             super().__init__()
             self.field = field
             self.text = text
