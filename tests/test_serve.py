@@ -549,7 +549,7 @@ async def test_malformed_messages_are_dropped_and_the_server_goes_on(start_serve
             await ws.send_str("x" * (LIMITS.max_frame + 1))
             assert (await closing(ws)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
             await pong(other, "still serving")
-            assert len(server.app_processes()) == 1
+            assert await wait_until(lambda: len(server.app_processes()) == 1, GONE_SECONDS)
     code, out, err = server.stop()
     assert code == 0, err
     assert "Traceback" not in err
