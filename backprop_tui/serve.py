@@ -485,7 +485,7 @@ class ClassServer:
         why = self.addresses.refusal(request.headers.get("Host", ""),
                                      request.headers.get("Origin"), request.path == "/ws")
         if why is not None:
-            log.warning("refused %s from %s: %s", request.path[:100], request.remote, why)
+            log.warning("refused %r from %s: %s", request.path[:100], request.remote, why)
             return web.Response(status=403, text=f"{TITLE}: {why}\n")
         response = await handler(request)
         response.headers["X-Frame-Options"] = "DENY"
