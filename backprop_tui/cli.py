@@ -1,4 +1,4 @@
-"""The command line: ``backprop-tui`` (the app), ``trace``, ``train`` and ``serve``.
+"""The command line: ``backprop-tui`` (the app), ``trace``, ``train``, ``serve`` and ``ssh``.
 
 Bad input never ends in a traceback: exit status 2 and one line on stderr that
 names the option and says what is wrong. A training run that diverges exits 3.
@@ -42,10 +42,16 @@ DEFAULT_HOST = "127.0.0.1"
 """Where ``serve`` listens unless told: this machine only."""
 DEFAULT_PORT = 8000
 """The port ``serve`` listens on unless told."""
+DEFAULT_SSH_PORT = 2222
+"""The port ``ssh`` listens on unless told."""
 DEFAULT_MAX_SESSIONS = 40
-"""Visitors ``serve`` lets in at once unless told."""
+"""How many visitors a server (``serve``, ``ssh``) lets in at once unless told."""
 DEFAULT_IDLE_MINUTES = 30.0
-"""Minutes without input after which ``serve`` ends a visitor's app unless told."""
+"""A server ends a visitor's app after this long without input unless told."""
+HOST_KEY_NAME = "backprop-tui-ssh-host-key"
+"""The ``ssh`` host key's file, in the folder the server starts in, unless ``--host-key``."""
+VISITOR_DIR_OPTION = "--visitor-dir"
+"""The app option that keeps a visitor's files in their own folder."""
 SERVE_EXTRA = ("aiohttp", "textual_serve")
 """What ``serve`` needs beyond the app: ``pip install 'backprop-tui[serve]'``."""
 
@@ -229,19 +235,50 @@ def build_parser() -> argparse.ArgumentParser:
                     f"Needs the serve extra: pip install '{PROG}[serve]'. Stop with Ctrl+C.",
     )
     _add_start_options(serve)
-    server = serve.add_argument_group("server")
+    _add_server_options(serve, DEFAULT_PORT)
+
+    ssh = commands.add_parser(
+        "ssh", help="serve the app over SSH (one app per connection; no accounts)",
+        description="Serve the app over SSH: students type ssh -p PORT HOST and each gets "
+                    "their own app, started with the options given here, in a private "
+                    "folder removed when they leave. Any user name is accepted; "
+                    "--password-file asks for one password. Needs "
+                    "pip install 'backprop-tui[ssh]'. Stop with Ctrl+C.",
+    )
+    _add_start_options(ssh)
+    server = _add_server_options(ssh, DEFAULT_SSH_PORT)
+    server.add_argument("--password-file", metavar="FILE", default=None,
+                        help="a file holding one password that clients must give "
+                             "(default: no password, any user name)")
+    server.add_argument("--host-key", metavar="FILE", default=HOST_KEY_NAME,
+                        help="the server's host key, made on first start and kept, so "
+                             "clients see the same key after a restart "
+                             f"(default ./{HOST_KEY_NAME})")
+    server.add_argument("--no-zygote", action="store_true", default=False,
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser,
+                        port: int) -> argparse._ArgumentGroup:
+    """--host and --port of a server listening on ``port`` unless told; returns their group."""
+    server = parser.add_argument_group("server")
     server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
                         help=f"address to listen on (default {DEFAULT_HOST}, this machine "
                              "only; 0.0.0.0 for every network interface)")
-    server.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar="PORT",
-                        help=f"port to listen on (default {DEFAULT_PORT})")
+    server.add_argument("--port", type=port_number, default=port, metavar="PORT",
+                        help=f"port to listen on (default {port})")
     server.add_argument("--max-sessions", type=whole(1), default=DEFAULT_MAX_SESSIONS,
-                        metavar="N", help="visitors at once; one more is told the class is "
-                                          f"full (default {DEFAULT_MAX_SESSIONS})")
+                        metavar="N",
+                        help=f"visitors at once; a newcomer beyond them is told the "
+                             f"class is full (default {DEFAULT_MAX_SESSIONS})")
     server.add_argument("--idle-minutes", type=positive_number, default=DEFAULT_IDLE_MINUTES,
-                        metavar="M", help="end the app of a visitor who sends nothing for M "
-                                          f"minutes (default {DEFAULT_IDLE_MINUTES:g})")
-    return parser
+                        metavar="M",
+                        help=f"end a visitor's app after M minutes without input "
+                             f"(default {DEFAULT_IDLE_MINUTES:g})")
+    server.add_argument("--idle-seconds", type=positive_number, default=None,
+                        help=argparse.SUPPRESS)
+    return server
 
 
 def positive_number(text: str) -> float:
@@ -316,7 +353,7 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .report import train_json, train_text
+    from .report import train_json, train_text, train_warnings
 
     values = start_values(args)
     save = getattr(args, "save", None)
@@ -324,6 +361,8 @@ def run_train(args: argparse.Namespace) -> int:
         _check_save_path(save)
     start = values.to_session().start
     trainer = values.trainer()
+    for warning in train_warnings(trainer):
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     initial = trainer.mean_cost()
     trainer.run(args.steps)
     if save is not None:
@@ -396,11 +435,11 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
 
 APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "seed", "activation", "cost",
                "data", "session")
-"""The options of ``serve`` that are passed on to each visitor's app."""
+"""The options of ``serve`` and ``ssh`` that are passed on to each visitor's app."""
 
 
 def app_arguments(args: argparse.Namespace) -> list[str]:
-    """The app's command-line arguments for the options given to ``serve``.
+    """The app's command-line arguments for the options given to ``serve`` or ``ssh``.
 
     Numbers are written so that they read back exactly (``repr``), each as
     ``--option=value`` (a negative value is not taken for an option), and file
@@ -427,9 +466,21 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
     return out
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def checked_app_arguments(args: argparse.Namespace) -> list[str]:
+    """The app's arguments for a server's options, refusing bad values before any visitor."""
     from .model.lesson import Lesson
 
+    values = start_values(args)
+    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    return app_arguments(args)
+
+
+def idle_seconds(args: argparse.Namespace) -> float:
+    """How long a server's visitor may send nothing: ``--idle-minutes`` (``--idle-seconds``)."""
+    return args.idle_seconds if args.idle_seconds is not None else args.idle_minutes * 60
+
+
+def run_serve(args: argparse.Namespace) -> int:
     try:
         from .serve import (
             Limits,
@@ -446,10 +497,9 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"serve needs {exc.name}, which is not installed: "
                          f"pip install '{PROG}[serve]'") from None
 
-    values = start_values(args)  # refuse bad values once, before any visitor comes
-    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
-    argv = app_argv(app_arguments(args))
-    limits = Limits(max_sessions=args.max_sessions, idle_seconds=args.idle_minutes * 60)
+    argv = app_argv(checked_app_arguments(args))
+    limits = Limits(max_sessions=args.max_sessions, idle_seconds=idle_seconds(args))
+    visitor_dir = VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None
     everywhere = listens_everywhere(args.host)
 
     def announce() -> None:
@@ -465,8 +515,36 @@ def run_serve(args: argparse.Namespace) -> int:
               f"{args.max_sessions} at most); Ctrl+C stops", flush=True)
 
     try:
-        serve(argv, args.host, args.port, limits, announce)
+        serve(argv, visitor_dir, args.host, args.port, limits, announce)
     except ServeError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{PROG}: stopped serving", flush=True)
+    return 0
+
+
+def app_takes(option: str) -> bool:
+    """Whether the app's command line (``backprop-tui`` without a command) has ``option``."""
+    return option in build_parser()._option_string_actions
+
+
+def run_ssh(args: argparse.Namespace) -> int:
+    from . import ssh
+
+    missing = ssh.asyncssh_missing()
+    if missing is not None:
+        raise UsageError(missing)
+    arguments = checked_app_arguments(args)
+    try:
+        password = None if args.password_file is None else ssh.read_password(args.password_file)
+        settings = ssh.Settings(
+            app_arguments=tuple(arguments), host=args.host, port=args.port,
+            max_sessions=args.max_sessions, idle_seconds=idle_seconds(args), password=password,
+            host_key=args.host_key,
+            visitor_dir_option=VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None,
+            zygote=not args.no_zygote,
+        )
+        ssh.serve(settings, lambda line: print(f"{PROG}: {line}", flush=True))
+    except ssh.SshError as exc:
         raise UsageError(str(exc)) from None
     print(f"{PROG}: stopped serving", flush=True)
     return 0
@@ -484,6 +562,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_train(args)
         if args.command == "serve":
             return run_serve(args)
+        if args.command == "ssh":
+            return run_ssh(args)
         return run_app(args)
     except (UsageError, ModelError) as exc:
         message = str(exc).replace("\n", " ")

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import html
 import ipaddress
 import json
@@ -47,6 +46,8 @@ from importlib import resources
 from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
+
+from .listen import bind_error_message
 
 log = logging.getLogger("backprop_tui.serve")
 
@@ -305,12 +306,19 @@ class Visit:
     def say(self, message: str, *args: object) -> None:
         log.warning(f"visitor {self.number}: {message}", *args)
 
-    async def run(self, argv: Sequence[str], size: tuple[int, int]) -> None:
-        """Start the app in a fresh folder, connect it to the browser until either ends."""
+    async def run(self, argv: Sequence[str], visitor_dir: str | None,
+                  size: tuple[int, int]) -> None:
+        """Start the app in a fresh folder, connect it to the browser until either ends.
+
+        The folder is the app's working folder, and given with the app's option
+        ``visitor_dir`` (``--visitor-dir``) when it has one.
+        """
         self.folder = Path(tempfile.mkdtemp(prefix="backprop-visitor-"))  # mode 0700
+        if visitor_dir is not None:
+            argv = [*argv, f"{visitor_dir}={self.folder}"]
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *argv, f"--visitor-dir={self.folder}", cwd=self.folder,
+                *argv, cwd=self.folder,
                 env=app_environment(*size), start_new_session=True,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -462,8 +470,10 @@ def app_environment(width: int, height: int) -> dict[str, str]:
 class ClassServer:
     """The page, the static files and one :class:`Visit` per websocket."""
 
-    def __init__(self, argv: Sequence[str], host: str, port: int, limits: Limits) -> None:
+    def __init__(self, argv: Sequence[str], visitor_dir: str | None, host: str, port: int,
+                 limits: Limits) -> None:
         self.argv = list(argv)
+        self.visitor_dir = visitor_dir
         self.addresses = Addresses(host, port)
         self.limits = limits
         self.page = PAGE.read_text(encoding="utf-8")
@@ -526,7 +536,7 @@ class ClassServer:
             await websocket.prepare(request)
             size = terminal_size(request.query.get("width"), request.query.get("height"),
                                  self.limits)
-            await visit.run(self.argv, size)
+            await visit.run(self.argv, self.visitor_dir, size)
         except Exception as exc:  # one visitor's failure is a log line, never the server's
             visit.say("ended by %s: %s", type(exc).__name__, exc)
             visit.kill()
@@ -545,27 +555,17 @@ class ClassServer:
                                timeout=SHUTDOWN_SECONDS)
 
 
-def _bind_error(exc: OSError, host: str, port: int) -> ServeError:
-    """One line saying why the server could not listen on ``host``:``port``."""
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.EADDRINUSE:
-        return ServeError(f"argument --port: port {port} on {host} is already in use "
-                          "(another server?); choose another with --port")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return ServeError(f"argument --port: not allowed to listen on port {port} "
-                          f"({reason}); ports below 1024 need special rights")
-    return ServeError(f"argument --host: cannot listen on {host!r}, port {port}: {reason}")
-
-
-def serve(argv: Sequence[str], host: str, port: int, limits: Limits,
+def serve(argv: Sequence[str], visitor_dir: str | None, host: str, port: int, limits: Limits,
           announce: Callable[[], None] | None = None) -> None:
     """Serve the app until Ctrl+C, SIGTERM or SIGHUP; each visitor's app runs ``argv``.
 
-    ``announce`` is called once the server listens. A host or port the server
-    cannot listen on raises :class:`ServeError`.
+    ``visitor_dir`` is the app's option for its visitor's folder (``--visitor-dir``;
+    None: the folder is only the app's working folder). ``announce`` is called once
+    the server listens. A host or port the server cannot listen on raises
+    :class:`ServeError`.
     """
     logging.basicConfig(level=logging.WARNING, format=f"{TITLE} serve: %(message)s")
-    server = ClassServer(argv, host, port, limits)
+    server = ClassServer(argv, visitor_dir, host, port, limits)
 
     async def run() -> None:
         runner = web.AppRunner(server.application(), access_log=None)
@@ -575,7 +575,7 @@ def serve(argv: Sequence[str], host: str, port: int, limits: Limits,
             try:
                 await site.start()
             except OSError as exc:
-                raise _bind_error(exc, host, port) from None
+                raise ServeError(bind_error_message(exc, host, port)) from None
             stop = asyncio.Event()
             if sys.platform != "win32":  # on Windows, Ctrl+C arrives as KeyboardInterrupt
                 for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -35,7 +35,13 @@ import textual_serve
 from aiohttp import web
 
 from backprop_tui import cli
-from backprop_tui.cli import app_arguments, build_parser, join_negative_values, start_values
+from backprop_tui.cli import (
+    app_arguments,
+    app_takes,
+    build_parser,
+    join_negative_values,
+    start_values,
+)
 from backprop_tui.formulas import number
 from backprop_tui.model import Chain, Samples
 from backprop_tui.serve import (
@@ -377,14 +383,15 @@ async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server
                 await first_screen(ws)
                 app = the_app_of(server)
                 argv = argv_of(app)
-                # Started directly (no shell), with a private folder of its own.
+                # Started directly (no shell), in a private folder of its own, which
+                # the app is told is its visitor's (once the app has the option).
                 assert argv[:3] == [sys.executable, "-m", "backprop_tui"]
-                folders = [arg.split("=", 1)[1] for arg in argv
-                           if arg.startswith("--visitor-dir=")]
-                assert len(folders) == 1
-                folder = Path(folders[0])
+                folder = Path(f"/proc/{app}/cwd").resolve()
+                assert folder.name.startswith("backprop-visitor-")
                 assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
-                assert Path(f"/proc/{app}/cwd").resolve() == folder.resolve()
+                given = [arg for arg in argv if arg.startswith("--visitor-dir")]
+                assert given == ([f"--visitor-dir={folder}"] if app_takes("--visitor-dir")
+                                 else [])
                 # Its own process group and session, which it leads.
                 assert os.getpgid(app) == app and os.getsid(app) == app
                 assert os.getpgid(app) != os.getpgid(server.process.pid)
@@ -573,7 +580,7 @@ time.sleep(300)
 
 async def test_the_whole_process_group_of_an_app_is_killed():
     port = free_port()
-    server = ClassServer([sys.executable, "-c", FAKE_APP], "127.0.0.1", port, LIMITS)
+    server = ClassServer([sys.executable, "-c", FAKE_APP], None, "127.0.0.1", port, LIMITS)
     runner = web.AppRunner(server.application())
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -631,8 +638,8 @@ async def test_stopping_the_server_kills_every_visitors_app(start_server, signum
 def test_listening_everywhere_says_so(monkeypatch, capsys):
     heard = {}
 
-    def serve(argv, host, port, limits, announce):  # listens nowhere: announces only
-        heard.update(host=host, port=port, limits=limits)
+    def serve(argv, visitor_dir, host, port, limits, announce):  # listens nowhere
+        heard.update(host=host, port=port, limits=limits, visitor_dir=visitor_dir)
         announce()
 
     monkeypatch.setattr("backprop_tui.serve.serve", serve)
@@ -645,6 +652,7 @@ def test_listening_everywhere_says_so(monkeypatch, capsys):
     assert "serving the app on every network interface (http://" in out
     assert "http://127.0.0.1:8080/ here" in out
     assert heard["limits"] == Limits(max_sessions=25, idle_seconds=600)
+    assert heard["visitor_dir"] == ("--visitor-dir" if app_takes("--visitor-dir") else None)
     # This machine only: no warning.
     assert cli.main(["serve", "--port", "8080"]) == 0
     out, err = capsys.readouterr()

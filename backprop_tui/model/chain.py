@@ -159,16 +159,10 @@ class Chain:
     def forward(self, samples: Samples) -> ForwardPass:
         """z, a of every layer and the cost, for every sample at once."""
         self.cost.check_targets(samples.y)
-        n, layers = len(samples), self.layers
-        z = np.empty((n, layers))
-        a = np.empty((n, layers))
-        a_prev = samples.x
-        with np.errstate(all="ignore"):
-            for l in range(layers):
-                z[:, l] = self.w[l] * a_prev + self.b[l]
-                a[:, l] = self.activation.forward(z[:, l])
-                a_prev = a[:, l]
-            cost = self.cost.value(a[:, -1], samples.y, z[:, -1])
+        zs, as_, costs = forward_sets(self.w[np.newaxis], self.b[np.newaxis], samples.x,
+                                      self.activation, self.cost, samples.y)
+        assert costs is not None
+        z, a, cost = zs[0], as_[0], costs[0]
         _check_finite("z", z)
         _check_finite("the cost C", cost)
         for arr in (z, a, cost):
@@ -313,6 +307,37 @@ class BackwardPass:
         if name not in FACTOR_NAMES:
             raise KeyError(name)
         return getattr(self, name)
+
+
+def forward_sets(
+    w: np.ndarray,
+    b: np.ndarray,
+    x: np.ndarray,
+    activation: Activation,
+    cost: Cost | None = None,
+    y: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The forward pass of P parameter sets over the same n inputs, all at once.
+
+    ``w`` and ``b`` are (P, N): row p is one chain's parameters. ``x`` is (n,).
+    Returns z and a, each (P, n, N) (set p, sample k, layer l+1), and, given a
+    cost and the targets ``y`` (n,), the cost C per set and sample, (P, n); else
+    None. Nothing is checked for finiteness: each caller refuses what it must.
+    This is the one forward pass of the model: :meth:`Chain.forward` (P = 1),
+    the nudge check, the cost over one parameter and the fit all run it.
+    """
+    sets, layers = w.shape
+    n = x.shape[0]
+    z = np.empty((sets, n, layers))
+    a = np.empty((sets, n, layers))
+    a_prev = x
+    with np.errstate(all="ignore"):
+        for l in range(layers):
+            z[:, :, l] = w[:, l, np.newaxis] * a_prev + b[:, l, np.newaxis]
+            a[:, :, l] = activation.forward(z[:, :, l])
+            a_prev = a[:, :, l]
+        c = None if cost is None or y is None else cost.value(a[:, :, -1], y, z[:, :, -1])
+    return z, a, c
 
 
 def trace(chain: Chain, samples: Samples) -> BackwardPass:

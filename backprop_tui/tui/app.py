@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label
+from ..formulas import label, lr_warning, zero_gradient_note
 from ..model import FileError, ModelError, defaults, load_samples_csv, save_session, write_atomically
 from ..model.lesson import Lesson
 from ..report import trace_markdown
@@ -111,6 +111,7 @@ class BackpropApp(Teaching, App[int]):
         Binding("r", "reset", "reset", id="reset"),
         Binding("question_mark", "help", "help", id="help"),
         Binding("q", "quit", "quit", id="quit"),
+        Binding("ctrl+c", "quit", "quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("l", "dataset", "dataset", id="dataset"),
         Binding("a", "add_sample", "add sample", id="add-sample"),
         Binding("d", "remove_sample", "delete sample", id="remove-sample"),
@@ -193,6 +194,7 @@ class BackpropApp(Teaching, App[int]):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self.query_one(ChainView).place_panels(event.size.width)
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -219,7 +221,7 @@ class BackpropApp(Teaching, App[int]):
             training = f"training {self._measured():,}/s"
         self.query_one(StatusLine).show(lesson, training)
         current = self.shown_layer if lesson.phase != "none" else None
-        self.query_one(ChainView).show(lesson, self.sample, current)
+        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer)
         self.query_one(Derivation).show(self.shown_layer, self.sample)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
         self.query_one(BatchTable).show(self.shown_layer, self.sample)
@@ -233,7 +235,8 @@ class BackpropApp(Teaching, App[int]):
 
     def _follow_layer(self) -> None:
         chain = self.query_one(ChainView)
-        chain.scroll_to_widget(chain.panel(self.shown_layer), animate=False)
+        chain.focus_layer = self.shown_layer
+        chain.place_panels(self.size.width)
 
     # -- the loop ----------------------------------------------------------------
 
@@ -266,17 +269,30 @@ class BackpropApp(Teaching, App[int]):
             self.shown_layer = lesson.layers
             if missing:
                 self.say("backward pass (the forward pass ran first): output layer first")
+                self._warn()
                 self._done()
                 return
         self.say(f"backward pass: the chain rule at layer ({label(self.shown_layer, lesson.layers)})"
                  + ("; b: the next layer down" if self.shown_layer > 1 else ""))
+        self._warn()
         self._done()
+
+    def _warn(self, lr: bool = False) -> None:
+        """Say why the cost will not fall, when it will not: η ≤ 0 (``lr``), or every
+        gradient 0 (after a backward pass)."""
+        lesson = self.lesson
+        warning = lr_warning(lesson.lr) if lr else None
+        if warning is None and lesson.backward_pass is not None:
+            warning = zero_gradient_note(lesson.backward_pass)
+        if warning is not None:
+            self.say(warning, error=True)
 
     def action_step(self) -> None:
         if self._phase(self.lesson.step):
             n = len(self.lesson.samples)
             mean = f"the mean gradient over {n} samples" if n > 1 else "the gradient"
             self.say(f"step {self.lesson.steps_done}: every w and b moved by −η·{mean}")
+            self._warn(lr=True)
             self._done()
 
     def action_next_phase(self) -> None:
@@ -311,6 +327,14 @@ class BackpropApp(Teaching, App[int]):
             self.page = "loss"
             self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
                      "t stops, + and − change the speed")
+            warning = lr_warning(self.lesson.lr)
+            if warning is None:
+                try:
+                    warning = zero_gradient_note(self.lesson.current_trace())
+                except ModelError:
+                    warning = None
+            if warning is not None:
+                self.say(f"training: {warning}", error=True)
         self.show()
 
     def _stop_training(self) -> None:
@@ -403,6 +427,9 @@ class BackpropApp(Teaching, App[int]):
 
     def action_layer(self, delta: int) -> None:
         self.shown_layer = min(max(self.shown_layer + delta, 1), self.lesson.layers)
+        lab = label(self.shown_layer, self.lesson.layers)
+        self.say(f"layer ({lab}): the derivation and the batch show it; "
+                 f"the nudge (e) and the slope (g) use {self._selected()}")
         self._done()
 
     def action_scroll_rows(self, delta: int) -> None:
@@ -528,6 +555,10 @@ class BackpropApp(Teaching, App[int]):
             return f"{kind}({label(layer, self.lesson.layers)})"
         return "η" if kind == "lr" else kind
 
+    def on_number_field_key_refused(self, event: NumberField.KeyRefused) -> None:
+        self.say(f"{self.field_name(event.field)}: only a number goes in (digits, −, ., e); "
+                 "enter applies, escape cancels", error=True)
+
     def on_number_field_edited(self, event: NumberField.Edited) -> None:
         field, lesson = event.field, self.lesson
         kind, layer = field.target
@@ -555,6 +586,8 @@ class BackpropApp(Teaching, App[int]):
         self.show()
         self.say(f"{name} = {field.shown}: results of the old numbers cleared "
                  "(f computes them again)")
+        if kind == "lr":
+            self._warn(lr=True)
 
 
 def run_app(

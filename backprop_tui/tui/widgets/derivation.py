@@ -174,7 +174,7 @@ def table(laid: list[Laid], marks: list[bool]) -> Table:
             Text(row.symbol, style=style),
             f" {row.relation} ",
             Text("\n".join(item.body)),
-            " = ",
+            f" {row.equals} ",
             Text(row.value_text, style=style),
         )
     return grid
