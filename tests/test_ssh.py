@@ -394,6 +394,46 @@ def test_port_forwarding_is_refused(server: SshServer, clients: list[Client]) ->
     assert client.wait_exit() == 0
 
 
+def test_apps_started_as_new_processes_work_alike(tmp_path: Path,
+                                                  clients: list[Client]) -> None:
+    """The way without the warm process: the pty is no controlling terminal there, so
+    the server itself signals a resize (SIGWINCH) and a hang-up (SIGHUP)."""
+    server = SshServer(tmp_path, "--no-zygote")
+    try:
+        client = Client(server.port)
+        clients.append(client)
+        client.wait_for(READY)
+        (app,) = server.apps()
+        assert app in children(server.process.pid)
+        client.press("f")
+        client.wait_for(f"C {number(default_cost(), signed=True)}")
+        client.resize(100, 30)
+        wait_until(lambda: (client.pump(0.1), "q quit" in client.screen.display[29])[1], WAIT,
+                   "the footer on the last row of 30")
+        client.kill()
+        wait_until(lambda: not alive(app), 2.0, "the app gone after the client vanished")
+    finally:
+        server.stop()
+
+
+def test_without_the_warm_process_apps_start_as_new_processes(
+        tmp_path: Path, clients: list[Client]) -> None:
+    server = SshServer(tmp_path)
+    try:
+        (zygote,) = [p for p in children(server.process.pid) if b"--zygote" in _cmdline(p)]
+        os.kill(zygote, signal.SIGKILL)
+        wait_until(lambda: not alive(zygote), 5, "the warm process gone")
+        client = Client(server.port)
+        clients.append(client)
+        client.wait_for(READY)
+        (app,) = server.apps()
+        assert app in children(server.process.pid)
+        client.press("q")
+        assert client.wait_exit() == 0
+    finally:
+        server.stop()
+
+
 def test_beyond_max_sessions_a_newcomer_is_told_the_class_is_full(
         tmp_path: Path, clients: list[Client]) -> None:
     server = SshServer(tmp_path, "--max-sessions", "1")
