@@ -1,4 +1,4 @@
-"""The command line: ``backprop-tui`` (the app), ``trace``, ``train`` and ``serve``.
+"""The command line: ``backprop-tui`` (the app), ``trace``, ``train``, ``serve`` and ``ssh``.
 
 Bad input never ends in a traceback: exit status 2 and one line on stderr that
 names the option and says what is wrong. A training run that diverges exits 3.
@@ -42,6 +42,16 @@ DEFAULT_HOST = "127.0.0.1"
 """Where ``serve`` listens unless told: this machine only."""
 DEFAULT_PORT = 8000
 """The port ``serve`` listens on unless told."""
+DEFAULT_SSH_PORT = 2222
+"""The port ``ssh`` listens on unless told."""
+DEFAULT_MAX_SESSIONS = 40
+"""How many apps ``ssh`` runs at once unless told."""
+DEFAULT_IDLE_MINUTES = 30.0
+"""``ssh`` ends a session after this long without a key."""
+HOST_KEY_NAME = "backprop-tui-ssh-host-key"
+"""The ``ssh`` host key's file, in the folder the server starts in, unless ``--host-key``."""
+VISITOR_DIR_OPTION = "--visitor-dir"
+"""The app option that keeps a visitor's files in their own folder."""
 
 EXIT_USAGE = 2
 """Bad input on the command line."""
@@ -222,13 +232,57 @@ def build_parser() -> argparse.ArgumentParser:
                     "their own app, started with the options given here. Stop with Ctrl+C.",
     )
     _add_start_options(serve)
-    server = serve.add_argument_group("server")
+    _add_server_options(serve, DEFAULT_PORT)
+
+    ssh = commands.add_parser(
+        "ssh", help="serve the app over SSH (one app per connection; no accounts)",
+        description="Serve the app over SSH: students type ssh -p PORT HOST and each gets "
+                    "their own app, started with the options given here, in a private "
+                    "folder removed when they leave. Any user name is accepted; "
+                    "--password-file asks for one password. Needs "
+                    "pip install 'backprop-tui[ssh]'. Stop with Ctrl+C.",
+    )
+    _add_start_options(ssh)
+    server = _add_server_options(ssh, DEFAULT_SSH_PORT)
+    server.add_argument("--max-sessions", type=whole(1), default=DEFAULT_MAX_SESSIONS,
+                        metavar="N",
+                        help=f"apps running at once; a newcomer beyond them is told the "
+                             f"class is full (default {DEFAULT_MAX_SESSIONS})")
+    server.add_argument("--idle-minutes", type=positive_number, default=DEFAULT_IDLE_MINUTES,
+                        metavar="M",
+                        help=f"end a session after M minutes without a key pressed "
+                             f"(default {DEFAULT_IDLE_MINUTES:g})")
+    server.add_argument("--idle-seconds", type=positive_number, default=None,
+                        help=argparse.SUPPRESS)
+    server.add_argument("--password-file", metavar="FILE", default=None,
+                        help="a file holding one password that clients must give "
+                             "(default: no password, any user name)")
+    server.add_argument("--host-key", metavar="FILE", default=HOST_KEY_NAME,
+                        help="the server's host key, made on first start and kept, so "
+                             "clients see the same key after a restart "
+                             f"(default ./{HOST_KEY_NAME})")
+    server.add_argument("--no-zygote", action="store_true", default=False,
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser,
+                        port: int) -> argparse._ArgumentGroup:
+    """--host and --port of a server listening on ``port`` unless told; returns their group."""
+    server = parser.add_argument_group("server")
     server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
                         help=f"address to listen on (default {DEFAULT_HOST}, this machine "
                              "only; 0.0.0.0 for every network interface)")
-    server.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar="PORT",
-                        help=f"port to listen on (default {DEFAULT_PORT})")
-    return parser
+    server.add_argument("--port", type=port_number, default=port, metavar="PORT",
+                        help=f"port to listen on (default {port})")
+    return server
+
+
+def positive_number(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not more than 0")
+    return value
 
 
 def port_number(text: str) -> int:
@@ -378,11 +432,11 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
 
 APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "seed", "activation", "cost",
                "data", "session")
-"""The options of ``serve`` that are passed on to each visitor's app."""
+"""The options of ``serve`` and ``ssh`` that are passed on to each visitor's app."""
 
 
 def app_arguments(args: argparse.Namespace) -> list[str]:
-    """The app's command-line arguments for the options given to ``serve``.
+    """The app's command-line arguments for the options given to ``serve`` or ``ssh``.
 
     Numbers are written so that they read back exactly (``repr``), each as
     ``--option=value`` (a negative value is not taken for an option), and file
@@ -409,13 +463,19 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
     return out
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def checked_app_arguments(args: argparse.Namespace) -> list[str]:
+    """The app's arguments for a server's options, refusing bad values before any visitor."""
     from .model.lesson import Lesson
+
+    values = start_values(args)
+    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    return app_arguments(args)
+
+
+def run_serve(args: argparse.Namespace) -> int:
     from .serve import ServeError, app_command, serve
 
-    values = start_values(args)  # refuse bad values once, before any visitor comes
-    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
-    command = app_command(app_arguments(args))
+    command = app_command(checked_app_arguments(args))
 
     def announce(url: str) -> None:
         print(f"{PROG}: serving the app on {url} (every visitor gets their own); "
@@ -424,6 +484,35 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         serve(command, args.host, args.port, announce)
     except ServeError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{PROG}: stopped serving", flush=True)
+    return 0
+
+
+def app_takes(option: str) -> bool:
+    """Whether the app's command line (``backprop-tui`` without a command) has ``option``."""
+    return option in build_parser()._option_string_actions
+
+
+def run_ssh(args: argparse.Namespace) -> int:
+    from . import ssh
+
+    missing = ssh.asyncssh_missing()
+    if missing is not None:
+        raise UsageError(missing)
+    arguments = checked_app_arguments(args)
+    idle_seconds = args.idle_seconds if args.idle_seconds is not None else args.idle_minutes * 60
+    try:
+        password = None if args.password_file is None else ssh.read_password(args.password_file)
+        settings = ssh.Settings(
+            app_arguments=tuple(arguments), host=args.host, port=args.port,
+            max_sessions=args.max_sessions, idle_seconds=idle_seconds, password=password,
+            host_key=args.host_key,
+            visitor_dir_option=VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None,
+            zygote=not args.no_zygote,
+        )
+        ssh.serve(settings, lambda line: print(f"{PROG}: {line}", flush=True))
+    except ssh.SshError as exc:
         raise UsageError(str(exc)) from None
     print(f"{PROG}: stopped serving", flush=True)
     return 0
@@ -441,6 +530,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_train(args)
         if args.command == "serve":
             return run_serve(args)
+        if args.command == "ssh":
+            return run_ssh(args)
         return run_app(args)
     except (UsageError, ModelError) as exc:
         message = str(exc).replace("\n", " ")

@@ -12,7 +12,6 @@ from the request, so the page works under whatever address a visitor used
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import shlex
 import signal
@@ -20,6 +19,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from .listen import bind_error_message
 
 PAGE_FOLDER = Path(__file__).parent / "web"
 """Where the page template lives."""
@@ -63,14 +64,7 @@ def font_size(text: str) -> int:
 
 def _bind_error(exc: OSError, host: str, port: int) -> ServeError:
     """One line saying why the server could not listen on ``host``:``port``."""
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.EADDRINUSE:
-        return ServeError(f"argument --port: port {port} on {host} is already in use "
-                          "(another server?); choose another with --port")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return ServeError(f"argument --port: not allowed to listen on port {port} "
-                          f"({reason}); ports below 1024 need special rights")
-    return ServeError(f"argument --host: cannot listen on {host!r}, port {port}: {reason}")
+    return ServeError(bind_error_message(exc, host, port))
 
 
 def serve(command: str, host: str, port: int,
