@@ -267,10 +267,13 @@ class Lesson:
         self._set_samples(self.samples.x, y)
 
     def set_lr(self, value: float | str) -> None:
-        """The learning rate η."""
+        """The learning rate η. The forward and backward results stay: they do not depend
+        on η (the next step uses the new η; a step already taken keeps the η it used)."""
         self._checkpoint()
         self.lr = check_learning_rate(finite_number(value, "η"))
-        self._changed()
+        self._trainer = None
+        self.divergence = None
+        self.version += 1
 
     def set_batch_size(self, size: int | None) -> None:
         """Samples per training step (None: all)."""

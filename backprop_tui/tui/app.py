@@ -6,6 +6,7 @@ Nothing here computes a gradient; every number on screen comes from the
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Iterable
@@ -20,8 +21,16 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label, lr_warning, zero_gradient_note
-from ..model import FileError, ModelError, defaults, load_samples_csv, save_session, write_atomically
+from ..formulas import label, lr_warning, number, zero_gradient_note
+from ..model import (
+    BackwardPass,
+    FileError,
+    ModelError,
+    defaults,
+    load_samples_csv,
+    save_session,
+    write_atomically,
+)
 from ..model.lesson import Lesson
 from ..report import trace_markdown
 from .screens.help import HelpScreen
@@ -162,6 +171,7 @@ class BackpropApp(Teaching, App[int]):
         self._last_tick = 0.0
         self._rate: deque[tuple[float, int]] = deque()
         self._shown_at = 0.0
+        self._live: tuple[tuple[int, int], BackwardPass] | None = None
 
     # -- layout ------------------------------------------------------------------
 
@@ -221,12 +231,30 @@ class BackpropApp(Teaching, App[int]):
             training = f"training {self._measured():,}/s"
         self.query_one(StatusLine).show(lesson, training)
         current = self.shown_layer if lesson.phase != "none" else None
-        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer)
-        self.query_one(Derivation).show(self.shown_layer, self.sample)
+        live = self._live_pass()
+        fwd = live.forward if live is not None else lesson.forward_pass
+        bp = live if live is not None else lesson.backward_pass
+        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
+        self.query_one(Derivation).show(self.shown_layer, self.sample, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
-        self.query_one(BatchTable).show(self.shown_layer, self.sample)
+        self.query_one(BatchTable).show(self.shown_layer, self.sample, fwd, bp)
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.show_teaching()
+
+    def _live_pass(self) -> BackwardPass | None:
+        """While training: the forward and backward pass of the current parameters, computed
+        at most once per redraw (a few times a second), so that the panels, the batch and
+        the derivation show live numbers; None when not training."""
+        if not self.training:
+            self._live = None
+            return None
+        key = (self.lesson.version, id(self.lesson.chain))
+        if self._live is None or self._live[0] != key:
+            try:
+                self._live = (key, self.lesson.current_trace())
+            except ModelError:
+                return None
+        return self._live[1]
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
@@ -314,8 +342,9 @@ class BackpropApp(Teaching, App[int]):
     def action_train(self) -> None:
         if self.training:
             self._stop_training()
-            self.say(f"training stopped at step {self.lesson.steps_done}; "
-                     "f: forward pass with these numbers")
+            self._forward_after_training()
+            self.say(f"training stopped at step {self.lesson.steps_done}: the forward pass of "
+                     "the final numbers; b: backward")
         else:
             if self.lesson.divergence is not None:
                 self.say(f"{self.lesson.divergence}: change η or r to reset", error=True)
@@ -342,6 +371,13 @@ class BackpropApp(Teaching, App[int]):
             self._timer.stop()
             self._timer = None
 
+    def _forward_after_training(self) -> None:
+        """The screen keeps the forward pass of the parameters training ended with."""
+        if self.lesson.phase == "none":
+            with contextlib.suppress(ModelError):  # a diverged chain: the message says why
+                self.lesson.forward()
+            self.shown_layer = self.lesson.layers
+
     def _tick(self) -> None:
         now = monotonic()
         if now - self._last_tick < 0.8 * FRAME:
@@ -356,6 +392,7 @@ class BackpropApp(Teaching, App[int]):
             done += result.steps
             if result.divergence is not None:
                 self._stop_training()
+                self._forward_after_training()
                 self.say(f"{result.divergence}; training paused", error=True)
                 break
             if monotonic() > deadline:
@@ -563,6 +600,8 @@ class BackpropApp(Teaching, App[int]):
         field, lesson = event.field, self.lesson
         kind, layer = field.target
         name = self.field_name(field)
+        phase = lesson.phase
+        before = lesson.forward_pass.mean_cost if lesson.forward_pass is not None else None
         try:
             if kind == "w" and layer is not None:
                 lesson.set_w(layer, event.text)
@@ -583,11 +622,29 @@ class BackpropApp(Teaching, App[int]):
             self.say(f"{name}: {reason}; kept {field.shown}", error=True)
             return
         self._clear_refusals()
-        self.show()
-        self.say(f"{name} = {field.shown}: results of the old numbers cleared "
-                 "(f computes them again)")
         if kind == "lr":
+            self.show()
+            self.say(f"η = {field.shown}: the next step uses it (z, a, C and the gradients "
+                     "do not depend on η)")
             self._warn(lr=True)
+            return
+        if phase == "none" or self.training:
+            self.show()
+            self.say(f"{name} = {field.shown}: f computes z, a and C with it")
+            return
+        # Live: the phases shown before the edit run again with the new number.
+        try:
+            lesson.backward() if phase == "backward" else lesson.forward()
+        except ModelError as exc:
+            self.say(f"{name} = {field.shown}: {exc}", error=True)
+            self.show()
+            return
+        self.show()
+        after = lesson.forward_pass.mean_cost if lesson.forward_pass is not None else None
+        moved = (f"; C̄ {number(before)} → {number(after)}"
+                 if before is not None and after is not None else "")
+        again = "forward and backward pass" if phase == "backward" else "forward pass"
+        self.say(f"{name} = {field.shown}: the {again} again{moved}")
 
 
 def run_app(

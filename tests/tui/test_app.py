@@ -138,7 +138,7 @@ async def test_layer_keys_choose_the_layer_explained():
         assert app.shown_layer == 3
 
 
-async def test_editing_a_weight_applies_it_and_clears_stale_results():
+async def test_editing_a_weight_applies_it_and_recomputes_what_was_shown():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
@@ -150,15 +150,22 @@ async def test_editing_a_weight_applies_it_and_clears_stale_results():
         assert app.focused is None
         lesson = app.lesson
         assert lesson.chain.w[0] == 0.25
-        assert lesson.phase == "none" and lesson.backward_pass is None
+        # Live: the backward pass shown before the edit runs again with the new w.
+        assert lesson.phase == "backward"
+        assert lesson.backward_pass.forward.chain is lesson.chain
         assert field(app, "w-1").value == number(0.25)
-        assert shown(app, "#message").startswith(f"w({label(1, 3)}) = {number(0.25)}: ")
+        before = lecture().chain.forward(lecture().samples).mean_cost
+        assert shown(app, "#message") == (
+            f"w({label(1, 3)}) = {number(0.25)}: the forward and backward pass again; "
+            f"C̄ {number(before)} → {number(lesson.forward_pass.mean_cost)}")
+        assert_panels_show_forward(app)
+        assert lesson.forward_pass.z[0, 0] == pytest.approx(0.25 * 0.7 + 0.1)
+        assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, 3))
+        await pilot.press("r", "tab", "tab", *"0.5", "enter")  # nothing computed: none redone
+        assert lesson.phase == "none" and lesson.chain.w[0] == 0.5
         for layer in (1, 2, 3):
             assert shown(app, f"#neuron-{layer} .z") == f"z {BLANK}"
         assert "Nothing is computed" in text_of(app.query_one("#derivation"))
-        await pilot.press("f")
-        assert_panels_show_forward(app)
-        assert lesson.forward_pass.z[0, 0] == pytest.approx(0.25 * 0.7 + 0.1)
 
 
 async def test_letters_typed_in_a_field_neither_act_nor_go_into_the_field():
@@ -537,3 +544,55 @@ async def test_the_message_after_a_layer_key_names_the_parameter_the_nudge_shows
         symbol = f"b({label(2, 3)})"
         assert app.nudge_result.which == "b" and app.nudge_result.layer == 2
         assert symbol in shown(app, "#message")
+
+
+async def test_editing_eta_keeps_the_forward_and_backward_results():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        bp = app.lesson.backward_pass
+        field(app, "lr").focus()
+        await pilot.pause()
+        field(app, "lr").value = "0.1"
+        await pilot.press("enter")
+        assert app.lesson.lr == 0.1 and app.lesson.backward_pass is bp
+        assert_panels_show_forward(app)
+        assert_rows_shown(app, backward_rows(bp, 0, 3))
+
+
+async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
+    from backprop_tui.tui.widgets.batch_table import BatchTable
+    from backprop_tui.tui.widgets.derivation import Derivation
+
+    app = app_for(lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("t")
+        for _ in range(200):  # at most 10 s
+            if app.lesson.steps_done >= 50 and app.query_one(Derivation).live is not None:
+                break
+            await pilot.pause(0.05)
+        assert app.training
+        app._stop_training()  # freeze the parameters; show what the screen holds now
+        app.show()
+        live = app.query_one(Derivation).live
+        app._timer = object()  # as if still training, for show()
+        app.show()
+        live = app.query_one(Derivation).live
+        assert live is not None and live.forward.chain is app.lesson.chain
+        expected = app.lesson.chain.forward(app.lesson.samples)
+        for layer in (1, 2, 3):
+            z = number(float(expected.z[0, layer - 1]), signed=True)
+            assert shown(app, f"#neuron-{layer} .z") == f"z {z}"
+        assert shown(app, "#mean-cost") == f"C̄ {number(expected.mean_cost, signed=True)}"
+        table = app.query_one(BatchTable)
+        assert table.bp is live and BLANK not in text_of(table)
+        step = step_rows(app.lesson.chain, live, app.lesson.lr,
+                         app.lesson.chain.step(live, app.lesson.lr))
+        assert_rows_shown(app, step)
+        app._timer = None
+        await pilot.press("t")  # (not training: starts) then stop again
+        await pilot.press("t")
+        await pilot.pause()
+        assert not app.training and app.lesson.phase == "forward"
+        assert app.lesson.forward_pass.chain is app.lesson.chain
+        assert_panels_show_forward(app)

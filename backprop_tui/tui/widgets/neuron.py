@@ -8,6 +8,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from ...formulas import fitted, label
+from ...model import ForwardPass
 from ...model.lesson import Lesson
 from .field import NumberField
 
@@ -90,12 +91,11 @@ class NeuronPanel(Vertical):
         yield Label("", classes="z")
         yield Label("", classes="a")
 
-    def show(self, lesson: Lesson, sample: int, current: bool) -> None:
+    def show(self, lesson: Lesson, sample: int, current: bool, fwd: ForwardPass | None) -> None:
         i = self.neuron - 1
         _title(self, f"({label(self.neuron, self.neurons)})")
         self.query_one(f"#field-w-{self.neuron}", NumberField).show_value(float(lesson.chain.w[i]))
         self.query_one(f"#field-b-{self.neuron}", NumberField).show_value(float(lesson.chain.b[i]))
-        fwd = lesson.forward_pass
         z = None if fwd is None else float(fwd.z[sample, i])
         a = None if fwd is None else float(fwd.a[sample, i])
         _set(self.query_one(".z", Label), _value("z", z, room(NEURON_WIDTH)))
@@ -116,11 +116,10 @@ class TargetPanel(Vertical):
             yield Label("η ", classes="name")
             yield NumberField(("lr", None), id="field-lr", room=room(TARGET_WIDTH))
 
-    def show(self, lesson: Lesson, sample: int, current: bool) -> None:
+    def show(self, lesson: Lesson, sample: int, current: bool, fwd: ForwardPass | None) -> None:
         _title(self, "target")
         self.query_one("#field-y", NumberField).show_value(float(lesson.samples.y[sample]))
         self.query_one("#field-lr", NumberField).show_value(lesson.lr)
-        fwd = lesson.forward_pass
         width = room(TARGET_WIDTH)
         _set(self.query_one("#cost", Label),
              _value("C", None if fwd is None else float(fwd.cost[sample]), width))
@@ -160,14 +159,16 @@ class ChainView(Horizontal, can_focus=False):
         return max(1, (width - INPUT_WIDTH - TARGET_WIDTH - 1) // (NEURON_WIDTH + 1))
 
     def show(self, lesson: Lesson, sample: int, current: int | None,
-             focus: int | None = None) -> None:
+             focus: int | None = None, fwd: ForwardPass | None = None) -> None:
+        """Show the lesson; z, a and C from ``fwd`` (the lesson's forward pass, or one of
+        the current parameters while training), "—" where there is none."""
         if focus is not None:
             self.focus_layer = focus
         self.query_one(InputPanel).show(lesson, sample)
         for panel in self.query(NeuronPanel):
-            panel.show(lesson, sample, panel.neuron == current)
+            panel.show(lesson, sample, panel.neuron == current, fwd)
         self.query_one(TargetPanel).show(
-            lesson, sample, current == self.neurons and lesson.phase == "forward")
+            lesson, sample, current == self.neurons and lesson.phase == "forward", fwd)
         self.place_panels(self.app.size.width)
 
     def place_panels(self, width: int) -> None:
