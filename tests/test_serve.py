@@ -765,7 +765,7 @@ def test_the_app_runs_in_a_real_browser(start_server, tmp_path):
     (folder / "data.csv").write_text("x,y\n0,0\n0.3,0\n0.6,1\n0.9,1\n")
     w, b = (-0.3, 0.5, 1.0), (0.0, 0.0, 0.0)
     server = start_server("--w", "-0.3,0.5,1", "--b", "0,0,0", "--lr", "1.5",
-                          "--data", "my class/data.csv")
+                          "--data", "my class/data.csv", "--max-sessions", "2")
     chain = Chain(w, b)
     samples = Samples([0, 0.3, 0.6, 0.9], [0, 0, 1, 1])
     mean_cost = chain.forward(samples).mean_cost
@@ -799,8 +799,20 @@ def test_the_app_runs_in_a_real_browser(start_server, tmp_path):
             wait_for_text(other, "backprop-tui", "phase: —")
             assert len(server.app_processes()) == 2
             assert "phase: forward" in screen_text(page)
-            # Ctrl+C on the server while visitors are connected: a clean stop.
+            # A third is one too many.
+            third = browser.new_page()
+            response = third.goto(server.url)
+            assert response is not None and response.status == 503
+            assert third.inner_text("body").strip() == (
+                "backprop-tui: the class is full, 2 of 2; try again later")
+            assert len(server.app_processes()) == 2
+            # Ctrl+C on the server while visitors are connected: a clean stop, and the
+            # pages say why their app ended.
             code, out, err = server.stop()
+            for visitor in (page, other):
+                ended = visitor.locator(".closed-dialog .message")
+                ended.wait_for(state="visible")
+                assert ended.inner_text() == "the server stopped"
         finally:
             browser.close()
     assert code == 0, err
