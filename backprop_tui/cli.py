@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -34,6 +33,7 @@ from .model import (
     defaults,
     save_session,
 )
+from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
 
 PROG = "backprop-tui"
@@ -76,17 +76,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(text: str) -> float:
+    """One number of an option, read by the program's one parser (:mod:`.model.numbers`)."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a finite number")
-    return value
+        return parse_number(text)
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def number_list(text: str) -> tuple[float, ...]:
-    """``"0.5, -0.3,1"`` → (0.5, −0.3, 1.0); refuses empty items and non-finite numbers."""
+    """``"0.5, −0.3,1"`` → (0.5, −0.3, 1.0); refuses empty items and what is not a number."""
     items = text.split(",")
     if not text.strip():
         raise argparse.ArgumentTypeError("the list is empty")
@@ -102,15 +100,13 @@ def learning_rate(text: str) -> float:
     return _number(text)
 
 
-def whole(minimum: int):
+def whole(minimum: int, maximum: int | None = None):
+    """The type of an option taking a whole number from ``minimum`` (to ``maximum``) on."""
     def parse(text: str) -> int:
         try:
-            value = int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
-        return value
+            return parse_integer(text, minimum=minimum, maximum=maximum)
+        except ModelError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 
@@ -288,11 +284,8 @@ def positive_number(text: str) -> float:
     return value
 
 
-def port_number(text: str) -> int:
-    port = whole(1)(text)
-    if port > 65535:
-        raise argparse.ArgumentTypeError(f"{port} is more than 65535")
-    return port
+port_number = whole(1, 65535)
+"""The type of ``--port``: a whole number from 1 to 65535."""
 
 
 def start_values(args: argparse.Namespace) -> StartValues:
