@@ -59,6 +59,8 @@ EXIT_USAGE = 2
 """Bad input on the command line."""
 EXIT_DIVERGED = 3
 """Training stopped because the numbers would stop being finite."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl+C (128 + SIGINT, as shells report it)."""
 
 VALUE_OPTIONS = ("--w", "--b", "--x", "--y", "--lr", "--steps", "--batch-size")
 """Options that take a value, which may start with a minus sign."""
@@ -346,6 +348,7 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from .long_run import LongRun, StopOnCtrlC, TooLong
     from .report import train_json, train_text, train_warnings
 
     values = start_values(args)
@@ -354,19 +357,26 @@ def run_train(args: argparse.Namespace) -> int:
         _check_save_path(save)
     start = values.to_session().start
     trainer = values.trainer()
-    for warning in train_warnings(trainer):
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     initial = trainer.mean_cost()
-    trainer.run(args.steps)
+    run = LongRun(trainer, args.steps)
+    with StopOnCtrlC(run):
+        run.measure()  # the first steps, which tell how long the rest would take
+        try:
+            run.check_length()
+        except TooLong as exc:
+            raise UsageError(f"argument --steps: {exc}") from None
+        for warning in train_warnings(trainer):
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        _train_on(run, show_bar=not args.json and _on_a_terminal())
     if save is not None:
         try:
             save_session(Session.from_trainer(trainer, start), save)
         except FileError as exc:
             raise UsageError(f"argument --save: {exc}") from None
     if args.json:
-        _emit(json.dumps(train_json(trainer, initial), ensure_ascii=False) + "\n")
+        _emit(json.dumps(train_json(trainer, initial, run.done), ensure_ascii=False) + "\n")
     else:
-        _emit(train_text(trainer, initial))
+        _emit(train_text(trainer, initial, run.done))
         if values.session is not None:
             _emit(f"went on from step {values.session.steps} of {args.session}\n")
         if save is not None:
@@ -374,7 +384,33 @@ def run_train(args: argparse.Namespace) -> int:
     if trainer.divergence is not None:
         print(f"{PROG}: {trainer.divergence}", file=sys.stderr)
         return EXIT_DIVERGED
+    if run.interrupted and run.done < run.steps:
+        print(f"{PROG}: interrupted after {run.done} of {run.steps} steps", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
+
+
+def _on_a_terminal() -> bool:
+    """Whether a progress bar belongs on stderr: it is a terminal and stdout is not piped."""
+    import os
+    import stat
+
+    try:
+        piped = stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        piped = True
+    return sys.stderr.isatty() and not piped
+
+
+def _train_on(run, show_bar: bool) -> None:
+    """The rest of ``run``, with a progress bar on stderr when ``show_bar``."""
+    if not show_bar or run.finished:
+        run.run()
+        return
+    from .long_run import ProgressBar
+
+    with ProgressBar(run, sys.stderr) as bar:
+        run.run(bar.update)
 
 
 def _check_save_path(path: str) -> None:
@@ -567,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def run() -> None:
