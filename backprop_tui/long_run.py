@@ -104,9 +104,10 @@ class LongRun:
         seconds = self.steps / self.rate
         if seconds > limit:
             trainer = self.trainer
+            layers = trainer.chain.layers
             raise TooLong(
                 f"{self.steps} steps would take about {duration(seconds)} at the "
-                f"{self.rate:,.0f} steps/s measured here ({trainer.chain.layers} layers, batch "
+                f"{self.rate:,.0f} steps/s measured here ({layers} layer{'s' * (layers != 1)}, batch "
                 f"size {trainer.batch_size}); at most {int(self.rate * limit):,} fit in "
                 f"{'a day' if limit == 86400 else duration(limit)}"
             )
