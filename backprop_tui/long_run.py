@@ -51,7 +51,10 @@ def duration(seconds: float) -> str:
     days = seconds / 86400
     if days < 3650:
         return f"{days:.0f} days"
-    return f"{days / 365.25:.3g} years"
+    years = days / 365.25
+    if years < 1e6:
+        return f"{years:,.0f} years"
+    return "more than a million years"
 
 
 @dataclass
