@@ -14,7 +14,6 @@ from pathlib import Path
 from time import monotonic
 
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
@@ -33,6 +32,7 @@ from ..model import (
 )
 from ..model.lesson import Lesson
 from ..report import trace_markdown
+from .keys import bindings
 from .screens.help import HelpScreen
 from .screens.path import PathScreen
 from .teaching import Teaching
@@ -111,45 +111,7 @@ class BackpropApp(Teaching, App[int]):
     AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
     ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)
 
-    BINDINGS = [
-        Binding("f", "forward", "forward", id="forward"),
-        Binding("b", "backward", "backward", id="backward"),
-        Binding("s", "step", "step", id="step"),
-        Binding("space", "next_phase", "next", id="next"),
-        Binding("t", "train", "train", id="train"),
-        Binding("r", "reset", "reset", id="reset"),
-        Binding("question_mark", "help", "help", id="help"),
-        Binding("q", "quit", "quit", id="quit"),
-        Binding("ctrl+c", "quit", "quit", id="quit-ctrl-c", show=False, priority=True),
-        Binding("l", "dataset", "dataset", id="dataset"),
-        Binding("a", "add_sample", "add sample", id="add-sample"),
-        Binding("d", "remove_sample", "delete sample", id="remove-sample"),
-        Binding("n", "sample(1)", "next sample", id="next-sample"),
-        Binding("p", "sample(-1)", "previous sample", id="previous-sample"),
-        Binding("left_square_bracket", "layer(-1)", "layer nearer the input", id="layer-in"),
-        Binding("right_square_bracket", "layer(1)", "layer nearer the output", id="layer-out"),
-        Binding("plus,equals_sign", "speed(1)", "faster", id="faster"),
-        Binding("minus,underscore", "speed(-1)", "slower", id="slower"),
-        Binding("v", "switch_view", "switch view", id="view"),
-        Binding("up", "scroll_rows(-1)", "derivation up", id="rows-up", show=False),
-        Binding("down", "scroll_rows(1)", "derivation down", id="rows-down", show=False),
-        # -- files: save the session, write a handout, take a screenshot ----------
-        Binding("ctrl+s", "save_session", "save session", id="save-session"),
-        Binding("m", "handout", "write handout", id="handout"),
-        Binding("i", "screenshot", "screenshot", id="screenshot"),
-        # -- teaching: the nudge check, the slope and fit views, the quiz, undo and redo,
-        #    activation and cost, the vanishing gradient (actions in teaching.py)
-        Binding("e", "nudge", "nudge", id="nudge"),
-        Binding("E", "nudge_epsilon", "ε ÷ 10", id="nudge-epsilon"),
-        Binding("c", "choose_parameter", "w or b", id="choose-parameter"),
-        Binding("g", "plot_view", "plot view", id="plot-view"),
-        Binding("u", "undo", "undo", id="undo"),
-        Binding("U", "redo", "redo", id="redo"),
-        Binding("z", "quiz", "quiz", id="quiz"),
-        Binding("o", "cycle_activation", "activation", id="activation"),
-        Binding("k", "cycle_cost", "cost", id="cost"),
-        Binding("h", "vanishing", "vanishing gradient", id="vanishing"),
-    ]
+    BINDINGS = bindings()  # every key, from the registry in keys.py
 
     def __init__(
         self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False
@@ -200,11 +162,13 @@ class BackpropApp(Teaching, App[int]):
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
+        self.query_one(TeachKeyLine).show(self.size.width)
         self.show()
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
         self.query_one(ChainView).place_panels(event.size.width)
+        self.query_one(TeachKeyLine).show(event.size.width)
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -287,6 +251,9 @@ class BackpropApp(Teaching, App[int]):
 
     def action_backward(self) -> None:
         lesson = self.lesson
+        if lesson.phase == "backward" and not self.training and self.reveal_next():
+            return
+        self.revealed = 0
         if lesson.phase == "backward":
             self.shown_layer = self.shown_layer - 1 if self.shown_layer > 1 else lesson.layers
             self._stop_training()
@@ -327,7 +294,11 @@ class BackpropApp(Teaching, App[int]):
         if self.lesson.phase == "backward" and self.shown_layer > 1:
             self.action_backward()
         elif self.lesson.phase == "backward":
-            self.action_step()
+            rows = self.reveal_rows()
+            if rows is not None and self.revealed < len(rows):
+                self.action_backward()
+            else:
+                self.action_step()
         elif self.lesson.phase == "forward":
             self.action_backward()
         else:
@@ -475,6 +446,9 @@ class BackpropApp(Teaching, App[int]):
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"
         self.show()
+
+    def action_more_keys(self) -> None:
+        self.query_one(TeachKeyLine).show(self.size.width, turn=1)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.lesson))

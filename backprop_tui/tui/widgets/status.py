@@ -7,22 +7,20 @@ from textual.widgets import Static
 
 from ...formulas import cost_text, number
 from ...model.lesson import Lesson
-
-KEYS: tuple[tuple[str, str], ...] = (
-    ("f", "fwd"), ("b", "back"), ("s", "step"), ("space", "next"), ("t", "train"),
-    ("r", "reset"), ("l", "dataset"), ("?", "help"), ("q", "quit"),
-)
-"""The key line at the bottom: the phase keys, the built-in dataset, help and quit."""
+from ..keys import Key, on_line
 
 
-def key_text(keys: tuple[tuple[str, str], ...] = KEYS) -> Text:
-    """A key line: each key in bold, then what it does."""
+def key_text(keys: list[Key], tail: str = "") -> Text:
+    """A key line: each key in bold, then what it does; ``tail`` (bold) at the end."""
     text = Text()
-    for i, (key, what) in enumerate(keys):
+    for i, key in enumerate(keys):
         if i:
             text.append("  ")
-        text.append(key, style="bold reverse")
-        text.append(f" {what}")
+        text.append(key.shown, style="bold reverse")
+        text.append(f" {key.label}")
+    if tail:
+        text.append("  ")
+        text.append(tail, style="bold")
     return text
 
 
@@ -47,7 +45,7 @@ class StatusLine(Static):
 
 
 class KeyLine(Static):
-    """The keys, always at the bottom."""
+    """The main keys, always at the bottom."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(key_text(), **kwargs)
+        super().__init__(key_text(on_line("main")), **kwargs)
