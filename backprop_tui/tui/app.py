@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label, lr_warning, number, zero_gradient_note
+from ..formulas import label, lr_warning, narration, number, zero_gradient_note
 from ..model import (
     BackwardPass,
     FileError,
@@ -52,6 +52,8 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal the app draws itself in."""
 WIDE_WIDTH, WIDE_HEIGHT = 110, 32
 """From this size on, the derivation, the loss curve and the batch show together."""
+HUGE_WIDTH, HUGE_HEIGHT = 160, 45
+"""From this size on, the derivation and the batch show every layer at once."""
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000,
                            20000, 50000)
@@ -147,6 +149,7 @@ class BackpropApp(Teaching, App[int]):
         yield Static("", id="too-small")
         with Vertical(id="main"):
             yield ChainView(self.lesson.layers, id="chain")
+            yield Static("", id="narration")
             yield Static("", id="message")
             yield NudgeView(id="nudge")
             yield QuizBar(id="quiz")
@@ -176,6 +179,12 @@ class BackpropApp(Teaching, App[int]):
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.screen.set_class(wide, "-wide")
         self.screen.set_class(not wide, "-compact")
+        huge = width >= HUGE_WIDTH and height >= HUGE_HEIGHT
+        self.screen.set_class(huge, "-huge")
+        for widget in (self.query_one(Derivation), self.query_one(BatchTable)):
+            if widget.all_layers != huge:
+                widget.all_layers = huge
+                widget.refresh()
         if small:
             self.query_one("#too-small", Static).update(
                 f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
@@ -202,6 +211,12 @@ class BackpropApp(Teaching, App[int]):
         self.query_one(Derivation).show(self.shown_layer, self.sample, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
         self.query_one(BatchTable).show(self.shown_layer, self.sample, fwd, bp)
+        text = narration(lesson.phase, self.shown_layer, lesson.layers,
+                         lesson.chain.activation.symbol, self.training,
+                         self.revealing and not self.quizzing)
+        told = self.query_one("#narration", Static)
+        if str(told.content) != text:
+            told.update(text, layout=False)
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.show_teaching()
 
@@ -222,7 +237,7 @@ class BackpropApp(Teaching, App[int]):
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(text, layout=False)  # always one line: no new layout
+        message.update(text)  # wrapped between words: up to three lines
         message.set_class(error, "-error")
 
     def _follow_layer(self) -> None:
@@ -445,6 +460,14 @@ class BackpropApp(Teaching, App[int]):
 
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"
+        self.show()
+
+    def action_log_axis(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+        self.page = "loss"
+        self.say("loss curve: cost axis " + ("logarithmic (powers of ten)" if plot.log_scale
+                                              else "linear") + "; G switches it")
         self.show()
 
     def action_more_keys(self) -> None:

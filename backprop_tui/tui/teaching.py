@@ -227,6 +227,7 @@ class Teaching(_Host):
             self.lesson.undo()
         except ModelError as exc:
             self.say(str(exc), error=True)
+            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self._went("undone")
 
@@ -236,6 +237,7 @@ class Teaching(_Host):
             self.lesson.redo()
         except ModelError as exc:
             self.say(str(exc), error=True)
+            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self._went("redone")
 
@@ -250,6 +252,7 @@ class Teaching(_Host):
         except ModelError as exc:
             other = "k: another cost" if kind == "activation" else "o: another activation"
             self.say(f"{kind} {name} refused, nothing changed: {exc} ({other})", error=True)
+            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self.say(f"{kind}: {name}; results of the old {kind} cleared (f computes them again)")
         self.show()

@@ -17,6 +17,7 @@ from textual.widget import Widget
 from ...formulas import (
     Row,
     backward_rows,
+    factor_grid,
     forward_rows,
     label,
     mean_cost_row,
@@ -209,6 +210,25 @@ def table(laid: list[Laid], marks: list[bool]) -> Table:
     return grid
 
 
+GRID_LINES = 9
+"""Lines of the every-layer grid: its title, its head and a line per factor."""
+
+
+def every_layer(bp: BackwardPass, sample: int, layer: int) -> RenderableType:
+    """All layers' factors at once (at the largest sizes), the layer explained in bold."""
+    head, rows = factor_grid(bp, sample)
+    grid = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
+                 title="every layer at once", title_justify="left", title_style="italic")
+    n = bp.forward.chain.layers
+    for i, text in enumerate(head):
+        bold = i > 0 and n - i + 1 == layer
+        grid.add_column(text, justify="left" if i == 0 else "right", no_wrap=True,
+                        style="bold" if bold else "")
+    for row in rows:
+        grid.add_row(*row)
+    return grid
+
+
 class Derivation(Widget):
     """The rows of the current phase, the ones it computed highlighted."""
 
@@ -238,6 +258,9 @@ class Derivation(Widget):
             self.quiz_index = index
             self.first_row = None
             self.refresh()
+
+    all_layers = False
+    """Whether every layer's factors are shown under the rows (set at the largest sizes)."""
 
     def set_reveal(self, index: int | None) -> None:
         """Reveal mode: show rows before ``index``, row ``index`` without its value, no later
@@ -298,7 +321,16 @@ class Derivation(Widget):
         # (the factor asked or just shown).
         opening = None if self.quiz_index is not None or self.reveal is not None else 0
         start = opening if self.first_row is None else self.first_row
-        start, stop, self._last_start = window(lines, self.content_size.height, start)
+        height = self.content_size.height
+        grid = None
+        if (self.all_layers and lesson.phase == "backward" and self.live is None
+                and lesson.backward_pass is not None and hide is None):
+            grid = every_layer(lesson.backward_pass, self.sample, self.shown_layer)
+            if height - GRID_LINES < min(sum(lines), 6):
+                grid = None  # no room for both: the layer's own rows come first
+            else:
+                height -= GRID_LINES
+        start, stop, self._last_start = window(lines, height, start)
         self._start = start
         self.rows_hidden = bool(start or stop < len(rows))
         parts: list[RenderableType] = [table(laid[start:stop], marks[start:stop])]
@@ -307,4 +339,6 @@ class Derivation(Widget):
                                        ("↓ more below", stop < len(rows))) if more]
             parts.append(Text(f"rows {start + 1}–{stop} of {len(rows)} · " + " · ".join(where),
                               style="italic"))
+        if grid is not None:
+            parts.append(grid)
         return Group(*parts)

@@ -25,21 +25,23 @@ def key_text(keys: list[Key], tail: str = "") -> Text:
 
 
 class StatusLine(Static):
-    """Activation, cost, η, step count, phase, and the training speed while training."""
+    """Activation, cost, η, step count, phase, and the training speed while training;
+    shortened (never cut) to fit the width: the phase and the speed always stay."""
 
     def show(self, lesson: Lesson, training: str = "") -> None:
         chain = lesson.chain
-        phase = lesson.phase if lesson.phase != "none" else "—"
-        parts = [
-            "backprop-tui",
-            f"{chain.activation.name} · {cost_text(chain)}",
-            f"η={number(lesson.lr)}",
-            f"step {lesson.steps_done}",
-            f"phase: {phase}",
-        ]
-        if training:
-            parts[-1] = training
-        text = "  ".join(parts)
+        phase = training or f"phase: {lesson.phase if lesson.phase != 'none' else '—'}"
+        tail = [f"η={number(lesson.lr)}", f"step {lesson.steps_done}", phase]
+        cost = cost_text(chain)
+        width = max(self.app.size.width - 1, 20)
+        text = ""
+        for head in (["backprop-tui", f"{chain.activation.name} · {cost}"],
+                     [f"{chain.activation.name} · {cost}"],
+                     [f"{chain.activation.name} · {chain.cost.name}"],
+                     [chain.activation.name], []):
+            text = "  ".join(head + tail)
+            if len(text) <= width:
+                break
         if text != self.content:
             self.update(text, layout=False)  # always one line: no new layout
 
