@@ -7,6 +7,7 @@ Nothing here computes a gradient; every number on screen comes from the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ from .keys import bindings
 from .screens.help import HelpScreen
 from .screens.path import PathScreen
 from .teaching import Teaching
+from .themes import THEMES
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField
@@ -113,12 +115,18 @@ class BackpropApp(Teaching, App[int]):
     AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
     ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)
 
-    BINDINGS = bindings()  # every key, from the registry in keys.py
+    BINDINGS = bindings()  # type: ignore[assignment]  # every key, from keys.py
 
     def __init__(
-        self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False
+        self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
+        for own in THEMES.values():
+            self.register_theme(own)
+        self.default_theme = self.theme
+        if theme is not None:
+            self.theme = theme
         self.init_teaching(quiz)
         self.lesson = lesson
         self.session_path: Path | None = None if session_path is None else Path(session_path)
@@ -504,7 +512,9 @@ class BackpropApp(Teaching, App[int]):
     def save_session_to(self, path: Path) -> str | None:
         """Save the lesson to ``path`` atomically; the error message, or None when saved."""
         try:
-            written = save_session(self.lesson.to_session(), path)
+            chosen = self.theme if self.theme != self.default_theme else None
+            session = dataclasses.replace(self.lesson.to_session(), theme=chosen)
+            written = save_session(session, path)
         except ModelError as exc:
             self._file_error(str(exc))
             return str(exc)
@@ -645,12 +655,14 @@ class BackpropApp(Teaching, App[int]):
 
 
 def run_app(
-    lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False
+    lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
+    theme: str | None = None,
 ) -> int:
     """Run the app until q; returns the exit status.
 
-    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode.
+    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode; ``theme`` names the
+    colours (:func:`~backprop_tui.tui.themes.theme_names`).
     """
-    app = BackpropApp(lesson, session_path, quiz=quiz)
+    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme)
     app.run()
     return app.return_code or 0

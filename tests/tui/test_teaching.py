@@ -14,7 +14,7 @@ from backprop_tui.tui.widgets.derivation import rows_for
 from backprop_tui.tui.widgets.quiz import AnswerField
 from backprop_tui.tui.widgets.slope_plot import SlopePlot
 
-from .helpers import derivation_text, app_for, lecture, text_of
+from .helpers import app_for, derivation_text, lecture, text_of
 from .test_app import assert_fields_show_lesson, assert_panels_show_forward, shown
 
 SIZE = (80, 24)
