@@ -373,3 +373,23 @@ async def test_every_key_is_on_a_key_line_at_every_size():
                 await pilot.press("j")
             for key in on_line("more"):
                 assert f"{key.shown} {key.label}" in seen, (size, key.shown)
+
+
+async def test_reveal_mode_shows_one_factor_at_a_time_without_scoring():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "f", "b")
+        rows = rows_for(app.lesson, app.lesson.layers, 0)[1]
+        derivation = app.query_one("#derivation")
+        assert derivation.reveal == 0
+        text = text_of(derivation)
+        assert rows[0].symbol in text and rows[0].value_text not in text  # asked, not told
+        for k in range(1, len(rows) + 1):
+            await pilot.press("b")
+            assert app.shown_layer == app.lesson.layers and derivation.reveal == k
+            assert rows[k - 1].value_text in shown(app, "#message")
+        assert app.lesson.quiz.score == lecture().quiz.score  # no scoring
+        await pilot.press("b")  # all shown: the next layer, from its first factor
+        assert app.shown_layer == app.lesson.layers - 1 and derivation.reveal == 0
+        await pilot.press("x")
+        assert derivation.reveal is None

@@ -41,4 +41,18 @@ class Vanishing(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        return Text("\n".join(self.lines), no_wrap=True, overflow="ellipsis")
+        """The lines; when they do not all fit, the two explaining lines go first (into the
+        border), then the last rows give way to a line saying how many are left out."""
+        lines = list(self.lines)
+        height = self.content_size.height
+        notes = lines[:2]  # the law ∏g' ≤ …, and what the bars mean
+        body = lines[2:]
+        if height > 0 and len(lines) > height:
+            lines = notes[:1] + body if len(body) + 1 <= height else body
+        self.border_subtitle = ("h: back to the derivation" if notes[1:2] and notes[1] in lines
+                                else "bars: log, empty at 1e−10 · h: back")
+        if height > 1 and len(lines) > height:
+            hidden = len(lines) - height + 1
+            lines = lines[:height - 1] + [f"… {hidden} more layers below: a taller terminal "
+                                          "shows them"]
+        return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
