@@ -45,13 +45,15 @@ DEFAULT_PORT = 8000
 DEFAULT_SSH_PORT = 2222
 """The port ``ssh`` listens on unless told."""
 DEFAULT_MAX_SESSIONS = 40
-"""How many apps ``ssh`` runs at once unless told."""
+"""How many visitors a server (``serve``, ``ssh``) lets in at once unless told."""
 DEFAULT_IDLE_MINUTES = 30.0
-"""``ssh`` ends a session after this long without a key."""
+"""A server ends a visitor's app after this long without input unless told."""
 HOST_KEY_NAME = "backprop-tui-ssh-host-key"
 """The ``ssh`` host key's file, in the folder the server starts in, unless ``--host-key``."""
 VISITOR_DIR_OPTION = "--visitor-dir"
 """The app option that keeps a visitor's files in their own folder."""
+SERVE_EXTRA = ("aiohttp", "textual_serve")
+"""What ``serve`` needs beyond the app: ``pip install 'backprop-tui[serve]'``."""
 
 EXIT_USAGE = 2
 """Bad input on the command line."""
@@ -228,8 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "leaves an existing FILE as it was)")
     serve = commands.add_parser(
         "serve", help="serve the app to web browsers (one app per visitor)",
-        description="Serve the app to web browsers with textual-serve: every visitor gets "
-                    "their own app, started with the options given here. Stop with Ctrl+C.",
+        description="Serve the app to web browsers: every visitor gets their own app, "
+                    "started with the options given here, in a private folder of its own. "
+                    f"Needs the serve extra: pip install '{PROG}[serve]'. Stop with Ctrl+C.",
     )
     _add_start_options(serve)
     _add_server_options(serve, DEFAULT_PORT)
@@ -244,16 +247,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_start_options(ssh)
     server = _add_server_options(ssh, DEFAULT_SSH_PORT)
-    server.add_argument("--max-sessions", type=whole(1), default=DEFAULT_MAX_SESSIONS,
-                        metavar="N",
-                        help=f"apps running at once; a newcomer beyond them is told the "
-                             f"class is full (default {DEFAULT_MAX_SESSIONS})")
-    server.add_argument("--idle-minutes", type=positive_number, default=DEFAULT_IDLE_MINUTES,
-                        metavar="M",
-                        help=f"end a session after M minutes without a key pressed "
-                             f"(default {DEFAULT_IDLE_MINUTES:g})")
-    server.add_argument("--idle-seconds", type=positive_number, default=None,
-                        help=argparse.SUPPRESS)
     server.add_argument("--password-file", metavar="FILE", default=None,
                         help="a file holding one password that clients must give "
                              "(default: no password, any user name)")
@@ -275,6 +268,16 @@ def _add_server_options(parser: argparse.ArgumentParser,
                              "only; 0.0.0.0 for every network interface)")
     server.add_argument("--port", type=port_number, default=port, metavar="PORT",
                         help=f"port to listen on (default {port})")
+    server.add_argument("--max-sessions", type=whole(1), default=DEFAULT_MAX_SESSIONS,
+                        metavar="N",
+                        help=f"visitors at once; a newcomer beyond them is told the "
+                             f"class is full (default {DEFAULT_MAX_SESSIONS})")
+    server.add_argument("--idle-minutes", type=positive_number, default=DEFAULT_IDLE_MINUTES,
+                        metavar="M",
+                        help=f"end a visitor's app after M minutes without input "
+                             f"(default {DEFAULT_IDLE_MINUTES:g})")
+    server.add_argument("--idle-seconds", type=positive_number, default=None,
+                        help=argparse.SUPPRESS)
     return server
 
 
@@ -482,17 +485,47 @@ def checked_app_arguments(args: argparse.Namespace) -> list[str]:
     return app_arguments(args)
 
 
+def idle_seconds(args: argparse.Namespace) -> float:
+    """How long a server's visitor may send nothing: ``--idle-minutes`` (``--idle-seconds``)."""
+    return args.idle_seconds if args.idle_seconds is not None else args.idle_minutes * 60
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    from .serve import ServeError, app_command, serve
+    try:
+        from .serve import (
+            Limits,
+            ServeError,
+            address_for_others,
+            app_argv,
+            listens_everywhere,
+            serve,
+            url_for,
+        )
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in SERVE_EXTRA:
+            raise
+        raise UsageError(f"serve needs {exc.name}, which is not installed: "
+                         f"pip install '{PROG}[serve]'") from None
 
-    command = app_command(checked_app_arguments(args))
+    argv = app_argv(checked_app_arguments(args))
+    limits = Limits(max_sessions=args.max_sessions, idle_seconds=idle_seconds(args))
+    visitor_dir = VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None
+    everywhere = listens_everywhere(args.host)
 
-    def announce(url: str) -> None:
-        print(f"{PROG}: serving the app on {url} (every visitor gets their own); "
-              "Ctrl+C stops", flush=True)
+    def announce() -> None:
+        if everywhere:
+            print(f"{PROG}: warning: --host {args.host!r} listens on every network "
+                  f"interface: anyone on the network can open the app on port {args.port}",
+                  file=sys.stderr, flush=True)
+            where = (f"every network interface ({address_for_others(args.port)} for the "
+                     f"class, {url_for(args.host, args.port)} here)")
+        else:
+            where = url_for(args.host, args.port)
+        print(f"{PROG}: serving the app on {where} (every visitor gets their own, "
+              f"{args.max_sessions} at most); Ctrl+C stops", flush=True)
 
     try:
-        serve(command, args.host, args.port, announce)
+        serve(argv, visitor_dir, args.host, args.port, limits, announce)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
     print(f"{PROG}: stopped serving", flush=True)
@@ -511,12 +544,11 @@ def run_ssh(args: argparse.Namespace) -> int:
     if missing is not None:
         raise UsageError(missing)
     arguments = checked_app_arguments(args)
-    idle_seconds = args.idle_seconds if args.idle_seconds is not None else args.idle_minutes * 60
     try:
         password = None if args.password_file is None else ssh.read_password(args.password_file)
         settings = ssh.Settings(
             app_arguments=tuple(arguments), host=args.host, port=args.port,
-            max_sessions=args.max_sessions, idle_seconds=idle_seconds, password=password,
+            max_sessions=args.max_sessions, idle_seconds=idle_seconds(args), password=password,
             host_key=args.host_key,
             visitor_dir_option=VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None,
             zygote=not args.no_zygote,

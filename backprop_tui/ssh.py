@@ -61,6 +61,10 @@ WARM_MODULES = (
     "numpy",
     "textual.app",
     "textual.drivers.linux_driver",
+    "textual.layouts.factory",
+    "textual.layouts.horizontal",
+    "textual.layouts.vertical",
+    "textual.layouts.stream",
     "backprop_tui.cli",
     "backprop_tui.tui.app",
     "plotext",
@@ -239,6 +243,34 @@ def _watch_child(loop: asyncio.AbstractEventLoop, proc: subprocess.Popen,
     loop.add_reader(pidfd, readable)
 
 
+def _watch_orphan(loop: asyncio.AbstractEventLoop, pid: int, exited: asyncio.Future) -> None:
+    """Resolve ``exited`` with None (status unknown) when ``pid``, not our child, ends."""
+
+    def done() -> None:
+        if not exited.done():
+            exited.set_result(None)
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        def poll() -> None:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                done()
+            else:
+                loop.call_later(0.1, poll)
+        poll()
+        return
+
+    def readable() -> None:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        done()
+
+    loop.add_reader(pidfd, readable)
+
+
 class ZygoteGone(Exception):
     """The zygote process is no longer there."""
 
@@ -297,7 +329,7 @@ class ZygoteLauncher:
                 ended.set_result(message["status"])
 
     def _lost(self) -> None:
-        """The zygote went away: waiting starts fail; running apps' status is unknown."""
+        """The zygote went away: waiting starts fail; running apps are watched without it."""
         if self.gone:
             return
         self.gone = True
@@ -306,9 +338,9 @@ class ZygoteLauncher:
         for waiter in self.starting.values():
             if not waiter.done():
                 waiter.set_exception(ZygoteGone())
-        for exited in self.running.values():
-            if not exited.done():
-                exited.set_result(None)
+        for pid, exited in self.running.items():
+            if not exited.done() and self.loop is not None:
+                _watch_orphan(self.loop, pid, exited)
         if self.ready is not None and not self.ready.done():
             self.ready.set_exception(ZygoteGone())
         self.starting.clear()
@@ -356,6 +388,10 @@ def zygote_main(control_fd: int) -> None:
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):  # the app imports it itself if it needs it
             importlib.import_module(name)
+    with contextlib.suppress(Exception):  # rich's table of character widths, loaded once
+        from rich._unicode_data import load
+
+        load()
     import gc
 
     gc.collect()
@@ -483,7 +519,7 @@ def _signal_group(pid: int, signum: int) -> None:
 
 
 def serve(settings: Settings, announce: Callable[[str], None] | None = None) -> None:
-    """Serve the app over SSH until Ctrl+C (SIGINT) or SIGTERM.
+    """Serve the app over SSH until Ctrl+C (SIGINT), SIGTERM or SIGHUP (terminal closed).
 
     ``announce`` gets each line worth telling the person who started it (the
     host key, the address). A host or port the server cannot listen on, a host
@@ -503,7 +539,7 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
                  tell: Callable[[str], None]) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: terminal closed
         loop.add_signal_handler(signum, stop.set)
     launcher: ExecLauncher | ZygoteLauncher = ExecLauncher()
     zygote: ZygoteLauncher | None = None
