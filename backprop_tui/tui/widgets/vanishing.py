@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from ...formulas import BAR_DECADES
 from ...model import ModelError
 from ...model.lesson import Lesson
 from ...report import vanishing_lines
@@ -36,7 +37,8 @@ class Vanishing(Widget):
         except ModelError as exc:
             lines = ["", str(exc)]
         self.border_title = lines[1] if len(lines) > 1 else "vanishing gradient"
-        self.border_subtitle = "h: back to the derivation"
+        self.border_subtitle = (f"bars: log scale, empty at 1e−{BAR_DECADES} · "
+                                "h: back to the derivation")
         self.lines = [line[2:] if line.startswith("  ") else line for line in lines[2:]]
         self.refresh()
 
@@ -49,8 +51,6 @@ class Vanishing(Widget):
         body = lines[2:]
         if height > 0 and len(lines) > height:
             lines = notes[:1] + body if len(body) + 1 <= height else body
-        self.border_subtitle = ("h: back to the derivation" if notes[1:2] and notes[1] in lines
-                                else "bars: log, empty at 1e−10 · h: back")
         if height > 1 and len(lines) > height:
             hidden = len(lines) - height + 1
             lines = lines[:height - 1] + [f"… {hidden} more layers below: a taller terminal "
