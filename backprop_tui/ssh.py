@@ -68,6 +68,7 @@ WARM_MODULES = (
     "backprop_tui.cli",
     "backprop_tui.tui.app",
     "plotext",
+    "rich.ansi",
 )
 """What the zygote imports once, so that no app has to: everything the app loads
 to draw its first frame, and plotext, which it loads for the first loss curve."""
