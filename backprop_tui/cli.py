@@ -32,6 +32,7 @@ from .model import (
     Chain,
     Cost,
     FileError,
+    Folder,
     ModelError,
     Samples,
     Session,
@@ -42,7 +43,10 @@ from .model import (
     load_samples_csv,
     load_session,
     save_session,
+    shown_name,
 )
+from .model.lesson import MAX_SAMPLES
+from .model.files import MiB, VISITOR_BYTES, VISITOR_FILES, writable_target
 
 PROG = "backprop-tui"
 
@@ -375,8 +379,10 @@ def _with_data(args: argparse.Namespace) -> argparse.Namespace:
         option = "--x" if args.x is not None else "--y"
         raise UsageError(f"argument --data: give the samples either with --data or with "
                          f"--x/--y, not both ({option} given too)")
+    # The app takes a few samples only: refuse a larger file as soon as it shows.
+    most = MAX_SAMPLES if getattr(args, "command", None) in (None, "serve") else None
     try:
-        samples = load_samples_csv(path)
+        samples = load_samples_csv(path, most=most)
     except FileError as exc:
         raise UsageError(f"argument --data: {exc}") from None
     return argparse.Namespace(**{**vars(args), "x": tuple(samples.x.tolist()),
@@ -486,9 +492,9 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         _emit(train_text(trainer, initial))
         if values.session is not None:
-            _emit(f"went on from step {values.session.steps} of {args.session}\n")
+            _emit(f"went on from step {values.session.steps} of {shown_name(args.session)}\n")
         if save is not None:
-            _emit(f"session saved to {save}\n")
+            _emit(f"session saved to {shown_name(save)}\n")
     if trainer.divergence is not None:
         print(f"{PROG}: {trainer.divergence}", file=sys.stderr)
         return EXIT_DIVERGED
@@ -496,28 +502,41 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _check_save_path(path: str) -> None:
-    """Refuse a ``--save`` path that cannot work before spending time on training."""
-    from pathlib import Path
+    """Refuse a ``--save`` path that cannot work before spending time on training: a
+    folder, a device, a FIFO, a socket, a link to nothing, a folder that does not exist."""
+    try:
+        writable_target(path, "session")
+    except FileError as exc:
+        raise UsageError(f"argument --save: {exc}") from None
 
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"argument --save: {path}: is a folder, not a file")
-    if not target.parent.is_dir():
-        raise UsageError(f"argument --save: {path}: the folder {str(target.parent)!r} "
-                         "does not exist")
+
+def _lesson(args: argparse.Namespace, values: StartValues):
+    """The app's lesson from ``values``; a :class:`UsageError` naming the option when the
+    app cannot take them (more samples than it shows)."""
+    from .model.lesson import Lesson
+
+    try:
+        if values.session is not None:
+            return Lesson.from_session(values.session)
+        return Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    except ModelError as exc:
+        given = [option for option in ("x", "data", "session")
+                 if getattr(args, option, None) is not None]
+        raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
 
 
 def run_app(args: argparse.Namespace) -> int:
     values = start_values(args)  # refuse bad values before anything else
-    from .model.lesson import Lesson
     from .tui.app import run_app as run
 
-    if values.session is not None:
-        lesson = Lesson.from_session(values.session)
-    else:
-        lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    lesson = _lesson(args, values)
+    folder = Folder(args.visitor_dir)
+    try:
+        folder.check()
+    except FileError as exc:
+        raise UsageError(f"argument --visitor-dir: {exc}") from None
     return run(lesson, session_path=getattr(args, "session", None),
-               quiz=getattr(args, "quiz", False))
+               quiz=getattr(args, "quiz", False), folder=folder)
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
@@ -526,6 +545,12 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
     app.add_argument("--batch-size", type=whole(1), metavar="B", default=None,
                      dest="app_batch_size",
                      help="samples per training step in the app (default: all samples)")
+    app.add_argument("--visitor-dir", metavar="DIR", default=None,
+                     help="for servers: keep every file the app reads or writes inside DIR "
+                          "(an existing folder; plain file names only, at most "
+                          f"{VISITOR_FILES} files and {VISITOR_BYTES // MiB} MiB); the "
+                          "--session and --data files are read as given, and never "
+                          "written")
 
 
 def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
@@ -578,11 +603,10 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from .model.lesson import Lesson
     from .serve import ServeError, app_command, serve
 
     values = start_values(args)  # refuse bad values once, before any visitor comes
-    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    _lesson(args, values)
     command = app_command(app_arguments(args))
 
     def announce(url: str) -> None:
@@ -603,6 +627,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = _app_batch_size(parser.parse_args(join_negative_values(argv)))
+        if args.command is not None and args.visitor_dir is not None:
+            raise UsageError(f"argument --visitor-dir: for the app only, not {args.command}")
         if args.command == "trace":
             return run_trace(args)
         if args.command == "train":
@@ -611,7 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(args)
         return run_app(args)
     except (UsageError, ModelError) as exc:
-        message = str(exc).replace("\n", " ")
+        message = shown_name(str(exc).replace("\n", " "))  # no control character reaches
+        # the terminal, whatever a file name or value held
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

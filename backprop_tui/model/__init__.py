@@ -17,7 +17,7 @@ from .chain import (
 )
 from .csv_data import load_samples_csv, parse_samples_csv
 from .errors import FileError, ModelError, NonFiniteError
-from .files import write_atomically
+from .files import ANYWHERE, Folder, read_text, shown_name, write_atomically
 from .functions import (
     ACTIVATIONS,
     COSTS,
@@ -39,6 +39,10 @@ from .landscape import CostSlice, Fit, cost_slice, fit_curve, mean_costs, output
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 __all__ = [
+    "ANYWHERE",
+    "Folder",
+    "read_text",
+    "shown_name",
     "ACTIVATIONS",
     "COSTS",
     "CROSS_ENTROPY",

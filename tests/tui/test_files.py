@@ -223,7 +223,7 @@ def started(monkeypatch):
     """Start the app from the command line, capturing the lesson instead of running it."""
     seen = {}
 
-    def run(lesson, session_path=None, quiz=False):
+    def run(lesson, session_path=None, quiz=False, folder=None):
         seen["lesson"], seen["path"], seen["quiz"] = lesson, session_path, quiz
         return 0
 

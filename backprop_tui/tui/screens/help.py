@@ -64,7 +64,7 @@ def help_text(lesson: Lesson) -> Table:
     keys.add_column(style="bold", no_wrap=True)
     keys.add_column()
     for key, what in KEY_HELP:
-        keys.add_row(key, what)
+        keys.add_row(Text(key), Text(what))  # plain text: "[ / ]" is a key, not markup
     lines: list[str] = []
     try:
         bp = lesson.chain.forward(lesson.samples).backward()
