@@ -274,7 +274,9 @@ class Folder:
         if self.visitor is None:
             return Path(name).expanduser()
         problem = None
-        if len(name) > VISITOR_NAME:
+        if not name:
+            problem = "give a file name"
+        elif len(name) > VISITOR_NAME:
             problem = f"longer than {VISITOR_NAME} characters"
         elif not name.isprintable():
             problem = "it holds a control character"
@@ -319,9 +321,12 @@ class Folder:
                 for entry in entries:
                     if path is not None and entry.name == path.name:
                         continue
+                    try:
+                        if entry.is_file(follow_symlinks=False):
+                            total += entry.stat(follow_symlinks=False).st_size
+                    except FileNotFoundError:
+                        continue  # gone meanwhile (another save's temporary file)
                     count += 1
-                    if entry.is_file(follow_symlinks=False):
-                        total += entry.stat(follow_symlinks=False).st_size
         except OSError as exc:
             raise FileError(f"cannot save the {what}: the folder cannot be read: "
                             f"{_reason(exc)} (nothing was written)") from None

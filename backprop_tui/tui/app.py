@@ -29,6 +29,7 @@ from ..model.lesson import MAX_SAMPLES, Lesson
 from ..report import trace_markdown
 from .teaching import Teaching
 from .screens.help import HelpScreen
+from .screens.palette import CommandPalette
 from .screens.path import PathScreen
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
@@ -515,6 +516,18 @@ class BackpropApp(Teaching, App[int]):
             self._file_error(str(exc))
             return
         self.say(f"screenshot written to {self.folder.shown(path)}")
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's *Change theme*: Textual's theme search, in the guarded palette."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider],
+                                        placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): the file commands first, then Textual's own."""
