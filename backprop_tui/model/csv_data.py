@@ -17,7 +17,7 @@ import os
 
 from .chain import Samples
 from .errors import FileError
-from .files import ANYWHERE, CSV_LIMIT, Folder, shown_name, shown_value
+from .files import ANYWHERE, CSV_LIMIT, Folder, shown_value
 
 COLUMNS = ("x", "y")
 
@@ -102,4 +102,4 @@ def load_samples_csv(path: str | os.PathLike, folder: Folder = ANYWHERE,
     :data:`CSV_LIMIT` bytes; with ``most``, at most that many samples.
     """
     text = folder.read_text(path, "CSV", CSV_LIMIT, encoding="utf-8-sig")
-    return parse_samples_csv(text, shown_name(path), most)
+    return parse_samples_csv(text, folder.named(path), most)

@@ -88,14 +88,15 @@ def _kind(mode: int) -> str:
 
 
 def read_text(path: str | os.PathLike, what: str, limit: int, encoding: str = "utf-8",
-              follow_symlinks: bool = True) -> str:
+              follow_symlinks: bool = True, shown: str | None = None) -> str:
     """The text of the regular file at ``path``, at most ``limit`` bytes.
 
     ``what`` names the file in errors (``session``). Anything but a regular file
     is refused before it is opened (a FIFO would block, ``/dev/zero`` never ends);
-    with ``follow_symlinks`` false a symbolic link is refused too.
+    with ``follow_symlinks`` false a symbolic link is refused too. ``shown`` names
+    the file in errors (default: ``path``, escaped).
     """
-    name = shown_name(path)
+    name = shown_name(path) if shown is None else shown
     cannot = f"{name}: cannot read the {what} file"
     try:
         info = os.stat(path, follow_symlinks=follow_symlinks)
@@ -166,16 +167,16 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def writable_target(path: str | os.PathLike, what: str = "file",
-                    follow_symlinks: bool = True) -> tuple[Path, os.stat_result | None]:
+def writable_target(path: str | os.PathLike, what: str = "file", follow_symlinks: bool = True,
+                    shown: str | None = None) -> tuple[Path, os.stat_result | None]:
     """Where a save to ``path`` writes, and what is there now (None: a new name).
 
     A :class:`FileError` when a save could not work there: not a regular file, a
     symbolic link to nothing (or any link, without ``follow_symlinks``), a folder
-    that does not exist.
+    that does not exist. ``shown`` names the file in errors (default: ``path``).
     """
     target = Path(path)
-    name = shown_name(path)
+    name = shown_name(path) if shown is None else shown
     cannot = f"{name}: cannot save the {what}"
     try:
         info: os.stat_result | None = os.lstat(target)
@@ -190,26 +191,27 @@ def writable_target(path: str | os.PathLike, what: str = "file",
         try:
             info = os.stat(target)
         except OSError:
-            raise FileError(f"{cannot}: it is a symbolic link to {shown_name(target)}, which "
-                            "does not exist (nothing was written)") from None
+            raise FileError(f"{cannot}: it is a symbolic link to a file that does not "
+                            "exist (nothing was written)") from None
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise FileError(f"{cannot}: it is {_kind(info.st_mode)}, not a regular file "
                         "(nothing was written)")
     if info is None and not target.parent.is_dir():
-        raise FileError(f"{cannot}: the folder {shown_name(target.parent)!s} does not exist "
+        raise FileError(f"{cannot}: the folder it would go in does not exist "
                         "(nothing was written)")
     return target, info
 
 
 def write_atomically(path: str | os.PathLike, data: bytes, what: str = "file",
-                     follow_symlinks: bool = True) -> Path:
+                     follow_symlinks: bool = True, shown: str | None = None) -> Path:
     """Replace the regular file at ``path`` (or create it) by ``data``, all at once or not at all.
 
     ``what`` names the file in errors (``session``). The new file keeps the old
     one's permissions. A symbolic link is followed to its regular file, which is
-    replaced (refused without ``follow_symlinks``). Returns the path given.
+    replaced (refused without ``follow_symlinks``). ``shown`` names the file in
+    errors (default: ``path``). Returns the path given.
     """
-    target, info = writable_target(path, what, follow_symlinks)
+    target, info = writable_target(path, what, follow_symlinks, shown)
     folder = target.parent
     old_mode = None if info is None else stat.S_IMODE(info.st_mode)
     tmp: Path | None = None
@@ -224,12 +226,13 @@ def write_atomically(path: str | os.PathLike, data: bytes, what: str = "file",
         finally:
             os.close(fd)
         # The target may have changed while writing: still never replace a special file.
-        writable_target(target, what, follow_symlinks=False)
+        writable_target(target, what, False, shown_name(path) if shown is None else shown)
         os.replace(tmp, target)
         tmp = None
     except OSError as exc:
         kept = "the old file is unchanged" if info is not None else "nothing was written"
-        raise FileError(f"{shown_name(path)}: cannot save the {what}: {_reason(exc)} "
+        name = shown_name(path) if shown is None else shown
+        raise FileError(f"{name}: cannot save the {what}: {_reason(exc)} "
                         f"({kept})") from None
     finally:
         if tmp is not None:
@@ -305,10 +308,16 @@ class Folder:
             return shown_name(path)
         return shown_name(full if relative.startswith("..") else relative)
 
+    def named(self, path: str | os.PathLike) -> str:
+        """``path`` as error messages name it: as given, or its name alone in a visitor
+        folder (the server's folders are not the visitor's business)."""
+        return shown_name(Path(path).name if self.visitor is not None else path)
+
     def read_text(self, path: str | os.PathLike, what: str, limit: int,
                   encoding: str = "utf-8") -> str:
         """:func:`read_text`, with symbolic links refused in a visitor folder."""
-        return read_text(path, what, limit, encoding, follow_symlinks=self.visitor is None)
+        return read_text(path, what, limit, encoding, follow_symlinks=self.visitor is None,
+                         shown=self.named(path))
 
     def _check_room(self, path: Path | None, size: int, what: str) -> None:
         """In a visitor folder, refuse writing ``size`` bytes to ``path`` (None: a new file)
@@ -342,7 +351,8 @@ class Folder:
         """:func:`write_atomically` to ``path``, within the limits of a visitor folder."""
         path = Path(path)
         self._check_room(path, len(data), what)
-        return write_atomically(path, data, what, follow_symlinks=self.visitor is None)
+        return write_atomically(path, data, what, follow_symlinks=self.visitor is None,
+                                shown=self.named(path))
 
     def claim(self, stem: str, suffix: str, plain_first: bool = False) -> Path:
         """A new empty file, stem-1, stem-2, … (stem first if ``plain_first``), created with

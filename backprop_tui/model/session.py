@@ -32,7 +32,7 @@ from pathlib import Path
 from .chain import Chain, Samples
 from .errors import FileError, ModelError
 from .fields import Fields
-from .files import ANYWHERE, SESSION_LIMIT, Folder, shown_name
+from .files import ANYWHERE, SESSION_LIMIT, Folder
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .trainer import Trainer, check_batch_size, check_learning_rate
@@ -202,7 +202,7 @@ def load_session(path: str | os.PathLike, folder: Folder = ANYWHERE) -> Session:
 
     The file is read as ``folder`` allows, at most :data:`SESSION_LIMIT` bytes.
     """
-    return loads(folder.read_text(path, "session", SESSION_LIMIT), shown_name(path))
+    return loads(folder.read_text(path, "session", SESSION_LIMIT), folder.named(path))
 
 
 def save_session(session: Session, path: str | os.PathLike,
