@@ -191,7 +191,7 @@ class BackpropApp(Teaching, App[int]):
 
     def _signalled(self, number: int) -> None:
         self._stop_training()
-        self.exit(128 + number)  # the shell's convention for "ended by signal N"
+        self.exit(return_code=128 + number)  # the shell's convention: "ended by signal N"
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
