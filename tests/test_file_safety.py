@@ -17,7 +17,12 @@ from backprop_tui import cli
 from backprop_tui.model import FileError, Folder, load_session, save_session
 from backprop_tui.model import files as files_module
 from backprop_tui.model.files import (
-    CSV_LIMIT, SESSION_LIMIT, VISITOR_FILES, read_text, shown_name, write_atomically,
+    CSV_LIMIT,
+    SESSION_LIMIT,
+    VISITOR_FILES,
+    read_text,
+    shown_name,
+    write_atomically,
 )
 from backprop_tui.model.lesson import MAX_SAMPLES
 
@@ -355,5 +360,5 @@ def test_visitor_dir_is_an_app_option_checked_on_the_command_line(tmp_path, monk
     assert cli.main(["--visitor-dir", str(tmp_path), "train"]) == 2
     assert "app only" in capsys.readouterr().err
     helped = subprocess.run([sys.executable, "-m", "backprop_tui", "--help"],
-                            capture_output=True, text=True, timeout=60).stdout
+                            capture_output=True, text=True, timeout=60, check=False).stdout
     assert "for servers: keep every file the app reads or writes" in " ".join(helped.split())
