@@ -1,4 +1,4 @@
-"""The command line: ``backprop-tui`` (the app), ``trace``, ``train`` and ``serve``.
+"""The command line: ``backprop-tui`` (the app), ``trace``, ``train``, ``serve`` and ``ssh``.
 
 Bad input never ends in a traceback: exit status 2 and one line on stderr that
 names the option and says what is wrong. A training run that diverges exits 3.
@@ -17,8 +17,8 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from . import __version__
 from .formulas import NUDGE_FORMULA
@@ -28,25 +28,17 @@ from .model import (
     MAX_LAYERS,
     SIGMOID,
     SQUARED_ERROR,
-    Activation,
-    Chain,
-    Cost,
     FileError,
     Folder,
     ModelError,
-    Samples,
     Session,
-    Trainer,
-    activation_named,
-    cost_named,
     defaults,
-    load_samples_csv,
-    load_session,
     save_session,
     shown_name,
 )
-from .model.lesson import MAX_SAMPLES
 from .model.files import MiB, VISITOR_BYTES, VISITOR_FILES, writable_target
+from .model.lesson import MAX_SAMPLES
+from .model.start import StartError, StartValues, resolve_start
 
 PROG = "backprop-tui"
 
@@ -54,6 +46,18 @@ DEFAULT_HOST = "127.0.0.1"
 """Where ``serve`` listens unless told: this machine only."""
 DEFAULT_PORT = 8000
 """The port ``serve`` listens on unless told."""
+DEFAULT_SSH_PORT = 2222
+"""The port ``ssh`` listens on unless told."""
+DEFAULT_MAX_SESSIONS = 40
+"""How many visitors a server (``serve``, ``ssh``) lets in at once unless told."""
+DEFAULT_IDLE_MINUTES = 30.0
+"""A server ends a visitor's app after this long without input unless told."""
+HOST_KEY_NAME = "backprop-tui-ssh-host-key"
+"""The ``ssh`` host key's file, in the folder the server starts in, unless ``--host-key``."""
+VISITOR_DIR_OPTION = "--visitor-dir"
+"""The app option that keeps a visitor's files in their own folder."""
+SERVE_EXTRA = ("aiohttp", "textual_serve")
+"""What ``serve`` needs beyond the app: ``pip install 'backprop-tui[serve]'``."""
 
 EXIT_USAGE = 2
 """Bad input on the command line."""
@@ -135,43 +139,6 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class StartValues:
-    """What the command line asked for: the parameters, the data and η."""
-
-    w: tuple[float, ...]
-    b: tuple[float, ...]
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    lr: float
-    batch_size: int | None = None
-    activation: Activation = SIGMOID
-    cost: Cost = SQUARED_ERROR
-    seed: int | None = None
-    """The seed the random start values came from (``--layers``), if they did."""
-    session: Session | None = None
-    """The session started from (``--session``), with any overrides applied; then
-    ``w``, ``b`` are its current parameters and ``x``, ``y`` its samples."""
-
-    def chain(self) -> Chain:
-        if self.session is not None:
-            return self.session.chain
-        return Chain(self.w, self.b, self.activation, self.cost)
-
-    def samples(self) -> Samples:
-        return Samples(self.x, self.y)
-
-    def to_session(self) -> Session:
-        """The session to start from: the loaded one, or a new one from these values."""
-        if self.session is not None:
-            return self.session
-        return Session.new(self.chain(), self.samples(), self.lr, self.batch_size)
-
-    def trainer(self) -> Trainer:
-        """A trainer going on from here (from the session's step count and history, if any)."""
-        return self.to_session().trainer()
-
-
 def _add_chain_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("the network")
     group.add_argument("--layers", type=whole(1), metavar="N",
@@ -233,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Options a command shares with the app may also come before the command
     # (``backprop-tui --w 1,2 trace``): a command's own copy must not reset them.
-    shared = {"argument_default": argparse.SUPPRESS}
+    shared: dict[str, Any] = {"argument_default": argparse.SUPPRESS}
     trace = commands.add_parser(
         "trace", **shared, help="print one forward and backward pass, every factor with its numbers",
         description="Print the forward pass, then every chain-rule factor as "
@@ -267,17 +234,62 @@ def build_parser() -> argparse.ArgumentParser:
                             "leaves an existing FILE as it was)")
     serve = commands.add_parser(
         "serve", help="serve the app to web browsers (one app per visitor)",
-        description="Serve the app to web browsers with textual-serve: every visitor gets "
-                    "their own app, started with the options given here. Stop with Ctrl+C.",
+        description="Serve the app to web browsers: every visitor gets their own app, "
+                    "started with the options given here, in a private folder of its own. "
+                    f"Needs the serve extra: pip install '{PROG}[serve]'. Stop with Ctrl+C.",
     )
     _add_start_options(serve)
-    server = serve.add_argument_group("server")
+    _add_server_options(serve, DEFAULT_PORT)
+
+    ssh = commands.add_parser(
+        "ssh", help="serve the app over SSH (one app per connection; no accounts)",
+        description="Serve the app over SSH: students type ssh -p PORT HOST and each gets "
+                    "their own app, started with the options given here, in a private "
+                    "folder removed when they leave. Any user name is accepted; "
+                    "--password-file asks for one password. Needs "
+                    "pip install 'backprop-tui[ssh]'. Stop with Ctrl+C.",
+    )
+    _add_start_options(ssh)
+    server = _add_server_options(ssh, DEFAULT_SSH_PORT)
+    server.add_argument("--password-file", metavar="FILE", default=None,
+                        help="a file holding one password that clients must give "
+                             "(default: no password, any user name)")
+    server.add_argument("--host-key", metavar="FILE", default=HOST_KEY_NAME,
+                        help="the server's host key, made on first start and kept, so "
+                             "clients see the same key after a restart "
+                             f"(default ./{HOST_KEY_NAME})")
+    server.add_argument("--no-zygote", action="store_true", default=False,
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser,
+                        port: int) -> argparse._ArgumentGroup:
+    """--host and --port of a server listening on ``port`` unless told; returns their group."""
+    server = parser.add_argument_group("server")
     server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
                         help=f"address to listen on (default {DEFAULT_HOST}, this machine "
                              "only; 0.0.0.0 for every network interface)")
-    server.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar="PORT",
-                        help=f"port to listen on (default {DEFAULT_PORT})")
-    return parser
+    server.add_argument("--port", type=port_number, default=port, metavar="PORT",
+                        help=f"port to listen on (default {port})")
+    server.add_argument("--max-sessions", type=whole(1), default=DEFAULT_MAX_SESSIONS,
+                        metavar="N",
+                        help=f"visitors at once; a newcomer beyond them is told the "
+                             f"class is full (default {DEFAULT_MAX_SESSIONS})")
+    server.add_argument("--idle-minutes", type=positive_number, default=DEFAULT_IDLE_MINUTES,
+                        metavar="M",
+                        help=f"end a visitor's app after M minutes without input "
+                             f"(default {DEFAULT_IDLE_MINUTES:g})")
+    server.add_argument("--idle-seconds", type=positive_number, default=None,
+                        help=argparse.SUPPRESS)
+    return server
+
+
+def positive_number(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not more than 0")
+    return value
 
 
 def port_number(text: str) -> int:
@@ -287,150 +299,25 @@ def port_number(text: str) -> int:
     return port
 
 
-def _random_start(args: argparse.Namespace) -> tuple[tuple[float, ...], tuple[float, ...] | None,
-                                                     int | None]:
-    """(w, b or None, seed) from --layers and --seed, checked against --w and --b."""
-    layers = getattr(args, "layers", None)
-    seed = getattr(args, "seed", None)
-    if layers is None:
-        if seed is not None:
-            raise UsageError("argument --seed: only used with --layers (random start values)")
-        return None, None, None
-    if layers > MAX_LAYERS:
-        raise UsageError(f"argument --layers: {layers} is more than {MAX_LAYERS}")
-    for option, given in (("--w", args.w), ("--b", args.b)):
-        if given is not None and len(given) != layers:
-            raise UsageError(f"argument --layers: {layers} layers but {option} has "
-                             f"{len(given)} value{'s' * (len(given) != 1)}")
-    if args.w is not None and args.b is not None:
-        return None, None, None
-    seed = defaults.SEED if seed is None else seed
-    w, b = defaults.random_start(layers, seed)
-    return w, b, seed
-
-
-def _chain_functions(args: argparse.Namespace, y: tuple[float, ...]) -> tuple[Activation, Cost]:
-    """The activation and cost asked for, refusing pairs and targets the cost cannot take."""
-    activation = activation_named(getattr(args, "activation", None) or SIGMOID.name)
-    cost = cost_named(getattr(args, "cost", None) or SQUARED_ERROR.name)
-    try:
-        cost.check_activation(activation)
-    except ModelError as exc:
-        raise UsageError(f"argument --cost: {exc}") from None
-    try:
-        cost.check_targets(Samples(y, y).y)
-    except ModelError as exc:
-        raise UsageError(f"argument --y: {exc}") from None
-    return activation, cost
-
-
 def start_values(args: argparse.Namespace) -> StartValues:
     """The start values from parsed options, with defaults filled in and checked.
 
     ``--data`` and ``--session`` files are read here; a file that cannot be read
     or is refused is a :class:`UsageError` naming the option and the file.
     """
-    args = _with_data(args)
-    if getattr(args, "session", None) is not None:
-        return _session_start_values(args)
-    random_w, random_b, seed = _random_start(args)
-    if random_w is not None and args.w is None:
-        w = random_w
-    else:
-        w = args.w if args.w is not None else defaults.W
-    if args.b is not None:
-        b = args.b
-    elif random_b is not None:
-        b = random_b
-    elif args.w is None:
-        b = defaults.B
-    else:
-        b = (0.0,) * len(w)
-    if len(w) > MAX_LAYERS:
-        raise UsageError(f"argument --w: {len(w)} weights, but a chain has at most "
-                         f"{MAX_LAYERS} layers")
-    if len(b) != len(w):
-        raise UsageError(f"argument --b: {len(b)} biases for {len(w)} weights (--w): "
-                         "give one bias per layer")
-    x = args.x if args.x is not None else defaults.X
-    y = args.y if args.y is not None else defaults.Y
-    if args.y is None and args.x is not None and len(x) != len(y):
-        raise UsageError(f"argument --y: {len(x)} inputs (--x) need {len(x)} targets")
-    if len(x) != len(y):
-        raise UsageError(f"argument --y: {len(y)} targets for {len(x)} inputs (--x): "
-                         "give one target per input")
-    lr = getattr(args, "lr", None)
-    if lr is None:
-        lr = defaults.LR
-    batch_size = getattr(args, "batch_size", None)
-    if batch_size is not None and batch_size > len(x):
-        raise UsageError(f"argument --batch-size: {batch_size} is more than the "
-                         f"{len(x)} sample{'s' * (len(x) != 1)}")
-    activation, cost = _chain_functions(args, y)
-    return StartValues(w, b, x, y, lr, batch_size, activation, cost, seed)
-
-
-def _with_data(args: argparse.Namespace) -> argparse.Namespace:
-    """``args`` with the samples of ``--data`` as ``x`` and ``y``, if it was given."""
-    path = getattr(args, "data", None)
-    if path is None:
-        return args
-    if args.x is not None or args.y is not None:
-        option = "--x" if args.x is not None else "--y"
-        raise UsageError(f"argument --data: give the samples either with --data or with "
-                         f"--x/--y, not both ({option} given too)")
-    # The app takes a few samples only: refuse a larger file as soon as it shows.
-    most = MAX_SAMPLES if getattr(args, "command", None) in (None, "serve") else None
     try:
-        samples = load_samples_csv(path, most=most)
-    except FileError as exc:
-        raise UsageError(f"argument --data: {exc}") from None
-    return argparse.Namespace(**{**vars(args), "x": tuple(samples.x.tolist()),
-                                 "y": tuple(samples.y.tolist())})
-
-
-def _session_start_values(args: argparse.Namespace) -> StartValues:
-    """Start values from ``--session``, with ``--lr``, ``--batch-size`` and samples overriding."""
-    for option in ("w", "b", "layers", "seed", "activation", "cost"):
-        if getattr(args, option, None) is not None:
-            raise UsageError(f"argument --{option}: cannot be combined with --session "
-                             "(training goes on from the session's chain)")
-    try:
-        session = load_session(args.session)
-    except FileError as exc:
-        raise UsageError(f"argument --session: {exc}") from None
-    x = args.x if args.x is not None else tuple(session.samples.x.tolist())
-    y = args.y if args.y is not None else tuple(session.samples.y.tolist())
-    if len(x) != len(y):
-        if args.x is not None and args.y is not None:
-            raise UsageError(f"argument --y: {len(y)} targets for {len(x)} inputs (--x): "
-                             "give one target per input")
-        if args.x is not None:
-            raise UsageError(f"argument --x: {len(x)} inputs, but the session has {len(y)} "
-                             "targets: give --y too")
-        raise UsageError(f"argument --y: {len(y)} targets, but the session has {len(x)} "
-                         "inputs: give --x too")
-    lr = getattr(args, "lr", None)
-    if lr is None:
-        lr = session.lr
-    samples = f"{len(x)} sample{'s' * (len(x) != 1)}"
-    if not hasattr(args, "batch_size"):
-        # trace and the app have no --batch-size: never more than the samples given.
-        batch_size = min(session.batch_size, len(x))
-    elif args.batch_size is None:
-        batch_size = session.batch_size
-        if batch_size > len(x):
-            raise UsageError(f"argument --batch-size: the session's batch size {batch_size} is "
-                             f"more than the {samples} given: give --batch-size")
-    else:
-        batch_size = args.batch_size
-        if batch_size > len(x):
-            raise UsageError(f"argument --batch-size: {batch_size} is more than the {samples}")
-    session = Session(session.chain, session.start, Samples(x, y), lr, batch_size,
-                      session.steps, session.history)
-    chain = session.chain
-    return StartValues(tuple(chain.w.tolist()), tuple(chain.b.tolist()), x, y, lr, batch_size,
-                       chain.activation, chain.cost, session=session)
+        return resolve_start(
+            w=args.w, b=args.b, x=args.x, y=args.y, lr=getattr(args, "lr", None),
+            batch_size=getattr(args, "batch_size", None),
+            takes_batch_size=hasattr(args, "batch_size"),
+            layers=getattr(args, "layers", None), seed=getattr(args, "seed", None),
+            activation=getattr(args, "activation", None), cost=getattr(args, "cost", None),
+            data=getattr(args, "data", None), session=getattr(args, "session", None),
+            # The app takes a few samples only: a larger file is refused as soon as it shows.
+            most_samples=MAX_SAMPLES if args.command in (None, "serve", "ssh") else None,
+        )
+    except StartError as exc:
+        raise UsageError(f"argument --{exc.option}: {exc}") from None
 
 
 def _emit(text: str) -> None:
@@ -472,7 +359,7 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .report import train_json, train_text
+    from .report import train_json, train_text, train_warnings
 
     values = start_values(args)
     save = getattr(args, "save", None)
@@ -480,6 +367,8 @@ def run_train(args: argparse.Namespace) -> int:
         _check_save_path(save)
     start = values.to_session().start
     trainer = values.trainer()
+    for warning in train_warnings(trainer):
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     initial = trainer.mean_cost()
     trainer.run(args.steps)
     if save is not None:
@@ -571,11 +460,11 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
 
 APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "seed", "activation", "cost",
                "data", "session")
-"""The options of ``serve`` that are passed on to each visitor's app."""
+"""The options of ``serve`` and ``ssh`` that are passed on to each visitor's app."""
 
 
 def app_arguments(args: argparse.Namespace) -> list[str]:
-    """The app's command-line arguments for the options given to ``serve``.
+    """The app's command-line arguments for the options given to ``serve`` or ``ssh``.
 
     Numbers are written so that they read back exactly (``repr``), each as
     ``--option=value`` (a negative value is not taken for an option), and file
@@ -602,20 +491,82 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
     return out
 
 
+def checked_app_arguments(args: argparse.Namespace) -> list[str]:
+    """The app's arguments for a server's options, refusing bad values before any visitor."""
+    _lesson(args, start_values(args))
+    return app_arguments(args)
+
+
+def idle_seconds(args: argparse.Namespace) -> float:
+    """How long a server's visitor may send nothing: ``--idle-minutes`` (``--idle-seconds``)."""
+    return args.idle_seconds if args.idle_seconds is not None else args.idle_minutes * 60
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    from .serve import ServeError, app_command, serve
+    try:
+        from .serve import (
+            Limits,
+            ServeError,
+            address_for_others,
+            app_argv,
+            listens_everywhere,
+            serve,
+            url_for,
+        )
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in SERVE_EXTRA:
+            raise
+        raise UsageError(f"serve needs {exc.name}, which is not installed: "
+                         f"pip install '{PROG}[serve]'") from None
 
-    values = start_values(args)  # refuse bad values once, before any visitor comes
-    _lesson(args, values)
-    command = app_command(app_arguments(args))
+    argv = app_argv(checked_app_arguments(args))
+    limits = Limits(max_sessions=args.max_sessions, idle_seconds=idle_seconds(args))
+    visitor_dir = VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None
+    everywhere = listens_everywhere(args.host)
 
-    def announce(url: str) -> None:
-        print(f"{PROG}: serving the app on {url} (every visitor gets their own); "
-              "Ctrl+C stops", flush=True)
+    def announce() -> None:
+        if everywhere:
+            print(f"{PROG}: warning: --host {args.host!r} listens on every network "
+                  f"interface: anyone on the network can open the app on port {args.port}",
+                  file=sys.stderr, flush=True)
+            where = (f"every network interface ({address_for_others(args.port)} for the "
+                     f"class, {url_for(args.host, args.port)} here)")
+        else:
+            where = url_for(args.host, args.port)
+        print(f"{PROG}: serving the app on {where} (every visitor gets their own, "
+              f"{args.max_sessions} at most); Ctrl+C stops", flush=True)
 
     try:
-        serve(command, args.host, args.port, announce)
+        serve(argv, visitor_dir, args.host, args.port, limits, announce)
     except ServeError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{PROG}: stopped serving", flush=True)
+    return 0
+
+
+def app_takes(option: str) -> bool:
+    """Whether the app's command line (``backprop-tui`` without a command) has ``option``."""
+    return option in build_parser()._option_string_actions
+
+
+def run_ssh(args: argparse.Namespace) -> int:
+    from . import ssh
+
+    missing = ssh.asyncssh_missing()
+    if missing is not None:
+        raise UsageError(missing)
+    arguments = checked_app_arguments(args)
+    try:
+        password = None if args.password_file is None else ssh.read_password(args.password_file)
+        settings = ssh.Settings(
+            app_arguments=tuple(arguments), host=args.host, port=args.port,
+            max_sessions=args.max_sessions, idle_seconds=idle_seconds(args), password=password,
+            host_key=args.host_key,
+            visitor_dir_option=VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None,
+            zygote=not args.no_zygote,
+        )
+        ssh.serve(settings, lambda line: print(f"{PROG}: {line}", flush=True))
+    except ssh.SshError as exc:
         raise UsageError(str(exc)) from None
     print(f"{PROG}: stopped serving", flush=True)
     return 0
@@ -635,6 +586,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_train(args)
         if args.command == "serve":
             return run_serve(args)
+        if args.command == "ssh":
+            return run_ssh(args)
         return run_app(args)
     except (UsageError, ModelError) as exc:
         message = shown_name(str(exc).replace("\n", " "))  # no control character reaches

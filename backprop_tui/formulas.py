@@ -8,9 +8,11 @@ from the model; this module only formats them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
 import math
 import re
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 from .model import BackwardPass, Chain, ForwardPass, Nudge
 
@@ -42,6 +44,27 @@ def number(value: float, signed: bool = False) -> str:
     return text.replace("-", MINUS)
 
 
+def fitted(value: float, width: int, signed: bool = False) -> str | None:
+    """``value`` as :func:`number` writes it when that fits ``width`` cells; else with
+    fewer significant digits (still correctly rounded); None when nothing fits.
+
+    A number is never cut: it is shown whole and exact to its digits, or not at all.
+    """
+    text = number(value, signed)
+    if len(text) <= width:
+        return text
+    v = float(value)
+    if math.isfinite(v) and v != 0.0:
+        for digits in (2, 1):
+            mantissa, exponent = f"{v:.{digits}e}".split("e")
+            short = f"{mantissa}e{int(exponent)}"
+            if signed and not short.startswith("-"):
+                short = "+" + short
+            if len(short) <= width:
+                return short.replace("-", MINUS)
+    return None
+
+
 def plug(value: float) -> str:
     """``value`` for insertion into a formula: negatives in parentheses."""
     text = number(value)
@@ -65,6 +88,67 @@ _DOUBLE_PARENS = re.compile(r"\(\((−[^()]*)\)\)")
 def _fill(template: str, **symbols: str) -> str:
     """``template`` with its placeholders filled; ``f((−1))`` reads ``f(−1)``."""
     return _DOUBLE_PARENS.sub(r"(\1)", template.format(**symbols))
+
+
+APPROX_NOTE = ("≈: the numbers plugged in are rounded; the value comes from the exact "
+               "ones, so redoing the sum with the rounded numbers can differ in the last digit")
+"""What ``≈`` between a row's numbers and its value means (help, ``trace``, handouts)."""
+
+_FUNCTIONS = {
+    "sig": lambda z: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z)),
+    "tanh": math.tanh,
+    "tanhsq": lambda z: math.tanh(z) ** 2,
+    "relu": lambda z: max(0.0, z),
+    "log": math.log,
+}
+_OPERATORS = {ast.Add: lambda p, q: p + q, ast.Sub: lambda p, q: p - q,
+              ast.Mult: lambda p, q: p * q, ast.Div: lambda p, q: p / q,
+              ast.Pow: lambda p, q: p ** q}
+
+
+def _python(numbers: str) -> str:
+    """The plugged-in numbers of a row as a Python expression (only what rows write)."""
+    s = numbers.replace(MINUS, "-").replace("·", "*").replace("[", "(").replace("]", ")")
+    s = s.replace("tanh²(", "tanhsq(").replace("²", "**2")
+    s = s.replace("σ(", "sig(").replace("ReLU(", "relu(").replace(", else", " else")
+    s = re.sub(r"ln ([0-9.]+(?:e-?[0-9]+)?)", r"log(\1)", s).replace("ln(", "log(")
+    return re.sub(r"(\d|\))\(", r"\1*(", s)
+
+
+class _NotArithmetic(Exception):
+    """Text that is not what rows write."""
+
+
+def _evaluate(node: ast.AST) -> float:
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _evaluate(node.operand)
+        return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_evaluate(node.left), _evaluate(node.right))
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCTIONS and len(node.args) == 1):
+        return float(_FUNCTIONS[node.func.id](_evaluate(node.args[0])))
+    if (isinstance(node, ast.IfExp) and isinstance(node.test, ast.Compare)
+            and len(node.test.ops) == 1 and isinstance(node.test.ops[0], ast.Gt)):
+        test = _evaluate(node.test.left) > _evaluate(node.test.comparators[0])
+        return _evaluate(node.body if test else node.orelse)
+    raise _NotArithmetic(ast.dump(node))
+
+
+def shown_arithmetic(numbers: str) -> float | None:
+    """The value of a row's numbers exactly as shown (rounded); None when they have none
+    (a function outside its domain at the rounded numbers); NaN for text that is not
+    arithmetic of the kind rows write."""
+    try:
+        return _evaluate(ast.parse(_python(numbers), mode="eval"))
+    except (_NotArithmetic, SyntaxError):
+        return math.nan
+    except (ArithmeticError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -92,6 +176,22 @@ class Row:
     def value_text(self) -> str:
         return number(self.value, signed=True)
 
+    @cached_property
+    def approx(self) -> bool:
+        """Whether the numbers as shown (rounded) do not give the value shown: then the row
+        writes ``≈`` before its value (see :data:`APPROX_NOTE`)."""
+        if self.numbers is None:
+            return False
+        shown = shown_arithmetic(self.numbers)
+        if shown is not None and math.isnan(shown):
+            return False  # not arithmetic (a hand-made row): nothing to compare
+        return shown is None or number(shown, signed=True) != number(self.value, signed=True)
+
+    @property
+    def equals(self) -> str:
+        """Between the numbers and the value: ``=``, or ``≈`` when :attr:`approx`."""
+        return "≈" if self.approx else "="
+
     def parts(self) -> list[str]:
         """symbol, formula, numbers (if any) and value: the pieces joined by ``=``."""
         parts = [self.symbol, self.formula]
@@ -103,7 +203,7 @@ class Row:
     def text(self) -> str:
         """The row on one line."""
         symbol, *rest = self.parts()
-        line = f"{symbol} {self.relation} " + " = ".join(rest)
+        line = f"{symbol} {self.relation} " + " = ".join(rest[:-1]) + f" {self.equals} {rest[-1]}"
         return f"{line}   ({self.note})" if self.note else line
 
 
@@ -117,7 +217,8 @@ def aligned(rows: list[Row], indent: str = "") -> list[str]:
         numbers = f" = {row.numbers}" if row.numbers is not None else ""
         line = (
             f"{indent}{row.symbol:<{width_symbol}} {row.relation} "
-            f"{row.formula:<{width_formula}}{numbers:<{width_numbers}} = {row.value_text}"
+            f"{row.formula:<{width_formula}}{numbers:<{width_numbers}} {row.equals} "
+            f"{row.value_text}"
         )
         if row.note:
             line += f"   ({row.note})"
@@ -457,7 +558,7 @@ class HiddenRow(Row):
 
 def hidden(row: Row) -> Row:
     """``row`` with its numbers and value hidden."""
-    return HiddenRow(**{**vars(row), "numbers": None})
+    return HiddenRow(**{f.name: getattr(row, f.name) for f in fields(Row)} | {"numbers": None})
 
 
 def quiz_rows(rows: list[Row], index: int) -> list[Row]:
@@ -479,3 +580,40 @@ def off_by(guess: float, truth: float) -> str:
     if truth != 0.0:
         text += f" ({100 * difference / abs(truth):+.3g}%)".replace("-", MINUS)
     return text
+
+
+# -- settings that are finite but do not teach what they seem to -------------------
+
+
+def lr_warning(lr: float) -> str | None:
+    """What a step does with η ≤ 0, in one line; None for η > 0."""
+    if lr > 0:
+        return None
+    if lr == 0:
+        return ("η = 0: w ← w − 0·∂C/∂w leaves every w and b where it is, "
+                "so the cost will not fall")
+    return (f"η = {number(lr)} < 0: w ← w − η·∂C/∂w moves every w and b up its gradient, "
+            "so the cost will rise")
+
+
+def zero_gradient_note(bp: BackwardPass) -> str | None:
+    """Why every gradient of the batch is exactly 0, in one line; None when one is not.
+
+    Every gradient carries the factor ∂C/∂a(L)·g'(z(L)) of its sample, so all are 0
+    exactly when that product is 0 for every sample.
+    """
+    if bp.dC_dw.any() or bp.dC_db.any():
+        return None
+    chain = bp.forward.chain
+    n = chain.layers
+    act = chain.activation.symbol
+    lab = label(n, n)
+    out = a_symbol(n, n)
+    tail = "so every gradient is 0 and a step changes nothing"
+    if not bp.dC_da[:, -1].any():
+        return f"∂C/∂{out} = 0 for every sample ({out} = y: C is at its least), {tail}"
+    if not bp.da_dz[:, -1].any():
+        where = " (z ≤ 0: a dead ReLU)" if chain.activation.name == "relu" else ""
+        return (f"{act}'(z({lab})) = 0 for every sample{where}: the chain rule multiplies "
+                f"by 0, {tail}; change w({lab}) or b({lab})")
+    return f"∂C/∂{out}·{act}'(z({lab})) = 0 for every sample: {tail}"

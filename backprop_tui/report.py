@@ -176,6 +176,11 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
         keys = ("mean_dC_dw", "mean_dC_db") if check is not None else ()
         out += _aligned_with_nudge(mean_rows(bp), "  ", cells, keys)
     out += vanishing_lines(bp)
+    if any(" ≈ " in line for line in out):
+        out += ["", F.APPROX_NOTE]
+    dead = F.zero_gradient_note(bp)
+    if dead is not None:
+        out += ["", dead]
     return "\n".join(out) + "\n"
 
 
@@ -251,11 +256,14 @@ MARKDOWN_ROW_HEAD = ["quantity", "formula", "numbers", "value"]
 def markdown_rows(rows: list[F.Row]) -> list[str]:
     """Formula rows as a Markdown table: quantity | formula | numbers | value.
 
+    Numbers that, as rounded, do not give the value end in ``≈`` (:data:`F.APPROX_NOTE`).
+
     A row's note, if any, follows the table as a line of its own.
     """
     body = [
         [markdown_escape(row.symbol), markdown_code(row.formula),
-         markdown_code(row.numbers) if row.numbers is not None else "",
+         (markdown_code(row.numbers) + (" ≈" if row.approx else "")
+          if row.numbers is not None else ""),
          markdown_escape(row.value_text)]
         for row in rows
     ]
@@ -311,6 +319,11 @@ def trace_markdown(bp: BackwardPass) -> str:
                               [[markdown_escape(c) for c in r] for r in body])
         out += ["", "## Mean over the batch (what a step uses)", ""]
         out += markdown_rows(mean_rows(bp))
+    if any("` ≈ |" in line for line in out):
+        out += ["", f"*{markdown_escape(F.APPROX_NOTE)}.*"]
+    dead = F.zero_gradient_note(bp)
+    if dead is not None:
+        out += ["", f"**{markdown_escape(dead)}.**"]
     return "\n".join(out) + "\n"
 
 
@@ -336,6 +349,14 @@ def train_json(trainer: Trainer, initial_cost: float) -> dict[str, Any]:
     if trainer.divergence is not None:
         result["diverged"] = {"step": trainer.divergence.step, "message": str(trainer.divergence)}
     return result
+
+
+def train_warnings(trainer: Trainer) -> list[str]:
+    """Settings that are finite but will not lower the cost: η ≤ 0, or all gradients 0."""
+    out = [F.lr_warning(trainer.lr)]
+    chain = trainer.chain
+    out.append(F.zero_gradient_note(chain.forward(trainer.samples).backward()))
+    return [line for line in out if line is not None]
 
 
 def train_text(trainer: Trainer, initial_cost: float) -> str:

@@ -1,56 +1,137 @@
-"""``backprop-tui serve``: the app in a web browser, one app process per visitor.
+"""``backprop-tui serve``: the app in web browsers, one app process per visitor.
 
-The server is textual-serve's: every browser that opens the page gets its own
-``python -m backprop_tui …`` process, whose screen is drawn by a terminal
-emulator in the page. The page here is a local copy of textual-serve's own,
-changed in two ways: it loads nothing from the internet (the font comes from
-textual-serve's static files, not from a font CDN), and its links are taken
-from the request, so the page works under whatever address a visitor used
-(``--host 0.0.0.0`` serves a whole classroom).
+A small aiohttp server. Every visitor's page (``web/page.html``, textual-serve's
+page changed to load nothing from the internet) runs textual-serve's terminal
+(its ``textual.js``), which talks over a websocket to that visitor's own app,
+``python -m backprop_tui … --visitor-dir=DIR``, driven by Textual's web driver:
+the browser's keys and sizes go to the app's stdin as packets, the app's screen
+comes back from its stdout (see :class:`Visit`).
+
+Made for a classroom:
+
+* Only this server's own pages can talk to it. Every request must name the
+  server in its Host header (a DNS name pointed at this machine gets 403), a
+  request with an Origin must come from that same address, and the websocket
+  must have one: a page of another site the teacher opens cannot start, read
+  or drive an app (403).
+* Each visitor's app gets a fresh private folder (mode 0700) as
+  ``--visitor-dir`` and working folder, removed when the visitor leaves.
+* Caps (:class:`Limits`): visitors at once, idle time, the terminal size a
+  visitor may ask for, and the size and rate of what a visitor sends.
+  Messages that are malformed, too big or too fast are dropped with one log line.
+* Each app is started without a shell, in its own process group, and the whole
+  group is killed when its visitor leaves and when the server stops (Ctrl+C,
+  SIGTERM, SIGHUP).
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
+import contextlib
+import html
+import ipaddress
+import json
 import logging
-import shlex
+import os
+import re
+import shutil
 import signal
+import socket
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Sequence
 
-from .cli import DEFAULT_HOST, DEFAULT_PORT
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
-PAGE_FOLDER = Path(__file__).parent / "web"
-"""Where the page template lives."""
-PAGE = "page.html"
+from .listen import bind_error_message
+
+log = logging.getLogger("backprop_tui.serve")
+
+PAGE = Path(__file__).parent / "web" / "page.html"
 """The page every visitor gets: a terminal connected to their own app process."""
+STATIC = Path(str(resources.files("textual_serve") / "static"))
+"""textual-serve's terminal script, its style sheet and its fonts."""
 TITLE = "backprop-tui"
 SHUTDOWN_SECONDS = 5
-"""How long Ctrl+C waits for the visitors' apps to quit."""
+"""How long stopping the server waits for the visitors' connections to close."""
+EXIT_SECONDS = 2
+"""How long a killed app may take to be gone."""
 DEFAULT_FONT_SIZE = 16
 """Pixels; ``?fontsize=N`` in the address changes it (8 to 64)."""
+LOG_LINES_PER_VISITOR = 10
+"""Dropped messages of one visitor that are logged; the rest are only counted."""
+EVERYWHERE = ("", "0.0.0.0", "::")
+"""Host values that listen on every network interface."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the server allows (the command line's defaults: ``serve --help``)."""
+
+    max_sessions: int
+    """Visitors at once; one more gets "the class is full" and no app."""
+    idle_seconds: float
+    """A visitor who sends nothing for this long has their app ended."""
+    max_width: int = 500
+    """Columns a visitor's terminal may have (each cell costs the app memory)."""
+    max_height: int = 200
+    """Rows a visitor's terminal may have."""
+    max_message: int = 64 * 1024
+    """Characters in one message; a longer one is dropped."""
+    max_frame: int = 1024 * 1024
+    """Bytes in one websocket message; a longer one closes the visitor's connection."""
+    chars_per_second: float = 64 * 1024
+    """What a visitor may send on average (a burst may be four seconds' worth)."""
+    messages_per_second: float = 200
+    """Messages a visitor may send on average (typing and the mouse are far below)."""
 
 
 class ServeError(Exception):
     """The server cannot start; the message names the option (``--host``, ``--port``)."""
 
 
-def app_command(arguments: Sequence[str]) -> str:
-    """The shell command each visitor's app runs: this Python, this package, ``arguments``.
+Value = str | tuple[int, int] | None
+"""What a browser's message carries: text, a (width, height) or nothing."""
 
-    Every part is quoted, so file names with spaces or quotes reach the app unchanged.
-    """
-    return shlex.join([sys.executable, "-m", "backprop_tui", *arguments])
+
+class BadMessage(Exception):
+    """A browser's message that is dropped; the text says what was wrong with it."""
+
+
+def app_argv(arguments: Sequence[str]) -> list[str]:
+    """The command each visitor's app runs (no shell): this Python, this package, ``arguments``."""
+    return [sys.executable, "-m", "backprop_tui", *arguments]
+
+
+def listens_everywhere(host: str) -> bool:
+    """Whether ``host`` means every network interface (the whole network can connect)."""
+    return host in EVERYWHERE
 
 
 def url_for(host: str, port: int) -> str:
-    """The address to open in a browser, for a server listening on ``host``."""
+    """The address to open in a browser on this machine, for a server listening on ``host``."""
     shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
+
+
+def address_for_others(port: int) -> str:
+    """The address other machines on the network may use: this machine's outgoing address.
+
+    Nothing is sent: connecting a UDP socket only picks the interface.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # a documentation address, never reached
+            address = probe.getsockname()[0]
+    except OSError:
+        address = socket.gethostname()
+    return f"http://{address}:{port}/"
 
 
 def font_size(text: str) -> int:
@@ -62,81 +143,447 @@ def font_size(text: str) -> int:
     return min(max(size, 8), 64)
 
 
-def _bind_error(exc: OSError, host: str, port: int) -> ServeError:
-    """One line saying why the server could not listen on ``host``:``port``."""
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.EADDRINUSE:
-        return ServeError(f"argument --port: port {port} on {host} is already in use "
-                          "(another server?); choose another with --port")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return ServeError(f"argument --port: not allowed to listen on port {port} "
-                          f"({reason}); ports below 1024 need special rights")
-    return ServeError(f"argument --host: cannot listen on {host!r}, port {port}: {reason}")
-
-
-def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          announce: Callable[[str], None] | None = None) -> None:
-    """Serve the app until Ctrl+C (SIGINT) or SIGTERM; each visitor's app runs ``command``.
-
-    ``announce`` is called with the URL once the server listens. A host or port
-    the server cannot listen on raises :class:`ServeError`.
-    """
-    import aiohttp_jinja2
-    from aiohttp import web
-    from textual_serve.server import Server
-
-    class AppServer(Server):
-        """textual-serve's server with the local page and addresses taken from the request."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.visits: set[asyncio.Task] = set()
-            """The connections of the visitors, each with its own app process."""
-
-        async def on_startup(self, app: web.Application) -> None:
-            """Quiet: the URL is announced once the server really listens."""
-
-        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-            visit = asyncio.current_task()
-            self.visits.add(visit)
+def terminal_size(width: object, height: object, limits: Limits) -> tuple[int, int]:
+    """A terminal size a visitor asked for, within 1 … the limits; not whole numbers give 80×24."""
+    def whole(value: object, default: int) -> int:
+        if isinstance(value, str):
             try:
-                return await super().handle_websocket(request)
-            finally:
-                self.visits.discard(visit)
+                return int(value)
+            except ValueError:
+                return default
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
 
-        async def on_shutdown(self, app: web.Application) -> None:
-            """Stop every visitor's app (textual-serve asks it to quit) before the server."""
-            visits = list(self.visits)
-            for visit in visits:
-                visit.cancel()
-            if visits:
-                await asyncio.wait(visits, timeout=SHUTDOWN_SECONDS)
+    return (min(max(whole(width, 80), 1), limits.max_width),
+            min(max(whole(height, 24), 1), limits.max_height))
 
-        @aiohttp_jinja2.template(PAGE)
-        async def handle_index(self, request: web.Request) -> dict[str, Any]:
-            scheme = "wss" if request.secure else "ws"
-            return {
-                "title": TITLE,
-                "font_size": font_size(request.query.get("fontsize", "")),
-                "static_url": "/static/",
-                "websocket_url": f"{scheme}://{request.host}/ws",
-            }
 
-    server = AppServer(command, host=host, port=port, title=TITLE,
-                       templates_path=PAGE_FOLDER)
-    logging.basicConfig(level=logging.WARNING, format=f"{TITLE} serve: %(message)s")
+def read_message(text: str) -> tuple[str, Value]:
+    """(kind, value) of a browser's message, as textual.js sends them; :class:`BadMessage` else.
 
-    def listening(*_: object) -> None:
-        if announce is not None:
-            announce(url_for(host, port))
-
-    loop = asyncio.new_event_loop()
-    if sys.platform != "win32":  # on Windows, Ctrl+C arrives as KeyboardInterrupt instead
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, server.request_exit)
+    ``["stdin", text]``, ``["resize", {"width": W, "height": H}]``, ``["ping", text]``,
+    ``["focus"]`` and ``["blur"]``.
+    """
     try:
-        web.run_app(server._make_app(), host=host, port=port, loop=loop,
-                    handle_signals=False, print=listening, access_log=None,
-                    shutdown_timeout=SHUTDOWN_SECONDS)
-    except OSError as exc:
-        raise _bind_error(exc, host, port) from None
+        envelope = json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadMessage("not JSON") from None
+    if not (isinstance(envelope, list) and envelope and isinstance(envelope[0], str)):
+        raise BadMessage("not a [kind, …] list")
+    kind, rest = envelope[0], envelope[1:]
+    if kind in ("stdin", "ping") and len(rest) == 1 and isinstance(rest[0], str):
+        return kind, rest[0]
+    if kind == "resize" and len(rest) == 1 and isinstance(rest[0], dict):
+        size = rest[0]
+        if all(isinstance(size.get(key), int) and not isinstance(size.get(key), bool)
+               for key in ("width", "height")):
+            return kind, (size["width"], size["height"])
+    if kind in ("focus", "blur") and not rest:
+        return kind, None
+    raise BadMessage(f"a {kind[:20]!r} message that is not understood")
+
+
+def packet(kind: bytes, payload: bytes) -> bytes:
+    """A packet for the app's web driver: b"D" (keys) or b"M" (JSON meta), length, payload."""
+    return kind + len(payload).to_bytes(4, "big") + payload
+
+
+def meta(data: dict[str, object]) -> bytes:
+    return packet(b"M", json.dumps(data).encode("utf-8"))
+
+
+class Budget:
+    """What a visitor may send: ``rate`` a second on average, four seconds' worth at once."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = 4 * rate
+        self.left = self.capacity
+        self.clock = clock
+        self.last = clock()
+
+    def spend(self, amount: float) -> bool:
+        """Take ``amount`` if it is there."""
+        now = self.clock()
+        self.left = min(self.capacity, self.left + (now - self.last) * self.rate)
+        self.last = now
+        if amount > self.left:
+            return False
+        self.left -= amount
+        return True
+
+
+# --- who may connect ----------------------------------------------------------------------
+
+_HOST_AND_PORT = re.compile(r"(?P<name>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?")
+_ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<rest>.+)")
+
+
+def _name(text: str) -> str:
+    """A host name or address written one way: lower case, IP addresses in their short form."""
+    text = text.strip("[]").lower()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def _host_and_port(text: str, default_port: int) -> tuple[str, int] | None:
+    """("name", port) of a Host header value or an Origin's host part; None if it is not one."""
+    match = _HOST_AND_PORT.fullmatch(text)
+    if match is None:
+        return None
+    return _name(match["name"]), int(match["port"]) if match["port"] else default_port
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class Addresses:
+    """The names this server answers to, from the address it listens on.
+
+    On loopback: ``localhost``, ``127.0.0.1`` and ``[::1]``. On one address: that
+    one. On every interface: any IP address, ``localhost`` and this machine's
+    name. Never another name (a DNS name pointed at this machine by a web page).
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.port = port
+        self.everywhere = listens_everywhere(host)
+        if self.everywhere:
+            here = socket.gethostname().lower()
+            self.names = {"localhost", here, f"{here}.local"}
+        elif host.lower() == "localhost" or _is_address(_name(host)) and \
+                ipaddress.ip_address(_name(host)).is_loopback:
+            self.names = {"localhost", "127.0.0.1", "::1"}
+        else:
+            self.names = {_name(host)}
+
+    def allows(self, where: tuple[str, int] | None) -> bool:
+        if where is None or where[1] != self.port:
+            return False
+        return where[0] in self.names or self.everywhere and _is_address(where[0])
+
+    def refusal(self, host: str, origin: str | None, websocket: bool) -> str | None:
+        """Why a request with these Host and Origin headers is refused; None if it is not."""
+        here = _host_and_port(host, 80)
+        if not self.allows(here):
+            return f"this server does not answer to the address {host!r}"
+        if origin is None:
+            return "a websocket needs an Origin" if websocket else None
+        match = _ORIGIN.fullmatch(origin)
+        default_port = 443 if match and match["scheme"] == "https" else 80
+        if match is None or _host_and_port(match["rest"], default_port) != here:
+            return f"requests from {origin[:100]!r} are not served"
+        return None
+
+
+# --- one visitor ----------------------------------------------------------------------------
+
+class Visit:
+    """One visitor: their websocket, their app process and their private folder."""
+
+    def __init__(self, number: int, websocket: web.WebSocketResponse, limits: Limits) -> None:
+        self.number = number
+        self.websocket = websocket
+        self.limits = limits
+        self.process: asyncio.subprocess.Process | None = None
+        self.folder: Path | None = None
+        self.error_reader: asyncio.Task[None] | None = None
+        self.ended = False
+        self.finished = asyncio.Event()
+        """Set once the app is gone and the folder removed."""
+        self.dropped = 0
+        self.errors = bytearray()
+        """The end of what the app wrote on stderr (why it failed to start, say)."""
+        self.chars = Budget(limits.chars_per_second)
+        self.messages = Budget(limits.messages_per_second)
+
+    def say(self, message: str, *args: object) -> None:
+        log.warning(f"visitor {self.number}: {message}", *args)
+
+    async def run(self, argv: Sequence[str], visitor_dir: str | None,
+                  size: tuple[int, int]) -> None:
+        """Start the app in a fresh folder, connect it to the browser until either ends.
+
+        The folder is the app's working folder, and given with the app's option
+        ``visitor_dir`` (``--visitor-dir``) when it has one.
+        """
+        self.folder = Path(tempfile.mkdtemp(prefix="backprop-visitor-"))  # mode 0700
+        if visitor_dir is not None:
+            argv = [*argv, f"{visitor_dir}={self.folder}"]
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *argv, cwd=self.folder,
+                env=app_environment(*size), start_new_session=True,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            self.error_reader = asyncio.create_task(self.read_errors())
+            screen = asyncio.create_task(self.app_to_browser())
+            try:
+                await self.browser_to_app()
+            finally:
+                await self.end("")
+                screen.cancel()
+                self.error_reader.cancel()
+                await self.wait_for_app()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.finished.set()
+
+    async def end(self, reason: str) -> None:
+        """Kill the app's process group and close the websocket, ``reason`` shown on the page."""
+        if self.ended:
+            return
+        self.ended = True
+        self.kill()
+        await self.websocket.close(code=WSCloseCode.OK, message=reason.encode()[:120])
+
+    def kill(self) -> None:
+        """Kill the app and every process it started (its process group), now."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    async def wait_for_app(self) -> None:
+        if self.process is None:
+            return
+        try:
+            status = await asyncio.wait_for(self.process.wait(), EXIT_SECONDS)
+        except asyncio.TimeoutError:
+            self.say("the app did not end within %s s of being killed", EXIT_SECONDS)
+            return
+        if status not in (0, -signal.SIGKILL):
+            self.say("the app ended with status %s: %s", status, self.last_error())
+
+    def last_error(self) -> str:
+        lines = self.errors.decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else "(it wrote nothing on stderr)"
+
+    async def read_errors(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        while data := await self.process.stderr.read(4096):
+            self.errors = (self.errors + data)[-4096:]
+
+    async def to_app(self, data: bytes) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        try:
+            self.process.stdin.write(data)
+            await self.process.stdin.drain()
+        except (ConnectionError, RuntimeError):
+            pass  # the app has ended; app_to_browser closes the connection
+
+    async def app_to_browser(self) -> None:
+        """The app's screen to the browser, until the app ends."""
+        assert self.process is not None and self.process.stdout is not None
+        stdout = self.process.stdout
+        try:
+            for _ in range(10):  # Textual's web driver says it is ready with this line
+                line = await stdout.readline()
+                if line in (b"", b"__GANGLION__\n"):
+                    break
+            if line != b"__GANGLION__\n":
+                assert self.error_reader is not None
+                await asyncio.wait([self.error_reader], timeout=EXIT_SECONDS)
+                self.say("the app did not start: %s", self.last_error())
+                await self.end("the app could not start (the server's log says why)")
+                return
+            while True:
+                kind = await stdout.readexactly(1)
+                payload = await stdout.readexactly(int.from_bytes(await stdout.readexactly(4),
+                                                                  "big"))
+                if kind == b"D":
+                    await self.websocket.send_bytes(payload)
+                elif kind == b"M" and json.loads(payload) == {"type": "exit"}:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass  # the app or the browser went away
+        await self.end("")
+
+    async def browser_to_app(self) -> None:
+        """The browser's keys and sizes to the app, until the browser leaves or stays idle."""
+        idle_since = time.monotonic()
+        while not self.ended:
+            left = idle_since + self.limits.idle_seconds - time.monotonic()
+            try:
+                message = await self.websocket.receive(timeout=max(left, 0))
+            except asyncio.TimeoutError:
+                minutes = self.limits.idle_seconds / 60
+                self.say("idle for %g minutes: the app is ended", minutes)
+                await self.end(f"ended after {minutes:g} minutes without input; "
+                               "reload the page to start again")
+                return
+            if message.type == WSMsgType.ERROR:
+                self.say("connection closed: %s", message.data)
+                return
+            if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                return
+            try:
+                kind, value = self.read(message)
+            except BadMessage as exc:
+                self.drop(str(exc))
+                continue
+            idle_since = time.monotonic()
+            if kind == "stdin":
+                await self.to_app(packet(b"D", str(value).encode("utf-8", "replace")))
+            elif kind == "resize" and isinstance(value, tuple):
+                width, height = terminal_size(*value, self.limits)
+                await self.to_app(meta({"type": "resize", "width": width, "height": height}))
+            elif kind == "ping":
+                await self.websocket.send_json(["pong", value])
+            else:
+                await self.to_app(meta({"type": kind}))
+
+    def read(self, message: WSMessage) -> tuple[str, Value]:
+        """A message's (kind, value) if it is within the limits and well formed."""
+        if message.type != WSMsgType.TEXT:
+            raise BadMessage("not text")
+        size = len(message.data)
+        if size > self.limits.max_message:
+            raise BadMessage(f"{size} characters, more than {self.limits.max_message}")
+        if not (self.messages.spend(1) and self.chars.spend(size)):
+            raise BadMessage("sent faster than allowed")
+        return read_message(message.data)
+
+    def drop(self, why: str) -> None:
+        """One log line for a dropped message, up to LOG_LINES_PER_VISITOR of them."""
+        self.dropped += 1
+        if self.dropped <= LOG_LINES_PER_VISITOR:
+            more = " (further ones are not logged)" if self.dropped == LOG_LINES_PER_VISITOR else ""
+            self.say("dropped a message: %s%s", why, more)
+
+
+def app_environment(width: int, height: int) -> dict[str, str]:
+    """The app's environment: Textual's web driver, on a terminal of this size."""
+    return {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+            "TEXTUAL_COLOR_SYSTEM": "truecolor", "TEXTUAL_FPS": "60",
+            "COLUMNS": str(width), "ROWS": str(height)}
+
+
+# --- the server -----------------------------------------------------------------------------
+
+class ClassServer:
+    """The page, the static files and one :class:`Visit` per websocket."""
+
+    def __init__(self, argv: Sequence[str], visitor_dir: str | None, host: str, port: int,
+                 limits: Limits) -> None:
+        self.argv = list(argv)
+        self.visitor_dir = visitor_dir
+        self.addresses = Addresses(host, port)
+        self.limits = limits
+        self.page = PAGE.read_text(encoding="utf-8")
+        self.visits: set[Visit] = set()
+        self.visitors = 0
+        """Visitors so far: the number each one has in the log."""
+
+    def application(self) -> web.Application:
+        app = web.Application(middlewares=[self.check_addresses],
+                              client_max_size=self.limits.max_message)
+        app.add_routes([web.get("/", self.handle_page), web.get("/ws", self.handle_websocket),
+                        web.static("/static", STATIC)])
+        app.on_shutdown.append(self.on_shutdown)
+        return app
+
+    @web.middleware
+    async def check_addresses(self, request: web.Request, handler) -> web.StreamResponse:
+        """403 for a request to another name or from another site's page; no framing."""
+        why = self.addresses.refusal(request.headers.get("Host", ""),
+                                     request.headers.get("Origin"), request.path == "/ws")
+        if why is not None:
+            log.warning("refused %r from %s: %s", request.path[:100], request.remote, why)
+            return web.Response(status=403, text=f"{TITLE}: {why}\n")
+        response = await handler(request)
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        return response
+
+    def full(self) -> str | None:
+        """"the class is full, N of N" when no one more may come in."""
+        most = self.limits.max_sessions
+        return f"the class is full, {most} of {most}" if len(self.visits) >= most else None
+
+    async def handle_page(self, request: web.Request) -> web.Response:
+        if full := self.full():
+            return web.Response(status=503, text=f"{TITLE}: {full}; try again later\n")
+        scheme = "wss" if request.secure else "ws"
+        values = {
+            "title": TITLE,
+            "font_size": font_size(request.query.get("fontsize", "")),
+            "static_url": "/static/",
+            "websocket_url": f"{scheme}://{request.host}/ws",
+        }
+        text = re.sub(r"\{\{ (\w+) \}\}", lambda m: html.escape(str(values[m[1]])), self.page)
+        return web.Response(text=text, content_type="text/html",
+                            headers={"Cache-Control": "no-store"})
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        websocket = web.WebSocketResponse(heartbeat=30, timeout=EXIT_SECONDS,
+                                          max_msg_size=self.limits.max_frame)
+        if full := self.full():
+            log.warning("a visitor was turned away: %s", full)
+            await websocket.prepare(request)
+            await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=full.encode())
+            return websocket
+        self.visitors += 1
+        visit = Visit(self.visitors, websocket, self.limits)
+        self.visits.add(visit)
+        try:
+            await websocket.prepare(request)
+            size = terminal_size(request.query.get("width"), request.query.get("height"),
+                                 self.limits)
+            await visit.run(self.argv, self.visitor_dir, size)
+        except Exception as exc:  # one visitor's failure is a log line, never the server's
+            visit.say("ended by %s: %s", type(exc).__name__, exc)
+            visit.kill()
+        finally:
+            self.visits.discard(visit)
+            visit.finished.set()
+        return websocket
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Kill every visitor's app, tell their pages, wait (bounded) for each to be gone."""
+        visits = list(self.visits)
+        if visits:
+            await asyncio.wait([asyncio.create_task(visit.end("the server stopped"))
+                                for visit in visits], timeout=SHUTDOWN_SECONDS)
+            await asyncio.wait([asyncio.create_task(visit.finished.wait()) for visit in visits],
+                               timeout=SHUTDOWN_SECONDS)
+
+
+def serve(argv: Sequence[str], visitor_dir: str | None, host: str, port: int, limits: Limits,
+          announce: Callable[[], None] | None = None) -> None:
+    """Serve the app until Ctrl+C, SIGTERM or SIGHUP; each visitor's app runs ``argv``.
+
+    ``visitor_dir`` is the app's option for its visitor's folder (``--visitor-dir``;
+    None: the folder is only the app's working folder). ``announce`` is called once
+    the server listens. A host or port the server cannot listen on raises
+    :class:`ServeError`.
+    """
+    logging.basicConfig(level=logging.WARNING, format=f"{TITLE} serve: %(message)s")
+    server = ClassServer(argv, visitor_dir, host, port, limits)
+
+    async def run() -> None:
+        runner = web.AppRunner(server.application(), access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host or None, port, shutdown_timeout=SHUTDOWN_SECONDS)
+            try:
+                await site.start()
+            except OSError as exc:
+                raise ServeError(bind_error_message(exc, host, port)) from None
+            stop = asyncio.Event()
+            if sys.platform != "win32":  # on Windows, Ctrl+C arrives as KeyboardInterrupt
+                for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                    asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+            if announce is not None:
+                announce()
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(run())

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             samples[(length, columns[0])].append(extend_us(history, chunk, args.calls))
             for width, column in zip(WIDTHS, columns[1:]):
                 samples[(length, column)].append(
-                    per_call_us(lambda: history.thinned(width), args.calls)
+                    per_call_us(lambda h=history, w=width: h.thinned(w), args.calls)
                 )
     median = {key: statistics.median(v) for key, v in samples.items()}
     memory = {length: held_bytes(length) for length in LENGTHS}

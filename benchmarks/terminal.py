@@ -22,6 +22,7 @@ Linux only (pty, /proc). Nothing here is part of the tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import pty
@@ -137,10 +138,8 @@ class Terminal:
         return float("nan")
 
     def quit(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             os.write(self.fd, b"\x1bq")
-        except OSError:
-            pass
         for _ in range(100):
             done, _ = os.waitpid(self.pid, os.WNOHANG)
             if done:

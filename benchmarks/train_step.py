@@ -1,4 +1,4 @@
-"""The training step, side by side: ours, a hand-written numpy loop, torch, micrograd.
+"""The training step, side by side: ours, the plain step, a hand-written numpy loop, torch, micrograd.
 
 Run from the repository root (torch and micrograd are optional; without them
 their columns say "skipped")::
@@ -6,8 +6,10 @@ their columns say "skipped")::
     pip install -e '.[bench]'
     python benchmarks/train_step.py
 
-Every implementation trains the same chain on the same data for the same
-number of steps: sigmoid neurons, squared-error cost, batch-mean gradient,
+"plain" is the model's own step repeated (``Chain.forward``, ``backward``,
+``Chain.step``, keeping every factor): what ``Trainer.run`` would cost without
+its fast step. Every implementation trains the same chain on the same data for
+the same number of steps: sigmoid neurons, squared-error cost, batch-mean gradient,
 step k on samples kB … kB+B−1 (mod n), the loss recorded before each update.
 Before timing, each one's final parameters are checked against ours (relative
 tolerance ``TOLERANCE``); micrograd is very slow, so it runs fewer steps and is
@@ -24,15 +26,15 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backprop_tui.model import Chain, Samples, Trainer  # noqa: E402
+from backprop_tui.model import Chain, Samples, Trainer, trace  # noqa: E402
 
 TOLERANCE = 1e-9
 """Relative (and absolute) tolerance for the final parameters to agree with ours."""
@@ -80,12 +82,22 @@ def run_ours(w, b, x, y, batch, steps):
     return chain.w, chain.b
 
 
+def run_plain(w, b, x, y, batch, steps):
+    chain, samples = Chain(w, b), Samples(x, y)
+    for k in range(steps):
+        chain = chain.step(trace(chain, samples.batch(k, batch)), LR)
+    return chain.w, chain.b
+
+
 # ---------------------------------------------------------------- plain numpy
 
 
 def sigmoid(z):
-    # The same overflow-free sigmoid as the model's.
-    return np.exp(-np.logaddexp(0.0, -z))
+    # The same overflow-free sigmoid as the model's: σ(z) = 1/(1+e^(−|z|)) for
+    # z ≥ 0, e^(−|z|)/(1+e^(−|z|)) for z < 0.
+    e = np.exp(-np.abs(z))
+    t = 1.0 / (1.0 + e)
+    return np.where(z >= 0.0, t, e * t)
 
 
 def run_numpy(w, b, x_all, y_all, batch, steps):
@@ -274,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per implementation")
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     args = parser.parse_args(argv)
-    runners: dict[str, Callable] = {"ours": run_ours, "numpy": run_numpy}
+    runners: dict[str, Callable] = {"ours": run_ours, "plain": run_plain, "numpy": run_numpy}
     notes = []
     for name, make in (("torch", torch_runner), ("micrograd", micrograd_runner)):
         fn = make()
@@ -295,8 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         import torch
         print(f", torch {torch.__version__} (CPU, float64, 1 thread)", end="")
     print(f", python {sys.version.split()[0]}\n")
-    header = ("layers", "batch", "steps", "ours", "numpy", "torch", "micrograd",
-              "ours/numpy", "torch/ours", "micrograd/ours")
+    header = ("layers", "batch", "steps", "ours", "plain", "numpy", "torch", "micrograd",
+              "plain/ours", "ours/numpy", "torch/ours", "micrograd/ours")
     rows = []
     for case in cases:
         us, to_ours = measure(case, runners, repeats)
@@ -305,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((
             str(case.layers), str(case.batch),
             f"{case.steps}" + (f" ({case.micrograd_steps})" if mg_us is not None else ""),
-            fmt_us(ours), fmt_us(us["numpy"]), fmt_us(torch_us), fmt_us(mg_us),
-            fmt_ratio(1.0 / to_ours["numpy"]),
+            fmt_us(ours), fmt_us(us["plain"]), fmt_us(us["numpy"]), fmt_us(torch_us),
+            fmt_us(mg_us), fmt_ratio(to_ours["plain"]), fmt_ratio(1.0 / to_ours["numpy"]),
             fmt_ratio(to_ours.get("torch")),
             fmt_ratio(to_ours.get("micrograd")),
         ))

@@ -36,7 +36,7 @@ def main() -> None:
         history = LossHistory()
         history.extend(np.exp(-np.arange(steps) / (steps / 5)) + 0.01 * rng.random(steps))
         for width, height in ((78, 9), (58, 10)):
-            seconds = best_of(lambda: loss_figure(history.thinned(width - Y_AXIS), width, height))
+            seconds = best_of(lambda h=history, w=width, ht=height: loss_figure(h.thinned(w - Y_AXIS), w, ht))
             ratio = seconds / base.setdefault((width, height), seconds)
             print(f"  {steps:>9,} steps  {width}×{height}: {seconds * 1e3:6.2f} ms  "
                   f"ratio {ratio:4.2f}")

@@ -2,11 +2,25 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_tui.model import (
-    CROSS_ENTROPY, EPSILON, SIGMOID, TANH, Chain, ModelError, Samples, check_gradients,
-    cost_slice, fit_curve, mean_costs, nudge, outputs, relative_difference, trace,
+    CROSS_ENTROPY,
+    EPSILON,
+    SIGMOID,
+    TANH,
+    Chain,
+    ModelError,
+    Samples,
+    check_gradients,
+    cost_slice,
+    fit_curve,
+    mean_costs,
+    nudge,
+    outputs,
+    relative_difference,
+    trace,
 )
 
 from .strategies import chains, samples

@@ -10,10 +10,17 @@ import numpy as np
 import pytest
 from markdown_it import MarkdownIt  # a CommonMark/GFM parser; textual depends on it via rich
 
-from backprop_tui.model import (
-    FACTOR_NAMES, Chain, Samples, Session, Trainer, load_session, save_session, trace,
-)
 from backprop_tui.formulas import MINUS, number
+from backprop_tui.model import (
+    FACTOR_NAMES,
+    Chain,
+    Samples,
+    Session,
+    Trainer,
+    load_session,
+    save_session,
+    trace,
+)
 
 from .test_cli import one_error_line, run
 
@@ -297,11 +304,14 @@ def test_markdown_handout_has_the_numbers_of_json(args):
 
     # The numbers plugged into each formula give its value (within their rounding).
     for _, rows in formula_tables:
-        for quantity, formula, numbers, value in rows[1:]:
-            result = evaluate(numbers)
+        for quantity, _formula, numbers, value in rows[1:]:
+            approx = numbers.endswith(" ≈")
+            result = evaluate(numbers.removesuffix(" ≈"))
             if result is not None:
                 assert math.isclose(result, as_float(value), rel_tol=2e-3, abs_tol=2e-4), (
                     quantity, numbers, value)
+                # ≈ exactly when the rounded numbers do not give the value shown.
+                assert approx == (number(result, signed=True) != value), (quantity, numbers)
 
     if count == 1:
         assert len(formula_tables) == 1 + layers

@@ -7,7 +7,14 @@ import pytest
 
 from backprop_tui.cli import build_parser, join_negative_values, start_values
 from backprop_tui.model import (
-    CROSS_ENTROPY, RELU, TANH, Chain, Samples, check_gradients, defaults, trace,
+    CROSS_ENTROPY,
+    RELU,
+    TANH,
+    Chain,
+    Samples,
+    check_gradients,
+    defaults,
+    trace,
 )
 
 from .test_cli import one_error_line, run

@@ -12,11 +12,19 @@ import math
 import re
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_tui import formulas as F
 from backprop_tui.model import (
-    CROSS_ENTROPY, RELU, SIGMOID, SQUARED_ERROR, TANH, Chain, Samples, trace,
+    CROSS_ENTROPY,
+    RELU,
+    SIGMOID,
+    SQUARED_ERROR,
+    TANH,
+    Chain,
+    Samples,
+    trace,
 )
 
 from .strategies import finite
@@ -129,3 +137,71 @@ def test_parsing_of_each_kind_of_formula():
     assert eval(to_python("(1 if 0.3034>0, else 0)")) == 1
     assert np.isclose(eval(to_python("−[1.0000·ln 0.5000+(1−1.0000)·ln(1−0.5000)]"),
                            {"log": math.log}), math.log(2))
+
+
+def shown_result(numbers: str) -> float | None:
+    """The numbers of a row evaluated exactly as shown (rounded), independently of the app."""
+    try:
+        return float(eval(to_python(numbers), {"__builtins__": {}}, SCOPE))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def check_remultiplied(rows: list[F.Row]) -> int:
+    """Redo every row's arithmetic with its shown numbers: it rounds to the shown value,
+    or the row says ≈ (and then only then)."""
+    checked = 0
+    for row in rows:
+        if row.numbers is None:
+            assert "≈" not in row.text(), row.text()
+            continue
+        result = shown_result(row.numbers)
+        exact = result is not None and F.number(result, signed=True) == row.value_text
+        assert exact != row.approx, (row.text(), result)
+        assert (f"≈ {row.value_text}" in row.text()) == row.approx, row.text()
+        assert (f"≈ {row.value_text}" in F.aligned([row])[0]) == row.approx
+        checked += 1
+    return checked
+
+
+@settings(max_examples=60)
+@given(cases(), st.floats(0.01, 2.0))
+def test_the_shown_numbers_of_every_row_give_its_shown_value_or_it_says_approx(case, lr):
+    chain, samples = case
+    bp = trace(chain, samples)
+    rows = []
+    for k in range(len(samples)):
+        rows += F.forward_rows(bp.forward, k)
+        for layer in range(1, chain.layers + 1):
+            rows += F.backward_rows(bp, k, layer)
+    for layer in range(1, chain.layers + 1):
+        rows += [F.mean_gradient_row(bp, "w", layer), F.mean_gradient_row(bp, "b", layer)]
+    rows += F.step_rows(chain, bp, lr, chain.step(bp, lr))
+    assert check_remultiplied(rows) >= 4 * chain.layers
+
+
+def test_the_lecture_product_row_says_approx():
+    """(−0.8495)·0.2443·0.5042 = −0.10464…, which does not round to the −0.1047 computed
+    from the exact factors: the row must not claim '='."""
+    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]))
+    row = next(r for r in F.backward_rows(bp, 0, 3) if r.key == "dC_dw")
+    assert row.numbers == "(−0.8495)·0.2443·0.5042" and row.value_text == "−0.1047"
+    assert row.approx and row.text().endswith("(−0.8495)·0.2443·0.5042 ≈ −0.1047")
+    exact = next(r for r in F.backward_rows(bp, 0, 3) if r.key == "dC_da_prev")
+    assert not exact.approx and " = −0.1660" in exact.text()
+
+
+def test_a_number_is_shown_whole_or_not_at_all():
+    for value in (-1.5e-100, 0.1804, -1234.5678, 2.5e7, -0.0001234):
+        for width in range(1, 14):
+            text = F.fitted(value, width, signed=True)
+            if text is None:
+                continue
+            assert len(text) <= width
+            parsed = float(text.replace(F.MINUS, "-"))
+            digits = len(text.replace(F.MINUS, "").lstrip("+").split("e")[0].replace(".", "")
+                         .lstrip("0"))
+            assert math.isclose(parsed, value, rel_tol=0.51 * 10 ** (1 - digits)), (value, text)
+            assert (parsed < 0) == (value < 0), (value, text)  # the sign is never lost
+    assert F.fitted(-1.5e-100, 9) == "−1.5e−100"
+    assert F.fitted(-1.5e-100, 8) is None

@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import event, example, given, settings, strategies as st
+from hypothesis import event, example, given, settings
+from hypothesis import strategies as st
 
 from backprop_tui.model import Chain, NonFiniteError, Samples, Trainer, trace
 

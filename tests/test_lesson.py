@@ -78,7 +78,6 @@ def test_next_phase_cycles_forward_backward_step():
     lambda l: l.set_b(1, -0.4),
     lambda l: l.set_x(0, 0.2),
     lambda l: l.set_y(0, 0.0),
-    lambda l: l.set_lr(0.1),
     lambda l: l.add_sample(0.3, 1.0),
 ])
 def test_every_edit_clears_every_result(edit):
@@ -91,6 +90,19 @@ def test_every_edit_clears_every_result(edit):
     assert lesson.forward_pass is None and lesson.backward_pass is None
     assert lesson.last_step is None
     assert lesson.version > version
+
+
+def test_an_edit_of_eta_keeps_the_forward_and_backward_results():
+    """z, a, C and every gradient do not depend on η; the next step uses the new η."""
+    lesson = lecture()
+    bp = lesson.backward()
+    version = lesson.version
+    lesson.set_lr(0.1)
+    assert lesson.version > version
+    assert lesson.phase == "backward" and lesson.backward_pass is bp
+    step = lesson.step()
+    assert step.lr == 0.1 and step.backward is bp
+    np.testing.assert_array_equal(step.new.w, step.old.w - 0.1 * bp.mean_dC_dw)
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "", "abc", "1e400", float("nan")])

@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop_tui.model import FACTOR_NAMES, Chain, ModelError, Samples, trace
 from backprop_tui.model.functions import SIGMOID
@@ -58,7 +59,7 @@ def test_input_gradient_matches_finite_differences(chain, data):
         one = Samples(data.x[k : k + 1], data.y[k : k + 1])
         h = 1e-4 * max(1.0, abs(data.x[k]))
 
-        def at(offset):
+        def at(offset, one=one):
             return mean_cost(chain, Samples(one.x + offset, one.y))
 
         numeric = (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h)

@@ -1,4 +1,8 @@
-"""``backprop-tui serve``: the server as a subprocess, its page, and the app in a real browser.
+"""``backprop-tui serve``: the server as a subprocess, its page, its safety, and a real browser.
+
+The safety tests talk to the server with aiohttp's websocket client, as a
+browser's page would (the protocol of textual-serve's ``textual.js``), on a
+free port of 127.0.0.1.
 
 The browser test drives Debian's ``chromium`` with Playwright and reads the
 app's text from the page's DOM. textual-serve's terminal (xterm.js) draws on a
@@ -10,9 +14,9 @@ chromium can be found.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
-import shlex
 import shutil
 import signal
 import socket
@@ -25,13 +29,33 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
+import aiohttp
 import pytest
 import textual_serve
+from aiohttp import web
 
-from backprop_tui.cli import app_arguments, build_parser, join_negative_values, start_values
+from backprop_tui import cli
+from backprop_tui.cli import (
+    app_arguments,
+    app_takes,
+    build_parser,
+    join_negative_values,
+    start_values,
+)
 from backprop_tui.formulas import number
 from backprop_tui.model import Chain, Samples
-from backprop_tui.serve import app_command, font_size, url_for
+from backprop_tui.serve import (
+    Addresses,
+    BadMessage,
+    Budget,
+    ClassServer,
+    Limits,
+    app_argv,
+    font_size,
+    read_message,
+    terminal_size,
+    url_for,
+)
 
 WAIT = 30.0
 """Seconds any one wait may take at most (the server starting, the page showing text)."""
@@ -216,8 +240,7 @@ def test_the_options_reach_each_visitors_app_unchanged(tmp_path, monkeypatch):
     served = build_parser().parse_args(join_negative_values(given))
     arguments = app_arguments(served)
     assert f"--data={folder / 'data.csv'}" in arguments
-    command = app_command(arguments)
-    assert shlex.split(command) == [sys.executable, "-m", "backprop_tui", *arguments]
+    assert app_argv(arguments) == [sys.executable, "-m", "backprop_tui", *arguments]
     expected = start_values(served)
     monkeypatch.chdir(folder)  # the app does not depend on the folder it starts in
     app = build_parser().parse_args(arguments)
@@ -234,6 +257,450 @@ def test_the_url_said_is_one_a_browser_can_open():
     assert url_for("0.0.0.0", 8080) == "http://127.0.0.1:8080/"
     assert url_for("::1", 8000) == "http://[::1]:8000/"
     assert url_for("localhost", 9000) == "http://localhost:9000/"
+
+
+# --- safety: who may connect, caps, malformed messages, the apps' processes ---------------
+
+GONE_SECONDS = 2.0
+"""How long a visitor's app (its whole process group) may outlive its visitor or the server."""
+FOREIGN = "http://evil.example"
+LIMITS = Limits(max_sessions=40, idle_seconds=1800)
+
+
+def origin_of(server: Server) -> str:
+    return f"http://127.0.0.1:{server.port}"
+
+
+def process_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, pgrp, …)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes (zombies included) of process group ``pgid``."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = process_stat(int(stat.parent.name))
+        if fields is not None and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+async def wait_until(condition, seconds: float = WAIT) -> bool:
+    """Whether ``condition()`` became true within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+async def first_screen(ws) -> bytes:
+    """What the visitor's app draws first (its title is in it)."""
+    screen = b""
+    deadline = time.monotonic() + WAIT
+    while b"backprop-tui" not in screen:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"the app drew nothing within {WAIT} s: {screen[:200]!r}")
+        message = await ws.receive(timeout=left)
+        if message.type != aiohttp.WSMsgType.BINARY:
+            pytest.fail(f"the server sent {message.type!r} {message.data!r} {message.extra!r}")
+        screen += message.data
+    return screen
+
+
+async def closing(ws, seconds: float = WAIT) -> aiohttp.WSMessage:
+    """The message that closes ``ws`` (screen updates before it are skipped)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        message = await ws.receive(timeout=max(deadline - time.monotonic(), 0.01))
+        if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                            aiohttp.WSMsgType.CLOSING):
+            return message
+
+
+async def pong(ws, text: str) -> None:
+    """Ping through ``ws``; the server's pong for ``text`` must come back."""
+    await ws.send_str(f'["ping", "{text}"]')
+    deadline = time.monotonic() + WAIT
+    while True:
+        message = await ws.receive(timeout=max(deadline - time.monotonic(), 0.01))
+        if message.type == aiohttp.WSMsgType.TEXT and message.json() == ["pong", text]:
+            return
+        assert message.type == aiohttp.WSMsgType.BINARY, (message.type, message.data)
+
+
+def the_app_of(server: Server) -> int:
+    apps = server.app_processes()
+    assert len(apps) == 1, apps
+    return apps[0]
+
+
+def argv_of(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+
+
+async def test_a_foreign_page_can_neither_start_nor_reach_an_app(start_server):
+    server = start_server()
+    ws_url = f"http://127.0.0.1:{server.port}/ws"
+    async with aiohttp.ClientSession() as session:
+        for origin, headers in [
+            (FOREIGN, {}),  # a page of another site the teacher opens
+            (f"http://localhost:{server.port + 1}", {}),  # another server on this machine
+            ("null", {}),  # a sandboxed page, or a file
+            (None, {}),  # no Origin at all: not a page of this server
+            # DNS rebinding: a name of the attacker's pointed at 127.0.0.1
+            (f"http://evil.example:{server.port}", {"Host": f"evil.example:{server.port}"}),
+        ]:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                async with session.ws_connect(ws_url, origin=origin, headers=headers):
+                    pass
+            assert refused.value.status == 403, origin
+        # The page itself is not given to another name, nor to another site's script.
+        async with session.get(server.url, headers={"Host": f"evil.example:{server.port}"}) as r:
+            assert r.status == 403 and "websocket" not in await r.text()
+        async with session.get(server.url, headers={"Origin": FOREIGN}) as response:
+            assert response.status == 403
+    assert server.app_processes() == []  # nothing was started
+    code, out, err = server.stop()
+    assert code == 0 and "Traceback" not in err
+    assert "requests from 'http://evil.example' are not served" in err
+
+
+async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server):
+    server = start_server()
+    async with aiohttp.ClientSession() as session:
+        # The address the page was loaded from, written as 127.0.0.1 or as localhost.
+        for name in ("127.0.0.1", "localhost"):
+            async with session.ws_connect(
+                    f"http://127.0.0.1:{server.port}/ws", origin=f"http://{name}:{server.port}",
+                    headers={"Host": f"{name}:{server.port}"}) as ws:
+                await first_screen(ws)
+                app = the_app_of(server)
+                argv = argv_of(app)
+                # Started directly (no shell), in a private folder of its own, which
+                # the app is told is its visitor's (once the app has the option).
+                assert argv[:3] == [sys.executable, "-m", "backprop_tui"]
+                folder = Path(f"/proc/{app}/cwd").resolve()
+                assert folder.name.startswith("backprop-visitor-")
+                assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
+                given = [arg for arg in argv if arg.startswith("--visitor-dir")]
+                assert given == ([f"--visitor-dir={folder}"] if app_takes("--visitor-dir")
+                                 else [])
+                # Its own process group and session, which it leads.
+                assert os.getpgid(app) == app and os.getsid(app) == app
+                assert os.getpgid(app) != os.getpgid(server.process.pid)
+                await pong(ws, name)
+            # The visitor left: the app's whole group is gone, the folder removed.
+            assert await wait_until(lambda app=app: not group_members(app), GONE_SECONDS), \
+                group_members(app)
+            assert await wait_until(lambda folder=folder: not folder.exists(), GONE_SECONDS)
+    code, out, err = server.stop()
+    assert code == 0 and "Traceback" not in err
+
+
+async def test_one_visitor_more_than_the_cap_is_told_the_class_is_full(start_server):
+    server = start_server("--max-sessions", "2")
+    async with aiohttp.ClientSession() as session:
+        ws_url, origin = f"{origin_of(server)}/ws", origin_of(server)
+        async with session.ws_connect(ws_url, origin=origin) as first, \
+                session.ws_connect(ws_url, origin=origin) as second:
+            await first_screen(first)
+            await first_screen(second)
+            async with session.ws_connect(ws_url, origin=origin) as third:
+                refused = await closing(third)
+                assert refused.type == aiohttp.WSMsgType.CLOSE
+                assert refused.data == 1013 and refused.extra == "the class is full, 2 of 2"
+            async with session.get(server.url) as response:
+                assert response.status == 503
+                assert (await response.text()).splitlines() == [
+                    "backprop-tui: the class is full, 2 of 2; try again later"]
+            assert len(server.app_processes()) == 2
+            await first.close()
+            # One left: the next newcomer gets in.
+            ok = await wait_until(lambda: len(server.app_processes()) == 1, GONE_SECONDS)
+            assert ok, server.app_processes()
+            async with session.ws_connect(ws_url, origin=origin) as fourth:
+                await first_screen(fourth)
+                await pong(second, "still here")
+    code, out, err = server.stop()
+    assert code == 0 and "Traceback" not in err
+    assert "a visitor was turned away: the class is full, 2 of 2" in err
+
+
+async def test_an_idle_visitors_app_is_ended_with_a_message(start_server):
+    server = start_server("--idle-minutes", "0.02")  # 1.2 s
+    async with aiohttp.ClientSession() as session:
+        ws_url, origin = f"{origin_of(server)}/ws", origin_of(server)
+        async with session.ws_connect(ws_url, origin=origin) as busy, \
+                session.ws_connect(ws_url, origin=origin) as idle:
+            await first_screen(busy)
+            await first_screen(idle)
+            apps = server.app_processes()
+            assert len(apps) == 2
+            # Two idle times pass; the busy visitor sends something every 0.3 s.
+            ended = asyncio.create_task(closing(idle))
+            for _ in range(8):
+                await busy.send_str('["focus"]')
+                await asyncio.sleep(0.3)
+            message = await ended
+            assert message.type == aiohttp.WSMsgType.CLOSE
+            assert message.extra == ("ended after 0.02 minutes without input; "
+                                     "reload the page to start again")
+            assert not busy.closed
+            await pong(busy, "awake")
+            assert await wait_until(lambda: len(server.app_processes()) == 1, GONE_SECONDS)
+    code, out, err = server.stop()
+    assert code == 0 and "Traceback" not in err
+    assert "idle for 0.02 minutes: the app is ended" in err
+
+
+def test_the_terminal_size_a_visitor_asks_for_is_capped():
+    limits = LIMITS
+    assert terminal_size(20000, 20000, limits) == (500, 200)
+    assert terminal_size("1000", "300", limits) == (500, 200)
+    assert terminal_size(0, -5, limits) == (1, 1)
+    assert terminal_size("wide", True, limits) == (80, 24)
+    assert terminal_size(None, None, limits) == (80, 24)
+    assert terminal_size(120, 40, limits) == (120, 40)
+
+
+async def test_the_served_app_gets_at_most_500_by_200(start_server):
+    server = start_server()
+    async with aiohttp.ClientSession() as session:
+        ws_url, origin = f"{origin_of(server)}/ws", origin_of(server)
+        # Asked for on connecting (each visitor's app starts at its size).
+        async with session.ws_connect(ws_url + "?width=1000&height=300", origin=origin) as ws:
+            await first_screen(ws)
+            environ = Path(f"/proc/{the_app_of(server)}/environ").read_bytes().split(b"\0")
+            assert b"COLUMNS=500" in environ and b"ROWS=200" in environ
+        assert await wait_until(lambda: not server.app_processes(), GONE_SECONDS)
+        # Asked for later: the app draws rows 1 to 200 (cursor moves ESC[row;colH), no more.
+        async with session.ws_connect(ws_url, origin=origin) as ws:
+            screen = await first_screen(ws)
+
+            def rows() -> set[int]:
+                return {int(row) for row in re.findall(rb"\x1b\[(\d+);\d+H", screen)}
+
+            assert max(rows()) <= 24
+            await ws.send_str('["resize", {"width": 1000, "height": 300}]')
+            deadline = time.monotonic() + WAIT
+            while max(rows()) < 200 and time.monotonic() < deadline:
+                try:
+                    message = await ws.receive(timeout=0.5)
+                except asyncio.TimeoutError:
+                    continue
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    screen += message.data
+            await pong(ws, "resized")  # everything drawn before the pong is in
+            assert max(rows()) == 200
+    server.stop()
+
+
+def test_what_a_browser_may_send_is_read_strictly():
+    assert read_message('["stdin", "f"]') == ("stdin", "f")
+    assert read_message('["resize", {"width": 90, "height": 30}]') == ("resize", (90, 30))
+    assert read_message('["ping", "1"]') == ("ping", "1")
+    assert read_message('["focus"]') == ("focus", None)
+    for text in ["", "nonsense", "{}", "[]", "[1]", '["stdin"]', '["stdin", 5]',
+                 '["resize", {"width": "90", "height": 30}]', '["resize", {"width": true, '
+                 '"height": 1}]', '["resize", [1, 2]]', '["focus", 1]', '["shell", "ls"]',
+                 "[" * 100_000]:
+        with pytest.raises(BadMessage):
+            read_message(text)
+
+
+def test_a_visitors_budget_refills_at_its_rate():
+    now = [0.0]
+    budget = Budget(10, clock=lambda: now[0])  # 10 a second, 40 at once
+    assert budget.spend(40) and not budget.spend(1)
+    now[0] = 0.5
+    assert budget.spend(5) and not budget.spend(1)
+    now[0] = 100.0
+    assert budget.spend(40) and not budget.spend(1)  # no more than four seconds' worth
+
+
+async def test_malformed_messages_are_dropped_and_the_server_goes_on(start_server):
+    server = start_server()
+    async with aiohttp.ClientSession() as session:
+        ws_url, origin = f"{origin_of(server)}/ws", origin_of(server)
+        async with session.ws_connect(ws_url, origin=origin) as ws, \
+                session.ws_connect(ws_url, origin=origin) as other:
+            await first_screen(ws)
+            await first_screen(other)
+            bad = ["not json", "{}", '["stdin", 5]', '["resize", {"width": "9e9"}]',
+                   '["resize", {"width": true, "height": 1}]', "[" * 50_000,
+                   '["stdin", "' + "x" * 200_000 + '"]']
+            for text in bad:
+                await ws.send_str(text)
+            await ws.send_bytes(b"\x00\xff")
+            await pong(ws, "after the bad ones")
+            # Too fast: a burst of 2000 pings at once gets a few hundred answers, no more.
+            for i in range(2000):
+                await ws.send_str(f'["ping", "{i}"]')
+            await pong(other, "meanwhile")
+            answered = 0
+            while True:
+                try:
+                    message = await ws.receive(timeout=2)
+                except asyncio.TimeoutError:
+                    break
+                answered += message.type == aiohttp.WSMsgType.TEXT
+            assert 200 <= answered < 2000, answered
+            # A message bigger than a websocket frame may be closes that one connection.
+            await ws.send_str("x" * (LIMITS.max_frame + 1))
+            assert (await closing(ws)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            await pong(other, "still serving")
+            assert await wait_until(lambda: len(server.app_processes()) == 1, GONE_SECONDS)
+    code, out, err = server.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
+    dropped = [line for line in err.splitlines() if "visitor 1: dropped a message" in line]
+    assert len(dropped) == 10  # the first ten, then no more lines
+    assert "not JSON" in dropped[0] and "further ones are not logged" in dropped[-1]
+    assert "more than 65536" in err
+
+
+FAKE_APP = """
+import subprocess, sys, time
+subprocess.Popen(["sleep", "300"])  # a process the app started: in the app's group
+sys.stdout.write("__GANGLION__\\n")
+screen = b"backprop-tui (a stand-in)"
+sys.stdout.buffer.write(b"D" + len(screen).to_bytes(4, "big") + screen)
+sys.stdout.flush()
+time.sleep(300)
+"""
+"""A stand-in app that starts a process of its own, then draws and waits."""
+
+
+async def test_the_whole_process_group_of_an_app_is_killed():
+    port = free_port()
+    server = ClassServer([sys.executable, "-c", FAKE_APP], None, "127.0.0.1", port, LIMITS)
+    runner = web.AppRunner(server.application())
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    groups = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            ws_url, origin = f"http://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
+            async with session.ws_connect(ws_url, origin=origin) as leaving, \
+                    session.ws_connect(ws_url, origin=origin) as staying:
+                await first_screen(leaving)
+                await first_screen(staying)
+                groups = [visit.process.pid for visit in server.visits]
+                assert await wait_until(lambda: all(len(group_members(group)) == 2
+                                                    for group in groups))
+                leaving_group, = [visit.process.pid for visit in server.visits
+                                  if visit.number == 1]  # the first to connect
+                await leaving.close()
+                assert await wait_until(lambda: not group_members(leaving_group),
+                                        GONE_SECONDS), group_members(leaving_group)
+                staying_group, = set(groups) - {leaving_group}
+                assert len(group_members(staying_group)) == 2
+                await runner.cleanup()  # the server stops with a visitor connected
+                assert await wait_until(lambda: not group_members(staying_group),
+                                        GONE_SECONDS), group_members(staying_group)
+                assert (await closing(staying)).extra == "the server stopped"
+    finally:
+        await runner.cleanup()
+        for group in groups:
+            for pid in group_members(group):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+async def test_stopping_the_server_kills_every_visitors_app(start_server, signum):
+    server = start_server()
+    async with aiohttp.ClientSession() as session:
+        ws_url, origin = f"{origin_of(server)}/ws", origin_of(server)
+        async with session.ws_connect(ws_url, origin=origin) as first, \
+                session.ws_connect(ws_url, origin=origin) as second:
+            await first_screen(first)
+            await first_screen(second)
+            apps = server.app_processes()
+            assert len(apps) == 2
+            server.process.send_signal(signum)
+            assert await wait_until(lambda: not any(group_members(app) for app in apps),
+                                    GONE_SECONDS), [group_members(app) for app in apps]
+            for ws in (first, second):
+                message = await closing(ws)
+                assert message.extra == "the server stopped"
+    out, err = server.process.communicate(timeout=WAIT)
+    assert server.process.returncode == 0, err
+    assert "stopped serving" in out and "Traceback" not in err
+
+
+def test_listening_everywhere_says_so(monkeypatch, capsys):
+    heard = {}
+
+    def serve(argv, visitor_dir, host, port, limits, announce):  # listens nowhere
+        heard.update(host=host, port=port, limits=limits, visitor_dir=visitor_dir)
+        announce()
+
+    monkeypatch.setattr("backprop_tui.serve.serve", serve)
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8080",
+                     "--max-sessions", "25", "--idle-minutes", "10"]) == 0
+    out, err = capsys.readouterr()
+    warning, = err.splitlines()
+    assert warning == ("backprop-tui: warning: --host '0.0.0.0' listens on every network "
+                       "interface: anyone on the network can open the app on port 8080")
+    assert "serving the app on every network interface (http://" in out
+    assert "http://127.0.0.1:8080/ here" in out
+    assert heard["limits"] == Limits(max_sessions=25, idle_seconds=600)
+    assert heard["visitor_dir"] == ("--visitor-dir" if app_takes("--visitor-dir") else None)
+    # This machine only: no warning.
+    assert cli.main(["serve", "--port", "8080"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "serving the app on http://127.0.0.1:8080/ " in out
+
+
+def test_the_addresses_a_server_answers_to():
+    loopback = Addresses("127.0.0.1", 8000)
+    for host in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000", "LOCALHOST:8000"):
+        assert loopback.refusal(host, None, websocket=False) is None
+        assert loopback.refusal(host, f"http://{host}", websocket=True) is None
+    assert loopback.refusal("127.0.0.1:8000", None, websocket=True) is not None
+    assert loopback.refusal("127.0.0.1:8000", "http://localhost:8000", True) is not None
+    for host in ("127.0.0.1:8001", "127.0.0.1", "evil.example:8000", "192.168.1.5:8000",
+                 "user@127.0.0.1:8000", "127.0.0.1:8000/x", ""):
+        assert loopback.refusal(host, None, websocket=False) is not None, host
+    everywhere = Addresses("0.0.0.0", 8080)
+    assert everywhere.refusal("192.168.1.5:8080", "http://192.168.1.5:8080", True) is None
+    assert everywhere.refusal("[fe80::1]:8080", "http://[fe80::1]:8080", True) is None
+    assert everywhere.refusal("192.168.1.5:8080", "http://192.168.1.9:8080", True) is not None
+    assert everywhere.refusal("evil.example:8080", "http://evil.example:8080", True) is not None
+    one = Addresses("192.168.1.5", 80)
+    assert one.refusal("192.168.1.5", "http://192.168.1.5", True) is None
+    assert one.refusal("127.0.0.1:80", None, False) is not None
+
+
+def test_serve_without_its_extra_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.modules['aiohttp'] = None; "
+                               "from backprop_tui.cli import main; sys.exit(main(['serve']))"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "backprop-tui: error: serve needs aiohttp, which is not installed: "
+        "pip install 'backprop-tui[serve]'"]
+
+
+def test_the_server_is_an_extra():
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[<>=\[ ]", requirement)[0] for requirement in requirements}
+
+    assert not names(project["dependencies"]) & {"textual-serve", "aiohttp", "playwright"}
+    assert names(project["optional-dependencies"]["serve"]) == {"textual-serve", "aiohttp"}
+    test = project["optional-dependencies"]["test"]
+    assert "backprop-tui[serve]" in test and "playwright" in names(test)
 
 
 # --- the app in a real browser ------------------------------------------------------------
@@ -298,7 +765,7 @@ def test_the_app_runs_in_a_real_browser(start_server, tmp_path):
     (folder / "data.csv").write_text("x,y\n0,0\n0.3,0\n0.6,1\n0.9,1\n")
     w, b = (-0.3, 0.5, 1.0), (0.0, 0.0, 0.0)
     server = start_server("--w", "-0.3,0.5,1", "--b", "0,0,0", "--lr", "1.5",
-                          "--data", "my class/data.csv")
+                          "--data", "my class/data.csv", "--max-sessions", "2")
     chain = Chain(w, b)
     samples = Samples([0, 0.3, 0.6, 0.9], [0, 0, 1, 1])
     mean_cost = chain.forward(samples).mean_cost
@@ -332,8 +799,20 @@ def test_the_app_runs_in_a_real_browser(start_server, tmp_path):
             wait_for_text(other, "backprop-tui", "phase: —")
             assert len(server.app_processes()) == 2
             assert "phase: forward" in screen_text(page)
-            # Ctrl+C on the server while visitors are connected: a clean stop.
+            # A third is one too many.
+            third = browser.new_page()
+            response = third.goto(server.url)
+            assert response is not None and response.status == 503
+            assert third.inner_text("body").strip() == (
+                "backprop-tui: the class is full, 2 of 2; try again later")
+            assert len(server.app_processes()) == 2
+            # Ctrl+C on the server while visitors are connected: a clean stop, and the
+            # pages say why their app ended.
             code, out, err = server.stop()
+            for visitor in (page, other):
+                ended = visitor.locator(".closed-dialog .message")
+                ended.wait_for(state="visible")
+                assert ended.inner_text() == "the server stopped"
         finally:
             browser.close()
     assert code == 0, err

@@ -9,10 +9,18 @@ import stat
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_tui.model import (
-    Chain, FileError, LossHistory, ModelError, Samples, Session, Trainer, load_session,
+    Chain,
+    FileError,
+    LossHistory,
+    ModelError,
+    Samples,
+    Session,
+    Trainer,
+    load_session,
     save_session,
 )
 from backprop_tui.model import files as files_module
@@ -302,10 +310,7 @@ def test_wrong_fields_are_named(tmp_path, path, value, words):
 def test_non_finite_numbers_are_refused(tmp_path, old, new, field):
     text = trained_session(steps=20).dumps()
     assert old in text
-    if old == '"last": ':
-        text = re.sub(r'"last": [^\n]*', new, text)
-    else:
-        text = text.replace(old, new, 1)
+    text = re.sub(r'"last": [^\n]*', new, text) if old == '"last": ' else text.replace(old, new, 1)
     message = refused(tmp_path, text)
     assert field in message and "not a finite number" in message
 

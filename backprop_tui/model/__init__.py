@@ -15,6 +15,7 @@ from .chain import (
     batch_indices,
     trace,
 )
+from .check import EPSILON, GradientCheck, Nudge, check_gradients, nudge, relative_difference
 from .csv_data import load_samples_csv, parse_samples_csv
 from .errors import FileError, ModelError, NonFiniteError
 from .files import ANYWHERE, Folder, read_text, shown_name, write_atomically
@@ -32,10 +33,10 @@ from .functions import (
     activation_named,
     cost_named,
 )
-from .check import EPSILON, GradientCheck, Nudge, check_gradients, nudge, relative_difference
 from .history import LossHistory, Thinned
-from .session import Session, load_session, save_session
 from .landscape import CostSlice, Fit, cost_slice, fit_curve, mean_costs, outputs
+from .session import Session, load_session, save_session
+from .start import StartError, StartValues, resolve_start
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 __all__ = [
@@ -71,6 +72,8 @@ __all__ = [
     "RunResult",
     "Samples",
     "Session",
+    "StartError",
+    "StartValues",
     "Thinned",
     "Trainer",
     "activation_named",
@@ -89,6 +92,7 @@ __all__ = [
     "outputs",
     "parse_samples_csv",
     "relative_difference",
+    "resolve_start",
     "save_session",
     "trace",
     "write_atomically",

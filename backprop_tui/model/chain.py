@@ -31,8 +31,8 @@ The batch gradient is the mean of the per-sample gradients.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -102,7 +102,7 @@ class Samples:
     def __len__(self) -> int:
         return int(self.x.size)
 
-    def batch(self, step: int, size: int) -> "Samples":
+    def batch(self, step: int, size: int) -> Samples:
         """The samples step ``step`` trains on: kB, kB+1, …, kB+B−1 (mod n)."""
         idx = batch_indices(step, size, len(self))
         return Samples(self.x[idx], self.y[idx])
@@ -125,19 +125,22 @@ class Chain:
     activation: Activation = SIGMOID
     cost: Cost = SQUARED_ERROR
 
-    def __post_init__(self) -> None:
-        w = as_finite_vector(self.w, "w")
-        b = as_finite_vector(self.b, "b")
-        if w.shape != b.shape:
+    def __init__(self, w: Iterable[float] | np.ndarray, b: Iterable[float] | np.ndarray,
+                 activation: Activation = SIGMOID, cost: Cost = SQUARED_ERROR) -> None:
+        weights = as_finite_vector(w, "w")
+        biases = as_finite_vector(b, "b")
+        if weights.shape != biases.shape:
             raise ModelError(
-                f"w has {w.size} value{'s' * (w.size != 1)} but b has {b.size}: "
-                "give one bias per weight (one of each per layer)"
+                f"w has {weights.size} value{'s' * (weights.size != 1)} but b has "
+                f"{biases.size}: give one bias per weight (one of each per layer)"
             )
-        if w.size > MAX_LAYERS:
-            raise ModelError(f"w: {w.size} layers, but a chain has at most {MAX_LAYERS}")
-        self.cost.check_activation(self.activation)
-        object.__setattr__(self, "w", w)
-        object.__setattr__(self, "b", b)
+        if weights.size > MAX_LAYERS:
+            raise ModelError(f"w: {weights.size} layers, but a chain has at most {MAX_LAYERS}")
+        cost.check_activation(activation)
+        object.__setattr__(self, "w", weights)
+        object.__setattr__(self, "b", biases)
+        object.__setattr__(self, "activation", activation)
+        object.__setattr__(self, "cost", cost)
 
     @property
     def cancellation(self) -> Cancellation | None:
@@ -149,30 +152,24 @@ class Chain:
         """N, the number of neurons (layers)."""
         return int(self.w.size)
 
-    def with_params(self, w: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> "Chain":
+    def with_params(self, w: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> Chain:
         """The same chain with other parameters."""
         return Chain(np.asarray(w), np.asarray(b), self.activation, self.cost)
 
-    def forward(self, samples: Samples) -> "ForwardPass":
+    def forward(self, samples: Samples) -> ForwardPass:
         """z, a of every layer and the cost, for every sample at once."""
         self.cost.check_targets(samples.y)
-        n, layers = len(samples), self.layers
-        z = np.empty((n, layers))
-        a = np.empty((n, layers))
-        a_prev = samples.x
-        with np.errstate(all="ignore"):
-            for l in range(layers):
-                z[:, l] = self.w[l] * a_prev + self.b[l]
-                a[:, l] = self.activation.forward(z[:, l])
-                a_prev = a[:, l]
-            cost = self.cost.value(a[:, -1], samples.y, z[:, -1])
+        zs, as_, costs = forward_sets(self.w[np.newaxis], self.b[np.newaxis], samples.x,
+                                      self.activation, self.cost, samples.y)
+        assert costs is not None
+        z, a, cost = zs[0], as_[0], costs[0]
         _check_finite("z", z)
         _check_finite("the cost C", cost)
         for arr in (z, a, cost):
             arr.flags.writeable = False
         return ForwardPass(self, samples, z, a, cost)
 
-    def step(self, gradients: "BackwardPass", lr: float) -> "Chain":
+    def step(self, gradients: BackwardPass, lr: float) -> Chain:
         """Gradient descent: every parameter moves by −η·(batch-mean gradient).
 
         All gradients were computed before any parameter moved.
@@ -207,7 +204,7 @@ class ForwardPass:
         """a(l−1) per sample and layer: column 0 is x."""
         return np.column_stack((self.samples.x, self.a[:, :-1]))
 
-    def backward(self) -> "BackwardPass":
+    def backward(self) -> BackwardPass:
         """Every chain-rule factor, per sample and layer, and the batch gradient."""
         chain = self.chain
         n, layers = self.a.shape
@@ -310,6 +307,37 @@ class BackwardPass:
         if name not in FACTOR_NAMES:
             raise KeyError(name)
         return getattr(self, name)
+
+
+def forward_sets(
+    w: np.ndarray,
+    b: np.ndarray,
+    x: np.ndarray,
+    activation: Activation,
+    cost: Cost | None = None,
+    y: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The forward pass of P parameter sets over the same n inputs, all at once.
+
+    ``w`` and ``b`` are (P, N): row p is one chain's parameters. ``x`` is (n,).
+    Returns z and a, each (P, n, N) (set p, sample k, layer l+1), and, given a
+    cost and the targets ``y`` (n,), the cost C per set and sample, (P, n); else
+    None. Nothing is checked for finiteness: each caller refuses what it must.
+    This is the one forward pass of the model: :meth:`Chain.forward` (P = 1),
+    the nudge check, the cost over one parameter and the fit all run it.
+    """
+    sets, layers = w.shape
+    n = x.shape[0]
+    z = np.empty((sets, n, layers))
+    a = np.empty((sets, n, layers))
+    a_prev = x
+    with np.errstate(all="ignore"):
+        for l in range(layers):
+            z[:, :, l] = w[:, l, np.newaxis] * a_prev + b[:, l, np.newaxis]
+            a[:, :, l] = activation.forward(z[:, :, l])
+            a_prev = a[:, :, l]
+        c = None if cost is None or y is None else cost.value(a[:, :, -1], y, z[:, :, -1])
+    return z, a, c
 
 
 def trace(chain: Chain, samples: Samples) -> BackwardPass:

@@ -12,17 +12,21 @@ adds no error of its own. All 2N parameters are nudged in one vectorised pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .chain import BackwardPass, Chain, Samples
-from .landscape import mean_costs, parameter_index
+from .landscape import mean_costs, parameter_index, parameter_sets
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 EPSILON = 1e-5
 """The default nudge ε."""
 
 
-def relative_difference(analytic, numeric) -> np.ndarray | float:
+def relative_difference(analytic: ArrayLike, numeric: ArrayLike) -> np.ndarray | float:
     """|analytic − numeric| / max(|analytic|, |numeric|); 0 where both are 0."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
@@ -36,19 +40,10 @@ def _numeric(chain: Chain, samples: Samples, which: np.ndarray, index: np.ndarra
              eps: float) -> np.ndarray:
     """The central differences of the parameters (which[p], index[p]), p = 0..P−1."""
     count = which.size
-    params = {"w": np.tile(chain.w, (2 * count, 1)), "b": np.tile(chain.b, (2 * count, 1))}
-    rows = np.arange(count)
-    up = np.empty(count)
-    down = np.empty(count)
-    for name in ("w", "b"):
-        mine = which == name
-        i = index[mine]
-        theta = getattr(chain, name)[i]
-        up[mine] = theta + eps
-        down[mine] = theta - eps
-        params[name][rows[mine], i] = up[mine]
-        params[name][count + rows[mine], i] = down[mine]
-    cost = mean_costs(chain, samples, params["w"], params["b"])
+    theta = np.where(which == "w", chain.w[index], chain.b[index])
+    up, down = theta + eps, theta - eps
+    cost = mean_costs(chain, samples, *parameter_sets(chain, np.r_[which, which],
+                                                      np.r_[index, index], np.r_[up, down]))
     return (cost[:count] - cost[count:]) / (up - down)
 
 
@@ -78,15 +73,13 @@ def nudge(chain: Chain, samples: Samples, which: str, layer: int,
     """Nudge parameter ``which`` of layer ``layer`` (1..N) by ±ε and compare."""
     i = parameter_index(chain, which, layer)
     theta = float(getattr(chain, which)[i])
-    params = {"w": np.tile(chain.w, (2, 1)), "b": np.tile(chain.b, (2, 1))}
-    params[which][0, i] = theta + epsilon
-    params[which][1, i] = theta - epsilon
-    up, down = mean_costs(chain, samples, params["w"], params["b"])
+    up, down = mean_costs(chain, samples, *parameter_sets(
+        chain, [which] * 2, [i] * 2, [theta + epsilon, theta - epsilon]))
     numeric = float((up - down) / ((theta + epsilon) - (theta - epsilon)))
     bp = chain.forward(samples).backward()
     analytic = float(getattr(bp, f"mean_dC_d{which}")[i])
     return Nudge(which, int(layer), float(epsilon), float(up), float(down), numeric, analytic,
-                 relative_difference(analytic, numeric))
+                 float(relative_difference(analytic, numeric)))
 
 
 @dataclass(frozen=True)

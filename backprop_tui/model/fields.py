@@ -9,7 +9,7 @@ what is wrong with it.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import ModelError
 
@@ -160,6 +160,6 @@ class Fields:
                                  "(at most 2^53)")
         return list(values)
 
-    def object(self, key: str) -> "Fields":
+    def object(self, key: str) -> Fields:
         """A nested object."""
         return Fields(self._get(key), self.name(key))

@@ -23,6 +23,7 @@ File names in messages are shown with control characters escaped
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -145,10 +146,9 @@ def _temporary(folder: Path, name: str, mode: int | None) -> tuple[int, Path]:
         except FileExistsError:
             continue
         if mode is not None:
-            try:
+            # Keep the default permissions rather than fail the save.
+            with contextlib.suppress(OSError):
                 os.chmod(tmp, mode)
-            except OSError:
-                pass  # keep the default permissions rather than fail the save
         return fd, tmp
     raise FileExistsError(f"no free temporary file name in {folder}")
 
@@ -236,10 +236,8 @@ def write_atomically(path: str | os.PathLike, data: bytes, what: str = "file",
                         f"({kept})") from None
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
     _sync_folder(folder)
     return Path(path)
 

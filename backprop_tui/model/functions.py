@@ -6,12 +6,21 @@ instance here and registering it; nothing else in the program names them.
 
 Templates use ``{z}``, ``{a}`` and ``{y}`` placeholders, filled either with
 symbols (``a(L)``) or with numbers (``0.5753``) by :mod:`backprop_tui.formulas`.
+
+Each one also carries its rule for one number at a time (``scalar``): Python
+statements on floats, the same operations as the numpy functions in the same
+order, that the training step for small batches compiles into its loop
+(:mod:`backprop_tui.model.fast_step`). Placeholders there: ``{z}``, ``{a}``,
+``{y}`` as above, the results ``{d}`` (∂a/∂z), ``{c}`` (C), ``{g}`` (∂C/∂a or
+∂C/∂z), and ``{t}``, a prefix for temporary names (a cost's gradient may use
+the temporaries of its value, which runs first). Names available: ``exp``,
+``log1p``, ``tanh`` (from :mod:`math`) and the builtins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -42,6 +51,21 @@ class Activation:
     """The largest value of g'(z): through k layers the product of g' is at most this^k."""
     derivative_max_text: str = "1"
     """``derivative_max`` as the formulas print it (``1/4``)."""
+    forward_derivative: Callable[[Array], tuple[Array, Array]] | None = None
+    """(a, ∂a/∂z) given z, in one go where the two share work; the same numbers as
+    ``forward`` and ``derivative``. None: those two are called."""
+    scalar: str = ""
+    """Statements setting ``{a}`` and ``{d}`` from the float ``{z}`` (see the module)."""
+    bounded: bool = False
+    """|g(z)| ≤ 1 for every z, in floating point too: then past the first layer
+    |z(l)| ≤ |w(l)| + |b(l)|, finite whenever the parameters are not huge."""
+
+    def forward_and_derivative(self, z: Array) -> tuple[Array, Array]:
+        """(a, ∂a/∂z) for z: ``forward_derivative`` if it is given, else the two calls."""
+        if self.forward_derivative is not None:
+            return self.forward_derivative(z)
+        a = self.forward(z)
+        return a, self.derivative(z, a)
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,8 @@ class Cancellation:
     """∂C/∂z(L) given (a, y, z), elementwise."""
     text: str
     """∂C/∂z(L) as text in the placeholders ``{a}``, ``{y}`` (``{a}−{y}``)."""
+    scalar: str = ""
+    """Statements setting ``{g}`` = ∂C/∂z(L) from the floats ``{a}``, ``{y}``, ``{z}``."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,12 @@ class Cost:
     """Raises :class:`ModelError` for an output activation this cost cannot take."""
     cancellation: Cancellation | None = None
     """The simplification of ∂C/∂z(L) with one particular output activation, if any."""
+    scalar_value: str = ""
+    """Statements setting ``{c}`` from the floats ``{a}``, ``{y}``, ``{z}`` (see the module)."""
+    scalar_gradient: str = ""
+    """Statements setting ``{g}`` = ∂C/∂a from ``{a}``, ``{y}``, ``{z}`` (after
+    ``scalar_value``, whose temporaries it may use); empty when only the
+    cancellation is ever needed."""
 
     def cancels(self, activation: Activation) -> Cancellation | None:
         """The cancellation that applies with ``activation`` at the output, if any."""
@@ -97,17 +129,45 @@ def _softplus(z: Array) -> Array:
     return np.logaddexp(0.0, z)
 
 
+# With e = e^(−|z|) (never overflowing, in (0, 1]) and t = 1/(1 + e):
+# σ(z) = t for z ≥ 0 and e·t for z < 0, σ(−z) the other one, so
+# σ'(z) = σ(z)·σ(−z) = e·t². Every value keeps its relative precision in both
+# tails (σ(−40) ≈ 4.2e−18, not 0; σ'(40) ≈ 4.2e−18 where a·(1−a) would give 0,
+# since σ(40) is 1.0 in floating point).
+
+
+def _sigmoid_parts(z: Array) -> tuple[Array, Array]:
+    e = np.exp(-np.abs(z))
+    return e, 1.0 / (1.0 + e)
+
+
 def _sigmoid(z: Array) -> Array:
-    # σ(z) = exp(−log(1 + e^(−z))): logaddexp never overflows, and the result
-    # keeps its relative precision in both tails (σ(−40) ≈ 4.2e−18, not 0).
-    return np.exp(-np.logaddexp(0.0, -z))
+    e, t = _sigmoid_parts(z)
+    return np.where(z >= 0.0, t, e * t)
 
 
 def _sigmoid_derivative(z: Array, a: Array) -> Array:
-    # σ'(z) = σ(z)·σ(−z) = a·(1−a) with 1−a = σ(−z) = exp(−log(1 + e^z)) taken
-    # from z: exact in both tails, where a·(1−a) would round to 0 (a = σ(40) is
-    # 1.0 in floating point).
-    return a * np.exp(-np.logaddexp(0.0, z))
+    e, t = _sigmoid_parts(z)
+    return e * t * t
+
+
+def _sigmoid_both(z: Array) -> tuple[Array, Array]:
+    e, t = _sigmoid_parts(z)
+    et = e * t
+    return np.where(z >= 0.0, t, et), et * t
+
+
+_SIGMOID_SCALAR = """\
+if {z} >= 0.0:
+    {t}e = exp(-{z})
+    {t}t = 1.0 / (1.0 + {t}e)
+    {a} = {t}t
+else:
+    {t}e = exp({z})
+    {t}t = 1.0 / (1.0 + {t}e)
+    {a} = {t}e * {t}t
+{d} = {t}e * {t}t * {t}t
+"""
 
 
 SIGMOID = Activation(
@@ -120,6 +180,9 @@ SIGMOID = Activation(
     output_range="(0, 1)",
     derivative_max=0.25,
     derivative_max_text="1/4",
+    forward_derivative=_sigmoid_both,
+    scalar=_SIGMOID_SCALAR,
+    bounded=True,
 )
 
 
@@ -138,6 +201,13 @@ TANH = Activation(
     definition="tanh({z})",
     derivative_text="1−tanh²({z})",
     output_range="(−1, 1)",
+    scalar="""\
+{a} = tanh({z})
+{t}e = exp(-abs({z}))
+{t}u = {t}e * {t}e
+{d} = 4.0 * {t}u / ((1.0 + {t}u) * (1.0 + {t}u))
+""",
+    bounded=True,
 )
 
 
@@ -157,6 +227,10 @@ RELU = Activation(
     definition="max(0, {z})",
     derivative_text="(1 if {z}>0, else 0)",
     output_range="[0, ∞)",
+    scalar="""\
+{a} = {z} if {z} >= 0.0 else 0.0
+{d} = 1.0 if {z} > 0.0 else 0.0
+""",
 )
 
 
@@ -175,6 +249,11 @@ SQUARED_ERROR = Cost(
     gradient=_squared_error_gradient,
     value_text="({a}−{y})²",
     gradient_text="2({a}−{y})",
+    scalar_value="""\
+{t}d = {a} - {y}
+{c} = {t}d * {t}d
+""",
+    scalar_gradient="{g} = 2.0 * {t}d\n",
 )
 
 
@@ -195,6 +274,27 @@ def _cross_entropy_gradient(a: Array, y: Array, z: Array) -> Array:
         up = np.where(y == 1.0, 0.0, (1.0 - y) * (1.0 + np.exp(z)))
         down = np.where(y == 0.0, 0.0, y * (1.0 + np.exp(-z)))
         return up - down
+
+
+def _sigmoid_scalar(z: str, a: str, d: str, t: str) -> str:
+    """The sigmoid's scalar statements with other names (still a template)."""
+    return (_SIGMOID_SCALAR.replace("{t}", t).replace("{z}", z).replace("{a}", a)
+            .replace("{d}", d))
+
+
+# ln(1 + e^z) and ln(1 + e^(−z)) one number at a time, as np.logaddexp(0, ±z)
+# computes them: the larger of 0 and ±z plus log1p(e^(−|z|)).
+_CROSS_ENTROPY_SCALAR = """\
+if {z} > 0.0:
+    {t}l = log1p(exp(-{z}))
+    {t}p = {z} + {t}l
+    {t}m = {t}l
+else:
+    {t}l = log1p(exp({z}))
+    {t}p = {t}l
+    {t}m = -{z} + {t}l
+{c} = {y} * {t}m + (1.0 - {y}) * {t}p
+"""
 
 
 def _cross_entropy_sigmoid_dC_dz(a: Array, y: Array, z: Array) -> Array:
@@ -229,8 +329,13 @@ CROSS_ENTROPY = Cost(
     check_targets=_unit_targets,
     check_activation=_unit_output,
     cancellation=Cancellation(
-        activation=SIGMOID.name, dC_dz=_cross_entropy_sigmoid_dC_dz, text="{a}−{y}"
+        activation=SIGMOID.name, dC_dz=_cross_entropy_sigmoid_dC_dz, text="{a}−{y}",
+        # σ(z) and σ(−z) by the sigmoid's own rule.
+        scalar=(_sigmoid_scalar("{z}", "{t}s", "{t}sd", "{t}p")
+                + _sigmoid_scalar("(-{z})", "{t}n", "{t}nd", "{t}m")
+                + "{g} = (1.0 - {y}) * {t}s - {y} * {t}n\n"),
     ),
+    scalar_value=_CROSS_ENTROPY_SCALAR,
 )
 
 ACTIVATIONS: dict[str, Activation] = {act.name: act for act in (SIGMOID, TANH, RELU)}

@@ -71,7 +71,7 @@ class LossHistory:
 
     def clear(self, start_step: int = 0) -> None:
         """Forget everything; the next value belongs to ``start_step``."""
-        self.__init__(self.capacity)
+        LossHistory.__init__(self, self.capacity)
         self._pending_step = self._next_step = start_step
 
     def append(self, value: float) -> None:
@@ -188,7 +188,7 @@ class LossHistory:
         }
 
     @classmethod
-    def from_dict(cls, data: object) -> "LossHistory":
+    def from_dict(cls, data: object) -> LossHistory:
         """The history :meth:`to_dict` described.
 
         Everything is checked first: a :class:`ModelError` names the field that is
@@ -231,7 +231,7 @@ class LossHistory:
             raise ModelError(f"{fields.name('last')}: set, but no values are recorded")
         if pending and last != pending[-1]:
             raise ModelError(f"{fields.name('last')}: not the last pending value")
-        if count and not pending and not low[-1] <= last <= high[-1]:
+        if count and not pending and last is not None and not low[-1] <= last <= high[-1]:
             raise ModelError(f"{fields.name('last')}: outside the range of the last bucket")
 
         history = cls(capacity)
@@ -250,6 +250,6 @@ class LossHistory:
         history._last = last
         return history
 
-    def copy(self) -> "LossHistory":
+    def copy(self) -> LossHistory:
         """An independent history in the same state."""
         return LossHistory.from_dict(self.to_dict())

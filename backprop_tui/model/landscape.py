@@ -3,8 +3,8 @@
 Plain functions returning arrays, for the slope view (C over a range of one
 parameter, with the tangent line whose slope is ∂C/∂θ) and the fit view (a(L)
 over the range of the data). Everything is vectorised: many parameter sets, or
-many inputs, in one pass through the layers, with the same arithmetic as
-:meth:`Chain.forward`.
+many inputs, in one pass through the layers: the model's one forward pass,
+:func:`~backprop_tui.model.chain.forward_sets`.
 
 A parameter is named by ``which`` (``"w"`` or ``"b"``) and ``layer`` (1..N, 1
 the first neuron after the input, N the output), as the formulas number layers.
@@ -12,11 +12,12 @@ the first neuron after the input, N the output), as the formulas number layers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .chain import Chain, Samples, _check_finite
+from .chain import Chain, Samples, _check_finite, forward_sets
 from .errors import ModelError
 
 
@@ -27,6 +28,20 @@ def parameter_index(chain: Chain, which: str, layer: int) -> int:
     if isinstance(layer, bool) or int(layer) != layer or not 1 <= layer <= chain.layers:
         raise ModelError(f"layer: {layer!r} is not one of 1..{chain.layers}")
     return int(layer) - 1
+
+
+def parameter_sets(chain: Chain, which: Sequence[str], index: Sequence[int] | np.ndarray,
+                   values: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P copies of the chain's parameters, w and b each (P, N), copy p with one changed.
+
+    In copy p, parameter ``which[p]`` (``"w"`` or ``"b"``) at array index
+    ``index[p]`` is ``values[p]``; every other parameter is the chain's.
+    """
+    count = len(values)
+    params = {"w": np.tile(chain.w, (count, 1)), "b": np.tile(chain.b, (count, 1))}
+    for p, (name, i, value) in enumerate(zip(which, index, values)):
+        params[name][p, i] = value
+    return params["w"], params["b"]
 
 
 def mean_costs(chain: Chain, samples: Samples, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -41,23 +56,19 @@ def mean_costs(chain: Chain, samples: Samples, w: np.ndarray, b: np.ndarray) -> 
     if w.ndim != 2 or w.shape != b.shape or w.shape[1] != chain.layers:
         raise ModelError(f"w and b: expected two (P, {chain.layers}) arrays")
     chain.cost.check_targets(samples.y)
-    act, cost = chain.activation, chain.cost
-    a = np.broadcast_to(samples.x, (w.shape[0], len(samples)))
+    costs = forward_sets(w, b, samples.x, chain.activation, chain.cost, samples.y)[2]
+    assert costs is not None
     with np.errstate(all="ignore"):
-        for l in range(chain.layers):
-            z = w[:, l : l + 1] * a + b[:, l : l + 1]
-            a = act.forward(z)
-        result = cost.value(a, samples.y, z).mean(axis=1)
+        result = costs.mean(axis=1)
     _check_finite("the cost C", result)
     return result
 
 
 def outputs(chain: Chain, x: np.ndarray) -> np.ndarray:
     """a(L) for every input in ``x`` (any shape), the chain's forward pass without a cost."""
-    a = np.asarray(x, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        for l in range(chain.layers):
-            a = chain.activation.forward(chain.w[l] * a + chain.b[l])
+    inputs = np.asarray(x, dtype=np.float64)
+    a = forward_sets(chain.w[np.newaxis], chain.b[np.newaxis], inputs.reshape(-1),
+                     chain.activation)[1][0, :, -1].reshape(inputs.shape)
     _check_finite("a(L)", a)
     return a
 
@@ -105,9 +116,7 @@ def cost_slice(
     theta0 = float(getattr(chain, which)[i])
     theta = theta0 + half_width * np.linspace(-1.0, 1.0, points)
     theta[points // 2] = theta0
-    params = {"w": np.tile(chain.w, (points, 1)), "b": np.tile(chain.b, (points, 1))}
-    params[which][:, i] = theta
-    cost = mean_costs(chain, samples, params["w"], params["b"])
+    cost = mean_costs(chain, samples, *parameter_sets(chain, [which] * points, [i] * points, theta))
     bp = chain.forward(samples).backward()
     slope = float(getattr(bp, f"mean_dC_d{which}")[i])
     cost0 = bp.forward.mean_cost

@@ -13,8 +13,9 @@ ever shown. ``version`` grows by one with every change, for anyone watching.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,11 +24,14 @@ from .check import EPSILON, Nudge, nudge
 from .errors import ModelError
 from .functions import activation_named, cost_named
 from .history import LossHistory
-from .session import Session
 from .landscape import CostSlice, Fit, cost_slice, fit_curve
 from .quiz import Quiz
-from .undo import Timeline
+from .session import Session
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
+from .undo import Snapshot, Timeline
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 PHASES: tuple[str, ...] = ("none", "forward", "backward", "step")
 """The phases of the loop; ``none`` until something has been computed."""
@@ -271,10 +275,13 @@ class Lesson:
         self._set_samples(self.samples.x, y)
 
     def set_lr(self, value: float | str) -> None:
-        """The learning rate η."""
+        """The learning rate η. The forward and backward results stay: they do not depend
+        on η (the next step uses the new η; a step already taken keeps the η it used)."""
         self._checkpoint()
         self.lr = check_learning_rate(finite_number(value, "η"))
-        self._changed()
+        self._trainer = None
+        self.divergence = None
+        self.version += 1
 
     def set_batch_size(self, size: int | None) -> None:
         """Samples per training step (None: all)."""
@@ -298,7 +305,7 @@ class Lesson:
         keep = np.arange(len(self.samples)) != k
         self._set_samples(self.samples.x[keep], self.samples.y[keep])
 
-    def set_samples(self, x, y) -> None:
+    def set_samples(self, x: ArrayLike, y: ArrayLike) -> None:
         """Replace the whole batch (e.g. with the built-in dataset)."""
         xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         check_sample_count(xs.size)
@@ -343,7 +350,7 @@ class Lesson:
             raise ModelError("redo: nothing to redo")
         self._apply(self._timeline.forth())
 
-    def _apply(self, snapshot) -> None:
+    def _apply(self, snapshot: Snapshot) -> None:
         for name, value in snapshot.state.items():
             setattr(self, name, value)
         self.history = snapshot.history.copy()  # the snapshot's copy stays as it was
@@ -386,7 +393,7 @@ class Lesson:
     # -- sessions and handouts ---------------------------------------------------
 
     @classmethod
-    def from_session(cls, session: Session) -> "Lesson":
+    def from_session(cls, session: Session) -> Lesson:
         """A lesson that goes on from ``session``: its parameters, samples, η, batch
         size, step count and loss history; a reset returns to its start parameters.
 

@@ -8,8 +8,8 @@ floor of 1e−6: for |value| < 1e−4 a guess within 1e−6 is accepted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 
 from .errors import ModelError
 

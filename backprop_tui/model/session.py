@@ -81,12 +81,12 @@ class Session:
 
     @classmethod
     def new(cls, chain: Chain, samples: Samples, lr: float,
-            batch_size: int | None = None) -> "Session":
+            batch_size: int | None = None) -> Session:
         """A session that starts now, from ``chain``: no steps, no history."""
         return cls(chain, chain, samples, lr, check_batch_size(batch_size, len(samples)))
 
     @classmethod
-    def from_trainer(cls, trainer: Trainer, start: Chain) -> "Session":
+    def from_trainer(cls, trainer: Trainer, start: Chain) -> Session:
         """A snapshot of ``trainer`` (its history is copied), which started from ``start``."""
         chain = trainer.chain
         start = Chain(start.w, start.b, chain.activation, chain.cost)
@@ -123,10 +123,10 @@ class Session:
         return _dumps(self.to_dict()) + "\n"
 
     @classmethod
-    def from_dict(cls, data: object) -> "Session":
+    def from_dict(cls, data: object) -> Session:
         """The session a document describes, or a :class:`ModelError` naming the field."""
         fields = Fields(data)
-        if data.get("format") != FORMAT:  # type: ignore[union-attr]
+        if fields.data.get("format") != FORMAT:
             raise ModelError("not a backprop-tui session (its 'format' field is missing "
                              "or different)")
         version = fields.integer("version")

@@ -1,31 +1,27 @@
 """Training: many gradient-descent steps on mini-batches, with the loss history.
 
-The hot loop below computes what ``Chain.forward``, ``ForwardPass.backward``
-and ``Chain.step`` compute, without keeping every factor: the same products,
-on preallocated arrays, with no per-sample Python loop; only the order of the
-additions in the batch sums differs. It stops where the full-factor path would
-refuse a number (z, the cost or an updated parameter not finite), keeping the
-last finite parameters. Tests check it against repeated full-factor steps, and
+A run takes the steps of ``Chain.forward``, ``ForwardPass.backward`` and
+``Chain.step`` without keeping every factor, through :mod:`fast_step` (Python
+floats for small batches, numpy for large ones). It stops where the plain step
+would refuse a number (z, the cost or an updated parameter not finite), keeping
+the last finite parameters. Tests check it against repeated plain steps, and
 ``benchmarks/train_step.py`` measures it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from .chain import Chain, Samples, batch_indices
+from .chain import Chain, Samples
 from .errors import ModelError
+from .fast_step import PYTHON_BATCH_MAX, can_use_floats, float_steps, numpy_steps
 from .history import LossHistory
 
-
 _PIECE = 4096
-"""Steps per call of the hot loop within one :meth:`Trainer.run`."""
-
-_BLAS_MAX = 8192
-"""Largest per-sample gradient array (2·layers·batch numbers) summed through BLAS."""
+"""Steps per call of the fast step within one :meth:`Trainer.run`."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +103,7 @@ class Trainer:
         self._cost = chain.cost
         self._w = np.array(chain.w)
         self._b = np.array(chain.b)
+        self._floats: tuple[list[float], list[float]] | None = None
 
     @property
     def chain(self) -> Chain:
@@ -132,119 +129,26 @@ class Trainer:
         return RunResult(done, divergence)
 
     def _steps(self, steps: int) -> tuple[np.ndarray, Divergence | None]:
-        """The hot loop: ``steps`` steps from ``steps_done`` on; the losses of those taken.
+        """``steps`` steps from ``steps_done`` on; the losses of those taken.
 
-        Per step this is one forward pass layer by layer into preallocated rows,
-        the activation's derivative for all layers in one call, the backward
-        recursion ∂C/∂a(l−1) = ∂C/∂a(l)·g'(z(l))·w(l) into rows, and then every
-        batch gradient at once: the rows of ∂C/∂b = ∂C/∂a·g' and of
-        ∂C/∂w = ∂C/∂b·a(l−1) summed over the samples by one matrix-vector product.
-        The numbers are those of the full-factor path (only the order of the
-        additions in the sums may differ).
+        On Python floats for small batches, with numpy for large ones
+        (:mod:`fast_step`); the same numbers as repeated plain steps.
         """
-        act_f, act_d = self._activation.forward, self._activation.derivative
-        cost_f, cost_g = self._cost.value, self._cost.gradient
-        layers = self._w.size
-        x_all, y_all = self.samples.x, self.samples.y
-        n, size = x_all.size, self.batch_size
-        isfinite = math.isfinite
-        dot = np.dot
-        einsum = np.einsum
-        multiply = np.multiply
-        add = np.add
-
-        params = np.concatenate((self._w, self._b))  # w(1..N), then b(1..N)
-        # 0-d views of the parameters: they follow every in-place update, and
-        # numpy multiplies an array by a 0-d array faster than by a float.
-        w = [params[l, ...] for l in range(layers)]
-        b = [params[layers + l, ...] for l in range(layers)]
-        z_buf = np.empty((layers, size))  # z(l), one row per layer
-        z_rows = list(z_buf)
-        z_flat = z_buf.reshape(-1)
-        zeros = np.zeros(z_flat.size)  # dot(z, zeros) is 0, or NaN when some z is ±inf
-        a_buf = np.empty((layers + 1, size))  # row 0: x; row l: a(l)
-        a_rows = list(a_buf)
-        a_prev = a_buf[:layers]
-        a_out = a_buf[1:]
-        g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
-        dw_buf = g_buf[:layers]
-        db_buf = g_buf[layers:]
-        db_rows = list(db_buf)
-        # Sums as BLAS dot products only while BLAS does them on one thread: on
-        # longer vectors it wakes threads, which on a busy machine costs far
-        # more than the sum (numpy's own loops then, through einsum).
-        blas = g_buf.size <= _BLAS_MAX
-        mean_of = np.full(size, 1.0 / size)  # dot(v, mean_of) = (1/B) Σ v
-        lr = np.array(self.lr)  # 0-d, as the parameters
-        # Per layer, input to output: z row, w, b, a row.
-        forward = tuple(zip(z_rows, w, b, a_rows[1:]))
-        # Layers N−1 … 1: ∂C/∂b row of the layer, w of the layer above, g' row.
-        # (Layer 1 hands down no ∂C/∂x.)
-        backward = tuple(zip(db_rows[-2::-1], w[:0:-1]))
-        top_db = db_rows[-1]  # ∂C/∂b(N) = ∂C/∂z(N)
-        z_top = z_rows[-1]
-        cancel = self._cost.cancels(self._activation)
-        cancel_dz = cancel.dC_dz if cancel is not None else None
-        whole = size == n
-        if whole:
-            a_rows[0][...] = x_all
-            y = y_all
-        losses = np.empty(steps)
-        done = 0
-        divergence = None
-        with np.errstate(all="ignore"):
-            for k in range(self.steps_done, self.steps_done + steps):
-                if not whole:
-                    start = k * size % n
-                    if start + size <= n:
-                        a_rows[0][...] = x_all[start : start + size]
-                        y = y_all[start : start + size]
-                    else:
-                        idx = batch_indices(k, size, n)
-                        np.take(x_all, idx, out=a_rows[0])
-                        y = y_all[idx]
-                a = a_rows[0]
-                for z, wl, bl, a_row in forward:
-                    multiply(a, wl, out=z)
-                    add(z, bl, out=z)
-                    a = act_f(z)
-                    a_row[...] = a
-                if not (isfinite(dot(z_flat, zeros)) if blas else np.isfinite(z_buf).all()):
-                    divergence = Divergence(k + 1, "z")
-                    break
-                cost = cost_f(a, y, z_top)
-                loss = float(dot(cost, mean_of) if blas else einsum("i,i", cost, mean_of))
-                if not isfinite(loss):
-                    divergence = Divergence(k + 1, "the cost")
-                    break
-                da_dz = act_d(z_buf, a_out)[::-1]  # rows: layer N first
-                if cancel_dz is None:
-                    multiply(cost_g(a, y, z_top), da_dz[0], out=top_db)  # ∂C/∂a(N)·g'
-                else:
-                    top_db[...] = cancel_dz(a, y, z_top)  # g' cancels: ∂C/∂z(N) directly
-                delta = top_db
-                for (below, wl), da_dz_l in zip(backward, da_dz[1:]):
-                    upstream = delta * wl  # ∂C/∂a(l) = ∂C/∂z(l+1)·w(l+1)
-                    multiply(upstream, da_dz_l, out=below)  # ∂C/∂b(l)
-                    delta = below
-                multiply(db_buf, a_prev, out=dw_buf)  # ∂C/∂w(l)
-                # The batch means ∂C/∂w, ∂C/∂b, then w − η·∂C/∂w, b − η·∂C/∂b, as the
-                # full path does (η times each sample first could overflow).
-                if blas:
-                    mean = dot(g_buf, mean_of)
-                else:
-                    mean = einsum("ij,j", g_buf, mean_of)
-                multiply(mean, lr, out=mean)
-                new = params - mean
-                if not all(map(isfinite, new.tolist())):
-                    divergence = Divergence(k + 1, "the updated parameters")
-                    break
-                params[...] = new
-                losses[done] = loss
-                done += 1
-        self._w[:] = params[:layers]
-        self._b[:] = params[layers:]
-        return losses[:done], divergence
+        act, cost, size = self._activation, self._cost, self.batch_size
+        if size <= PYTHON_BATCH_MAX and can_use_floats(act, cost):
+            if self._floats is None:
+                xs, ys = self.samples.x.tolist(), self.samples.y.tolist()
+                self._floats = (xs + xs, ys + ys)
+            w, b, losses, what = float_steps(act, cost, self._w, self._b, *self._floats, size,
+                                             self.lr, self.steps_done, steps)
+        else:
+            w, b, losses, what = numpy_steps(act, cost, self._w, self._b, self.samples.x,
+                                             self.samples.y, size, self.lr, self.steps_done,
+                                             steps)
+        self._w[:] = w
+        self._b[:] = b
+        divergence = None if what is None else Divergence(self.steps_done + losses.size + 1, what)
+        return losses, divergence
 
     def mean_cost(self) -> float:
         """The mean cost over all samples with the current parameters."""

@@ -7,12 +7,13 @@ Nothing here computes a gradient; every number on screen comes from the
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+import contextlib
 import os
 import signal
+from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 from time import monotonic
-from typing import Iterable
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,17 +21,26 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label
-from ..model import ANYWHERE, FileError, Folder, ModelError, defaults, load_samples_csv
-from ..model import save_session
+from ..formulas import label, lr_warning, number, zero_gradient_note
+from ..model import (
+    ANYWHERE,
+    BackwardPass,
+    FileError,
+    Folder,
+    ModelError,
+    defaults,
+    load_samples_csv,
+    save_session,
+)
 from ..model.lesson import MAX_SAMPLES, Lesson
 from ..report import trace_markdown
-from .teaching import Teaching
 from .screens.help import HelpScreen
 from .screens.palette import CommandPalette
 from .screens.path import PathScreen
+from .teaching import Teaching
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField
@@ -89,6 +99,7 @@ class BackpropApp(Teaching, App[int]):
         Binding("r", "reset", "reset", id="reset"),
         Binding("question_mark", "help", "help", id="help"),
         Binding("q", "quit", "quit", id="quit"),
+        Binding("ctrl+c", "quit", "quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("l", "dataset", "dataset", id="dataset"),
         Binding("a", "add_sample", "add sample", id="add-sample"),
         Binding("d", "remove_sample", "delete sample", id="remove-sample"),
@@ -146,6 +157,7 @@ class BackpropApp(Teaching, App[int]):
         self._last_tick = 0.0
         self._rate: deque[tuple[float, int]] = deque()
         self._shown_at = 0.0
+        self._live: tuple[tuple[int, int], BackwardPass] | None = None
 
     # -- layout ------------------------------------------------------------------
 
@@ -195,6 +207,7 @@ class BackpropApp(Teaching, App[int]):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self.query_one(ChainView).place_panels(event.size.width)
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -221,12 +234,30 @@ class BackpropApp(Teaching, App[int]):
             training = f"training {self._measured():,}/s"
         self.query_one(StatusLine).show(lesson, training)
         current = self.shown_layer if lesson.phase != "none" else None
-        self.query_one(ChainView).show(lesson, self.sample, current)
-        self.query_one(Derivation).show(self.shown_layer, self.sample)
+        live = self._live_pass()
+        fwd = live.forward if live is not None else lesson.forward_pass
+        bp = live if live is not None else lesson.backward_pass
+        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
+        self.query_one(Derivation).show(self.shown_layer, self.sample, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
-        self.query_one(BatchTable).show(self.shown_layer, self.sample)
+        self.query_one(BatchTable).show(self.shown_layer, self.sample, fwd, bp)
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.show_teaching()
+
+    def _live_pass(self) -> BackwardPass | None:
+        """While training: the forward and backward pass of the current parameters, computed
+        at most once per redraw (a few times a second), so that the panels, the batch and
+        the derivation show live numbers; None when not training."""
+        if not self.training:
+            self._live = None
+            return None
+        key = (self.lesson.version, id(self.lesson.chain))
+        if self._live is None or self._live[0] != key:
+            try:
+                self._live = (key, self.lesson.current_trace())
+            except ModelError:
+                return None
+        return self._live[1]
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
@@ -236,7 +267,8 @@ class BackpropApp(Teaching, App[int]):
 
     def _follow_layer(self) -> None:
         chain = self.query_one(ChainView)
-        chain.scroll_to_widget(chain.panel(self.shown_layer), animate=False)
+        chain.focus_layer = self.shown_layer
+        chain.place_panels(self.size.width)
 
     # -- the loop ----------------------------------------------------------------
 
@@ -269,17 +301,30 @@ class BackpropApp(Teaching, App[int]):
             self.shown_layer = lesson.layers
             if missing:
                 self.say("backward pass (the forward pass ran first): output layer first")
+                self._warn()
                 self._done()
                 return
         self.say(f"backward pass: the chain rule at layer ({label(self.shown_layer, lesson.layers)})"
                  + ("; b: the next layer down" if self.shown_layer > 1 else ""))
+        self._warn()
         self._done()
+
+    def _warn(self, lr: bool = False) -> None:
+        """Say why the cost will not fall, when it will not: η ≤ 0 (``lr``), or every
+        gradient 0 (after a backward pass)."""
+        lesson = self.lesson
+        warning = lr_warning(lesson.lr) if lr else None
+        if warning is None and lesson.backward_pass is not None:
+            warning = zero_gradient_note(lesson.backward_pass)
+        if warning is not None:
+            self.say(warning, error=True)
 
     def action_step(self) -> None:
         if self._phase(self.lesson.step):
             n = len(self.lesson.samples)
             mean = f"the mean gradient over {n} samples" if n > 1 else "the gradient"
             self.say(f"step {self.lesson.steps_done}: every w and b moved by −η·{mean}")
+            self._warn(lr=True)
             self._done()
 
     def action_next_phase(self) -> None:
@@ -301,8 +346,9 @@ class BackpropApp(Teaching, App[int]):
     def action_train(self) -> None:
         if self.training:
             self._stop_training()
-            self.say(f"training stopped at step {self.lesson.steps_done}; "
-                     "f: forward pass with these numbers")
+            self._forward_after_training()
+            self.say(f"training stopped at step {self.lesson.steps_done}: the forward pass of "
+                     "the final numbers; b: backward")
         else:
             if self.lesson.divergence is not None:
                 self.say(f"{self.lesson.divergence}: change η or r to reset", error=True)
@@ -314,12 +360,27 @@ class BackpropApp(Teaching, App[int]):
             self.page = "loss"
             self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
                      "t stops, + and − change the speed")
+            warning = lr_warning(self.lesson.lr)
+            if warning is None:
+                try:
+                    warning = zero_gradient_note(self.lesson.current_trace())
+                except ModelError:
+                    warning = None
+            if warning is not None:
+                self.say(f"training: {warning}", error=True)
         self.show()
 
     def _stop_training(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+
+    def _forward_after_training(self) -> None:
+        """The screen keeps the forward pass of the parameters training ended with."""
+        if self.lesson.phase == "none":
+            with contextlib.suppress(ModelError):  # a diverged chain: the message says why
+                self.lesson.forward()
+            self.shown_layer = self.lesson.layers
 
     def _tick(self) -> None:
         now = monotonic()
@@ -335,6 +396,7 @@ class BackpropApp(Teaching, App[int]):
             done += result.steps
             if result.divergence is not None:
                 self._stop_training()
+                self._forward_after_training()
                 self.say(f"{result.divergence}; training paused", error=True)
                 break
             if monotonic() > deadline:
@@ -406,6 +468,9 @@ class BackpropApp(Teaching, App[int]):
 
     def action_layer(self, delta: int) -> None:
         self.shown_layer = min(max(self.shown_layer + delta, 1), self.lesson.layers)
+        lab = label(self.shown_layer, self.lesson.layers)
+        self.say(f"layer ({lab}): the derivation and the batch show it; "
+                 f"the nudge (e) and the slope (g) use {self._selected()}")
         self._done()
 
     def action_scroll_rows(self, delta: int) -> None:
@@ -418,7 +483,7 @@ class BackpropApp(Teaching, App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.lesson))
 
-    def action_quit(self) -> None:
+    def action_quit(self) -> None:  # type: ignore[override]
         self._stop_training()
         self.exit(0)
 
@@ -508,7 +573,7 @@ class BackpropApp(Teaching, App[int]):
             return
         self.say(f"step {self.lesson.steps_done}: handout written to {self.folder.shown(path)}")
 
-    def action_screenshot(self) -> None:
+    def action_screenshot(self) -> None:  # type: ignore[override]
         try:
             path = self.folder.write_new(SCREENSHOT_NAME, ".svg",
                                          self.export_screenshot().encode("utf-8"), "screenshot")
@@ -556,18 +621,24 @@ class BackpropApp(Teaching, App[int]):
 
     def field_name(self, field: NumberField) -> str:
         kind, layer = field.target
-        if kind in ("w", "b"):
+        if kind in ("w", "b") and layer is not None:
             return f"{kind}({label(layer, self.lesson.layers)})"
         return "η" if kind == "lr" else kind
+
+    def on_number_field_key_refused(self, event: NumberField.KeyRefused) -> None:
+        self.say(f"{self.field_name(event.field)}: only a number goes in (digits, −, ., e); "
+                 "enter applies, escape cancels", error=True)
 
     def on_number_field_edited(self, event: NumberField.Edited) -> None:
         field, lesson = event.field, self.lesson
         kind, layer = field.target
         name = self.field_name(field)
+        phase = lesson.phase
+        before = lesson.forward_pass.mean_cost if lesson.forward_pass is not None else None
         try:
-            if kind == "w":
+            if kind == "w" and layer is not None:
                 lesson.set_w(layer, event.text)
-            elif kind == "b":
+            elif kind == "b" and layer is not None:
                 lesson.set_b(layer, event.text)
             elif kind == "x":
                 lesson.set_x(self.sample, event.text)
@@ -578,15 +649,35 @@ class BackpropApp(Teaching, App[int]):
         except ModelError as exc:
             field.refuse()
             panel = field.parent.parent if field.parent is not None else None
-            if panel is not None:
+            if isinstance(panel, Widget):
                 panel.border_subtitle = "refused"
             reason = str(exc).split(": ", 1)[-1]
             self.say(f"{name}: {reason}; kept {field.shown}", error=True)
             return
         self._clear_refusals()
+        if kind == "lr":
+            self.show()
+            self.say(f"η = {field.shown}: the next step uses it (z, a, C and the gradients "
+                     "do not depend on η)")
+            self._warn(lr=True)
+            return
+        if phase == "none" or self.training:
+            self.show()
+            self.say(f"{name} = {field.shown}: f computes z, a and C with it")
+            return
+        # Live: the phases shown before the edit run again with the new number.
+        try:
+            lesson.backward() if phase == "backward" else lesson.forward()
+        except ModelError as exc:
+            self.say(f"{name} = {field.shown}: {exc}", error=True)
+            self.show()
+            return
         self.show()
-        self.say(f"{name} = {field.shown}: results of the old numbers cleared "
-                 "(f computes them again)")
+        after = lesson.forward_pass.mean_cost if lesson.forward_pass is not None else None
+        moved = (f"; C̄ {number(before)} → {number(after)}"
+                 if before is not None and after is not None else "")
+        again = "forward and backward pass" if phase == "backward" else "forward pass"
+        self.say(f"{name} = {field.shown}: the {again} again{moved}")
 
 
 def run_app(

@@ -7,6 +7,8 @@ lesson (the model) for its numbers and the widgets only show them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..formulas import number, off_by, parameter_symbol, quiz_hint
 from ..model import ACTIVATIONS, COSTS, EPSILON, ModelError, Nudge
 from .widgets.derivation import Derivation, rows_for
@@ -19,7 +21,28 @@ EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1
 """The nudges ε that E steps through: from coarse (truncation error) to tiny (rounding error)."""
 
 
-class Teaching:
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from ..model.lesson import Lesson
+
+    class _Host(App[int]):
+        """What the mixin uses of the app it is mixed into."""
+
+        lesson: Lesson
+        shown_layer: int
+        sample: int
+
+        def say(self, text: str, error: bool = False) -> None: ...
+        def show(self) -> None: ...
+        def _stop_training(self) -> None: ...
+        def _clear_refusals(self) -> None: ...
+        def _done(self) -> None: ...
+else:
+    _Host = object
+
+
+class Teaching(_Host):
     """Actions and state of the teaching keys (mixed into the app)."""
 
     def init_teaching(self, quiz: bool) -> None:

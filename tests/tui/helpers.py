@@ -19,6 +19,15 @@ def lecture(**changes) -> Lesson:
                   values["lr"])
 
 
+TEN_W = (1.11, 0.81, 0.93, -0.74, 0.35, -1.02, -0.2, -1.06, -0.23, 0.93)
+TEN_B = (-0.32, 0.36, 0.04, -0.2, 0.28, -0.47, -0.38, 0.17, 0.15, 0.12)
+"""A chain of ten neurons with many negative numbers (signs must all show)."""
+
+
+def ten_layers() -> Lesson:
+    return lecture(w=TEN_W, b=TEN_B)
+
+
 def app_for(lesson: Lesson | None = None) -> BackpropApp:
     return BackpropApp(lesson or lecture())
 

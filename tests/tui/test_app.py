@@ -138,7 +138,7 @@ async def test_layer_keys_choose_the_layer_explained():
         assert app.shown_layer == 3
 
 
-async def test_editing_a_weight_applies_it_and_clears_stale_results():
+async def test_editing_a_weight_applies_it_and_recomputes_what_was_shown():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
@@ -150,23 +150,33 @@ async def test_editing_a_weight_applies_it_and_clears_stale_results():
         assert app.focused is None
         lesson = app.lesson
         assert lesson.chain.w[0] == 0.25
-        assert lesson.phase == "none" and lesson.backward_pass is None
+        # Live: the backward pass shown before the edit runs again with the new w.
+        assert lesson.phase == "backward"
+        assert lesson.backward_pass.forward.chain is lesson.chain
         assert field(app, "w-1").value == number(0.25)
-        assert shown(app, "#message").startswith(f"w({label(1, 3)}) = {number(0.25)}: ")
+        before = lecture().chain.forward(lecture().samples).mean_cost
+        assert shown(app, "#message") == (
+            f"w({label(1, 3)}) = {number(0.25)}: the forward and backward pass again; "
+            f"C̄ {number(before)} → {number(lesson.forward_pass.mean_cost)}")
+        assert_panels_show_forward(app)
+        assert lesson.forward_pass.z[0, 0] == pytest.approx(0.25 * 0.7 + 0.1)
+        assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, 3))
+        await pilot.press("r", "tab", "tab", *"0.5", "enter")  # nothing computed: none redone
+        assert lesson.phase == "none" and lesson.chain.w[0] == 0.5
         for layer in (1, 2, 3):
             assert shown(app, f"#neuron-{layer} .z") == f"z {BLANK}"
         assert "Nothing is computed" in text_of(app.query_one("#derivation"))
-        await pilot.press("f")
-        assert_panels_show_forward(app)
-        assert lesson.forward_pass.z[0, 0] == pytest.approx(0.25 * 0.7 + 0.1)
 
 
-async def test_letters_typed_in_a_field_go_into_the_field():
+async def test_letters_typed_in_a_field_neither_act_nor_go_into_the_field():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("tab", "tab", "f", "b", "s")
         assert app.lesson.phase == "none"
-        assert field(app, "w-1").value == "fbs"
+        assert field(app, "w-1").value == number(defaults.W[0])
+        assert shown(app, "#message").startswith(f"w({label(1, 3)}): only a number goes in")
+        await pilot.press("minus", "2", "e", "1")
+        assert field(app, "w-1").value == "-2e1"
         await pilot.press("escape")
         assert app.focused is None
         assert field(app, "w-1").value == number(defaults.W[0])
@@ -175,13 +185,14 @@ async def test_letters_typed_in_a_field_go_into_the_field():
         assert app.lesson.phase == "forward"
 
 
-@pytest.mark.parametrize("text", ["nan", "inf", "abc", "1e999"])
+@pytest.mark.parametrize("text", ["nan", "inf", "abc", "1e999", "1e", "--1"])
 async def test_a_non_finite_value_is_refused_with_a_message(text):
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "tab", "tab", "tab")  # x, w-1, b-1
         assert app.focused is field(app, "b-1")
-        await pilot.press(*text, "enter")
+        field(app, "b-1").value = text  # as if pasted: letters cannot be typed in
+        await pilot.press("enter")
         lesson = app.lesson
         assert lesson.chain.b[0] == defaults.B[0]
         assert field(app, "b-1").value == number(defaults.B[0])
@@ -349,15 +360,31 @@ async def test_ten_layers_at_80_columns_every_neuron_is_reachable():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
         chain = app.query_one("#chain")
-        panel = app.query_one("#neuron-10")
         await pilot.pause()
-        assert chain.scroll_offset.x > 0
-        assert chain.region.contains_region(panel.region)
+
+        def whole_panels() -> list[int]:
+            """The neurons shown, each whole: a panel is shown entirely or not at all."""
+            shown_ = []
+            for layer in range(1, 11):
+                panel = app.query_one(f"#neuron-{layer}")
+                if panel.display:
+                    assert chain.region.contains_region(panel.region), layer
+                    shown_.append(layer)
+            assert shown_ == list(range(shown_[0], shown_[-1] + 1))
+            return shown_
+
+        layers = whole_panels()
+        assert 10 in layers and len(layers) < 10
+        first = app.query_one(f"#neuron-{layers[0]}")
+        assert first.border_subtitle == f"◀ {layers[0] - 1} more"
         assert_panels_show_forward(app)
         for _ in range(9):
             await pilot.press("left_square_bracket")
         await pilot.pause()
-        assert chain.region.contains_region(app.query_one("#neuron-1").region)
+        layers = whole_panels()
+        assert 1 in layers
+        last = app.query_one(f"#neuron-{layers[-1]}")
+        assert last.border_subtitle == f"{10 - layers[-1]} more ▶"
 
 
 async def test_wide_terminal_shows_derivation_loss_and_batch_together():
@@ -368,15 +395,37 @@ async def test_wide_terminal_shows_derivation_loss_and_batch_together():
             assert app.query_one(name).region.area > 0
 
 
-async def test_no_color(monkeypatch):
-    monkeypatch.setenv("NO_COLOR", "1")
+def coloured_cells(widget) -> int:
+    """Cells of the widget's own rendering (its content, before Textual's filters) that
+    carry a foreground or background colour."""
+    from rich.style import Style
+
+    rendered = widget.render()
+    count = 0
+    for span in rendered.spans:
+        style = Style.parse(span.style) if isinstance(span.style, str) else span.style
+        if style.color is not None or style.bgcolor is not None:
+            count += span.end - span.start
+    return count
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_no_color(monkeypatch, no_color):
+    """With NO_COLOR the loss curve is drawn without colours; without it, in colour
+    (so that the check can fail)."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
-        assert app.no_color
-        await pilot.press("s", "s")
+        assert app.no_color == no_color
+        await pilot.press("s", "s", "v")
+        await pilot.pause()
         assert app.lesson.steps_done == 2
-        text = text_of(app.query_one("#loss"))
-        assert "\x1b" not in text
+        loss = app.query_one("#loss")
+        assert loss.region.area > 0 and "\x1b" not in text_of(loss)
+        assert (coloured_cells(loss) == 0) == no_color
 
 
 async def test_rows_that_do_not_fit_can_be_scrolled_to():
@@ -429,3 +478,121 @@ async def test_batch_table_says_which_samples_it_shows_when_not_all_fit():
         await pilot.pause()
         assert app.sample == n - 1
         assert f"samples {n - shown + 1}–{n} of {n}" in note()
+
+
+async def test_numbers_in_the_panels_are_whole_and_signed():
+    """No number is cut: the tiniest x whole, a C too long for its cells shown shorter
+    but correctly rounded, every minus sign there."""
+    from backprop_tui.formulas import fitted
+
+    w = (-1.02, -0.2, -1.06, -0.23, 0.93)
+    app = app_for(lecture(w=w, b=(-0.47, -0.38, 0.17, 0.15, 0.12), x=(-1.5e-100,),
+                          y=(1.0,)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        assert field(app, "x").value == "−1.500e−100"
+        assert field(app, "x").region.width >= len("−1.500e−100")
+        fwd = app.lesson.forward_pass
+        for layer in range(1, 6):
+            panel = app.query_one(f"#neuron-{layer}")
+            if panel.display:
+                assert shown(app, f"#neuron-{layer} .z") == (
+                    f"z {number(fwd.z[0, layer - 1], signed=True)}")
+                assert field(app, f"w-{layer}").value == number(w[layer - 1])
+                assert field(app, f"w-{layer}").value.startswith("−") == (w[layer - 1] < 0)
+    assert fitted(1.234e-100, 10, signed=True) == "+1.23e−100"
+
+
+async def test_bad_but_finite_settings_are_explained_on_the_message_line():
+    from backprop_tui.formulas import lr_warning, zero_gradient_note
+    from backprop_tui.model import RELU, Chain
+
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        field(app, "lr").focus()
+        await pilot.pause()
+        field(app, "lr").value = "-0.5"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert shown(app, "#message") == lr_warning(-0.5)
+        await pilot.press("s")
+        assert shown(app, "#message") == lr_warning(-0.5)
+    lesson = lecture()
+    lesson.chain = Chain(defaults.W, defaults.B, RELU)
+    app = app_for(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        assert shown(app, "#message") == zero_gradient_note(app.lesson.backward_pass)
+
+
+async def test_ctrl_c_quits_and_q_quits_from_the_help():
+    for keys in (["ctrl+c"], ["question_mark", "q"]):
+        app = app_for()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert app.return_code == 0 and not app.is_running
+
+
+async def test_the_message_after_a_layer_key_names_the_parameter_the_nudge_shows():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "c", "left_square_bracket")
+        await pilot.pause()
+        symbol = f"b({label(2, 3)})"
+        assert app.nudge_result.which == "b" and app.nudge_result.layer == 2
+        assert symbol in shown(app, "#message")
+
+
+async def test_editing_eta_keeps_the_forward_and_backward_results():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        bp = app.lesson.backward_pass
+        field(app, "lr").focus()
+        await pilot.pause()
+        field(app, "lr").value = "0.1"
+        await pilot.press("enter")
+        assert app.lesson.lr == 0.1 and app.lesson.backward_pass is bp
+        assert_panels_show_forward(app)
+        assert_rows_shown(app, backward_rows(bp, 0, 3))
+
+
+async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
+    from backprop_tui.tui.widgets.batch_table import BatchTable
+    from backprop_tui.tui.widgets.derivation import Derivation
+
+    app = app_for(lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("t")
+        for _ in range(200):  # at most 10 s
+            if app.lesson.steps_done >= 50 and app.query_one(Derivation).live is not None:
+                break
+            await pilot.pause(0.05)
+        assert app.training
+        app._stop_training()  # freeze the parameters; show what the screen holds now
+        app.show()
+        live = app.query_one(Derivation).live
+        app._timer = object()  # as if still training, for show()
+        app.show()
+        live = app.query_one(Derivation).live
+        assert live is not None and live.forward.chain is app.lesson.chain
+        expected = app.lesson.chain.forward(app.lesson.samples)
+        for layer in (1, 2, 3):
+            z = number(float(expected.z[0, layer - 1]), signed=True)
+            assert shown(app, f"#neuron-{layer} .z") == f"z {z}"
+        assert shown(app, "#mean-cost") == f"C̄ {number(expected.mean_cost, signed=True)}"
+        table = app.query_one(BatchTable)
+        assert table.bp is live and BLANK not in text_of(table)
+        step = step_rows(app.lesson.chain, live, app.lesson.lr,
+                         app.lesson.chain.step(live, app.lesson.lr))
+        assert_rows_shown(app, step)
+        app._timer = None
+        await pilot.press("t")  # (not training: starts) then stop again
+        await pilot.press("t")
+        await pilot.pause()
+        assert not app.training and app.lesson.phase == "forward"
+        assert app.lesson.forward_pass.chain is app.lesson.chain
+        assert_panels_show_forward(app)

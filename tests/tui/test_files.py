@@ -11,7 +11,12 @@ import pytest
 
 from backprop_tui import cli
 from backprop_tui.model import (
-    FACTOR_NAMES, Chain, Samples, Session, load_session, save_session,
+    FACTOR_NAMES,
+    Chain,
+    Samples,
+    Session,
+    load_session,
+    save_session,
 )
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.report import trace_json

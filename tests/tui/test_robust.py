@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.formulas import number
+from backprop_tui.formulas import fitted, number
 from backprop_tui.model import defaults
 from backprop_tui.tui import app as app_module
 from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
@@ -66,7 +66,8 @@ def assert_screen_matches_lesson(app: BackpropApp) -> None:
         fields[f"b-{layer}"] = lesson.chain.b[layer - 1]
     for name, value in fields.items():
         field = app.query_one(f"#field-{name}", NumberField)
-        assert field.shown == number(float(value))
+        # Whole and correctly rounded in the field's cells (number() when it fits).
+        assert field.shown == fitted(float(value), field.room) and len(field.shown) <= field.room
         if not field.has_focus:
             assert field.value == field.shown, name
     fwd = lesson.forward_pass
@@ -76,7 +77,7 @@ def assert_screen_matches_lesson(app: BackpropApp) -> None:
                              ("a", None if fwd is None else fwd.a)):
             expected = BLANK if values is None else number(float(values[sample, i]), signed=True)
             assert shown(app, f"#neuron-{layer} .{kind}") == f"{kind} {expected}"
-    cost = BLANK if fwd is None else number(float(fwd.cost[sample]), signed=True)
+    cost = BLANK if fwd is None else fitted(float(fwd.cost[sample]), 10, signed=True)
     assert shown(app, "#cost") == f"C {cost}"
     status = shown(app, "#status")
     assert f"step {lesson.steps_done}" in status
@@ -170,7 +171,7 @@ async def edits(pairs: list[tuple[str, str]]) -> None:
                 if text.strip() not in ("", old_shown):
                     assert field.has_class("-refused")
                     assert f"kept {old_shown}" in shown(app, "#message")
-            assert field.value == field.shown == number(after)
+            assert field.value == field.shown == fitted(after, field.room)
             assert_screen_matches_lesson(app)
 
 
@@ -264,7 +265,7 @@ async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypa
     during = builds[warm_builds:]
     assert 2 <= len(during) <= 4
     assert plot.builds == len(builds)
-    for points, width, size in during:
+    for points, width, _size in during:
         assert points <= width
     sizes = [size for _, _, size in during]
     assert max(sizes) <= 1.5 * min(sizes)

@@ -1,6 +1,6 @@
 """Pictures of the app at 80×24 (deterministic: nothing timed, no cursor, no speeds)."""
 
-from .helpers import app_for
+from .helpers import app_for, ten_layers
 
 
 def test_after_forward(snap_compare):
@@ -17,3 +17,33 @@ def test_after_step(snap_compare):
 
 def test_help_screen(snap_compare):
     assert snap_compare(app_for(), press=["question_mark"], terminal_size=(80, 24))
+
+
+def test_ten_layers_after_forward(snap_compare):
+    """Only whole panels, every minus sign, and how many neurons are left out."""
+    assert snap_compare(app_for(ten_layers()), press=["f"], terminal_size=(80, 24))
+
+
+class _Frozen:
+    """Stands for the training timer: the app draws as while training, the clock stopped."""
+
+    def stop(self) -> None:
+        pass
+
+
+def test_training_shows_live_numbers(snap_compare):
+    """While training (frozen at step 300: no clock, no speed): the panels, the batch and
+    the update rows show the current parameters' numbers, not "—"."""
+
+    async def train(pilot):
+        app = pilot.app
+        await pilot.press("l")
+        app.lesson.train(300)
+        app.show()  # the loss curve drawn once (while training it is redrawn once a second)
+        await pilot.pause()
+        app._timer = _Frozen()
+        app.page = "loss"
+        app.show()
+        await pilot.pause()
+
+    assert snap_compare(app_for(), run_before=train, terminal_size=(120, 36))

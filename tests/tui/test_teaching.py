@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_tui.formulas import backward_rows, label, number, nudge_rows, quiz_hint
+from backprop_tui.formulas import backward_rows, label, nudge_rows, number, quiz_hint
 from backprop_tui.model import CostSlice, Fit
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.teaching import EPSILONS

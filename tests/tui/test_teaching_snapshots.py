@@ -2,7 +2,7 @@
 
 from backprop_tui.tui.app import BackpropApp
 
-from .helpers import app_for, lecture
+from .helpers import app_for, lecture, ten_layers
 
 
 def test_quiz_hides_the_next_factor(snap_compare):
@@ -15,4 +15,5 @@ def test_slope_view_with_tangent_and_nudge(snap_compare):
 
 
 def test_vanishing_gradient_view(snap_compare):
-    assert snap_compare(app_for(), press=["h"], terminal_size=(80, 24))
+    """Ten layers: every layer's row, every minus sign in the panels."""
+    assert snap_compare(app_for(ten_layers()), press=["h"], terminal_size=(80, 24))

@@ -10,8 +10,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...formulas import backward_rows, definitions, forward_rows, label, step_rows
-from ...formulas import NUDGE_FORMULA
+from ...formulas import (
+    APPROX_NOTE,
+    NUDGE_FORMULA,
+    backward_rows,
+    definitions,
+    forward_rows,
+    label,
+    step_rows,
+)
 from ...model import ModelError
 from ...model.lesson import Lesson
 
@@ -53,7 +60,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("h", "vanishing gradient: per layer |∂C/∂w| and the product of the activation "
           "derivatives on a log scale; h again: the derivation"),
     ("?", "this help (escape or ? closes it)"),
-    ("q", "quit"),
+    ("q, ctrl+c", "quit"),
 )
 """Every key of the app and what it does."""
 
@@ -87,6 +94,8 @@ def help_text(lesson: Lesson) -> Table:
     page.add_row("")
     page.add_row(Text("Formulas", style="bold underline"))
     page.add_row(Text("\n".join(lines)))
+    page.add_row("")
+    page.add_row(Text(APPROX_NOTE))
     return page
 
 
@@ -96,6 +105,7 @@ class HelpScreen(ModalScreen[None]):
     AUTO_FOCUS = "#help-body"
     BINDINGS = [
         Binding("escape,question_mark", "close", "close help"),
+        Binding("q", "app.quit", "quit"),
     ]
 
     def __init__(self, lesson: Lesson) -> None:

@@ -8,7 +8,7 @@ corrected; when it returns None, the dialog closes.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult

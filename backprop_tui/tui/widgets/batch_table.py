@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...formulas import label, number
+from ...model import BackwardPass, ForwardPass
 from ...model.lesson import Lesson
 
 BLANK = "—"
@@ -22,12 +23,18 @@ class BatchTable(Widget):
         self.shown_layer = lesson.layers
         self.sample = 0
         self._key: tuple | None = None
+        self.fwd: ForwardPass | None = None
+        self.bp: BackwardPass | None = None
 
-    def show(self, layer: int, sample: int) -> None:
+    def show(self, layer: int, sample: int, fwd: ForwardPass | None = None,
+             bp: BackwardPass | None = None) -> None:
+        """Show ``fwd`` and ``bp`` (the lesson's, or of the current parameters while
+        training) for ``layer`` and ``sample``."""
         # What the table shows, by identity: training changes the lesson's version many
         # times a second but none of this, so the table is not sent again.
         lesson = self.lesson
-        shown = (lesson.samples, lesson.forward_pass, lesson.backward_pass)
+        self.fwd, self.bp = fwd, bp
+        shown = (lesson.samples, fwd, bp)
         key = (lesson.effective_batch_size, layer, sample)
         self.shown_layer, self.sample = layer, sample
         if (self._key is None or key != self._key[1]
@@ -46,7 +53,7 @@ class BatchTable(Widget):
         n, layers = len(lesson.samples), lesson.layers
         lab = label(self.shown_layer, layers)
         out = f"a({label(layers, layers)})"
-        fwd, bp = lesson.forward_pass, lesson.backward_pass
+        fwd, bp = self.fwd, self.bp
         table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold")
         for head in ("", "x", "y", out, "C", f"∂C/∂w({lab})", f"∂C/∂b({lab})"):
             table.add_column(head, justify="right", no_wrap=True)

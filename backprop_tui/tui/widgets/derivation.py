@@ -14,8 +14,17 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from ...formulas import Row, backward_rows, forward_rows, label, mean_gradient_row, step_rows
-from ...formulas import quiz_rows
+from ...formulas import (
+    Row,
+    backward_rows,
+    forward_rows,
+    label,
+    mean_cost_row,
+    mean_gradient_row,
+    quiz_rows,
+    step_rows,
+)
+from ...model import BackwardPass, ModelError
 from ...model.lesson import Lesson
 
 
@@ -29,8 +38,27 @@ class View:
     version: int
 
 
-def rows_for(lesson: Lesson, layer: int, sample: int) -> tuple[str, list[Row], str]:
-    """The title, the rows and a closing remark for the lesson's current phase."""
+def training_rows(lesson: Lesson, live: BackwardPass) -> tuple[str, list[Row], str]:
+    """While training: the mean cost of the current parameters and the update their mean
+    gradient gives, p ← p − η·∂C/∂p with its numbers."""
+    chain = live.forward.chain
+    n, size = len(lesson.samples), lesson.effective_batch_size
+    rows = [mean_cost_row(live.forward)]
+    try:
+        rows += step_rows(chain, live, lesson.lr, chain.step(live, lesson.lr))
+    except ModelError as exc:  # the update overflows: training is about to stop
+        return f"training · at step {lesson.steps_done}", rows, str(exc)
+    remark = (f"a training step uses {size} of the {n} samples; shown: all {n}" if size < n
+              else (f"∂C/∂p: the mean over the {n} samples" if n > 1 else ""))
+    return f"training · at step {lesson.steps_done}: the next update", rows, remark
+
+
+def rows_for(lesson: Lesson, layer: int, sample: int,
+             live: BackwardPass | None = None) -> tuple[str, list[Row], str]:
+    """The title, the rows and a closing remark for the lesson's current phase (for the
+    current parameters' pass ``live`` while training)."""
+    if live is not None:
+        return training_rows(lesson, live)
     n = lesson.layers
     samples = len(lesson.samples)
     of = f" · sample {sample + 1}/{samples}" if samples > 1 else ""
@@ -175,7 +203,7 @@ def table(laid: list[Laid], marks: list[bool]) -> Table:
             Text(row.symbol, style=style),
             f" {row.relation} ",
             Text("\n".join(item.body)),
-            " = ",
+            f" {row.equals} ",
             Text(row.value_text, style=style),
         )
     return grid
@@ -195,6 +223,10 @@ class Derivation(Widget):
         self.rows_hidden = False
         """Whether the last frame left rows out."""
         self._view: View | None = None
+        self.live: BackwardPass | None = None
+        """While training: the pass of the current parameters the rows come from."""
+        self.rows: list[Row] = []
+        """The rows of the view shown (built when the view changes, not at every frame)."""
         self.quiz_index: int | None = None
         """In the quiz: the row hidden (the later ones are left out); None shows all."""
 
@@ -213,16 +245,22 @@ class Derivation(Widget):
                              + delta, 0)
         self.refresh()
 
-    def show(self, layer: int, sample: int) -> None:
-        """Show the lesson's current phase for ``layer`` and ``sample``; redraw only on change."""
+    def show(self, layer: int, sample: int, live: BackwardPass | None = None) -> None:
+        """Show the lesson's current phase for ``layer`` and ``sample`` (while training, the
+        update from ``live``, the current parameters' pass); redraw only on change."""
         lesson = self.lesson
-        view = View(lesson.phase, layer, sample,
-                    lesson.version if lesson.phase != "none" else -1)
+        if live is not None:
+            view = View("training", layer, sample, id(live))
+        else:
+            view = View(lesson.phase, layer, sample,
+                        lesson.version if lesson.phase != "none" else -1)
         self.shown_layer, self.sample = layer, sample
         if view != self._view:
             self._view = view
             self.first_row = None
-            title, rows, remark = rows_for(lesson, layer, sample)
+            self.live = live
+            title, rows, remark = rows_for(lesson, layer, sample, live)
+            self.rows = rows
             notes = list(dict.fromkeys(r.note for r in rows if r.note))
             self.border_title = title or "derivation"
             self.border_subtitle = " · ".join(notes + ([remark] if remark else []))
@@ -230,14 +268,14 @@ class Derivation(Widget):
 
     def render(self) -> RenderableType:
         lesson = self.lesson
-        if lesson.phase == "none":
+        if lesson.phase == "none" and self.live is None:
             return Text(
                 "f: forward pass   b: backward pass   s: step   space: the next phase\n"
                 "t: train on batches (the loss curve grows)   ?: help\n\n"
                 "Nothing is computed for the numbers on screen yet.",
                 style="italic",
             )
-        _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
+        rows = self.rows
         marks = [highlighted(r, lesson, self.shown_layer) for r in rows]
         if self.quiz_index is not None and lesson.phase == "backward":
             rows = quiz_rows(rows, self.quiz_index)

@@ -6,7 +6,11 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-from ...formulas import number
+from ...formulas import fitted, number
+
+NUMBER_TEXT = r"[0-9.,+\-−eE_ ]*"
+"""What a field takes as typed: digits, a sign, a point, an exponent (nothing else goes in,
+so that a letter key is never lost into a field)."""
 
 
 class NumberField(Input):
@@ -24,20 +28,33 @@ class NumberField(Input):
     class Edited(Message):
         """The user asks for ``text`` to become the field's number."""
 
-        def __init__(self, field: "NumberField", text: str) -> None:
+        def __init__(self, field: NumberField, text: str) -> None:
             super().__init__()
             self.field = field
             self.text = text
 
-    def __init__(self, target: tuple[str, int | None], *, id: str | None = None) -> None:
-        super().__init__(compact=True, select_on_focus=True, id=id)
+    class KeyRefused(Message):
+        """A key that is not part of a number was typed, and kept out."""
+
+        def __init__(self, field: NumberField) -> None:
+            super().__init__()
+            self.field = field
+
+    def restricted(self) -> None:
+        self.post_message(self.KeyRefused(self))
+
+    def __init__(self, target: tuple[str, int | None], *, id: str | None = None,
+                 room: int = 11) -> None:
+        super().__init__(compact=True, select_on_focus=True, id=id, restrict=NUMBER_TEXT)
         self.target = target
+        self.room = room
+        """Cells of the field: the number shown always fits them, whole."""
         self.cursor_blink = False
         self._shown = ""
 
     def show_value(self, value: float) -> None:
         """Show ``value``, unless the user is typing in the field."""
-        self._shown = number(value)
+        self._shown = fitted(value, self.room) or number(value)
         if not self.has_focus:
             self.value = self._shown
             self.cursor_position = 0

@@ -33,7 +33,7 @@ class AnswerField(Input):
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return character is not None and character in ANSWER_CHARACTERS
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
         if event.is_printable and event.character not in ANSWER_CHARACTERS:
             event.prevent_default()  # not part of a number: leave it to the app's keys
 

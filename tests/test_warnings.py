@@ -1,0 +1,45 @@
+"""Settings that are finite but will not lower the cost say so: η ≤ 0, all gradients 0."""
+
+import numpy as np
+
+from backprop_tui import formulas as F
+from backprop_tui.model import RELU, SIGMOID, Chain, Samples, trace
+
+from .test_cli import run
+
+
+def test_lr_warning_says_what_a_step_does():
+    assert F.lr_warning(0.5) is None
+    assert "rise" in F.lr_warning(-0.5) and "−0.5000" in F.lr_warning(-0.5)
+    assert "not fall" in F.lr_warning(0.0)
+
+
+def test_train_with_a_negative_rate_warns_on_stderr_and_the_cost_does_rise():
+    done = run("train", "--lr", "-0.5", "--steps", "20")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("backprop-tui: warning: η = −0.5000 < 0")
+    assert "cost will rise" in lines[0]
+    first, last = (float(v.replace("−", "-")) for v in
+                   done.stdout.splitlines()[1].split(": ")[1].split(" → "))
+    assert last > first  # the warning is true
+    assert run("train", "--steps", "5").stderr == ""
+
+
+def test_a_dead_relu_chain_says_why_every_gradient_is_zero():
+    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1], RELU), Samples([0.7], [1.0]))
+    assert not bp.dC_dw.any() and not bp.dC_db.any()  # the situation under test
+    note = F.zero_gradient_note(bp)
+    assert note is not None and "ReLU'(z(L)) = 0" in note and "dead ReLU" in note
+    done = run("trace", "--activation", "relu")
+    assert done.returncode == 0 and note in done.stdout
+    done = run("train", "--activation", "relu", "--steps", "3")
+    assert done.returncode == 0 and f"warning: {note}" in done.stderr
+
+
+def test_no_note_when_some_gradient_is_not_zero():
+    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1], SIGMOID), Samples([0.7], [1.0]))
+    assert F.zero_gradient_note(bp) is None
+    at_target = trace(Chain([1.0], [0.0], RELU), Samples([0.5], [0.5]))
+    assert np.all(at_target.dC_dw == 0)
+    assert "C is at its least" in F.zero_gradient_note(at_target)
