@@ -36,7 +36,7 @@ from .model import (
     save_session,
     shown_name,
 )
-from .model.files import MiB, VISITOR_BYTES, VISITOR_FILES, writable_target
+from .model.files import VISITOR_BYTES, VISITOR_FILES, MiB, writable_target
 from .model.lesson import MAX_SAMPLES
 from .model.start import StartError, StartValues, resolve_start
 

@@ -336,7 +336,7 @@ def test_a_visitor_folder_neither_reads_nor_writes_through_links(tmp_path):
 
 def test_a_visitor_folder_holds_a_bounded_number_of_files_and_bytes(tmp_path, monkeypatch):
     folder = Folder(tmp_path)
-    for k in range(VISITOR_FILES):
+    for _ in range(VISITOR_FILES):
         folder.write_new("f", ".txt", b"x", "file")
     with pytest.raises(FileError, match=f"holds {VISITOR_FILES} files"):
         folder.write_new("f", ".txt", b"x", "file")

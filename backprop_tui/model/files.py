@@ -382,10 +382,8 @@ class Folder:
         try:
             return self.write(path, data, what)
         except FileError:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
             raise
 
 

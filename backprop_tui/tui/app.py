@@ -584,7 +584,7 @@ class BackpropApp(Teaching, App[int]):
 
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPalette(id="--command-palette"))
 
     def search_themes(self) -> None:

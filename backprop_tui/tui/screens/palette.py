@@ -21,6 +21,8 @@ ignores selections that arrive after the palette has closed.
 
 from __future__ import annotations
 
+import contextlib
+
 from textual import command
 from textual.message import Message
 from textual.widgets import Button, Input, OptionList
@@ -30,10 +32,9 @@ class CommandPalette(command.CommandPalette):
     """Textual's command palette, safe under bursts of keys (see the module's text)."""
 
     def _action_command_list(self, action: str) -> None:
-        try:
+        # KeyError: the list has not been laid out since its options changed; skip the move.
+        with contextlib.suppress(KeyError):
             super()._action_command_list(action)
-        except KeyError:
-            pass  # the list has not been laid out since its options changed: skip the move
 
     async def _on_message(self, message: Message) -> None:
         if not self.is_active and isinstance(
