@@ -417,7 +417,14 @@ def _lesson(args: argparse.Namespace, values: StartValues):
 def run_app(args: argparse.Namespace) -> int:
     values = start_values(args)  # refuse bad values before anything else
     from .tui.app import run_app as run
+    from .tui.themes import theme_names
 
+    theme = getattr(args, "theme", None)
+    if theme is None and values.session is not None:
+        theme = values.session.theme
+    if theme is not None and theme not in theme_names():
+        raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
+                         + ", ".join(theme_names()))
     lesson = _lesson(args, values)
     folder = Folder(args.visitor_dir)
     try:
@@ -425,7 +432,7 @@ def run_app(args: argparse.Namespace) -> int:
     except FileError as exc:
         raise UsageError(f"argument --visitor-dir: {exc}") from None
     return run(lesson, session_path=getattr(args, "session", None),
-               quiz=getattr(args, "quiz", False), folder=folder)
+               quiz=getattr(args, "quiz", False), theme=theme, folder=folder)
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
@@ -434,6 +441,9 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
     app.add_argument("--batch-size", type=whole(1), metavar="B", default=None,
                      dest="app_batch_size",
                      help="samples per training step in the app (default: all samples)")
+    app.add_argument("--theme", metavar="NAME", default=None,
+                     help="colours: backprop-contrast (white on black, for projectors) or a "
+                          "Textual theme such as textual-light; saved with the session")
     app.add_argument("--visitor-dir", metavar="DIR", default=None,
                      help="for servers: keep every file the app reads or writes inside DIR "
                           "(an existing folder; plain file names only, at most "
@@ -459,7 +469,7 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
 
 
 APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "seed", "activation", "cost",
-               "data", "session")
+               "data", "session", "theme")
 """The options of ``serve`` and ``ssh`` that are passed on to each visitor's app."""
 
 

@@ -519,7 +519,7 @@ def _signal_group(pid: int, signum: int) -> None:
 
 
 def serve(settings: Settings, announce: Callable[[str], None] | None = None) -> None:
-    """Serve the app over SSH until Ctrl+C (SIGINT) or SIGTERM.
+    """Serve the app over SSH until Ctrl+C (SIGINT), SIGTERM or SIGHUP (terminal closed).
 
     ``announce`` gets each line worth telling the person who started it (the
     host key, the address). A host or port the server cannot listen on, a host
@@ -539,7 +539,7 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
                  tell: Callable[[str], None]) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: terminal closed
         loop.add_signal_handler(signum, stop.set)
     launcher: ExecLauncher | ZygoteLauncher = ExecLauncher()
     zygote: ZygoteLauncher | None = None

@@ -136,9 +136,9 @@ class SshServer:
             found.extend(kids if kids else ([pid] if b"--zygote" not in _cmdline(pid) else []))
         return [pid for pid in found if alive(pid)]
 
-    def stop(self) -> None:
+    def stop(self, signum: int = signal.SIGINT) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signum)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -542,18 +542,21 @@ def test_the_host_key_is_made_once_and_kept(tmp_path: Path, clients: list[Client
     assert key.read_bytes() == contents
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
 def test_stopping_the_server_ends_every_session_with_a_message(
-        tmp_path: Path, clients: list[Client]) -> None:
+        tmp_path: Path, clients: list[Client], signum: int) -> None:
     server = SshServer(tmp_path)
     client = Client(server.port)
     clients.append(client)
     client.wait_for(READY)
     (app,) = server.apps()
-    server.stop()  # Ctrl+C
+    folder = Path(os.readlink(f"/proc/{app}/cwd"))
+    server.stop(signum)  # Ctrl+C, or the terminal closed
     assert server.process.returncode == 0
     assert client.wait_exit() == 1
     assert "the server is stopping" in client.raw.decode()
     assert not alive(app)
+    assert not folder.exists()
 
 
 def test_listening_everywhere_says_so(tmp_path: Path) -> None:

@@ -281,3 +281,23 @@ def test_the_nudge_row_shows_the_two_costs_apart_however_small_the_nudge(epsilon
     assert float(up) == pytest.approx(result.cost_up, rel=1e-8)
     assert float(down) == pytest.approx(result.cost_down, rel=1e-8)
     assert row.value == result.numeric
+
+
+def test_the_state_is_one_frozen_value_and_undo_brings_back_the_very_same_one():
+    import dataclasses
+
+    lesson = Lesson(Chain(defaults.W, defaults.B), Samples(defaults.X, defaults.Y), defaults.LR)
+    states = [lesson.state]
+    for change in (lesson.forward, lesson.backward, lesson.step,
+                   lambda: lesson.set_w(1, 0.25), lambda: lesson.train(3)):
+        change()
+        assert lesson.state is not states[-1]  # a new value, the old one untouched
+        states.append(lesson.state)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lesson.state.lr = 1.0  # type: ignore[misc]
+    assert states[1].phase == "forward" and states[3].phase == "step"
+    assert states[3].steps_done == 1 and states[4].chain.w[0] == 0.25
+    for before in reversed(states[:-1]):
+        lesson.undo()
+        assert lesson.state is before
+    assert (lesson.chain, lesson.phase) == (states[0].chain, "none")

@@ -33,8 +33,16 @@ def random_start(layers: int, seed: int = SEED) -> tuple[tuple[float, ...], tupl
     read well and can be typed back. The same (layers, seed) always gives the
     same values.
     """
+    return random_start_counts(layers, layers, seed)
+
+
+def random_start_counts(weights: int, biases: int,
+                        seed: int = SEED) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """:func:`random_start` for ``weights`` weights and ``biases`` biases (a network with
+    several neurons a layer has more weights than biases); with one of each per layer
+    the very same values."""
     rng = np.random.default_rng(seed)
-    sign = rng.choice((-1.0, 1.0), size=layers)
-    w = np.round(sign * rng.uniform(0.2, 1.2, size=layers), 2)
-    b = np.round(rng.uniform(-0.5, 0.5, size=layers), 2) + 0.0  # no −0.0
+    sign = rng.choice((-1.0, 1.0), size=weights)
+    w = np.round(sign * rng.uniform(0.2, 1.2, size=weights), 2)
+    b = np.round(rng.uniform(-0.5, 0.5, size=biases), 2) + 0.0  # no −0.0
     return tuple(float(v) for v in w), tuple(float(v) for v in b)

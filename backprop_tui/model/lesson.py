@@ -14,8 +14,8 @@ ever shown. ``version`` grows by one with every change, for anyone watching.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -80,8 +80,38 @@ class Start:
     batch_size: int | None
 
 
+@dataclass(frozen=True)
+class LessonState:
+    """What the lesson shows, as one value: every change makes a new one, and undo
+    keeps the previous ones (with a copy of the loss history, which grows in place)."""
+
+    chain: Chain
+    samples: Samples
+    lr: float
+    batch_size: int | None
+    """Samples per training step; None means all of them."""
+    steps_done: int = 0
+    """Steps taken since the start or the last reset."""
+    divergence: Divergence | None = None
+    """Why training stopped, if it diverged."""
+    phase: str = "none"
+    """The last phase computed: one of :data:`PHASES`."""
+    forward_pass: ForwardPass | None = None
+    backward_pass: BackwardPass | None = None
+    last_step: StepResult | None = None
+
+    def cleared(self, **changes: Any) -> LessonState:
+        """This state with ``changes`` and no results (phase none, no passes, no step)."""
+        none: dict[str, Any] = {"phase": "none", "forward_pass": None, "backward_pass": None,
+                                "last_step": None}
+        return replace(self, **{**none, **changes})
+
+
 class Lesson:
-    """The state of the app: parameters, data, η, the phase and its results."""
+    """The state of the app: parameters, data, η, the phase and its results.
+
+    :attr:`state` holds them as one frozen value; the attributes below read it.
+    """
 
     def __init__(
         self, chain: Chain, samples: Samples, lr: float, batch_size: int | None = None
@@ -99,7 +129,7 @@ class Lesson:
         self._restore()
         self.quiz = Quiz()
         """The score of the quiz and the factor it hides next."""
-        self._timeline = Timeline()
+        self._timeline: Timeline[LessonState] = Timeline()
         self._recorded_version: int | None = None
         self._trained_version: int | None = None
 
@@ -107,32 +137,62 @@ class Lesson:
 
     def _restore(self) -> None:
         start = self.start
-        self.chain: Chain = start.chain
-        self.samples: Samples = start.samples
-        self.lr: float = start.lr
-        self.batch_size: int | None = start.batch_size
-        """Samples per training step; None means all of them."""
-        self.steps_done = 0
-        """Steps taken since the start or the last reset."""
-        self.divergence: Divergence | None = None
-        """Why training stopped, if it diverged."""
+        self.state = LessonState(start.chain, start.samples, start.lr, start.batch_size)
         self.history.clear()
         self._trainer: Trainer | None = None
-        self._clear_results()
 
-    def _clear_results(self) -> None:
-        self.phase = "none"
-        """The last phase computed: one of :data:`PHASES`."""
-        self.forward_pass: ForwardPass | None = None
-        self.backward_pass: BackwardPass | None = None
-        self.last_step: StepResult | None = None
-
-    def _changed(self) -> None:
-        """Something the results depend on changed: clear them all."""
-        self._clear_results()
+    def _changed(self, **changes: Any) -> None:
+        """Something the results depend on changed: the new values, every result cleared."""
+        self.state = self.state.cleared(divergence=None, **changes)
         self._trainer = None
-        self.divergence = None
         self.version += 1
+
+    # The state's values, read from it.
+
+    @property
+    def chain(self) -> Chain:
+        return self.state.chain
+
+    @chain.setter
+    def chain(self, chain: Chain) -> None:
+        """Other parameters (or functions): every result is cleared."""
+        self._changed(chain=chain)
+
+    @property
+    def samples(self) -> Samples:
+        return self.state.samples
+
+    @property
+    def lr(self) -> float:
+        return self.state.lr
+
+    @property
+    def batch_size(self) -> int | None:
+        return self.state.batch_size
+
+    @property
+    def steps_done(self) -> int:
+        return self.state.steps_done
+
+    @property
+    def divergence(self) -> Divergence | None:
+        return self.state.divergence
+
+    @property
+    def phase(self) -> str:
+        return self.state.phase
+
+    @property
+    def forward_pass(self) -> ForwardPass | None:
+        return self.state.forward_pass
+
+    @property
+    def backward_pass(self) -> BackwardPass | None:
+        return self.state.backward_pass
+
+    @property
+    def last_step(self) -> StepResult | None:
+        return self.state.last_step
 
     @property
     def layers(self) -> int:
@@ -149,9 +209,7 @@ class Lesson:
         """z, a and C for every sample with the current parameters."""
         self._checkpoint()
         fwd = self.chain.forward(self.samples)
-        self._clear_results()
-        self.forward_pass = fwd
-        self.phase = "forward"
+        self.state = self.state.cleared(forward_pass=fwd, phase="forward")
         self.version += 1
         return fwd
 
@@ -160,9 +218,7 @@ class Lesson:
         self._checkpoint()
         fwd = self.forward_pass if self.forward_pass is not None else self.forward()
         bp = fwd.backward()
-        self.backward_pass = bp
-        self.last_step = None
-        self.phase = "backward"
+        self.state = replace(self.state, backward_pass=bp, last_step=None, phase="backward")
         self.version += 1
         return bp
 
@@ -174,13 +230,9 @@ class Lesson:
         new = old.step(bp, self.lr)
         result = StepResult(old, bp, self.lr, new)
         self.history.append(bp.forward.mean_cost)
-        self.chain = new
-        self.steps_done += 1
+        self.state = self.state.cleared(chain=new, steps_done=self.steps_done + 1,
+                                        last_step=result, phase="step")
         self._trainer = None
-        self.forward_pass = None
-        self.backward_pass = None
-        self.last_step = result
-        self.phase = "step"
         self.version += 1
         return result
 
@@ -205,10 +257,9 @@ class Lesson:
             )
         result = self._trainer.run(steps)
         if result.steps:
-            self.chain = self._trainer.chain
-            self.steps_done = self._trainer.steps_done
-            self._clear_results()
-        self.divergence = result.divergence
+            self.state = self.state.cleared(chain=self._trainer.chain,
+                                            steps_done=self._trainer.steps_done)
+        self.state = replace(self.state, divergence=result.divergence)
         self.version += 1
         self._trained_version = self.version
         return result
@@ -238,8 +289,7 @@ class Lesson:
         number = finite_number(value, "w")
         w = np.array(self.chain.w)
         w[i] = number
-        self.chain = self.chain.with_params(w, self.chain.b)
-        self._changed()
+        self._changed(chain=self.chain.with_params(w, self.chain.b))
 
     def set_b(self, layer: int, value: float | str) -> None:
         """b of layer ``layer`` (1..N)."""
@@ -248,17 +298,16 @@ class Lesson:
         number = finite_number(value, "b")
         b = np.array(self.chain.b)
         b[i] = number
-        self.chain = self.chain.with_params(self.chain.w, b)
-        self._changed()
+        self._changed(chain=self.chain.with_params(self.chain.w, b))
 
     def _set_samples(self, x: np.ndarray, y: np.ndarray) -> None:
         self._checkpoint()
         samples = Samples(x, y)
         self.chain.cost.check_targets(samples.y)
-        self.samples = samples
-        if self.batch_size is not None and self.batch_size > len(samples):
-            self.batch_size = len(samples)
-        self._changed()
+        size = self.batch_size
+        if size is not None and size > len(samples):
+            size = len(samples)
+        self._changed(samples=samples, batch_size=size)
 
     def set_x(self, sample: int, value: float | str) -> None:
         """x of sample ``sample`` (0-based): data, not a parameter."""
@@ -278,16 +327,15 @@ class Lesson:
         """The learning rate η. The forward and backward results stay: they do not depend
         on η (the next step uses the new η; a step already taken keeps the η it used)."""
         self._checkpoint()
-        self.lr = check_learning_rate(finite_number(value, "η"))
+        lr = check_learning_rate(finite_number(value, "η"))
+        self.state = replace(self.state, lr=lr, divergence=None)
         self._trainer = None
-        self.divergence = None
         self.version += 1
 
     def set_batch_size(self, size: int | None) -> None:
         """Samples per training step (None: all)."""
         self._checkpoint()
-        self.batch_size = None if size is None else check_batch_size(size, len(self.samples))
-        self._changed()
+        self._changed(batch_size=None if size is None else check_batch_size(size, len(self.samples)))
 
     def add_sample(self, x: float | str, y: float | str) -> int:
         """Append a sample; returns its index."""
@@ -313,17 +361,10 @@ class Lesson:
 
     # -- undo and redo -----------------------------------------------------------
 
-    UNDONE: tuple[str, ...] = (
-        "chain", "samples", "lr", "batch_size", "steps_done", "divergence",
-        "phase", "forward_pass", "backward_pass", "last_step",
-    )
-    """The attributes a snapshot holds (besides the loss history)."""
-
     def _checkpoint(self) -> None:
         """Record the state in the timeline unless it is recorded already."""
         if self.version != self._recorded_version:
-            self._timeline.record({name: getattr(self, name) for name in self.UNDONE},
-                                  self.history)
+            self._timeline.record(self.state, self.history)
             self._recorded_version = self.version
 
     @property
@@ -350,9 +391,8 @@ class Lesson:
             raise ModelError("redo: nothing to redo")
         self._apply(self._timeline.forth())
 
-    def _apply(self, snapshot: Snapshot) -> None:
-        for name, value in snapshot.state.items():
-            setattr(self, name, value)
+    def _apply(self, snapshot: Snapshot[LessonState]) -> None:
+        self.state = snapshot.state
         self.history = snapshot.history.copy()  # the snapshot's copy stays as it was
         self._trainer = None
         self.version += 1
@@ -364,8 +404,7 @@ class Lesson:
         """Another activation for every neuron; refused (nothing changes) if the cost cannot take it."""
         chain = Chain(self.chain.w, self.chain.b, activation_named(name), self.chain.cost)
         self._checkpoint()
-        self.chain = chain
-        self._changed()
+        self._changed(chain=chain)
 
     def set_cost(self, name: str) -> None:
         """Another cost; refused (nothing changes) for an activation or targets it cannot take."""
@@ -373,8 +412,7 @@ class Lesson:
         chain = Chain(self.chain.w, self.chain.b, self.chain.activation, cost)
         cost.check_targets(self.samples.y)
         self._checkpoint()
-        self.chain = chain
-        self._changed()
+        self._changed(chain=chain)
 
     # -- views of the current parameters (computed by the model, changing nothing) ---
 
@@ -403,8 +441,7 @@ class Lesson:
         n = len(session.samples)
         batch_size = None if session.batch_size == n else session.batch_size
         lesson = cls(session.start, session.samples, session.lr, batch_size)
-        lesson.chain = session.chain
-        lesson.steps_done = session.steps
+        lesson.state = replace(lesson.state, chain=session.chain, steps_done=session.steps)
         lesson.history = session.history.copy()
         return lesson
 

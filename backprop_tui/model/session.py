@@ -14,7 +14,8 @@ The document (version 1)::
      "start": {"w": [...], "b": [...]},          the parameters it started from
      "samples": {"x": [...], "y": [...]},
      "lr": 0.5, "batch_size": 1, "steps": 1000,
-     "history": {...}}                           see LossHistory.to_dict
+     "history": {...},                           see LossHistory.to_dict
+     "theme": "backprop-contrast"}               optional: the app's colours
 
 Saving is atomic (:func:`~backprop_tui.model.files.write_atomically`). Loading
 reads at most :data:`~backprop_tui.model.files.SESSION_LIMIT` bytes and checks
@@ -44,6 +45,7 @@ VERSION = 1
 
 _FIELDS = ("format", "version", "activation", "cost", "w", "b", "start", "samples", "lr",
            "batch_size", "steps", "history")
+_OPTIONAL = ("theme",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +65,8 @@ class Session:
     batch_size: int
     steps: int = 0
     history: LossHistory = field(default_factory=LossHistory)
+    theme: str | None = None
+    """The app's colour theme by name (None: the app's default); the app checks the name."""
 
     def __post_init__(self) -> None:
         if self.start.layers != self.chain.layers:
@@ -116,7 +120,7 @@ class Session:
             "batch_size": int(self.batch_size),
             "steps": int(self.steps),
             "history": self.history.to_dict(),
-        }
+        } | ({} if self.theme is None else {"theme": self.theme})
 
     def dumps(self) -> str:
         """The JSON document as text: one field a line, each list on one line."""
@@ -133,7 +137,7 @@ class Session:
         if version != VERSION:
             raise ModelError(f"format version {version} is not supported "
                              f"(this backprop-tui reads version {VERSION})")
-        fields.only(_FIELDS)
+        fields.only(_FIELDS, _OPTIONAL)
         activation = activation_named(fields.text("activation"))
         cost = cost_named(fields.text("cost"))
         w = fields.numbers("w", min_length=1)
@@ -152,8 +156,9 @@ class Session:
             raise ModelError(f"batch_size: {batch_size} is more than the {len(x)} samples")
         steps = fields.integer("steps", minimum=0)
         history = LossHistory.from_dict(fields.data["history"])
+        theme = fields.text("theme") if fields.has("theme") else None
         return cls(Chain(w, b, activation, cost), Chain(start_w, start_b, activation, cost),
-                   Samples(x, y), lr, batch_size, steps, history)
+                   Samples(x, y), lr, batch_size, steps, history, theme)
 
 
 def _same_length(fields: Fields, key: str, other: str, values: list[float]) -> list[float]:

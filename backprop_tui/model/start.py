@@ -226,7 +226,7 @@ def _session_start_values(path: str, given: Mapping[str, object], x: Numbers | N
         if size > len(inputs):
             raise StartError("batch-size", f"{size} is more than the {samples}")
     session = Session(session.chain, session.start, Samples(inputs, targets), lr, size,
-                      session.steps, session.history)
+                      session.steps, session.history, session.theme)
     chain = session.chain
     return StartValues(tuple(chain.w.tolist()), tuple(chain.b.tolist()), inputs, targets, lr,
                        size, chain.activation, chain.cost, session=session)

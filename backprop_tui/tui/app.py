@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 from collections import deque
@@ -17,14 +18,13 @@ from time import monotonic
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label, lr_warning, number, zero_gradient_note
+from ..formulas import label, lr_warning, narration, number, zero_gradient_note
 from ..model import (
     ANYWHERE,
     BackwardPass,
@@ -37,10 +37,12 @@ from ..model import (
 )
 from ..model.lesson import MAX_SAMPLES, Lesson
 from ..report import trace_markdown
+from .keys import bindings
 from .screens.help import HelpScreen
 from .screens.palette import CommandPalette
 from .screens.path import PathScreen
 from .teaching import Teaching
+from .themes import THEMES
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField
@@ -57,6 +59,8 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal the app draws itself in."""
 WIDE_WIDTH, WIDE_HEIGHT = 110, 32
 """From this size on, the derivation, the loss curve and the batch show together."""
+HUGE_WIDTH, HUGE_HEIGHT = 160, 45
+"""From this size on, the derivation and the batch show every layer at once."""
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000,
                            20000, 50000)
@@ -90,51 +94,19 @@ class BackpropApp(Teaching, App[int]):
     AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
     ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)
 
-    BINDINGS = [
-        Binding("f", "forward", "forward", id="forward"),
-        Binding("b", "backward", "backward", id="backward"),
-        Binding("s", "step", "step", id="step"),
-        Binding("space", "next_phase", "next", id="next"),
-        Binding("t", "train", "train", id="train"),
-        Binding("r", "reset", "reset", id="reset"),
-        Binding("question_mark", "help", "help", id="help"),
-        Binding("q", "quit", "quit", id="quit"),
-        Binding("ctrl+c", "quit", "quit", id="quit-ctrl-c", show=False, priority=True),
-        Binding("l", "dataset", "dataset", id="dataset"),
-        Binding("a", "add_sample", "add sample", id="add-sample"),
-        Binding("d", "remove_sample", "delete sample", id="remove-sample"),
-        Binding("n", "sample(1)", "next sample", id="next-sample"),
-        Binding("p", "sample(-1)", "previous sample", id="previous-sample"),
-        Binding("left_square_bracket", "layer(-1)", "layer nearer the input", id="layer-in"),
-        Binding("right_square_bracket", "layer(1)", "layer nearer the output", id="layer-out"),
-        Binding("plus,equals_sign", "speed(1)", "faster", id="faster"),
-        Binding("minus,underscore", "speed(-1)", "slower", id="slower"),
-        Binding("v", "switch_view", "switch view", id="view"),
-        Binding("up", "scroll_rows(-1)", "derivation up", id="rows-up", show=False),
-        Binding("down", "scroll_rows(1)", "derivation down", id="rows-down", show=False),
-        # -- files: save the session, write a handout, take a screenshot ----------
-        Binding("ctrl+s", "save_session", "save session", id="save-session"),
-        Binding("m", "handout", "write handout", id="handout"),
-        Binding("i", "screenshot", "screenshot", id="screenshot"),
-        # -- teaching: the nudge check, the slope and fit views, the quiz, undo and redo,
-        #    activation and cost, the vanishing gradient (actions in teaching.py)
-        Binding("e", "nudge", "nudge", id="nudge"),
-        Binding("E", "nudge_epsilon", "ε ÷ 10", id="nudge-epsilon"),
-        Binding("c", "choose_parameter", "w or b", id="choose-parameter"),
-        Binding("g", "plot_view", "plot view", id="plot-view"),
-        Binding("u", "undo", "undo", id="undo"),
-        Binding("U", "redo", "redo", id="redo"),
-        Binding("z", "quiz", "quiz", id="quiz"),
-        Binding("o", "cycle_activation", "activation", id="activation"),
-        Binding("k", "cycle_cost", "cost", id="cost"),
-        Binding("h", "vanishing", "vanishing gradient", id="vanishing"),
-    ]
+    BINDINGS = bindings()  # type: ignore[assignment]  # every key, from keys.py
 
     def __init__(
         self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
+        theme: str | None = None,
         folder: Folder = ANYWHERE,
     ) -> None:
         super().__init__()
+        for own in THEMES.values():
+            self.register_theme(own)
+        self.default_theme = self.theme
+        if theme is not None:
+            self.theme = theme
         self.init_teaching(quiz)
         self.lesson = lesson
         self.folder = folder
@@ -171,6 +143,7 @@ class BackpropApp(Teaching, App[int]):
         yield Static("", id="too-small")
         with Vertical(id="main"):
             yield ChainView(self.lesson.layers, id="chain")
+            yield Static("", id="narration")
             yield Static("", id="message")
             yield NudgeView(id="nudge")
             yield QuizBar(id="quiz")
@@ -186,6 +159,7 @@ class BackpropApp(Teaching, App[int]):
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
+        self.query_one(TeachKeyLine).show(self.size.width)
         self.show()
         if not self.is_headless:
             self._catch_signals()
@@ -208,6 +182,7 @@ class BackpropApp(Teaching, App[int]):
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
         self.query_one(ChainView).place_panels(event.size.width)
+        self.query_one(TeachKeyLine).show(event.size.width)
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -215,6 +190,12 @@ class BackpropApp(Teaching, App[int]):
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.screen.set_class(wide, "-wide")
         self.screen.set_class(not wide, "-compact")
+        huge = width >= HUGE_WIDTH and height >= HUGE_HEIGHT
+        self.screen.set_class(huge, "-huge")
+        for widget in (self.query_one(Derivation), self.query_one(BatchTable)):
+            if widget.all_layers != huge:
+                widget.all_layers = huge
+                widget.refresh()
         if small:
             self.query_one("#too-small", Static).update(
                 f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
@@ -241,6 +222,12 @@ class BackpropApp(Teaching, App[int]):
         self.query_one(Derivation).show(self.shown_layer, self.sample, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
         self.query_one(BatchTable).show(self.shown_layer, self.sample, fwd, bp)
+        text = narration(lesson.phase, self.shown_layer, lesson.layers,
+                         lesson.chain.activation.symbol, self.training,
+                         self.revealing and not self.quizzing)
+        told = self.query_one("#narration", Static)
+        if str(told.content) != text:
+            told.update(text, layout=False)
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.show_teaching()
 
@@ -262,7 +249,7 @@ class BackpropApp(Teaching, App[int]):
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
         # Plain text, never markup: a message may quote a file name or what was typed.
-        message.update(Text(text), layout=False)  # always one line: no new layout
+        message.update(Text(text))  # wrapped between words: up to three lines
         message.set_class(error, "-error")
 
     def _follow_layer(self) -> None:
@@ -291,6 +278,9 @@ class BackpropApp(Teaching, App[int]):
 
     def action_backward(self) -> None:
         lesson = self.lesson
+        if lesson.phase == "backward" and not self.training and self.reveal_next():
+            return
+        self.revealed = 0
         if lesson.phase == "backward":
             self.shown_layer = self.shown_layer - 1 if self.shown_layer > 1 else lesson.layers
             self._stop_training()
@@ -331,7 +321,11 @@ class BackpropApp(Teaching, App[int]):
         if self.lesson.phase == "backward" and self.shown_layer > 1:
             self.action_backward()
         elif self.lesson.phase == "backward":
-            self.action_step()
+            rows = self.reveal_rows()
+            if rows is not None and self.revealed < len(rows):
+                self.action_backward()
+            else:
+                self.action_step()
         elif self.lesson.phase == "forward":
             self.action_backward()
         else:
@@ -480,6 +474,17 @@ class BackpropApp(Teaching, App[int]):
         self.page = "loss" if self.page == "derivation" else "derivation"
         self.show()
 
+    def action_log_axis(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+        self.page = "loss"
+        self.say("loss curve: cost axis " + ("logarithmic (powers of ten)" if plot.log_scale
+                                              else "linear") + "; G switches it")
+        self.show()
+
+    def action_more_keys(self) -> None:
+        self.query_one(TeachKeyLine).show(self.size.width, turn=1)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.lesson))
 
@@ -501,17 +506,22 @@ class BackpropApp(Teaching, App[int]):
             return
         try:
             written = self.folder.write_new(*os.path.splitext(SESSION_NAME),
-                                            self.lesson.to_session().dumps().encode("utf-8"),
+                                            self._session_to_save().dumps().encode("utf-8"),
                                             "session", plain_first=True)
         except ModelError as exc:
             self._file_error(str(exc))
             return
         self._saved(written)
 
+    def _session_to_save(self):
+        """The lesson as a session, with the theme chosen (None: the default)."""
+        chosen = self.theme if self.theme != self.default_theme else None
+        return dataclasses.replace(self.lesson.to_session(), theme=chosen)
+
     def save_session_to(self, path: Path) -> str | None:
         """Save the lesson to ``path`` atomically; the error message, or None when saved."""
         try:
-            written = save_session(self.lesson.to_session(), path, self.folder)
+            written = save_session(self._session_to_save(), path, self.folder)
         except ModelError as exc:
             self._file_error(str(exc))
             return str(exc)
@@ -682,13 +692,15 @@ class BackpropApp(Teaching, App[int]):
 
 def run_app(
     lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
+    theme: str | None = None,
     folder: Folder = ANYWHERE,
 ) -> int:
     """Run the app until q; returns the exit status.
 
-    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode; the files named
-    in the app are where ``folder`` allows.
+    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode; ``theme`` names the
+    colours (:func:`~backprop_tui.tui.themes.theme_names`); the files named in the app
+    are where ``folder`` allows.
     """
-    app = BackpropApp(lesson, session_path, quiz=quiz, folder=folder)
+    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme, folder=folder)
     app.run()
     return app.return_code or 0

@@ -1,0 +1,375 @@
+"""Layers with several neurons: the network's forward and backward pass.
+
+The gradients are checked three ways: against the chain (a width-1 network is
+the chain), against five-point finite differences, and against a plain-Python
+implementation written here, one float at a time. The sum over j of
+∂C/∂a_k(l−1) is checked term by term and against the matrix form.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from backprop_tui.model import (
+    CROSS_ENTROPY,
+    RELU,
+    SIGMOID,
+    SQUARED_ERROR,
+    TANH,
+    Chain,
+    ModelError,
+    Samples,
+    defaults,
+    trace,
+)
+from backprop_tui.model.network import (
+    Network,
+    NetworkSamples,
+    NetworkTrainer,
+    bias_count,
+    check_network_gradients,
+    random_network,
+    trace_network,
+    weight_count,
+    xor_samples,
+)
+
+from .strategies import finite
+
+PAIRS = [(SIGMOID, SQUARED_ERROR), (TANH, SQUARED_ERROR), (RELU, SQUARED_ERROR),
+         (SIGMOID, CROSS_ENTROPY)]
+
+
+# -- an independent implementation: plain Python floats, loops over every index ----
+
+
+def _act(name, z):
+    if name == "sigmoid":
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+    if name == "tanh":
+        return math.tanh(z)
+    return max(0.0, z)
+
+
+def _act_prime(name, z):
+    if name == "sigmoid":
+        s = _act("sigmoid", z)
+        return s * (1.0 - s)
+    if name == "tanh":
+        return 1.0 - math.tanh(z) ** 2
+    return 1.0 if z > 0 else 0.0
+
+
+def plain_forward(shape, w, b, act, x):
+    """Lists of z and a per layer (w[l][j][k], b[l][j] as nested lists)."""
+    zs, as_ = [], []
+    a_prev = list(x)
+    for l in range(len(shape) - 1):
+        z = [sum(w[l][j][k] * a_prev[k] for k in range(shape[l])) + b[l][j]
+             for j in range(shape[l + 1])]
+        a = [_act(act, v) for v in z]
+        zs.append(z)
+        as_.append(a)
+        a_prev = a
+    return zs, as_
+
+
+def plain_cost(cost, a, y):
+    if cost == "squared-error":
+        return sum((aj - yj) ** 2 for aj, yj in zip(a, y))
+    return sum(-(yj * math.log(aj) + (1 - yj) * math.log(1 - aj)) for aj, yj in zip(a, y))
+
+
+def plain_gradients(shape, w, b, act, cost, x, y):
+    """∂C/∂w_jk(l), ∂C/∂b_j(l) of one sample by the chain rule, one float at a time."""
+    zs, as_ = plain_forward(shape, w, b, act, x)
+    L = len(shape) - 1
+    gw = [[[0.0] * shape[l] for _ in range(shape[l + 1])] for l in range(L)]
+    gb = [[0.0] * shape[l + 1] for l in range(L)]
+    if cost == "squared-error":
+        dC_da = [2.0 * (aj - yj) for aj, yj in zip(as_[-1], y)]
+        delta = [dC_da[j] * _act_prime(act, zs[-1][j]) for j in range(shape[-1])]
+    else:  # cross-entropy after a sigmoid: the σ' cancels
+        delta = [aj - yj for aj, yj in zip(as_[-1], y)]
+    for l in range(L - 1, -1, -1):
+        a_prev = x if l == 0 else as_[l - 1]
+        for j in range(shape[l + 1]):
+            gb[l][j] = delta[j]
+            for k in range(shape[l]):
+                gw[l][j][k] = delta[j] * a_prev[k]
+        if l > 0:
+            dC_da = [sum(w[l][j][k] * delta[j] for j in range(shape[l + 1]))
+                     for k in range(shape[l])]
+            delta = [dC_da[k] * _act_prime(act, zs[l - 1][k]) for k in range(shape[l])]
+    return gw, gb
+
+
+def nested(net):
+    return [w.tolist() for w in net.w], [b.tolist() for b in net.b]
+
+
+@st.composite
+def networks(draw, max_layers=3, max_width=3, max_inputs=3, max_samples=3):
+    activation, cost = draw(st.sampled_from(PAIRS))
+    layers = draw(st.integers(1, max_layers))
+    outputs = 1 if cost is CROSS_ENTROPY else draw(st.integers(1, max_width))
+    shape = (draw(st.integers(1, max_inputs)),
+             *[draw(st.integers(1, max_width)) for _ in range(layers - 1)], outputs)
+    w = draw(st.lists(finite(-2, 2), min_size=weight_count(shape),
+                      max_size=weight_count(shape)))
+    b = draw(st.lists(finite(-2, 2), min_size=bias_count(shape), max_size=bias_count(shape)))
+    n = draw(st.integers(1, max_samples))
+    x = draw(st.lists(st.lists(finite(-2, 2), min_size=shape[0], max_size=shape[0]),
+                      min_size=n, max_size=n))
+    lo = 0.0 if cost is CROSS_ENTROPY else -1.0
+    y = draw(st.lists(st.lists(finite(lo, 1), min_size=outputs, max_size=outputs),
+                      min_size=n, max_size=n))
+    net = Network(shape, w, b, activation, cost)
+    return net, net.samples(x, y)
+
+
+# -- a width-1 network is the chain ----------------------------------------------
+
+
+@settings(max_examples=80)
+@given(st.sampled_from(PAIRS), st.data())
+def test_a_width_one_network_gives_the_chains_numbers(pair, data):
+    activation, cost = pair
+    layers = data.draw(st.integers(1, 10))
+    w = data.draw(st.lists(finite(-3, 3), min_size=layers, max_size=layers))
+    b = data.draw(st.lists(finite(-3, 3), min_size=layers, max_size=layers))
+    n = data.draw(st.integers(1, 4))
+    x = data.draw(st.lists(finite(-2, 2), min_size=n, max_size=n))
+    lo = 0.0 if cost is CROSS_ENTROPY else -1.0
+    y = data.draw(st.lists(finite(lo, 1), min_size=n, max_size=n))
+    chain_bp = trace(Chain(w, b, activation, cost), Samples(x, y))
+    net = Network((1,) * (layers + 1), w, b, activation, cost)
+    bp = trace_network(net, net.samples(x, y))
+
+    def same(got, want):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+    fwd = bp.forward
+    same(fwd.cost, chain_bp.forward.cost)
+    for l in range(layers):
+        same(fwd.z[l][:, 0], chain_bp.forward.z[:, l])
+        same(fwd.a[l][:, 0], chain_bp.forward.a[:, l])
+        same(bp.dC_da[l][:, 0], chain_bp.dC_da[:, l])
+        same(bp.da_dz[l][:, 0], chain_bp.da_dz[:, l])
+        same(bp.dC_dz[l][:, 0], chain_bp.dC_dz[:, l])
+        same(bp.dC_dw[l][:, 0, 0], chain_bp.dC_dw[:, l])
+        same(bp.dC_db[l][:, 0], chain_bp.dC_db[:, l])
+        same(bp.dC_da_prev[l][:, 0], chain_bp.dC_da_prev[:, l])
+        same(bp.dz_dw(l)[:, 0], chain_bp.dz_dw[:, l])
+        same(bp.mean_dC_dw[l][0, 0], chain_bp.mean_dC_dw[l])
+        same(bp.mean_dC_db[l][0], chain_bp.mean_dC_db[l])
+
+
+def test_a_width_one_random_start_is_the_chains():
+    for layers, seed in ((3, 0), (5, 7), (10, 123)):
+        net = random_network((1,) * (layers + 1), seed)
+        w, b = defaults.random_start(layers, seed)
+        assert net.flat_w.tolist() == list(w) and net.flat_b.tolist() == list(b)
+
+
+def test_the_random_start_is_reproducible_and_depends_on_the_seed():
+    a, b, c = random_network((2, 3, 1), 5), random_network((2, 3, 1), 5), random_network(
+        (2, 3, 1), 6)
+    assert a.flat_w.tolist() == b.flat_w.tolist() and a.flat_b.tolist() == b.flat_b.tolist()
+    assert a.flat_w.tolist() != c.flat_w.tolist()
+    assert np.all(np.abs(a.flat_w) >= 0.2) and np.all(np.abs(a.flat_b) <= 0.5)
+
+
+# -- gradients --------------------------------------------------------------------
+
+
+def five_point(f, theta, h=1e-4):
+    return (-f(theta + 2 * h) + 8 * f(theta + h) - 8 * f(theta - h) + f(theta - 2 * h)) / (12 * h)
+
+
+def plain_mean_cost(net, samples, flat_w, flat_b):
+    moved = net.with_params(flat_w, flat_b)
+    w, b = nested(moved)
+    total = 0.0
+    for x, y in zip(samples.x.tolist(), samples.y.tolist()):
+        _, as_ = plain_forward(net.shape, w, b, net.activation.name, x)
+        total += plain_cost(net.cost.name, as_[-1], y)
+    return total / len(samples)
+
+
+def far_from_kinks(net, samples, margin=1e-3):
+    """ReLU's derivative jumps at z = 0: finite differences need z away from it."""
+    if net.activation is not RELU:
+        return True
+    fwd = net.forward(samples)
+    return all(np.all(np.abs(z) > margin) for z in fwd.z)
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks())
+def test_gradients_match_five_point_finite_differences(case):
+    net, samples = case
+    assume(far_from_kinks(net, samples))
+    bp = trace_network(net, samples)
+    flat_w, flat_b = net.flat_w, net.flat_b
+    analytic_w, analytic_b = bp.mean_flat_dC_dw, bp.mean_flat_dC_db
+    for i in range(flat_w.size):
+        def cost_w(t, i=i):
+            moved = flat_w.copy()
+            moved[i] = t
+            return plain_mean_cost(net, samples, moved, flat_b)
+        assert analytic_w[i] == pytest.approx(five_point(cost_w, flat_w[i]), rel=1e-6, abs=1e-7)
+    for i in range(flat_b.size):
+        def cost_b(t, i=i):
+            moved = flat_b.copy()
+            moved[i] = t
+            return plain_mean_cost(net, samples, flat_w, moved)
+        assert analytic_b[i] == pytest.approx(five_point(cost_b, flat_b[i]), rel=1e-6, abs=1e-7)
+
+
+@settings(max_examples=80, deadline=None)
+@given(networks())
+def test_gradients_match_a_plain_python_implementation(case):
+    net, samples = case
+    bp = trace_network(net, samples)
+    w, b = nested(net)
+    for k, (x, y) in enumerate(zip(samples.x.tolist(), samples.y.tolist())):
+        zs, as_ = plain_forward(net.shape, w, b, net.activation.name, x)
+        gw, gb = plain_gradients(net.shape, w, b, net.activation.name, net.cost.name, x, y)
+        for l in range(net.layers):
+            np.testing.assert_allclose(bp.forward.z[l][k], zs[l], rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(bp.dC_dw[l][k], gw[l], rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(bp.dC_db[l][k], gb[l], rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(max_layers=4, max_width=4, max_inputs=4))
+def test_the_terms_add_up_to_dC_da_prev_exactly(case):
+    net, samples = case
+    bp = trace_network(net, samples)
+    for l in range(net.layers):
+        terms = bp.dC_da_prev_terms[l]
+        n, width, below = terms.shape
+        assert (width, below) == net.w[l].shape
+        for k in range(n):
+            for i in range(below):
+                total = terms[k, 0, i]
+                for j in range(1, width):
+                    total += terms[k, j, i]
+                assert total == bp.dC_da_prev[l][k, i]
+                for j in range(width):  # each term is w_ji·g'(z_j)·∂C/∂a_j (δ_j at the output)
+                    assert terms[k, j, i] == pytest.approx(
+                        net.w[l][j, i] * bp.dC_dz[l][k, j], rel=1e-15, abs=0)
+        if l > 0:
+            np.testing.assert_array_equal(bp.dC_da[l - 1], bp.dC_da_prev[l])
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(max_layers=4, max_width=4, max_inputs=4))
+def test_the_matrix_form_equals_the_sums(case):
+    """δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ g'(z(l)), and ∂C/∂a(l) = W(l+1)ᵀ·δ(l+1)."""
+    net, samples = case
+    bp = trace_network(net, samples)
+    for l in range(net.layers - 1):
+        matrix = bp.dC_dz[l + 1] @ net.w[l + 1]  # row k: (W(l+1)ᵀ δ_k(l+1))ᵀ
+        np.testing.assert_allclose(bp.dC_da[l], matrix, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(bp.dC_dz[l], matrix * bp.da_dz[l], rtol=1e-12, atol=1e-15)
+
+
+def test_the_nudge_check_per_weight_agrees():
+    net = random_network((2, 3, 2), 4)
+    samples = net.samples([[0.1, 0.9], [0.4, 0.2]], [[1.0, 0.0], [0.0, 1.0]])
+    check = check_network_gradients(trace_network(net, samples))
+    assert [c.shape for c in check.dC_dw] == [(3, 2), (2, 3)]
+    assert check.max_rel_error < 1e-6
+
+
+# -- training -------------------------------------------------------------------------
+
+
+XOR_SEED, XOR_LR, XOR_STEPS = 3, 2.0, 5000
+"""A start that learns XOR: shape 2,2,1, sigmoid, squared error, full batch."""
+
+
+def test_training_learns_xor():
+    samples = xor_samples()
+    trainer = NetworkTrainer(random_network((2, 2, 1), XOR_SEED), samples, XOR_LR)
+    before = trainer.network.forward(samples).a[-1].ravel()
+    assert not np.array_equal(before > 0.5, samples.y.ravel() > 0.5)
+    result = trainer.run(XOR_STEPS)
+    assert result.steps == XOR_STEPS and result.divergence is None
+    out = trainer.network.forward(samples).a[-1].ravel()
+    np.testing.assert_array_equal(out > 0.5, samples.y.ravel() > 0.5)
+    assert trainer.history.last is not None and trainer.mean_cost() < trainer.history.thinned(
+        10).first[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(networks(), st.floats(0.01, 1.0), st.integers(1, 6))
+def test_the_trainer_takes_the_same_steps_as_traced_steps(case, lr, steps):
+    net, samples = case
+    trainer = NetworkTrainer(net, samples, lr, 1)
+    result = trainer.run(steps)
+    assume(result.divergence is None)
+    for k in range(steps):
+        net = net.step(trace_network(net, samples.batch(k, 1)), lr)
+    got = trainer.network
+    np.testing.assert_allclose(got.flat_w, net.flat_w, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got.flat_b, net.flat_b, rtol=1e-9, atol=1e-12)
+
+
+def test_equal_weights_stay_equal():
+    """Two hidden neurons that start alike get identical gradients: they never part."""
+    net = Network((2, 2, 1), [0.5] * 6, [0.1] * 3)
+    samples = xor_samples()
+    bp = trace_network(net, samples)
+    np.testing.assert_array_equal(bp.mean_dC_dw[0][0], bp.mean_dC_dw[0][1])
+    assert bp.mean_dC_db[0][0] == bp.mean_dC_db[0][1]
+    trainer = NetworkTrainer(net, samples, 2.0)
+    trainer.run(500)
+    w = trainer.network.w
+    np.testing.assert_array_equal(w[0][0], w[0][1])
+    assert w[1][0, 0] == w[1][0, 1]
+
+
+# -- refusals -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape, message", [
+    ((2,), "at least one layer"),
+    ((5, 1), "1 to 4"),
+    ((2, 5, 1), "layer 1 has 5 neurons"),
+    ((2, 0, 1), "layer 1 has 0 neurons"),
+    ((1,) * 12, "11 layers"),
+])
+def test_bad_shapes_are_refused(shape, message):
+    with pytest.raises(ModelError, match=message):
+        Network(shape, [0.0] * weight_count(shape[:2] if len(shape) > 1 else (1, 1)), [0.0])
+
+
+def test_counts_say_how_many_were_expected():
+    with pytest.raises(ModelError, match=r"shape 2,2,1 needs 6 weights \(2·2 \+ 1·2\), got 5"):
+        Network((2, 2, 1), [0.1] * 5, [0.0] * 3)
+    with pytest.raises(ModelError, match=r"needs 3 biases \(2 \+ 1\), got 2"):
+        Network((2, 2, 1), [0.1] * 6, [0.0] * 2)
+    with pytest.raises(ModelError, match="each sample needs 2 inputs, got 3"):
+        NetworkSamples([[0.1, 0.2, 0.3]], [[1.0]], inputs=2)
+
+
+def test_cross_entropy_takes_one_sigmoid_output_only():
+    with pytest.raises(ModelError, match="one sigmoid output.*2 outputs"):
+        Network((2, 2, 2), [0.1] * 8, [0.0] * 4, SIGMOID, CROSS_ENTROPY)
+    with pytest.raises(ModelError, match="sigmoid"):
+        Network((2, 2, 1), [0.1] * 6, [0.0] * 3, TANH, CROSS_ENTROPY)
+    Network((2, 2, 1), [0.1] * 6, [0.0] * 3, SIGMOID, CROSS_ENTROPY)
+
+
+def test_several_outputs_sum_their_costs():
+    net = Network((1, 2), [0.3, -0.7], [0.1, 0.2])
+    samples = net.samples([[0.5]], [[1.0, 0.0]])
+    fwd = net.forward(samples)
+    a = fwd.a[-1][0]
+    assert fwd.cost[0] == pytest.approx((a[0] - 1.0) ** 2 + a[1] ** 2, rel=1e-15)
