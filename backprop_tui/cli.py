@@ -28,11 +28,15 @@ from .model import (
     SIGMOID,
     SQUARED_ERROR,
     FileError,
+    Folder,
     ModelError,
     Session,
     defaults,
     save_session,
+    shown_name,
 )
+from .model.files import VISITOR_BYTES, VISITOR_FILES, MiB, writable_target
+from .model.lesson import MAX_SAMPLES
 from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
 
@@ -304,6 +308,8 @@ def start_values(args: argparse.Namespace) -> StartValues:
             layers=getattr(args, "layers", None), seed=getattr(args, "seed", None),
             activation=getattr(args, "activation", None), cost=getattr(args, "cost", None),
             data=getattr(args, "data", None), session=getattr(args, "session", None),
+            # The app takes a few samples only: a larger file is refused as soon as it shows.
+            most_samples=MAX_SAMPLES if args.command in (None, "serve", "ssh") else None,
         )
     except StartError as exc:
         raise UsageError(f"argument --{exc.option}: {exc}") from None
@@ -378,9 +384,9 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         _emit(train_text(trainer, initial, run.done))
         if values.session is not None:
-            _emit(f"went on from step {values.session.steps} of {args.session}\n")
+            _emit(f"went on from step {values.session.steps} of {shown_name(args.session)}\n")
         if save is not None:
-            _emit(f"session saved to {save}\n")
+            _emit(f"session saved to {shown_name(save)}\n")
     if trainer.divergence is not None:
         print(f"{PROG}: {trainer.divergence}", file=sys.stderr)
         return EXIT_DIVERGED
@@ -414,28 +420,48 @@ def _train_on(run, show_bar: bool) -> None:
 
 
 def _check_save_path(path: str) -> None:
-    """Refuse a ``--save`` path that cannot work before spending time on training."""
-    from pathlib import Path
+    """Refuse a ``--save`` path that cannot work before spending time on training: a
+    folder, a device, a FIFO, a socket, a link to nothing, a folder that does not exist."""
+    try:
+        writable_target(path, "session")
+    except FileError as exc:
+        raise UsageError(f"argument --save: {exc}") from None
 
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"argument --save: {path}: is a folder, not a file")
-    if not target.parent.is_dir():
-        raise UsageError(f"argument --save: {path}: the folder {str(target.parent)!r} "
-                         "does not exist")
+
+def _lesson(args: argparse.Namespace, values: StartValues):
+    """The app's lesson from ``values``; a :class:`UsageError` naming the option when the
+    app cannot take them (more samples than it shows)."""
+    from .model.lesson import Lesson
+
+    try:
+        if values.session is not None:
+            return Lesson.from_session(values.session)
+        return Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    except ModelError as exc:
+        given = [option for option in ("x", "data", "session")
+                 if getattr(args, option, None) is not None]
+        raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
 
 
 def run_app(args: argparse.Namespace) -> int:
     values = start_values(args)  # refuse bad values before anything else
-    from .model.lesson import Lesson
     from .tui.app import run_app as run
+    from .tui.themes import theme_names
 
-    if values.session is not None:
-        lesson = Lesson.from_session(values.session)
-    else:
-        lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    theme = getattr(args, "theme", None)
+    if theme is None and values.session is not None:
+        theme = values.session.theme
+    if theme is not None and theme not in theme_names():
+        raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
+                         + ", ".join(theme_names()))
+    lesson = _lesson(args, values)
+    folder = Folder(args.visitor_dir)
+    try:
+        folder.check()
+    except FileError as exc:
+        raise UsageError(f"argument --visitor-dir: {exc}") from None
     return run(lesson, session_path=getattr(args, "session", None),
-               quiz=getattr(args, "quiz", False))
+               quiz=getattr(args, "quiz", False), theme=theme, folder=folder)
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
@@ -444,6 +470,15 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
     app.add_argument("--batch-size", type=whole(1), metavar="B", default=None,
                      dest="app_batch_size",
                      help="samples per training step in the app (default: all samples)")
+    app.add_argument("--theme", metavar="NAME", default=None,
+                     help="colours: backprop-contrast (white on black, for projectors) or a "
+                          "Textual theme such as textual-light; saved with the session")
+    app.add_argument("--visitor-dir", metavar="DIR", default=None,
+                     help="for servers: keep every file the app reads or writes inside DIR "
+                          "(an existing folder; plain file names only, at most "
+                          f"{VISITOR_FILES} files and {VISITOR_BYTES // MiB} MiB); the "
+                          "--session and --data files are read as given, and never "
+                          "written")
 
 
 def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
@@ -463,7 +498,7 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
 
 
 APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "seed", "activation", "cost",
-               "data", "session")
+               "data", "session", "theme")
 """The options of ``serve`` and ``ssh`` that are passed on to each visitor's app."""
 
 
@@ -497,10 +532,7 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
 
 def checked_app_arguments(args: argparse.Namespace) -> list[str]:
     """The app's arguments for a server's options, refusing bad values before any visitor."""
-    from .model.lesson import Lesson
-
-    values = start_values(args)
-    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    _lesson(args, start_values(args))
     return app_arguments(args)
 
 
@@ -585,6 +617,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = _app_batch_size(parser.parse_args(join_negative_values(argv)))
+        if args.command is not None and args.visitor_dir is not None:
+            raise UsageError(f"argument --visitor-dir: for the app only, not {args.command}")
         if args.command == "trace":
             return run_trace(args)
         if args.command == "train":
@@ -595,7 +629,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ssh(args)
         return run_app(args)
     except (UsageError, ModelError) as exc:
-        message = str(exc).replace("\n", " ")
+        message = shown_name(str(exc).replace("\n", " "))  # no control character reaches
+        # the terminal, whatever a file name or value held
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

@@ -43,6 +43,13 @@ MAX_SAMPLES = 64
 """The batch table stays readable."""
 
 
+def check_sample_count(count: int) -> int:
+    """``count`` samples, or a :class:`ModelError` when the app cannot take that many."""
+    if count > MAX_SAMPLES:
+        raise ModelError(f"samples: {count:,} samples, but the app takes at most {MAX_SAMPLES}")
+    return count
+
+
 def finite_number(value: float | str, name: str) -> float:
     """``value`` as a float, or a :class:`ModelError` naming ``name`` when it is not finite.
 
@@ -116,6 +123,7 @@ class Lesson:
         self, chain: Chain, samples: Samples, lr: float, batch_size: int | None = None
     ) -> None:
         lr = check_learning_rate(lr)
+        check_sample_count(len(samples))
         check_batch_size(batch_size, len(samples))
         chain.cost.check_targets(samples.y)
         self.start = Start(chain, samples, lr, batch_size)
@@ -354,8 +362,7 @@ class Lesson:
     def set_samples(self, x: ArrayLike, y: ArrayLike) -> None:
         """Replace the whole batch (e.g. with the built-in dataset)."""
         xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        if xs.size > MAX_SAMPLES:
-            raise ModelError(f"samples: at most {MAX_SAMPLES}")
+        check_sample_count(xs.size)
         self._set_samples(xs, ys)
 
     # -- undo and redo -----------------------------------------------------------

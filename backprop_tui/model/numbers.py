@@ -23,6 +23,7 @@ import re
 from decimal import Decimal
 
 from .errors import ModelError
+from .files import shown_value
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 """Digits 0–9 with an optional point and exponent (after − → - and , → .)."""
@@ -45,7 +46,7 @@ def _refuse(text: str, name: str | None, what: str = "a number", how: str = HOW)
     start = f"{name}: " if name else ""
     if not shown:
         return ModelError(f"{start}no number given: {how}")
-    return ModelError(f"{start}{shown!r} is not {what}: {how}")
+    return ModelError(f"{start}{shown_value(shown)} is not {what}: {how}")
 
 
 def _clean(text: str, name: str | None, how: str = HOW) -> str:
@@ -80,7 +81,7 @@ def parse_integer(text: str, name: str | None = None, minimum: int | None = None
     exact = Decimal(_clean(text, name, WHOLE_HOW))  # exact: 9007199254740993 stays itself
     start = f"{name}: " if name else ""
     if abs(exact) > MAX_INTEGER:
-        raise ModelError(f"{start}{text.strip()!r} is too large (at most 10¹⁸)")
+        raise ModelError(f"{start}{shown_value(text.strip())} is too large (at most 10¹⁸)")
     if exact != exact.to_integral_value():
         raise _refuse(text, name, "a whole number", WHOLE_HOW)
     value = int(exact)
