@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -38,6 +37,7 @@ from .model import (
 )
 from .model.files import VISITOR_BYTES, VISITOR_FILES, MiB, writable_target
 from .model.lesson import MAX_SAMPLES
+from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
 
 PROG = "backprop-tui"
@@ -63,6 +63,8 @@ EXIT_USAGE = 2
 """Bad input on the command line."""
 EXIT_DIVERGED = 3
 """Training stopped because the numbers would stop being finite."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl+C (128 + SIGINT, as shells report it)."""
 
 VALUE_OPTIONS = ("--w", "--b", "--x", "--y", "--lr", "--steps", "--batch-size")
 """Options that take a value, which may start with a minus sign."""
@@ -80,17 +82,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(text: str) -> float:
+    """One number of an option, read by the program's one parser (:mod:`.model.numbers`)."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a finite number")
-    return value
+        return parse_number(text)
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def number_list(text: str) -> tuple[float, ...]:
-    """``"0.5, -0.3,1"`` → (0.5, −0.3, 1.0); refuses empty items and non-finite numbers."""
+    """``"0.5, −0.3,1"`` → (0.5, −0.3, 1.0); refuses empty items and what is not a number."""
     items = text.split(",")
     if not text.strip():
         raise argparse.ArgumentTypeError("the list is empty")
@@ -106,15 +106,13 @@ def learning_rate(text: str) -> float:
     return _number(text)
 
 
-def whole(minimum: int):
+def whole(minimum: int, maximum: int | None = None):
+    """The type of an option taking a whole number from ``minimum`` (to ``maximum``) on."""
     def parse(text: str) -> int:
         try:
-            value = int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
-        return value
+            return parse_integer(text, minimum=minimum, maximum=maximum)
+        except ModelError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 
@@ -292,11 +290,8 @@ def positive_number(text: str) -> float:
     return value
 
 
-def port_number(text: str) -> int:
-    port = whole(1)(text)
-    if port > 65535:
-        raise argparse.ArgumentTypeError(f"{port} is more than 65535")
-    return port
+port_number = whole(1, 65535)
+"""The type of ``--port``: a whole number from 1 to 65535."""
 
 
 def start_values(args: argparse.Namespace) -> StartValues:
@@ -359,6 +354,7 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from .long_run import LongRun, StopOnCtrlC, TooLong
     from .report import train_json, train_text, train_warnings
 
     values = start_values(args)
@@ -367,19 +363,26 @@ def run_train(args: argparse.Namespace) -> int:
         _check_save_path(save)
     start = values.to_session().start
     trainer = values.trainer()
-    for warning in train_warnings(trainer):
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     initial = trainer.mean_cost()
-    trainer.run(args.steps)
+    run = LongRun(trainer, args.steps)
+    with StopOnCtrlC(run):
+        run.measure()  # the first steps, which tell how long the rest would take
+        try:
+            run.check_length()
+        except TooLong as exc:
+            raise UsageError(f"argument --steps: {exc}") from None
+        for warning in train_warnings(trainer):
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        _train_on(run, show_bar=not args.json and _on_a_terminal())
     if save is not None:
         try:
             save_session(Session.from_trainer(trainer, start), save)
         except FileError as exc:
             raise UsageError(f"argument --save: {exc}") from None
     if args.json:
-        _emit(json.dumps(train_json(trainer, initial), ensure_ascii=False) + "\n")
+        _emit(json.dumps(train_json(trainer, initial, run.done), ensure_ascii=False) + "\n")
     else:
-        _emit(train_text(trainer, initial))
+        _emit(train_text(trainer, initial, run.done))
         if values.session is not None:
             _emit(f"went on from step {values.session.steps} of {shown_name(args.session)}\n")
         if save is not None:
@@ -387,7 +390,33 @@ def run_train(args: argparse.Namespace) -> int:
     if trainer.divergence is not None:
         print(f"{PROG}: {trainer.divergence}", file=sys.stderr)
         return EXIT_DIVERGED
+    if run.interrupted and run.done < run.steps:
+        print(f"{PROG}: interrupted after {run.done} of {run.steps} steps", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
+
+
+def _on_a_terminal() -> bool:
+    """Whether a progress bar belongs on stderr: it is a terminal and stdout is not piped."""
+    import os
+    import stat
+
+    try:
+        piped = stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        piped = True
+    return sys.stderr.isatty() and not piped
+
+
+def _train_on(run, show_bar: bool) -> None:
+    """The rest of ``run``, with a progress bar on stderr when ``show_bar``."""
+    if not show_bar or run.finished:
+        run.run()
+        return
+    from .long_run import ProgressBar
+
+    with ProgressBar(run, sys.stderr) as bar:
+        run.run(bar.update)
 
 
 def _check_save_path(path: str) -> None:
@@ -609,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def run() -> None:

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 
 from .chain import Samples
-from .errors import FileError
+from .errors import FileError, ModelError
 from .files import ANYWHERE, CSV_LIMIT, Folder, shown_value
+from .numbers import parse_number
 
 COLUMNS = ("x", "y")
 
 
 def _number(cell: str) -> float | None:
+    """The number in ``cell``, or None when it holds none (:func:`parse_number` says why)."""
     try:
-        return float(cell)
-    except ValueError:
+        return parse_number(cell)
+    except ModelError:
         return None
 
 
@@ -74,13 +75,10 @@ def parse_samples_csv(text: str, source: str = "data", most: int | None = None) 
                 cell = cells[index].strip()
                 if not cell:
                     raise FileError(f"{where}: column {name} is empty")
-                value = _number(cell)
-                if value is None:
-                    raise FileError(f"{where}: column {name}: {shown_value(cell)} is not a number")
-                if not math.isfinite(value):
-                    raise FileError(f"{where}: column {name}: {shown_value(cell)} is not a finite "
-                                    "number")
-                values.append(value)
+                try:
+                    values.append(parse_number(cell, f"column {name}"))
+                except ModelError as exc:
+                    raise FileError(f"{where}: {exc}") from None
             xs.append(values[0])
             ys.append(values[1])
             if most is not None and len(xs) > most:

@@ -25,6 +25,7 @@ from .errors import ModelError
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .landscape import CostSlice, Fit, cost_slice, fit_curve
+from .numbers import parse_number
 from .quiz import Quiz
 from .session import Session
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
@@ -50,13 +51,18 @@ def check_sample_count(count: int) -> int:
 
 
 def finite_number(value: float | str, name: str) -> float:
-    """``value`` as a float, or a :class:`ModelError` naming ``name`` when it is not finite."""
+    """``value`` as a float, or a :class:`ModelError` naming ``name`` when it is not finite.
+
+    Text (what a field holds) is read by :func:`parse_number`, the program's one parser.
+    """
+    if isinstance(value, str):
+        return parse_number(value, name)
     try:
-        number = float(str(value).strip().replace("\u2212", "-"))
+        number = float(value)
     except (TypeError, ValueError):
-        raise ModelError(f"{name}: {str(value).strip()!r} is not a number") from None
+        raise ModelError(f"{name}: {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise ModelError(f"{name}: {str(value).strip()!r} is not a finite number")
+        raise ModelError(f"{name}: {value!r} is not a finite number")
     return number
 
 
