@@ -29,6 +29,7 @@ from .model.network import (
     split_weights,
     xor_samples,
 )
+from .model.numbers import parse_integer
 
 Shape = tuple[int, ...]
 Sample = float | tuple[float, ...]
@@ -49,9 +50,9 @@ def shape_argument(text: str) -> Shape:
         if not item:
             raise argparse.ArgumentTypeError(f"item {i} of {text!r} is empty")
         try:
-            sizes.append(int(item))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{item!r} is not a whole number") from None
+            sizes.append(parse_integer(item))
+        except ModelError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     try:
         return check_shape(sizes)
     except ModelError as exc:

@@ -617,3 +617,52 @@ def zero_gradient_note(bp: BackwardPass) -> str | None:
         return (f"{act}'(z({lab})) = 0 for every sample{where}: the chain rule multiplies "
                 f"by 0, {tail}; change w({lab}) or b({lab})")
     return f"∂C/∂{out}·{act}'(z({lab})) = 0 for every sample: {tail}"
+
+
+# -- narration: one line under the panels, in the lecture note's words ---------------
+
+NARRATION_WIDTH = 78
+"""Cells a narration line may take (it fits an 80-column terminal)."""
+
+
+def narration(phase: str, layer: int, layers: int, symbol: str = "σ", training: bool = False,
+              revealing: bool = False) -> str:
+    """What just happened and why, and what to press next, for ``phase`` at ``layer``
+    (``symbol``: the activation's)."""
+    if training:
+        return "training: every step moves w and b against a batch's mean gradient; t stops"
+    if phase == "forward":
+        return (f"z = w·a+b and a = {symbol}(z), layer by layer from x to C; "
+                "b: the chain rule back")
+    if phase == "backward":
+        if revealing:
+            return "reveal mode: say the next factor's value, then b shows it"
+        if layer > 1:
+            below = label(layer - 1, layers)
+            return (f"∂C/∂a({below}) is passed down: it starts the chain rule at ({below}); "
+                    f"b: ({below})")
+        return "x is data: the chain stops here; s: every w and b takes its step"
+    if phase == "step":
+        return "every w and b moved against its mean gradient; f: the new cost"
+    return "nothing computed yet for these numbers: f runs the forward pass"
+
+
+def factor_grid(bp: BackwardPass, sample: int) -> tuple[list[str], list[list[str]]]:
+    """Every layer's chain-rule factors at once: a head (``factor``, then the layers from
+    the output down) and one row per factor, its formula for layer (l) and its values."""
+    chain = bp.forward.chain
+    n = chain.layers
+    g = chain.activation.symbol
+    formulas = (
+        ("dC_da", "∂C/∂a(l)"),
+        ("da_dz", f"∂a(l)/∂z(l) = {g}'(z(l))"),
+        ("dz_dw", "∂z(l)/∂w(l) = a(l−1)"),
+        ("dz_da_prev", "∂z(l)/∂a(l−1) = w(l)"),
+        ("dC_dw", f"∂C/∂w(l) = ∂C/∂a(l)·{g}'(z(l))·a(l−1)"),
+        ("dC_db", f"∂C/∂b(l) = ∂C/∂a(l)·{g}'(z(l))·1"),
+        ("dC_da_prev", f"∂C/∂a(l−1) = ∂C/∂a(l)·{g}'(z(l))·w(l)"),
+    )
+    head = ["l ="] + [f"({label(l, n)})" for l in range(n, 0, -1)]
+    rows = [[text] + [number(float(bp.factor(name)[sample, l - 1]), signed=True)
+                      for l in range(n, 0, -1)] for name, text in formulas]
+    return head, rows

@@ -118,7 +118,7 @@ def test_samples_from_a_csv_file_with_columns_x1_x2_y(capsys, tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (("--shape", "2,5,1"), ["--shape", "5 neurons", "1 to 4"]),
-    (("--shape", "2,x,1"), ["--shape", "'x' is not a whole number"]),
+    (("--shape", "2,x,1"), ["--shape", "'x' is not a number"]),
     (("--shape", "2"), ["--shape", "at least one layer"]),
     (("--shape", "2,2,1", "--w", "1,2,3,4,5", "--xor"), ["--w", "needs 6 weights (2·2 + 1·2), got 5"]),
     (("--shape", "2,2,1", "--b", "1,2", "--xor"), ["--b", "needs 3 biases (2 + 1), got 2"]),

@@ -43,3 +43,19 @@ def test_no_note_when_some_gradient_is_not_zero():
     at_target = trace(Chain([1.0], [0.0], RELU), Samples([0.5], [0.5]))
     assert np.all(at_target.dC_dw == 0)
     assert "C is at its least" in F.zero_gradient_note(at_target)
+
+
+def test_narration_speaks_the_note_and_fits_80_columns():
+    for layers in (1, 3, 10, 12):
+        for phase in ("none", "forward", "backward", "step"):
+            for layer in range(1, layers + 1):
+                for symbol in ("σ", "tanh", "ReLU"):
+                    for training, revealing in ((False, False), (True, False), (False, True)):
+                        text = F.narration(phase, layer, layers, symbol, training, revealing)
+                        assert 0 < len(text) <= F.NARRATION_WIDTH, text
+    assert F.narration("backward", 3, 3) == (
+        "∂C/∂a(L−1) is passed down: it starts the chain rule at (L−1); b: (L−1)")
+    assert F.narration("backward", 1, 3).startswith("x is data: the chain stops here")
+    assert F.narration("step", 1, 3).startswith(
+        "every w and b moved against its mean gradient; f: the new cost")
+    assert "tanh(z)" in F.narration("forward", 3, 3, "tanh")

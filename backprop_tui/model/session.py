@@ -15,14 +15,17 @@ The document (version 2)::
      "start": {"w": [...], "b": [...]},          the parameters it started from
      "samples": {"x": [...], "y": [...]},
      "lr": 0.5, "batch_size": 1, "steps": 1000,
-     "history": {...}}                           see LossHistory.to_dict
+     "history": {...},                           see LossHistory.to_dict
+     "theme": "backprop-contrast"}               optional: the app's colours
 
 Version 1 is the same without ``shape`` (a chain: one input, one neuron a
 layer); it still loads as it always did. A shape with more than one neuron in
 a layer is refused here with a message saying so: sessions hold width-1 chains.
 
-Saving is atomic (:func:`write_atomically`). Loading checks everything before
-building anything: a :class:`FileError` names the file and the problem.
+Saving is atomic (:func:`~backprop_tui.model.files.write_atomically`). Loading
+reads at most :data:`~backprop_tui.model.files.SESSION_LIMIT` bytes and checks
+everything before building anything: a :class:`FileError` names the file and
+the problem.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pathlib import Path
 from .chain import Chain, Samples
 from .errors import FileError, ModelError
 from .fields import Fields
-from .files import read_text, write_atomically
+from .files import ANYWHERE, SESSION_LIMIT, Folder
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .network import check_shape, shape_text
@@ -51,6 +54,7 @@ READS = (1, 2)
 _FIELDS_V1 = ("format", "version", "activation", "cost", "w", "b", "start", "samples", "lr",
               "batch_size", "steps", "history")
 _FIELDS = _FIELDS_V1[:2] + ("shape",) + _FIELDS_V1[2:]
+_OPTIONAL = ("theme",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +74,8 @@ class Session:
     batch_size: int
     steps: int = 0
     history: LossHistory = field(default_factory=LossHistory)
+    theme: str | None = None
+    """The app's colour theme by name (None: the app's default); the app checks the name."""
 
     def __post_init__(self) -> None:
         if self.start.layers != self.chain.layers:
@@ -124,7 +130,7 @@ class Session:
             "batch_size": int(self.batch_size),
             "steps": int(self.steps),
             "history": self.history.to_dict(),
-        }
+        } | ({} if self.theme is None else {"theme": self.theme})
 
     def dumps(self) -> str:
         """The JSON document as text: one field a line, each list on one line."""
@@ -142,7 +148,7 @@ class Session:
             raise ModelError(f"format version {version} is not supported "
                              f"(this backprop-tui reads version {VERSION} and the older "
                              f"version {READS[0]})")
-        fields.only(_FIELDS if version >= 2 else _FIELDS_V1)
+        fields.only(_FIELDS if version >= 2 else _FIELDS_V1, _OPTIONAL)
         shape = _chain_shape(fields) if version >= 2 else None
         activation = activation_named(fields.text("activation"))
         cost = cost_named(fields.text("cost"))
@@ -165,8 +171,9 @@ class Session:
             raise ModelError(f"batch_size: {batch_size} is more than the {len(x)} samples")
         steps = fields.integer("steps", minimum=0)
         history = LossHistory.from_dict(fields.data["history"])
+        theme = fields.text("theme") if fields.has("theme") else None
         return cls(Chain(w, b, activation, cost), Chain(start_w, start_b, activation, cost),
-                   Samples(x, y), lr, batch_size, steps, history)
+                   Samples(x, y), lr, batch_size, steps, history, theme)
 
 
 def _chain_shape(fields: Fields) -> tuple[int, ...]:
@@ -214,20 +221,26 @@ def loads(text: str, source: str = "session") -> Session:
                         f"{exc.msg}") from None
     except RecursionError:
         raise FileError(f"{source}: not a session (nested too deeply)") from None
+    except ValueError:  # an integer of more digits than Python converts (4300)
+        raise FileError(f"{source}: not a session (a number with thousands of digits)") from None
     try:
         return Session.from_dict(data)
     except ModelError as exc:
         raise FileError(f"{source}: {exc}") from None
 
 
-def load_session(path: str | os.PathLike) -> Session:
-    """The session saved at ``path``, or a :class:`FileError` naming the file and the problem."""
-    return loads(read_text(path, "session"), os.fspath(path))
+def load_session(path: str | os.PathLike, folder: Folder = ANYWHERE) -> Session:
+    """The session saved at ``path``, or a :class:`FileError` naming the file and the problem.
+
+    The file is read as ``folder`` allows, at most :data:`SESSION_LIMIT` bytes.
+    """
+    return loads(folder.read_text(path, "session", SESSION_LIMIT), folder.named(path))
 
 
-def save_session(session: Session, path: str | os.PathLike) -> Path:
-    """Write ``session`` to ``path`` atomically; returns the path.
+def save_session(session: Session, path: str | os.PathLike,
+                 folder: Folder = ANYWHERE) -> Path:
+    """Write ``session`` to ``path`` atomically, as ``folder`` allows; returns the path.
 
     On failure a :class:`FileError` says why, and the old file is unchanged.
     """
-    return write_atomically(path, session.dumps().encode("utf-8"), "session")
+    return folder.write(path, session.dumps().encode("utf-8"), "session")

@@ -6,36 +6,43 @@ Nothing here computes a gradient; every number on screen comes from the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from time import monotonic
 
+from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label, lr_warning, number, zero_gradient_note
+from ..formulas import label, lr_warning, narration, number, zero_gradient_note
 from ..model import (
+    ANYWHERE,
     BackwardPass,
     FileError,
+    Folder,
     ModelError,
     defaults,
     load_samples_csv,
     save_session,
-    write_atomically,
 )
-from ..model.lesson import Lesson
+from ..model.lesson import MAX_SAMPLES, Lesson
 from ..report import trace_markdown
+from .keys import bindings
 from .screens.help import HelpScreen
+from .screens.palette import CommandPalette
 from .screens.path import PathScreen
 from .teaching import Teaching
+from .themes import THEMES
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField
@@ -52,6 +59,8 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal the app draws itself in."""
 WIDE_WIDTH, WIDE_HEIGHT = 110, 32
 """From this size on, the derivation, the loss curve and the batch show together."""
+HUGE_WIDTH, HUGE_HEIGHT = 160, 45
+"""From this size on, the derivation and the batch show every layer at once."""
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000,
                            20000, 50000)
@@ -77,32 +86,6 @@ SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
 
-def free_name(stem: str, suffix: str, plain_first: bool = False) -> Path:
-    """The first name in the current folder not taken: stem-1, stem-2, … (stem first if
-    ``plain_first``); a :class:`FileError` when the folder cannot be used."""
-    try:
-        folder = Path.cwd()
-        if plain_first and not os.path.lexists(folder / f"{stem}{suffix}"):
-            return folder / f"{stem}{suffix}"
-        k = 2 if plain_first else 1
-        while os.path.lexists(folder / f"{stem}-{k}{suffix}"):
-            k += 1
-    except OSError as exc:
-        raise FileError(f"cannot write {stem}{suffix} in the current folder: "
-                        f"{exc.strerror or exc}") from None
-    return folder / f"{stem}-{k}{suffix}"
-
-
-def shown_path(path: Path) -> str:
-    """``path`` as the message line shows it: relative to the current folder when inside it."""
-    try:
-        full = os.path.abspath(path)
-        relative = os.path.relpath(full)
-    except OSError:  # the current folder is gone
-        return str(path)
-    return full if relative.startswith("..") else relative
-
-
 class BackpropApp(Teaching, App[int]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
@@ -111,54 +94,29 @@ class BackpropApp(Teaching, App[int]):
     AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
     ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)
 
-    BINDINGS = [
-        Binding("f", "forward", "forward", id="forward"),
-        Binding("b", "backward", "backward", id="backward"),
-        Binding("s", "step", "step", id="step"),
-        Binding("space", "next_phase", "next", id="next"),
-        Binding("t", "train", "train", id="train"),
-        Binding("r", "reset", "reset", id="reset"),
-        Binding("question_mark", "help", "help", id="help"),
-        Binding("q", "quit", "quit", id="quit"),
-        Binding("ctrl+c", "quit", "quit", id="quit-ctrl-c", show=False, priority=True),
-        Binding("l", "dataset", "dataset", id="dataset"),
-        Binding("a", "add_sample", "add sample", id="add-sample"),
-        Binding("d", "remove_sample", "delete sample", id="remove-sample"),
-        Binding("n", "sample(1)", "next sample", id="next-sample"),
-        Binding("p", "sample(-1)", "previous sample", id="previous-sample"),
-        Binding("left_square_bracket", "layer(-1)", "layer nearer the input", id="layer-in"),
-        Binding("right_square_bracket", "layer(1)", "layer nearer the output", id="layer-out"),
-        Binding("plus,equals_sign", "speed(1)", "faster", id="faster"),
-        Binding("minus,underscore", "speed(-1)", "slower", id="slower"),
-        Binding("v", "switch_view", "switch view", id="view"),
-        Binding("up", "scroll_rows(-1)", "derivation up", id="rows-up", show=False),
-        Binding("down", "scroll_rows(1)", "derivation down", id="rows-down", show=False),
-        # -- files: save the session, write a handout, take a screenshot ----------
-        Binding("ctrl+s", "save_session", "save session", id="save-session"),
-        Binding("m", "handout", "write handout", id="handout"),
-        Binding("i", "screenshot", "screenshot", id="screenshot"),
-        # -- teaching: the nudge check, the slope and fit views, the quiz, undo and redo,
-        #    activation and cost, the vanishing gradient (actions in teaching.py)
-        Binding("e", "nudge", "nudge", id="nudge"),
-        Binding("E", "nudge_epsilon", "ε ÷ 10", id="nudge-epsilon"),
-        Binding("c", "choose_parameter", "w or b", id="choose-parameter"),
-        Binding("g", "plot_view", "plot view", id="plot-view"),
-        Binding("u", "undo", "undo", id="undo"),
-        Binding("U", "redo", "redo", id="redo"),
-        Binding("z", "quiz", "quiz", id="quiz"),
-        Binding("o", "cycle_activation", "activation", id="activation"),
-        Binding("k", "cycle_cost", "cost", id="cost"),
-        Binding("h", "vanishing", "vanishing gradient", id="vanishing"),
-    ]
+    BINDINGS = bindings()  # type: ignore[assignment]  # every key, from keys.py
 
     def __init__(
-        self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False
+        self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
+        theme: str | None = None,
+        folder: Folder = ANYWHERE,
     ) -> None:
         super().__init__()
+        for own in THEMES.values():
+            self.register_theme(own)
+        self.default_theme = self.theme
+        if theme is not None:
+            self.theme = theme
         self.init_teaching(quiz)
         self.lesson = lesson
+        self.folder = folder
+        """Where the files named in the app are (anywhere, or a visitor folder)."""
+        if folder.visitor is not None:
+            session_path = None  # the server's own file: a visitor saves in their folder
         self.session_path: Path | None = None if session_path is None else Path(session_path)
         """Where ctrl+s saves: the session file the app started from or last saved to."""
+        self._replace: Path | None = None
+        """The existing file *Save session as…* was asked to replace (enter again: yes)."""
         self.shown_layer = lesson.layers
         """The layer the derivation and the batch table explain (1..N)."""
         self.sample = 0
@@ -185,6 +143,7 @@ class BackpropApp(Teaching, App[int]):
         yield Static("", id="too-small")
         with Vertical(id="main"):
             yield ChainView(self.lesson.layers, id="chain")
+            yield Static("", id="narration")
             yield Static("", id="message")
             yield NudgeView(id="nudge")
             yield QuizBar(id="quiz")
@@ -200,11 +159,30 @@ class BackpropApp(Teaching, App[int]):
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
+        self.query_one(TeachKeyLine).show(self.size.width)
         self.show()
+        if not self.is_headless:
+            self._catch_signals()
+
+    def _catch_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse
+        off, main screen back, no raw mode) instead of being left as the app set it."""
+        try:
+            loop = asyncio.get_running_loop()
+            for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+                if number is not None:
+                    loop.add_signal_handler(number, self._signalled, number)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without them: the default stays
+
+    def _signalled(self, number: int) -> None:
+        self._stop_training()
+        self.exit(return_code=128 + number)  # the shell's convention: "ended by signal N"
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
         self.query_one(ChainView).place_panels(event.size.width)
+        self.query_one(TeachKeyLine).show(event.size.width)
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -212,6 +190,12 @@ class BackpropApp(Teaching, App[int]):
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.screen.set_class(wide, "-wide")
         self.screen.set_class(not wide, "-compact")
+        huge = width >= HUGE_WIDTH and height >= HUGE_HEIGHT
+        self.screen.set_class(huge, "-huge")
+        for widget in (self.query_one(Derivation), self.query_one(BatchTable)):
+            if widget.all_layers != huge:
+                widget.all_layers = huge
+                widget.refresh()
         if small:
             self.query_one("#too-small", Static).update(
                 f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
@@ -238,6 +222,12 @@ class BackpropApp(Teaching, App[int]):
         self.query_one(Derivation).show(self.shown_layer, self.sample, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
         self.query_one(BatchTable).show(self.shown_layer, self.sample, fwd, bp)
+        text = narration(lesson.phase, self.shown_layer, lesson.layers,
+                         lesson.chain.activation.symbol, self.training,
+                         self.revealing and not self.quizzing)
+        told = self.query_one("#narration", Static)
+        if str(told.content) != text:
+            told.update(text, layout=False)
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.show_teaching()
 
@@ -258,7 +248,8 @@ class BackpropApp(Teaching, App[int]):
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(text, layout=False)  # always one line: no new layout
+        # Plain text, never markup: a message may quote a file name or what was typed.
+        message.update(Text(text))  # wrapped between words: up to three lines
         message.set_class(error, "-error")
 
     def _follow_layer(self) -> None:
@@ -287,6 +278,9 @@ class BackpropApp(Teaching, App[int]):
 
     def action_backward(self) -> None:
         lesson = self.lesson
+        if lesson.phase == "backward" and not self.training and self.reveal_next():
+            return
+        self.revealed = 0
         if lesson.phase == "backward":
             self.shown_layer = self.shown_layer - 1 if self.shown_layer > 1 else lesson.layers
             self._stop_training()
@@ -327,7 +321,11 @@ class BackpropApp(Teaching, App[int]):
         if self.lesson.phase == "backward" and self.shown_layer > 1:
             self.action_backward()
         elif self.lesson.phase == "backward":
-            self.action_step()
+            rows = self.reveal_rows()
+            if rows is not None and self.revealed < len(rows):
+                self.action_backward()
+            else:
+                self.action_step()
         elif self.lesson.phase == "forward":
             self.action_backward()
         else:
@@ -476,6 +474,17 @@ class BackpropApp(Teaching, App[int]):
         self.page = "loss" if self.page == "derivation" else "derivation"
         self.show()
 
+    def action_log_axis(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+        self.page = "loss"
+        self.say("loss curve: cost axis " + ("logarithmic (powers of ten)" if plot.log_scale
+                                              else "linear") + "; G switches it")
+        self.show()
+
+    def action_more_keys(self) -> None:
+        self.query_one(TeachKeyLine).show(self.size.width, turn=1)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.lesson))
 
@@ -490,35 +499,57 @@ class BackpropApp(Teaching, App[int]):
         self.say(text, error=True)
         self.notify(text, severity="error", markup=False)
 
-    def session_target(self) -> Path:
-        """Where ctrl+s saves: the session file, else a free name in the current folder."""
-        if self.session_path is None:
-            self.session_path = free_name(*os.path.splitext(SESSION_NAME), plain_first=True)
-        return self.session_path
-
     def action_save_session(self) -> None:
+        """Save to the session file, else to a new file (a free name, claimed atomically)."""
+        if self.session_path is not None:
+            self.save_session_to(self.session_path)
+            return
         try:
-            target = self.session_target()
+            written = self.folder.write_new(*os.path.splitext(SESSION_NAME),
+                                            self._session_to_save().dumps().encode("utf-8"),
+                                            "session", plain_first=True)
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.save_session_to(target)
+        self._saved(written)
+
+    def _session_to_save(self):
+        """The lesson as a session, with the theme chosen (None: the default)."""
+        chosen = self.theme if self.theme != self.default_theme else None
+        return dataclasses.replace(self.lesson.to_session(), theme=chosen)
 
     def save_session_to(self, path: Path) -> str | None:
         """Save the lesson to ``path`` atomically; the error message, or None when saved."""
         try:
-            written = save_session(self.lesson.to_session(), path)
+            written = save_session(self._session_to_save(), path, self.folder)
         except ModelError as exc:
             self._file_error(str(exc))
             return str(exc)
-        self.session_path = written
-        self.say(f"step {self.lesson.steps_done}: session saved to {shown_path(written)}")
+        self._saved(written)
         return None
 
+    def _saved(self, path: Path) -> None:
+        self.session_path = path
+        self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
+
     def action_save_session_as(self) -> None:
-        current = shown_path(self.session_path) if self.session_path else SESSION_NAME
+        current = self.folder.shown(self.session_path) if self.session_path else SESSION_NAME
+        self._replace = None
         self.push_screen(PathScreen("save the session to the file", current,
-                                    lambda name: self.save_session_to(Path(name).expanduser())))
+                                    self.save_session_as))
+
+    def save_session_as(self, name: str) -> str | None:
+        """*Save session as…*: a new name saves, an existing file only when asked twice."""
+        try:
+            path = self.folder.path(name)
+        except FileError as exc:
+            return str(exc)
+        if os.path.lexists(path) and self._replace != path:
+            self._replace = path
+            return (f"{self.folder.shown(path)} exists: enter again replaces it, "
+                    "escape keeps it")
+        self._replace = None
+        return self.save_session_to(path)
 
     def action_load_csv(self) -> None:
         self.push_screen(PathScreen("load samples from a CSV file (columns x and y)", "",
@@ -526,18 +557,18 @@ class BackpropApp(Teaching, App[int]):
 
     def load_csv(self, name: str) -> str | None:
         """Replace the samples by those of the CSV file ``name``; the error, or None."""
-        path = Path(name).expanduser()
         try:
-            samples = load_samples_csv(path)
+            path = self.folder.path(name)
+            samples = load_samples_csv(path, self.folder, most=MAX_SAMPLES)
             self.lesson.set_samples(samples.x, samples.y)
         except FileError as exc:
             return str(exc)
         except ModelError as exc:
-            return f"{path}: {exc}"
+            return f"{self.folder.shown(path)}: {exc}"
         self._stop_training()
         self.sample, self.page = 0, "derivation"
         n = len(samples)
-        self.say(f"{n} sample{'s' * (n != 1)} loaded from {shown_path(path)}; "
+        self.say(f"{n} sample{'s' * (n != 1)} loaded from {self.folder.shown(path)}; "
                  "f: forward pass with them")
         self.show()
         return None
@@ -545,21 +576,33 @@ class BackpropApp(Teaching, App[int]):
     def action_handout(self) -> None:
         try:
             bp = self.lesson.current_trace()
-            path = free_name(HANDOUT_NAME, ".md")
-            write_atomically(path, trace_markdown(bp).encode("utf-8"), "handout")
+            path = self.folder.write_new(HANDOUT_NAME, ".md",
+                                         trace_markdown(bp).encode("utf-8"), "handout")
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.say(f"step {self.lesson.steps_done}: handout written to {shown_path(path)}")
+        self.say(f"step {self.lesson.steps_done}: handout written to {self.folder.shown(path)}")
 
     def action_screenshot(self) -> None:  # type: ignore[override]
         try:
-            path = free_name(SCREENSHOT_NAME, ".svg")
-            write_atomically(path, self.export_screenshot().encode("utf-8"), "screenshot")
+            path = self.folder.write_new(SCREENSHOT_NAME, ".svg",
+                                         self.export_screenshot().encode("utf-8"), "screenshot")
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.say(f"screenshot written to {shown_path(path)}")
+        self.say(f"screenshot written to {self.folder.shown(path)}")
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's *Change theme*: Textual's theme search, in the guarded palette."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider],
+                                        placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): the file commands first, then Textual's own."""
@@ -648,12 +691,16 @@ class BackpropApp(Teaching, App[int]):
 
 
 def run_app(
-    lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False
+    lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
+    theme: str | None = None,
+    folder: Folder = ANYWHERE,
 ) -> int:
     """Run the app until q; returns the exit status.
 
-    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode.
+    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode; ``theme`` names the
+    colours (:func:`~backprop_tui.tui.themes.theme_names`); the files named in the app
+    are where ``folder`` allows.
     """
-    app = BackpropApp(lesson, session_path, quiz=quiz)
+    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme, folder=folder)
     app.run()
     return app.return_code or 0

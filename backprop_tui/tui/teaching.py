@@ -58,6 +58,10 @@ class Teaching(_Host):
         self.quizzing = quiz
         """Quiz mode: during the backward pass the next factor is hidden."""
         self.nudge_result: Nudge | None = None
+        self.revealing = False
+        """Reveal mode: b shows the backward pass one factor at a time."""
+        self.revealed = 0
+        """In reveal mode: how many rows of the layer shown have their value shown."""
         self._nudge_key: tuple | None = None
 
     # -- showing ---------------------------------------------------------------------
@@ -74,6 +78,45 @@ class Teaching(_Host):
             self.query_one(SlopePlot).show(self.plot_view, self.parameter, self.shown_layer)
         self.query_one(NudgeView).show(self._nudge(), lesson.layers)
         self._show_quiz()
+        reveal = None
+        if self.revealing and not self.quizzing and lesson.phase == "backward":
+            reveal = self.revealed
+        self.query_one(Derivation).set_reveal(reveal)
+
+    # -- reveal mode -----------------------------------------------------------------
+
+    def reveal_rows(self):
+        """The rows of the layer shown, in reveal mode during the backward pass; else None."""
+        lesson = self.lesson
+        if (not self.revealing or self.quizzing or lesson.phase != "backward"
+                or lesson.backward_pass is None):
+            return None
+        return rows_for(lesson, self.shown_layer, self.sample)[1]
+
+    def reveal_next(self) -> bool:
+        """b in reveal mode: show the next factor's value; False when the layer is all shown."""
+        rows = self.reveal_rows()
+        if rows is None or self.revealed >= len(rows):
+            self.revealed = 0
+            return False
+        row = rows[self.revealed]
+        self.revealed += 1
+        following = (f"; b: {rows[self.revealed].symbol} = ?" if self.revealed < len(rows)
+                     else "; b: the next layer" if self.shown_layer > 1 else "; s: the step")
+        self.say(f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}"
+                 f"{following}")
+        self.show()
+        return True
+
+    def action_reveal(self) -> None:
+        self.revealing = not self.revealing
+        self.revealed = 0
+        if self.revealing:
+            self.say("reveal mode: b shows one factor of the layer at a time, its formula "
+                     "first (x: all at once)")
+        else:
+            self.say("reveal mode off: b shows a layer's factors at once")
+        self.show()
 
     def _nudge(self) -> Nudge | None:
         if not self.nudging:
@@ -184,6 +227,7 @@ class Teaching(_Host):
             self.lesson.undo()
         except ModelError as exc:
             self.say(str(exc), error=True)
+            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self._went("undone")
 
@@ -193,6 +237,7 @@ class Teaching(_Host):
             self.lesson.redo()
         except ModelError as exc:
             self.say(str(exc), error=True)
+            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self._went("redone")
 
@@ -207,6 +252,7 @@ class Teaching(_Host):
         except ModelError as exc:
             other = "k: another cost" if kind == "activation" else "o: another activation"
             self.say(f"{kind} {name} refused, nothing changed: {exc} ({other})", error=True)
+            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self.say(f"{kind}: {name}; results of the old {kind} cleared (f computes them again)")
         self.show()

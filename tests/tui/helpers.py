@@ -44,3 +44,17 @@ def text_of(widget) -> str:
                           color_system=None, file=sink)
         console.print(renderable)
     return console.export_text()
+
+
+def derivation_text(app: BackpropApp) -> str:
+    """Every row the derivation shows, scrolling (↓) through it when not all fit at once."""
+    derivation = app.query_one("#derivation")
+    text = text_of(derivation)
+    seen = derivation.first_row
+    for _ in range(50):
+        if not derivation.rows_hidden or derivation._start >= derivation._last_start:
+            break
+        derivation.scroll_rows(1)
+        text += text_of(derivation)
+    derivation.first_row = seen
+    return text

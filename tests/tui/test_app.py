@@ -5,14 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_tui.formulas import backward_rows, forward_rows, label, number, step_rows
+from backprop_tui.formulas import (
+    backward_rows,
+    forward_rows,
+    label,
+    mean_gradient_row,
+    number,
+    step_rows,
+)
 from backprop_tui.model import defaults
 from backprop_tui.tui.app import SPEEDS, BackpropApp
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.neuron import BLANK
 
-from .helpers import app_for, lecture, text_of
+from .helpers import app_for, derivation_text, lecture, text_of
 
 SIZE = (80, 24)
 
@@ -46,7 +53,7 @@ def assert_fields_show_lesson(app: BackpropApp, sample: int = 0) -> None:
 
 
 def assert_rows_shown(app: BackpropApp, rows) -> None:
-    text = text_of(app.query_one("#derivation"))
+    text = derivation_text(app)
     for row in rows:
         assert row.symbol in text
         assert row.value_text in text
@@ -436,12 +443,22 @@ async def test_rows_that_do_not_fit_can_be_scrolled_to():
         derivation = app.query_one("#derivation")
         assert derivation.rows_hidden
         rows = backward_rows(app.lesson.backward_pass, 0, 2)
-        first = rows[0].symbol + " "
-        assert first not in text_of(derivation)
+        rows += [mean_gradient_row(app.lesson.backward_pass, "b", 2)]
+        first, last = rows[0].symbol + " ", rows[-1].value_text
+        # It opens at its first row (∂C/∂a of the layer) and says that more is below.
+        assert first in text_of(derivation) and last not in text_of(derivation)
+        assert "↓ more below" in text_of(derivation)
+        for _ in range(12):
+            await pilot.press("down")
+        assert last in text_of(derivation) and first not in text_of(derivation)
+        assert "↑ more above" in text_of(derivation)
+        stop = derivation._start
+        await pilot.press("down")  # no further than the last row
+        assert derivation._start == stop
         for _ in range(12):
             await pilot.press("up")
         assert first in text_of(derivation)
-        await pilot.press("b")  # a new view follows the highlight again
+        await pilot.press("b")  # a new view opens at its first row again
         assert derivation.first_row is None
 
 
@@ -596,3 +613,37 @@ async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
         assert not app.training and app.lesson.phase == "forward"
         assert app.lesson.forward_pass.chain is app.lesson.chain
         assert_panels_show_forward(app)
+
+
+def test_loss_ticks_are_round_and_evenly_stepped():
+    from backprop_tui.tui.widgets.loss_plot import cost_ticks, decade_ticks
+
+    for low, high, count in ((0.0066, 0.25, 3), (0.1801, 0.1804, 4), (0.0, 3.7, 6),
+                             (1e-9, 2e-9, 5), (0.5, 0.5, 3)):
+        positions, labels = cost_ticks(low, high, count)
+        steps = np.diff(positions)
+        assert positions[0] <= low and positions[-1] >= high, (low, high, positions)
+        assert np.allclose(steps, steps[0]) and steps[0] > 0
+        assert [float(t.replace("−", "-")) for t in labels] == pytest.approx(positions)
+        mantissa = steps[0] / 10 ** np.floor(np.log10(steps[0]) + 1e-6)
+        assert any(np.isclose(mantissa, u, rtol=1e-6) for u in (1, 2, 2.5, 5)), steps[0]
+    positions, labels = decade_ticks(-12.3, -0.2, rows=10)
+    assert np.allclose(np.diff(positions), 3.0) and labels[-1] == "1" and "1e−12" in labels
+    assert len(decade_ticks(-3.5, -0.1, rows=3)[0]) <= 3
+
+
+async def test_the_loss_curve_is_drawn_in_braille_and_switches_to_a_log_axis():
+    from backprop_tui.tui.widgets.loss_plot import LossPlot
+
+    app = app_for(lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y))
+    async with app.run_test(size=SIZE) as pilot:
+        app.lesson.train(500)
+        await pilot.press("v")
+        await pilot.pause()
+        plot = app.query_one(LossPlot)
+        text = text_of(plot)
+        assert any(0x2800 < ord(c) <= 0x28FF for c in text)  # braille dots
+        await pilot.press("G")
+        await pilot.pause()
+        assert plot.log_scale and "log scale" in plot.border_title
+        assert "G switches it" in shown(app, "#message")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -228,8 +230,9 @@ def started(monkeypatch):
     """Start the app from the command line, capturing the lesson instead of running it."""
     seen = {}
 
-    def run(lesson, session_path=None, quiz=False):
+    def run(lesson, session_path=None, quiz=False, theme=None, folder=None):
         seen["lesson"], seen["path"], seen["quiz"] = lesson, session_path, quiz
+        seen["theme"] = theme
         return 0
 
     monkeypatch.setattr(app_module, "run_app", run)
@@ -238,6 +241,7 @@ def started(monkeypatch):
         assert cli.main(list(argv)) == 0
         return seen["lesson"], seen["path"]
 
+    start.seen = seen  # type: ignore[attr-defined]
     return start
 
 
@@ -477,3 +481,41 @@ async def test_write_handout_from_the_palette(here):
         await palette(pilot, "write handout")
         assert (here / "backprop-handout-1.md").read_text().startswith("# ")
         assert "backprop-handout-1.md" in message(app)
+
+
+async def test_the_theme_is_chosen_and_remembered_in_the_session_file(tmp_path):
+    from backprop_tui.model import load_session
+    from backprop_tui.tui.themes import HIGH_CONTRAST
+
+    path = tmp_path / "lesson.json"
+    app = BackpropApp(lecture(), session_path=path, theme=HIGH_CONTRAST.name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "backprop-contrast"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    session = load_session(path)
+    assert session.theme == "backprop-contrast"
+    assert '"theme": "backprop-contrast"' in path.read_text()
+
+
+def test_an_unknown_theme_is_refused_in_one_line():
+    done = subprocess.run([sys.executable, "-m", "backprop_tui", "--theme", "nope"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--theme: 'nope' is not a theme" in lines[0]
+    assert "backprop-contrast" in lines[0]
+
+
+
+def test_a_session_s_theme_is_used_unless_theme_is_given(tmp_path, started):
+    path = tmp_path / "lesson.json"
+    save_session(Session.new(Chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), path)
+    text = path.read_text().rstrip().removesuffix("}").rstrip()
+    path.write_text(text + ',\n  "theme": "textual-light"\n}\n')
+    started("--session", str(path))
+    assert started.seen["theme"] == "textual-light"
+    started("--session", str(path), "--theme", "backprop-contrast")
+    assert started.seen["theme"] == "backprop-contrast"
+    started()
+    assert started.seen["theme"] is None

@@ -47,3 +47,9 @@ def test_training_shows_live_numbers(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app_for(), run_before=train, terminal_size=(120, 36))
+
+
+def test_wide_after_backward(snap_compare):
+    """160×45, ten layers: the chain rule opens at its first row, every layer's factors at
+    once below it, whole panels with every sign."""
+    assert snap_compare(app_for(ten_layers()), press=["l", "f", "b"], terminal_size=(160, 45))

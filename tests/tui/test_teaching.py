@@ -14,7 +14,7 @@ from backprop_tui.tui.widgets.derivation import rows_for
 from backprop_tui.tui.widgets.quiz import AnswerField
 from backprop_tui.tui.widgets.slope_plot import SlopePlot
 
-from .helpers import app_for, lecture, text_of
+from .helpers import app_for, derivation_text, lecture, text_of
 from .test_app import assert_fields_show_lesson, assert_panels_show_forward, shown
 
 SIZE = (80, 24)
@@ -167,7 +167,7 @@ async def test_quiz_keys_outside_a_number_still_work_while_typing():
         await pilot.press("z")  # quiz off: every row back, the field gone
         assert not app.quizzing and app.focused is None
         assert not app.query_one("#quiz").display
-        text = text_of(app.query_one("#derivation"))
+        text = derivation_text(app)
         for row in rows:
             assert row.value_text in text
 
@@ -318,7 +318,7 @@ def test_quiz_option_opens_the_app_in_quiz_mode(monkeypatch, argv, quiz):
 
     seen = {}
 
-    def fake_run(lesson, session_path=None, quiz=False):
+    def fake_run(lesson, session_path=None, quiz=False, theme=None, folder=None):
         seen["quiz"] = quiz
         seen["layers"] = lesson.layers
         return 0
@@ -349,13 +349,47 @@ async def test_the_quiz_waits_while_the_vanishing_view_covers_the_derivation():
         assert app.query_one("#derivation").quiz_index == 0
 
 
-async def test_the_teaching_keys_line_shows_where_it_fits():
+async def test_every_key_is_on_a_key_line_at_every_size():
+    """The main line at the bottom, the second line above it in pages (j turns them):
+    every key of the registry that a line shows is found without the help screen."""
+    from backprop_tui.tui.keys import on_line
+
+    for size in (SIZE, WIDE):
+        app = app_for()
+        async with app.run_test(size=size) as pilot:
+            main = shown(app, "#keys")
+            for key in on_line("main"):
+                assert f"{key.shown} {key.label}" in main, (size, key.shown)
+            assert "v view" in main
+            line = app.query_one("#teach-keys")
+            assert line.region.height == 1 and line.region.width == size[0]
+            seen = ""
+            for _ in range(len(on_line("more"))):
+                text = shown(app, "#teach-keys")
+                assert len(text) <= size[0]
+                seen += text
+                if "j more" not in text:
+                    break
+                await pilot.press("j")
+            for key in on_line("more"):
+                assert f"{key.shown} {key.label}" in seen, (size, key.shown)
+
+
+async def test_reveal_mode_shows_one_factor_at_a_time_without_scoring():
     app = app_for()
-    async with app.run_test(size=WIDE):
-        line = app.query_one("#teach-keys")
-        assert line.display and line.region.height == 1
-        for key in ("e", "E", "c", "g", "u", "U", "z", "o", "k", "h"):
-            assert f"{key} " in shown(app, "#teach-keys")
-    app = app_for()
-    async with app.run_test(size=SIZE):
-        assert app.query_one("#teach-keys").region.height == 0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "f", "b")
+        rows = rows_for(app.lesson, app.lesson.layers, 0)[1]
+        derivation = app.query_one("#derivation")
+        assert derivation.reveal == 0
+        text = text_of(derivation)
+        assert rows[0].symbol in text and rows[0].value_text not in text  # asked, not told
+        for k in range(1, len(rows) + 1):
+            await pilot.press("b")
+            assert app.shown_layer == app.lesson.layers and derivation.reveal == k
+            assert rows[k - 1].value_text in shown(app, "#message")
+        assert app.lesson.quiz.score == lecture().quiz.score  # no scoring
+        await pilot.press("b")  # all shown: the next layer, from its first factor
+        assert app.shown_layer == app.lesson.layers - 1 and derivation.reveal == 0
+        await pilot.press("x")
+        assert derivation.reveal is None

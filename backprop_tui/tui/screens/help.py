@@ -12,7 +12,6 @@ from textual.widgets import Static
 
 from ...formulas import (
     APPROX_NOTE,
-    NUDGE_FORMULA,
     backward_rows,
     definitions,
     forward_rows,
@@ -21,48 +20,7 @@ from ...formulas import (
 )
 from ...model import ModelError
 from ...model.lesson import Lesson
-
-KEY_HELP: tuple[tuple[str, str], ...] = (
-    ("f", "forward pass: z, a of every neuron and the cost C (per sample and mean)"),
-    ("b", "backward pass: every chain-rule factor, output layer first; "
-          "b again: the next layer down"),
-    ("s", "update step: every w, b moves by −η·(batch-mean gradient); old → new"),
-    ("space", "the next phase: forward → backward, layer by layer → step → forward …"),
-    ("t", "start / stop training on batches; the loss curve grows"),
-    ("+ / −", "train faster / slower (from single steps to thousands a second)"),
-    ("r", "reset to the start values; clears the loss history"),
-    ("l", "load the built-in dataset: 8 samples, x in [0, 1], y = 1 when x > 0.5"),
-    ("a / d", "add a sample / delete the sample shown"),
-    ("n / p", "show the next / previous sample"),
-    ("[ / ]", "show the layer nearer the input / nearer the output"),
-    ("v", "at small sizes: switch between the derivation and the loss & batch"),
-    ("↑ / ↓", "scroll the derivation when it does not fit"),
-    ("tab, shift+tab", "move between the fields w, b, x, y, η"),
-    ("enter / escape", "apply / cancel an edit and leave the field"),
-    ("ctrl+s", "save the session: to the --session file, else backprop-session.json here"),
-    ("m", "write the current trace as a Markdown handout (backprop-handout-N.md here)"),
-    ("i", "save a screenshot of the screen as SVG (backprop-screenshot-N.svg here)"),
-    ("ctrl+p", "commands: save session (as…), load CSV data, write handout, screenshot"),
-    # -- teaching
-    ("e", f"nudge check: the selected parameter θ ± ε, {NUDGE_FORMULA} beside the "
-          "chain rule's ∂C/∂θ and their relative difference; e again hides it"),
-    ("E", "nudge with ε ten times smaller (1e−1 … 1e−10, then round again)"),
-    ("c", "select w or b of the layer shown, for the nudge and the slope view"),
-    ("g", "plot area: loss curve → C against the selected parameter with its tangent "
-          "(slope ∂C/∂θ) → the fit, a(L) against x with the samples → …"),
-    ("u / U", "undo / redo: phases, steps, edits, switches and training runs "
-              "(200 back), the loss curve with them"),
-    ("z", "quiz on/off (--quiz starts in it): in the backward pass the next factor is "
-          "hidden; type its value and enter (accepted within 1%, or 1e−6 near 0); "
-          "enter on an empty answer reveals it; escape leaves the answer field"),
-    ("o", "next activation: sigmoid → tanh → ReLU (refused when the cost cannot take it)"),
-    ("k", "next cost: squared error ↔ cross-entropy (needs sigmoid and targets in [0, 1])"),
-    ("h", "vanishing gradient: per layer |∂C/∂w| and the product of the activation "
-          "derivatives on a log scale; h again: the derivation"),
-    ("?", "this help (escape or ? closes it)"),
-    ("q, ctrl+c", "quit"),
-)
-"""Every key of the app and what it does."""
+from ..keys import KEYS
 
 
 def help_text(lesson: Lesson) -> Table:
@@ -70,8 +28,8 @@ def help_text(lesson: Lesson) -> Table:
     keys = Table.grid(padding=(0, 2))
     keys.add_column(style="bold", no_wrap=True)
     keys.add_column()
-    for key, what in KEY_HELP:
-        keys.add_row(key, what)
+    for key in KEYS:
+        keys.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
     lines: list[str] = []
     try:
         bp = lesson.chain.forward(lesson.samples).backward()

@@ -44,6 +44,20 @@ class BatchTable(Widget):
             self.border_title = f"batch · {n} sample{'s' * (n != 1)}"
             self.refresh()
 
+    all_layers = False
+    """Whether every layer's gradients have a column pair (set at the largest sizes)."""
+
+    def layers_shown(self) -> list[int]:
+        """The layers whose gradients have columns: the one chosen, or all that fit."""
+        if not self.all_layers:
+            return [self.shown_layer]
+        fit = max((self.content_size.width - 34) // 22, 1)
+        layers = list(range(self.lesson.layers, 0, -1))
+        if len(layers) <= fit:
+            return layers
+        first = min(max(self.lesson.layers - self.shown_layer - fit // 2, 0), len(layers) - fit)
+        return layers[first:first + fit]
+
     def get_content_height(self, container, viewport, width: int) -> int:
         """Every sample, the header, the mean row and the note (CSS may cap it)."""
         return len(self.lesson.samples) + 3
@@ -51,11 +65,15 @@ class BatchTable(Widget):
     def render(self) -> Group:
         lesson = self.lesson
         n, layers = len(lesson.samples), lesson.layers
-        lab = label(self.shown_layer, layers)
         out = f"a({label(layers, layers)})"
         fwd, bp = self.fwd, self.bp
         table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold")
-        for head in ("", "x", "y", out, "C", f"∂C/∂w({lab})", f"∂C/∂b({lab})"):
+        shown = self.layers_shown()
+        heads = ["", "x", "y", out, "C"]
+        for layer in shown:
+            lab = label(layer, layers)
+            heads += [f"∂C/∂w({lab})", f"∂C/∂b({lab})"]
+        for head in heads:
             table.add_column(head, justify="right", no_wrap=True)
 
         def cell(values, k, signed: bool = True) -> str:
@@ -66,26 +84,26 @@ class BatchTable(Widget):
         stop = min(n, start + height)
         for k in range(start, stop):
             mark = "▸" if k == self.sample else " "
-            table.add_row(
+            cells = [
                 f"{mark}{k + 1}",
                 number(lesson.samples.x[k]),
                 number(lesson.samples.y[k]),
                 cell(None if fwd is None else fwd.a[:, -1], k, False),
                 cell(None if fwd is None else fwd.cost, k, False),
-                cell(None if bp is None else bp.dC_dw[:, self.shown_layer - 1], k),
-                cell(None if bp is None else bp.dC_db[:, self.shown_layer - 1], k),
-                style="bold" if k == self.sample else "",
-            )
-        i = self.shown_layer - 1
-        table.add_row(
-            "mean", "", "", "",
-            BLANK if fwd is None else number(fwd.mean_cost),
-            BLANK if bp is None else number(bp.mean_dC_dw[i], signed=True),
-            BLANK if bp is None else number(bp.mean_dC_db[i], signed=True),
-            style="bold", end_section=False,
-        )
+            ]
+            for layer in shown:
+                cells += [cell(None if bp is None else bp.dC_dw[:, layer - 1], k),
+                          cell(None if bp is None else bp.dC_db[:, layer - 1], k)]
+            table.add_row(*cells, style="bold" if k == self.sample else "")
+        means = ["mean", "", "", "", BLANK if fwd is None else number(fwd.mean_cost)]
+        for layer in shown:
+            means += [BLANK if bp is None else number(bp.mean_dC_dw[layer - 1], signed=True),
+                      BLANK if bp is None else number(bp.mean_dC_db[layer - 1], signed=True)]
+        table.add_row(*means, style="bold", end_section=False)
         size = lesson.effective_batch_size
         note = f"s steps with the mean row · t: mean over batches of {size}"
         if stop - start < n:  # not every sample fits: say which are shown
             note = f"samples {start + 1}–{stop} of {n} (n/p move) · s steps with the mean row"
+        if len(shown) > 1 and len(shown) < layers:
+            note += f" · layers ({label(shown[0], layers)})…({label(shown[-1], layers)}), [ ] move"
         return Group(table, Text(note, style="italic"))

@@ -17,6 +17,7 @@ from textual.widget import Widget
 from ...formulas import (
     Row,
     backward_rows,
+    factor_grid,
     forward_rows,
     label,
     mean_cost_row,
@@ -92,28 +93,28 @@ def highlighted(row: Row, lesson: Lesson, layer: int) -> bool:
     return row.layer == layer
 
 
-def window(lines: list[int], height: int, focus: list[int]) -> tuple[int, int]:
-    """The rows [start, stop) that fit ``height`` lines (row i takes ``lines[i]``), keeping
-    the rows in ``focus`` in view as far as they fit, and the first of them always."""
+def window(lines: list[int], height: int, start: int | None) -> tuple[int, int, int]:
+    """The rows [first, stop) shown in ``height`` lines (row i takes ``lines[i]``) from row
+    ``start`` (None: the last rows), and the last row a scroll can start from.
+
+    When not every row fits, one line is kept to say which rows are shown; scrolling goes
+    no further than the last row.
+    """
     count = len(lines)
-    if sum(lines) <= height or height <= 0:
-        return 0, count
-    height -= 1  # a line says which rows are shown
-    first = min(focus) if focus else 0
-    last = max(focus) if focus else 0
-    # Start as late as needed to show ``last``, never after ``first``.
-    start = first
-    while start > 0 and sum(lines[start - 1:last + 1]) <= height:
-        start -= 1
-    stop = start
-    used = 0
-    while stop < count and used + lines[stop] <= height:
+    if sum(lines) <= height or height <= 1:
+        return 0, count, 0
+    room = height - 1
+    last_start, used = count, 0
+    while last_start > 0 and used + lines[last_start - 1] <= room:
+        last_start -= 1
+        used += lines[last_start]
+    last_start = min(last_start, count - 1)
+    first = last_start if start is None else min(max(start, 0), last_start)
+    stop, used = first, 0
+    while stop < count and used + lines[stop] <= room:
         used += lines[stop]
         stop += 1
-    while start > 0 and used + lines[start - 1] <= height:
-        start -= 1
-        used += lines[start]
-    return start, max(stop, start + 1)
+    return first, max(stop, first + 1), last_start
 
 
 def wrap_formula(formula: str, width: int) -> list[str]:
@@ -209,6 +210,25 @@ def table(laid: list[Laid], marks: list[bool]) -> Table:
     return grid
 
 
+GRID_LINES = 9
+"""Lines of the every-layer grid: its title, its head and a line per factor."""
+
+
+def every_layer(bp: BackwardPass, sample: int, layer: int) -> RenderableType:
+    """All layers' factors at once (at the largest sizes), the layer explained in bold."""
+    head, rows = factor_grid(bp, sample)
+    grid = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
+                 title="every layer at once", title_justify="left", title_style="italic")
+    n = bp.forward.chain.layers
+    for i, text in enumerate(head):
+        bold = i > 0 and n - i + 1 == layer
+        grid.add_column(text, justify="left" if i == 0 else "right", no_wrap=True,
+                        style="bold" if bold else "")
+    for row in rows:
+        grid.add_row(*row)
+    return grid
+
+
 class Derivation(Widget):
     """The rows of the current phase, the ones it computed highlighted."""
 
@@ -229,6 +249,8 @@ class Derivation(Widget):
         """The rows of the view shown (built when the view changes, not at every frame)."""
         self.quiz_index: int | None = None
         """In the quiz: the row hidden (the later ones are left out); None shows all."""
+        self.reveal: int | None = None
+        """In reveal mode: the row whose value comes next (the later ones are left out)."""
 
     def set_quiz(self, index: int | None) -> None:
         """Hide row ``index`` and leave out the rows after it (None: show every row)."""
@@ -237,13 +259,25 @@ class Derivation(Widget):
             self.first_row = None
             self.refresh()
 
+    all_layers = False
+    """Whether every layer's factors are shown under the rows (set at the largest sizes)."""
+
+    def set_reveal(self, index: int | None) -> None:
+        """Reveal mode: show rows before ``index``, row ``index`` without its value, no later
+        rows (None: every row)."""
+        if index != self.reveal:
+            self.reveal = index
+            self.first_row = None
+            self.refresh()
+
     def scroll_rows(self, delta: int) -> None:
-        """Show the rows from ``delta`` further down (or up)."""
+        """Show the rows from ``delta`` further down (or up), no further than the last row."""
         if not self.rows_hidden and self.first_row is None:
             return
-        self.first_row = max((self._start if self.first_row is None else self.first_row)
-                             + delta, 0)
+        self.first_row = min(max(self._start + delta, 0), self._last_start)
         self.refresh()
+
+    _last_start = 0
 
     def show(self, layer: int, sample: int, live: BackwardPass | None = None) -> None:
         """Show the lesson's current phase for ``layer`` and ``sample`` (while training, the
@@ -277,25 +311,34 @@ class Derivation(Widget):
             )
         rows = self.rows
         marks = [highlighted(r, lesson, self.shown_layer) for r in rows]
-        if self.quiz_index is not None and lesson.phase == "backward":
-            rows = quiz_rows(rows, self.quiz_index)
-            marks = [i == self.quiz_index for i in range(len(rows))]
+        hide = self.quiz_index if self.quiz_index is not None else self.reveal
+        if hide is not None and lesson.phase == "backward" and self.live is None:
+            rows = quiz_rows(rows, hide)
+            marks = [i == hide for i in range(len(rows))]
         laid = lay_out(rows, self.content_size.width)
         lines = [item.lines for item in laid]
-        start, stop = window(lines, self.content_size.height,
-                             [i for i, m in enumerate(marks) if m])
-        if self.first_row is not None and (start or stop < len(rows)):
-            start = min(self.first_row, len(rows) - 1)
-            self.first_row = start
-            stop, used = start, 0
-            while stop < len(rows) and used + lines[stop] <= self.content_size.height - 1:
-                used += lines[stop]
-                stop += 1
-            stop = max(stop, start + 1)
+        # A new view opens at its first row; the quiz and reveal mode at their last one
+        # (the factor asked or just shown).
+        opening = None if self.quiz_index is not None or self.reveal is not None else 0
+        start = opening if self.first_row is None else self.first_row
+        height = self.content_size.height
+        grid = None
+        if (self.all_layers and lesson.phase == "backward" and self.live is None
+                and lesson.backward_pass is not None and hide is None):
+            grid = every_layer(lesson.backward_pass, self.sample, self.shown_layer)
+            if height - GRID_LINES < min(sum(lines), 6):
+                grid = None  # no room for both: the layer's own rows come first
+            else:
+                height -= GRID_LINES
+        start, stop, self._last_start = window(lines, height, start)
         self._start = start
         self.rows_hidden = bool(start or stop < len(rows))
         parts: list[RenderableType] = [table(laid[start:stop], marks[start:stop])]
-        if start or stop < len(rows):
-            parts.append(Text(f"rows {start + 1}–{stop} of {len(rows)} · ↑ ↓ scroll",
+        if self.rows_hidden:
+            where = [w for w, more in (("↑ more above", start > 0),
+                                       ("↓ more below", stop < len(rows))) if more]
+            parts.append(Text(f"rows {start + 1}–{stop} of {len(rows)} · " + " · ".join(where),
                               style="italic"))
+        if grid is not None:
+            parts.append(grid)
         return Group(*parts)

@@ -7,47 +7,47 @@ from textual.widgets import Static
 
 from ...formulas import cost_text, number
 from ...model.lesson import Lesson
-
-KEYS: tuple[tuple[str, str], ...] = (
-    ("f", "fwd"), ("b", "back"), ("s", "step"), ("space", "next"), ("t", "train"),
-    ("r", "reset"), ("l", "dataset"), ("?", "help"), ("q", "quit"),
-)
-"""The key line at the bottom: the phase keys, the built-in dataset, help and quit."""
+from ..keys import Key, on_line
 
 
-def key_text(keys: tuple[tuple[str, str], ...] = KEYS) -> Text:
-    """A key line: each key in bold, then what it does."""
+def key_text(keys: list[Key], tail: str = "") -> Text:
+    """A key line: each key in bold, then what it does; ``tail`` (bold) at the end."""
     text = Text()
-    for i, (key, what) in enumerate(keys):
+    for i, key in enumerate(keys):
         if i:
             text.append("  ")
-        text.append(key, style="bold reverse")
-        text.append(f" {what}")
+        text.append(key.shown, style="bold reverse")
+        text.append(f" {key.label}")
+    if tail:
+        text.append("  ")
+        text.append(tail, style="bold")
     return text
 
 
 class StatusLine(Static):
-    """Activation, cost, η, step count, phase, and the training speed while training."""
+    """Activation, cost, η, step count, phase, and the training speed while training;
+    shortened (never cut) to fit the width: the phase and the speed always stay."""
 
     def show(self, lesson: Lesson, training: str = "") -> None:
         chain = lesson.chain
-        phase = lesson.phase if lesson.phase != "none" else "—"
-        parts = [
-            "backprop-tui",
-            f"{chain.activation.name} · {cost_text(chain)}",
-            f"η={number(lesson.lr)}",
-            f"step {lesson.steps_done}",
-            f"phase: {phase}",
-        ]
-        if training:
-            parts[-1] = training
-        text = "  ".join(parts)
+        phase = training or f"phase: {lesson.phase if lesson.phase != 'none' else '—'}"
+        tail = [f"η={number(lesson.lr)}", f"step {lesson.steps_done}", phase]
+        cost = cost_text(chain)
+        width = max(self.app.size.width - 1, 20)
+        text = ""
+        for head in (["backprop-tui", f"{chain.activation.name} · {cost}"],
+                     [f"{chain.activation.name} · {cost}"],
+                     [f"{chain.activation.name} · {chain.cost.name}"],
+                     [chain.activation.name], []):
+            text = "  ".join(head + tail)
+            if len(text) <= width:
+                break
         if text != self.content:
             self.update(text, layout=False)  # always one line: no new layout
 
 
 class KeyLine(Static):
-    """The keys, always at the bottom."""
+    """The main keys, always at the bottom."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(key_text(), **kwargs)
+        super().__init__(key_text(on_line("main")), **kwargs)

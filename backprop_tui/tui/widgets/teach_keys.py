@@ -1,20 +1,28 @@
-"""A second key line with the teaching keys, shown where the terminal is wide enough."""
+"""The second key line: every other key, in pages when the terminal is narrow (j turns)."""
 
 from __future__ import annotations
 
 from textual.widgets import Static
 
+from ..keys import on_line, pages
 from .status import key_text
-
-TEACH_KEYS: tuple[tuple[str, str], ...] = (
-    ("e", "nudge"), ("E", "ε÷10"), ("c", "w/b"), ("g", "plot"), ("u", "undo"), ("U", "redo"),
-    ("z", "quiz"), ("o", "activation"), ("k", "cost"), ("h", "vanishing"),
-)
-"""The teaching keys, in the order of the help screen."""
 
 
 class TeachKeyLine(Static):
-    """The teaching keys, above the key line (only at wide sizes; ? lists them always)."""
+    """The teaching keys and the rest, above the main key line; ``j`` shows the next page
+    when they do not fit on one line."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(key_text(TEACH_KEYS), **kwargs)
+    page = 0
+
+    def show(self, width: int, turn: int = 0) -> None:
+        """Draw the page that fits ``width`` cells (``turn`` pages further)."""
+        tail = "j more (9/9)"
+        groups = pages(on_line("more"), width - 1, tail)
+        self.page = (self.page + turn) % len(groups)
+        more = f"j more ({self.page + 1}/{len(groups)})" if len(groups) > 1 else ""
+        text = key_text(groups[self.page], more)
+        if text.plain != self._plain:
+            self._plain = text.plain
+            self.update(text)
+
+    _plain = ""

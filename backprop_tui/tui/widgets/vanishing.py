@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from ...formulas import BAR_DECADES
 from ...model import ModelError
 from ...model.lesson import Lesson
 from ...report import vanishing_lines
@@ -36,9 +37,22 @@ class Vanishing(Widget):
         except ModelError as exc:
             lines = ["", str(exc)]
         self.border_title = lines[1] if len(lines) > 1 else "vanishing gradient"
-        self.border_subtitle = "h: back to the derivation"
+        self.border_subtitle = (f"bars: log scale, empty at 1e−{BAR_DECADES} · "
+                                "h: back to the derivation")
         self.lines = [line[2:] if line.startswith("  ") else line for line in lines[2:]]
         self.refresh()
 
     def render(self) -> Text:
-        return Text("\n".join(self.lines), no_wrap=True, overflow="ellipsis")
+        """The lines; when they do not all fit, the two explaining lines go first (into the
+        border), then the last rows give way to a line saying how many are left out."""
+        lines = list(self.lines)
+        height = self.content_size.height
+        notes = lines[:2]  # the law ∏g' ≤ …, and what the bars mean
+        body = lines[2:]
+        if height > 0 and len(lines) > height:
+            lines = notes[:1] + body if len(body) + 1 <= height else body
+        if height > 1 and len(lines) > height:
+            hidden = len(lines) - height + 1
+            lines = lines[:height - 1] + [f"… {hidden} more layers below: a taller terminal "
+                                          "shows them"]
+        return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")

@@ -1,0 +1,140 @@
+"""Every key of the app, written once: the bindings, the key lines and the help screen are
+built from :data:`KEYS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from ..formulas import NUDGE_FORMULA
+
+
+@dataclass(frozen=True)
+class Key:
+    """One entry of the key registry: one key (or a pair, like ``[ ]``) and what it does."""
+
+    shown: str
+    """The key as the key lines and the help write it: ``f``, ``space``, ``[ ]``."""
+    label: str
+    """A word or two for a key line."""
+    help: str
+    """The help screen's sentence."""
+    bindings: tuple[tuple[str, str, str], ...] = ()
+    """(Textual key names, action, id) of each binding; none for keys that a widget
+    handles (tab, enter, escape)."""
+    line: str = "more"
+    """Where a key line shows it: ``main`` (the bottom line), ``more`` (the second line,
+    which pages at small sizes), or ``help`` (only in the help)."""
+    priority: bool = False
+
+
+KEYS: tuple[Key, ...] = (
+    Key("f", "fwd", "forward pass: z, a of every neuron and the cost C (per sample and mean)",
+        (("f", "forward", "forward"),), "main"),
+    Key("b", "back", "backward pass: every chain-rule factor, output layer first; "
+        "b again: the next layer down (in reveal mode, the next factor)",
+        (("b", "backward", "backward"),), "main"),
+    Key("s", "step", "update step: every w, b moves by −η·(batch-mean gradient); old → new",
+        (("s", "step", "step"),), "main"),
+    Key("space", "next", "the next phase: forward → backward, layer by layer → step → forward …",
+        (("space", "next_phase", "next"),), "main"),
+    Key("t", "train", "start / stop training on batches; the loss curve grows",
+        (("t", "train", "train"),), "main"),
+    Key("r", "reset", "reset to the start values; clears the loss history",
+        (("r", "reset", "reset"),), "main"),
+    Key("l", "data", "load the built-in dataset: 8 samples, x in [0, 1], y = 1 when x > 0.5",
+        (("l", "dataset", "dataset"),)),
+    Key("v", "view", "at small sizes: switch between the derivation and the loss & batch",
+        (("v", "switch_view", "view"),), "main"),
+    Key("?", "help", "this help (escape or ? closes it)",
+        (("question_mark", "help", "help"),), "main"),
+    Key("q", "quit", "quit (ctrl+c too)",
+        (("q", "quit", "quit"), ("ctrl+c", "quit", "quit-ctrl-c")), "main", priority=True),
+    # -- the second line: teaching keys, then the rest
+    Key("x", "reveal", "reveal mode on/off: b shows one factor of the layer at a time, so "
+        "that the class can say it before it appears (no score)",
+        (("x", "reveal", "reveal"),)),
+    Key("e", "nudge", f"nudge check: the selected parameter θ ± ε, {NUDGE_FORMULA} beside the "
+        "chain rule's ∂C/∂θ and their relative difference; e again hides it",
+        (("e", "nudge", "nudge"),)),
+    Key("E", "ε÷10", "nudge with ε ten times smaller (1e−1 … 1e−10, then round again)",
+        (("E", "nudge_epsilon", "nudge-epsilon"),)),
+    Key("c", "w/b", "select w or b of the layer shown, for the nudge and the slope view",
+        (("c", "choose_parameter", "choose-parameter"),)),
+    Key("[ ]", "layer", "show the layer nearer the input / nearer the output",
+        (("left_square_bracket", "layer(-1)", "layer-in"),
+         ("right_square_bracket", "layer(1)", "layer-out"))),
+    Key("g", "plot", "plot area: loss curve → C against the selected parameter with its "
+        "tangent (slope ∂C/∂θ) → the fit, a(L) against x with the samples → …",
+        (("g", "plot_view", "plot-view"),)),
+    Key("G", "log C", "the loss curve's cost axis: linear ↔ logarithmic",
+        (("G", "log_axis", "log-axis"),)),
+    Key("z", "quiz", "quiz on/off (--quiz starts in it): in the backward pass the next factor "
+        "is hidden; type its value and enter (accepted within 1%, or 1e−6 near 0); enter on "
+        "an empty answer reveals it; escape leaves the answer field",
+        (("z", "quiz", "quiz"),)),
+    Key("h", "vanishing", "vanishing gradient: per layer |∂C/∂w| and the product of the "
+        "activation derivatives on a log scale; h again: the derivation",
+        (("h", "vanishing", "vanishing"),)),
+    Key("o", "activation", "next activation: sigmoid → tanh → ReLU (refused when the cost "
+        "cannot take it)", (("o", "cycle_activation", "activation"),)),
+    Key("k", "cost", "next cost: squared error ↔ cross-entropy (needs sigmoid and targets "
+        "in [0, 1])", (("k", "cycle_cost", "cost"),)),
+    Key("u U", "undo/redo", "undo / redo: phases, steps, edits, switches and training runs "
+        "(200 back), the loss curve with them",
+        (("u", "undo", "undo"), ("U", "redo", "redo"))),
+    Key("n p", "sample", "show the next / previous sample",
+        (("n", "sample(1)", "next-sample"), ("p", "sample(-1)", "previous-sample"))),
+    Key("a d", "add/del", "add a sample (a copy: type its x, tab, its y) / delete the sample "
+        "shown", (("a", "add_sample", "add-sample"), ("d", "remove_sample", "remove-sample"))),
+    Key("+ −", "speed", "train faster / slower (from single steps to thousands a second)",
+        (("plus,equals_sign", "speed(1)", "faster"), ("minus,underscore", "speed(-1)", "slower"))),
+    Key("↑ ↓", "scroll", "scroll the derivation when it does not fit",
+        (("up", "scroll_rows(-1)", "rows-up"), ("down", "scroll_rows(1)", "rows-down"))),
+    Key("m", "handout", "write the current trace as a Markdown handout "
+        "(backprop-handout-N.md here)", (("m", "handout", "handout"),)),
+    Key("i", "screenshot", "save a screenshot of the screen as SVG "
+        "(backprop-screenshot-N.svg here)", (("i", "screenshot", "screenshot"),)),
+    Key("ctrl+s", "save", "save the session: to the --session file, else "
+        "backprop-session.json here", (("ctrl+s", "save_session", "save-session"),)),
+    Key("j", "more keys", "the second key line's next page (at small sizes)",
+        (("j", "more_keys", "more-keys"),), "help"),
+    Key("tab", "fields", "move between the fields w, b, x, y, η (shift+tab: back)", (), "help"),
+    Key("enter esc", "apply/cancel", "apply / cancel an edit and leave the field", (), "help"),
+    Key("ctrl+p", "commands", "commands: save session (as…), load CSV data, write handout, "
+        "screenshot", (), "help"),
+)
+"""Every key: the main line's first, then the second line's, then those only in the help."""
+
+
+def bindings() -> list[Binding]:
+    """The app's bindings, from :data:`KEYS`."""
+    return [
+        Binding(keys, action, key.label, id=ident, show=False, priority=key.priority)
+        for key in KEYS for keys, action, ident in key.bindings
+    ]
+
+
+def on_line(line: str) -> list[Key]:
+    """The keys a key line shows: ``main`` or ``more``."""
+    return [key for key in KEYS if key.line == line]
+
+
+def pages(keys: list[Key], width: int, tail: str) -> list[list[Key]]:
+    """``keys`` in pages that fit ``width`` cells each, with room for ``tail`` on every page
+    when there is more than one."""
+
+    def cells(group: list[Key]) -> int:
+        return sum(len(k.shown) + 1 + len(k.label) for k in group) + 2 * max(len(group) - 1, 0)
+
+    if cells(keys) <= width:
+        return [keys]
+    room = width - len(tail) - 2
+    out: list[list[Key]] = [[]]
+    for key in keys:
+        if out[-1] and cells(out[-1] + [key]) > room:
+            out.append([])
+        out[-1].append(key)
+    return out
