@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -29,11 +28,16 @@ from .model import (
     SIGMOID,
     SQUARED_ERROR,
     FileError,
+    Folder,
     ModelError,
     Session,
     defaults,
     save_session,
+    shown_name,
 )
+from .model.files import VISITOR_BYTES, VISITOR_FILES, MiB, writable_target
+from .model.lesson import MAX_SAMPLES
+from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
 
 PROG = "backprop-tui"
@@ -59,6 +63,8 @@ EXIT_USAGE = 2
 """Bad input on the command line."""
 EXIT_DIVERGED = 3
 """Training stopped because the numbers would stop being finite."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl+C (128 + SIGINT, as shells report it)."""
 
 VALUE_OPTIONS = ("--w", "--b", "--x", "--y", "--lr", "--steps", "--batch-size")
 """Options that take a value, which may start with a minus sign."""
@@ -76,17 +82,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(text: str) -> float:
+    """One number of an option, read by the program's one parser (:mod:`.model.numbers`)."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a finite number")
-    return value
+        return parse_number(text)
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def number_list(text: str) -> tuple[float, ...]:
-    """``"0.5, -0.3,1"`` → (0.5, −0.3, 1.0); refuses empty items and non-finite numbers."""
+    """``"0.5, −0.3,1"`` → (0.5, −0.3, 1.0); refuses empty items and what is not a number."""
     items = text.split(",")
     if not text.strip():
         raise argparse.ArgumentTypeError("the list is empty")
@@ -102,15 +106,13 @@ def learning_rate(text: str) -> float:
     return _number(text)
 
 
-def whole(minimum: int):
+def whole(minimum: int, maximum: int | None = None):
+    """The type of an option taking a whole number from ``minimum`` (to ``maximum``) on."""
     def parse(text: str) -> int:
         try:
-            value = int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
-        return value
+            return parse_integer(text, minimum=minimum, maximum=maximum)
+        except ModelError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 
@@ -288,11 +290,8 @@ def positive_number(text: str) -> float:
     return value
 
 
-def port_number(text: str) -> int:
-    port = whole(1)(text)
-    if port > 65535:
-        raise argparse.ArgumentTypeError(f"{port} is more than 65535")
-    return port
+port_number = whole(1, 65535)
+"""The type of ``--port``: a whole number from 1 to 65535."""
 
 
 def start_values(args: argparse.Namespace) -> StartValues:
@@ -309,6 +308,8 @@ def start_values(args: argparse.Namespace) -> StartValues:
             layers=getattr(args, "layers", None), seed=getattr(args, "seed", None),
             activation=getattr(args, "activation", None), cost=getattr(args, "cost", None),
             data=getattr(args, "data", None), session=getattr(args, "session", None),
+            # The app takes a few samples only: a larger file is refused as soon as it shows.
+            most_samples=MAX_SAMPLES if args.command in (None, "serve", "ssh") else None,
         )
     except StartError as exc:
         raise UsageError(f"argument --{exc.option}: {exc}") from None
@@ -353,6 +354,7 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from .long_run import LongRun, StopOnCtrlC, TooLong
     from .report import train_json, train_text, train_warnings
 
     values = start_values(args)
@@ -361,44 +363,88 @@ def run_train(args: argparse.Namespace) -> int:
         _check_save_path(save)
     start = values.to_session().start
     trainer = values.trainer()
-    for warning in train_warnings(trainer):
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     initial = trainer.mean_cost()
-    trainer.run(args.steps)
+    run = LongRun(trainer, args.steps)
+    with StopOnCtrlC(run):
+        run.measure()  # the first steps, which tell how long the rest would take
+        try:
+            run.check_length()
+        except TooLong as exc:
+            raise UsageError(f"argument --steps: {exc}") from None
+        for warning in train_warnings(trainer):
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        _train_on(run, show_bar=not args.json and _on_a_terminal())
     if save is not None:
         try:
             save_session(Session.from_trainer(trainer, start), save)
         except FileError as exc:
             raise UsageError(f"argument --save: {exc}") from None
     if args.json:
-        _emit(json.dumps(train_json(trainer, initial), ensure_ascii=False) + "\n")
+        _emit(json.dumps(train_json(trainer, initial, run.done), ensure_ascii=False) + "\n")
     else:
-        _emit(train_text(trainer, initial))
+        _emit(train_text(trainer, initial, run.done))
         if values.session is not None:
-            _emit(f"went on from step {values.session.steps} of {args.session}\n")
+            _emit(f"went on from step {values.session.steps} of {shown_name(args.session)}\n")
         if save is not None:
-            _emit(f"session saved to {save}\n")
+            _emit(f"session saved to {shown_name(save)}\n")
     if trainer.divergence is not None:
         print(f"{PROG}: {trainer.divergence}", file=sys.stderr)
         return EXIT_DIVERGED
+    if run.interrupted and run.done < run.steps:
+        print(f"{PROG}: interrupted after {run.done} of {run.steps} steps", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 
-def _check_save_path(path: str) -> None:
-    """Refuse a ``--save`` path that cannot work before spending time on training."""
-    from pathlib import Path
+def _on_a_terminal() -> bool:
+    """Whether a progress bar belongs on stderr: it is a terminal and stdout is not piped."""
+    import os
+    import stat
 
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"argument --save: {path}: is a folder, not a file")
-    if not target.parent.is_dir():
-        raise UsageError(f"argument --save: {path}: the folder {str(target.parent)!r} "
-                         "does not exist")
+    try:
+        piped = stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        piped = True
+    return sys.stderr.isatty() and not piped
+
+
+def _train_on(run, show_bar: bool) -> None:
+    """The rest of ``run``, with a progress bar on stderr when ``show_bar``."""
+    if not show_bar or run.finished:
+        run.run()
+        return
+    from .long_run import ProgressBar
+
+    with ProgressBar(run, sys.stderr) as bar:
+        run.run(bar.update)
+
+
+def _check_save_path(path: str) -> None:
+    """Refuse a ``--save`` path that cannot work before spending time on training: a
+    folder, a device, a FIFO, a socket, a link to nothing, a folder that does not exist."""
+    try:
+        writable_target(path, "session")
+    except FileError as exc:
+        raise UsageError(f"argument --save: {exc}") from None
+
+
+def _lesson(args: argparse.Namespace, values: StartValues):
+    """The app's lesson from ``values``; a :class:`UsageError` naming the option when the
+    app cannot take them (more samples than it shows)."""
+    from .model.lesson import Lesson
+
+    try:
+        if values.session is not None:
+            return Lesson.from_session(values.session)
+        return Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    except ModelError as exc:
+        given = [option for option in ("x", "data", "session")
+                 if getattr(args, option, None) is not None]
+        raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
 
 
 def run_app(args: argparse.Namespace) -> int:
     values = start_values(args)  # refuse bad values before anything else
-    from .model.lesson import Lesson
     from .tui.app import run_app as run
     from .tui.themes import theme_names
 
@@ -408,12 +454,14 @@ def run_app(args: argparse.Namespace) -> int:
     if theme is not None and theme not in theme_names():
         raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
                          + ", ".join(theme_names()))
-    if values.session is not None:
-        lesson = Lesson.from_session(values.session)
-    else:
-        lesson = Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    lesson = _lesson(args, values)
+    folder = Folder(args.visitor_dir)
+    try:
+        folder.check()
+    except FileError as exc:
+        raise UsageError(f"argument --visitor-dir: {exc}") from None
     return run(lesson, session_path=getattr(args, "session", None),
-               quiz=getattr(args, "quiz", False), theme=theme)
+               quiz=getattr(args, "quiz", False), theme=theme, folder=folder)
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
@@ -425,6 +473,12 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
     app.add_argument("--theme", metavar="NAME", default=None,
                      help="colours: backprop-contrast (white on black, for projectors) or a "
                           "Textual theme such as textual-light; saved with the session")
+    app.add_argument("--visitor-dir", metavar="DIR", default=None,
+                     help="for servers: keep every file the app reads or writes inside DIR "
+                          "(an existing folder; plain file names only, at most "
+                          f"{VISITOR_FILES} files and {VISITOR_BYTES // MiB} MiB); the "
+                          "--session and --data files are read as given, and never "
+                          "written")
 
 
 def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
@@ -478,10 +532,7 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
 
 def checked_app_arguments(args: argparse.Namespace) -> list[str]:
     """The app's arguments for a server's options, refusing bad values before any visitor."""
-    from .model.lesson import Lesson
-
-    values = start_values(args)
-    Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    _lesson(args, start_values(args))
     return app_arguments(args)
 
 
@@ -566,6 +617,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = _app_batch_size(parser.parse_args(join_negative_values(argv)))
+        if args.command is not None and args.visitor_dir is not None:
+            raise UsageError(f"argument --visitor-dir: for the app only, not {args.command}")
         if args.command == "trace":
             return run_trace(args)
         if args.command == "train":
@@ -576,7 +629,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ssh(args)
         return run_app(args)
     except (UsageError, ModelError) as exc:
-        message = str(exc).replace("\n", " ")
+        message = shown_name(str(exc).replace("\n", " "))  # no control character reaches
+        # the terminal, whatever a file name or value held
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
@@ -584,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def run() -> None:

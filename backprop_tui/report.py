@@ -327,8 +327,13 @@ def trace_markdown(bp: BackwardPass) -> str:
     return "\n".join(out) + "\n"
 
 
-def train_json(trainer: Trainer, initial_cost: float) -> dict[str, Any]:
-    """The result of ``train`` for programs: final parameters, loss history, final cost."""
+def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
+               ) -> dict[str, Any]:
+    """The result of ``train`` for programs: final parameters, loss history, final cost.
+
+    ``steps`` counts every step taken, ``steps_run`` those of this run (``steps``
+    when None: a run from the start).
+    """
     chain = trainer.chain
     thinned = trainer.history.thinned(LOSS_POINTS)
     result: dict[str, Any] = {
@@ -338,6 +343,7 @@ def train_json(trainer: Trainer, initial_cost: float) -> dict[str, Any]:
         "w": _floats(chain.w),
         "b": _floats(chain.b),
         "steps": trainer.steps_done,
+        "steps_run": trainer.steps_done if steps is None else steps,
         "lr": trainer.lr,
         "batch_size": trainer.batch_size,
         "samples": len(trainer.samples),
@@ -359,12 +365,17 @@ def train_warnings(trainer: Trainer) -> list[str]:
     return [line for line in out if line is not None]
 
 
-def train_text(trainer: Trainer, initial_cost: float) -> str:
-    """A short readable summary of a training run."""
+def train_text(trainer: Trainer, initial_cost: float, steps: int | None = None) -> str:
+    """A short readable summary of a training run of ``steps`` steps (all it has taken if None).
+
+    When the trainer went on from earlier steps, both counts: "500 steps (800 in all)".
+    """
     chain = trainer.chain
     n = chain.layers
+    run = trainer.steps_done if steps is None else steps
+    total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
     out = [
-        f"trained {_plural(trainer.steps_done, 'step')}: η = {F.number(trainer.lr)}, "
+        f"trained {_plural(run, 'step')}{total}: η = {F.number(trainer.lr)}, "
         f"batch size {trainer.batch_size} of {_plural(len(trainer.samples), 'sample')}",
         f"mean cost C: {F.number(initial_cost)} → {F.number(trainer.mean_cost())}",
         "parameters (input to output):",

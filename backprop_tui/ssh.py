@@ -68,6 +68,7 @@ WARM_MODULES = (
     "backprop_tui.cli",
     "backprop_tui.tui.app",
     "plotext",
+    "rich.ansi",
 )
 """What the zygote imports once, so that no app has to: everything the app loads
 to draw its first frame, and plotext, which it loads for the first loss curve."""
@@ -509,6 +510,14 @@ def _zygote_child(request: dict, slave: int, control: socket.socket,
 # The server
 
 
+def visitor_arguments(settings: Settings, folder: str) -> list[str]:
+    """The arguments of an app whose private folder is ``folder``."""
+    args = list(settings.app_arguments)
+    if settings.visitor_dir_option:
+        args.append(f"{settings.visitor_dir_option}={folder}")
+    return args
+
+
 def _set_size(fd: int, cols: int, rows: int, xpixels: int = 0, ypixels: int = 0) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, xpixels, ypixels))
 
@@ -796,9 +805,7 @@ class AppSession:
             return
         self.folder = tempfile.mkdtemp(prefix=f"{PROG}-visitor-")
         os.chmod(self.folder, 0o700)
-        args = list(settings.app_arguments)
-        if settings.visitor_dir_option:
-            args.append(f"{settings.visitor_dir_option}={self.folder}")
+        args = visitor_arguments(settings, self.folder)
         master, slave = os.openpty()
         self.master = master
         os.set_blocking(master, False)

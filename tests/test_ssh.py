@@ -573,6 +573,16 @@ def test_listening_everywhere_says_so(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- bad start
 
 
+def test_the_visitor_folder_is_passed_when_the_app_takes_it() -> None:
+    from backprop_tui.ssh import Settings, visitor_arguments
+
+    plain = Settings(("--lr=1.5",), "127.0.0.1", 2222, 40, 60.0, None, "key")
+    assert visitor_arguments(plain, "/tmp/v") == ["--lr=1.5"]
+    given = Settings(("--lr=1.5",), "127.0.0.1", 2222, 40, 60.0, None, "key",
+                     visitor_dir_option="--visitor-dir")
+    assert visitor_arguments(given, "/tmp/v") == ["--lr=1.5", "--visitor-dir=/tmp/v"]
+
+
 def test_app_takes_knows_the_app_options() -> None:
     from backprop_tui.cli import APP_OPTIONS, app_takes
 

@@ -18,7 +18,7 @@ from .chain import (
 from .check import EPSILON, GradientCheck, Nudge, check_gradients, nudge, relative_difference
 from .csv_data import load_samples_csv, parse_samples_csv
 from .errors import FileError, ModelError, NonFiniteError
-from .files import write_atomically
+from .files import ANYWHERE, Folder, read_text, shown_name, write_atomically
 from .functions import (
     ACTIVATIONS,
     COSTS,
@@ -40,6 +40,10 @@ from .start import StartError, StartValues, resolve_start
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
 __all__ = [
+    "ANYWHERE",
+    "Folder",
+    "read_text",
+    "shown_name",
     "ACTIVATIONS",
     "COSTS",
     "CROSS_ENTROPY",

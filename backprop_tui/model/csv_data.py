@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 
 from .chain import Samples
-from .errors import FileError
-from .files import read_text
+from .errors import FileError, ModelError
+from .files import ANYWHERE, CSV_LIMIT, Folder, shown_value
+from .numbers import parse_number
 
 COLUMNS = ("x", "y")
 
 
 def _number(cell: str) -> float | None:
+    """The number in ``cell``, or None when it holds none (:func:`parse_number` says why)."""
     try:
-        return float(cell)
-    except ValueError:
+        return parse_number(cell)
+    except ModelError:
         return None
 
 
@@ -37,8 +38,11 @@ def _header(cells: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def parse_samples_csv(text: str, source: str = "data") -> Samples:
-    """The samples in CSV ``text``; ``source`` (the file name) starts every error message."""
+def parse_samples_csv(text: str, source: str = "data", most: int | None = None) -> Samples:
+    """The samples in CSV ``text``; ``source`` (the file name) starts every error message.
+
+    With ``most``, a file of more samples is refused as soon as one too many is read.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
     xs: list[float] = []
     ys: list[float] = []
@@ -56,13 +60,13 @@ def parse_samples_csv(text: str, source: str = "data") -> Samples:
                 if all(_number(c.strip()) is None for c in cells):
                     found = _header(cells)
                     if found is None:
-                        shown = ",".join(cells)
+                        shown = shown_value(",".join(cells))
                         raise FileError(f"{where}: expected two numbers x,y or a header "
-                                        f"naming the columns x and y, found {shown!r}")
+                                        f"naming the columns x and y, found {shown}")
                     columns, header_line = found, line
                     continue
             if len(cells) == 1:
-                raise FileError(f"{where}: one column, {cells[0].strip()!r}; expected two "
+                raise FileError(f"{where}: one column, {shown_value(cells[0].strip())}; expected two "
                                 "(x and y, separated by a comma)")
             if len(cells) > 2:
                 raise FileError(f"{where}: {len(cells)} columns; expected two (x and y)")
@@ -71,14 +75,14 @@ def parse_samples_csv(text: str, source: str = "data") -> Samples:
                 cell = cells[index].strip()
                 if not cell:
                     raise FileError(f"{where}: column {name} is empty")
-                value = _number(cell)
-                if value is None:
-                    raise FileError(f"{where}: column {name}: {cell!r} is not a number")
-                if not math.isfinite(value):
-                    raise FileError(f"{where}: column {name}: {cell!r} is not a finite number")
-                values.append(value)
+                try:
+                    values.append(parse_number(cell, f"column {name}"))
+                except ModelError as exc:
+                    raise FileError(f"{where}: {exc}") from None
             xs.append(values[0])
             ys.append(values[1])
+            if most is not None and len(xs) > most:
+                raise FileError(f"{where}: more than {most} samples, the most the app takes")
     except csv.Error as exc:
         raise FileError(f"{source}: line {reader.line_num}: {exc}") from None
     if not xs:
@@ -88,6 +92,12 @@ def parse_samples_csv(text: str, source: str = "data") -> Samples:
     return Samples(xs, ys)
 
 
-def load_samples_csv(path: str | os.PathLike) -> Samples:
-    """The samples in the CSV file at ``path``, or a :class:`FileError` saying why not."""
-    return parse_samples_csv(read_text(path, "CSV", encoding="utf-8-sig"), os.fspath(path))
+def load_samples_csv(path: str | os.PathLike, folder: Folder = ANYWHERE,
+                     most: int | None = None) -> Samples:
+    """The samples in the CSV file at ``path``, or a :class:`FileError` saying why not.
+
+    The file is read as ``folder`` allows (:meth:`Folder.read_text`), at most
+    :data:`CSV_LIMIT` bytes; with ``most``, at most that many samples.
+    """
+    text = folder.read_text(path, "CSV", CSV_LIMIT, encoding="utf-8-sig")
+    return parse_samples_csv(text, folder.named(path), most)

@@ -13,6 +13,20 @@ from collections.abc import Iterable
 
 from .errors import ModelError
 
+LARGEST_INTEGER = 2**53
+"""The largest whole number a file may hold: step numbers and counts above it would
+be inexact as floats and, past 2^63, wrap around in the loss history's arrays."""
+
+
+def _shown(value: object) -> str:
+    """A value for a message, cut short: a 4,000-digit number is not shown whole."""
+    text = repr(value)
+    if len(text) <= 24:
+        return text
+    if isinstance(value, int):
+        return f"{text[:12]}… ({len(text)} digits)"
+    return f"{text[:20]}…"
+
 
 def _kind(value: object) -> str:
     """What a JSON value is, in words."""
@@ -81,7 +95,7 @@ class Fields:
         if number is None:
             raise ModelError(f"{self.name(key)}: expected a number, found {_kind(value)}")
         if not math.isfinite(number):
-            raise ModelError(f"{self.name(key)}: {value!r} is not a finite number")
+            raise ModelError(f"{self.name(key)}: {_shown(value)} is not a finite number")
         return number
 
     def optional_number(self, key: str) -> float | None:
@@ -97,7 +111,9 @@ class Fields:
             found = repr(value) if isinstance(value, float) else _kind(value)
             raise ModelError(f"{self.name(key)}: expected a whole number, found {found}")
         if minimum is not None and value < minimum:
-            raise ModelError(f"{self.name(key)}: {value} is less than {minimum}")
+            raise ModelError(f"{self.name(key)}: {_shown(value)} is less than {minimum}")
+        if abs(value) > LARGEST_INTEGER:
+            raise ModelError(f"{self.name(key)}: {_shown(value)} is too large (at most 2^53)")
         return value
 
     def text(self, key: str) -> str:
@@ -122,7 +138,8 @@ class Fields:
             if number is None:
                 raise ModelError(f"{self.name(key)}: item {i} is {_kind(value)}, not a number")
             if not math.isfinite(number):
-                raise ModelError(f"{self.name(key)}: item {i} is {value!r}, not a finite number")
+                raise ModelError(f"{self.name(key)}: item {i} is {_shown(value)}, not a finite "
+                                 "number")
             out.append(number)
         if len(out) < min_length:
             raise ModelError(f"{self.name(key)}: the list is empty" if min_length == 1 else
@@ -136,7 +153,11 @@ class Fields:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ModelError(f"{self.name(key)}: item {i} is not a whole number")
             if minimum is not None and value < minimum:
-                raise ModelError(f"{self.name(key)}: item {i} is {value}, less than {minimum}")
+                raise ModelError(f"{self.name(key)}: item {i} is {_shown(value)}, less than "
+                                 f"{minimum}")
+            if abs(value) > LARGEST_INTEGER:
+                raise ModelError(f"{self.name(key)}: item {i} is {_shown(value)}, too large "
+                                 "(at most 2^53)")
         return list(values)
 
     def object(self, key: str) -> Fields:

@@ -25,6 +25,7 @@ from .errors import ModelError
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .landscape import CostSlice, Fit, cost_slice, fit_curve
+from .numbers import parse_number
 from .quiz import Quiz
 from .session import Session
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
@@ -42,14 +43,26 @@ MAX_SAMPLES = 64
 """The batch table stays readable."""
 
 
+def check_sample_count(count: int) -> int:
+    """``count`` samples, or a :class:`ModelError` when the app cannot take that many."""
+    if count > MAX_SAMPLES:
+        raise ModelError(f"samples: {count:,} samples, but the app takes at most {MAX_SAMPLES}")
+    return count
+
+
 def finite_number(value: float | str, name: str) -> float:
-    """``value`` as a float, or a :class:`ModelError` naming ``name`` when it is not finite."""
+    """``value`` as a float, or a :class:`ModelError` naming ``name`` when it is not finite.
+
+    Text (what a field holds) is read by :func:`parse_number`, the program's one parser.
+    """
+    if isinstance(value, str):
+        return parse_number(value, name)
     try:
-        number = float(str(value).strip().replace("\u2212", "-"))
+        number = float(value)
     except (TypeError, ValueError):
-        raise ModelError(f"{name}: {str(value).strip()!r} is not a number") from None
+        raise ModelError(f"{name}: {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise ModelError(f"{name}: {str(value).strip()!r} is not a finite number")
+        raise ModelError(f"{name}: {value!r} is not a finite number")
     return number
 
 
@@ -110,6 +123,7 @@ class Lesson:
         self, chain: Chain, samples: Samples, lr: float, batch_size: int | None = None
     ) -> None:
         lr = check_learning_rate(lr)
+        check_sample_count(len(samples))
         check_batch_size(batch_size, len(samples))
         chain.cost.check_targets(samples.y)
         self.start = Start(chain, samples, lr, batch_size)
@@ -348,8 +362,7 @@ class Lesson:
     def set_samples(self, x: ArrayLike, y: ArrayLike) -> None:
         """Replace the whole batch (e.g. with the built-in dataset)."""
         xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        if xs.size > MAX_SAMPLES:
-            raise ModelError(f"samples: at most {MAX_SAMPLES}")
+        check_sample_count(xs.size)
         self._set_samples(xs, ys)
 
     # -- undo and redo -----------------------------------------------------------

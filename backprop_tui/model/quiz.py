@@ -8,10 +8,9 @@ floor of 1e−6: for |value| < 1e−4 a guess within 1e−6 is accepted.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from .errors import ModelError
+from .numbers import parse_number
 
 REL_TOLERANCE = 0.01
 """A guess within this fraction of the true value is accepted."""
@@ -44,15 +43,8 @@ class Verdict:
 
 
 def parse_guess(text: str) -> float:
-    """The number typed, or a :class:`ModelError` saying it is not one."""
-    cleaned = str(text).strip().replace("\u2212", "-").replace(",", ".")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise ModelError(f"answer: {str(text).strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ModelError(f"answer: {str(text).strip()!r} is not a finite number")
-    return value
+    """The number typed, or a :class:`ModelError` saying it is not one (:func:`parse_number`)."""
+    return parse_number(str(text), "answer")
 
 
 def check_answer(guess: float, truth: float) -> Verdict:

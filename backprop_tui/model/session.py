@@ -17,8 +17,10 @@ The document (version 1)::
      "history": {...},                           see LossHistory.to_dict
      "theme": "backprop-contrast"}               optional: the app's colours
 
-Saving is atomic (:func:`write_atomically`). Loading checks everything before
-building anything: a :class:`FileError` names the file and the problem.
+Saving is atomic (:func:`~backprop_tui.model.files.write_atomically`). Loading
+reads at most :data:`~backprop_tui.model.files.SESSION_LIMIT` bytes and checks
+everything before building anything: a :class:`FileError` names the file and
+the problem.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from .chain import Chain, Samples
 from .errors import FileError, ModelError
 from .fields import Fields
-from .files import read_text, write_atomically
+from .files import ANYWHERE, SESSION_LIMIT, Folder
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .trainer import Trainer, check_batch_size, check_learning_rate
@@ -192,20 +194,26 @@ def loads(text: str, source: str = "session") -> Session:
                         f"{exc.msg}") from None
     except RecursionError:
         raise FileError(f"{source}: not a session (nested too deeply)") from None
+    except ValueError:  # an integer of more digits than Python converts (4300)
+        raise FileError(f"{source}: not a session (a number with thousands of digits)") from None
     try:
         return Session.from_dict(data)
     except ModelError as exc:
         raise FileError(f"{source}: {exc}") from None
 
 
-def load_session(path: str | os.PathLike) -> Session:
-    """The session saved at ``path``, or a :class:`FileError` naming the file and the problem."""
-    return loads(read_text(path, "session"), os.fspath(path))
+def load_session(path: str | os.PathLike, folder: Folder = ANYWHERE) -> Session:
+    """The session saved at ``path``, or a :class:`FileError` naming the file and the problem.
+
+    The file is read as ``folder`` allows, at most :data:`SESSION_LIMIT` bytes.
+    """
+    return loads(folder.read_text(path, "session", SESSION_LIMIT), folder.named(path))
 
 
-def save_session(session: Session, path: str | os.PathLike) -> Path:
-    """Write ``session`` to ``path`` atomically; returns the path.
+def save_session(session: Session, path: str | os.PathLike,
+                 folder: Folder = ANYWHERE) -> Path:
+    """Write ``session`` to ``path`` atomically, as ``folder`` allows; returns the path.
 
     On failure a :class:`FileError` says why, and the old file is unchanged.
     """
-    return write_atomically(path, session.dumps().encode("utf-8"), "session")
+    return folder.write(path, session.dumps().encode("utf-8"), "session")

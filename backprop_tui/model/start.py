@@ -108,14 +108,16 @@ def _chain_functions(activation_name: str | None, cost_name: str | None,
     return activation, cost
 
 
-def _data_samples(data: str, x: Numbers | None, y: Numbers | None) -> tuple[Numbers, Numbers]:
-    """The samples of the CSV file ``data``, refused when ``x`` or ``y`` is given too."""
+def _data_samples(data: str, x: Numbers | None, y: Numbers | None,
+                  most: int | None = None) -> tuple[Numbers, Numbers]:
+    """The samples of the CSV file ``data`` (at most ``most``), refused when ``x`` or ``y``
+    is given too."""
     if x is not None or y is not None:
         option = "--x" if x is not None else "--y"
         raise StartError("data", "give the samples either with --data or with "
                                  f"--x/--y, not both ({option} given too)")
     try:
-        samples = load_samples_csv(data)
+        samples = load_samples_csv(data, most=most)
     except FileError as exc:
         raise StartError("data", str(exc)) from None
     return tuple(samples.x.tolist()), tuple(samples.y.tolist())
@@ -136,16 +138,18 @@ def resolve_start(
     cost: str | None = None,
     data: str | None = None,
     session: str | None = None,
+    most_samples: int | None = None,
 ) -> StartValues:
     """The start values from what was given (``None``: not given), defaults filled in, checked.
 
     ``data`` (a CSV file of samples) and ``session`` (a saved session) are read
     here. ``takes_batch_size`` is false where no batch size can be given (a
-    session's batch size is then cut to the samples given). Refused values raise
-    :class:`StartError`.
+    session's batch size is then cut to the samples given). A ``data`` file of more
+    than ``most_samples`` samples is refused as soon as one too many is read.
+    Refused values raise :class:`StartError`.
     """
     if data is not None:
-        x, y = _data_samples(data, x, y)
+        x, y = _data_samples(data, x, y, most_samples)
     if session is not None:
         given = {"w": w, "b": b, "layers": layers, "seed": seed, "activation": activation,
                  "cost": cost}

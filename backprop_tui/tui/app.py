@@ -6,14 +6,17 @@ Nothing here computes a gradient; every number on screen comes from the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from time import monotonic
 
+from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container, Vertical
 from textual.screen import Screen
@@ -23,18 +26,20 @@ from textual.widgets import Static
 
 from ..formulas import label, lr_warning, narration, number, zero_gradient_note
 from ..model import (
+    ANYWHERE,
     BackwardPass,
     FileError,
+    Folder,
     ModelError,
     defaults,
     load_samples_csv,
     save_session,
-    write_atomically,
 )
-from ..model.lesson import Lesson
+from ..model.lesson import MAX_SAMPLES, Lesson
 from ..report import trace_markdown
 from .keys import bindings
 from .screens.help import HelpScreen
+from .screens.palette import CommandPalette
 from .screens.path import PathScreen
 from .teaching import Teaching
 from .themes import THEMES
@@ -83,32 +88,6 @@ SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
 
-def free_name(stem: str, suffix: str, plain_first: bool = False) -> Path:
-    """The first name in the current folder not taken: stem-1, stem-2, … (stem first if
-    ``plain_first``); a :class:`FileError` when the folder cannot be used."""
-    try:
-        folder = Path.cwd()
-        if plain_first and not os.path.lexists(folder / f"{stem}{suffix}"):
-            return folder / f"{stem}{suffix}"
-        k = 2 if plain_first else 1
-        while os.path.lexists(folder / f"{stem}-{k}{suffix}"):
-            k += 1
-    except OSError as exc:
-        raise FileError(f"cannot write {stem}{suffix} in the current folder: "
-                        f"{exc.strerror or exc}") from None
-    return folder / f"{stem}-{k}{suffix}"
-
-
-def shown_path(path: Path) -> str:
-    """``path`` as the message line shows it: relative to the current folder when inside it."""
-    try:
-        full = os.path.abspath(path)
-        relative = os.path.relpath(full)
-    except OSError:  # the current folder is gone
-        return str(path)
-    return full if relative.startswith("..") else relative
-
-
 class BackpropApp(Teaching, App[int]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
@@ -122,6 +101,7 @@ class BackpropApp(Teaching, App[int]):
     def __init__(
         self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
         theme: str | None = None,
+        folder: Folder = ANYWHERE,
     ) -> None:
         super().__init__()
         for own in THEMES.values():
@@ -131,8 +111,14 @@ class BackpropApp(Teaching, App[int]):
             self.theme = theme
         self.init_teaching(quiz)
         self.lesson = lesson
+        self.folder = folder
+        """Where the files named in the app are (anywhere, or a visitor folder)."""
+        if folder.visitor is not None:
+            session_path = None  # the server's own file: a visitor saves in their folder
         self.session_path: Path | None = None if session_path is None else Path(session_path)
         """Where ctrl+s saves: the session file the app started from or last saved to."""
+        self._replace: Path | None = None
+        """The existing file *Save session as…* was asked to replace (enter again: yes)."""
         self.shown_layer = lesson.layers
         """The layer the derivation and the batch table explain (1..N)."""
         self.sample = 0
@@ -178,6 +164,23 @@ class BackpropApp(Teaching, App[int]):
         self._fit(self.size.width, self.size.height)
         self.query_one(TeachKeyLine).show(self.size.width)
         self.show()
+        if not self.is_headless:
+            self._catch_signals()
+
+    def _catch_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse
+        off, main screen back, no raw mode) instead of being left as the app set it."""
+        try:
+            loop = asyncio.get_running_loop()
+            for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+                if number is not None:
+                    loop.add_signal_handler(number, self._signalled, number)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without them: the default stays
+
+    def _signalled(self, number: int) -> None:
+        self._stop_training()
+        self.exit(return_code=128 + number)  # the shell's convention: "ended by signal N"
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -257,11 +260,12 @@ class BackpropApp(Teaching, App[int]):
 
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
+        # Plain text, never markup: a message may quote a file name or what was typed.
         # Wrapped between words, up to three lines; a new layout only when the number of
         # lines changes (most messages take one line: the quickest redraw).
         room = max(message.size.width - 2, 20)
         lines = min(3, max(1, -(-len(text) // room)))
-        message.update(text, layout=lines != self._message_lines)
+        message.update(Text(text), layout=lines != self._message_lines)
         self._message_lines = lines
         message.set_class(error, "-error")
 
@@ -514,37 +518,57 @@ class BackpropApp(Teaching, App[int]):
         self.say(text, error=True)
         self.notify(text, severity="error", markup=False)
 
-    def session_target(self) -> Path:
-        """Where ctrl+s saves: the session file, else a free name in the current folder."""
-        if self.session_path is None:
-            self.session_path = free_name(*os.path.splitext(SESSION_NAME), plain_first=True)
-        return self.session_path
-
     def action_save_session(self) -> None:
+        """Save to the session file, else to a new file (a free name, claimed atomically)."""
+        if self.session_path is not None:
+            self.save_session_to(self.session_path)
+            return
         try:
-            target = self.session_target()
+            written = self.folder.write_new(*os.path.splitext(SESSION_NAME),
+                                            self._session_to_save().dumps().encode("utf-8"),
+                                            "session", plain_first=True)
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.save_session_to(target)
+        self._saved(written)
+
+    def _session_to_save(self):
+        """The lesson as a session, with the theme chosen (None: the default)."""
+        chosen = self.theme if self.theme != self.default_theme else None
+        return dataclasses.replace(self.lesson.to_session(), theme=chosen)
 
     def save_session_to(self, path: Path) -> str | None:
         """Save the lesson to ``path`` atomically; the error message, or None when saved."""
         try:
-            chosen = self.theme if self.theme != self.default_theme else None
-            session = dataclasses.replace(self.lesson.to_session(), theme=chosen)
-            written = save_session(session, path)
+            written = save_session(self._session_to_save(), path, self.folder)
         except ModelError as exc:
             self._file_error(str(exc))
             return str(exc)
-        self.session_path = written
-        self.say(f"step {self.lesson.steps_done}: session saved to {shown_path(written)}")
+        self._saved(written)
         return None
 
+    def _saved(self, path: Path) -> None:
+        self.session_path = path
+        self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
+
     def action_save_session_as(self) -> None:
-        current = shown_path(self.session_path) if self.session_path else SESSION_NAME
+        current = self.folder.shown(self.session_path) if self.session_path else SESSION_NAME
+        self._replace = None
         self.push_screen(PathScreen("save the session to the file", current,
-                                    lambda name: self.save_session_to(Path(name).expanduser())))
+                                    self.save_session_as))
+
+    def save_session_as(self, name: str) -> str | None:
+        """*Save session as…*: a new name saves, an existing file only when asked twice."""
+        try:
+            path = self.folder.path(name)
+        except FileError as exc:
+            return str(exc)
+        if os.path.lexists(path) and self._replace != path:
+            self._replace = path
+            return (f"{self.folder.shown(path)} exists: enter again replaces it, "
+                    "escape keeps it")
+        self._replace = None
+        return self.save_session_to(path)
 
     def action_load_csv(self) -> None:
         self.push_screen(PathScreen("load samples from a CSV file (columns x and y)", "",
@@ -552,18 +576,18 @@ class BackpropApp(Teaching, App[int]):
 
     def load_csv(self, name: str) -> str | None:
         """Replace the samples by those of the CSV file ``name``; the error, or None."""
-        path = Path(name).expanduser()
         try:
-            samples = load_samples_csv(path)
+            path = self.folder.path(name)
+            samples = load_samples_csv(path, self.folder, most=MAX_SAMPLES)
             self.lesson.set_samples(samples.x, samples.y)
         except FileError as exc:
             return str(exc)
         except ModelError as exc:
-            return f"{path}: {exc}"
+            return f"{self.folder.shown(path)}: {exc}"
         self._stop_training()
         self.sample, self.page = 0, "derivation"
         n = len(samples)
-        self.say(f"{n} sample{'s' * (n != 1)} loaded from {shown_path(path)}; "
+        self.say(f"{n} sample{'s' * (n != 1)} loaded from {self.folder.shown(path)}; "
                  "f: forward pass with them")
         self.show()
         return None
@@ -571,21 +595,33 @@ class BackpropApp(Teaching, App[int]):
     def action_handout(self) -> None:
         try:
             bp = self.lesson.current_trace()
-            path = free_name(HANDOUT_NAME, ".md")
-            write_atomically(path, trace_markdown(bp).encode("utf-8"), "handout")
+            path = self.folder.write_new(HANDOUT_NAME, ".md",
+                                         trace_markdown(bp).encode("utf-8"), "handout")
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.say(f"step {self.lesson.steps_done}: handout written to {shown_path(path)}")
+        self.say(f"step {self.lesson.steps_done}: handout written to {self.folder.shown(path)}")
 
     def action_screenshot(self) -> None:  # type: ignore[override]
         try:
-            path = free_name(SCREENSHOT_NAME, ".svg")
-            write_atomically(path, self.export_screenshot().encode("utf-8"), "screenshot")
+            path = self.folder.write_new(SCREENSHOT_NAME, ".svg",
+                                         self.export_screenshot().encode("utf-8"), "screenshot")
         except ModelError as exc:
             self._file_error(str(exc))
             return
-        self.say(f"screenshot written to {shown_path(path)}")
+        self.say(f"screenshot written to {self.folder.shown(path)}")
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's *Change theme*: Textual's theme search, in the guarded palette."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider],
+                                        placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): the file commands first, then Textual's own."""
@@ -676,12 +712,14 @@ class BackpropApp(Teaching, App[int]):
 def run_app(
     lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
     theme: str | None = None,
+    folder: Folder = ANYWHERE,
 ) -> int:
     """Run the app until q; returns the exit status.
 
     ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode; ``theme`` names the
-    colours (:func:`~backprop_tui.tui.themes.theme_names`).
+    colours (:func:`~backprop_tui.tui.themes.theme_names`); the files named in the app
+    are where ``folder`` allows.
     """
-    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme)
+    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme, folder=folder)
     app.run()
     return app.return_code or 0

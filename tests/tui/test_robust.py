@@ -163,7 +163,7 @@ async def edits(pairs: list[tuple[str, str]]) -> None:
             assert app.focused is None
             if app.lesson.version != version:  # taken: exactly the finite number typed
                 assert math.isfinite(after)
-                assert after == float(text.strip().replace("\u2212", "-"))
+                assert after == float(text.strip().replace("\u2212", "-").replace(",", "."))
                 assert not field.has_class("-refused")
             else:  # refused (or nothing to apply): the old value kept and shown
                 assert after == before or (math.isnan(after) and math.isnan(before))

@@ -29,7 +29,7 @@ def help_text(lesson: Lesson) -> Table:
     keys.add_column(style="bold", no_wrap=True)
     keys.add_column()
     for key in KEYS:
-        keys.add_row(key.shown, key.help)
+        keys.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
     lines: list[str] = []
     try:
         bp = lesson.chain.forward(lesson.samples).backward()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -44,7 +45,7 @@ class PathScreen(ModalScreen[str | None]):
         problem = "give a file name" if not name else self.use(name)
         error = self.query_one("#path-error", Static)
         if problem is not None:
-            error.update(problem)
+            error.update(Text(problem))  # plain text: it may quote the name typed
             error.add_class("-error")
             return
         self.dismiss(name)

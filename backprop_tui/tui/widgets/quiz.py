@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -57,4 +58,4 @@ class QuizBar(Horizontal):
         self.query_one(AnswerField).display = asking
         label = self.query_one("#quiz-prompt", Static)
         if prompt is not None and prompt != str(label.content):
-            label.update(prompt)
+            label.update(Text(prompt))  # plain text, never markup

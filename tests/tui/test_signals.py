@@ -1,0 +1,69 @@
+"""SIGTERM and SIGHUP end the app as q does: the terminal is given back as it was.
+
+The app runs in a real pseudo-terminal in its own process; the test reads what it
+writes, sends the signal once the app has drawn, and looks for the sequences that
+turn the mouse off, leave the alternate screen and show the cursor again.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+MOUSE_OFF = b"\x1b[?1000l"
+ALT_SCREEN_OFF = b"\x1b[?1049l"
+DRAWN = b"backprop-tui"
+
+
+def read_until(fd: int, out: bytearray, done, seconds: float) -> bool:
+    """Read from ``fd`` into ``out`` until ``done(out)`` or ``seconds`` pass (or EOF)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if done(out):
+            return True
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the other side closed: EIO on Linux
+                return done(out)
+            if not chunk:
+                return done(out)
+            out += chunk
+    return done(out)
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_restores_the_terminal_and_ends_the_app(tmp_path, number):
+    main, child = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    env.pop("TEXTUAL", None)
+    process = subprocess.Popen([sys.executable, "-m", "backprop_tui"], stdin=child,
+                               stdout=child, stderr=child, cwd=tmp_path, env=env,
+                               start_new_session=True)
+    os.close(child)
+    out = bytearray()
+    try:
+        assert read_until(main, out, lambda o: DRAWN in o and MOUSE_OFF not in o, 60), out[-300:]
+        time.sleep(0.5)  # drawn and idle: the signal handlers are in place
+        read_until(main, out, lambda o: False, 0.2)
+        start = len(out)
+        process.send_signal(number)
+        read_until(main, out, lambda o: ALT_SCREEN_OFF in o[start:], 20)
+        status = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        os.close(main)
+    tail = bytes(out[start:])
+    assert MOUSE_OFF in tail and ALT_SCREEN_OFF in tail, tail[-300:]
+    assert b"Traceback" not in out
+    assert status == 128 + number
