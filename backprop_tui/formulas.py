@@ -636,7 +636,7 @@ def narration(phase: str, layer: int, layers: int, symbol: str = "σ", training:
                 "b: the chain rule back")
     if phase == "backward":
         if revealing:
-            return "reveal mode: say the next factor's value, then b shows it"
+            return "the next factor is hidden: say its value before it is shown"
         if layer > 1:
             below = label(layer - 1, layers)
             return (f"∂C/∂a({below}) is passed down: it starts the chain rule at ({below}); "

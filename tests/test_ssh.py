@@ -301,6 +301,33 @@ def test_the_warm_process_holds_one_thread(server: SshServer) -> None:
     assert "\nThreads:\t1\n" in status
 
 
+def test_a_visitor_saves_in_their_folder_never_over_the_teachers_session(
+        tmp_path: Path, clients: list[Client]) -> None:
+    """The app gets --visitor-dir: ctrl+s writes in the visitor's folder, and the
+    session file the server was started with is only read."""
+    made = run("train", "--steps", "3", "--save", "teacher.json", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    teacher = (tmp_path / "teacher.json").read_bytes()
+    server = SshServer(tmp_path, "--session", "teacher.json")
+    try:
+        client = Client(server.port)
+        clients.append(client)
+        client.wait_for(READY)
+        (app,) = server.apps()
+        folder = Path(os.readlink(f"/proc/{app}/cwd"))
+        client.press("s")  # one more step: a lesson unlike the teacher's file
+        client.press("\x13")  # ctrl+s
+        wait_until(lambda: (client.pump(0.1), (folder / "backprop-session.json").exists())[1],
+                   WAIT, "the session saved in the visitor's folder")
+        assert (tmp_path / "teacher.json").read_bytes() == teacher
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "backprop-tui-ssh-host-key", "teacher.json"]
+        client.press("q")
+        assert client.wait_exit() == 0
+    finally:
+        server.stop()
+
+
 def test_a_resized_window_redraws_the_app_at_the_new_size(
         server: SshServer, clients: list[Client]) -> None:
     client = Client(server.port, cols=80, rows=24)

@@ -74,6 +74,8 @@ CHUNK = 250
 """Steps per call of the trainer within a tick."""
 TRAINING_REDRAW = 0.25
 """While training, seconds between redraws of the numbers: a calm screen, few bytes."""
+LIVE_TABLE_REDRAW = 1.0
+"""While training, seconds between redraws of the batch table's live numbers."""
 PLOT_REDRAW = 1.0
 """While training, seconds between redraws of the loss curve (the costliest to send)."""
 
@@ -130,6 +132,7 @@ class BackpropApp(Teaching, App[int]):
         self._rate: deque[tuple[float, int]] = deque()
         self._shown_at = 0.0
         self._live: tuple[tuple[int, int], BackwardPass] | None = None
+        self._table_live: tuple[float, BackwardPass] | None = None
 
     # -- layout ------------------------------------------------------------------
 
@@ -218,13 +221,22 @@ class BackpropApp(Teaching, App[int]):
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
         bp = live if live is not None else lesson.backward_pass
+        table_fwd, table_bp = fwd, bp
+        if live is not None:
+            # The batch table is the largest block of numbers: redrawn once a second.
+            now = monotonic()
+            if self._table_live is None or now - self._table_live[0] >= LIVE_TABLE_REDRAW:
+                self._table_live = (now, live)
+            table_fwd, table_bp = self._table_live[1].forward, self._table_live[1]
+        else:
+            self._table_live = None
         self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
         self.query_one(Derivation).show(self.shown_layer, self.sample, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
-        self.query_one(BatchTable).show(self.shown_layer, self.sample, fwd, bp)
+        self.query_one(BatchTable).show(self.shown_layer, self.sample, table_fwd, table_bp)
         text = narration(lesson.phase, self.shown_layer, lesson.layers,
                          lesson.chain.activation.symbol, self.training,
-                         self.revealing and not self.quizzing)
+                         self.revealing or self.quizzing)
         told = self.query_one("#narration", Static)
         if str(told.content) != text:
             told.update(text, layout=False)
@@ -249,8 +261,15 @@ class BackpropApp(Teaching, App[int]):
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
         # Plain text, never markup: a message may quote a file name or what was typed.
-        message.update(Text(text))  # wrapped between words: up to three lines
+        # Wrapped between words, up to three lines; a new layout only when the number of
+        # lines changes (most messages take one line: the quickest redraw).
+        room = max(message.size.width - 2, 20)
+        lines = min(3, max(1, -(-len(text) // room)))
+        message.update(Text(text), layout=lines != self._message_lines)
+        self._message_lines = lines
         message.set_class(error, "-error")
+
+    _message_lines = 1
 
     def _follow_layer(self) -> None:
         chain = self.query_one(ChainView)

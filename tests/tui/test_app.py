@@ -647,3 +647,14 @@ async def test_the_loss_curve_is_drawn_in_braille_and_switches_to_a_log_axis():
         await pilot.pause()
         assert plot.log_scale and "log scale" in plot.border_title
         assert "G switches it" in shown(app, "#message")
+
+
+async def test_the_derivation_says_approx_where_the_shown_factors_do_not_give_the_value():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        text = derivation_text(app)
+        for row in backward_rows(app.lesson.backward_pass, 0, app.lesson.layers):
+            if row.numbers is not None:
+                assert f"{row.equals} {row.value_text}" in text, row.text()
+        assert "≈ −0.1047" in text and "= −0.1660" in text
