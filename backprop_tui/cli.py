@@ -20,6 +20,14 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import __version__
+from .cli_wide import (
+    WideUsageError,
+    chain_layers,
+    is_wide,
+    network_shape,
+    sample_list,
+    shape_argument,
+)
 from .formulas import NUDGE_FORMULA
 from .model import (
     ACTIVATIONS,
@@ -102,6 +110,11 @@ def number_list(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
+def samples_list(text: str) -> tuple[float | tuple[float, ...], ...]:
+    """``"0.1:0.9,0.4:0.2"``: samples, a sample's values joined by ``:`` (see ``--shape``)."""
+    return sample_list(text, _number)
+
+
 def learning_rate(text: str) -> float:
     return _number(text)
 
@@ -142,6 +155,10 @@ def _add_chain_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--layers", type=whole(1), metavar="N",
                        help=f"number of layers, 1 to {MAX_LAYERS}; without --w, random start "
                             "values from --seed (default: the length of --w, else 3)")
+    group.add_argument("--shape", type=shape_argument, metavar="N0,N1,...",
+                       help="inputs, then neurons per layer (1 to 4 each, 1 to "
+                            f"{MAX_LAYERS} layers), e.g. 2,2,1; --w and --b then go layer by "
+                            "layer, neuron by neuron; 1,1,1,1 is the note's chain")
     group.add_argument("--seed", type=whole(0), metavar="S",
                        help=f"seed of the random start values of --layers (default {defaults.SEED})")
     group.add_argument("--activation", choices=list(ACTIVATIONS),
@@ -160,9 +177,10 @@ def _add_start_options(parser: argparse.ArgumentParser, *, lr: bool = True) -> N
     group.add_argument("--b", type=number_list, metavar="B1,B2,...",
                        help=f"biases, one per weight (default {','.join(map(str, defaults.B))}; "
                             "zeros when only --w is given)")
-    group.add_argument("--x", type=number_list, metavar="X1,X2,...",
-                       help=f"inputs, one per sample (default {','.join(map(str, defaults.X))})")
-    group.add_argument("--y", type=number_list, metavar="Y1,Y2,...",
+    group.add_argument("--x", type=samples_list, metavar="X1,X2,...",
+                       help=f"inputs, one per sample (default {','.join(map(str, defaults.X))}); "
+                            "with --shape, a sample's inputs joined by ':' (0.1:0.9,0.4:0.2)")
+    group.add_argument("--y", type=samples_list, metavar="Y1,Y2,...",
                        help=f"targets, one per input (default {','.join(map(str, defaults.Y))})")
     if lr:
         group.add_argument("--lr", type=learning_rate, metavar="ETA",
@@ -211,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "for a handout: the factors as tables")
     trace.add_argument("--json", action="store_true", default=False,
                        help="the same as --format json")
+    _add_xor_option(trace)
     trace.add_argument("--check", action="store_true", default=False,
                        help=f"beside each gradient, the nudge check {NUDGE_FORMULA} "
                             "with its relative difference")
@@ -227,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="samples per step (default: all samples)")
     train.add_argument("--json", action="store_true", default=False,
                        help="print one JSON object instead")
+    _add_xor_option(train)
     train.add_argument("--save", metavar="FILE", default=None,
                        help="write the trained session to FILE (atomically: a failed save "
                             "leaves an existing FILE as it was)")
@@ -259,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--no-zygote", action="store_true", default=False,
                         help=argparse.SUPPRESS)
     return parser
+
+
+def _add_xor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--xor", action="store_true", default=False,
+                        help="the XOR samples 00→0, 01→1, 10→1, 11→0 (also --data xor); "
+                             "shape 2,2,1 unless --shape is given")
 
 
 def _add_server_options(parser: argparse.ArgumentParser,
@@ -305,14 +331,17 @@ def start_values(args: argparse.Namespace) -> StartValues:
             w=args.w, b=args.b, x=args.x, y=args.y, lr=getattr(args, "lr", None),
             batch_size=getattr(args, "batch_size", None),
             takes_batch_size=hasattr(args, "batch_size"),
-            layers=getattr(args, "layers", None), seed=getattr(args, "seed", None),
+            layers=chain_layers(args), seed=getattr(args, "seed", None),
             activation=getattr(args, "activation", None), cost=getattr(args, "cost", None),
             data=getattr(args, "data", None), session=getattr(args, "session", None),
             # The app takes a few samples only: a larger file is refused as soon as it shows.
             most_samples=MAX_SAMPLES if args.command in (None, "serve", "ssh") else None,
         )
     except StartError as exc:
-        raise UsageError(f"argument --{exc.option}: {exc}") from None
+        option = exc.option
+        if option == "layers" and getattr(args, "shape", None) is not None:
+            option = "shape"
+        raise UsageError(f"argument --{option}: {exc}") from None
 
 
 def _emit(text: str) -> None:
@@ -325,6 +354,11 @@ def run_trace(args: argparse.Namespace) -> int:
     from .report import trace_json, trace_markdown, trace_text
 
     form = trace_format(args)
+    shape = network_shape(args)
+    if shape is not None:
+        from . import cli_wide
+
+        return cli_wide.run_trace(args, shape, form)
     values = start_values(args)
     bp = values.chain().forward(values.samples()).backward()
     check = check_gradients(bp) if getattr(args, "check", False) else None
@@ -357,6 +391,11 @@ def run_train(args: argparse.Namespace) -> int:
     from .long_run import LongRun, StopOnCtrlC, TooLong
     from .report import train_json, train_text, train_warnings
 
+    shape = network_shape(args)
+    if shape is not None:
+        from . import cli_wide
+
+        return cli_wide.run_train(args, shape, PROG, EXIT_DIVERGED)
     values = start_values(args)
     save = getattr(args, "save", None)
     if save is not None:
@@ -443,7 +482,17 @@ def _lesson(args: argparse.Namespace, values: StartValues):
         raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
 
 
+def refuse_wide_app(args: argparse.Namespace) -> None:
+    """The app shows width-1 chains: a wider ``--shape`` (or ``--xor``) is refused."""
+    shape = getattr(args, "shape", None)
+    if (shape is not None and is_wide(shape)) or getattr(args, "data", None) == "xor":
+        raise UsageError("argument --shape: the app shows width-1 chains for now; use "
+                         f"{PROG} trace or {PROG} train for this network")
+    network_shape(args)  # refuses samples of several values
+
+
 def run_app(args: argparse.Namespace) -> int:
+    refuse_wide_app(args)
     values = start_values(args)  # refuse bad values before anything else
     from .tui.app import run_app as run
     from .tui.themes import theme_names
@@ -497,7 +546,7 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
     return argparse.Namespace(**{**vars(args), "batch_size": size})
 
 
-APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "seed", "activation", "cost",
+APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "shape", "seed", "activation", "cost",
                "data", "session", "theme")
 """The options of ``serve`` and ``ssh`` that are passed on to each visitor's app."""
 
@@ -516,7 +565,9 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
         value = getattr(args, name, None)
         if value is None:
             continue
-        if isinstance(value, tuple):
+        if name == "shape":
+            text = ",".join(str(v) for v in value)
+        elif isinstance(value, tuple):
             text = ",".join(repr(float(v)) for v in value)
         elif isinstance(value, float):
             text = repr(value)
@@ -532,6 +583,7 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
 
 def checked_app_arguments(args: argparse.Namespace) -> list[str]:
     """The app's arguments for a server's options, refusing bad values before any visitor."""
+    refuse_wide_app(args)
     _lesson(args, start_values(args))
     return app_arguments(args)
 
@@ -628,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ssh":
             return run_ssh(args)
         return run_app(args)
-    except (UsageError, ModelError) as exc:
+    except (UsageError, WideUsageError, ModelError) as exc:
         message = shown_name(str(exc).replace("\n", " "))  # no control character reaches
         # the terminal, whatever a file name or value held
         print(f"{PROG}: error: {message}", file=sys.stderr)

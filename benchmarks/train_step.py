@@ -35,6 +35,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backprop_tui.model import Chain, Samples, Trainer, trace  # noqa: E402
+from backprop_tui.model.network import (  # noqa: E402
+    Network,
+    NetworkSamples,
+    NetworkTrainer,
+)
 
 TOLERANCE = 1e-9
 """Relative (and absolute) tolerance for the final parameters to agree with ours."""
@@ -219,6 +224,145 @@ def micrograd_runner():
     return run_micrograd
 
 
+# ---------------------------------------------------------------- several neurons a layer
+
+
+@dataclass(frozen=True)
+class WideCase:
+    shape: tuple[int, ...]
+    batch: int
+    steps: int
+
+
+WIDE_CASES = [WideCase((2, 2, 1), 16, 2000)]
+"""Networks with several neurons a layer: ours (NetworkTrainer) beside a numpy loop and torch."""
+
+
+def make_wide_problem(shape: tuple[int, ...], seed: int = 0):
+    """Flat start parameters (as --w, --b take them) and data for ``shape``."""
+    rng = np.random.default_rng(seed + sum(shape))
+    count_w = sum(shape[l] * shape[l - 1] for l in range(1, len(shape)))
+    w = rng.normal(0.0, 1.0, count_w)
+    b = rng.normal(0.0, 0.5, sum(shape[1:]))
+    x = rng.uniform(-2.0, 2.0, (N_SAMPLES, shape[0]))
+    y = 0.5 + 0.4 * np.sin(x.sum(axis=1, keepdims=True) * np.arange(1, shape[-1] + 1))
+    return w, b, x, y
+
+
+def _layers(shape, w, b):
+    """Flat parameters as per-layer (N_l, N_(l−1)) weights and (N_l,) biases."""
+    ws, bs, at, bt = [], [], 0, 0
+    for l in range(1, len(shape)):
+        ws.append(np.array(w[at:at + shape[l] * shape[l - 1]]).reshape(shape[l], shape[l - 1]))
+        bs.append(np.array(b[bt:bt + shape[l]]))
+        at += shape[l] * shape[l - 1]
+        bt += shape[l]
+    return ws, bs
+
+
+def run_wide_ours(shape, w, b, x, y, batch, steps):
+    net = Network(shape, w, b)
+    trainer = NetworkTrainer(net, NetworkSamples(x, y, shape[0], shape[-1]), LR, batch)
+    assert trainer.run(steps).divergence is None
+    out = trainer.network
+    return out.flat_w, out.flat_b
+
+
+def run_wide_numpy(shape, w, b, x_all, y_all, batch, steps):
+    """A plain numpy loop for a network: matrix forward, δ(l) = (δ(l+1)·W(l+1)) ⊙ σ'."""
+    ws, bs = _layers(shape, w, b)
+    n = x_all.shape[0]
+    layers = len(ws)
+    for k in range(steps):
+        idx = (k * batch + np.arange(batch)) % n
+        x, y = x_all[idx], y_all[idx]
+        acts = [x]
+        for l in range(layers):
+            acts.append(sigmoid(acts[-1] @ ws[l].T + bs[l]))
+        grad = 2.0 * (acts[-1] - y)
+        for l in range(layers - 1, -1, -1):
+            a = acts[l + 1]
+            delta = grad * a * (1.0 - a)
+            grad = delta @ ws[l]
+            ws[l] -= LR * (delta.T @ acts[l]) / batch
+            bs[l] -= LR * delta.sum(axis=0) / batch
+    return np.concatenate([v.ravel() for v in ws]), np.concatenate(bs)
+
+
+def wide_torch_runner():
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+
+    def run_wide_torch(shape, w, b, x_all, y_all, batch, steps):
+        ws, bs = _layers(shape, w, b)
+        wt = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in ws]
+        bt = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in bs]
+        xs = torch.tensor(x_all, dtype=torch.float64)
+        ys = torch.tensor(y_all, dtype=torch.float64)
+        n = x_all.shape[0]
+        for k in range(steps):
+            idx = (k * batch + torch.arange(batch)) % n
+            a, y = xs[idx], ys[idx]
+            for wl, bl in zip(wt, bt):
+                a = torch.sigmoid(a @ wl.T + bl)
+            loss = ((a - y) ** 2).sum(dim=1).mean()
+            loss.backward()
+            with torch.no_grad():
+                for p in wt + bt:
+                    p -= LR * p.grad
+                    p.grad = None
+        return (np.concatenate([p.detach().numpy().ravel() for p in wt]),
+                np.concatenate([p.detach().numpy() for p in bt]))
+
+    return run_wide_torch
+
+
+def measure_wide(case: WideCase, runners: dict, repeats: int) -> tuple[dict, dict]:
+    """µs per step of each implementation for a network, and each one's ratio to ours."""
+    w, b, x, y = make_wide_problem(case.shape)
+    want = run_wide_ours(case.shape, w, b, x, y, case.batch, case.steps)
+    for name, fn in runners.items():
+        if name != "ours":
+            check_same(name, fn(case.shape, w, b, x, y, case.batch, case.steps), want,
+                       case.steps)
+    per_step: dict[str, list[float]] = {name: [] for name in runners}
+    ratios: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(repeats):
+        this = {name: timed(fn, case.shape, w, b, x, y, case.batch, case.steps)
+                / case.steps * 1e6 for name, fn in runners.items()}
+        for name, us in this.items():
+            per_step[name].append(us)
+            ratios[name].append(us / this["ours"])
+    return ({name: statistics.median(v) for name, v in per_step.items()},
+            {name: statistics.median(v) for name, v in ratios.items()})
+
+
+def wide_table(repeats: int, quick: bool) -> list[str]:
+    """The table of :data:`WIDE_CASES`, as lines."""
+    runners: dict[str, Callable] = {"ours": run_wide_ours, "numpy": run_wide_numpy}
+    torch_fn = wide_torch_runner()
+    if torch_fn is not None:
+        runners["torch"] = torch_fn
+    header = ("shape", "batch", "steps", "ours", "numpy", "torch", "ours/numpy", "torch/ours")
+    rows = []
+    for case in WIDE_CASES:
+        if quick:
+            case = WideCase(case.shape, case.batch, max(case.steps // 10, 10))
+        us, to_ours = measure_wide(case, runners, repeats)
+        rows.append((",".join(map(str, case.shape)), str(case.batch), str(case.steps),
+                     fmt_us(us["ours"]), fmt_us(us["numpy"]), fmt_us(us.get("torch")),
+                     fmt_ratio(1.0 / to_ours["numpy"]), fmt_ratio(to_ours.get("torch"))))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    out = ["", "several neurons a layer (NetworkTrainer: a plain numpy loop), µs per step:",
+           "| " + " | ".join(h.ljust(wd) for h, wd in zip(header, widths)) + " |",
+           "|" + "|".join("-" * (wd + 2) for wd in widths) + "|"]
+    out += ["| " + " | ".join(c.rjust(wd) for c, wd in zip(r, widths)) + " |" for r in rows]
+    return out
+
+
 # ---------------------------------------------------------------- measuring
 
 
@@ -328,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print("| " + " | ".join(c.rjust(wd) for c, wd in zip(r, widths)) + " |")
     print("\nsteps: steps per timed run (micrograd's in brackets).")
+    for line in wide_table(repeats, args.quick):
+        print(line)
     for note in notes:
         print(note)
     return 0

@@ -55,3 +55,14 @@ def test_the_table_prints_without_torch_or_micrograd(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "| layers |" in out and "skipped" in out
     assert "torch: not installed" in out and "micrograd: not installed" in out
+
+
+@pytest.mark.parametrize("shape, batch, steps", [((2, 2, 1), 16, 40), ((3, 4, 2), 24, 30)])
+def test_the_wide_numpy_loop_ends_with_our_network_parameters(shape, batch, steps):
+    w, b, x, y = bench.make_wide_problem(shape)
+    want = bench.run_wide_ours(shape, w, b, x, y, batch, steps)
+    _assert_same(bench.run_wide_numpy(shape, w, b, x, y, batch, steps), want)
+    assert np.abs(want[0] - w).max() > 1e-6
+    torch_fn = bench.wide_torch_runner()
+    if torch_fn is not None:
+        _assert_same(torch_fn(shape, w, b, x, y, batch, steps), want)

@@ -148,7 +148,7 @@ def session_text(tmp_path) -> str:
     "mangle, words",
     [
         (lambda t: t[: len(t) // 2], ["ends too early"]),
-        (lambda t: t.replace('"version": 1', '"version": 7'), ["version 7 is not supported"]),
+        (lambda t: t.replace('"version": 2', '"version": 7'), ["version 7 is not supported"]),
         (lambda t: t.replace('"lr": 0.5', '"lr": NaN'), ["lr", "not a finite number"]),
         (lambda t: t.replace('"b": [0.1, 0.0]', '"b": [0.1]'), ["b: 1 values, but w has 2"]),
         (lambda t: "{]", ["not valid JSON"]),

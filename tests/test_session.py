@@ -231,7 +231,7 @@ def test_files_that_are_not_sessions(tmp_path, content, words):
     refused(tmp_path, content, *words)
 
 
-@pytest.mark.parametrize("version", [0, 2, "1", 1.0, None, True])
+@pytest.mark.parametrize("version", [0, 3, "1", 1.0, None, True])
 def test_wrong_version(tmp_path, version):
     doc = document()
     doc["version"] = version
@@ -327,8 +327,66 @@ def test_the_document_has_format_and_version_and_full_precision():
     doc = document(session)
     assert doc["format"] == FORMAT and doc["version"] == VERSION
     assert doc["w"] == session.chain.w.tolist()
-    assert set(doc) == {"format", "version", "activation", "cost", "w", "b", "start",
+    assert set(doc) == {"format", "version", "shape", "activation", "cost", "w", "b", "start",
                         "samples", "lr", "batch_size", "steps", "history"}
+    assert doc["shape"] == [1] * (session.chain.layers + 1)
+
+
+VERSION_1 = """{
+  "format": "backprop-tui session",
+  "version": 1,
+  "activation": "tanh",
+  "cost": "squared-error",
+  "w": [0.25, -1.5],
+  "b": [0.125, 0.0],
+  "start": {"w": [0.5, -1.0], "b": [0.0, 0.0]},
+  "samples": {"x": [0.1, 0.9, -0.3], "y": [0.0, 1.0, 0.5]},
+  "lr": 0.75,
+  "batch_size": 2,
+  "steps": 3,
+  "history": {"capacity": 4096, "span": 1, "start": 0, "count": [1, 1, 1],
+              "first": [0.5, 0.25, 0.125], "low": [0.5, 0.25, 0.125],
+              "high": [0.5, 0.25, 0.125], "pending": [], "last": 0.125}
+}
+"""
+
+
+def test_a_version_1_file_still_loads_as_it_did(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(VERSION_1)
+    session = load_session(path)
+    assert session.chain.w.tolist() == [0.25, -1.5] and session.chain.b.tolist() == [0.125, 0.0]
+    assert session.start.w.tolist() == [0.5, -1.0]
+    assert session.chain.activation.name == "tanh" and session.lr == 0.75
+    assert session.samples.x.tolist() == [0.1, 0.9, -0.3] and session.batch_size == 2
+    assert session.steps == 3 and session.history.last == 0.125
+    again = json.loads(session.dumps())  # saved again: version 2, the same content
+    old = json.loads(VERSION_1)
+    assert again["version"] == 2 and again["shape"] == [1, 1, 1]
+    assert {k: v for k, v in again.items() if k not in ("version", "shape")} == {
+        k: v for k, v in old.items() if k != "version"}
+    assert loads(session.dumps()).chain.w.tolist() == [0.25, -1.5]
+
+
+def test_version_1_takes_no_shape_and_version_2_needs_one(tmp_path):
+    doc = json.loads(VERSION_1)
+    doc["shape"] = [1, 1, 1]
+    refused(tmp_path, doc, "shape")
+    doc["version"] = 2
+    del doc["shape"]
+    refused(tmp_path, doc, "shape")
+
+
+@pytest.mark.parametrize("shape, words", [
+    ([1, 1, 1, 1], ["w: 2 values", "shape 1,1,1,1 has 3 weights"]),
+    ([2, 2, 1], ["shape 2,2,1", "several neurons", "width-1 chains"]),
+    ([1, 9, 1], ["9 neurons"]),
+])
+def test_a_version_2_shape_must_be_the_chains(tmp_path, shape, words):
+    doc = json.loads(VERSION_1)
+    doc["version"] = 2
+    doc["shape"] = shape
+    refused(tmp_path, doc, *words)
 
 
 # -- atomic saving ----------------------------------------------------------------------

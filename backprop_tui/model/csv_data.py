@@ -101,3 +101,72 @@ def load_samples_csv(path: str | os.PathLike, folder: Folder = ANYWHERE,
     """
     text = folder.read_text(path, "CSV", CSV_LIMIT, encoding="utf-8-sig")
     return parse_samples_csv(text, folder.named(path), most)
+
+
+def network_columns(inputs: int, outputs: int) -> tuple[str, ...]:
+    """The columns of samples for a network: x1, x2, …, then y (one output) or y1, y2, …"""
+    ys = ("y",) if outputs == 1 else tuple(f"y{j}" for j in range(1, outputs + 1))
+    return tuple(f"x{k}" for k in range(1, inputs + 1)) + ys
+
+
+def parse_network_csv(text: str, inputs: int, outputs: int,
+                      source: str = "data") -> tuple[list[list[float]], list[list[float]]]:
+    """Samples of several inputs (and outputs) in CSV ``text``: (x rows, y rows).
+
+    The columns are :func:`network_columns`; a header line naming them (in any
+    order, any case) is optional. Refused lines are reported as for two columns.
+    """
+    names = network_columns(inputs, outputs)
+    width = len(names)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    order = list(range(width))
+    xs: list[list[float]] = []
+    ys: list[list[float]] = []
+    seen_first = False
+    header_line = 0
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            where = f"{source}: line {line}"
+            if not seen_first:
+                seen_first = True
+                if all(_number(c.strip()) is None for c in cells):
+                    found = [c.strip().lower() for c in cells]
+                    if sorted(found) != sorted(names):
+                        raise FileError(f"{where}: expected {width} numbers "
+                                        f"{','.join(names)} or a header naming those columns, "
+                                        f"found {shown_value(','.join(cells))}")
+                    order = [found.index(name) for name in names]
+                    header_line = line
+                    continue
+            if len(cells) != width:
+                raise FileError(f"{where}: {len(cells)} column{'s' * (len(cells) != 1)}; "
+                                f"expected {width} ({','.join(names)})")
+            values = []
+            for name, index in zip(names, order):
+                cell = cells[index].strip()
+                if not cell:
+                    raise FileError(f"{where}: column {name} is empty")
+                try:
+                    values.append(parse_number(cell, f"column {name}"))
+                except ModelError as exc:
+                    raise FileError(f"{where}: {exc}") from None
+            xs.append(values[:inputs])
+            ys.append(values[inputs:])
+    except csv.Error as exc:
+        raise FileError(f"{source}: line {reader.line_num}: {exc}") from None
+    if not xs:
+        if header_line:
+            raise FileError(f"{source}: no samples, only a header line")
+        raise FileError(f"{source}: no samples (the file is empty)")
+    return xs, ys
+
+
+def load_network_csv(path: str | os.PathLike, inputs: int, outputs: int,
+                     folder: Folder = ANYWHERE) -> tuple[list[list[float]], list[list[float]]]:
+    """The samples of a network in the CSV file at ``path`` (see :func:`parse_network_csv`),
+    read as :func:`load_samples_csv` reads."""
+    text = folder.read_text(path, "CSV", CSV_LIMIT, encoding="utf-8-sig")
+    return parse_network_csv(text, inputs, outputs, folder.named(path))

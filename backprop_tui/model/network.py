@@ -569,13 +569,14 @@ def network_steps(network: Network, w: list[np.ndarray], b: list[np.ndarray],
         for s in range(steps):
             idx = batch_indices(first + s, size, n)
             x, y = xs[idx], ys[idx]
-            zs, as_ = [], []
+            zs, as_, primes = [], [], []
             a = x
             for l in range(L):
                 z = a @ w[l].T + b[l]
-                a = act.forward(z)
+                a, prime = act.forward_and_derivative(z)
                 zs.append(z)
                 as_.append(a)
+                primes.append(prime)
             c = cost.value(a, y, z).sum(axis=1).mean()
             if not all(np.isfinite(z).all() for z in zs):
                 return losses[:s], "z"
@@ -587,9 +588,9 @@ def network_steps(network: Network, w: list[np.ndarray], b: list[np.ndarray],
                 if l == L - 1 and cancellation is not None:
                     delta = cancellation.dC_dz(as_[l], y, zs[l])
                 else:
-                    delta = upstream * act.derivative(zs[l], as_[l])
+                    delta = upstream * primes[l]
                 a_prev = x if l == 0 else as_[l - 1]
-                new_w.append(w[l] - lr * ((delta[:, :, None] * a_prev[:, None, :]).mean(axis=0)))
+                new_w.append(w[l] - lr * ((delta.T @ a_prev) / size))
                 new_b.append(b[l] - lr * delta.mean(axis=0))
                 upstream = delta @ w[l]
             new_w.reverse()

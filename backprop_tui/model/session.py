@@ -6,9 +6,10 @@ steps taken and the loss history (thinned as :class:`LossHistory` keeps it).
 Floats are written at full precision, so a saved and reloaded session equals
 the original bit for bit.
 
-The document (version 1)::
+The document (version 2)::
 
-    {"format": "backprop-tui session", "version": 1,
+    {"format": "backprop-tui session", "version": 2,
+     "shape": [1, 1, 1, 1],                      inputs, then neurons per layer
      "activation": "sigmoid", "cost": "squared-error",
      "w": [...], "b": [...],                     current parameters, input to output
      "start": {"w": [...], "b": [...]},          the parameters it started from
@@ -16,6 +17,10 @@ The document (version 1)::
      "lr": 0.5, "batch_size": 1, "steps": 1000,
      "history": {...},                           see LossHistory.to_dict
      "theme": "backprop-contrast"}               optional: the app's colours
+
+Version 1 is the same without ``shape`` (a chain: one input, one neuron a
+layer); it still loads as it always did. A shape with more than one neuron in
+a layer is refused here with a message saying so: sessions hold width-1 chains.
 
 Saving is atomic (:func:`~backprop_tui.model.files.write_atomically`). Loading
 reads at most :data:`~backprop_tui.model.files.SESSION_LIMIT` bytes and checks
@@ -36,15 +41,19 @@ from .fields import Fields
 from .files import ANYWHERE, SESSION_LIMIT, Folder
 from .functions import activation_named, cost_named
 from .history import LossHistory
+from .network import check_shape, shape_text
 from .trainer import Trainer, check_batch_size, check_learning_rate
 
 FORMAT = "backprop-tui session"
 """The value of the ``format`` field: what kind of file this is."""
-VERSION = 1
-"""The version of the document this program writes and reads."""
+VERSION = 2
+"""The version of the document this program writes (it reads version 1 too)."""
+READS = (1, 2)
+"""The versions this program reads."""
 
-_FIELDS = ("format", "version", "activation", "cost", "w", "b", "start", "samples", "lr",
-           "batch_size", "steps", "history")
+_FIELDS_V1 = ("format", "version", "activation", "cost", "w", "b", "start", "samples", "lr",
+              "batch_size", "steps", "history")
+_FIELDS = _FIELDS_V1[:2] + ("shape",) + _FIELDS_V1[2:]
 _OPTIONAL = ("theme",)
 
 
@@ -108,6 +117,7 @@ class Session:
         return {
             "format": FORMAT,
             "version": VERSION,
+            "shape": [1] * (chain.layers + 1),
             "activation": chain.activation.name,
             "cost": chain.cost.name,
             "w": [float(v) for v in chain.w],
@@ -134,13 +144,18 @@ class Session:
             raise ModelError("not a backprop-tui session (its 'format' field is missing "
                              "or different)")
         version = fields.integer("version")
-        if version != VERSION:
+        if version not in READS:
             raise ModelError(f"format version {version} is not supported "
-                             f"(this backprop-tui reads version {VERSION})")
-        fields.only(_FIELDS, _OPTIONAL)
+                             f"(this backprop-tui reads version {VERSION} and the older "
+                             f"version {READS[0]})")
+        fields.only(_FIELDS if version >= 2 else _FIELDS_V1, _OPTIONAL)
+        shape = _chain_shape(fields) if version >= 2 else None
         activation = activation_named(fields.text("activation"))
         cost = cost_named(fields.text("cost"))
         w = fields.numbers("w", min_length=1)
+        if shape is not None and len(w) != len(shape) - 1:
+            raise ModelError(f"w: {len(w)} values, but shape {shape_text(shape)} has "
+                             f"{len(shape) - 1} weights")
         b = _same_length(fields, "b", "w", w)
         start = fields.object("start")
         start.only(("w", "b"))
@@ -159,6 +174,18 @@ class Session:
         theme = fields.text("theme") if fields.has("theme") else None
         return cls(Chain(w, b, activation, cost), Chain(start_w, start_b, activation, cost),
                    Samples(x, y), lr, batch_size, steps, history, theme)
+
+
+def _chain_shape(fields: Fields) -> tuple[int, ...]:
+    """Field ``shape`` of a version-2 document: a chain's (1, 1, …, 1), else refused."""
+    try:
+        shape = check_shape(fields.integers("shape"))
+    except ModelError as exc:
+        raise ModelError(str(exc) if str(exc).startswith("shape") else f"shape: {exc}") from None
+    if any(n != 1 for n in shape):
+        raise ModelError(f"shape {shape_text(shape)}: a network with several neurons a layer; "
+                         "sessions hold width-1 chains for now")
+    return shape
 
 
 def _same_length(fields: Fields, key: str, other: str, values: list[float]) -> list[float]:

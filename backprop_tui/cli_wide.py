@@ -1,0 +1,282 @@
+"""``trace`` and ``train`` for a network with several neurons a layer (``--shape``).
+
+A shape whose every layer (and the input) has width 1 is the chain: it goes
+the chain's way (:mod:`cli`), so ``--shape 1,1,1,1`` prints what no option
+prints. Every other shape comes here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from .model import FileError, ModelError, activation_named, cost_named, defaults
+from .model.csv_data import load_network_csv, network_columns
+from .model.network import (
+    XOR_SHAPE,
+    Network,
+    NetworkSamples,
+    NetworkTrainer,
+    bias_count,
+    check_network_gradients,
+    check_shape,
+    random_network,
+    shape_text,
+    split_biases,
+    split_weights,
+    xor_samples,
+)
+from .model.numbers import parse_integer
+
+Shape = tuple[int, ...]
+Sample = float | tuple[float, ...]
+
+XOR_DATA = "xor"
+"""``--data xor``: the XOR samples instead of a file (as ``--xor``)."""
+
+
+class WideUsageError(Exception):
+    """Bad input for a network: the message is the one line on stderr."""
+
+
+def shape_argument(text: str) -> Shape:
+    """``"2,2,1"`` → (2, 2, 1): inputs, then neurons per layer."""
+    items = [item.strip() for item in text.split(",")]
+    sizes = []
+    for i, item in enumerate(items, 1):
+        if not item:
+            raise argparse.ArgumentTypeError(f"item {i} of {text!r} is empty")
+        try:
+            sizes.append(parse_integer(item))
+        except ModelError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    try:
+        return check_shape(sizes)
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("shape: ")) from None
+
+
+def sample_list(text: str, parse_number) -> tuple[Sample, ...]:
+    """``"0.1:0.9,0.4:0.2"`` → ((0.1, 0.9), (0.4, 0.2)); without ``:``, plain numbers."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the list is empty")
+    out: list[Sample] = []
+    for i, item in enumerate(text.split(","), 1):
+        if not item.strip():
+            raise argparse.ArgumentTypeError(f"item {i} of {text!r} is empty")
+        parts = item.split(":")
+        if len(parts) == 1:
+            out.append(parse_number(item))
+            continue
+        for part in parts:
+            if not part.strip():
+                raise argparse.ArgumentTypeError(f"item {i} of {text!r} has an empty value "
+                                                 "between ':'")
+        out.append(tuple(parse_number(p) for p in parts))
+    return tuple(out)
+
+
+def is_wide(shape: Shape) -> bool:
+    """Whether ``shape`` has a layer (or an input) wider than one: not the chain."""
+    return any(n != 1 for n in shape)
+
+
+def network_shape(args: argparse.Namespace) -> Shape | None:
+    """The shape of the network asked for, or None for the chain (the chain's options).
+
+    ``--xor`` and ``--data xor`` without ``--shape`` mean shape 2,2,1. Samples of
+    several inputs (``--x 0.1:0.9``) need a shape that takes them.
+    """
+    shape = getattr(args, "shape", None)
+    xor = wants_xor(args)
+    if shape is None and xor:
+        shape = XOR_SHAPE
+    if shape is not None and getattr(args, "layers", None) is not None:
+        raise WideUsageError("argument --layers: give either --shape or --layers, not both")
+    if shape is None or not (is_wide(shape) or xor):
+        for name in ("x", "y"):
+            values = getattr(args, name, None)
+            if values is not None and any(isinstance(v, tuple) for v in values):
+                raise WideUsageError(
+                    f"argument --{name}: a sample of several values (joined by ':') needs "
+                    "--shape with that many inputs or outputs, e.g. --shape 2,2,1")
+        return None
+    return shape
+
+
+def wants_xor(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "xor", False)) or getattr(args, "data", None) == XOR_DATA
+
+
+def chain_layers(args: argparse.Namespace) -> int | None:
+    """``--layers`` for a width-1 ``--shape``: None (the note's values) for the note's
+    3-layer chain without --w, --b and --seed, so ``--shape 1,1,1,1`` is the default."""
+    shape = getattr(args, "shape", None)
+    if shape is None:
+        return getattr(args, "layers", None)
+    layers = len(shape) - 1
+    given = (getattr(args, "w", None), getattr(args, "b", None), getattr(args, "seed", None))
+    if layers == len(defaults.W) and all(v is None for v in given):
+        return None
+    return layers
+
+
+@dataclass(frozen=True)
+class NetworkStart:
+    network: Network
+    samples: NetworkSamples
+    lr: float
+    batch_size: int | None
+
+
+def _rows(values: tuple[Sample, ...], width: int, option: str, shape: Shape,
+          what: str) -> list[list[float]]:
+    rows = []
+    for i, value in enumerate(values, 1):
+        row = list(value) if isinstance(value, tuple) else [value]
+        if len(row) != width:
+            joined = " (joined by ':')" if width > 1 else ""
+            raise WideUsageError(
+                f"argument --{option}: shape {shape_text(shape)} takes {width} {what} per "
+                f"sample{joined}; sample {i} has {len(row)}")
+        rows.append(row)
+    return rows
+
+
+def _samples(args: argparse.Namespace, shape: Shape) -> tuple[list[list[float]],
+                                                               list[list[float]]]:
+    inputs, outputs = shape[0], shape[-1]
+    x, y = getattr(args, "x", None), getattr(args, "y", None)
+    data = getattr(args, "data", None)
+    if wants_xor(args):
+        if x is not None or y is not None or (data is not None and data != XOR_DATA):
+            raise WideUsageError("argument --xor: the XOR samples come instead of --x/--y "
+                                 "and --data")
+        if (inputs, outputs) != (2, 1):
+            raise WideUsageError(f"argument --xor: XOR has 2 inputs and 1 output, but shape "
+                                 f"{shape_text(shape)} has {inputs} and {outputs}")
+        samples = xor_samples()
+        return samples.x.tolist(), samples.y.tolist()
+    if data is not None:
+        if x is not None or y is not None:
+            raise WideUsageError("argument --data: give the samples either with --data or "
+                                 "with --x/--y, not both")
+        try:
+            return load_network_csv(data, inputs, outputs)
+        except FileError as exc:
+            raise WideUsageError(f"argument --data: {exc}") from None
+    if x is None and y is None and (inputs, outputs) == (1, 1):
+        x, y = defaults.X, defaults.Y
+    if x is None:
+        example = ",".join(":".join(["0.5"] * inputs) for _ in range(2))
+        raise WideUsageError(
+            f"argument --x: shape {shape_text(shape)} takes {inputs} inputs per sample: give "
+            f"--x (e.g. --x {example}) and --y, --data FILE.csv with columns "
+            f"{','.join(network_columns(inputs, outputs))}, or --xor")
+    if y is None:
+        raise WideUsageError(f"argument --y: {len(x)} samples (--x) need their targets")
+    xs = _rows(x, inputs, "x", shape, "inputs")
+    ys = _rows(y, outputs, "y", shape, "targets")
+    if len(xs) != len(ys):
+        raise WideUsageError(f"argument --y: {len(ys)} targets for {len(xs)} samples (--x): "
+                             "give targets for every sample")
+    return xs, ys
+
+
+def _option_error(exc: ModelError) -> WideUsageError:
+    """A model refusal as ``argument --w: …`` when it names a value the command line gave."""
+    message = str(exc)
+    for name in ("w", "b", "x", "y"):
+        if message.startswith(f"{name}: "):
+            return WideUsageError(f"argument --{name}: {message[len(name) + 2:]}")
+    return WideUsageError(message)
+
+
+def network_start(args: argparse.Namespace, shape: Shape) -> NetworkStart:
+    """The network and samples asked for, defaults filled in, everything checked."""
+    if getattr(args, "session", None) is not None:
+        raise WideUsageError("argument --session: a session holds its own network: give it "
+                             "without --shape")
+    try:
+        activation = activation_named(getattr(args, "activation", None) or "sigmoid")
+        cost = cost_named(getattr(args, "cost", None) or "squared-error")
+    except ModelError as exc:
+        raise WideUsageError(str(exc)) from None
+    w, b, seed = getattr(args, "w", None), getattr(args, "b", None), getattr(args, "seed", None)
+    try:
+        if w is not None:
+            split_weights(shape, w)
+        if b is not None:
+            split_biases(shape, b)
+        if w is not None and b is not None:
+            if seed is not None:
+                raise WideUsageError("argument --seed: only used for random start values "
+                                     "(without --w or --b)")
+            network = Network(shape, w, b, activation, cost)
+        else:
+            drawn = random_network(shape, defaults.SEED if seed is None else seed)
+            network = Network(shape, drawn.flat_w if w is None else w,
+                              (0.0,) * bias_count(shape) if b is None and w is not None
+                              else drawn.flat_b if b is None else b, activation, cost)
+    except ModelError as exc:
+        raise _option_error(exc) from None
+    xs, ys = _samples(args, shape)
+    try:
+        samples = network.samples(xs, ys)
+        network.forward(samples)
+    except ModelError as exc:
+        raise _option_error(exc) from None
+    lr = getattr(args, "lr", None)
+    batch_size = getattr(args, "batch_size", None)
+    if batch_size is not None and batch_size > len(samples):
+        raise WideUsageError(f"argument --batch-size: {batch_size} is more than the "
+                             f"{len(samples)} samples")
+    return NetworkStart(network, samples, defaults.LR if lr is None else lr, batch_size)
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def run_trace(args: argparse.Namespace, shape: Shape, form: str) -> int:
+    from . import report_wide
+
+    start = network_start(args, shape)
+    bp = start.network.forward(start.samples).backward()
+    check = None
+    if getattr(args, "check", False):
+        if form == "markdown":
+            raise WideUsageError("argument --check: not available with --format markdown")
+        check = check_network_gradients(bp)
+    if form == "json":
+        _emit(json.dumps(report_wide.trace_json(bp, check), ensure_ascii=False) + "\n")
+    elif form == "markdown":
+        _emit(report_wide.trace_markdown(bp))
+    else:
+        _emit(report_wide.trace_text(bp, check))
+    return 0
+
+
+def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int) -> int:
+    from . import report_wide
+
+    if getattr(args, "save", None) is not None:
+        raise WideUsageError("argument --save: sessions hold width-1 chains for now")
+    start = network_start(args, shape)
+    trainer = NetworkTrainer(start.network, start.samples, start.lr, start.batch_size)
+    initial = trainer.mean_cost()
+    trainer.run(args.steps)
+    result: Any
+    if getattr(args, "json", False):
+        result = report_wide.train_json(trainer, initial)
+        _emit(json.dumps(result, ensure_ascii=False) + "\n")
+    else:
+        _emit(report_wide.train_text(trainer, initial))
+    if trainer.divergence is not None:
+        print(f"{prog}: {trainer.divergence}", file=sys.stderr)
+        return diverged
+    return 0

@@ -1,0 +1,270 @@
+"""The text of every formula of a network with several neurons a layer, with its indices.
+
+The same rows as :mod:`formulas` (a :class:`~formulas.Row` is *symbol = formula
+= numbers plugged in = value*, with ``≈`` where the rounded numbers do not give
+the value), written with the neuron indices: w_jk(l) is the weight from neuron
+k of layer l−1 to neuron j of layer l, shown as ``w₁₂(L)``; the inputs are x₁,
+x₂, …; neurons are counted from 1. The new row is the sum
+
+    ∂C/∂a_k(l−1) = Σ_j w_jk(l)·σ'(z_j(l))·∂C/∂a_j(l)
+
+shown one term per neuron j, then the terms added. Values come from the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, cast
+
+from . import formulas
+from .formulas import MINUS, Row, _fill, label, number, plug
+from .model.network import Network, NetworkBackward, NetworkForward
+
+if TYPE_CHECKING:
+    from .model import ForwardPass
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(index: int) -> str:
+    """A neuron's number (1-based) as subscript digits: 1 → ``₁``."""
+    return str(index).translate(_SUBSCRIPTS)
+
+
+def a_sym(layer: int, neuron: int, layers: int) -> str:
+    """a₂(L−1), or x₂ for the input layer 0; ``neuron`` is 1-based."""
+    return f"x{sub(neuron)}" if layer == 0 else f"a{sub(neuron)}({label(layer, layers)})"
+
+
+def param_sym(name: str, layer: int, j: int, k: int | None, layers: int) -> str:
+    """w₁₂(L) (``k`` given) or b₁(L); ``j`` and ``k`` are 1-based."""
+    index = sub(j) + ("" if k is None else sub(k))
+    return f"{name}{index}({label(layer, layers)})"
+
+
+def _sum(parts: list[str]) -> str:
+    return "+".join(parts)
+
+
+def forward_rows(fwd: NetworkForward, sample: int) -> list[Row]:
+    """z_j and a_j of every neuron, input to output, then the cost, for one sample."""
+    net = fwd.network
+    L = net.layers
+    symbol = net.activation.symbol
+    rows: list[Row] = []
+    for l in range(1, L + 1):
+        lab = label(l, L)
+        w, b = net.w[l - 1], net.b[l - 1]
+        a_prev = fwd.a_prev(l - 1)[sample]
+        for j in range(1, net.shape[l] + 1):
+            ks = range(1, net.shape[l - 1] + 1)
+            formula = _sum([f"{param_sym('w', l, j, k, L)}·{a_sym(l - 1, k, L)}" for k in ks]
+                           + [param_sym("b", l, j, None, L)])
+            numbers = _sum([f"{plug(w[j - 1, k - 1])}·{plug(a_prev[k - 1])}" for k in ks]
+                           + [plug(b[j - 1])])
+            z = float(fwd.z[l - 1][sample, j - 1])
+            rows.append(Row("z", l, f"z{sub(j)}({lab})", formula, numbers, z))
+            rows.append(Row("a", l, a_sym(l, j, L), f"{symbol}(z{sub(j)}({lab}))",
+                            f"{symbol}({number(z)})", float(fwd.a[l - 1][sample, j - 1])))
+    cost = net.cost
+    outputs = range(1, net.outputs + 1)
+    a_out, y = fwd.a[-1][sample], fwd.samples.y[sample]
+    formula = _sum([_fill(cost.value_text, a=a_sym(L, j, L), y=f"y{sub(j)}") for j in outputs])
+    numbers = _sum([_fill(cost.value_text, a=plug(a_out[j - 1]), y=plug(y[j - 1]))
+                    for j in outputs])
+    rows.append(Row("C", 0, "C", formula, numbers, float(fwd.cost[sample])))
+    return rows
+
+
+def neuron_rows(bp: NetworkBackward, sample: int, layer: int, j: int) -> list[Row]:
+    """The factors of neuron ``j`` (1-based) of ``layer`` (1..L) for one sample: ∂C/∂a_j,
+    σ'(z_j), δ_j = ∂C/∂z_j, then ∂C/∂w_jk for every k and ∂C/∂b_j."""
+    fwd = bp.forward
+    net = fwd.network
+    L = net.layers
+    act = net.activation
+    i, jj = layer - 1, j - 1
+    lab = label(layer, L)
+    a_j = a_sym(layer, j, L)
+    z_j = f"z{sub(j)}({lab})"
+    dC_da = float(bp.dC_da[i][sample, jj])
+    prime = float(bp.da_dz[i][sample, jj])
+    delta = float(bp.dC_dz[i][sample, jj])
+    a = float(fwd.a[i][sample, jj])
+    z = float(fwd.z[i][sample, jj])
+    dC_da_sym = f"∂C/∂{a_j}"
+    prime_sym = f"{act.symbol}'({z_j})"
+    if layer == L:
+        y = float(fwd.samples.y[sample, jj])
+        upstream = Row("dC_da", layer, dC_da_sym,
+                       _fill(net.cost.gradient_text, a=a_j, y=f"y{sub(j)}"),
+                       _fill(net.cost.gradient_text, a=plug(a), y=plug(y)), dC_da)
+    else:
+        upstream = replace(sum_row(bp, sample, layer + 1, j), key="dC_da", layer=layer, note="")
+    rows = [
+        upstream,
+        Row("da_dz", layer, f"∂{a_j}/∂{z_j}",
+            f"{prime_sym} = {_fill(act.derivative_text, a=a_j, z=z_j)}",
+            _fill(act.derivative_text, a=plug(a), z=plug(z)), prime),
+    ]
+    cancellation = net.cancellation
+    if layer == L and cancellation is not None:
+        y = float(fwd.samples.y[sample, jj])
+        rows.append(Row("dC_dz", layer, f"∂C/∂{z_j}",
+                        f"{dC_da_sym}·{prime_sym} = " + _fill(cancellation.text, a=a_j,
+                                                             y=f"y{sub(j)}"),
+                        _fill(cancellation.text, a=plug(a), y=plug(y)), delta,
+                        f"{act.symbol}' cancels"))
+    else:
+        rows.append(Row("dC_dz", layer, f"∂C/∂{z_j}", f"{dC_da_sym}·{prime_sym}",
+                        f"{plug(dC_da)}·{plug(prime)}", delta))
+    head = f"{plug(dC_da)}·{plug(prime)}"
+    a_prev = fwd.a_prev(i)[sample]
+    for k in range(1, net.shape[layer - 1] + 1):
+        rows.append(Row("dC_dw", layer, f"∂C/∂{param_sym('w', layer, j, k, L)}",
+                        f"{dC_da_sym}·{prime_sym}·{a_sym(layer - 1, k, L)}",
+                        f"{head}·{plug(a_prev[k - 1])}", float(bp.dC_dw[i][sample, jj, k - 1])))
+    rows.append(Row("dC_db", layer, f"∂C/∂{param_sym('b', layer, j, None, L)}",
+                    f"{dC_da_sym}·{prime_sym}·1", f"{head}·1", float(bp.dC_db[i][sample, jj])))
+    return rows
+
+
+def term_symbols(layer: int, j: int, k: int, net: Network) -> str:
+    """w_jk(l)·σ'(z_j(l))·∂C/∂a_j(l) with the indices filled in (1-based)."""
+    L = net.layers
+    lab = label(layer, L)
+    return (f"{param_sym('w', layer, j, k, L)}·{net.activation.symbol}'(z{sub(j)}({lab}))·"
+            f"∂C/∂{a_sym(layer, j, L)}")
+
+
+def term_rows(bp: NetworkBackward, sample: int, layer: int, k: int) -> list[Row]:
+    """The terms of ∂C/∂a_k(layer−1), one per neuron j of ``layer``: w_jk·σ'(z_j)·∂C/∂a_j.
+
+    None when ``layer`` has one neuron: the sum is then that one product
+    (:func:`sum_row` shows it).
+    """
+    net = bp.network
+    if net.shape[layer] == 1:
+        return []
+    return [Row("dC_da_prev_term", layer, f"term j={j}", term_symbols(layer, j, k, net),
+                _term_numbers(bp, sample, layer, j, k),
+                float(bp.dC_da_prev_terms[layer - 1][sample, j - 1, k - 1]))
+            for j in range(1, net.shape[layer] + 1)]
+
+
+def _term_numbers(bp: NetworkBackward, sample: int, layer: int, j: int, k: int) -> str:
+    i, jj = layer - 1, j - 1
+    return (f"{plug(bp.network.w[i][jj, k - 1])}·{plug(bp.da_dz[i][sample, jj])}·"
+            f"{plug(bp.dC_da[i][sample, jj])}")
+
+
+def sum_row(bp: NetworkBackward, sample: int, layer: int, k: int) -> Row:
+    """∂C/∂a_k(layer−1) = Σ_j w_jk·σ'(z_j)·∂C/∂a_j: the terms (as :func:`term_rows` shows
+    them, rounded) added; the value is the exact sum."""
+    net = bp.network
+    L = net.layers
+    i = layer - 1
+    lab = label(layer, L)
+    symbol = net.activation.symbol
+    target = a_sym(layer - 1, k, L)
+    if net.shape[layer] > 1:
+        formula = f"Σⱼ wⱼ{sub(k)}({lab})·{symbol}'(zⱼ({lab}))·∂C/∂aⱼ({lab})"
+        numbers = "+".join(plug(t) for t in bp.dC_da_prev_terms[i][sample, :, k - 1])
+    else:  # one neuron above: one term, the chain's product
+        formula = term_symbols(layer, 1, k, net)
+        numbers = _term_numbers(bp, sample, layer, 1, k)
+    note = "x is data, not a parameter: never updated" if layer == 1 else ""
+    return Row("dC_da_prev", layer, f"∂C/∂{target}", formula, numbers,
+               float(bp.dC_da_prev[i][sample, k - 1]), note)
+
+
+def sum_title(layer: int, layers: int) -> str:
+    """The heading of the sums that pass ∂C/∂a down from ``layer`` to the layer below."""
+    lab, below = label(layer, layers), label(layer - 1, layers)
+    what = "∂C/∂x" if layer == 1 else f"∂C/∂a({below})"
+    return (f"{what}: each neuron k below feeds every neuron j of ({lab}), so its "
+            f"∂C/∂a is a sum, one term per j")
+
+
+def single_title(layer: int, layers: int) -> str:
+    """The heading of ∂C/∂a handed down from a layer of one neuron: one term, no sum."""
+    below = label(layer - 1, layers)
+    what = "∂C/∂x" if layer == 1 else f"∂C/∂a({below})"
+    return f"{what}: ({label(layer, layers)}) has one neuron, so one term each"
+
+
+def mean_gradient_row(bp: NetworkBackward, name: str, layer: int, j: int,
+                      k: int | None = None) -> Row:
+    """The batch gradient of w_jk or b_j (``name``) as the mean of the samples' gradients."""
+    L = bp.network.layers
+    i = layer - 1
+    if name == "w":
+        assert k is not None
+        per_sample = bp.dC_dw[i][:, j - 1, k - 1]
+        mean = float(bp.mean_dC_dw[i][j - 1, k - 1])
+    else:
+        per_sample = bp.dC_db[i][:, j - 1]
+        mean = float(bp.mean_dC_db[i][j - 1])
+    count = per_sample.size
+    theta = param_sym(name, layer, j, k, L)
+    numbers = "(" + "+".join(plug(v) for v in per_sample) + f")/{count}"
+    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{theta}", f"(1/{count})·Σₖ ∂Cₖ/∂{theta}",
+               numbers, mean)
+
+
+def mean_cost_row(fwd: NetworkForward) -> Row:
+    """The batch-mean cost (1/n)·Σₖ Cₖ: the chain's row (it reads only the samples and
+    the mean cost, which a network's forward pass has alike)."""
+    return formulas.mean_cost_row(cast("ForwardPass", fwd))
+
+
+def mean_gradient_rows(bp: NetworkBackward) -> list[Row]:
+    """Every batch gradient, output layer first, neuron by neuron."""
+    net = bp.network
+    rows = []
+    for layer in range(net.layers, 0, -1):
+        for j in range(1, net.shape[layer] + 1):
+            for k in range(1, net.shape[layer - 1] + 1):
+                rows.append(mean_gradient_row(bp, "w", layer, j, k))
+            rows.append(mean_gradient_row(bp, "b", layer, j))
+    return rows
+
+
+def step_rows(net: Network, bp: NetworkBackward, lr: float, new: Network) -> list[Row]:
+    """The update of every parameter, p ← p − η·∂C/∂p, input to output."""
+    L = net.layers
+    rows = []
+    for layer in range(1, L + 1):
+        i = layer - 1
+        for j in range(1, net.shape[layer] + 1):
+            cells: list[tuple[str, int | None, float, float, float]] = [
+                ("w", k, net.w[i][j - 1, k - 1], bp.mean_dC_dw[i][j - 1, k - 1],
+                 new.w[i][j - 1, k - 1]) for k in range(1, net.shape[layer - 1] + 1)]
+            cells.append(("b", None, net.b[i][j - 1], bp.mean_dC_db[i][j - 1],
+                          new.b[i][j - 1]))
+            for name, k, old, grad, value in cells:
+                theta = param_sym(name, layer, j, k, L)
+                rows.append(Row(name, layer, theta, f"{theta} {MINUS} η·∂C/∂{theta}",
+                                f"{plug(old)} {MINUS} {plug(lr)}·{plug(grad)}", float(value),
+                                relation="←"))
+    return rows
+
+
+def parameter_lines(net: Network, indent: str = "  ") -> list[str]:
+    """The parameters, input to output: one line per neuron, its weights then its bias."""
+    L = net.layers
+    out = []
+    for layer in range(1, L + 1):
+        for j in range(1, net.shape[layer] + 1):
+            cells = [f"{param_sym('w', layer, j, k, L)} = "
+                     f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
+                     for k in range(1, net.shape[layer - 1] + 1)]
+            cells.append(f"{param_sym('b', layer, j, None, L)} = "
+                         f"{number(net.b[layer - 1][j - 1], True)}")
+            out.append(f"{indent}({label(layer, L)}) neuron {j}:  " + "   ".join(cells))
+    return out
+
+
+def vector_text(values) -> str:
+    """(0.1000, 0.9000): a sample's inputs or targets."""
+    return "(" + ", ".join(number(v) for v in values) + ")"

@@ -1,0 +1,265 @@
+"""What ``trace`` and ``train`` print for a network with several neurons a layer.
+
+The width-1 chain keeps :mod:`report`; this is its counterpart with indices,
+built from :mod:`backprop_tui.model.network` and the rows of
+:mod:`backprop_tui.formulas_wide`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import formulas as F
+from . import formulas_wide as W
+from .model.network import (
+    NetworkBackward,
+    NetworkCheck,
+    NetworkSamples,
+    NetworkTrainer,
+    shape_text,
+)
+from .report import LOSS_POINTS, markdown_escape, markdown_rows, markdown_table
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def _nested(arr) -> Any:
+    return arr.tolist()
+
+
+def trace_json(bp: NetworkBackward, check: NetworkCheck | None = None) -> dict[str, Any]:
+    """The trace for programs (full precision). Layer index l is layer l+1; neuron
+    indices j (this layer) and k (the layer below) count from 0.
+
+    Per sample and layer: ``dC_da[j]``, ``da_dz[j]``, ``dC_dz[j]``, ``dC_dw[j][k]``,
+    ``dC_db[j]``, ``dC_da_prev[k]`` and ``dC_da_prev_terms[k][j]`` (the terms
+    w_jk·g'(z_j)·∂C/∂a_j that add up to ``dC_da_prev[k]``).
+    """
+    fwd = bp.forward
+    net = fwd.network
+    samples = []
+    for s in range(len(fwd.samples)):
+        samples.append({
+            "x": _nested(fwd.samples.x[s]),
+            "y": _nested(fwd.samples.y[s]),
+            "z": [_nested(z[s]) for z in fwd.z],
+            "a": [_nested(a[s]) for a in fwd.a],
+            "cost": float(fwd.cost[s]),
+            "layers": [
+                {
+                    "dC_da": _nested(bp.dC_da[l][s]),
+                    "da_dz": _nested(bp.da_dz[l][s]),
+                    "dC_dz": _nested(bp.dC_dz[l][s]),
+                    "dC_dw": _nested(bp.dC_dw[l][s]),
+                    "dC_db": _nested(bp.dC_db[l][s]),
+                    "dC_da_prev": _nested(bp.dC_da_prev[l][s]),
+                    "dC_da_prev_terms": _nested(bp.dC_da_prev_terms[l][s].T),
+                }
+                for l in range(net.layers)
+            ],
+        })
+    out: dict[str, Any] = {
+        "shape": list(net.shape),
+        "layers": net.layers,
+        "activation": net.activation.name,
+        "cost": net.cost.name,
+        "w": [_nested(w) for w in net.w],
+        "b": [_nested(b) for b in net.b],
+        "samples": samples,
+        "mean": {
+            "cost": fwd.mean_cost,
+            "dC_dw": [_nested(g) for g in bp.mean_dC_dw],
+            "dC_db": [_nested(g) for g in bp.mean_dC_db],
+        },
+    }
+    if check is not None:
+        out["check"] = {
+            "epsilon": check.epsilon,
+            "dC_dw": [_nested(g) for g in check.dC_dw],
+            "dC_db": [_nested(g) for g in check.dC_db],
+            "max_rel_error": check.max_rel_error,
+        }
+    return out
+
+
+def _nudge_cells(bp: NetworkBackward, check: NetworkCheck) -> dict[str, str]:
+    """The nudge column's cell beside each gradient, by the gradient's symbol (∂C/∂w₁₂(L))."""
+    net = bp.network
+    L = net.layers
+    cells = {}
+    for layer in range(1, L + 1):
+        i = layer - 1
+        for j in range(1, net.shape[layer] + 1):
+            for k in range(1, net.shape[layer - 1] + 1):
+                cells["∂C/∂" + W.param_sym("w", layer, j, k, L)] = F.nudge_cell(
+                    check.dC_dw[i][j - 1, k - 1], check.rel_error_w[i][j - 1, k - 1])
+            cells["∂C/∂" + W.param_sym("b", layer, j, None, L)] = F.nudge_cell(
+                check.dC_db[i][j - 1], check.rel_error_b[i][j - 1])
+    return cells
+
+
+def _with_nudge(rows: list[F.Row], indent: str, cells: dict[str, str],
+                keys: tuple[str, ...]) -> list[str]:
+    lines = F.aligned(rows, indent)
+    marked = [i for i, row in enumerate(rows) if row.key in keys and row.symbol in cells]
+    if marked:
+        width = max(len(lines[i]) for i in marked)
+        for i in marked:
+            lines[i] = f"{lines[i]:<{width}}   │ {cells[rows[i].symbol]}"
+    return lines
+
+
+def _title(bp: NetworkBackward) -> str:
+    net = bp.network
+    return (f"shape {shape_text(net.shape)}: {_plural(net.inputs, 'input')}, "
+            f"{_plural(net.layers, 'layer')} of {'/'.join(str(n) for n in net.shape[1:])} "
+            f"neurons, {net.activation.name}, {net.cost.name}, "
+            f"{_plural(len(bp.forward.samples), 'sample')}")
+
+
+def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
+    """The trace to read: forward, then every factor of every neuron, output layer first,
+    and below each layer the sums ∂C/∂a_k(l−1) term by term."""
+    fwd = bp.forward
+    net = fwd.network
+    L = net.layers
+    count = len(fwd.samples)
+    cells = _nudge_cells(bp, check) if check is not None else {}
+    out = [f"backprop-tui trace: {_title(bp)}", "",
+           "Parameters (input to output; w_jk: from neuron k below to neuron j)"]
+    out += W.parameter_lines(net)
+    inputs = ", ".join(W.a_sym(0, k, L) for k in range(1, net.inputs + 1))
+    out.append(f"  the input{'s' * (net.inputs > 1)} {inputs} "
+               f"{'are' if net.inputs > 1 else 'is'} a({F.label(0, L)}): data, not parameters")
+    if check is not None:
+        out += ["", "Nudge check beside each batch gradient",
+                "  " + F.nudge_title(check.epsilon),
+                f"  largest rel = {F.number(check.max_rel_error)}"]
+    keys = ("dC_dw", "dC_db") if check is not None and count == 1 else ()
+    for s in range(count):
+        tag = f"sample {s + 1} of {count}: " if count > 1 else ""
+        out += ["", f"Forward pass ({tag}x = {W.vector_text(fwd.samples.x[s])}, "
+                    f"y = {W.vector_text(fwd.samples.y[s])})"]
+        out += F.aligned(W.forward_rows(fwd, s), "  ")
+        out += ["", f"Backward pass ({tag}every factor, output layer first)"]
+        for layer in range(L, 0, -1):
+            lab = F.label(layer, L)
+            for j in range(1, net.shape[layer] + 1):
+                out.append(f"  layer ({lab}), neuron {j}")
+                out += _with_nudge(W.neuron_rows(bp, s, layer, j), "    ", cells, keys)
+            title = W.sum_title if net.shape[layer] > 1 else W.single_title
+            out.append(f"  {title(layer, L)}")
+            for k in range(1, net.shape[layer - 1] + 1):
+                terms = W.term_rows(bp, s, layer, k)
+                out += F.aligned(terms, "      ") if terms else []
+                out += F.aligned([W.sum_row(bp, s, layer, k)], "    ")
+    if count > 1:
+        out += ["", "Mean over the batch (what a step uses)"]
+        keys = ("mean_dC_dw", "mean_dC_db") if check is not None else ()
+        out += _with_nudge([W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp), "  ", cells,
+                           keys)
+    if any(" ≈ " in line for line in out):
+        out += ["", F.APPROX_NOTE]
+    return "\n".join(out) + "\n"
+
+
+def trace_markdown(bp: NetworkBackward) -> str:
+    """The trace as a Markdown handout: the same rows as :func:`trace_text`, in tables."""
+    fwd = bp.forward
+    net = fwd.network
+    L = net.layers
+    count = len(fwd.samples)
+    out = ["# Backpropagation, number by number", "", markdown_escape(_title(bp) + "."), "",
+           "## Parameters (input to output)", ""]
+    body = []
+    for layer in range(1, L + 1):
+        for j in range(1, net.shape[layer] + 1):
+            params = [f"{W.param_sym('w', layer, j, k, L)} = "
+                      f"{F.number(net.w[layer - 1][j - 1, k - 1], True)}"
+                      for k in range(1, net.shape[layer - 1] + 1)]
+            body.append([markdown_escape(f"({F.label(layer, L)}) {j}"),
+                         markdown_escape(", ".join(params)),
+                         markdown_escape(F.number(net.b[layer - 1][j - 1], True))])
+    out += markdown_table(["layer, neuron", "w", "b"], body)
+    for s in range(count):
+        level = "##"
+        if count > 1:
+            out += ["", f"## Sample {s + 1} of {count}"]
+            level = "###"
+        values = f"x = {W.vector_text(fwd.samples.x[s])}, y = {W.vector_text(fwd.samples.y[s])}"
+        out += ["", f"{level} Forward pass ({markdown_escape(values)})", ""]
+        out += markdown_rows(W.forward_rows(fwd, s))
+        for layer in range(L, 0, -1):
+            lab = F.label(layer, L)
+            for j in range(1, net.shape[layer] + 1):
+                out += ["", f"{level} Backward pass, layer ({lab}), neuron {j}", ""]
+                out += markdown_rows(W.neuron_rows(bp, s, layer, j))
+            title = W.sum_title if net.shape[layer] > 1 else W.single_title
+            out += ["", f"{level} {markdown_escape(title(layer, L))}", ""]
+            rows: list[F.Row] = []
+            for k in range(1, net.shape[layer - 1] + 1):
+                rows += W.term_rows(bp, s, layer, k) + [W.sum_row(bp, s, layer, k)]
+            out += markdown_rows(rows)
+    if count > 1:
+        out += ["", "## Mean over the batch (what a step uses)", ""]
+        out += markdown_rows([W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp))
+    if any("` ≈ |" in line for line in out):
+        out += ["", f"*{markdown_escape(F.APPROX_NOTE)}.*"]
+    return "\n".join(out) + "\n"
+
+
+def _outputs(trainer: NetworkTrainer) -> tuple[NetworkSamples, Any]:
+    samples = trainer.samples
+    return samples, trainer.network.forward(samples).a[-1]
+
+
+def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
+    """The result of ``train`` for a network: parameters, loss history, outputs per sample."""
+    net = trainer.network
+    thinned = trainer.history.thinned(LOSS_POINTS)
+    samples, outputs = _outputs(trainer)
+    result: dict[str, Any] = {
+        "shape": list(net.shape),
+        "layers": net.layers,
+        "activation": net.activation.name,
+        "cost": net.cost.name,
+        "w": [_nested(w) for w in net.w],
+        "b": [_nested(b) for b in net.b],
+        "steps": trainer.steps_done,
+        "lr": trainer.lr,
+        "batch_size": trainer.batch_size,
+        "samples": len(samples),
+        "initial_cost": initial_cost,
+        "final_cost": trainer.mean_cost(),
+        "outputs": _nested(outputs),
+        "loss": {"step": [int(s) for s in thinned.step], "cost": thinned.first.tolist()},
+        "diverged": None,
+    }
+    if trainer.divergence is not None:
+        result["diverged"] = {"step": trainer.divergence.step, "message": str(trainer.divergence)}
+    return result
+
+
+def train_text(trainer: NetworkTrainer, initial_cost: float) -> str:
+    """A short summary of a run: cost before and after, parameters, each sample's output."""
+    net = trainer.network
+    L = net.layers
+    samples, outputs = _outputs(trainer)
+    out = [
+        f"trained shape {shape_text(net.shape)} for {_plural(trainer.steps_done, 'step')}: "
+        f"η = {F.number(trainer.lr)}, batch size {trainer.batch_size} of "
+        f"{_plural(len(samples), 'sample')}",
+        f"mean cost C: {F.number(initial_cost)} → {F.number(trainer.mean_cost())}",
+        "parameters (input to output):",
+    ]
+    out += W.parameter_lines(net)
+    outs = ", ".join(W.a_sym(L, j, L) for j in range(1, net.outputs + 1))
+    out.append(f"outputs {outs} per sample:")
+    for s in range(len(samples)):
+        out.append(f"  x = {W.vector_text(samples.x[s])}  →  {W.vector_text(outputs[s])}"
+                   f"   (y = {W.vector_text(samples.y[s])})")
+    if trainer.divergence is not None:
+        out.append(str(trainer.divergence))
+    return "\n".join(out) + "\n"
