@@ -12,6 +12,7 @@ from typing import Any
 from . import formulas as F
 from . import formulas_wide as W
 from .model.network import (
+    Network,
     NetworkBackward,
     NetworkCheck,
     NetworkSamples,
@@ -27,6 +28,18 @@ def _plural(count: int, word: str) -> str:
 
 def _nested(arr) -> Any:
     return arr.tolist()
+
+
+def network_json(net: Network) -> dict[str, Any]:
+    """The network for programs: shape, layers, activation, cost, ``w[l][j][k]``, ``b[l][j]``."""
+    return {
+        "shape": list(net.shape),
+        "layers": net.layers,
+        "activation": net.activation.name,
+        "cost": net.cost.name,
+        "w": [_nested(w) for w in net.w],
+        "b": [_nested(b) for b in net.b],
+    }
 
 
 def trace_json(bp: NetworkBackward, check: NetworkCheck | None = None) -> dict[str, Any]:
@@ -60,13 +73,7 @@ def trace_json(bp: NetworkBackward, check: NetworkCheck | None = None) -> dict[s
                 for l in range(net.layers)
             ],
         })
-    out: dict[str, Any] = {
-        "shape": list(net.shape),
-        "layers": net.layers,
-        "activation": net.activation.name,
-        "cost": net.cost.name,
-        "w": [_nested(w) for w in net.w],
-        "b": [_nested(b) for b in net.b],
+    out: dict[str, Any] = network_json(net) | {
         "samples": samples,
         "mean": {
             "cost": fwd.mean_cost,
@@ -220,13 +227,7 @@ def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
     net = trainer.network
     thinned = trainer.history.thinned(LOSS_POINTS)
     samples, outputs = _outputs(trainer)
-    result: dict[str, Any] = {
-        "shape": list(net.shape),
-        "layers": net.layers,
-        "activation": net.activation.name,
-        "cost": net.cost.name,
-        "w": [_nested(w) for w in net.w],
-        "b": [_nested(b) for b in net.b],
+    result: dict[str, Any] = network_json(net) | {
         "steps": trainer.steps_done,
         "lr": trainer.lr,
         "batch_size": trainer.batch_size,

@@ -104,3 +104,23 @@ def test_a_large_file_loads_as_arrays(tmp_path):
     samples = load_samples_csv(path)
     np.testing.assert_array_equal(samples.x, x)
     np.testing.assert_array_equal(samples.y, x * x)
+
+
+def test_network_samples_take_columns_x1_x2_then_y1_y2():
+    from backprop_tui.model.csv_data import network_columns, parse_network_csv
+
+    assert network_columns(2, 1) == ("x1", "x2", "y")
+    assert network_columns(1, 2) == ("x1", "y1", "y2")
+    xs, ys = parse_network_csv("x1,x2,y1,y2\n0.5,−1,1,0\n\n2,3,0,1\n", 2, 2, "d.csv")
+    assert xs == [[0.5, -1.0], [2.0, 3.0]] and ys == [[1.0, 0.0], [0.0, 1.0]]
+    xs, ys = parse_network_csv("0,1,1\n", 2, 1)  # no header
+    assert xs == [[0.0, 1.0]] and ys == [[1.0]]
+    for text, words in (("x1,x2,y\n0,1\n", ["d.csv: line 2", "2 columns", "expected 3"]),
+                        ("x1,x2,y\n0,nan,1\n", ["d.csv: line 2", "column x2"]),
+                        ("x,y\n0,1\n", ["line 1", "x1,x2,y"]),
+                        ("x1,x2,y\n", ["only a header line"]),
+                        ("", ["the file is empty"])):
+        with pytest.raises(FileError) as info:
+            parse_network_csv(text, 2, 1, "d.csv")
+        for word in words:
+            assert word in str(info.value), str(info.value)

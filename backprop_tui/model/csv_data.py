@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator, Sequence
 
 from .chain import Samples
 from .errors import FileError, ModelError
@@ -38,57 +39,72 @@ def _header(cells: list[str]) -> tuple[int, int] | None:
     return None
 
 
+def _lines(text: str, source: str) -> Iterator[tuple[str, int, list[str]]]:
+    """(``source: line N``, N, cells) of every line that is not blank; a line the CSV
+    reader refuses is a :class:`FileError` naming it."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                yield f"{source}: line {reader.line_num}", reader.line_num, cells
+    except csv.Error as exc:
+        raise FileError(f"{source}: line {reader.line_num}: {exc}") from None
+
+
+def _values(where: str, cells: list[str], names: Sequence[str],
+            columns: Sequence[int]) -> list[float]:
+    """The numbers of the columns ``names`` (at ``columns``) of one line."""
+    values = []
+    for name, index in zip(names, columns):
+        cell = cells[index].strip()
+        if not cell:
+            raise FileError(f"{where}: column {name} is empty")
+        try:
+            values.append(parse_number(cell, f"column {name}"))
+        except ModelError as exc:
+            raise FileError(f"{where}: {exc}") from None
+    return values
+
+
+def _no_samples(source: str, header_line: int) -> FileError:
+    if header_line:
+        return FileError(f"{source}: no samples, only a header line")
+    return FileError(f"{source}: no samples (the file is empty)")
+
+
 def parse_samples_csv(text: str, source: str = "data", most: int | None = None) -> Samples:
     """The samples in CSV ``text``; ``source`` (the file name) starts every error message.
 
     With ``most``, a file of more samples is refused as soon as one too many is read.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
     xs: list[float] = []
     ys: list[float] = []
     columns: tuple[int, int] = (0, 1)
     seen_first = False
     header_line = 0
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
+    for where, line, cells in _lines(text, source):
+        if not seen_first:
+            seen_first = True
+            if all(_number(c.strip()) is None for c in cells):
+                found = _header(cells)
+                if found is None:
+                    shown = shown_value(",".join(cells))
+                    raise FileError(f"{where}: expected two numbers x,y or a header "
+                                    f"naming the columns x and y, found {shown}")
+                columns, header_line = found, line
                 continue
-            where = f"{source}: line {line}"
-            if not seen_first:
-                seen_first = True
-                if all(_number(c.strip()) is None for c in cells):
-                    found = _header(cells)
-                    if found is None:
-                        shown = shown_value(",".join(cells))
-                        raise FileError(f"{where}: expected two numbers x,y or a header "
-                                        f"naming the columns x and y, found {shown}")
-                    columns, header_line = found, line
-                    continue
-            if len(cells) == 1:
-                raise FileError(f"{where}: one column, {shown_value(cells[0].strip())}; expected two "
-                                "(x and y, separated by a comma)")
-            if len(cells) > 2:
-                raise FileError(f"{where}: {len(cells)} columns; expected two (x and y)")
-            values = []
-            for name, index in zip(COLUMNS, columns):
-                cell = cells[index].strip()
-                if not cell:
-                    raise FileError(f"{where}: column {name} is empty")
-                try:
-                    values.append(parse_number(cell, f"column {name}"))
-                except ModelError as exc:
-                    raise FileError(f"{where}: {exc}") from None
-            xs.append(values[0])
-            ys.append(values[1])
-            if most is not None and len(xs) > most:
-                raise FileError(f"{where}: more than {most} samples, the most the app takes")
-    except csv.Error as exc:
-        raise FileError(f"{source}: line {reader.line_num}: {exc}") from None
+        if len(cells) == 1:
+            raise FileError(f"{where}: one column, {shown_value(cells[0].strip())}; expected two "
+                            "(x and y, separated by a comma)")
+        if len(cells) > 2:
+            raise FileError(f"{where}: {len(cells)} columns; expected two (x and y)")
+        x, y = _values(where, cells, COLUMNS, columns)
+        xs.append(x)
+        ys.append(y)
+        if most is not None and len(xs) > most:
+            raise FileError(f"{where}: more than {most} samples, the most the app takes")
     if not xs:
-        if header_line:
-            raise FileError(f"{source}: no samples, only a header line")
-        raise FileError(f"{source}: no samples (the file is empty)")
+        raise _no_samples(source, header_line)
     return Samples(xs, ys)
 
 
@@ -118,49 +134,31 @@ def parse_network_csv(text: str, inputs: int, outputs: int,
     """
     names = network_columns(inputs, outputs)
     width = len(names)
-    reader = csv.reader(io.StringIO(text, newline=""))
     order = list(range(width))
     xs: list[list[float]] = []
     ys: list[list[float]] = []
     seen_first = False
     header_line = 0
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
+    for where, line, cells in _lines(text, source):
+        if not seen_first:
+            seen_first = True
+            if all(_number(c.strip()) is None for c in cells):
+                found = [c.strip().lower() for c in cells]
+                if sorted(found) != sorted(names):
+                    raise FileError(f"{where}: expected {width} numbers "
+                                    f"{','.join(names)} or a header naming those columns, "
+                                    f"found {shown_value(','.join(cells))}")
+                order = [found.index(name) for name in names]
+                header_line = line
                 continue
-            where = f"{source}: line {line}"
-            if not seen_first:
-                seen_first = True
-                if all(_number(c.strip()) is None for c in cells):
-                    found = [c.strip().lower() for c in cells]
-                    if sorted(found) != sorted(names):
-                        raise FileError(f"{where}: expected {width} numbers "
-                                        f"{','.join(names)} or a header naming those columns, "
-                                        f"found {shown_value(','.join(cells))}")
-                    order = [found.index(name) for name in names]
-                    header_line = line
-                    continue
-            if len(cells) != width:
-                raise FileError(f"{where}: {len(cells)} column{'s' * (len(cells) != 1)}; "
-                                f"expected {width} ({','.join(names)})")
-            values = []
-            for name, index in zip(names, order):
-                cell = cells[index].strip()
-                if not cell:
-                    raise FileError(f"{where}: column {name} is empty")
-                try:
-                    values.append(parse_number(cell, f"column {name}"))
-                except ModelError as exc:
-                    raise FileError(f"{where}: {exc}") from None
-            xs.append(values[:inputs])
-            ys.append(values[inputs:])
-    except csv.Error as exc:
-        raise FileError(f"{source}: line {reader.line_num}: {exc}") from None
+        if len(cells) != width:
+            raise FileError(f"{where}: {len(cells)} column{'s' * (len(cells) != 1)}; "
+                            f"expected {width} ({','.join(names)})")
+        values = _values(where, cells, names, order)
+        xs.append(values[:inputs])
+        ys.append(values[inputs:])
     if not xs:
-        if header_line:
-            raise FileError(f"{source}: no samples, only a header line")
-        raise FileError(f"{source}: no samples (the file is empty)")
+        raise _no_samples(source, header_line)
     return xs, ys
 
 
