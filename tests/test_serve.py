@@ -613,6 +613,47 @@ async def test_the_whole_process_group_of_an_app_is_killed():
                 os.kill(pid, signal.SIGKILL)
 
 
+async def shows(ws, *texts: bytes) -> bytes:
+    """The app's output until all of ``texts`` were drawn (each within one run of text)."""
+    screen = b""
+    deadline = time.monotonic() + WAIT
+    while not all(text in screen for text in texts):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"the app did not draw {texts} within {WAIT} s")
+        try:
+            message = await ws.receive(timeout=left)
+        except asyncio.TimeoutError:
+            continue
+        assert message.type == aiohttp.WSMsgType.BINARY, (message.type, message.data)
+        screen += message.data
+    return screen
+
+
+async def test_a_visitor_reads_and_writes_in_their_own_folder_only(start_server):
+    server = start_server()
+    async with aiohttp.ClientSession() as session, session.ws_connect(
+            f"{origin_of(server)}/ws?width=120&height=40", origin=origin_of(server)) as ws:
+        seen = await first_screen(ws)
+        folder, = [Path(arg.split("=", 1)[1]) for arg in argv_of(the_app_of(server))
+                   if arg.startswith("--visitor-dir=")]
+        # A screenshot goes to the visitor's folder.
+        await ws.send_str('["stdin", "i"]')
+        seen += await shows(ws, b"screenshot written to backprop-screenshot-1.svg")
+        assert [path.name for path in folder.iterdir()] == ["backprop-screenshot-1.svg"]
+        # The palette's Load CSV with a file of the server's: refused, nothing read.
+        await ws.send_str('["stdin", "\\u0010"]')  # ctrl+p
+        seen += await shows(ws, b"Search")
+        await ws.send_str('["stdin", "Load CSV"]')
+        seen += await shows(ws, b"samples from a CSV file")
+        await ws.send_str('["stdin", "\\r"]')
+        seen += await shows(ws, b"load samples from a CSV file")
+        await ws.send_str('["stdin", "/etc/passwd\\r"]')
+        seen += await shows(ws, b"refused")
+        assert b"root:" not in seen and b"loaded from" not in seen
+    assert await wait_until(lambda: not folder.exists(), GONE_SECONDS)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 async def test_stopping_the_server_kills_every_visitors_app(start_server, signum):
     server = start_server()
