@@ -132,7 +132,7 @@ class BackpropApp(Teaching, App[int]):
         self._rate: deque[tuple[float, int]] = deque()
         self._shown_at = 0.0
         self._live: tuple[tuple[int, int], BackwardPass] | None = None
-        self._table_live: tuple[float, BackwardPass] | None = None
+        self._table_live: tuple[float, BackwardPass, int] | None = None
 
     # -- layout ------------------------------------------------------------------
 
@@ -221,19 +221,22 @@ class BackpropApp(Teaching, App[int]):
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
         bp = live if live is not None else lesson.backward_pass
-        table_fwd, table_bp = fwd, bp
+        table_fwd, table_bp, table_step = fwd, bp, None
         if live is not None:
-            # The batch table is the largest block of numbers: redrawn once a second.
+            # The batch table is the largest block of numbers: redrawn once a second, its
+            # title naming the step its numbers belong to.
             now = monotonic()
             if self._table_live is None or now - self._table_live[0] >= LIVE_TABLE_REDRAW:
-                self._table_live = (now, live)
-            table_fwd, table_bp = self._table_live[1].forward, self._table_live[1]
+                self._table_live = (now, live, lesson.steps_done)
+            _, table_bp, table_step = self._table_live
+            table_fwd = table_bp.forward
         else:
             self._table_live = None
         self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
         self.query_one(Derivation).show(self.shown_layer, self.sample, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
-        self.query_one(BatchTable).show(self.shown_layer, self.sample, table_fwd, table_bp)
+        self.query_one(BatchTable).show(self.shown_layer, self.sample, table_fwd, table_bp,
+                                        table_step)
         text = narration(lesson.phase, self.shown_layer, lesson.layers,
                          lesson.chain.activation.symbol, self.training,
                          self.revealing or self.quizzing)

@@ -27,21 +27,26 @@ class BatchTable(Widget):
         self.bp: BackwardPass | None = None
 
     def show(self, layer: int, sample: int, fwd: ForwardPass | None = None,
-             bp: BackwardPass | None = None) -> None:
+             bp: BackwardPass | None = None, at_step: int | None = None) -> None:
         """Show ``fwd`` and ``bp`` (the lesson's, or of the current parameters while
-        training) for ``layer`` and ``sample``."""
+        training) for ``layer`` and ``sample``; ``at_step``, while training, is the step
+        whose parameters they belong to (the table is redrawn less often than the panels,
+        so its title says which step its numbers are from)."""
         # What the table shows, by identity: training changes the lesson's version many
         # times a second but none of this, so the table is not sent again.
         lesson = self.lesson
         self.fwd, self.bp = fwd, bp
         shown = (lesson.samples, fwd, bp)
-        key = (lesson.effective_batch_size, layer, sample)
+        key = (lesson.effective_batch_size, layer, sample, at_step)
         self.shown_layer, self.sample = layer, sample
         if (self._key is None or key != self._key[1]
                 or any(a is not b for a, b in zip(shown, self._key[0]))):
             self._key = (shown, key)
             n = len(self.lesson.samples)
-            self.border_title = f"batch · {n} sample{'s' * (n != 1)}"
+            title = f"batch · {n} sample{'s' * (n != 1)}"
+            if at_step is not None:
+                title += f" · at step {at_step:,}"
+            self.border_title = title
             self.refresh()
 
     all_layers = False
