@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import formulas as F
-from .model import FACTOR_NAMES, BackwardPass, GradientCheck, Trainer
+from .model import FACTOR_NAMES, BackwardPass, GradientCheck, NonFiniteError, Trainer
 
 LOSS_POINTS = 1000
 """At most this many points of the loss history go into ``train --json``."""
@@ -348,7 +348,7 @@ def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
         "batch_size": trainer.batch_size,
         "samples": len(trainer.samples),
         "initial_cost": initial_cost,
-        "final_cost": trainer.mean_cost(),
+        "final_cost": final_cost(trainer),
         "loss": {"step": [int(s) for s in thinned.step], "cost": _floats(thinned.first)},
         "diverged": None,
     }
@@ -357,11 +357,29 @@ def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
     return result
 
 
+def final_cost(trainer: Any) -> float | None:
+    """The mean cost at the parameters a run kept; None when it overflows, which only a
+    diverged run can leave (its last finite parameters may be that far out)."""
+    try:
+        return trainer.mean_cost()
+    except NonFiniteError:
+        if trainer.divergence is None:
+            raise
+        return None
+
+
+def final_cost_text(trainer: Any) -> str:
+    """:func:`final_cost` as shown: the number, or "not finite" when it overflows."""
+    cost = final_cost(trainer)
+    return "not finite" if cost is None else F.number(cost)
+
+
 def train_warnings(trainer: Trainer) -> list[str]:
     """Settings that are finite but will not lower the cost: η ≤ 0, or all gradients 0."""
     out = [F.lr_warning(trainer.lr)]
-    chain = trainer.chain
-    out.append(F.zero_gradient_note(chain.forward(trainer.samples).backward()))
+    if trainer.divergence is None:  # a diverged run kept parameters whose cost overflows
+        chain = trainer.chain
+        out.append(F.zero_gradient_note(chain.forward(trainer.samples).backward()))
     return [line for line in out if line is not None]
 
 
@@ -377,7 +395,7 @@ def train_text(trainer: Trainer, initial_cost: float, steps: int | None = None) 
     out = [
         f"trained {_plural(run, 'step')}{total}: η = {F.number(trainer.lr)}, "
         f"batch size {trainer.batch_size} of {_plural(len(trainer.samples), 'sample')}",
-        f"mean cost C: {F.number(initial_cost)} → {F.number(trainer.mean_cost())}",
+        f"mean cost C: {F.number(initial_cost)} → {final_cost_text(trainer)}",
         "parameters (input to output):",
     ]
     for l in range(1, n + 1):

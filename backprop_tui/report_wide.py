@@ -19,7 +19,7 @@ from .model.network import (
     NetworkTrainer,
     shape_text,
 )
-from .report import LOSS_POINTS, markdown_escape, markdown_rows, markdown_table
+from .report import LOSS_POINTS, final_cost, final_cost_text, markdown_escape, markdown_rows, markdown_table
 
 
 def _plural(count: int, word: str) -> str:
@@ -233,7 +233,7 @@ def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
         "batch_size": trainer.batch_size,
         "samples": len(samples),
         "initial_cost": initial_cost,
-        "final_cost": trainer.mean_cost(),
+        "final_cost": final_cost(trainer),
         "outputs": _nested(outputs),
         "loss": {"step": [int(s) for s in thinned.step], "cost": thinned.first.tolist()},
         "diverged": None,
@@ -252,7 +252,7 @@ def train_text(trainer: NetworkTrainer, initial_cost: float) -> str:
         f"trained shape {shape_text(net.shape)} for {_plural(trainer.steps_done, 'step')}: "
         f"η = {F.number(trainer.lr)}, batch size {trainer.batch_size} of "
         f"{_plural(len(samples), 'sample')}",
-        f"mean cost C: {F.number(initial_cost)} → {F.number(trainer.mean_cost())}",
+        f"mean cost C: {F.number(initial_cost)} → {final_cost_text(trainer)}",
         "parameters (input to output):",
     ]
     out += W.parameter_lines(net)

@@ -47,6 +47,7 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
+from .lifeline import dies_with_this_process
 from .listen import bind_error_message
 
 log = logging.getLogger("backprop_tui.serve")
@@ -320,6 +321,7 @@ class Visit:
             self.process = await asyncio.create_subprocess_exec(
                 *argv, cwd=self.folder,
                 env=app_environment(*size), start_new_session=True,
+                preexec_fn=dies_with_this_process(),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .lifeline import dies_with_this_process
 from .listen import bind_error_message
 
 PROG = "backprop-tui"
@@ -206,7 +207,7 @@ class ExecLauncher:
         proc = subprocess.Popen(
             [sys.executable, "-m", "backprop_tui", *args],
             stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
-            start_new_session=True, close_fds=True,
+            start_new_session=True, close_fds=True, preexec_fn=dies_with_this_process(),
         )
         exited: asyncio.Future = loop.create_future()
         _watch_child(loop, proc, exited)
@@ -285,6 +286,7 @@ class ZygoteLauncher:
             [sys.executable, "-m", "backprop_tui.ssh", "--zygote", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
             start_new_session=True, close_fds=True, env=_zygote_environment(),
+            preexec_fn=dies_with_this_process(),
         )
         theirs.close()
         self.ready: asyncio.Future | None = None

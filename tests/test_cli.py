@@ -134,6 +134,23 @@ def test_divergence_exits_3_and_still_prints_the_last_finite_state():
     assert all(math.isfinite(v) for v in data["w"] + data["b"])
 
 
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_a_run_whose_kept_parameters_overflow_still_reports_divergence(form):
+    """Step 1 is finite; its parameters give a cost that overflows, so step 2 diverges."""
+    done = run("train", "--activation", "relu", "--x", "1", "--y", "1e150",
+               "--w", "1,1", "--b", "0,0", "--lr", "1", *form)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [
+        "backprop-tui: training diverged at step 2: the cost would not be finite; "
+        "kept the parameters from step 1"]
+    if form:
+        data = json.loads(done.stdout)
+        assert data["final_cost"] is None and data["diverged"]["step"] == 2
+        assert data["w"] == [2e150, 2e150]  # w ← w − η·∂C/∂w from w = 1, with C = (a − y)²
+    else:
+        assert "mean cost C: 1.000e300 → not finite" in done.stdout
+
+
 def test_model_does_not_import_the_user_interface():
     code = ("import sys, backprop_tui.model, backprop_tui.formulas, backprop_tui.report; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'plotext', 'rich')))")

@@ -861,3 +861,16 @@ def test_the_app_runs_in_a_real_browser(start_server, tmp_path):
     assert not any(running(pid) for pid in apps)
     assert requested and all(url.startswith(server.url) or url.startswith("data:")
                              for url in requested), requested
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+async def test_a_killed_server_leaves_no_app_behind(start_server):
+    """SIGKILL gives the server no chance to end its apps: the kernel does."""
+    server = start_server()
+    async with aiohttp.ClientSession() as session, \
+            session.ws_connect(f"{origin_of(server)}/ws", origin=origin_of(server)) as ws:
+        await first_screen(ws)
+        app = the_app_of(server)
+        server.process.kill()
+        server.process.wait(timeout=WAIT)
+        assert await wait_until(lambda: not group_members(app), 3.0), group_members(app)

@@ -662,3 +662,25 @@ def test_without_asyncssh_the_command_says_how_to_install_it(tmp_path: Path) -> 
     (line,) = done.stderr.strip().splitlines()
     assert "pip install 'backprop-tui[ssh]'" in line
     assert not (tmp_path / "backprop-tui-ssh-host-key").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("options", [[], ["--no-zygote"]], ids=["warm", "new-process"])
+def test_a_killed_server_leaves_no_process_behind(tmp_path: Path, clients: list[Client],
+                                                  options: list[str]) -> None:
+    """SIGKILL gives the server no chance to end its apps (nor the warm process): the
+    kernel does."""
+    server = SshServer(tmp_path, *options)
+    try:
+        client = Client(server.port)
+        clients.append(client)
+        client.wait_for(READY)
+        (app,) = server.apps()
+        started = children(server.process.pid)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=WAIT)
+        left = {app, *started}
+        wait_until(lambda: not any(alive(pid) for pid in left), 3.0,
+                   f"processes {left} gone with their server")
+    finally:
+        server.stop()

@@ -1,0 +1,51 @@
+"""The apps a server starts end when the server ends, however it ends (Linux).
+
+A server stopped by a signal it can handle ends its apps itself; one killed with
+SIGKILL, or crashing, cannot. So each app asks the kernel, before it runs, to be
+killed when its parent ends (``prctl(PR_SET_PDEATHSIG)``). Elsewhere this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # libc, which the interpreter links
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child of ``parent``: be killed when ``parent`` ends; end now if it already has."""
+    if _PRCTL is None:
+        return
+    _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # it ended before the request: the kernel will not tell
+        os._exit(1)
+
+
+def dies_with_this_process() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for a child that must not outlive this process; None where no-op.
+
+    It runs between fork and exec, where another thread's lock may be held for ever,
+    so it imports nothing and takes no lock: two system calls, through a function
+    looked up beforehand. The kernel ties the request to the thread that forks: call
+    it from the thread that lives as long as the server (the event loop's).
+    """
+    if _PRCTL is None:
+        return None
+    parent = os.getpid()
+    return lambda: die_with_parent(parent)
