@@ -687,6 +687,8 @@ class Classroom:
         waits = [s.finished for s in sessions if s.finished is not None]
         if waits:
             await asyncio.wait(waits, timeout=HANGUP_GRACE + DRAIN_SECONDS + 2)
+        for session in sessions:
+            session.kill_left()
 
 
 class AppSession:
@@ -865,6 +867,16 @@ class AppSession:
         if self.ending is None:
             self.ending = message
         self._hang_up()
+
+    def kill_left(self) -> None:
+        """As the server exits: an app still there (a machine too busy to let it quit in
+        time) is killed with its group, and its folder removed, so nothing outlives the
+        server."""
+        app = self.app
+        if app is not None and not app.exited.done():
+            _signal_group(app.pid, signal.SIGKILL)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def _hang_up(self) -> None:
         """SIGHUP to the app's process group; SIGKILL if it is still there after a grace."""
