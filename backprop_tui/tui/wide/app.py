@@ -414,23 +414,18 @@ class WideApp(App[int]):
         self.sample = (self.sample + delta) % len(self.lesson.samples)
         self.show()
 
-    def action_xor(self) -> None:
+    async def action_xor(self) -> None:
         self._stop_training()
         replaced = self.lesson.use_xor()
         self.layer, self.neuron, self.weight, self.sample = 1, 1, 1, 0
-        if replaced:
-            self._replace_grid()
+        if replaced:  # another shape: a new grid of panels
+            await self.query_one(NetworkGrid).remove()
+            await self.query_one("#top").mount(NetworkGrid(self.lesson.shape, id="grid"),
+                                               before=self.query_one(NeuronEditor))
         self.say("XOR: inputs 00 01 10 11, targets 0 1 1 0"
                  + (" (a 2,2,1 network)" if replaced else "")
                  + "; t trains, the header counts the samples right")
         self._moved()
-
-    def _replace_grid(self) -> None:
-        grid = self.query_one(NetworkGrid)
-        new = NetworkGrid(self.lesson.shape, id="grid-new")
-        self.query_one("#top").mount(new, before=grid)
-        grid.remove()
-        new.id = "grid"
 
     def action_symmetry(self) -> None:
         self._stop_training()
