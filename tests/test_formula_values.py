@@ -15,7 +15,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui import formulas as F
 from backprop_tui.model import (
     CROSS_ENTROPY,
     RELU,
@@ -26,6 +25,7 @@ from backprop_tui.model import (
     Samples,
     trace,
 )
+from backprop_tui.present import formulas as F
 
 from .strategies import finite
 

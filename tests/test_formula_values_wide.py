@@ -9,9 +9,9 @@ the terms w_jk·σ'(z_j)·∂C/∂a_j and their sum, the batch means and the ste
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui import formulas as F
-from backprop_tui import formulas_wide as W
 from backprop_tui.model.network import Network, trace_network
+from backprop_tui.present import formulas as F
+from backprop_tui.present import formulas_wide as W
 
 from .test_formula_values import check_remultiplied, check_rows
 from .test_network import networks

@@ -1,15 +1,15 @@
 """What ``trace`` and ``train`` print: text for people, JSON for programs.
 
 Everything here is built from model objects and the shared formula text in
-:mod:`backprop_tui.formulas`; nothing is computed twice.
+:mod:`backprop_tui.present.formulas`; nothing is computed twice.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..model import FACTOR_NAMES, BackwardPass, GradientCheck, NonFiniteError, Trainer
 from . import formulas as F
-from .model import FACTOR_NAMES, BackwardPass, GradientCheck, NonFiniteError, Trainer
 
 LOSS_POINTS = 1000
 """At most this many points of the loss history go into ``train --json``."""
@@ -280,7 +280,7 @@ def trace_markdown(bp: BackwardPass) -> str:
 
     One table for each sample's forward pass, one per layer of its backward pass
     (output layer first), then for a batch the per-sample gradients and their
-    means. Every formula comes from :mod:`backprop_tui.formulas`.
+    means. Every formula comes from :mod:`backprop_tui.present.formulas`.
     """
     fwd = bp.forward
     chain = fwd.chain

@@ -2,16 +2,14 @@
 
 The width-1 chain keeps :mod:`report`; this is its counterpart with indices,
 built from :mod:`backprop_tui.model.network` and the rows of
-:mod:`backprop_tui.formulas_wide`.
+:mod:`backprop_tui.present.formulas_wide`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import formulas as F
-from . import formulas_wide as W
-from .model.network import (
+from ..model.network import (
     Network,
     NetworkBackward,
     NetworkCheck,
@@ -19,6 +17,8 @@ from .model.network import (
     NetworkTrainer,
     shape_text,
 )
+from . import formulas as F
+from . import formulas_wide as W
 from .report import LOSS_POINTS, final_cost, final_cost_text, markdown_escape, markdown_rows, markdown_table
 
 
