@@ -28,7 +28,6 @@ from .cli_wide import (
     sample_list,
     shape_argument,
 )
-from .formulas import NUDGE_FORMULA
 from .model import (
     ACTIVATIONS,
     COSTS,
@@ -47,6 +46,7 @@ from .model.files import VISITOR_BYTES, VISITOR_FILES, MiB, writable_target
 from .model.lesson import MAX_SAMPLES
 from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
+from .present.formulas import NUDGE_FORMULA
 
 PROG = "backprop-tui"
 
@@ -352,7 +352,7 @@ def _emit(text: str) -> None:
 
 def run_trace(args: argparse.Namespace) -> int:
     from .model import check_gradients
-    from .report import trace_json, trace_markdown, trace_text
+    from .present.report import trace_json, trace_markdown, trace_text
 
     form = trace_format(args)
     shape = network_shape(args)
@@ -390,7 +390,7 @@ def trace_format(args: argparse.Namespace) -> str:
 
 def run_train(args: argparse.Namespace) -> int:
     from .long_run import LongRun, StopOnCtrlC, TooLong
-    from .report import train_json, train_text, train_warnings
+    from .present.report import train_json, train_text, train_warnings
 
     shape = network_shape(args)
     if shape is not None:

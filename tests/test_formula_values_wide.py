@@ -12,9 +12,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui import formulas as F
-from backprop_tui import formulas_wide as W
 from backprop_tui.model.network import Network, trace_network
+from backprop_tui.present import formulas as F
+from backprop_tui.present import formulas_wide as W
+from backprop_tui.present.format import plug
 
 from .test_formula_values import check_remultiplied, check_rows
 from .test_network import networks
@@ -65,7 +66,7 @@ def test_a_sum_row_adds_its_terms_and_the_check_catches_a_wrong_sum():
     row = W.sum_row(bp, 0, 1, 1)
     assert [t.symbol for t in terms] == ["term j=1", "term j=2"]
     assert row.formula == "Σⱼ wⱼ₁(L−1)·σ'(zⱼ(L−1))·∂C/∂aⱼ(L−1)"
-    assert row.numbers == "+".join(F.plug(t.value) for t in terms)
+    assert row.numbers == "+".join(plug(t.value) for t in terms)
     check_rows(terms + [row])
     wrong = F.Row(row.key, row.layer, row.symbol, row.formula, row.numbers,
                   row.value + 2 * abs(terms[0].value))

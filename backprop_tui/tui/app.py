@@ -24,7 +24,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label, lr_warning, narration, number, zero_gradient_note
 from ..model import (
     ANYWHERE,
     BackwardPass,
@@ -36,7 +35,9 @@ from ..model import (
     save_session,
 )
 from ..model.lesson import MAX_SAMPLES, Lesson
-from ..report import trace_markdown
+from ..present.format import number
+from ..present.formulas import label, lr_warning, narration, zero_gradient_note
+from ..present.report import trace_markdown
 from .keys import bindings
 from .screens.help import HelpScreen
 from .screens.palette import CommandPalette

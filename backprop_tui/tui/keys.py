@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-from ..formulas import NUDGE_FORMULA
+from ..present.formulas import NUDGE_FORMULA
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
+from ..model.network import Network, NetworkBackward, NetworkForward
 from . import formulas
-from .formulas import MINUS, Row, _fill, label, number, plug
-from .model.network import Network, NetworkBackward, NetworkForward
+from .format import MINUS, number, plug
+from .formulas import Row, _fill, label
 
 if TYPE_CHECKING:
-    from .model import ForwardPass
+    from ..model import ForwardPass
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
