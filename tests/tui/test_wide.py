@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from backprop_tui import cli
-from backprop_tui import formulas_wide as W
-from backprop_tui.formulas import fitted, number
 from backprop_tui.model.network import Network, xor_samples
+from backprop_tui.present import formulas_wide as W
+from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as chain_app
 from backprop_tui.tui.wide import app as wide_module
 from backprop_tui.tui.wide.app import WideApp, accuracy

@@ -22,10 +22,11 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
-from ...formulas import label, lr_warning, number
-from ...formulas_wide import param_sym
 from ...model import ModelError
 from ...model.network import NetworkBackward, shape_text
+from ...present.format import number
+from ...present.formulas import label, lr_warning
+from ...present.formulas_wide import param_sym
 from ..app import (
     BUDGET,
     CHUNK,

@@ -18,10 +18,10 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from ... import formulas_wide as W
-from ...formulas import Row, label
 from ...model import ModelError
 from ...model.network import NetworkBackward
+from ...present import formulas_wide as W
+from ...present.formulas import Row, label
 from ..widgets.derivation import lay_out, table, window
 from .state import WideLesson
 

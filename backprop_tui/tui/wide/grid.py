@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from ...formulas import fitted, label, number
-from ...formulas_wide import a_sym, param_sym, sub
 from ...model.network import MAX_INPUTS, MAX_WIDTH, NetworkForward
+from ...present.format import fitted, number
+from ...present.formulas import label
+from ...present.formulas_wide import a_sym, param_sym, sub
 from ..widgets.field import NumberField
 from ..widgets.neuron import BLANK, HIDDEN
 from .state import WideLesson

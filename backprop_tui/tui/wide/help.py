@@ -10,9 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ... import formulas_wide as W
-from ...formulas import APPROX_NOTE, definitions, label
 from ...model import ModelError
+from ...present import formulas_wide as W
+from ...present.formulas import APPROX_NOTE, definitions, label
 from .keys import WIDE_KEYS
 from .state import WideLesson
 
