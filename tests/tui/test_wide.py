@@ -279,6 +279,28 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         assert app.lesson.network.b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
         assert app.focused is None
         assert_grid_matches_lesson(app)
+        # tab goes through the selected neuron's fields; escape restores and leaves
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#field-w-1")
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#field-w-2")
+        await pilot.press("shift+tab")
+        assert app.focused is app.query_one("#field-w-1")
+        await pilot.press("9", "escape")
+        assert app.focused is None and app.lesson.network.w[0][0, 0] == 0.22
+        assert_grid_matches_lesson(app)
+
+
+async def test_at_a_large_terminal_the_loss_curve_is_beside_the_derivation():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f", "b", "s")
+        assert app.screen.has_class("-wide")
+        derivation, plot = app.query_one(WideDerivation), app.query_one(LossPlot)
+        assert derivation.display and plot.display
+        assert plot.region.x >= derivation.region.right
+        await pilot.press("v")
+        assert "beside" in shown(app, "#message") and derivation.display
 
 
 class _Frozen:

@@ -37,6 +37,8 @@ from ..app import (
     PLOT_REDRAW,
     SPEEDS,
     TRAINING_REDRAW,
+    WIDE_HEIGHT,
+    WIDE_WIDTH,
     too_small_text,
 )
 from ..keys import bindings, on_line
@@ -145,7 +147,8 @@ class WideApp(App[int]):
             yield Static("", id="message")
             with Container(id="lower"):
                 yield WideDerivation(id="derivation")
-                yield LossPlot(self.lesson, id="loss")
+                with Vertical(id="side"):
+                    yield LossPlot(self.lesson, id="loss")
         yield WideKeyLine(id="teach-keys")
         yield Static(key_text(on_line("main", WIDE_KEYS)), id="keys")
 
@@ -169,6 +172,8 @@ class WideApp(App[int]):
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
+        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
+        self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         if small:
             self.query_one("#too-small", Static).update(too_small_text(width, height))
         self.query_one(NetworkGrid).place(width, self.layer)
@@ -449,6 +454,8 @@ class WideApp(App[int]):
 
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"
+        if self.screen.has_class("-wide"):
+            self.say("at this size the loss curve is beside the derivation")
         self.show()
 
     def action_scroll_rows(self, delta: int) -> None:
