@@ -58,12 +58,18 @@ def assert_grid_matches_lesson(app: WideApp) -> None:
     lesson, s = app.lesson, app.sample
     fwd = lesson.forward_pass
     shape = lesson.shape
+    grid = app.query_one(NetworkGrid)
     for k in range(1, shape[0] + 1):
-        assert shown(app, f"#input-{k}") == fitted(float(lesson.samples.x[s, k - 1]), 7)
+        value = fitted(float(lesson.samples.x[s, k - 1]), 7 if grid.dense else 8)
+        assert shown(app, f"#input-{k}") == (f"x{W.sub(k)} {value}" if grid.dense else value)
     for l in range(1, len(shape)):
         for j in range(1, shape[l] + 1):
-            expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), 11, True)
+            room = 8 if grid.dense else 11
+            expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), room, True)
             cell = app.query_one(f"#neuron-{l}-{j}")
+            if grid.dense:
+                mark = "▸" if (l, j) == (app.layer, app.neuron) else " "
+                expected = f"{mark}a{W.sub(j)} {expected}"
             assert text_of(cell) == expected
             assert cell.has_class("-selected") == ((l, j) == (app.layer, app.neuron))
     net = lesson.network

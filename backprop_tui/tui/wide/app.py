@@ -48,7 +48,7 @@ from ..widgets.loss_plot import LossPlot
 from ..widgets.status import key_text
 from ..widgets.teach_keys import TeachKeyLine
 from .derivation import Selection, WideDerivation
-from .grid import NetworkGrid, NeuronEditor, sample_text
+from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
 from .help import WideHelpScreen
 from .keys import WIDE_KEYS
 from .state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
@@ -168,6 +168,7 @@ class WideApp(App[int]):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self.show()
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
@@ -176,7 +177,9 @@ class WideApp(App[int]):
         self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         if small:
             self.query_one("#too-small", Static).update(too_small_text(width, height))
-        self.query_one(NetworkGrid).place(width, self.layer)
+        grid = self.query_one(NetworkGrid)
+        grid.dense = dense_grid(self.lesson.shape, height)
+        grid.place(width, self.layer)
         self.query_one(WideKeyLine).show(width)
 
     @property
@@ -428,6 +431,7 @@ class WideApp(App[int]):
             await self.query_one(NetworkGrid).remove()
             await self.query_one("#top").mount(NetworkGrid(self.lesson.shape, id="grid"),
                                                before=self.query_one(NeuronEditor))
+            self._fit(self.size.width, self.size.height)
         self.say("XOR: inputs 00 01 10 11, targets 0 1 1 0"
                  + (" (a 2,2,1 network)" if replaced else "")
                  + "; t trains, the header counts the samples right")
