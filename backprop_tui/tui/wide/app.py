@@ -211,7 +211,7 @@ class WideApp(App[int]):
         line = self.query_one("#sample-line", Static)
         text = sample_text(lesson, self.sample, fwd)
         if str(line.content) != text:
-            line.update(text, layout=False)
+            line.update(text)  # one line, or two when it does not fit: a new layout
         self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
         self.screen.set_class(self.page == "loss", "-page-loss")
