@@ -13,7 +13,7 @@ from backprop_tui.present import formulas_wide as W
 from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as chain_app
 from backprop_tui.tui.wide import app as wide_module
-from backprop_tui.tui.wide.app import WideApp, accuracy
+from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.grid import NetworkGrid
 from backprop_tui.tui.wide.help import WideHelpScreen
@@ -221,9 +221,8 @@ async def test_xor_key_and_accuracy_in_the_header():
         assert np.array_equal(app.lesson.samples.y.ravel(), [0, 1, 1, 0])
         assert app.query_one("#input-2") is not None
         assert not app.query("#input-3")
-        right, n = accuracy(app.lesson)
         out = app.lesson.network.forward(app.lesson.samples).a[-1].ravel()
-        assert right == sum((o >= 0.5) == (y == 1) for o, y in zip(out, [0, 1, 1, 0]))
+        right = sum((o >= 0.5) == (y == 1) for o, y in zip(out, [0, 1, 1, 0]))
         assert f"accuracy {right}/4" in shown(app, "#status")
         await pilot.press("f")
         assert_grid_matches_lesson(app)
@@ -436,3 +435,44 @@ def test_the_sum_row_on_screen_is_the_formulas_row():
     rows = weight_rows(bp, Selection(1, 2, 2, 3)).rows
     assert W.sum_row(bp, 3, 1, 2) in rows
     assert W.term_rows(bp, 3, 1, 2)[1] in rows
+
+
+async def test_decision_view_on_a_key_redrawn_while_training(monkeypatch):
+    from backprop_tui.tui.widgets.decision import DecisionView
+
+    clock = [1000.0]
+    monkeypatch.setattr(wide_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
+    for size in (SIZE, (120, 36)):
+        app = WideApp(xor_lesson(lr=2.0))
+        async with app.run_test(size=size) as pilot:
+            view = app.query_one(DecisionView)
+            assert not view.display
+            await pilot.press("d")
+            assert view.display and view.network is app.lesson.network
+            assert view.samples is app.lesson.samples
+            await pilot.press("t")
+            if size == SIZE:  # a page of its own at small sizes: d brings it back
+                await pilot.press("d")
+            assert view.display
+            drawn = []
+            for _ in range(10):
+                clock[0] += chain_app.FRAME
+                app._tick()
+                await pilot.pause()
+                drawn.append(view.network)
+            assert app.training and app.lesson.steps_done > 0
+            # Redrawn with the network as training goes: the last one drawn is current.
+            assert len({id(n) for n in drawn}) > 1
+            clock[0] += chain_app.TRAINING_REDRAW  # a tick that redraws: the current network
+            app._tick()
+            await pilot.pause()
+            assert view.network is app.lesson.network
+            await pilot.press("t", "d")
+            assert not view.display
+    # Three inputs: no square to draw; the key says why.
+    app = WideApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        assert "needs 2 inputs" in shown(app, "#message")
+        assert not app.query_one(DecisionView).display
