@@ -35,8 +35,8 @@ def samples(draw, min_size: int = 1, max_size: int = 5, y_low: float = -1,
 
 @st.composite
 def networks(draw, max_layers=3, max_width=3, max_inputs=3, max_samples=3, values=None):
-    """A network (any activation and cost, parameters drawn from ``values``, else
-    finite in [−2, 2]) and samples for it."""
+    """A network (any activation and cost, parameters and inputs drawn from
+    ``values``, else finite in [−2, 2]) and samples for it."""
     values = finite(-2, 2) if values is None else values
     activation, cost = draw(st.sampled_from(PAIRS))
     layers = draw(st.integers(1, max_layers))
@@ -46,7 +46,7 @@ def networks(draw, max_layers=3, max_width=3, max_inputs=3, max_samples=3, value
     w = draw(st.lists(values, min_size=weight_count(shape), max_size=weight_count(shape)))
     b = draw(st.lists(values, min_size=bias_count(shape), max_size=bias_count(shape)))
     n = draw(st.integers(1, max_samples))
-    x = draw(st.lists(st.lists(finite(-2, 2), min_size=shape[0], max_size=shape[0]),
+    x = draw(st.lists(st.lists(values, min_size=shape[0], max_size=shape[0]),
                       min_size=n, max_size=n))
     lo = 0.0 if cost is CROSS_ENTROPY else -1.0
     y = draw(st.lists(st.lists(finite(lo, 1), min_size=outputs, max_size=outputs),
