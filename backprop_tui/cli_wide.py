@@ -243,7 +243,7 @@ def _emit(text: str) -> None:
 
 
 def run_trace(args: argparse.Namespace, shape: Shape, form: str) -> int:
-    from . import report_wide
+    from .present import report_wide
 
     start = network_start(args, shape)
     bp = start.network.forward(start.samples).backward()
@@ -262,7 +262,7 @@ def run_trace(args: argparse.Namespace, shape: Shape, form: str) -> int:
 
 
 def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int) -> int:
-    from . import report_wide
+    from .present import report_wide
 
     if getattr(args, "save", None) is not None:
         raise WideUsageError("argument --save: sessions hold width-1 chains for now")

@@ -6,7 +6,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-from ...formulas import fitted, number
+from ...present.format import fitted, number
 
 NUMBER_TEXT = r"[0-9.,+\-−eE_ ]*"
 """What a field takes as typed: digits, a sign, a point, an exponent (nothing else goes in,

@@ -7,9 +7,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from ...formulas import fitted, label
 from ...model import ForwardPass
 from ...model.lesson import Lesson
+from ...present.format import fitted
+from ...present.formulas import label
 from .field import NumberField
 
 BLANK = "—"

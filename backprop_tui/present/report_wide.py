@@ -2,16 +2,14 @@
 
 The width-1 chain keeps :mod:`report`; this is its counterpart with indices,
 built from :mod:`backprop_tui.model.network` and the rows of
-:mod:`backprop_tui.formulas_wide`.
+:mod:`backprop_tui.present.formulas_wide`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import formulas as F
-from . import formulas_wide as W
-from .model.network import (
+from ..model.network import (
     Network,
     NetworkBackward,
     NetworkCheck,
@@ -19,6 +17,9 @@ from .model.network import (
     NetworkTrainer,
     shape_text,
 )
+from . import formulas as F
+from . import formulas_wide as W
+from .format import number
 from .report import LOSS_POINTS, final_cost, final_cost_text, markdown_escape, markdown_rows, markdown_table
 
 
@@ -143,7 +144,7 @@ def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
     if check is not None:
         out += ["", "Nudge check beside each batch gradient",
                 "  " + F.nudge_title(check.epsilon),
-                f"  largest rel = {F.number(check.max_rel_error)}"]
+                f"  largest rel = {number(check.max_rel_error)}"]
     keys = ("dC_dw", "dC_db") if check is not None and count == 1 else ()
     for s in range(count):
         tag = f"sample {s + 1} of {count}: " if count > 1 else ""
@@ -184,11 +185,11 @@ def trace_markdown(bp: NetworkBackward) -> str:
     for layer in range(1, L + 1):
         for j in range(1, net.shape[layer] + 1):
             params = [f"{W.param_sym('w', layer, j, k, L)} = "
-                      f"{F.number(net.w[layer - 1][j - 1, k - 1], True)}"
+                      f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
                       for k in range(1, net.shape[layer - 1] + 1)]
             body.append([markdown_escape(f"({F.label(layer, L)}) {j}"),
                          markdown_escape(", ".join(params)),
-                         markdown_escape(F.number(net.b[layer - 1][j - 1], True))])
+                         markdown_escape(number(net.b[layer - 1][j - 1], True))])
     out += markdown_table(["layer, neuron", "w", "b"], body)
     for s in range(count):
         level = "##"
@@ -250,9 +251,9 @@ def train_text(trainer: NetworkTrainer, initial_cost: float) -> str:
     samples, outputs = _outputs(trainer)
     out = [
         f"trained shape {shape_text(net.shape)} for {_plural(trainer.steps_done, 'step')}: "
-        f"η = {F.number(trainer.lr)}, batch size {trainer.batch_size} of "
+        f"η = {number(trainer.lr)}, batch size {trainer.batch_size} of "
         f"{_plural(len(samples), 'sample')}",
-        f"mean cost C: {F.number(initial_cost)} → {final_cost_text(trainer)}",
+        f"mean cost C: {number(initial_cost)} → {final_cost_text(trainer)}",
         "parameters (input to output):",
     ]
     out += W.parameter_lines(net)
