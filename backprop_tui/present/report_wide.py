@@ -223,13 +223,17 @@ def _outputs(trainer: NetworkTrainer) -> tuple[NetworkSamples, Any]:
     return samples, trainer.network.forward(samples).a[-1]
 
 
-def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
-    """The result of ``train`` for a network: parameters, loss history, outputs per sample."""
+def train_json(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None
+               ) -> dict[str, Any]:
+    """The result of ``train`` for a network: parameters, loss history, outputs per sample;
+    ``steps`` counts every step taken, ``steps_run`` those of this run (``steps``; all of
+    them if None)."""
     net = trainer.network
     thinned = trainer.history.thinned(LOSS_POINTS)
     samples, outputs = _outputs(trainer)
     result: dict[str, Any] = network_json(net) | {
         "steps": trainer.steps_done,
+        "steps_run": trainer.steps_done if steps is None else steps,
         "lr": trainer.lr,
         "batch_size": trainer.batch_size,
         "samples": len(samples),
@@ -244,13 +248,17 @@ def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
     return result
 
 
-def train_text(trainer: NetworkTrainer, initial_cost: float) -> str:
-    """A short summary of a run: cost before and after, parameters, each sample's output."""
+def train_text(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None) -> str:
+    """A short summary of a run of ``steps`` steps (all it has taken if None): cost before
+    and after, parameters, each sample's output. When the trainer went on from earlier
+    steps, both counts: "500 steps (800 in all)"."""
     net = trainer.network
     L = net.layers
     samples, outputs = _outputs(trainer)
+    run = trainer.steps_done if steps is None else steps
+    total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
     out = [
-        f"trained shape {shape_text(net.shape)} for {_plural(trainer.steps_done, 'step')}: "
+        f"trained shape {shape_text(net.shape)} for {_plural(run, 'step')}{total}: "
         f"η = {number(trainer.lr)}, batch size {trainer.batch_size} of "
         f"{_plural(len(samples), 'sample')}",
         f"mean cost C: {number(initial_cost)} → {final_cost_text(trainer)}",
