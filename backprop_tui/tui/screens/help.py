@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,16 +15,30 @@ from textual.widgets import Static
 from ...model import ModelError
 from ...model.lesson import Lesson
 from ...present.formulas import APPROX_NOTE, backward_rows, definitions, forward_rows, label, step_rows
-from ..keys import KEYS
+from ..keys import KEYS, Key
+
+
+def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
+    """Every key with its sentence, then ``formulas`` (lines of symbols)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for key in keys:
+        grid.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
+    page = Table.grid()
+    page.add_column()
+    page.add_row(Text("Keys", style="bold underline"))
+    page.add_row(grid)
+    page.add_row("")
+    page.add_row(Text("Formulas", style="bold underline"))
+    page.add_row(Text("\n".join(formulas)))
+    page.add_row("")
+    page.add_row(Text(APPROX_NOTE))
+    return page
 
 
 def help_text(lesson: Lesson) -> Table:
     """The keys, then the formulas of the lesson's chain, in symbols."""
-    keys = Table.grid(padding=(0, 2))
-    keys.add_column(style="bold", no_wrap=True)
-    keys.add_column()
-    for key in KEYS:
-        keys.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
     lines: list[str] = []
     try:
         bp = lesson.chain.forward(lesson.samples).backward()
@@ -38,16 +54,7 @@ def help_text(lesson: Lesson) -> Table:
         lines.append("Step, with the batch-mean gradient:")
         new = lesson.chain
         lines += ["  " + line for line in definitions(step_rows(lesson.chain, bp, lesson.lr, new))[:2]]
-    page = Table.grid()
-    page.add_column()
-    page.add_row(Text("Keys", style="bold underline"))
-    page.add_row(keys)
-    page.add_row("")
-    page.add_row(Text("Formulas", style="bold underline"))
-    page.add_row(Text("\n".join(lines)))
-    page.add_row("")
-    page.add_row(Text(APPROX_NOTE))
-    return page
+    return help_page(KEYS, lines)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -66,7 +73,11 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "help · escape closes · ↑↓ scroll · q quits"
-            yield Static(help_text(self.lesson), id="help-text")
+            yield Static(self.page(), id="help-text")
+
+    def page(self) -> Table:
+        """What the help shows."""
+        return help_text(self.lesson)
 
     def action_close(self) -> None:
         self.dismiss(None)
