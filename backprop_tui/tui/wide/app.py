@@ -370,6 +370,8 @@ class WideApp(App[int]):
         diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
         if diverged is not None:
             self._stop_training()
+            with contextlib.suppress(ModelError):  # the forward pass of the kept parameters
+                self.lesson.forward()
             self.say(f"{diverged.divergence}; training paused", error=True)
         if due:
             self.show()
