@@ -39,6 +39,9 @@ WIDE_KEYS: tuple[Key, ...] = (
         (("n", "sample(1)", "next-sample"), ("p", "sample(-1)", "previous-sample"))),
     Key("l", "XOR", "the XOR dataset: inputs 00 01 10 11, targets 0 1 1 0 (a 2,2,1 network "
         "when the shape has not 2 inputs and 1 output)", (("l", "xor", "xor"),)),
+    Key("d", "decision", "the decision view: the output over the (x1, x2) square with the "
+        "samples (○ target 0, ● target 1), redrawn while training; d again hides it (2 "
+        "inputs only)", (("d", "decision", "decision"),)),
     Key("e", "symmetry", "symmetry demo: every weight 0.5 and every bias 0; the neurons of a "
         "layer then get identical gradients and stay equal",
         (("e", "symmetry", "symmetry"),)),
@@ -46,8 +49,9 @@ WIDE_KEYS: tuple[Key, ...] = (
         (("plus,equals_sign", "speed(1)", "faster"), ("minus,underscore", "speed(-1)", "slower"))),
     Key("pgup pgdn", "scroll", "scroll the derivation when it does not fit",
         (("pageup", "scroll_rows(-1)", "rows-up"), ("pagedown", "scroll_rows(1)", "rows-down"))),
-    Key("ctrl+s", "save", "save the session (when the session file takes a network of this "
-        "shape)", (("ctrl+s", "save_session", "save-session"),)),
+    Key("ctrl+s", "save", "save the session: to the --session file, else "
+        "backprop-session.json here (--session opens it again)",
+        (("ctrl+s", "save_session", "save-session"),)),
     Key("j", "more keys", "the second key line's next page (at small sizes)",
         (("j", "more_keys", "more-keys"),), "help"),
     Key("tab", "fields", "move between the selected neuron's fields w_jk, b_j "
