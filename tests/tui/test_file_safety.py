@@ -19,7 +19,7 @@ from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.screens.path import PathScreen
 from backprop_tui.tui.widgets.field import NumberField
 
-from .helpers import lecture, text_of
+from .helpers import edit_field, lecture, text_of
 from .test_files import DATA, message, palette
 
 SIZE = (80, 24)
@@ -51,9 +51,9 @@ def live_links(app: BackpropApp) -> list:
 async def type_into_field(pilot, name: str, text: str, typed: bool = True) -> None:
     """Type ``text`` into a field and press enter; or, with ``typed`` false, put it there as
     a program could (past the field's filter of typed characters)."""
-    field = pilot.app.query_one(f"#field-{name}", NumberField)
-    field.focus()
-    await pilot.pause()
+    await edit_field(pilot, name)
+    field = pilot.app.focused
+    assert isinstance(field, NumberField)
     field.value = "" if typed else text
     await pilot.press(*(text if typed else ""), "enter")
     await pilot.pause()
