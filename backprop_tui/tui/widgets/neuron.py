@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -88,8 +89,14 @@ class Panel(Widget):
             self.border_title = title  # setting a title repaints the whole panel
         self.set_class(current, "-current")
         if lines != self.lines:
-            self.lines = lines
-            self.refresh()
+            old, self.lines = self.lines, lines
+            if len(old) != len(lines):
+                self.refresh()
+            else:  # only the lines that changed are sent to the terminal
+                width = self.content_size.width
+                for row, (was, now) in enumerate(zip(old, lines)):
+                    if was != now:
+                        self.refresh(Region(0, row, width, 1))
             for field in self.query(NumberField):
                 line = self.line_of(field.target)
                 if line is not None:
@@ -162,7 +169,9 @@ class Panel(Widget):
         now = self.refused | {target} if refused else self.refused - {target}
         if now != self.refused:
             self.refused = now
-            self.refresh()
+            line = self.line_of(target)
+            if line is not None:
+                self.refresh(Region(0, self.lines.index(line), self.content_size.width, 1))
         self.show_subtitle()
 
     def show_subtitle(self) -> None:
