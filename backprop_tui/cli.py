@@ -28,7 +28,6 @@ from .cli_wide import (
     sample_list,
     shape_argument,
 )
-from .formulas import NUDGE_FORMULA
 from .model import (
     ACTIVATIONS,
     COSTS,
@@ -38,6 +37,7 @@ from .model import (
     FileError,
     Folder,
     ModelError,
+    NetworkSession,
     Session,
     defaults,
     save_session,
@@ -47,6 +47,7 @@ from .model.files import VISITOR_BYTES, VISITOR_FILES, MiB, writable_target
 from .model.lesson import MAX_SAMPLES
 from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
+from .present.formulas import NUDGE_FORMULA
 
 PROG = "backprop-tui"
 
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiz", action="store_true", default=False,
                         help="open the app in quiz mode: in the backward pass the next factor "
                              "is hidden until you type its value (within 1%%) or reveal it")
+    _add_xor_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     # Options a command shares with the app may also come before the command
@@ -350,14 +352,16 @@ def _emit(text: str) -> None:
 
 
 def run_trace(args: argparse.Namespace) -> int:
+    from . import cli_wide
     from .model import check_gradients
-    from .report import trace_json, trace_markdown, trace_text
+    from .present.report import trace_json, trace_markdown, trace_text
 
     form = trace_format(args)
+    session = cli_wide.wide_session(args)
+    if session is not None:
+        return cli_wide.run_trace(args, session.shape, form, session)
     shape = network_shape(args)
     if shape is not None:
-        from . import cli_wide
-
         return cli_wide.run_trace(args, shape, form)
     values = start_values(args)
     bp = values.chain().forward(values.samples()).backward()
@@ -388,13 +392,15 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from . import cli_wide
     from .long_run import LongRun, StopOnCtrlC, TooLong
-    from .report import train_json, train_text, train_warnings
+    from .present.report import train_json, train_text, train_warnings
 
+    session = cli_wide.wide_session(args)
+    if session is not None:
+        return cli_wide.run_train(args, session.shape, PROG, EXIT_DIVERGED, session)
     shape = network_shape(args)
     if shape is not None:
-        from . import cli_wide
-
         return cli_wide.run_train(args, shape, PROG, EXIT_DIVERGED)
     values = start_values(args)
     save = getattr(args, "save", None)
@@ -483,16 +489,49 @@ def _lesson(args: argparse.Namespace, values: StartValues):
 
 
 def refuse_wide_app(args: argparse.Namespace) -> None:
-    """The app shows width-1 chains: a wider ``--shape`` (or ``--xor``) is refused."""
+    """Servers show width-1 chains: a wider ``--shape`` (or ``--xor``) is refused."""
     shape = getattr(args, "shape", None)
     if (shape is not None and is_wide(shape)) or getattr(args, "data", None) == "xor":
-        raise UsageError("argument --shape: the app shows width-1 chains for now; use "
-                         f"{PROG} trace or {PROG} train for this network")
+        raise UsageError("argument --shape: a server shows width-1 chains for now; run "
+                         f"{PROG} --shape here, or {PROG} trace or train")
     network_shape(args)  # refuses samples of several values
 
 
+def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...],
+                 session: NetworkSession | None = None) -> int:
+    """The app for a network with a layer wider than one (``--shape 2,2,1``, ``--xor``, or
+    ``--session`` of such a network: its parameters, samples, η and batch size)."""
+    from . import cli_wide
+
+    if getattr(args, "quiz", False):
+        raise UsageError("argument --quiz: the quiz is in the app of width-1 chains")
+    start = cli_wide.network_start(args, shape, session)
+    from .tui.themes import theme_names
+    from .tui.wide.app import run_wide_app as run
+    from .tui.wide.state import WideLesson
+
+    theme = getattr(args, "theme", None)
+    if theme is None and session is not None:
+        theme = session.theme
+    if theme is not None and theme not in theme_names():
+        raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
+                         + ", ".join(theme_names()))
+    try:
+        lesson = WideLesson(start.network, start.samples, start.lr, start.batch_size)
+    except ModelError as exc:
+        raise UsageError(str(exc)) from None
+    return run(lesson, theme=theme)
+
+
 def run_app(args: argparse.Namespace) -> int:
-    refuse_wide_app(args)
+    from . import cli_wide
+
+    session = cli_wide.wide_session(args)
+    if session is not None:
+        return run_wide_app(args, session.shape, session)
+    shape = network_shape(args)
+    if shape is not None:
+        return run_wide_app(args, shape)
     values = start_values(args)  # refuse bad values before anything else
     from .tui.app import run_app as run
     from .tui.themes import theme_names

@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .formulas import number
 from .model import Trainer
+from .present.format import number
 
 CHUNK_SECONDS = 0.05
 """How long one chunk of steps should last: Ctrl+C is answered within about this."""

@@ -234,8 +234,13 @@ class WideCase:
     steps: int
 
 
-WIDE_CASES = [WideCase((2, 2, 1), 16, 2000)]
+WIDE_CASES = [WideCase((2, 2, 1), 16, 2000), WideCase((2, 2, 1), 1, 4000),
+              WideCase((2, 4, 4, 1), 16, 1000), WideCase((2, 2, 1), 1024, 300)]
 """Networks with several neurons a layer: ours (NetworkTrainer) beside a numpy loop and torch."""
+
+CHAIN_LAYERS = 3
+"""The chain timed beside each network, at the network's batch size: the reference
+for how fast a step of a few neurons can be."""
 
 
 def make_wide_problem(shape: tuple[int, ...], seed: int = 0):
@@ -320,12 +325,18 @@ def wide_torch_runner():
     return run_wide_torch
 
 
+def run_chain_reference(shape, w, b, x, y, batch, steps):
+    """Our chain of :data:`CHAIN_LAYERS` layers at the same batch size (its own data)."""
+    cw, cb, cx, cy = make_problem(CHAIN_LAYERS)
+    return run_ours(cw, cb, cx, cy, batch, steps)
+
+
 def measure_wide(case: WideCase, runners: dict, repeats: int) -> tuple[dict, dict]:
     """µs per step of each implementation for a network, and each one's ratio to ours."""
     w, b, x, y = make_wide_problem(case.shape)
     want = run_wide_ours(case.shape, w, b, x, y, case.batch, case.steps)
     for name, fn in runners.items():
-        if name != "ours":
+        if name not in ("ours", "chain"):
             check_same(name, fn(case.shape, w, b, x, y, case.batch, case.steps), want,
                        case.steps)
     per_step: dict[str, list[float]] = {name: [] for name in runners}
@@ -342,11 +353,13 @@ def measure_wide(case: WideCase, runners: dict, repeats: int) -> tuple[dict, dic
 
 def wide_table(repeats: int, quick: bool) -> list[str]:
     """The table of :data:`WIDE_CASES`, as lines."""
-    runners: dict[str, Callable] = {"ours": run_wide_ours, "numpy": run_wide_numpy}
+    runners: dict[str, Callable] = {"ours": run_wide_ours, "numpy": run_wide_numpy,
+                                    "chain": run_chain_reference}
     torch_fn = wide_torch_runner()
     if torch_fn is not None:
         runners["torch"] = torch_fn
-    header = ("shape", "batch", "steps", "ours", "numpy", "torch", "ours/numpy", "torch/ours")
+    header = ("shape", "batch", "steps", "ours", "numpy", "torch", f"chain ({CHAIN_LAYERS})",
+              "numpy/ours", "torch/ours", "ours/chain")
     rows = []
     for case in WIDE_CASES:
         if quick:
@@ -354,9 +367,13 @@ def wide_table(repeats: int, quick: bool) -> list[str]:
         us, to_ours = measure_wide(case, runners, repeats)
         rows.append((",".join(map(str, case.shape)), str(case.batch), str(case.steps),
                      fmt_us(us["ours"]), fmt_us(us["numpy"]), fmt_us(us.get("torch")),
-                     fmt_ratio(1.0 / to_ours["numpy"]), fmt_ratio(to_ours.get("torch"))))
+                     fmt_us(us["chain"]), fmt_ratio(to_ours["numpy"]),
+                     fmt_ratio(to_ours.get("torch")), fmt_ratio(1.0 / to_ours["chain"])))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    out = ["", "several neurons a layer (NetworkTrainer: a plain numpy loop), µs per step:",
+    out = ["", "several neurons a layer (NetworkTrainer: Python floats for small batches of "
+           "small networks, numpy above), µs per step;",
+           f"chain ({CHAIN_LAYERS}): our chain of {CHAIN_LAYERS} layers at the same batch size, "
+           "for reference:",
            "| " + " | ".join(h.ljust(wd) for h, wd in zip(header, widths)) + " |",
            "|" + "|".join("-" * (wd + 2) for wd in widths) + "|"]
     out += ["| " + " | ".join(c.rjust(wd) for c, wd in zip(r, widths)) + " |" for r in rows]
@@ -429,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per implementation")
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
+    parser.add_argument("--wide", action="store_true",
+                        help="only the networks with several neurons a layer")
     args = parser.parse_args(argv)
     runners: dict[str, Callable] = {"ours": run_ours, "plain": run_plain, "numpy": run_numpy}
     notes = []
@@ -439,6 +458,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             runners[name] = fn
     repeats = 3 if args.quick else args.repeats
+    if args.wide:
+        print(f"numpy {np.__version__}, python {sys.version.split()[0]}; medians of {repeats} "
+              "interleaved runs")
+        for line in wide_table(repeats, args.quick):
+            print(line)
+        return 0
     cases = CASES
     if args.quick:
         cases = [Case(c.layers, c.batch, max(c.steps // 10, 10), 1) for c in CASES]

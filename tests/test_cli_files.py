@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from markdown_it import MarkdownIt  # a CommonMark/GFM parser; textual depends on it via rich
 
-from backprop_tui.formulas import MINUS, number
 from backprop_tui.model import (
     FACTOR_NAMES,
     Chain,
@@ -21,6 +20,7 @@ from backprop_tui.model import (
     save_session,
     trace,
 )
+from backprop_tui.present.format import MINUS, number
 
 from .test_cli import one_error_line, run
 
@@ -331,8 +331,8 @@ def test_markdown_handout_has_the_numbers_of_json(args):
 
 
 def test_markdown_cells_escape_what_tables_need():
-    from backprop_tui.formulas import Row
-    from backprop_tui.report import markdown_rows
+    from backprop_tui.present.formulas import Row
+    from backprop_tui.present.report import markdown_rows
 
     rows = [Row("z", 1, "|z|*_a_", "|w|·`x`", "|0.5|", 0.5, note="a | b")]
     found = tables("\n".join(markdown_rows(rows)))

@@ -15,7 +15,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui import formulas as F
 from backprop_tui.model import (
     CROSS_ENTROPY,
     RELU,
@@ -26,6 +25,8 @@ from backprop_tui.model import (
     Samples,
     trace,
 )
+from backprop_tui.present import formulas as F
+from backprop_tui.present.format import MINUS, fitted, number
 
 from .strategies import finite
 
@@ -156,7 +157,7 @@ def check_remultiplied(rows: list[F.Row]) -> int:
             assert "≈" not in row.text(), row.text()
             continue
         result = shown_result(row.numbers)
-        exact = result is not None and F.number(result, signed=True) == row.value_text
+        exact = result is not None and number(result, signed=True) == row.value_text
         assert exact != row.approx, (row.text(), result)
         assert (f"≈ {row.value_text}" in row.text()) == row.approx, row.text()
         assert (f"≈ {row.value_text}" in F.aligned([row])[0]) == row.approx
@@ -194,14 +195,14 @@ def test_the_lecture_product_row_says_approx():
 def test_a_number_is_shown_whole_or_not_at_all():
     for value in (-1.5e-100, 0.1804, -1234.5678, 2.5e7, -0.0001234):
         for width in range(1, 14):
-            text = F.fitted(value, width, signed=True)
+            text = fitted(value, width, signed=True)
             if text is None:
                 continue
             assert len(text) <= width
-            parsed = float(text.replace(F.MINUS, "-"))
-            digits = len(text.replace(F.MINUS, "").lstrip("+").split("e")[0].replace(".", "")
+            parsed = float(text.replace(MINUS, "-"))
+            digits = len(text.replace(MINUS, "").lstrip("+").split("e")[0].replace(".", "")
                          .lstrip("0"))
             assert math.isclose(parsed, value, rel_tol=0.51 * 10 ** (1 - digits)), (value, text)
             assert (parsed < 0) == (value < 0), (value, text)  # the sign is never lost
-    assert F.fitted(-1.5e-100, 9) == "−1.5e−100"
-    assert F.fitted(-1.5e-100, 8) is None
+    assert fitted(-1.5e-100, 9) == "−1.5e−100"
+    assert fitted(-1.5e-100, 8) is None

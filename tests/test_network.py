@@ -17,7 +17,6 @@ from backprop_tui.model import (
     CROSS_ENTROPY,
     RELU,
     SIGMOID,
-    SQUARED_ERROR,
     TANH,
     Chain,
     ModelError,
@@ -29,7 +28,6 @@ from backprop_tui.model.network import (
     Network,
     NetworkSamples,
     NetworkTrainer,
-    bias_count,
     check_network_gradients,
     random_network,
     trace_network,
@@ -37,11 +35,7 @@ from backprop_tui.model.network import (
     xor_samples,
 )
 
-from .strategies import finite
-
-PAIRS = [(SIGMOID, SQUARED_ERROR), (TANH, SQUARED_ERROR), (RELU, SQUARED_ERROR),
-         (SIGMOID, CROSS_ENTROPY)]
-
+from .strategies import PAIRS, finite, networks
 
 # -- an independent implementation: plain Python floats, loops over every index ----
 
@@ -109,26 +103,6 @@ def plain_gradients(shape, w, b, act, cost, x, y):
 
 def nested(net):
     return [w.tolist() for w in net.w], [b.tolist() for b in net.b]
-
-
-@st.composite
-def networks(draw, max_layers=3, max_width=3, max_inputs=3, max_samples=3):
-    activation, cost = draw(st.sampled_from(PAIRS))
-    layers = draw(st.integers(1, max_layers))
-    outputs = 1 if cost is CROSS_ENTROPY else draw(st.integers(1, max_width))
-    shape = (draw(st.integers(1, max_inputs)),
-             *[draw(st.integers(1, max_width)) for _ in range(layers - 1)], outputs)
-    w = draw(st.lists(finite(-2, 2), min_size=weight_count(shape),
-                      max_size=weight_count(shape)))
-    b = draw(st.lists(finite(-2, 2), min_size=bias_count(shape), max_size=bias_count(shape)))
-    n = draw(st.integers(1, max_samples))
-    x = draw(st.lists(st.lists(finite(-2, 2), min_size=shape[0], max_size=shape[0]),
-                      min_size=n, max_size=n))
-    lo = 0.0 if cost is CROSS_ENTROPY else -1.0
-    y = draw(st.lists(st.lists(finite(lo, 1), min_size=outputs, max_size=outputs),
-                      min_size=n, max_size=n))
-    net = Network(shape, w, b, activation, cost)
-    return net, net.samples(x, y)
 
 
 # -- a width-1 network is the chain ----------------------------------------------

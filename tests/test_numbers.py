@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backprop_tui.formulas import number
 from backprop_tui.model import FileError, ModelError
 from backprop_tui.model.csv_data import parse_samples_csv
 from backprop_tui.model.lesson import finite_number
 from backprop_tui.model.numbers import parse_integer, parse_number
 from backprop_tui.model.quiz import Quiz, parse_guess
+from backprop_tui.present.format import number
 
 from .test_cli import one_error_line, run
 

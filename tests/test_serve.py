@@ -42,8 +42,8 @@ from backprop_tui.cli import (
     join_negative_values,
     start_values,
 )
-from backprop_tui.formulas import number
 from backprop_tui.model import Chain, Samples
+from backprop_tui.present.format import number
 from backprop_tui.serve import (
     Addresses,
     BadMessage,

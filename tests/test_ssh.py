@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from backprop_tui.formulas import number
 from backprop_tui.model import defaults
+from backprop_tui.present.format import number
 
 SSH = "/usr/bin/ssh"
 WAIT = 30.0

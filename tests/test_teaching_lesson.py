@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.formulas import backward_rows
 from backprop_tui.model import Chain, ModelError, Samples, defaults
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.quiz import ABS_FLOOR, check_answer, parse_guess, tolerance
 from backprop_tui.model.undo import UNDO_DEPTH
+from backprop_tui.present.formulas import backward_rows
 
 
 def lecture(**changes) -> Lesson:
@@ -271,7 +271,7 @@ def test_the_quiz_keeps_a_score_and_moves_on_after_right_answers_and_reveals():
 
 @pytest.mark.parametrize("epsilon", [1e-1, 1e-5, 1e-10])
 def test_the_nudge_row_shows_the_two_costs_apart_however_small_the_nudge(epsilon):
-    from backprop_tui.formulas import nudge_rows
+    from backprop_tui.present.formulas import nudge_rows
 
     lesson = lecture()
     result = lesson.nudge("w", 3, epsilon)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from backprop_tui import formulas as F
 from backprop_tui.model import RELU, SIGMOID, Chain, Samples, trace
+from backprop_tui.present import formulas as F
 
 from .test_cli import run
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -41,7 +42,7 @@ HUGE = 2.0**1022
 bounded activation (|w| + |b| ≤ 2^1023 is finite)."""
 
 HAND_OVER = "hand over"
-"""What the float loop returns when parameters beyond :data:`HUGE` need the numpy steps."""
+"""What the float loop returns when parameters beyond :func:`limit` need the numpy steps."""
 
 _BLAS_MAX = 8192
 """Largest per-sample gradient array (2·layers·batch numbers) summed through BLAS."""
@@ -66,87 +67,160 @@ def _fill(template: str, **names: str) -> list[str]:
 
 
 def float_source(layers: int, activation: Activation, cost: Cost, single: bool) -> str:
-    """The source of the float loop for ``layers`` layers (``single``: batches of one)."""
-    cancel = cost.cancels(activation)
-    ws = [f"w{l}" for l in range(1, layers + 1)]
-    bs = [f"b{l}" for l in range(1, layers + 1)]
-    grads = [f"gw{l}" for l in range(1, layers + 1)] + [f"gb{l}" for l in range(1, layers + 1)]
-    news = [f"n{name}" for name in ws + bs]
-    sample: list[str] = []
-    for l in range(1, layers + 1):
-        sample.append(f"z{l} = w{l} * a{l - 1} + b{l}")
-        if l == 1 or not activation.bounded:
-            sample.append(f"chk += z{l} - z{l}")  # 0, or NaN when z is not finite
-        sample += _fill(activation.scalar, z=f"z{l}", a=f"a{l}", d=f"d{l}", t=f"_{l}")
-    out = f"a{layers}"
-    sample += _fill(cost.scalar_value, a=out, y="y", z=f"z{layers}", c="c", t="_c")
-    sample.append("loss += c")
-    if cancel is not None:
-        sample += _fill(cancel.scalar, a=out, y="y", z=f"z{layers}", g="delta", t="_g")
-    else:
-        sample += _fill(cost.scalar_gradient, a=out, y="y", z=f"z{layers}", g="g", t="_c")
-        sample.append(f"delta = g * d{layers}")
-    for l in range(layers, 0, -1):
-        sample.append(f"gw{l} += delta * a{l - 1}")
-        sample.append(f"gb{l} += delta")
-        if l > 1:
-            sample.append(f"delta = delta * w{l} * d{l - 1}")
-    now = f"[{', '.join(ws)}], [{', '.join(bs)}], losses"
-    # A bounded activation keeps |a| ≤ 1, so z(l) past the first layer is
-    # finite while |w(l)|, |b(l)| ≤ HUGE (their sum cannot overflow): only z(1)
-    # is checked per sample. Beyond HUGE the numpy steps take over.
-    bounded = activation.bounded and layers > 1
+    """The source of the float loop for a chain of ``layers`` layers (``single``: batches of one)."""
+    return loop_source((1,) * (layers + 1), activation, cost, single)
 
-    def small(names: list[str]) -> str:
-        return " and ".join(f"-HUGE <= {v} <= HUGE" for v in names)
+
+def limit(shape: tuple[int, ...]) -> float:
+    """How large parameters past the first layer may be for a bounded activation's z
+    to stay finite there: with fan-in k, |z| ≤ Σ|w| + |b| ≤ (k + 1)·limit < 2^1024
+    (:data:`HUGE` for the chain, k = 1)."""
+    terms = max(shape[1:-1], default=1) + 1
+    return 2.0 ** (1023 - math.ceil(math.log2(terms)))
+
+
+class _Names:
+    """The loop's names for a shape: the chain's (``w2``, ``z2``, ``delta``) where a
+    layer has one neuron, with indices (``w2_1_0``, ``z2_1``, ``delta2_1``) where it has more."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def neuron(self, what: str, l: int, j: int) -> str:
+        return f"{what}{l}" if self.shape[l] == 1 else f"{what}{l}_{j}"
+
+    def weight(self, l: int, j: int, k: int) -> str:
+        return f"w{l}" if self.shape[l] == self.shape[l - 1] == 1 else f"w{l}_{j}_{k}"
+
+    def delta(self, l: int, j: int) -> str:
+        return "delta" if self.shape[l] == 1 else f"delta{l}_{j}"
+
+    def output(self, what: str, j: int) -> str:
+        return what if self.shape[-1] == 1 else f"{what}{j}"
+
+
+def loop_source(shape: tuple[int, ...], activation: Activation, cost: Cost,
+                single: bool) -> str:
+    """The source of the float loop for a network of ``shape`` (N0, N1, …, NL).
+
+    Neuron j of layer l: z_j = Σ_k w_jk·a_k + b_j (k left to right, then the
+    bias); backward ∂C/∂z_k(l−1) = (Σ_j ∂C/∂z_j(l)·w_jk)·g'(z_k) (j left to
+    right), the plain step's operations in its order. The samples come as rows
+    (inputs, then targets) with the largest |x| of each input (:class:`FloatSamples`).
+    ``single``: batches of one.
+    """
+    cancel = cost.cancels(activation)
+    names = _Names(shape)
+    layers = len(shape) - 1
+    neurons = [(l, j) for l in range(1, layers + 1) for j in range(shape[l])]
+    ws = [names.weight(l, j, k) for l, j in neurons for k in range(shape[l - 1])]
+    bs = [names.neuron("b", l, j) for l, j in neurons]
+    first_w = shape[1] * shape[0]  # the weights of layer 1, then the rest
+    grads = [f"g{name}" for name in ws + bs]
+    news = [f"n{name}" for name in ws + bs]
+    inputs = [names.neuron("a", 0, k) for k in range(shape[0])]
+    targets = [names.output("y", j) for j in range(shape[-1])]
+
+    def a(l: int, k: int) -> str:
+        return names.neuron("a", l, k)
+
+    sample: list[str] = []
+    for l, j in neurons:
+        z = names.neuron("z", l, j)
+        terms = " + ".join(f"{names.weight(l, j, k)} * {a(l - 1, k)}" for k in range(shape[l - 1]))
+        sample.append(f"{z} = {terms} + {names.neuron('b', l, j)}")
+        if l > 1 and not activation.bounded:
+            sample.append(f"chk += {z} - {z}")  # 0, or NaN when z is not finite
+        sample += _fill(activation.scalar, z=z, a=a(l, j), d=names.neuron("d", l, j),
+                        t=names.neuron("_", l, j))
+    top = [(a(layers, j), targets[j], names.neuron("z", layers, j), names.output("_c", j))
+           for j in range(shape[-1])]
+    costs = [names.output("c", j) for j in range(shape[-1])]
+    for (out, y, z, t), c in zip(top, costs):
+        sample += _fill(cost.scalar_value, a=out, y=y, z=z, c=c, t=t)
+    sample.append(f"loss += {' + '.join(costs)}")
+    for j, (out, y, z, t) in enumerate(top):
+        delta = names.delta(layers, j)
+        if cancel is not None:
+            sample += _fill(cancel.scalar, a=out, y=y, z=z, g=delta, t=names.output("_g", j))
+        else:
+            g = names.output("g", j)
+            sample += _fill(cost.scalar_gradient, a=out, y=y, z=z, g=g, t=t)
+            sample.append(f"{delta} = {g} * {names.neuron('d', layers, j)}")
+    for l in range(layers, 0, -1):
+        for j in range(shape[l]):
+            delta = names.delta(l, j)
+            for k in range(shape[l - 1]):
+                sample.append(f"g{names.weight(l, j, k)} += {delta} * {a(l - 1, k)}")
+            sample.append(f"g{names.neuron('b', l, j)} += {delta}")
+        for k in range(shape[l - 1] if l > 1 else 0):
+            terms = " + ".join(f"{names.delta(l, j)} * {names.weight(l, j, k)}"
+                               for j in range(shape[l]))
+            if shape[l] > 1:
+                terms = f"({terms})"
+            sample.append(f"{names.delta(l - 1, k)} = {terms} * {names.neuron('d', l - 1, k)}")
+    now = f"[{', '.join(ws)}], [{', '.join(bs)}], losses"
+    # z of layer 1 is finite for every sample while Σ_k |w_jk|·X_k + |b_j| is,
+    # X_k the largest |x_k| of the samples (rounding is monotonic): checked once
+    # a step, not per sample. A bounded activation keeps |a| ≤ 1, so z(l) past
+    # the first layer is finite while its parameters are within LIMIT (see
+    # limit()); an unbounded one has z(l) checked per sample (``chk``). Where a
+    # bound fails but the numbers may still be finite, the numpy steps take over.
+    scales = [f"X{k}" for k in range(shape[0])]
+    later = ws[first_w:] + bs[shape[1]:]
+    checked = not activation.bounded and layers > 1
+
+    def first_bound(prefix: str) -> str:
+        terms = [f"abs({prefix}{names.weight(1, j, k)}) * {scales[k]}" for j in range(shape[1])
+                 for k in range(shape[0])] + [f"abs({prefix}{v})" for v in bs[:shape[1]]]
+        return f"{' + '.join(terms)} < INF"
+
+    def small(values: list[str]) -> list[str]:
+        return [f"-LIMIT <= {v} <= LIMIT" for v in values] if activation.bounded else []
+
+    def finite(values: list[str]) -> str:
+        return f"{' + '.join(f'({v} - {v})' for v in values)} == 0.0"
 
     lines = [
-        "def steps(w, b, xs, ys, n, size, lr, k0, count):",
+        "def steps(w, b, rows, scales, n, size, lr, k0, count):",
         f"    {', '.join(ws)}, = w",
         f"    {', '.join(bs)}, = b",
+        f"    {', '.join(scales)}, = scales",
         "    losses = array('d')",  # 8 bytes a loss, as in a numpy array
         "    append = losses.append",
         "    s = k0 * size % n",
-    ]
-    if bounded:
-        lines += [f"    if not ({small(ws[1:] + bs[1:])}):", f"        return {now}, HAND_OVER"]
-    lines += [
+        f"    if not ({' and '.join([first_bound(''), *small(later)])}):",
+        f"        return {now}, HAND_OVER",
         "    for _ in range(count):",
         f"        {' = '.join(grads)} = 0.0",
         "        loss = 0.0",
-        "        chk = 0.0",
     ]
+    if checked:
+        lines.append("        chk = 0.0")
+    unpack = ", ".join(inputs + targets)
     if single:
-        lines += ["        a0 = xs[s]", "        y = ys[s]"]
+        lines += [f"        {unpack}, = rows[s]"]
         lines += ["        " + line for line in sample]
     else:
-        lines.append("        for a0, y in zip(xs[s : s + size], ys[s : s + size]):")
+        lines.append(f"        for {unpack}, in rows[s : s + size]:")
         lines += ["            " + line for line in sample]
+    if checked:
+        lines += ["        if chk != 0.0:", f"            return {now}, 'z'"]
     lines += [
-        "        if chk != 0.0:",
-        f"            return {now}, 'z'",
         "        loss = loss / size",
         "        if loss - loss != 0.0:",
         f"            return {now}, 'the cost'",
     ]
     lines += [f"        {new} = {old} - lr * ({grad} / size)"
               for new, old, grad in zip(news, ws + bs, grads)]
-    finite = f"{' + '.join(f'({v} - {v})' for v in news)} == 0.0"
-    if bounded:
-        first = f"({news[0]} - {news[0]}) + ({news[layers]} - {news[layers]}) == 0.0"
-        rest = small(news[1:layers] + news[layers + 1 :])
-        lines += [
-            f"        if not ({first} and {rest}):",
-            f"            if not ({finite}):",
-            f"                return {now}, 'the updated parameters'",
-            f"            return {now}, HAND_OVER",
-        ]
-    else:
-        lines += [
-            f"        if not ({finite}):",
-            f"            return {now}, 'the updated parameters'",
-        ]
+    new_later = [f"n{v}" for v in later]
+    go_on = [first_bound("n"), *(small(new_later) if activation.bounded or not new_later
+                                 else [finite(new_later)])]
     lines += [
+        f"        if not ({' and '.join(go_on)}):",
+        f"            if not ({finite(news)}):",
+        f"                return {now}, 'the updated parameters'",
+        f"            return {now}, HAND_OVER",
         f"        {', '.join(ws + bs)} = {', '.join(news)}",
         "        append(loss)",
         "        s += size",
@@ -157,34 +231,66 @@ def float_source(layers: int, activation: Activation, cost: Cost, single: bool) 
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class FloatSamples:
+    """Samples as the float loop takes them."""
+
+    rows: list[tuple[float, ...]]
+    """(x_1, …, x_N0, y_1, …, y_NL) per sample, the samples twice over (a batch
+    that wraps around is one slice)."""
+    n: int
+    """How many samples."""
+    scales: tuple[float, ...]
+    """The largest |x_k| of the samples, per input."""
+
+
+def float_samples(x: np.ndarray, y: np.ndarray) -> FloatSamples:
+    """``x`` and ``y`` (one row or one number per sample) as the float loop takes them."""
+    xs, ys = x.reshape(len(x), -1), y.reshape(len(y), -1)
+    rows = list(map(tuple, np.hstack((xs, ys)).tolist()))
+    return FloatSamples(rows + rows, len(rows), tuple(np.abs(xs).max(axis=0).tolist()))
+
+
 @lru_cache(maxsize=64)
-def _compiled(layers: int, activation: Activation, cost: Cost, single: bool) -> Callable[..., Any]:
-    source = float_source(layers, activation, cost, single)
+def _compiled(shape: tuple[int, ...], activation: Activation, cost: Cost,
+              single: bool) -> Callable[..., Any]:
+    source = loop_source(shape, activation, cost, single)
     names: dict[str, Any] = {"exp": math.exp, "log1p": math.log1p, "tanh": math.tanh,
-                             "array": array, "HUGE": HUGE, "HAND_OVER": HAND_OVER}
-    exec(compile(source, f"<training step: {layers} layers, {activation.name}, {cost.name}>",
+                             "array": array, "LIMIT": limit(shape), "INF": math.inf,
+                             "HAND_OVER": HAND_OVER}
+    where = ",".join(map(str, shape))
+    exec(compile(source, f"<training step: shape {where}, {activation.name}, {cost.name}>",
                  "exec"), names)
     return names["steps"]
 
 
-def float_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
-                xs: list[float], ys: list[float], size: int, lr: float, k0: int,
-                steps: int) -> Steps:
-    """``steps`` steps from step ``k0`` on Python floats.
+def loop_steps(shape: tuple[int, ...], activation: Activation, cost: Cost, w: np.ndarray,
+               b: np.ndarray, samples: FloatSamples, size: int, lr: float, k0: int,
+               steps: int) -> Steps:
+    """``steps`` steps of a network of ``shape`` from step ``k0`` on Python floats.
 
-    ``xs`` and ``ys`` are the samples twice over (a batch that wraps around is
-    one slice). Needs :func:`can_use_floats`.
+    ``w``, ``b``: every weight and bias, flat (layer by layer, row by row).
+    Needs :func:`can_use_floats`. What would not be finite may be
+    :data:`HAND_OVER`: the steps from ``k0`` plus those taken are then the
+    numpy steps' to take.
     """
-    run = _compiled(w.size, activation, cost, size == 1)
-    n = len(xs) // 2
-    new_w, new_b, done, what = run(w.tolist(), b.tolist(), xs, ys, n, size, float(lr), k0, steps)
-    losses = np.frombuffer(done, dtype=np.float64)
-    w, b = np.array(new_w), np.array(new_b)
+    run = _compiled(shape, activation, cost, size == 1)
+    new_w, new_b, done, what = run(w.tolist(), b.tolist(), samples.rows, samples.scales,
+                                   samples.n, size, float(lr), k0, steps)
+    return np.array(new_w), np.array(new_b), np.frombuffer(done, dtype=np.float64), what
+
+
+def float_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
+                samples: FloatSamples, x: np.ndarray, y: np.ndarray, size: int, lr: float,
+                k0: int, steps: int) -> Steps:
+    """``steps`` steps of a chain from step ``k0`` on Python floats (``samples``:
+    :func:`float_samples` of ``x`` and ``y``). Needs :func:`can_use_floats`."""
+    chain = (1,) * (w.size + 1)
+    w, b, losses, what = loop_steps(chain, activation, cost, w, b, samples, size, lr, k0, steps)
     if what != HAND_OVER:
         return w, b, losses, what
-    x_all, y_all = np.array(xs[:n]), np.array(ys[:n])
-    w, b, rest, what = numpy_steps(activation, cost, w, b, x_all, y_all, size, lr,
-                                   k0 + losses.size, steps - losses.size)
+    w, b, rest, what = numpy_steps(activation, cost, w, b, x, y, size, lr, k0 + losses.size,
+                                   steps - losses.size)
     return w, b, np.concatenate((losses, rest)), what
 
 

@@ -5,7 +5,7 @@ the formula templates the screen and the trace print. Adding one is adding one
 instance here and registering it; nothing else in the program names them.
 
 Templates use ``{z}``, ``{a}`` and ``{y}`` placeholders, filled either with
-symbols (``a(L)``) or with numbers (``0.5753``) by :mod:`backprop_tui.formulas`.
+symbols (``a(L)``) or with numbers (``0.5753``) by :mod:`backprop_tui.present.formulas`.
 
 Each one also carries its rule for one number at a time (``scalar``): Python
 statements on floats, the same operations as the numpy functions in the same
@@ -160,13 +160,13 @@ def _sigmoid_both(z: Array) -> tuple[Array, Array]:
 _SIGMOID_SCALAR = """\
 if {z} >= 0.0:
     {t}e = exp(-{z})
-    {t}t = 1.0 / (1.0 + {t}e)
-    {a} = {t}t
+    {a} = {t}t = 1.0 / (1.0 + {t}e)
+    {d} = {t}e * {t}t * {t}t
 else:
     {t}e = exp({z})
     {t}t = 1.0 / (1.0 + {t}e)
     {a} = {t}e * {t}t
-{d} = {t}e * {t}t * {t}t
+    {d} = {a} * {t}t
 """
 
 

@@ -38,9 +38,11 @@ import numpy as np
 from . import defaults
 from .chain import MAX_LAYERS, _check_finite, as_finite_vector, batch_indices
 from .errors import ModelError
+from .fast_step import FloatSamples, float_samples
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
 from .history import LossHistory
-from .trainer import Divergence, RunResult, check_batch_size, check_learning_rate
+from .network_step import network_steps, uses_floats
+from .trainer import Training
 
 MAX_WIDTH = 4
 """The most neurons in one layer."""
@@ -269,13 +271,17 @@ class Network:
         """Samples shaped for this network's inputs and outputs."""
         return NetworkSamples(x, y, self.inputs, self.outputs)
 
-    def forward(self, samples: NetworkSamples) -> NetworkForward:
-        """z and a of every neuron and the cost, for every sample at once."""
+    def check_samples(self, samples: NetworkSamples) -> None:
+        """Refuse samples of the wrong shape, or targets the cost cannot take."""
         if samples.x.shape[1] != self.inputs or samples.y.shape[1] != self.outputs:
             raise ModelError(f"the samples have {samples.x.shape[1]} inputs and "
                              f"{samples.y.shape[1]} targets, but shape "
                              f"{shape_text(self.shape)} takes {self.inputs} and {self.outputs}")
         self.cost.check_targets(samples.y.ravel())
+
+    def forward(self, samples: NetworkSamples) -> NetworkForward:
+        """z and a of every neuron and the cost, for every sample at once."""
+        self.check_samples(samples)
         zs, as_ = [], []
         a_prev = samples.x
         with np.errstate(all="ignore"):
@@ -504,101 +510,39 @@ def random_network(shape: Iterable[int], seed: int = defaults.SEED,
 # -- training ------------------------------------------------------------------------
 
 
-class NetworkTrainer:
+class NetworkTrainer(Training):
     """Gradient descent on a network, batch after batch, recording the loss.
 
     Step k trains on samples kB … kB+B−1 (mod n), as the chain's trainer does;
-    the loss recorded for a step is the batch-mean cost before its update. A
-    plain numpy loop: forward, backward by the matrix form, update.
+    the loss recorded for a step is the batch-mean cost before its update. The
+    steps are :mod:`network_step`'s: Python floats for small batches of small
+    networks, numpy above.
     """
 
     def __init__(self, network: Network, samples: NetworkSamples, lr: float,
                  batch_size: int | None = None, history: LossHistory | None = None,
                  steps_done: int = 0) -> None:
-        network.forward(samples)  # refuse samples of the wrong shape or targets
+        network.check_samples(samples)
+        super().__init__(samples, lr, batch_size, history, steps_done)
         self.samples = samples
-        self.lr = check_learning_rate(lr)
-        self.batch_size = check_batch_size(batch_size, len(samples))
-        self.history = history if history is not None else LossHistory()
-        self.steps_done = steps_done
-        self.divergence: Divergence | None = None
         self._network = network
-        self._w = [np.array(w) for w in network.w]
-        self._b = [np.array(b) for b in network.b]
+        self._w = network.flat_w
+        self._b = network.flat_b
+        self._floats: FloatSamples | None = None
 
     @property
     def network(self) -> Network:
         """The network with the current parameters."""
-        return self._network.with_params([w.copy() for w in self._w],
-                                         [b.copy() for b in self._b])
+        return self._network.with_params(self._w.copy(), self._b.copy())
 
     def mean_cost(self) -> float:
         return self.network.forward(self.samples).mean_cost
 
-    def run(self, steps: int) -> RunResult:
-        """Take up to ``steps`` steps; stop before the first one that would diverge."""
-        if steps < 0:
-            raise ModelError("steps: must not be negative")
-        if self.divergence is not None or steps == 0:
-            return RunResult(0, self.divergence)
-        losses, what = network_steps(self._network, self._w, self._b, self.samples,
-                                     self.batch_size, self.lr, self.steps_done, steps)
-        self.steps_done += losses.size
-        self.history.extend(losses)
-        if what is not None:
-            self.divergence = Divergence(self.steps_done + 1, what)
-        return RunResult(int(losses.size), self.divergence)
-
-
-def network_steps(network: Network, w: list[np.ndarray], b: list[np.ndarray],
-                  samples: NetworkSamples, size: int, lr: float, first: int,
-                  steps: int) -> tuple[np.ndarray, str | None]:
-    """``steps`` steps from batch ``first`` on, updating ``w`` and ``b`` in place.
-
-    Returns the losses of the steps taken and, if it stopped early, what would
-    not have been finite. The same numbers as :meth:`Network.step` on the
-    traced batch, with δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) for the sums.
-    """
-    act, cost = network.activation, network.cost
-    cancellation = network.cancellation
-    L = len(w)
-    losses = np.empty(steps)
-    xs, ys = samples.x, samples.y
-    n = len(samples)
-    with np.errstate(all="ignore"):
-        for s in range(steps):
-            idx = batch_indices(first + s, size, n)
-            x, y = xs[idx], ys[idx]
-            zs, as_, primes = [], [], []
-            a = x
-            for l in range(L):
-                z = a @ w[l].T + b[l]
-                a, prime = act.forward_and_derivative(z)
-                zs.append(z)
-                as_.append(a)
-                primes.append(prime)
-            c = cost.value(a, y, z).sum(axis=1).mean()
-            if not all(np.isfinite(z).all() for z in zs):
-                return losses[:s], "z"
-            if not np.isfinite(c):
-                return losses[:s], "the cost C"
-            upstream = cost.gradient(a, y, z)
-            new_w, new_b = [], []
-            for l in range(L - 1, -1, -1):
-                if l == L - 1 and cancellation is not None:
-                    delta = cancellation.dC_dz(as_[l], y, zs[l])
-                else:
-                    delta = upstream * primes[l]
-                a_prev = x if l == 0 else as_[l - 1]
-                new_w.append(w[l] - lr * ((delta.T @ a_prev) / size))
-                new_b.append(b[l] - lr * delta.mean(axis=0))
-                upstream = delta @ w[l]
-            new_w.reverse()
-            new_b.reverse()
-            if not all(np.isfinite(p).all() for p in (*new_w, *new_b)):
-                return losses[:s], "the updated parameters"
-            for l in range(L):
-                w[l][...] = new_w[l]
-                b[l][...] = new_b[l]
-            losses[s] = c
-    return losses, None
+    def _steps(self, steps: int) -> tuple[np.ndarray, str | None]:
+        net, size = self._network, self.batch_size
+        if self._floats is None and uses_floats(net.shape, net.activation, net.cost, size):
+            self._floats = float_samples(self.samples.x, self.samples.y)
+        self._w, self._b, losses, what = network_steps(
+            net.shape, net.activation, net.cost, self._w, self._b, self.samples.x,
+            self.samples.y, size, self.lr, self.steps_done, steps, self._floats)
+        return losses, what

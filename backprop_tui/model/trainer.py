@@ -11,13 +11,21 @@ the last finite parameters. Tests check it against repeated plain steps, and
 from __future__ import annotations
 
 import math
+from collections.abc import Sized
 from dataclasses import dataclass
 
 import numpy as np
 
 from .chain import Chain, Samples
 from .errors import ModelError
-from .fast_step import PYTHON_BATCH_MAX, can_use_floats, float_steps, numpy_steps
+from .fast_step import (
+    PYTHON_BATCH_MAX,
+    FloatSamples,
+    can_use_floats,
+    float_samples,
+    float_steps,
+    numpy_steps,
+)
 from .history import LossHistory
 
 _PIECE = 4096
@@ -73,25 +81,18 @@ def check_batch_size(batch_size: int | None, n: int) -> int:
     return size
 
 
-class Trainer:
-    """Runs gradient descent on a chain, batch after batch, recording the loss.
+class Training:
+    """What every trainer shares: the checked learning rate and batch size, the
+    loss history, the step count, and runs in pieces that stop before a step
+    that would diverge. A subclass takes the steps (:meth:`_steps`).
 
     Step k (0-based, counted from the trainer's start) trains on the samples
     kB, kB+1, …, kB+B−1 (mod n). The loss recorded for step k is the batch-mean
     cost before that step's update.
     """
 
-    def __init__(
-        self,
-        chain: Chain,
-        samples: Samples,
-        lr: float,
-        batch_size: int | None = None,
-        history: LossHistory | None = None,
-        steps_done: int = 0,
-    ) -> None:
-        chain.cost.check_targets(samples.y)
-        self.samples = samples
+    def __init__(self, samples: Sized, lr: float, batch_size: int | None,
+                 history: LossHistory | None, steps_done: int) -> None:
         self.lr = check_learning_rate(lr)
         self.batch_size = check_batch_size(batch_size, len(samples))
         self.history = history if history is not None else LossHistory()
@@ -99,16 +100,6 @@ class Trainer:
         """Steps taken so far; the next step uses batch ``steps_done``."""
         self.divergence: Divergence | None = None
         """Set when a step would have left finite numbers; training then refuses to go on."""
-        self._activation = chain.activation
-        self._cost = chain.cost
-        self._w = np.array(chain.w)
-        self._b = np.array(chain.b)
-        self._floats: tuple[list[float], list[float]] | None = None
-
-    @property
-    def chain(self) -> Chain:
-        """The chain with the current parameters."""
-        return Chain(self._w.copy(), self._b.copy(), self._activation, self._cost)
 
     def run(self, steps: int) -> RunResult:
         """Take up to ``steps`` steps; stop before the first one that would diverge."""
@@ -121,14 +112,48 @@ class Trainer:
         while done < steps and divergence is None:
             # In pieces, so that a run of millions of steps holds no more than
             # one piece of losses before they go into the bounded history.
-            losses, divergence = self._steps(min(steps - done, _PIECE))
+            losses, what = self._steps(min(steps - done, _PIECE))
             done += losses.size
             self.steps_done += losses.size
             self.history.extend(losses)
+            if what is not None:
+                divergence = Divergence(self.steps_done + 1, what)
         self.divergence = divergence
         return RunResult(done, divergence)
 
-    def _steps(self, steps: int) -> tuple[np.ndarray, Divergence | None]:
+    def _steps(self, steps: int) -> tuple[np.ndarray, str | None]:
+        """``steps`` steps from ``steps_done`` on: the losses of those taken and,
+        if it stopped early, what would not have been finite."""
+        raise NotImplementedError
+
+
+class Trainer(Training):
+    """Runs gradient descent on a chain, batch after batch, recording the loss."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        samples: Samples,
+        lr: float,
+        batch_size: int | None = None,
+        history: LossHistory | None = None,
+        steps_done: int = 0,
+    ) -> None:
+        chain.cost.check_targets(samples.y)
+        super().__init__(samples, lr, batch_size, history, steps_done)
+        self.samples = samples
+        self._activation = chain.activation
+        self._cost = chain.cost
+        self._w = np.array(chain.w)
+        self._b = np.array(chain.b)
+        self._floats: FloatSamples | None = None
+
+    @property
+    def chain(self) -> Chain:
+        """The chain with the current parameters."""
+        return Chain(self._w.copy(), self._b.copy(), self._activation, self._cost)
+
+    def _steps(self, steps: int) -> tuple[np.ndarray, str | None]:
         """``steps`` steps from ``steps_done`` on; the losses of those taken.
 
         On Python floats for small batches, with numpy for large ones
@@ -137,18 +162,17 @@ class Trainer:
         act, cost, size = self._activation, self._cost, self.batch_size
         if size <= PYTHON_BATCH_MAX and can_use_floats(act, cost):
             if self._floats is None:
-                xs, ys = self.samples.x.tolist(), self.samples.y.tolist()
-                self._floats = (xs + xs, ys + ys)
-            w, b, losses, what = float_steps(act, cost, self._w, self._b, *self._floats, size,
-                                             self.lr, self.steps_done, steps)
+                self._floats = float_samples(self.samples.x, self.samples.y)
+            w, b, losses, what = float_steps(act, cost, self._w, self._b, self._floats,
+                                             self.samples.x, self.samples.y, size, self.lr,
+                                             self.steps_done, steps)
         else:
             w, b, losses, what = numpy_steps(act, cost, self._w, self._b, self.samples.x,
                                              self.samples.y, size, self.lr, self.steps_done,
                                              steps)
         self._w[:] = w
         self._b[:] = b
-        divergence = None if what is None else Divergence(self.steps_done + losses.size + 1, what)
-        return losses, divergence
+        return losses, what
 
     def mean_cost(self) -> float:
         """The mean cost over all samples with the current parameters."""

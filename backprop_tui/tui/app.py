@@ -27,7 +27,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..formulas import label, lr_warning, narration, number, zero_gradient_note
 from ..model import (
     ANYWHERE,
     BackwardPass,
@@ -39,7 +38,9 @@ from ..model import (
     save_session,
 )
 from ..model.lesson import MAX_SAMPLES, Lesson
-from ..report import trace_markdown
+from ..present.format import number
+from ..present.formulas import label, lr_warning, narration, zero_gradient_note
+from ..present.report import trace_markdown
 from .compact import compacting
 from .keys import bindings
 from .screens.help import HelpScreen
@@ -61,6 +62,14 @@ from .widgets.vanishing import Vanishing
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal the app draws itself in."""
+
+
+def too_small_text(width: int, height: int) -> str:
+    """What the app shows instead of itself in a terminal smaller than the smallest."""
+    return (f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
+            f"this one is {width}×{height}.\nMake it larger to go on (q quits).")
+
+
 WIDE_WIDTH, WIDE_HEIGHT = 110, 32
 """From this size on, the derivation, the loss curve and the batch show together."""
 HUGE_WIDTH, HUGE_HEIGHT = 160, 45
@@ -260,9 +269,7 @@ class BackpropApp(Teaching, App[int]):
                 widget.all_layers = huge
                 widget.refresh()
         if small:
-            self.query_one("#too-small", Static).update(
-                f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
-                f"this one is {width}×{height}.\nMake it larger to go on (q quits).")
+            self.query_one("#too-small", Static).update(too_small_text(width, height))
 
     @property
     def training(self) -> bool:

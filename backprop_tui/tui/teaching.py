@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from ..formulas import number, off_by, parameter_symbol, quiz_hint
 from ..model import ACTIVATIONS, COSTS, EPSILON, ModelError, Nudge
+from ..present.format import number
+from ..present.formulas import off_by, parameter_symbol, quiz_hint
 from .widgets.derivation import Derivation, rows_for
 from .widgets.nudge import NudgeView
 from .widgets.quiz import AnswerField, QuizBar

@@ -5,15 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_tui.formulas import (
-    backward_rows,
-    forward_rows,
-    label,
-    mean_gradient_row,
-    number,
-    step_rows,
-)
 from backprop_tui.model import defaults
+from backprop_tui.present.format import number
+from backprop_tui.present.formulas import backward_rows, forward_rows, label, mean_gradient_row, step_rows
 from backprop_tui.tui.app import SPEEDS, BackpropApp
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets.field import NumberField
@@ -510,7 +504,7 @@ async def test_batch_table_says_which_samples_it_shows_when_not_all_fit():
 async def test_numbers_in_the_panels_are_whole_and_signed():
     """No number is cut: the tiniest x whole, a C too long for its cells shown shorter
     but correctly rounded, every minus sign there."""
-    from backprop_tui.formulas import fitted
+    from backprop_tui.present.format import fitted
 
     w = (-1.02, -0.2, -1.06, -0.23, 0.93)
     app = app_for(lecture(w=w, b=(-0.47, -0.38, 0.17, 0.15, 0.12), x=(-1.5e-100,),
@@ -533,8 +527,8 @@ async def test_numbers_in_the_panels_are_whole_and_signed():
 
 
 async def test_bad_but_finite_settings_are_explained_on_the_message_line():
-    from backprop_tui.formulas import lr_warning, zero_gradient_note
     from backprop_tui.model import RELU, Chain
+    from backprop_tui.present.formulas import lr_warning, zero_gradient_note
 
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:

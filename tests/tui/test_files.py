@@ -21,7 +21,7 @@ from backprop_tui.model import (
     save_session,
 )
 from backprop_tui.model.lesson import Lesson
-from backprop_tui.report import trace_json
+from backprop_tui.present.report import trace_json
 from backprop_tui.tui import app as app_module
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.screens.path import PathScreen

@@ -16,8 +16,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.formulas import fitted, number
 from backprop_tui.model import defaults
+from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as app_module
 from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
 from backprop_tui.tui.screens.help import HelpScreen

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_tui.formulas import backward_rows, label, nudge_rows, number, quiz_hint
 from backprop_tui.model import CostSlice, Fit
+from backprop_tui.present.format import number
+from backprop_tui.present.formulas import backward_rows, label, nudge_rows, quiz_hint
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.teaching import EPSILONS
 from backprop_tui.tui.widgets.derivation import rows_for

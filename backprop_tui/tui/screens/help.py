@@ -10,16 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...formulas import (
-    APPROX_NOTE,
-    backward_rows,
-    definitions,
-    forward_rows,
-    label,
-    step_rows,
-)
 from ...model import ModelError
 from ...model.lesson import Lesson
+from ...present.formulas import APPROX_NOTE, backward_rows, definitions, forward_rows, label, step_rows
 from ..keys import KEYS
 
 

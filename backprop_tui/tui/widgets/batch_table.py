@@ -7,9 +7,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from ...formulas import label, number
 from ...model import BackwardPass, ForwardPass
 from ...model.lesson import Lesson
+from ...present.format import number
+from ...present.formulas import label
 
 BLANK = "—"
 

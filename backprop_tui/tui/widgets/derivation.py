@@ -1,6 +1,6 @@
 """The derivation of the current phase: forward rows, the chain rule of one layer, or the step.
 
-Every line is a :class:`~backprop_tui.formulas.Row` from :mod:`backprop_tui.formulas`:
+Every line is a :class:`~backprop_tui.present.formulas.Row` from :mod:`backprop_tui.present.formulas`:
 *symbol = formula = numbers plugged in = value*. The widget picks which rows
 to show and which to highlight; it computes nothing.
 """
@@ -14,7 +14,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from ...formulas import (
+from ...model import BackwardPass, ModelError
+from ...model.lesson import Lesson
+from ...present.formulas import (
     Row,
     backward_rows,
     factor_grid,
@@ -25,8 +27,6 @@ from ...formulas import (
     quiz_rows,
     step_rows,
 )
-from ...model import BackwardPass, ModelError
-from ...model.lesson import Lesson
 
 
 @dataclass(frozen=True)

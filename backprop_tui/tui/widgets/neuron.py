@@ -17,9 +17,10 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...formulas import fitted, label, number
 from ...model import ForwardPass
 from ...model.lesson import Lesson
+from ...present.format import fitted, number
+from ...present.formulas import label
 from .field import NumberField, Target
 
 BLANK = "—"
@@ -147,7 +148,8 @@ class Panel(Widget):
                 field.focus()
                 return field
         row = self.lines.index(line)
-        field = NumberField(target, id=field_id(target), room=self.cells, shown=line.text)
+        field = NumberField(target, id=field_id(target), room=self.cells, shown=line.text,
+                            transient=True)
         field.styles.offset = (len(line.name), row)
         field.styles.width = max(self.content_size.width - len(line.name), 1)
         self.mount(field)

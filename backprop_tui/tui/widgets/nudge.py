@@ -1,7 +1,7 @@
 """The nudge check of the selected parameter: (C(θ+ε) − C(θ−ε))/2ε beside the chain rule.
 
 The lesson runs the nudged forward passes (the model's ``nudge``); the rows and
-their text come from :func:`backprop_tui.formulas.nudge_rows`, laid out as the
+their text come from :func:`backprop_tui.present.formulas.nudge_rows`, laid out as the
 derivation lays out its rows.
 """
 
@@ -11,8 +11,8 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from ...formulas import nudge_rows
 from ...model import Nudge
+from ...present.formulas import nudge_rows
 from .derivation import lay_out, table
 
 

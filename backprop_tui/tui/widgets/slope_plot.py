@@ -13,9 +13,10 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...formulas import fit_title, number, parameter_symbol, slope_title
 from ...model import CostSlice, Fit, ModelError
 from ...model.lesson import Lesson
+from ...present.format import number
+from ...present.formulas import fit_title, parameter_symbol, slope_title
 from .loss_plot import Y_AXIS, new_figure
 
 MODES: tuple[str, ...] = ("loss", "slope", "fit")

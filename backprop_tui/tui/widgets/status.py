@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ...formulas import cost_text, number
 from ...model.lesson import Lesson
+from ...present.format import number
+from ...present.formulas import cost_text
 from ..keys import Key, on_line
 
 

@@ -1,6 +1,6 @@
 """The vanishing-gradient view: per layer |∂C/∂w(l)| and the running product of g'.
 
-The same lines ``trace`` prints (:func:`backprop_tui.report.vanishing_lines`),
+The same lines ``trace`` prints (:func:`backprop_tui.present.report.vanishing_lines`),
 built from the lesson's backward pass of the current parameters: log-scale
 bars, so that a student sees ∏σ' ≤ 4^(−k) starve the early layers.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ...formulas import BAR_DECADES
 from ...model import ModelError
 from ...model.lesson import Lesson
-from ...report import vanishing_lines
+from ...present.formulas import BAR_DECADES
+from ...present.report import vanishing_lines
 
 
 class Vanishing(Widget):

@@ -2,16 +2,14 @@
 
 The width-1 chain keeps :mod:`report`; this is its counterpart with indices,
 built from :mod:`backprop_tui.model.network` and the rows of
-:mod:`backprop_tui.formulas_wide`.
+:mod:`backprop_tui.present.formulas_wide`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import formulas as F
-from . import formulas_wide as W
-from .model.network import (
+from ..model.network import (
     Network,
     NetworkBackward,
     NetworkCheck,
@@ -19,6 +17,9 @@ from .model.network import (
     NetworkTrainer,
     shape_text,
 )
+from . import formulas as F
+from . import formulas_wide as W
+from .format import number
 from .report import LOSS_POINTS, final_cost, final_cost_text, markdown_escape, markdown_rows, markdown_table
 
 
@@ -143,7 +144,7 @@ def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
     if check is not None:
         out += ["", "Nudge check beside each batch gradient",
                 "  " + F.nudge_title(check.epsilon),
-                f"  largest rel = {F.number(check.max_rel_error)}"]
+                f"  largest rel = {number(check.max_rel_error)}"]
     keys = ("dC_dw", "dC_db") if check is not None and count == 1 else ()
     for s in range(count):
         tag = f"sample {s + 1} of {count}: " if count > 1 else ""
@@ -184,11 +185,11 @@ def trace_markdown(bp: NetworkBackward) -> str:
     for layer in range(1, L + 1):
         for j in range(1, net.shape[layer] + 1):
             params = [f"{W.param_sym('w', layer, j, k, L)} = "
-                      f"{F.number(net.w[layer - 1][j - 1, k - 1], True)}"
+                      f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
                       for k in range(1, net.shape[layer - 1] + 1)]
             body.append([markdown_escape(f"({F.label(layer, L)}) {j}"),
                          markdown_escape(", ".join(params)),
-                         markdown_escape(F.number(net.b[layer - 1][j - 1], True))])
+                         markdown_escape(number(net.b[layer - 1][j - 1], True))])
     out += markdown_table(["layer, neuron", "w", "b"], body)
     for s in range(count):
         level = "##"
@@ -222,13 +223,17 @@ def _outputs(trainer: NetworkTrainer) -> tuple[NetworkSamples, Any]:
     return samples, trainer.network.forward(samples).a[-1]
 
 
-def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
-    """The result of ``train`` for a network: parameters, loss history, outputs per sample."""
+def train_json(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None
+               ) -> dict[str, Any]:
+    """The result of ``train`` for a network: parameters, loss history, outputs per sample;
+    ``steps`` counts every step taken, ``steps_run`` those of this run (``steps``; all of
+    them if None)."""
     net = trainer.network
     thinned = trainer.history.thinned(LOSS_POINTS)
     samples, outputs = _outputs(trainer)
     result: dict[str, Any] = network_json(net) | {
         "steps": trainer.steps_done,
+        "steps_run": trainer.steps_done if steps is None else steps,
         "lr": trainer.lr,
         "batch_size": trainer.batch_size,
         "samples": len(samples),
@@ -243,16 +248,20 @@ def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
     return result
 
 
-def train_text(trainer: NetworkTrainer, initial_cost: float) -> str:
-    """A short summary of a run: cost before and after, parameters, each sample's output."""
+def train_text(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None) -> str:
+    """A short summary of a run of ``steps`` steps (all it has taken if None): cost before
+    and after, parameters, each sample's output. When the trainer went on from earlier
+    steps, both counts: "500 steps (800 in all)"."""
     net = trainer.network
     L = net.layers
     samples, outputs = _outputs(trainer)
+    run = trainer.steps_done if steps is None else steps
+    total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
     out = [
-        f"trained shape {shape_text(net.shape)} for {_plural(trainer.steps_done, 'step')}: "
-        f"η = {F.number(trainer.lr)}, batch size {trainer.batch_size} of "
+        f"trained shape {shape_text(net.shape)} for {_plural(run, 'step')}{total}: "
+        f"η = {number(trainer.lr)}, batch size {trainer.batch_size} of "
         f"{_plural(len(samples), 'sample')}",
-        f"mean cost C: {F.number(initial_cost)} → {final_cost_text(trainer)}",
+        f"mean cost C: {number(initial_cost)} → {final_cost_text(trainer)}",
         "parameters (input to output):",
     ]
     out += W.parameter_lines(net)

@@ -1,15 +1,16 @@
 """What ``trace`` and ``train`` print: text for people, JSON for programs.
 
 Everything here is built from model objects and the shared formula text in
-:mod:`backprop_tui.formulas`; nothing is computed twice.
+:mod:`backprop_tui.present.formulas`; nothing is computed twice.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..model import FACTOR_NAMES, BackwardPass, GradientCheck, NonFiniteError, Trainer
 from . import formulas as F
-from .model import FACTOR_NAMES, BackwardPass, GradientCheck, NonFiniteError, Trainer
+from .format import number
 
 LOSS_POINTS = 1000
 """At most this many points of the loss history go into ``train --json``."""
@@ -110,9 +111,9 @@ def vanishing_lines(bp: BackwardPass) -> list[str]:
     for l in range(n, 0, -1):
         body.append([
             f"({F.label(l, n)})", str(n - l + 1),
-            F.number(gradient[l - 1]), F.log_bar(gradient[l - 1], VANISHING_BAR),
-            F.number(product[l - 1]), F.log_bar(product[l - 1], VANISHING_BAR),
-            F.number(bound[l - 1]),
+            number(gradient[l - 1]), F.log_bar(gradient[l - 1], VANISHING_BAR),
+            number(product[l - 1]), F.log_bar(product[l - 1], VANISHING_BAR),
+            number(bound[l - 1]),
         ])
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
     out = [
@@ -149,19 +150,19 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
     ]
     for l in range(1, n + 1):
         lab = F.label(l, n)
-        out.append(f"  ({lab}):  w({lab}) = {F.number(chain.w[l - 1], True)}   "
-                   f"b({lab}) = {F.number(chain.b[l - 1], True)}")
+        out.append(f"  ({lab}):  w({lab}) = {number(chain.w[l - 1], True)}   "
+                   f"b({lab}) = {number(chain.b[l - 1], True)}")
     out.append(f"  the input x is a({F.label(0, n)}): data, not a parameter")
     if check is not None:
         out += ["", "Nudge check beside each batch gradient",
                 "  " + F.nudge_title(check.epsilon),
-                f"  largest rel = {F.number(check.max_rel_error)}"]
+                f"  largest rel = {number(check.max_rel_error)}"]
     for k in range(count):
         tag = f"sample {k + 1} of {count}: " if count > 1 else ""
         out += [
             "",
-            f"Forward pass ({tag}x = {F.number(fwd.samples.x[k])}, "
-            f"y = {F.number(fwd.samples.y[k])})",
+            f"Forward pass ({tag}x = {number(fwd.samples.x[k])}, "
+            f"y = {number(fwd.samples.y[k])})",
         ]
         out += F.aligned(F.forward_rows(fwd, k), "  ")
         out += ["", f"Backward pass ({tag}every chain-rule factor, output layer first)"]
@@ -212,14 +213,14 @@ def gradient_cells(bp: BackwardPass) -> tuple[list[str], list[list[str]]]:
         head += [f"∂C/∂w({F.label(l, n)})", f"∂C/∂b({F.label(l, n)})"]
     body = []
     for k in range(len(fwd.samples)):
-        cells = [str(k + 1), F.number(fwd.samples.x[k]), F.number(fwd.samples.y[k]),
-                 F.number(fwd.a[k, -1]), F.number(fwd.cost[k])]
+        cells = [str(k + 1), number(fwd.samples.x[k]), number(fwd.samples.y[k]),
+                 number(fwd.a[k, -1]), number(fwd.cost[k])]
         for l in range(n - 1, -1, -1):
-            cells += [F.number(bp.dC_dw[k, l], True), F.number(bp.dC_db[k, l], True)]
+            cells += [number(bp.dC_dw[k, l], True), number(bp.dC_db[k, l], True)]
         body.append(cells)
-    mean = ["mean", "", "", "", F.number(fwd.mean_cost)]
+    mean = ["mean", "", "", "", number(fwd.mean_cost)]
     for l in range(n - 1, -1, -1):
-        mean += [F.number(bp.mean_dC_dw[l], True), F.number(bp.mean_dC_db[l], True)]
+        mean += [number(bp.mean_dC_dw[l], True), number(bp.mean_dC_db[l], True)]
     body.append(mean)
     return head, body
 
@@ -280,7 +281,7 @@ def trace_markdown(bp: BackwardPass) -> str:
 
     One table for each sample's forward pass, one per layer of its backward pass
     (output layer first), then for a batch the per-sample gradients and their
-    means. Every formula comes from :mod:`backprop_tui.formulas`.
+    means. Every formula comes from :mod:`backprop_tui.present.formulas`.
     """
     fwd = bp.forward
     chain = fwd.chain
@@ -297,8 +298,8 @@ def trace_markdown(bp: BackwardPass) -> str:
     ]
     out += markdown_table(
         ["layer", "w", "b"],
-        [[markdown_escape(f"({F.label(l, n)})"), markdown_escape(F.number(chain.w[l - 1], True)),
-          markdown_escape(F.number(chain.b[l - 1], True))] for l in range(1, n + 1)],
+        [[markdown_escape(f"({F.label(l, n)})"), markdown_escape(number(chain.w[l - 1], True)),
+          markdown_escape(number(chain.b[l - 1], True))] for l in range(1, n + 1)],
     )
     out += ["", markdown_escape(f"The input x is a({F.label(0, n)}): data, not a parameter.")]
     for k in range(count):
@@ -306,7 +307,7 @@ def trace_markdown(bp: BackwardPass) -> str:
         if count > 1:
             out += ["", f"## Sample {k + 1} of {count}"]
             level = "###"
-        values = f"x = {F.number(fwd.samples.x[k])}, y = {F.number(fwd.samples.y[k])}"
+        values = f"x = {number(fwd.samples.x[k])}, y = {number(fwd.samples.y[k])}"
         out += ["", f"{level} Forward pass ({markdown_escape(values)})", ""]
         out += markdown_rows(F.forward_rows(fwd, k))
         for l in range(n, 0, -1):
@@ -371,7 +372,7 @@ def final_cost(trainer: Any) -> float | None:
 def final_cost_text(trainer: Any) -> str:
     """:func:`final_cost` as shown: the number, or "not finite" when it overflows."""
     cost = final_cost(trainer)
-    return "not finite" if cost is None else F.number(cost)
+    return "not finite" if cost is None else number(cost)
 
 
 def train_warnings(trainer: Trainer) -> list[str]:
@@ -393,15 +394,15 @@ def train_text(trainer: Trainer, initial_cost: float, steps: int | None = None) 
     run = trainer.steps_done if steps is None else steps
     total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
     out = [
-        f"trained {_plural(run, 'step')}{total}: η = {F.number(trainer.lr)}, "
+        f"trained {_plural(run, 'step')}{total}: η = {number(trainer.lr)}, "
         f"batch size {trainer.batch_size} of {_plural(len(trainer.samples), 'sample')}",
-        f"mean cost C: {F.number(initial_cost)} → {final_cost_text(trainer)}",
+        f"mean cost C: {number(initial_cost)} → {final_cost_text(trainer)}",
         "parameters (input to output):",
     ]
     for l in range(1, n + 1):
         lab = F.label(l, n)
-        out.append(f"  ({lab}):  w({lab}) = {F.number(chain.w[l - 1], True)}   "
-                   f"b({lab}) = {F.number(chain.b[l - 1], True)}")
+        out.append(f"  ({lab}):  w({lab}) = {number(chain.w[l - 1], True)}   "
+                   f"b({lab}) = {number(chain.b[l - 1], True)}")
     if trainer.divergence is not None:
         out.append(str(trainer.divergence))
     return "\n".join(out) + "\n"

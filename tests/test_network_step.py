@@ -1,0 +1,176 @@
+"""The network's fast training step, both ways (Python floats, numpy), held to the plain step."""
+
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import assume, event, given, settings
+from hypothesis import strategies as st
+
+from backprop_tui.model import (
+    COSTS,
+    SIGMOID,
+    TANH,
+    Chain,
+    NonFiniteError,
+    Samples,
+    Trainer,
+    fast_step,
+)
+from backprop_tui.model.network import (
+    Network,
+    NetworkTrainer,
+    trace_network,
+)
+from backprop_tui.model.network_step import uses_floats
+
+from .strategies import PAIRS, finite, networks
+
+PATHS = {"floats": 10**9, "numpy": -1}
+"""FLOAT_WORK_PER_LAYER forcing one way: every batch on floats, or none."""
+
+
+def forced(path: str):
+    return mock.patch("backprop_tui.model.network_step.FLOAT_WORK_PER_LAYER", PATHS[path])
+
+
+def wide_cases(values=None):
+    """A network of 1 to 10 layers of 1 to 4 neurons (1 to 4 inputs), any activation
+    and cost, and 1 to 6 samples for it."""
+    return networks(max_layers=10, max_width=4, max_inputs=4, max_samples=6, values=values)
+
+
+def plain_steps(net, samples, lr, batch, steps):
+    """Repeated plain steps (every factor kept): the network after them, and the losses."""
+    losses = []
+    for k in range(steps):
+        bp = trace_network(net, samples.batch(k, batch))
+        losses.append(bp.forward.mean_cost)
+        net = net.step(bp, lr)
+    return net, losses
+
+
+@settings(max_examples=150)
+@given(wide_cases(), st.sampled_from(list(PATHS)), st.integers(1, 6), st.integers(1, 6),
+       st.floats(0.01, 1.0))
+def test_both_ways_equal_repeated_plain_steps(case, path, batch, steps, lr):
+    net, samples = case
+    batch = min(batch, len(samples))
+    try:
+        expected, losses = plain_steps(net, samples, lr, batch, steps)
+    except NonFiniteError:
+        assume(False)  # a ReLU network can overflow; the next test covers stopping
+    with forced(path):
+        trainer = NetworkTrainer(net, samples, lr, batch)
+        result = trainer.run(steps)
+    assert result.divergence is None and result.steps == steps
+    got = trainer.network
+    np.testing.assert_allclose(got.flat_w, expected.flat_w, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got.flat_b, expected.flat_b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(trainer.history.thinned(1000).first, losses, rtol=1e-10,
+                               atol=1e-13)
+
+
+values = st.sampled_from([0.0, 1e-3, 0.5, 3.0, 1e5, 1e100, 1e200, 1e300, 1.7e308]).flatmap(
+    lambda m: st.sampled_from([m, -m]))
+
+
+@settings(max_examples=150)
+@given(wide_cases(values=values), st.sampled_from(list(PATHS)),
+       st.sampled_from([1e-3, 0.5, 1e10, 1e300]), st.integers(1, 3), st.integers(1, 4))
+def test_both_ways_stop_where_the_plain_step_refuses(case, path, lr, batch, steps):
+    net, samples = case
+    batch = min(batch, len(samples))
+    with forced(path):
+        trainer = NetworkTrainer(net, samples, lr, batch)
+        result = trainer.run(steps)  # a RuntimeWarning here fails the test suite
+    kept = trainer.network  # Network() refuses non-finite parameters
+    assert result.steps == trainer.steps_done == len(trainer.history)
+    expected = net
+    for k in range(result.steps):
+        try:
+            bp = trace_network(expected, samples.batch(k, batch))
+        except NonFiniteError as exc:
+            # A factor no step uses overflowed, so training goes on: ∂C/∂x, or
+            # ∂C/∂a at an output whose cost cancels g' (∂C/∂z is taken directly).
+            unused = ("∂C/∂a(l−1) ",) + (("∂C/∂a is",) if net.cancellation else ())
+            assert str(exc).startswith(unused), exc
+            assume(False)
+        expected = expected.step(bp, lr)
+    event("diverged" if result.divergence else "finished")
+    if result.divergence is None:
+        assert result.steps == steps
+    else:
+        assert result.divergence.step == result.steps + 1
+        with pytest.raises(NonFiniteError):
+            kept.step(trace_network(kept, samples.batch(result.steps, batch)), lr)
+    scale = max(1.0, *np.abs(expected.flat_w), *np.abs(expected.flat_b))
+    np.testing.assert_allclose(kept.flat_w, expected.flat_w, rtol=1e-9, atol=1e-12 * scale)
+    np.testing.assert_allclose(kept.flat_b, expected.flat_b, rtol=1e-9, atol=1e-12 * scale)
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(PAIRS), st.integers(1, 10), st.data())
+def test_a_width_one_network_takes_the_chains_very_steps(pair, layers, data):
+    """The float loop of shape 1,1,…,1 is the chain's: the same numbers to the bit."""
+    activation, cost = pair
+    w = data.draw(st.lists(finite(-3, 3), min_size=layers, max_size=layers))
+    b = data.draw(st.lists(finite(-3, 3), min_size=layers, max_size=layers))
+    x = data.draw(st.lists(finite(-2, 2), min_size=1, max_size=5))
+    y = data.draw(st.lists(finite(0, 1), min_size=len(x), max_size=len(x)))
+    batch = data.draw(st.integers(1, len(x)))
+    steps = data.draw(st.integers(1, 20))
+    chain = Trainer(Chain(w, b, activation, cost), Samples(x, y), 0.5, batch)
+    net = Network((1,) * (layers + 1), w, b, activation, cost)
+    wide = NetworkTrainer(net, net.samples(x, y), 0.5, batch)
+    assert uses_floats(net.shape, activation, cost, batch)
+    chain.run(steps)
+    wide.run(steps)
+    np.testing.assert_array_equal(wide.network.flat_w, chain.chain.w)
+    np.testing.assert_array_equal(wide.network.flat_b, chain.chain.b)
+    np.testing.assert_array_equal(wide.history.thinned(100).first,
+                                  chain.history.thinned(100).first)
+
+
+def test_parameters_past_the_limit_hand_the_steps_to_numpy():
+    # |w| of layer 2 beyond limit(): the float loop cannot vouch for z(2), numpy takes over.
+    shape = (2, 4, 1)
+    big = 2.0 * fast_step.limit(shape)
+    net = Network(shape, [0.1] * 8 + [big, -big, 0.0, 0.0], [0.0] * 5, TANH)
+    samples = net.samples([[0.5, 0.2], [0.1, 0.3]], [[0.0], [1.0]])
+    assert uses_floats(shape, TANH, net.cost, 1)
+    with mock.patch("backprop_tui.model.network_step.numpy_network_steps",
+                    wraps=__import__("backprop_tui.model.network_step", fromlist=["x"])
+                    .numpy_network_steps) as numpy_way:
+        trainer = NetworkTrainer(net, samples, 1e-3, 1)
+        result = trainer.run(3)
+    assert numpy_way.called
+    expected, _ = plain_steps(net, samples, 1e-3, 1, result.steps)
+    assert result.divergence is None or "z" not in result.divergence.what
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-12)
+
+
+def test_the_limit_keeps_every_z_past_the_first_layer_finite():
+    for fan_in in range(1, 5):
+        shape = (1, fan_in, 1)
+        top = fast_step.limit(shape)
+        assert np.isfinite(fan_in * top + top)  # every |w|·|a| ≤ limit, |a| ≤ 1, and the bias
+    assert fast_step.limit((1, 1, 1)) == fast_step.HUGE  # the chain's
+
+
+def test_the_float_loop_spells_out_every_sum():
+    source = fast_step.loop_source((2, 2, 1), SIGMOID, COSTS["squared-error"], single=False)
+    assert "z1_1 = w1_1_0 * a0_0 + w1_1_1 * a0_1 + b1_1" in source
+    assert "z2 = w2_0_0 * a1_0 + w2_0_1 * a1_1 + b2" in source
+    assert "delta1_1 = delta * w2_0_1 * d1_1" in source
+    source = fast_step.loop_source((1, 3, 2), SIGMOID, COSTS["squared-error"], single=True)
+    assert "delta1_2 = (delta2_0 * w2_0_2 + delta2_1 * w2_1_2) * d1_2" in source
+    assert "loss += c0 + c1" in source
+    compile(source, "<test>", "exec")
+
+
+def test_small_work_runs_on_floats_large_on_numpy():
+    shape = (2, 2, 1)
+    assert uses_floats(shape, SIGMOID, COSTS["squared-error"], 16)
+    assert not uses_floats(shape, SIGMOID, COSTS["squared-error"], 1024)
+    assert not uses_floats((4,) * 11, SIGMOID, COSTS["squared-error"], 32)
