@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import __version__
+from . import __version__, blas  # noqa: F401  (blas: before numpy loads)
 from .cli_wide import (
     WideUsageError,
     chain_layers,
