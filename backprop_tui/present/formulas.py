@@ -353,29 +353,6 @@ def vanishing_title(chain: Chain) -> str:
     )
 
 
-BAR_DECADES = 10
-"""A log-scale bar runs from 10^(−BAR_DECADES) (empty) to 1 (full)."""
-
-_EIGHTHS = " ▏▎▍▌▋▊▉"
-
-
-def log_bar(value: float, width: int = 20, decades: int = BAR_DECADES) -> str:
-    """|``value``| as a bar of ``width`` cells on a log scale (1 and more fill it).
-
-    The bar grows by width/decades cells per factor of ten; values at or below
-    10^(−decades) (and 0) give an empty bar. Always exactly ``width`` characters.
-    """
-    v = abs(float(value))
-    if not math.isfinite(v) or v <= 0.0:
-        eighths = 0
-    else:
-        fraction = min(max(1.0 + math.log10(v) / decades, 0.0), 1.0)
-        eighths = round(fraction * width * 8)
-    full, part = divmod(eighths, 8)
-    bar = "█" * full + (_EIGHTHS[part] if part else "")
-    return bar.ljust(width)
-
-
 NUDGE_FORMULA = "(C(θ+ε)−C(θ−ε))/2ε"
 """The numeric derivative the nudge check puts beside the chain rule."""
 
@@ -587,24 +564,3 @@ def narration(phase: str, layer: int, layers: int, symbol: str = "σ", training:
     if phase == "step":
         return "every w and b moved against its mean gradient; f: the new cost"
     return "nothing computed yet for these numbers: f runs the forward pass"
-
-
-def factor_grid(bp: BackwardPass, sample: int) -> tuple[list[str], list[list[str]]]:
-    """Every layer's chain-rule factors at once: a head (``factor``, then the layers from
-    the output down) and one row per factor, its formula for layer (l) and its values."""
-    chain = bp.forward.chain
-    n = chain.layers
-    g = chain.activation.symbol
-    formulas = (
-        ("dC_da", "∂C/∂a(l)"),
-        ("da_dz", f"∂a(l)/∂z(l) = {g}'(z(l))"),
-        ("dz_dw", "∂z(l)/∂w(l) = a(l−1)"),
-        ("dz_da_prev", "∂z(l)/∂a(l−1) = w(l)"),
-        ("dC_dw", f"∂C/∂w(l) = ∂C/∂a(l)·{g}'(z(l))·a(l−1)"),
-        ("dC_db", f"∂C/∂b(l) = ∂C/∂a(l)·{g}'(z(l))·1"),
-        ("dC_da_prev", f"∂C/∂a(l−1) = ∂C/∂a(l)·{g}'(z(l))·w(l)"),
-    )
-    head = ["l ="] + [f"({label(l, n)})" for l in range(n, 0, -1)]
-    rows = [[text] + [number(float(bp.factor(name)[sample, l - 1]), signed=True)
-                      for l in range(n, 0, -1)] for name, text in formulas]
-    return head, rows

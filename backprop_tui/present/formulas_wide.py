@@ -251,19 +251,23 @@ def step_rows(net: Network, bp: NetworkBackward, lr: float, new: Network) -> lis
     return rows
 
 
+def neuron_parameters(net: Network) -> list[tuple[int, int, list[str], float]]:
+    """Each neuron, input to output: its layer, its number j (1-based), its weights as
+    ``w₁₂(L) = +0.5000`` and its bias."""
+    L = net.layers
+    return [(layer, j, [f"{param_sym('w', layer, j, k, L)} = "
+                        f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
+                        for k in range(1, net.shape[layer - 1] + 1)],
+             float(net.b[layer - 1][j - 1]))
+            for layer in range(1, L + 1) for j in range(1, net.shape[layer] + 1)]
+
+
 def parameter_lines(net: Network, indent: str = "  ") -> list[str]:
     """The parameters, input to output: one line per neuron, its weights then its bias."""
     L = net.layers
-    out = []
-    for layer in range(1, L + 1):
-        for j in range(1, net.shape[layer] + 1):
-            cells = [f"{param_sym('w', layer, j, k, L)} = "
-                     f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
-                     for k in range(1, net.shape[layer - 1] + 1)]
-            cells.append(f"{param_sym('b', layer, j, None, L)} = "
-                         f"{number(net.b[layer - 1][j - 1], True)}")
-            out.append(f"{indent}({label(layer, L)}) neuron {j}:  " + "   ".join(cells))
-    return out
+    return [f"{indent}({label(layer, L)}) neuron {j}:  " + "   ".join(
+                weights + [f"{param_sym('b', layer, j, None, L)} = {number(bias, True)}"])
+            for layer, j, weights, bias in neuron_parameters(net)]
 
 
 def vector_text(values) -> str:
