@@ -388,12 +388,17 @@ def mean_cost_row(fwd: ForwardPass) -> Row:
     return Row("C", 0, "C", f"(1/{count})·Σₖ Cₖ", None, fwd.mean_cost)
 
 
+def update_formula(name: str, layer: int, layers: int) -> str:
+    """How a step moves the parameter ``name`` of ``layer``: ``w(L) − η·∂C/∂w(L)``."""
+    theta = parameter_symbol(name, layer, layers)
+    return f"{theta} {MINUS} η·∂C/∂{theta}"
+
+
 def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row]:
     """The update of every parameter: p ← p − η·∂C/∂p, old value to new, input to output."""
     n = chain.layers
     rows = []
     for l in range(1, n + 1):
-        lab = label(l, n)
         for name, old, grad, value in (
             ("w", chain.w, bp.mean_dC_dw, new.w),
             ("b", chain.b, bp.mean_dC_db, new.b),
@@ -402,8 +407,8 @@ def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row
                 Row(
                     name,
                     l,
-                    f"{name}({lab})",
-                    f"{name}({lab}) {MINUS} η·∂C/∂{name}({lab})",
+                    parameter_symbol(name, l, n),
+                    update_formula(name, l, n),
                     f"{plug(old[l - 1])} {MINUS} {plug(lr)}·{plug(grad[l - 1])}",
                     float(value[l - 1]),
                     relation="←",
@@ -416,6 +421,21 @@ def definitions(rows: list[Row]) -> list[str]:
     """The rows as aligned ``symbol = formula`` lines, without numbers (for a help text)."""
     width = max(len(r.symbol) for r in rows)
     return [f"{r.symbol:<{width}} {r.relation} {r.formula}" for r in rows]
+
+
+def formula_lines(bp: BackwardPass) -> list[str]:
+    """The chain's formulas in symbols, for the help: the forward pass, the chain rule of
+    the output layer and the one below it, and the step of the first layer's w and b."""
+    n = bp.forward.chain.layers
+    lines = ["Forward, input to output (x is data, not a parameter):"]
+    lines += ["  " + line for line in definitions(forward_rows(bp.forward, 0))]
+    for layer in sorted({n, n - 1} - {0}, reverse=True):
+        lines.append(f"Backward, layer ({label(layer, n)}):")
+        lines += ["  " + line for line in definitions(backward_rows(bp, 0, layer))]
+    lines.append("Step, with the batch-mean gradient:")
+    lines += [f"  {parameter_symbol(name, 1, n)} ← {update_formula(name, 1, n)}"
+              for name in ("w", "b")]
+    return lines
 
 
 def cost_text(chain: Chain) -> str:

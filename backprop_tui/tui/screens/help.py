@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from ...model import ModelError
 from ...model.lesson import Lesson
-from ...present.formulas import APPROX_NOTE, backward_rows, definitions, forward_rows, label, step_rows
+from ...present.formulas import APPROX_NOTE, formula_lines
 from ..keys import KEYS
 
 
@@ -23,21 +23,10 @@ def help_text(lesson: Lesson) -> Table:
     keys.add_column()
     for key in KEYS:
         keys.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
-    lines: list[str] = []
     try:
-        bp = lesson.chain.forward(lesson.samples).backward()
+        lines = formula_lines(lesson.chain.forward(lesson.samples).backward())
     except ModelError:
-        bp = None
-    if bp is not None:
-        n = lesson.layers
-        lines.append("Forward, input to output (x is data, not a parameter):")
-        lines += ["  " + line for line in definitions(forward_rows(bp.forward, 0))]
-        for layer in sorted({n, n - 1} - {0}, reverse=True):
-            lines.append(f"Backward, layer ({label(layer, n)}):")
-            lines += ["  " + line for line in definitions(backward_rows(bp, 0, layer))]
-        lines.append("Step, with the batch-mean gradient:")
-        new = lesson.chain
-        lines += ["  " + line for line in definitions(step_rows(lesson.chain, bp, lesson.lr, new))[:2]]
+        lines = []
     page = Table.grid()
     page.add_column()
     page.add_row(Text("Keys", style="bold underline"))
