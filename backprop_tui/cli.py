@@ -212,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiz", action="store_true", default=False,
                         help="open the app in quiz mode: in the backward pass the next factor "
                              "is hidden until you type its value (within 1%%) or reveal it")
+    _add_xor_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     # Options a command shares with the app may also come before the command
@@ -483,16 +484,40 @@ def _lesson(args: argparse.Namespace, values: StartValues):
 
 
 def refuse_wide_app(args: argparse.Namespace) -> None:
-    """The app shows width-1 chains: a wider ``--shape`` (or ``--xor``) is refused."""
+    """Servers show width-1 chains: a wider ``--shape`` (or ``--xor``) is refused."""
     shape = getattr(args, "shape", None)
     if (shape is not None and is_wide(shape)) or getattr(args, "data", None) == "xor":
-        raise UsageError("argument --shape: the app shows width-1 chains for now; use "
-                         f"{PROG} trace or {PROG} train for this network")
+        raise UsageError("argument --shape: a server shows width-1 chains for now; run "
+                         f"{PROG} --shape here, or {PROG} trace or train")
     network_shape(args)  # refuses samples of several values
 
 
+def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...]) -> int:
+    """The app for a network with a layer wider than one (``--shape 2,2,1``, ``--xor``)."""
+    from . import cli_wide
+
+    if getattr(args, "quiz", False):
+        raise UsageError("argument --quiz: the quiz is in the app of width-1 chains")
+    start = cli_wide.network_start(args, shape)
+    from .tui.themes import theme_names
+    from .tui.wide.app import run_wide_app as run
+    from .tui.wide.state import WideLesson
+
+    theme = getattr(args, "theme", None)
+    if theme is not None and theme not in theme_names():
+        raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
+                         + ", ".join(theme_names()))
+    try:
+        lesson = WideLesson(start.network, start.samples, start.lr, start.batch_size)
+    except ModelError as exc:
+        raise UsageError(str(exc)) from None
+    return run(lesson, theme=theme)
+
+
 def run_app(args: argparse.Namespace) -> int:
-    refuse_wide_app(args)
+    shape = network_shape(args)
+    if shape is not None:
+        return run_wide_app(args, shape)
     values = start_values(args)  # refuse bad values before anything else
     from .tui.app import run_app as run
     from .tui.themes import theme_names

@@ -138,9 +138,11 @@ def test_bad_network_input_is_one_line(capsys, args, words):
         assert word in line, line
 
 
-def test_the_app_shows_width_one_chains_only():
-    done = run("--shape", "2,2,1")
-    one_error_line(done, "--shape", "the app shows width-1 chains for now", "trace", "train")
+def test_servers_show_width_one_chains_only():
+    """The app itself opens a wide network (tests/tui/test_wide.py); a server's visitors
+    get the chain's app, so a wider shape is refused before anyone connects."""
+    done = run("ssh", "--shape", "2,2,1", "--x", "0:1", "--y", "1", "--port", "1")
+    one_error_line(done, "--shape", "a server shows width-1 chains for now", "trace", "train")
 
 
 # -- train -------------------------------------------------------------------------

@@ -6,6 +6,9 @@ z_j, a_j, C summed over the outputs, ∂C/∂a_j, σ'(z_j), δ_j, ∂C/∂w_jk, 
 the terms w_jk·σ'(z_j)·∂C/∂a_j and their sum, the batch means and the step.
 """
 
+import ast
+
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +31,8 @@ def all_rows(bp, lr):
                 rows += W.neuron_rows(bp, s, layer, j)
             for k in range(1, net.shape[layer - 1] + 1):
                 rows += W.term_rows(bp, s, layer, k) + [W.sum_row(bp, s, layer, k)]
+                for j in range(1, net.shape[layer] + 1):
+                    rows += W.matrix_rows(bp, s, layer, j, k)
     rows += W.mean_gradient_rows(bp)
     rows += W.step_rows(net, bp, lr, net.step(bp, lr))
     return rows
@@ -70,3 +75,35 @@ def test_a_sum_row_adds_its_terms_and_the_check_catches_a_wrong_sum():
     except AssertionError:
         return
     raise AssertionError("a sum off by a term passed the check")
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks(max_inputs=3, max_width=3))
+def test_the_matrix_form_gives_the_sums_term_by_term(case):
+    """δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)) and W(l)ᵀ·δ(l) as shown: each vector is the rows'
+    values, and the entry of W(l)ᵀ·δ(l) is the Σ row's value (the same sum)."""
+    net, samples = case
+    bp = trace_network(net, samples)
+    for s in range(len(samples)):
+        for layer in range(1, net.layers + 1):
+            delta, below = W.matrix_lines(bp, s, layer)
+            for k in range(1, net.shape[layer - 1] + 1):
+                for j in range(1, net.shape[layer] + 1):
+                    d_row, w_row, sum_row = W.matrix_rows(bp, s, layer, j, k)
+                    assert d_row.value == delta.values[j - 1]
+                    assert w_row.value == float(bp.dC_dw[layer - 1][s, j - 1, k - 1])
+                    assert sum_row.value == below.values[k - 1]
+                    assert sum_row.value == W.sum_row(bp, s, layer, k).value
+                    assert sum_row.symbol == W.sum_row(bp, s, layer, k).symbol
+            # The vectors' numbers as shown, multiplied out, give the values shown (within
+            # what rounding each shown number to 4 significant digits can change).
+            matrix, vector = (parse_numbers(part) for part in below.numbers.split("ᵀ·"))
+            product = matrix.T @ vector
+            slack = (np.abs(matrix).T @ np.abs(vector)) * 1e-3 + 1e-4 * (
+                np.abs(matrix).sum(axis=0) + np.abs(vector).sum()) + 1e-9
+            assert (np.abs(product - np.array(below.values)) <= slack).all(), below.text()
+
+
+def parse_numbers(text):
+    """[[0.2200, (−0.8100)], …] as shown → an array."""
+    return np.array(ast.literal_eval(text.replace("−", "-").replace("(", "").replace(")", "")))

@@ -13,7 +13,7 @@ shown one term per neuron j, then the terms added. Values come from the model.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 from ..model.network import Network, NetworkBackward, NetworkForward
@@ -273,3 +273,112 @@ def parameter_lines(net: Network, indent: str = "  ") -> list[str]:
 def vector_text(values) -> str:
     """(0.1000, 0.9000): a sample's inputs or targets."""
     return "(" + ", ".join(number(v) for v in values) + ")"
+
+
+# -- the matrix form: the same sums, a layer at a time ------------------------------
+
+
+def vector_numbers(values) -> str:
+    """[0.2383, (−0.01216)]: a vector's numbers, ready to be plugged in."""
+    return "[" + ", ".join(plug(v) for v in values) + "]"
+
+
+def matrix_numbers(matrix) -> str:
+    """[[0.2200, 1.0100], [1.1100, (−0.8100)]]: a matrix's numbers, row by row."""
+    return "[" + ", ".join(vector_numbers(row) for row in matrix) + "]"
+
+
+@dataclass(frozen=True)
+class VectorLine:
+    """A line of the matrix form: ``symbol = formula = numbers = values``, the values a
+    vector (each one also a :class:`Row` of :func:`matrix_rows`, checked there)."""
+
+    symbol: str
+    formula: str
+    numbers: str
+    values: tuple[float, ...]
+
+    def text(self) -> str:
+        values = "[" + ", ".join(number(v) for v in self.values) + "]"
+        return f"{self.symbol} = {self.formula} = {self.numbers} = {values}"
+
+
+def delta_symbol(layer: int, layers: int) -> str:
+    return f"δ({label(layer, layers)})"
+
+
+def matrix_lines(bp: NetworkBackward, sample: int, layer: int) -> list[VectorLine]:
+    """δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)) (at the output: ∂C/∂a(L) ⊙ σ'(z(L))) and
+    ∂C/∂a(l−1) = W(l)ᵀ·δ(l), with the numbers of one sample (``layer`` 1..L)."""
+    net = bp.network
+    L = net.layers
+    i = layer - 1
+    lab = label(layer, L)
+    symbol = net.activation.symbol
+    delta = tuple(float(v) for v in bp.dC_dz[i][sample])
+    prime = vector_numbers(bp.da_dz[i][sample])
+    lines = []
+    if layer == L:
+        if net.cancellation is not None:
+            formula = f"a({lab}) {MINUS} y"
+            numbers = (f"{vector_numbers(bp.forward.a[i][sample])} {MINUS} "
+                       f"{vector_numbers(bp.forward.samples.y[sample])}")
+        else:
+            formula = f"∂C/∂a({lab}) ⊙ {symbol}'(z({lab}))"
+            numbers = f"{vector_numbers(bp.dC_da[i][sample])} ⊙ {prime}"
+    else:
+        above = label(layer + 1, L)
+        formula = f"W({above})ᵀ·δ({above}) ⊙ {symbol}'(z({lab}))"
+        numbers = (f"{matrix_numbers(net.w[i + 1])}ᵀ·{vector_numbers(bp.dC_dz[i + 1][sample])}"
+                   f" ⊙ {prime}")
+    lines.append(VectorLine(delta_symbol(layer, L), formula, numbers, delta))
+    below = "∂C/∂x" if layer == 1 else f"∂C/∂a({label(layer - 1, L)})"
+    lines.append(VectorLine(below, f"W({lab})ᵀ·δ({lab})",
+                            f"{matrix_numbers(net.w[i])}ᵀ·{vector_numbers(delta)}",
+                            tuple(float(v) for v in bp.dC_da_prev[i][sample])))
+    return lines
+
+
+def matrix_rows(bp: NetworkBackward, sample: int, layer: int, j: int, k: int) -> list[Row]:
+    """The matrix form's rows for w_jk(``layer``) (1-based): δ_j(l) as the j-th entry of
+    W(l+1)ᵀ·δ(l+1) times σ'(z_j(l)), ∂C/∂w_jk(l) = δ_j(l)·a_k(l−1), and ∂C/∂a_k(l−1) as
+    the k-th entry of W(l)ᵀ·δ(l): a row of products, the Σ row's very terms."""
+    net = bp.network
+    L = net.layers
+    i, jj, kk = layer - 1, j - 1, k - 1
+    lab = label(layer, L)
+    symbol = net.activation.symbol
+    delta_j = f"δ{sub(j)}({lab})"
+    rows = []
+    prime = float(bp.da_dz[i][sample, jj])
+    if layer < L:
+        above = label(layer + 1, L)
+        deltas = bp.dC_dz[i + 1][sample]
+        column = net.w[i + 1][:, jj]
+        inner = "+".join(f"{plug(w)}·{plug(d)}" for w, d in zip(column, deltas))
+        rows.append(Row("dC_dz", layer, delta_j,
+                        f"[W({above})ᵀ·δ({above})]{sub(j)}·{symbol}'(z{sub(j)}({lab}))",
+                        f"({inner})·{plug(prime)}", float(bp.dC_dz[i][sample, jj])))
+    elif net.cancellation is not None:
+        a, y = bp.forward.a[i][sample, jj], bp.forward.samples.y[sample, jj]
+        rows.append(Row("dC_dz", layer, delta_j,
+                        _fill(net.cancellation.text, a=a_sym(layer, j, L), y=f"y{sub(j)}"),
+                        _fill(net.cancellation.text, a=plug(a), y=plug(y)),
+                        float(bp.dC_dz[i][sample, jj]), f"{symbol}' cancels"))
+    else:
+        rows.append(Row("dC_dz", layer, delta_j,
+                        f"∂C/∂{a_sym(layer, j, L)}·{symbol}'(z{sub(j)}({lab}))",
+                        f"{plug(bp.dC_da[i][sample, jj])}·{plug(prime)}",
+                        float(bp.dC_dz[i][sample, jj])))
+    a_prev = float(bp.forward.a_prev(i)[sample, kk])
+    rows.append(Row("dC_dw", layer, f"∂C/∂{param_sym('w', layer, j, k, L)}",
+                    f"{delta_j}·{a_sym(layer - 1, k, L)}",
+                    f"{plug(bp.dC_dz[i][sample, jj])}·{plug(a_prev)}",
+                    float(bp.dC_dw[i][sample, jj, kk])))
+    column = net.w[i][:, kk]
+    deltas = bp.dC_dz[i][sample]
+    rows.append(Row("dC_da_prev", layer, f"∂C/∂{a_sym(layer - 1, k, L)}",
+                    f"[W({lab})ᵀ·δ({lab})]{sub(k)} = Σⱼ wⱼ{sub(k)}({lab})·δⱼ({lab})",
+                    "+".join(f"{plug(w)}·{plug(d)}" for w, d in zip(column, deltas)),
+                    float(bp.dC_da_prev[i][sample, kk])))
+    return rows

@@ -58,6 +58,14 @@ from .widgets.vanishing import Vanishing
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal the app draws itself in."""
+
+
+def too_small_text(width: int, height: int) -> str:
+    """What the app shows instead of itself in a terminal smaller than the smallest."""
+    return (f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
+            f"this one is {width}×{height}.\nMake it larger to go on (q quits).")
+
+
 WIDE_WIDTH, WIDE_HEIGHT = 110, 32
 """From this size on, the derivation, the loss curve and the batch show together."""
 HUGE_WIDTH, HUGE_HEIGHT = 160, 45
@@ -201,9 +209,7 @@ class BackpropApp(Teaching, App[int]):
                 widget.all_layers = huge
                 widget.refresh()
         if small:
-            self.query_one("#too-small", Static).update(
-                f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
-                f"this one is {width}×{height}.\nMake it larger to go on (q quits).")
+            self.query_one("#too-small", Static).update(too_small_text(width, height))
 
     @property
     def training(self) -> bool:

@@ -109,17 +109,17 @@ KEYS: tuple[Key, ...] = (
 """Every key: the main line's first, then the second line's, then those only in the help."""
 
 
-def bindings() -> list[Binding]:
-    """The app's bindings, from :data:`KEYS`."""
+def bindings(keys: tuple[Key, ...] = KEYS) -> list[Binding]:
+    """The bindings of ``keys`` (the app's: :data:`KEYS`)."""
     return [
-        Binding(keys, action, key.label, id=ident, show=False, priority=key.priority)
-        for key in KEYS for keys, action, ident in key.bindings
+        Binding(names, action, key.label, id=ident, show=False, priority=key.priority)
+        for key in keys for names, action, ident in key.bindings
     ]
 
 
-def on_line(line: str) -> list[Key]:
-    """The keys a key line shows: ``main`` or ``more``."""
-    return [key for key in KEYS if key.line == line]
+def on_line(line: str, keys: tuple[Key, ...] = KEYS) -> list[Key]:
+    """The keys a key line shows: ``main`` or ``more`` (of :data:`KEYS` unless ``keys``)."""
+    return [key for key in keys if key.line == line]
 
 
 def pages(keys: list[Key], width: int, tail: str) -> list[list[Key]]:

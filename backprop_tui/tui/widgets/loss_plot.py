@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import math
 from time import monotonic
+from typing import Protocol
 
 import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
 from ...model import LossHistory, Thinned
-from ...model.lesson import Lesson
+
+
+class HasHistory(Protocol):
+    """What the plot reads: a loss history (the chain's lesson, or the wide screen's)."""
+
+    @property
+    def history(self) -> LossHistory: ...
+
 
 Y_AXIS = 9
 """Columns plotext uses for the y ticks and the frame, roughly."""
@@ -110,7 +118,7 @@ def step_ticks(first: int, last: int, count: int) -> list[int]:
 class LossPlot(Widget):
     """The lesson's loss history as a line plot; redrawn only when the history grew."""
 
-    def __init__(self, lesson: Lesson, **kwargs) -> None:
+    def __init__(self, lesson: HasHistory, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lesson = lesson
         self._drawn: tuple | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from ..keys import on_line, pages
+from ..keys import KEYS, Key, on_line, pages
 from .status import key_text
 
 
@@ -13,11 +13,13 @@ class TeachKeyLine(Static):
     when they do not fit on one line."""
 
     page = 0
+    keys: tuple[Key, ...] = KEYS
+    """The registry whose ``more`` keys the line shows."""
 
     def show(self, width: int, turn: int = 0) -> None:
         """Draw the page that fits ``width`` cells (``turn`` pages further)."""
         tail = "j more (9/9)"
-        groups = pages(on_line("more"), width - 1, tail)
+        groups = pages(on_line("more", self.keys), width - 1, tail)
         self.page = (self.page + turn) % len(groups)
         more = f"j more ({self.page + 1}/{len(groups)})" if len(groups) > 1 else ""
         text = key_text(groups[self.page], more)

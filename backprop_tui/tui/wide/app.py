@@ -1,0 +1,519 @@
+"""The app for a network of several neurons a layer (``backprop-tui --shape 2,2,1``).
+
+A grid of neuron panels (a column per layer), the selected neuron's weights and bias
+(editable), the derivation of the selected weight with the sum over j term by term
+(or in matrix form), the loss curve while training. Keys f, b, s, t mean what they
+mean in the chain's app. Every number comes from the
+:class:`~backprop_tui.tui.wide.state.WideLesson`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections import deque
+from time import monotonic
+
+import numpy as np
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.containers import Container, Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Static
+
+from ...model import ModelError
+from ...model.network import NetworkBackward, shape_text
+from ...present.format import number
+from ...present.formulas import label, lr_warning
+from ...present.formulas_wide import param_sym
+from ..app import (
+    BUDGET,
+    CHUNK,
+    DEFAULT_SPEED,
+    FRAME,
+    MIN_HEIGHT,
+    MIN_WIDTH,
+    PLOT_REDRAW,
+    SPEEDS,
+    TRAINING_REDRAW,
+    too_small_text,
+)
+from ..keys import bindings, on_line
+from ..themes import THEMES
+from ..widgets.field import NumberField
+from ..widgets.loss_plot import LossPlot
+from ..widgets.status import key_text
+from ..widgets.teach_keys import TeachKeyLine
+from .derivation import Selection, WideDerivation
+from .grid import NetworkGrid, NeuronEditor, sample_text
+from .help import WideHelpScreen
+from .keys import WIDE_KEYS
+from .state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
+
+
+def accuracy(lesson: WideLesson) -> tuple[int, int] | None:
+    """(right, samples) when every target is 0 or 1: a sample is right when each output,
+    rounded at 0.5, is its target; None for other targets."""
+    y = lesson.samples.y
+    if not np.isin(y, (0.0, 1.0)).all():
+        return None
+    try:
+        out = lesson.network.forward(lesson.samples).a[-1]
+    except ModelError:
+        return None
+    right = int(((out >= 0.5) == (y == 1.0)).all(axis=1).sum())
+    return right, len(y)
+
+
+class WideKeyLine(TeachKeyLine):
+    """The second key line of the wide screen (paged by j when narrow)."""
+
+    keys = WIDE_KEYS
+
+
+class WideStatus(Static):
+    """Shape, activation, cost, η, step, accuracy and phase; shortened (never cut) to fit."""
+
+    def show(self, lesson: WideLesson, training: str = "") -> None:
+        net = lesson.network
+        phase = training or f"phase: {lesson.phase if lesson.phase != 'none' else '—'}"
+        tail = [f"η={number(lesson.lr)}", f"step {lesson.steps_done}"]
+        right = accuracy(lesson)
+        if right is not None:
+            tail.append(f"accuracy {right[0]}/{right[1]}")
+        tail.append(phase)
+        shape = f"shape {shape_text(net.shape)}"
+        width = max(self.app.size.width - 1, 20)
+        text = ""
+        for head in (["backprop-tui", shape, f"{net.activation.name} · {net.cost.name}"],
+                     [shape, f"{net.activation.name} · {net.cost.name}"],
+                     [shape, net.activation.name], [shape], []):
+            text = "  ".join(head + tail)
+            if len(text) <= width:
+                break
+        if str(self.content) != text:
+            self.update(text, layout=False)
+
+
+class WideApp(App[int]):
+    """backprop-tui for a network of shape N0, N1, …, NL with a layer wider than one."""
+
+    CSS_PATH = ["../app.tcss", "wide.tcss"]
+    TITLE = "backprop-tui"
+    AUTO_FOCUS = None
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = bindings(WIDE_KEYS)  # type: ignore[assignment]
+
+    def __init__(self, lesson: WideLesson, theme: str | None = None) -> None:
+        super().__init__()
+        for own in THEMES.values():
+            self.register_theme(own)
+        if theme is not None:
+            self.theme = theme
+        self.lesson = lesson
+        self.layer = 1
+        """The selected neuron's layer (1..L): the first hidden layer to start with."""
+        self.neuron = 1
+        """The selected neuron (1..N_l)."""
+        self.weight = 1
+        """The selected weight w_jk's k (1..N_(l−1)): the one the derivation explains."""
+        self.sample = 0
+        self.matrix = False
+        """Whether the derivation shows the matrix form."""
+        self.page = "derivation"
+        """What the lower half shows: ``derivation`` or ``loss``."""
+        self.speed = DEFAULT_SPEED
+        self._timer: Timer | None = None
+        self._owed = 0.0
+        self._last_tick = 0.0
+        self._shown_at = 0.0
+        self._rate: deque[tuple[float, int]] = deque()
+        self._live: tuple[int, NetworkBackward] | None = None
+
+    # -- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield WideStatus(id="status")
+        yield Static("", id="too-small")
+        with Vertical(id="main"):
+            with Horizontal(id="top"):
+                yield NetworkGrid(self.lesson.shape, id="grid")
+                yield NeuronEditor(id="editor")
+            yield Static("", id="sample-line")
+            yield Static("", id="message")
+            with Container(id="lower"):
+                yield WideDerivation(id="derivation")
+                yield LossPlot(self.lesson, id="loss")
+        yield WideKeyLine(id="teach-keys")
+        yield Static(key_text(on_line("main", WIDE_KEYS)), id="keys")
+
+    def on_mount(self) -> None:
+        self._fit(self.size.width, self.size.height)
+        self.show()
+        if not self.is_headless:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop = asyncio.get_running_loop()
+                for number_ in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+                    if number_ is not None:
+                        loop.add_signal_handler(number_, self._signalled, number_)
+
+    def _signalled(self, number_: int) -> None:
+        self._stop_training()
+        self.exit(return_code=128 + number_)
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.screen.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(too_small_text(width, height))
+        self.query_one(NetworkGrid).place(width, self.layer)
+        self.query_one(WideKeyLine).show(width)
+
+    @property
+    def training(self) -> bool:
+        return self._timer is not None
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.layer, self.neuron, self.weight, self.sample)
+
+    def _clamp(self) -> None:
+        shape = self.lesson.shape
+        self.layer = min(max(self.layer, 1), len(shape) - 1)
+        self.neuron = min(max(self.neuron, 1), shape[self.layer])
+        self.weight = min(max(self.weight, 1), shape[self.layer - 1])
+        self.sample = min(max(self.sample, 0), len(self.lesson.samples) - 1)
+
+    def show(self) -> None:
+        """Bring every widget up to date with the lesson (each redraws only on change)."""
+        lesson = self.lesson
+        self._clamp()
+        training = f"training {self._measured():,}/s" if self.training else ""
+        self.query_one(WideStatus).show(lesson, training)
+        live = self._live_pass()
+        fwd = live.forward if live is not None else lesson.forward_pass
+        self.query_one(NetworkGrid).show(lesson, self.sample, (self.layer, self.neuron), fwd)
+        self.query_one(NeuronEditor).show(lesson, self.layer, self.neuron, self.weight,
+                                          self.sample, fwd)
+        line = self.query_one("#sample-line", Static)
+        text = sample_text(lesson, self.sample, fwd)
+        if str(line.content) != text:
+            line.update(text, layout=False)
+        self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live)
+        self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
+        self.screen.set_class(self.page == "loss", "-page-loss")
+
+    def _live_pass(self) -> NetworkBackward | None:
+        """While training: the pass of the current parameters, once per redraw."""
+        if not self.training:
+            self._live = None
+            return None
+        if self._live is None or self._live[0] != self.lesson.version:
+            try:
+                self._live = (self.lesson.version, self.lesson.current_trace())
+            except ModelError:
+                return None
+        return self._live[1]
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(Text(text))
+        message.set_class(error, "-error")
+
+    def _selected_text(self) -> str:
+        L = self.lesson.layers
+        return param_sym("w", self.layer, self.neuron, self.weight, L)
+
+    # -- the loop ----------------------------------------------------------------
+
+    def _phase(self, run) -> bool:
+        self._stop_training()
+        try:
+            run()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            self.show()
+            return False
+        self.page = "derivation"
+        return True
+
+    def action_forward(self) -> None:
+        if self._phase(self.lesson.forward):
+            self.say("forward pass: z_j and a_j of every neuron, input to output, then the "
+                     "cost C")
+            self.show()
+
+    def action_backward(self) -> None:
+        lesson = self.lesson
+        if lesson.phase == "backward" and not self.training:
+            self.layer = self.layer - 1 if self.layer > 1 else lesson.layers
+            self._moved()
+            self.say(f"the derivation of {self._selected_text()}; b again: the layer below")
+            return
+        missing = lesson.forward_pass is None
+        if not self._phase(lesson.backward):
+            return
+        first = "backward pass (the forward pass ran first)" if missing else "backward pass"
+        self.say(f"{first}: the derivation of {self._selected_text()}; ←→↑↓ c: another "
+                 "weight, m: matrix")
+        self._symmetry_note()
+        self.show()
+
+    def _symmetry_note(self) -> None:
+        """After a backward pass: when the neurons of a hidden layer are alike, say that
+        their gradients are identical (the numbers are the model's)."""
+        lesson = self.lesson
+        bp = lesson.backward_pass
+        layers = lesson.symmetric_layers()
+        if bp is None or not layers:
+            return
+        L = lesson.layers
+        l = layers[0]
+        grads = bp.mean_dC_dw[l - 1]
+        if not all(np.array_equal(grads[0], row) for row in grads):
+            return
+        ws = " = ".join(f"∂C/∂{param_sym('w', l, j, 1, L)}" for j in range(1, len(grads) + 1))
+        self.say(f"symmetry: the neurons of ({label(l, L)}) are alike, so their gradients are "
+                 f"identical ({ws} = {number(float(grads[0, 0]), True)}): a step keeps "
+                 "them equal, they never learn different things")
+
+    def action_step(self) -> None:
+        if self._phase(self.lesson.step):
+            n = len(self.lesson.samples)
+            mean = f"the mean gradient over {n} samples" if n > 1 else "the gradient"
+            self.say(f"step {self.lesson.steps_done}: every w_jk and b_j moved by −η·{mean}")
+            warning = lr_warning(self.lesson.lr)
+            if warning is not None:
+                self.say(warning, error=True)
+            elif self.lesson.symmetric_layers():
+                l = self.lesson.symmetric_layers()[0]
+                self.say(f"step {self.lesson.steps_done}: the neurons of "
+                         f"({label(l, self.lesson.layers)}) are still alike: identical "
+                         "gradients moved them alike")
+            self.show()
+
+    def action_next_phase(self) -> None:
+        phase = self.lesson.phase
+        if phase == "forward":
+            self.action_backward()
+        elif phase == "backward":
+            self.action_step()
+        else:
+            self.action_forward()
+
+    # -- training ----------------------------------------------------------------
+
+    def action_train(self) -> None:
+        if self.training:
+            self._stop_training()
+            with contextlib.suppress(ModelError):
+                self.lesson.forward()
+            self.say(f"training stopped at step {self.lesson.steps_done}: the forward pass of "
+                     "the final numbers; b: backward")
+        else:
+            if self.lesson.divergence is not None:
+                self.say(f"{self.lesson.divergence}: r resets", error=True)
+                return
+            self._owed = 0.0
+            self._last_tick = monotonic()
+            self._rate.clear()
+            self._timer = self.set_interval(FRAME, self._tick)
+            self.page = "loss"
+            self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
+                     "t stops, + and − change the speed")
+        self.show()
+
+    def _stop_training(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _tick(self) -> None:
+        now = monotonic()
+        if now - self._last_tick < 0.8 * FRAME:
+            return
+        speed = SPEEDS[self.speed]
+        self._owed = min(self._owed + speed * (now - self._last_tick), speed * 4 * FRAME + 1)
+        self._last_tick = now
+        todo, done = int(self._owed), 0
+        deadline = now + BUDGET
+        while done < todo:
+            result = self.lesson.train(min(CHUNK, todo - done))
+            done += result.steps
+            if result.divergence is not None:
+                self._stop_training()
+                self.say(f"{result.divergence}; training paused", error=True)
+                break
+            if monotonic() > deadline:
+                self._owed = 0.0
+                break
+        self._owed = max(self._owed - done, 0.0)
+        self._rate.append((now, done))
+        while self._rate and now - self._rate[0][0] > 1.0:
+            self._rate.popleft()
+        if self.training and now - self._shown_at < TRAINING_REDRAW:
+            return
+        self._shown_at = now
+        self.show()
+
+    def _measured(self) -> int:
+        if len(self._rate) < 2:
+            return 0
+        span = self._rate[-1][0] - self._rate[0][0]
+        steps = sum(n for _, n in list(self._rate)[1:])
+        return int(round(steps / span)) if span > 0 else 0
+
+    def action_speed(self, delta: int) -> None:
+        self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
+        self.say(f"training speed: {SPEEDS[self.speed]:,} steps/s at most")
+        self.show()
+
+    # -- selection, data and view ----------------------------------------------------
+
+    def _moved(self) -> None:
+        self._clamp()
+        self.query_one(NetworkGrid).place(self.size.width, self.layer)
+        self.show()
+
+    def action_layer(self, delta: int) -> None:
+        self.layer += delta
+        self._moved()
+        self.say(f"neuron {self.neuron} of ({label(self.layer, self.lesson.layers)}); "
+                 f"the derivation explains {self._selected_text()}")
+
+    def action_neuron(self, delta: int) -> None:
+        self.neuron += delta
+        self._moved()
+        self.say(f"neuron {self.neuron} of ({label(self.layer, self.lesson.layers)}); "
+                 f"the derivation explains {self._selected_text()}")
+
+    def action_choose_weight(self) -> None:
+        below = self.lesson.shape[self.layer - 1]
+        self.weight = self.weight % below + 1
+        self._moved()
+        self.say(f"{self._selected_text()}: the weight from neuron {self.weight} below "
+                 f"(k = {self.weight}); c: the next one")
+
+    def action_matrix(self) -> None:
+        self.matrix = not self.matrix
+        if self.lesson.phase != "backward":
+            self.say("m: " + ("matrix form" if self.matrix else "term by term")
+                     + " once the backward pass has run (b)")
+        else:
+            self.say("matrix form: δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)); its entries are the "
+                     "Σ rows' sums" if self.matrix else "term by term: the sum over j, "
+                     "every term written out")
+        self.page = "derivation"
+        self.show()
+
+    def action_sample(self, delta: int) -> None:
+        self.sample = (self.sample + delta) % len(self.lesson.samples)
+        self.show()
+
+    async def action_xor(self) -> None:
+        self._stop_training()
+        replaced = self.lesson.use_xor()
+        self.layer, self.neuron, self.weight, self.sample = 1, 1, 1, 0
+        if replaced:  # another shape: a new grid of panels
+            await self.query_one(NetworkGrid).remove()
+            await self.query_one("#top").mount(NetworkGrid(self.lesson.shape, id="grid"),
+                                               before=self.query_one(NeuronEditor))
+        self.say("XOR: inputs 00 01 10 11, targets 0 1 1 0"
+                 + (" (a 2,2,1 network)" if replaced else "")
+                 + "; t trains, the header counts the samples right")
+        self._moved()
+
+    def action_symmetry(self) -> None:
+        self._stop_training()
+        try:
+            self.lesson.make_symmetric()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return
+        self.say(f"symmetry: every weight {number(SYMMETRIC_W)}, every bias "
+                 f"{number(SYMMETRIC_B)}: the neurons of a layer compute the same; b shows "
+                 "their identical gradients, s and t keep them equal")
+        self.show()
+
+    def action_reset(self) -> None:
+        self._stop_training()
+        self.lesson.reset()
+        self.sample, self.page = 0, "derivation"
+        self.say("reset to the start values; the loss history is cleared")
+        self._moved()
+
+    def action_switch_view(self) -> None:
+        self.page = "loss" if self.page == "derivation" else "derivation"
+        self.show()
+
+    def action_scroll_rows(self, delta: int) -> None:
+        self.query_one(WideDerivation).scroll_rows(delta)
+
+    def action_more_keys(self) -> None:
+        self.query_one(WideKeyLine).show(self.size.width, turn=1)
+
+    def action_help(self) -> None:
+        self.push_screen(WideHelpScreen(self.lesson))
+
+    def action_save_session(self) -> None:
+        self.say(f"saving a network of shape {shape_text(self.lesson.shape)} is not "
+                 "available yet: session files hold width-1 chains", error=True)
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self._stop_training()
+        self.exit(0)
+
+    # -- edits -------------------------------------------------------------------
+
+    def field_name(self, field: NumberField) -> str:
+        kind, k = field.target
+        return param_sym(kind, self.layer, self.neuron, k if kind == "w" else None,
+                         self.lesson.layers)
+
+    def on_number_field_key_refused(self, event: NumberField.KeyRefused) -> None:
+        self.say(f"{self.field_name(event.field)}: only a number goes in (digits, −, ., e); "
+                 "enter applies, escape cancels", error=True)
+
+    def on_number_field_edited(self, event: NumberField.Edited) -> None:
+        field, lesson = event.field, self.lesson
+        kind, k = field.target
+        name = self.field_name(field)
+        phase = lesson.phase
+        try:
+            if kind == "w" and k is not None:
+                lesson.set_w(self.layer, self.neuron, k, event.text)
+            else:
+                lesson.set_b(self.layer, self.neuron, event.text)
+        except ModelError as exc:
+            field.refuse()
+            reason = str(exc).split(": ", 1)[-1]
+            self.say(f"{name}: {reason}; kept {field.shown}", error=True)
+            return
+        for each in self.query(NumberField):
+            each.remove_class("-refused")
+        if phase in ("forward", "backward") and not self.training:
+            try:
+                lesson.backward() if phase == "backward" else lesson.forward()
+            except ModelError as exc:
+                self.say(f"{name} = {field.shown}: {exc}", error=True)
+                self.show()
+                return
+            self.show()
+            again = "forward and backward pass" if phase == "backward" else "forward pass"
+            self.say(f"{name} = {field.shown}: the {again} again")
+            return
+        self.show()
+        self.say(f"{name} = {field.shown}: f computes z, a and C with it")
+
+
+def run_wide_app(lesson: WideLesson, theme: str | None = None) -> int:
+    """Run the wide app until q; returns the exit status."""
+    app = WideApp(lesson, theme=theme)
+    app.run()
+    return app.return_code or 0
+

@@ -1,0 +1,177 @@
+"""The network on screen: a column of panels per layer (the inputs first, the targets
+last), a panel per neuron, and the selected neuron's own panel with its weights w_jk,
+its bias b_j (both editable), z_j and a_j.
+
+The widgets show numbers of the :class:`~backprop_tui.tui.wide.state.WideLesson`; they
+compute nothing.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
+
+from ...model.network import MAX_INPUTS, MAX_WIDTH, NetworkForward
+from ...present.format import fitted, number
+from ...present.formulas import label
+from ...present.formulas_wide import a_sym, param_sym, sub
+from ..widgets.field import NumberField
+from ..widgets.neuron import BLANK, HIDDEN
+from .state import WideLesson
+
+INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH, EDITOR_WIDTH = 9, 13, 9, 31
+"""Cells of a column (borders included) and of the selected neuron's panel (wide.tcss)."""
+ARROW = 1
+"""Cells between two columns."""
+FIELD_ROOM = 9
+"""Cells of a number in the selected neuron's panel."""
+
+
+def shown(value: float | None, width: int, signed: bool = True) -> str:
+    """``value`` whole in ``width`` cells, ``…`` when it cannot be, ``—`` when not computed."""
+    if value is None:
+        return BLANK
+    return fitted(value, width, signed=signed) or HIDDEN
+
+
+def visible_layers(layers: int, width: int, selected: int) -> tuple[int, int]:
+    """The layers [first, last] whose columns fit ``width`` cells beside the inputs, the
+    targets and the selected neuron's panel, around the ``selected`` layer."""
+    room = width - INPUT_WIDTH - TARGET_WIDTH - EDITOR_WIDTH - 2 * ARROW
+    count = min(layers, max(1, room // (NEURON_WIDTH + ARROW)))
+    first = min(max(selected - count // 2, 1), layers - count + 1)
+    return first, first + count - 1
+
+
+def _set(widget: Static, text: str) -> None:
+    if str(widget.content) != text:
+        widget.update(text, layout=False)
+
+
+class Cell(Static):
+    """One bordered panel of one line: an input, a neuron's a, or a target."""
+
+    def show(self, title: str, text: str, selected: bool = False) -> None:
+        if self.border_title != title:
+            self.border_title = title
+        _set(self, text)
+        self.set_class(selected, "-selected")
+
+
+class NetworkGrid(Horizontal):
+    """Columns: the inputs x_k, each layer's neurons (a_j), the targets y_j."""
+
+    def __init__(self, shape: tuple[int, ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.shape = shape
+        self.first, self.last = 1, len(shape) - 1
+
+    def compose(self) -> ComposeResult:
+        shape = self.shape
+        L = len(shape) - 1
+        with Vertical(classes="column inputs"):
+            for k in range(1, shape[0] + 1):
+                yield Cell("", id=f"input-{k}", classes="cell input")
+        yield Static("▶", id="arrow-0", classes="arrow")
+        for l in range(1, L + 1):
+            with Vertical(id=f"column-{l}", classes="column layer"):
+                for j in range(1, shape[l] + 1):
+                    yield Cell("", id=f"neuron-{l}-{j}", classes="cell neuron")
+            yield Static("▶", id=f"arrow-{l}", classes="arrow")
+        with Vertical(classes="column targets"):
+            for j in range(1, shape[-1] + 1):
+                yield Cell("", id=f"target-{j}", classes="cell target")
+
+    def show(self, lesson: WideLesson, sample: int, selected: tuple[int, int],
+             fwd: NetworkForward | None) -> None:
+        shape = lesson.shape
+        L = len(shape) - 1
+        x, y = lesson.samples.x[sample], lesson.samples.y[sample]
+        for k in range(1, shape[0] + 1):
+            self.query_one(f"#input-{k}", Cell).show(f"x{sub(k)}", shown(float(x[k - 1]),
+                                                                       INPUT_WIDTH - 2, False))
+        for l in range(1, L + 1):
+            for j in range(1, shape[l] + 1):
+                a = None if fwd is None else float(fwd.a[l - 1][sample, j - 1])
+                self.query_one(f"#neuron-{l}-{j}", Cell).show(
+                    a_sym(l, j, L), shown(a, NEURON_WIDTH - 2), (l, j) == selected)
+        for j in range(1, shape[-1] + 1):
+            self.query_one(f"#target-{j}", Cell).show(f"y{sub(j)}", shown(float(y[j - 1]),
+                                                                     TARGET_WIDTH - 2, False))
+
+    def place(self, width: int, selected_layer: int) -> None:
+        """Show the layer columns that fit ``width``, around the selected layer; an arrow
+        next to left-out columns becomes ``…``."""
+        L = len(self.shape) - 1
+        self.first, self.last = visible_layers(L, width, selected_layer)
+        for l in range(1, L + 1):
+            self.query_one(f"#column-{l}").display = self.first <= l <= self.last
+            self.query_one(f"#arrow-{l}").display = self.first <= l <= self.last
+        _set(self.query_one("#arrow-0", Static), "…" if self.first > 1 else "▶")
+        _set(self.query_one(f"#arrow-{self.last}", Static), "…" if self.last < L else "▶")
+
+
+class NeuronEditor(Horizontal):
+    """The selected neuron: its weights w_jk (one per neuron k below) and bias b_j, which
+    take typed numbers, then z_j and a_j of the sample shown."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="weights"):
+            for k in range(1, max(MAX_INPUTS, MAX_WIDTH) + 1):
+                with Horizontal(id=f"edit-w-{k}", classes="row"):
+                    yield Label("", classes="name")
+                    yield NumberField(("w", k), id=f"field-w-{k}", room=FIELD_ROOM)
+        with Vertical(classes="own"):
+            with Horizontal(id="edit-b", classes="row"):
+                yield Label("", classes="name")
+                yield NumberField(("b", None), id="field-b", room=FIELD_ROOM)
+            yield Label("", id="edit-z", classes="value")
+            yield Label("", id="edit-a", classes="value")
+
+    def show(self, lesson: WideLesson, layer: int, j: int, k: int, sample: int,
+             fwd: NetworkForward | None) -> None:
+        net = lesson.network
+        L = net.layers
+        title = f"neuron {j} of ({label(layer, L)})"
+        if self.border_title != title:
+            self.border_title = title
+        below = net.shape[layer - 1]
+        for kk in range(1, max(MAX_INPUTS, MAX_WIDTH) + 1):
+            row = self.query_one(f"#edit-w-{kk}")
+            row.display = kk <= below
+            if kk <= below:
+                name = f"w{sub(j)}{sub(kk)}"
+                text = f"▸{name}" if kk == k else f" {name}"
+                name_label = row.query_one(".name", Label)
+                if str(name_label.content) != text:
+                    name_label.update(text)
+                    name_label.set_class(kk == k, "-chosen")
+                row.query_one(NumberField).show_value(float(net.w[layer - 1][j - 1, kk - 1]))
+        b_label = self.query_one("#edit-b .name", Label)
+        if str(b_label.content) != f" b{sub(j)}":
+            b_label.update(f" b{sub(j)}")
+        self.query_one("#field-b", NumberField).show_value(float(net.b[layer - 1][j - 1]))
+        z = None if fwd is None else float(fwd.z[layer - 1][sample, j - 1])
+        a = None if fwd is None else float(fwd.a[layer - 1][sample, j - 1])
+        self.query_one("#edit-z", Label).update(f" z{sub(j)}  {shown(z, FIELD_ROOM)}")
+        self.query_one("#edit-a", Label).update(f" a{sub(j)}  {shown(a, FIELD_ROOM)}")
+
+    def field_name(self, field: NumberField, layer: int, j: int, layers: int) -> str:
+        kind, k = field.target
+        return param_sym(kind, layer, j, k if kind == "w" else None, layers)
+
+
+def sample_text(lesson: WideLesson, sample: int, fwd: NetworkForward | None) -> str:
+    """The sample shown (its x and y are in the grid), its cost, and the mean cost over the
+    samples: what a step uses."""
+    n = len(lesson.samples)
+    head = f"sample {sample + 1}/{n}" + (" (n p: another)" if n > 1 else "")
+    if fwd is None:
+        return head
+    text = f"{head} · C = {number(float(fwd.cost[sample]), True)}"
+    if n > 1:
+        text += f" · mean over the {n}: C̄ = {number(fwd.mean_cost, True)}"
+    if lesson.network.outputs > 1:
+        text += f" · C: the squared error summed over the {lesson.network.outputs} outputs"
+    return text

@@ -1,0 +1,410 @@
+"""The app for networks of several neurons a layer: every key of its screen, driven by
+the pilot, checked against the model's numbers (never against numbers copied from the
+screen)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_tui import cli
+from backprop_tui.model.network import Network, xor_samples
+from backprop_tui.present import formulas_wide as W
+from backprop_tui.present.format import fitted, number
+from backprop_tui.tui import app as chain_app
+from backprop_tui.tui.wide import app as wide_module
+from backprop_tui.tui.wide.app import WideApp, accuracy
+from backprop_tui.tui.wide.derivation import WideDerivation
+from backprop_tui.tui.wide.grid import NetworkGrid
+from backprop_tui.tui.wide.help import WideHelpScreen
+from backprop_tui.tui.wide.keys import WIDE_KEYS
+from backprop_tui.tui.wide.state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
+from backprop_tui.tui.widgets import loss_plot
+from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.loss_plot import LossPlot
+
+from ..test_formula_values import check_remultiplied, check_rows
+from .helpers import text_of
+
+SIZE = (80, 24)
+XOR_W = (0.22, 1.01, 1.11, -0.81, -0.93, -0.74)
+XOR_B = (0.44, 0.32, -0.5)
+
+
+def xor_lesson(lr: float = 0.5) -> WideLesson:
+    net = Network((2, 2, 1), XOR_W, XOR_B)
+    return WideLesson(net, xor_samples(), lr)
+
+
+def lesson_of(shape, x, y, seed_w=None, lr=0.5) -> WideLesson:
+    from backprop_tui.model.network import random_network
+
+    net = random_network(shape)
+    return WideLesson(net, net.samples(x, y), lr)
+
+
+def shown(app, selector: str) -> str:
+    return text_of(app.query_one(selector))
+
+
+def derivation_rows(app):
+    shown_ = app.query_one(WideDerivation).shown
+    assert shown_ is not None
+    return shown_.rows
+
+
+def assert_grid_matches_lesson(app: WideApp) -> None:
+    """Every number of the grid and the selected neuron's panel is the lesson's."""
+    lesson, s = app.lesson, app.sample
+    fwd = lesson.forward_pass
+    shape = lesson.shape
+    for k in range(1, shape[0] + 1):
+        assert shown(app, f"#input-{k}") == fitted(float(lesson.samples.x[s, k - 1]), 7)
+    for l in range(1, len(shape)):
+        for j in range(1, shape[l] + 1):
+            expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), 11, True)
+            cell = app.query_one(f"#neuron-{l}-{j}")
+            assert text_of(cell) == expected
+            assert cell.has_class("-selected") == ((l, j) == (app.layer, app.neuron))
+    net = lesson.network
+    for k in range(1, shape[app.layer - 1] + 1):
+        field = app.query_one(f"#field-w-{k}", NumberField)
+        assert field.shown == fitted(float(net.w[app.layer - 1][app.neuron - 1, k - 1]), 9)
+    b = app.query_one("#field-b", NumberField)
+    assert b.shown == fitted(float(net.b[app.layer - 1][app.neuron - 1]), 9)
+    assert f"step {lesson.steps_done}" in shown(app, "#status")
+
+
+async def test_forward_backward_step_show_the_models_numbers():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.lesson.phase == "none"
+        assert_grid_matches_lesson(app)
+        await pilot.press("f")
+        assert app.lesson.phase == "forward"
+        fwd = app.lesson.forward_pass
+        assert_grid_matches_lesson(app)
+        assert f"C = {number(float(fwd.cost[0]), True)}" in shown(app, "#sample-line")
+        assert f"C̄ = {number(fwd.mean_cost, True)}" in shown(app, "#sample-line")
+        assert [r.symbol for r in derivation_rows(app)][:2] == ["z₁(L−1)", "a₁(L−1)"]
+        await pilot.press("b")
+        bp = app.lesson.backward_pass
+        assert app.lesson.phase == "backward" and bp is not None
+        rows = derivation_rows(app)
+        # The selected weight w₁₁(L−1): its factors, the Σ over j of (L−1), the mean.
+        symbols = [r.symbol for r in rows]
+        assert symbols == ["∂C/∂a₁(L−1)", "∂a₁(L−1)/∂z₁(L−1)", "∂C/∂w₁₁(L−1)", "term j=1",
+                           "term j=2", "∂C/∂x₁", "∂C/∂w₁₁(L−1)"]
+        assert rows[2].value == float(bp.dC_dw[0][0, 0, 0])
+        assert rows[5].value == float(bp.dC_da_prev[0][0, 0])
+        assert rows[5].formula.startswith("Σⱼ")
+        assert rows[6].value == float(bp.mean_dC_dw[0][0, 0])
+        # The Σ row is on screen at 80×24, its terms added.
+        text = text_of(app.query_one(WideDerivation))
+        assert "∂C/∂x₁" in text and "term j=1" in text and "term j=2" in text
+        old = app.lesson.network
+        await pilot.press("s")
+        new = app.lesson.network
+        assert app.lesson.phase == "step" and app.lesson.steps_done == 1
+        expected = old.step(bp, 0.5)
+        assert np.array_equal(new.flat_w, expected.flat_w)
+        assert np.array_equal(new.flat_b, expected.flat_b)
+        assert_grid_matches_lesson(app)
+        assert "step 1" in shown(app, "#message")
+        # space: forward → backward → step
+        await pilot.press("space")
+        assert app.lesson.phase == "forward"
+        await pilot.press("space")
+        assert app.lesson.phase == "backward"
+        await pilot.press("space")
+        assert app.lesson.phase == "step" and app.lesson.steps_done == 2
+
+
+async def test_every_row_shown_is_its_formulas_value():
+    """Every view's rows (forward, each weight term by term, matrix form, step) re-evaluated
+    from the numbers they show."""
+    lesson = lesson_of((2, 3, 2), [[0.1, 0.9], [0.5, -0.4]], [[1.0, 0.0], [0.0, 1.0]])
+    app = WideApp(lesson)
+    async with app.run_test(size=(120, 36)) as pilot:
+        checked = 0
+        await pilot.press("f")
+        checked += check_rows(derivation_rows(app)) + check_remultiplied(derivation_rows(app))
+        await pilot.press("b")
+        for layer in (1, 2):
+            for j in range(1, lesson.shape[layer] + 1):
+                for k in range(1, lesson.shape[layer - 1] + 1):
+                    app.layer, app.neuron, app.weight = layer, j, k
+                    for matrix in (False, True):
+                        app.matrix = matrix
+                        app.show()
+                        await pilot.pause()
+                        rows = derivation_rows(app)
+                        checked += check_rows(rows) + check_remultiplied(rows)
+        await pilot.press("s")
+        checked += check_rows(derivation_rows(app)) + check_remultiplied(derivation_rows(app))
+        assert checked > 100
+
+
+async def test_arrows_select_a_neuron_and_c_its_weight():
+    lesson = lesson_of((3, 4, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]])
+    app = WideApp(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        assert (app.layer, app.neuron, app.weight) == (1, 1, 1)
+        await pilot.press("down", "down", "down", "down")  # no further than the last neuron
+        assert app.neuron == 4
+        await pilot.press("right")  # layer 2 has two neurons: the selection stays inside
+        assert (app.layer, app.neuron) == (2, 2)
+        assert app.query_one("#neuron-2-2").has_class("-selected")
+        assert "neuron 2 of (L−1)" in str(app.query_one("#editor").border_title)
+        await pilot.press("c", "c", "c")  # four weights into it: w₂₁ → w₂₂ → w₂₃ → w₂₄
+        assert app.weight == 4
+        assert derivation_rows(app)[-1].symbol == "∂C/∂w₂₄(L−1)" or any(
+            r.symbol == "∂C/∂w₂₄(L−1)" for r in derivation_rows(app))
+        await pilot.press("c")
+        assert app.weight == 1
+        await pilot.press("up", "right", "right")
+        assert (app.layer, app.neuron) == (3, 1)
+        await pilot.press("left", "left", "left", "left")
+        assert app.layer == 1
+        assert_grid_matches_lesson(app)
+        # b again: the layer below (from the first layer back to the output layer).
+        await pilot.press("b")
+        assert app.layer == 3 and app.lesson.phase == "backward"
+
+
+async def test_matrix_form_shows_the_same_sum():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        term_by_term = {r.symbol: r.value for r in derivation_rows(app)[:-1]}  # not the mean
+        await pilot.press("m")
+        assert app.matrix
+        rows = derivation_rows(app)
+        assert [r.symbol for r in rows] == ["δ₁(L−1)", "∂C/∂w₁₁(L−1)", "∂C/∂x₁"]
+        assert rows[2].value == term_by_term["∂C/∂x₁"]
+        assert rows[1].value == term_by_term["∂C/∂w₁₁(L−1)"]
+        text = text_of(app.query_one(WideDerivation))
+        assert "δ(L−1) = W(L)ᵀ·δ(L) ⊙ σ'(z(L−1))" in text
+        await pilot.press("m")
+        assert not app.matrix and derivation_rows(app)[5].formula.startswith("Σⱼ")
+
+
+async def test_samples_and_the_mean():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        bp = app.lesson.backward_pass
+        for expected in (1, 2, 3, 0, 3):
+            await pilot.press("n" if expected != 3 or app.sample == 2 else "p")
+            assert app.sample == expected
+            assert_grid_matches_lesson(app)
+            rows = derivation_rows(app)
+            assert rows[2].value == float(bp.dC_dw[0][expected, 0, 0])
+            assert rows[-1].value == float(bp.mean_dC_dw[0][0, 0])  # the mean: all samples
+            assert f"sample {expected + 1}/4" in shown(app, "#sample-line")
+
+
+async def test_xor_key_and_accuracy_in_the_header():
+    lesson = lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]])
+    app = WideApp(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "accuracy" in shown(app, "#status")
+        await pilot.press("l")
+        assert app.lesson.shape == (2, 2, 1) and len(app.lesson.samples) == 4
+        assert np.array_equal(app.lesson.samples.y.ravel(), [0, 1, 1, 0])
+        assert app.query_one("#input-2") is not None
+        assert not app.query("#input-3")
+        right, n = accuracy(app.lesson)
+        out = app.lesson.network.forward(app.lesson.samples).a[-1].ravel()
+        assert right == sum((o >= 0.5) == (y == 1) for o, y in zip(out, [0, 1, 1, 0]))
+        assert f"accuracy {right}/4" in shown(app, "#status")
+        await pilot.press("f")
+        assert_grid_matches_lesson(app)
+    # Targets not all 0 or 1: no accuracy.
+    app = WideApp(lesson_of((2, 2, 1), [[0.1, 0.2]], [[0.3]]))
+    async with app.run_test(size=SIZE):
+        assert "accuracy" not in shown(app, "#status")
+
+
+async def test_symmetry_demo_gradients_identical_and_stay_equal():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        net = app.lesson.network
+        assert (net.flat_w == SYMMETRIC_W).all() and (net.flat_b == SYMMETRIC_B).all()
+        assert "symmetry" in shown(app, "#message")
+        await pilot.press("f", "b")
+        bp = app.lesson.backward_pass
+        assert np.array_equal(bp.mean_dC_dw[0][0], bp.mean_dC_dw[0][1])
+        message = shown(app, "#message")
+        assert "identical" in message and "(L−1)" in message
+        assert number(float(bp.mean_dC_dw[0][0, 0]), True) in message
+        for _ in range(3):
+            await pilot.press("s", "f", "b")
+        w = app.lesson.network.w[0]
+        assert np.array_equal(w[0], w[1]) and app.lesson.symmetric_layers() == [1]
+
+
+async def test_edits_take_numbers_and_refuse_anything_else():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        field = app.query_one("#field-w-2", NumberField)
+        field.focus()
+        await pilot.pause()
+        await pilot.press("a")  # not part of a number: kept out, said why
+        assert "only a number goes in" in shown(app, "#message")
+        field.value = "abc"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.lesson.network.w[0][0, 1] == 1.01
+        assert field.shown == "1.0100" and field.value == "1.0100"
+        assert field.has_class("-refused") and "kept 1.0100" in shown(app, "#message")
+        field.focus()
+        await pilot.pause()
+        field.value = "−0.25"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.lesson.network.w[0][0, 1] == -0.25
+        assert app.lesson.phase == "backward"  # run again with the new number
+        assert app.lesson.backward_pass.network.w[0][0, 1] == -0.25
+        assert "again" in shown(app, "#message")
+        field = app.query_one("#field-b", NumberField)
+        field.focus()
+        await pilot.pause()
+        field.value = "1e400"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.lesson.network.b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
+        assert app.focused is None
+        assert_grid_matches_lesson(app)
+
+
+class _Frozen:
+    def stop(self) -> None:
+        pass
+
+
+async def test_training_runs_draws_the_loss_curve_and_stops(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(wide_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
+    app = WideApp(xor_lesson(lr=2.0))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        assert app.training and app.page == "loss"
+        for _ in range(60):
+            clock[0] += chain_app.FRAME
+            app._tick()
+            await pilot.pause()
+        steps = app.lesson.steps_done
+        assert steps > 1000 and len(app.lesson.history) == steps
+        assert "training" in shown(app, "#status")
+        assert app.query_one(LossPlot).display
+        before = app.speed
+        await pilot.press("minus")
+        assert app.speed == before - 1
+        await pilot.press("plus")
+        assert app.speed == before
+        await pilot.press("t")
+        assert not app.training and app.lesson.phase == "forward"
+        assert_grid_matches_lesson(app)
+
+
+async def test_reset_view_scroll_help_save_more_keys_and_quit():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "s")
+        await pilot.press("r")
+        assert app.lesson.steps_done == 0 and app.lesson.phase == "none"
+        assert np.array_equal(app.lesson.network.flat_w, XOR_W)
+        await pilot.press("v")
+        assert app.page == "loss" and app.query_one(LossPlot).display
+        await pilot.press("v")
+        assert app.page == "derivation"
+        await pilot.press("f", "b")
+        derivation = app.query_one(WideDerivation)
+        assert derivation.rows_hidden  # 80×24: the rows of w₁₁(L−1) scroll
+        start = derivation._start
+        await pilot.press("pagedown")
+        assert derivation._start == start + 1
+        await pilot.press("pageup", "pageup")
+        assert derivation._start == start - 1
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, WideHelpScreen)
+        help_text = text_of(app.screen.query_one("#help-text"))
+        for key in WIDE_KEYS:
+            assert key.help[:30] in help_text.replace("\n", " ") or key.shown in help_text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WideHelpScreen)
+        await pilot.press("ctrl+s")
+        assert "not available yet" in shown(app, "#message")
+        page = app.query_one("#teach-keys").page
+        await pilot.press("j")
+        assert app.query_one("#teach-keys").page != page
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_below_the_minimum_size_the_chains_notice():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=(60, 20)) as pilot:
+        assert app.screen.has_class("-too-small")
+        assert shown(app, "#too-small") == chain_app.too_small_text(60, 20)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.screen.has_class("-too-small")
+
+
+async def test_a_deep_network_pages_its_columns_around_the_selection():
+    lesson = lesson_of((2, 2, 2, 2, 2, 1), [[0.1, 0.2]], [[1.0]])
+    app = WideApp(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.query_one(NetworkGrid)
+        assert grid.first == 1 and grid.last < 5
+        for _ in range(4):
+            await pilot.press("right")
+        assert grid.first <= app.layer == 5 <= grid.last
+        assert app.query_one("#column-5").display and not app.query_one("#column-1").display
+        assert shown(app, "#arrow-0") == "…"
+
+
+@pytest.mark.parametrize("argv, shape", [
+    (["--shape", "2,2,1", "--xor"], (2, 2, 1)),
+    (["--xor"], (2, 2, 1)),
+    (["--shape", "2,3,2", "--x", "0.1:0.9", "--y", "1:0", "--lr", "0.1"], (2, 3, 2)),
+])
+def test_the_command_line_opens_the_wide_app(monkeypatch, argv, shape):
+    started = []
+    monkeypatch.setattr(wide_module, "run_wide_app",
+                        lambda lesson, theme=None: started.append(lesson) or 0)
+    assert cli.main(argv) == 0
+    assert started[0].shape == shape
+
+
+def test_the_chain_shape_stays_the_chain_app(monkeypatch):
+    started = []
+    monkeypatch.setattr(chain_app, "run_app", lambda lesson, **kw: started.append(lesson) or 0)
+    monkeypatch.setattr(wide_module, "run_wide_app", lambda *a, **k: pytest.fail("wide"))
+    assert cli.main(["--shape", "1,1,1,1"]) == 0
+    assert started and started[0].layers == 3
+
+
+def test_bad_input_for_the_wide_app_is_one_line(capsys):
+    assert cli.main(["--shape", "2,2,1", "--w", "1,2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--w" in err and "6 weights" in err
+    assert cli.main(["--shape", "2,2,1", "--xor", "--quiz"]) == 2
+    assert "--quiz" in capsys.readouterr().err
+
+
+def test_the_sum_row_on_screen_is_the_formulas_row():
+    """The rows the screen shows come from formulas_wide (no arithmetic in the app)."""
+    lesson = xor_lesson()
+    bp = lesson.backward()
+    from backprop_tui.tui.wide.derivation import Selection, weight_rows
+
+    rows = weight_rows(bp, Selection(1, 2, 2, 3)).rows
+    assert W.sum_row(bp, 3, 1, 2) in rows
+    assert W.term_rows(bp, 3, 1, 2)[1] in rows

@@ -1,0 +1,98 @@
+"""The wide app under abuse: random key storms and any text in its fields.
+
+As tests/tui/test_robust.py for the chain: after every key, whatever was pressed, the
+grid and the selected neuron's panel show the lesson's numbers, the selection is a
+neuron that exists, and q always quits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import warnings
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_tui.model.network import random_network
+from backprop_tui.tui.app import FRAME
+from backprop_tui.tui.wide.app import WideApp
+from backprop_tui.tui.wide.help import WideHelpScreen
+from backprop_tui.tui.wide.state import WideLesson
+from backprop_tui.tui.widgets.field import NumberField
+
+from .test_wide import assert_grid_matches_lesson
+
+KEYS = (
+    "f", "b", "s", "space", "t", "r", "v", "question_mark", "escape", "left", "right", "up",
+    "down", "c", "m", "n", "p", "l", "e", "plus", "minus", "pageup", "pagedown", "j", "tab",
+    "shift+tab", "enter",
+)
+"""Every key of the wide screen but q and ctrl+s (which only says it cannot save)."""
+
+GARBAGE = "0123456789.-+eE naifx,_"
+
+actions = st.one_of(
+    st.sampled_from(KEYS).map(lambda key: ("key", key)),
+    st.text(GARBAGE, min_size=1, max_size=8).map(lambda text: ("type", text)),
+    st.tuples(st.integers(40, 200), st.integers(12, 60)).map(lambda size: ("resize", size)),
+    st.just(("wait", None)),
+)
+
+SHAPES = [(2, 2, 1), (3, 4, 2), (1, 3, 3, 1), (2, 2, 2, 2, 2, 2, 1)]
+
+
+def lesson_for(shape) -> WideLesson:
+    net = random_network(shape)
+    x = [[0.1 * (k + 1) * (-1) ** s for k in range(shape[0])] for s in range(3)]
+    y = [[float((s + j) % 2) for j in range(shape[-1])] for s in range(3)]
+    return WideLesson(net, net.samples(x, y), 0.5)
+
+
+def assert_consistent(app: WideApp) -> None:
+    shape = app.lesson.shape
+    assert 1 <= app.layer < len(shape)
+    assert 1 <= app.neuron <= shape[app.layer]
+    assert 1 <= app.weight <= shape[app.layer - 1]
+    assert 0 <= app.sample < len(app.lesson.samples)
+    assert_grid_matches_lesson(app)
+
+
+async def storm(shape, steps) -> None:
+    app = WideApp(lesson_for(shape))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for kind, arg in steps:
+            if kind == "key":
+                await pilot.press(arg)
+            elif kind == "type":
+                if isinstance(app.focused, NumberField):
+                    await pilot.press(*arg)
+            elif kind == "resize":
+                await pilot.resize_terminal(*arg)
+            else:
+                await pilot.pause(FRAME)
+            await pilot.pause()
+            if (not app.training and not isinstance(app.screen, WideHelpScreen)
+                    and app.focused is None):
+                assert_consistent(app)
+        await pilot.press("escape")
+        await pilot.press("escape")
+        if app.training:
+            await pilot.press("t")
+        await pilot.pause()
+        assert not app.training and app.focused is None
+        assert not isinstance(app.screen, WideHelpScreen)
+        assert_consistent(app)
+        for w in app.lesson.network.w:
+            assert all(math.isfinite(v) for v in w.ravel())
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(SHAPES), st.lists(actions, min_size=1, max_size=25))
+def test_random_key_storms_never_break_the_wide_app_and_q_always_quits(shape, steps):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(storm(shape, steps))
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
