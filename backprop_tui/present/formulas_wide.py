@@ -270,6 +270,24 @@ def parameter_lines(net: Network, indent: str = "  ") -> list[str]:
             for layer, j, weights, bias in neuron_parameters(net)]
 
 
+def formula_lines(bp: NetworkBackward) -> list[str]:
+    """The network's formulas in symbols, for the help: the forward pass, the factors of
+    each layer's first neuron and the sum handed down, the matrix form and the step."""
+    L = bp.network.layers
+    lines = ["Forward, input to output (x is data, not a parameter):"]
+    lines += ["  " + line for line in formulas.definitions(forward_rows(bp.forward, 0))]
+    for layer in range(L, 0, -1):
+        lines.append(f"Backward, layer ({label(layer, L)}), neuron 1:")
+        lines += ["  " + line for line in formulas.definitions(neuron_rows(bp, 0, layer, 1))]
+        lines += ["  " + line for line in formulas.definitions([sum_row(bp, 0, layer, 1)])]
+    g = bp.network.activation.symbol
+    lines.append(f"Matrix form: δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ {g}'(z(l)),  ∂C/∂W(l) = δ(l)·a(l−1)ᵀ,"
+                 "  ∂C/∂a(l−1) = W(l)ᵀ·δ(l)")
+    lines.append("A step: every w_jk, b_j moves by −η·(the mean of its gradient over the "
+                 "samples)")
+    return lines
+
+
 def vector_text(values) -> str:
     """(0.1000, 0.9000): a sample's inputs or targets."""
     return "(" + ", ".join(number(v) for v in values) + ")"

@@ -65,19 +65,28 @@ def markdown_rows(rows: list[Row]) -> list[str]:
     return out
 
 
+def markdown_section(heading: str, rows: list[Row]) -> list[str]:
+    """A heading (already Markdown) and its rows' table, after a blank line."""
+    return ["", heading, ""] + markdown_rows(rows)
+
+
 def handout_head(what: str) -> list[str]:
     """The handout's title, what it traces (a sentence) and the parameters' heading."""
     return [HANDOUT_TITLE, "", markdown_escape(what + "."), "",
             "## Parameters (input to output)", ""]
 
 
-def sample_level(out: list[str], sample: int, count: int) -> str:
-    """The heading level of a sample's sections: ``##``, or ``###`` under a heading
-    ``## Sample k of n`` (added to ``out``) when there are several samples."""
-    if count == 1:
-        return "##"
-    out += ["", f"## Sample {sample + 1} of {count}"]
-    return "###"
+def forward_section(out: list[str], sample: int, count: int, values: str,
+                    rows: list[Row]) -> str:
+    """A sample's forward pass (``values``: its x and y) added to ``out``, under a heading
+    ``## Sample k of n`` when there are several samples; returns the level of the sample's
+    headings (``##``, or ``###`` under that heading)."""
+    level = "##"
+    if count > 1:
+        out += ["", f"## Sample {sample + 1} of {count}"]
+        level = "###"
+    out += markdown_section(f"{level} Forward pass ({markdown_escape(values)})", rows)
+    return level
 
 
 def handout_end(out: list[str], warning: str | None = None) -> str:

@@ -16,13 +16,13 @@ from . import formulas as F
 from .format import number
 from .json_data import check_json, plain, run_json
 from .markdown import (
+    forward_section,
     handout_end,
     handout_head,
     markdown_escape,
     markdown_grid,
-    markdown_rows,
+    markdown_section,
     markdown_table,
-    sample_level,
 )
 from .tables import gradient_table, text_lines, vanishing_lines
 from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, trace_end, with_nudge
@@ -162,18 +162,15 @@ def trace_markdown(bp: BackwardPass) -> str:
     )
     out += ["", markdown_escape(f"The input x is a({F.label(0, n)}): data, not a parameter.")]
     for k in range(count):
-        level = sample_level(out, k, count)
         values = f"x = {number(fwd.samples.x[k])}, y = {number(fwd.samples.y[k])}"
-        out += ["", f"{level} Forward pass ({markdown_escape(values)})", ""]
-        out += markdown_rows(F.forward_rows(fwd, k))
+        level = forward_section(out, k, count, values, F.forward_rows(fwd, k))
         for l in range(n, 0, -1):
-            out += ["", f"{level} Backward pass, layer ({F.label(l, n)})", ""]
-            out += markdown_rows(F.backward_rows(bp, k, l))
+            out += markdown_section(f"{level} Backward pass, layer ({F.label(l, n)})",
+                                    F.backward_rows(bp, k, l))
     if count > 1:
         out += ["", "## Per-sample gradients and their mean", ""]
         out += markdown_grid(gradient_table(bp))
-        out += ["", "## Mean over the batch (what a step uses)", ""]
-        out += markdown_rows(mean_rows(bp))
+        out += markdown_section("## Mean over the batch (what a step uses)", mean_rows(bp))
     return handout_end(out, F.zero_gradient_note(bp))
 
 

@@ -21,7 +21,14 @@ from . import formulas as F
 from . import formulas_wide as W
 from .format import number
 from .json_data import check_json, plain, run_json
-from .markdown import handout_end, handout_head, markdown_escape, markdown_rows, markdown_table, sample_level
+from .markdown import (
+    forward_section,
+    handout_end,
+    handout_head,
+    markdown_escape,
+    markdown_section,
+    markdown_table,
+)
 from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, trace_end, with_nudge
 
 
@@ -159,24 +166,21 @@ def trace_markdown(bp: NetworkBackward) -> str:
             for layer, j, weights, bias in W.neuron_parameters(net)]
     out += markdown_table(["layer, neuron", "w", "b"], body)
     for s in range(count):
-        level = sample_level(out, s, count)
         values = f"x = {W.vector_text(fwd.samples.x[s])}, y = {W.vector_text(fwd.samples.y[s])}"
-        out += ["", f"{level} Forward pass ({markdown_escape(values)})", ""]
-        out += markdown_rows(W.forward_rows(fwd, s))
+        level = forward_section(out, s, count, values, W.forward_rows(fwd, s))
         for layer in range(L, 0, -1):
             lab = F.label(layer, L)
             for j in range(1, net.shape[layer] + 1):
-                out += ["", f"{level} Backward pass, layer ({lab}), neuron {j}", ""]
-                out += markdown_rows(W.neuron_rows(bp, s, layer, j))
+                out += markdown_section(f"{level} Backward pass, layer ({lab}), neuron {j}",
+                                        W.neuron_rows(bp, s, layer, j))
             title = W.sum_title if net.shape[layer] > 1 else W.single_title
-            out += ["", f"{level} {markdown_escape(title(layer, L))}", ""]
             rows: list[F.Row] = []
             for k in range(1, net.shape[layer - 1] + 1):
                 rows += W.term_rows(bp, s, layer, k) + [W.sum_row(bp, s, layer, k)]
-            out += markdown_rows(rows)
+            out += markdown_section(f"{level} {markdown_escape(title(layer, L))}", rows)
     if count > 1:
-        out += ["", "## Mean over the batch (what a step uses)", ""]
-        out += markdown_rows([W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp))
+        out += markdown_section("## Mean over the batch (what a step uses)",
+                                [W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp))
     return handout_end(out)
 
 

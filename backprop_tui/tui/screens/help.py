@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,34 +15,40 @@ from textual.widgets import Static
 from ...model import ModelError
 from ...model.lesson import Lesson
 from ...present.formulas import APPROX_NOTE, formula_lines
-from ..keys import KEYS
+from ..keys import KEYS, Key
 
 
-def help_text(lesson: Lesson) -> Table:
-    """The keys, then the formulas of the lesson's chain, in symbols."""
-    keys = Table.grid(padding=(0, 2))
-    keys.add_column(style="bold", no_wrap=True)
-    keys.add_column()
-    for key in KEYS:
-        keys.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
-    try:
-        lines = formula_lines(lesson.chain.forward(lesson.samples).backward())
-    except ModelError:
-        lines = []
+def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
+    """The keys, then ``formulas`` (lines from :mod:`backprop_tui.present`), then what ≈
+    means."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for key in keys:
+        grid.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
     page = Table.grid()
     page.add_column()
     page.add_row(Text("Keys", style="bold underline"))
-    page.add_row(keys)
+    page.add_row(grid)
     page.add_row("")
     page.add_row(Text("Formulas", style="bold underline"))
-    page.add_row(Text("\n".join(lines)))
+    page.add_row(Text("\n".join(formulas)))
     page.add_row("")
     page.add_row(Text(APPROX_NOTE))
     return page
 
 
-class HelpScreen(ModalScreen[None]):
-    """Keys and formulas; any of escape, ? or q closes it."""
+def help_text(lesson: Lesson) -> Table:
+    """The keys, then the formulas of the lesson's chain, in symbols."""
+    try:
+        lines = formula_lines(lesson.chain.forward(lesson.samples).backward())
+    except ModelError:
+        lines = []
+    return help_page(KEYS, lines)
+
+
+class PageScreen(ModalScreen[None]):
+    """A help page over the app; any of escape, ? or q closes it."""
 
     AUTO_FOCUS = "#help-body"
     BINDINGS = [
@@ -48,14 +56,22 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "app.quit", "quit"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, page: Callable[[], Table]) -> None:
         super().__init__()
-        self.lesson = lesson
+        self._page = page
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "help · escape closes · ↑↓ scroll · q quits"
-            yield Static(help_text(self.lesson), id="help-text")
+            yield Static(self._page(), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class HelpScreen(PageScreen):
+    """Keys and formulas of the chain."""
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__(lambda: help_text(lesson))
+        self.lesson = lesson
