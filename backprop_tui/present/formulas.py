@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from functools import cached_property
 
 from ..model import BackwardPass, Chain, ForwardPass, Nudge
-from .format import MINUS, number, plug, precise
+from .format import MINUS, number, plug, precise, with_minus
 
 
 def label(layer: int, layers: int) -> str:
@@ -517,7 +517,7 @@ def off_by(guess: float, truth: float) -> str:
     difference = guess - truth
     text = number(difference, signed=True)
     if truth != 0.0:
-        text += f" ({100 * difference / abs(truth):+.3g}%)".replace("-", MINUS)
+        text += with_minus(f" ({100 * difference / abs(truth):+.3g}%)")
     return text
 
 

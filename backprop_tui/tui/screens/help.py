@@ -18,9 +18,13 @@ from ...present.formulas import APPROX_NOTE, formula_lines
 from ..keys import KEYS, Key
 
 
-def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
-    """The keys, then ``formulas`` (lines from :mod:`backprop_tui.present`), then what ≈
-    means."""
+def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:
+    """The keys, then the lines ``formulas`` gives (from :mod:`backprop_tui.present`; none
+    when the pass they need does not compute), then what ≈ means."""
+    try:
+        lines = formulas()
+    except ModelError:
+        lines = []
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -32,7 +36,7 @@ def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
     page.add_row(grid)
     page.add_row("")
     page.add_row(Text("Formulas", style="bold underline"))
-    page.add_row(Text("\n".join(formulas)))
+    page.add_row(Text("\n".join(lines)))
     page.add_row("")
     page.add_row(Text(APPROX_NOTE))
     return page
@@ -40,11 +44,7 @@ def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
 
 def help_text(lesson: Lesson) -> Table:
     """The keys, then the formulas of the lesson's chain, in symbols."""
-    try:
-        lines = formula_lines(lesson.chain.forward(lesson.samples).backward())
-    except ModelError:
-        lines = []
-    return help_page(KEYS, lines)
+    return help_page(KEYS, lambda: formula_lines(lesson.chain.forward(lesson.samples).backward()))
 
 
 class PageScreen(ModalScreen[None]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from ...model import ModelError
 from ...present.formulas_wide import formula_lines
 from ..screens.help import PageScreen, help_page
 from .keys import WIDE_KEYS
@@ -13,11 +12,8 @@ from .state import WideLesson
 
 def help_text(lesson: WideLesson) -> Table:
     """The keys, then the formulas of the lesson's network, in symbols."""
-    try:
-        lines = formula_lines(lesson.network.forward(lesson.samples).backward())
-    except ModelError:
-        lines = []
-    return help_page(WIDE_KEYS, lines)
+    return help_page(WIDE_KEYS,
+                     lambda: formula_lines(lesson.network.forward(lesson.samples).backward()))
 
 
 class WideHelpScreen(PageScreen):
