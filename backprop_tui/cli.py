@@ -37,6 +37,7 @@ from .model import (
     FileError,
     Folder,
     ModelError,
+    NetworkSession,
     Session,
     defaults,
     save_session,
@@ -351,14 +352,16 @@ def _emit(text: str) -> None:
 
 
 def run_trace(args: argparse.Namespace) -> int:
+    from . import cli_wide
     from .model import check_gradients
     from .present.report import trace_json, trace_markdown, trace_text
 
     form = trace_format(args)
+    session = cli_wide.wide_session(args)
+    if session is not None:
+        return cli_wide.run_trace(args, session.shape, form, session)
     shape = network_shape(args)
     if shape is not None:
-        from . import cli_wide
-
         return cli_wide.run_trace(args, shape, form)
     values = start_values(args)
     bp = values.chain().forward(values.samples()).backward()
@@ -389,13 +392,15 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from . import cli_wide
     from .long_run import LongRun, StopOnCtrlC, TooLong
     from .present.report import train_json, train_text, train_warnings
 
+    session = cli_wide.wide_session(args)
+    if session is not None:
+        return cli_wide.run_train(args, session.shape, PROG, EXIT_DIVERGED, session)
     shape = network_shape(args)
     if shape is not None:
-        from . import cli_wide
-
         return cli_wide.run_train(args, shape, PROG, EXIT_DIVERGED)
     values = start_values(args)
     save = getattr(args, "save", None)
@@ -492,18 +497,22 @@ def refuse_wide_app(args: argparse.Namespace) -> None:
     network_shape(args)  # refuses samples of several values
 
 
-def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...]) -> int:
-    """The app for a network with a layer wider than one (``--shape 2,2,1``, ``--xor``)."""
+def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...],
+                 session: NetworkSession | None = None) -> int:
+    """The app for a network with a layer wider than one (``--shape 2,2,1``, ``--xor``, or
+    ``--session`` of such a network: its parameters, samples, η and batch size)."""
     from . import cli_wide
 
     if getattr(args, "quiz", False):
         raise UsageError("argument --quiz: the quiz is in the app of width-1 chains")
-    start = cli_wide.network_start(args, shape)
+    start = cli_wide.network_start(args, shape, session)
     from .tui.themes import theme_names
     from .tui.wide.app import run_wide_app as run
     from .tui.wide.state import WideLesson
 
     theme = getattr(args, "theme", None)
+    if theme is None and session is not None:
+        theme = session.theme
     if theme is not None and theme not in theme_names():
         raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
                          + ", ".join(theme_names()))
@@ -515,6 +524,11 @@ def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...]) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from . import cli_wide
+
+    session = cli_wide.wide_session(args)
+    if session is not None:
+        return run_wide_app(args, session.shape, session)
     shape = network_shape(args)
     if shape is not None:
         return run_wide_app(args, shape)

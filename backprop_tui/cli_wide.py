@@ -10,11 +10,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .model import FileError, ModelError, activation_named, cost_named, defaults
+from .model import (
+    FileError,
+    ModelError,
+    NetworkSession,
+    activation_named,
+    cost_named,
+    defaults,
+    load_network_session,
+    save_network_session,
+    shown_name,
+)
 from .model.csv_data import load_network_csv, network_columns
+from .model.files import writable_target
 from .model.network import (
     XOR_SHAPE,
     Network,
@@ -130,6 +141,59 @@ class NetworkStart:
     samples: NetworkSamples
     lr: float
     batch_size: int | None
+    session: NetworkSession | None = None
+    """The session it goes on from (``--session``), if any."""
+
+
+def wide_session(args: argparse.Namespace) -> NetworkSession | None:
+    """The session of ``--session`` (without ``--shape``) when it holds a network with a
+    layer wider than one; None without ``--session`` or for a width-1 chain, which goes
+    the chain's way. A file that cannot be read or is refused is a :class:`WideUsageError`."""
+    path = getattr(args, "session", None)
+    if path is None or getattr(args, "shape", None) is not None:
+        return None
+    try:
+        session = load_network_session(path)
+    except FileError as exc:
+        raise WideUsageError(f"argument --session: {exc}") from None
+    return session if is_wide(session.shape) else None
+
+
+_NOT_WITH_SESSION = ("w", "b", "seed", "layers", "activation", "cost")
+"""Options a session's own values leave no room for."""
+
+
+def _session_start(args: argparse.Namespace, session: NetworkSession) -> NetworkStart:
+    """Start values from ``session``; ``--lr``, ``--batch-size`` and samples given too
+    override it, as they do a chain's session."""
+    for name in _NOT_WITH_SESSION:
+        if getattr(args, name, None) is not None:
+            raise WideUsageError(f"argument --{name}: cannot be combined with --session "
+                                 "(training goes on from the session's network)")
+    network, shape = session.network, session.shape
+    given = any(getattr(args, name, None) is not None for name in ("x", "y", "data"))
+    samples = session.samples
+    if given or wants_xor(args):
+        xs, ys = _samples(args, shape)
+        try:
+            samples = network.samples(xs, ys)
+            network.forward(samples)
+        except ModelError as exc:
+            raise _option_error(exc) from None
+    lr = getattr(args, "lr", None)
+    n = len(samples)
+    if not hasattr(args, "batch_size"):  # where no batch size can be given
+        size = min(session.batch_size, n)
+    elif args.batch_size is None:
+        size = session.batch_size
+        if size > n:
+            raise WideUsageError(f"argument --batch-size: the session's batch size {size} is "
+                                 f"more than the {n} samples given: give --batch-size")
+    else:
+        size = args.batch_size
+        if size > n:
+            raise WideUsageError(f"argument --batch-size: {size} is more than the {n} samples")
+    return NetworkStart(network, samples, session.lr if lr is None else lr, size, session)
 
 
 def _rows(values: tuple[Sample, ...], width: int, option: str, shape: Shape,
@@ -195,8 +259,12 @@ def _option_error(exc: ModelError) -> WideUsageError:
     return WideUsageError(message)
 
 
-def network_start(args: argparse.Namespace, shape: Shape) -> NetworkStart:
-    """The network and samples asked for, defaults filled in, everything checked."""
+def network_start(args: argparse.Namespace, shape: Shape,
+                  session: NetworkSession | None = None) -> NetworkStart:
+    """The network and samples asked for, defaults filled in, everything checked; from
+    ``session`` (see :func:`wide_session`) when given."""
+    if session is not None:
+        return _session_start(args, session)
     if getattr(args, "session", None) is not None:
         raise WideUsageError("argument --session: a session holds its own network: give it "
                              "without --shape")
@@ -242,10 +310,11 @@ def _emit(text: str) -> None:
     sys.stdout.flush()
 
 
-def run_trace(args: argparse.Namespace, shape: Shape, form: str) -> int:
+def run_trace(args: argparse.Namespace, shape: Shape, form: str,
+              session: NetworkSession | None = None) -> int:
     from .present import report_wide
 
-    start = network_start(args, shape)
+    start = network_start(args, shape, session)
     bp = start.network.forward(start.samples).backward()
     check = None
     if getattr(args, "check", False):
@@ -261,21 +330,43 @@ def run_trace(args: argparse.Namespace, shape: Shape, form: str) -> int:
     return 0
 
 
-def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int) -> int:
+def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int,
+              session: NetworkSession | None = None) -> int:
+    """``train`` for a network; from ``session`` when given, saved with ``--save``."""
     from .present import report_wide
 
-    if getattr(args, "save", None) is not None:
-        raise WideUsageError("argument --save: sessions hold width-1 chains for now")
-    start = network_start(args, shape)
-    trainer = NetworkTrainer(start.network, start.samples, start.lr, start.batch_size)
+    save = getattr(args, "save", None)
+    if save is not None:
+        try:  # before the training, not after it
+            writable_target(save, "session")
+        except FileError as exc:
+            raise WideUsageError(f"argument --save: {exc}") from None
+    start = network_start(args, shape, session)
+    going_on = start.session
+    trainer = NetworkTrainer(start.network, start.samples, start.lr, start.batch_size,
+                             history=None if going_on is None else going_on.history.copy(),
+                             steps_done=0 if going_on is None else going_on.steps)
     initial = trainer.mean_cost()
-    trainer.run(args.steps)
+    run = trainer.run(args.steps)
+    if save is not None:
+        saved = NetworkSession.from_trainer(
+            trainer, start.network if going_on is None else going_on.start)
+        if going_on is not None:
+            saved = replace(saved, theme=going_on.theme)
+        try:
+            save_network_session(saved, save)
+        except FileError as exc:
+            raise WideUsageError(f"argument --save: {exc}") from None
     result: Any
     if getattr(args, "json", False):
-        result = report_wide.train_json(trainer, initial)
+        result = report_wide.train_json(trainer, initial, run.steps)
         _emit(json.dumps(result, ensure_ascii=False) + "\n")
     else:
-        _emit(report_wide.train_text(trainer, initial))
+        _emit(report_wide.train_text(trainer, initial, run.steps))
+        if going_on is not None:
+            _emit(f"went on from step {going_on.steps} of {shown_name(args.session)}\n")
+        if save is not None:
+            _emit(f"session saved to {shown_name(save)}\n")
     if trainer.divergence is not None:
         print(f"{prog}: {trainer.divergence}", file=sys.stderr)
         return diverged

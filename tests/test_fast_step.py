@@ -159,5 +159,5 @@ def test_both_ways_stop_where_the_plain_step_refuses(pair, path, params, x, lr, 
 def test_the_float_loop_is_written_for_the_chain():
     source = fast_step.float_source(3, SIGMOID, COSTS["squared-error"], single=False)
     assert "z3 = w3 * a2 + b3" in source and "z4" not in source
-    assert "exp(-z1)" in source and "for a0, y in zip(" in source
+    assert "exp(-z1)" in source and "for a0, y, in rows[s : s + size]:" in source
     compile(source, "<test>", "exec")

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from backprop_tui.model import (
     COSTS,
-    CROSS_ENTROPY,
     SIGMOID,
     TANH,
     Chain,
@@ -21,13 +20,11 @@ from backprop_tui.model import (
 from backprop_tui.model.network import (
     Network,
     NetworkTrainer,
-    bias_count,
     trace_network,
-    weight_count,
 )
 from backprop_tui.model.network_step import uses_floats
 
-from .strategies import PAIRS, finite
+from .strategies import PAIRS, finite, networks
 
 PATHS = {"floats": 10**9, "numpy": -1}
 """FLOAT_WORK_PER_LAYER forcing one way: every batch on floats, or none."""
@@ -37,28 +34,10 @@ def forced(path: str):
     return mock.patch("backprop_tui.model.network_step.FLOAT_WORK_PER_LAYER", PATHS[path])
 
 
-PARAMETERS = finite(-2, 2)
-
-
-@st.composite
-def wide_cases(draw, values=PARAMETERS):
+def wide_cases(values=None):
     """A network of 1 to 10 layers of 1 to 4 neurons (1 to 4 inputs), any activation
     and cost, and 1 to 6 samples for it."""
-    activation, cost = draw(st.sampled_from(PAIRS))
-    layers = draw(st.integers(1, 10))
-    outputs = 1 if cost is CROSS_ENTROPY else draw(st.integers(1, 4))
-    shape = (draw(st.integers(1, 4)), *[draw(st.integers(1, 4)) for _ in range(layers - 1)],
-             outputs)
-    w = draw(st.lists(values, min_size=weight_count(shape), max_size=weight_count(shape)))
-    b = draw(st.lists(values, min_size=bias_count(shape), max_size=bias_count(shape)))
-    n = draw(st.integers(1, 6))
-    x = draw(st.lists(st.lists(finite(-2, 2), min_size=shape[0], max_size=shape[0]),
-                      min_size=n, max_size=n))
-    lo = 0.0 if cost is CROSS_ENTROPY else -1.0
-    y = draw(st.lists(st.lists(finite(lo, 1), min_size=outputs, max_size=outputs),
-                      min_size=n, max_size=n))
-    net = Network(shape, w, b, activation, cost)
-    return net, net.samples(x, y)
+    return networks(max_layers=10, max_width=4, max_inputs=4, max_samples=6, values=values)
 
 
 def plain_steps(net, samples, lr, batch, steps):

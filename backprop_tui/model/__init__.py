@@ -35,7 +35,14 @@ from .functions import (
 )
 from .history import LossHistory, Thinned
 from .landscape import CostSlice, Fit, cost_slice, fit_curve, mean_costs, outputs
-from .session import Session, load_session, save_session
+from .session import (
+    NetworkSession,
+    Session,
+    load_network_session,
+    load_session,
+    save_network_session,
+    save_session,
+)
 from .start import StartError, StartValues, resolve_start
 from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
 
@@ -67,6 +74,7 @@ __all__ = [
     "GradientCheck",
     "LossHistory",
     "ModelError",
+    "NetworkSession",
     "NonFiniteError",
     "Nudge",
     "RunResult",
@@ -85,6 +93,7 @@ __all__ = [
     "cost_named",
     "cost_slice",
     "fit_curve",
+    "load_network_session",
     "load_samples_csv",
     "load_session",
     "mean_costs",
@@ -93,6 +102,7 @@ __all__ = [
     "parse_samples_csv",
     "relative_difference",
     "resolve_start",
+    "save_network_session",
     "save_session",
     "trace",
     "write_atomically",

@@ -31,14 +31,6 @@ def _number(cell: str) -> float | None:
         return None
 
 
-def _header(cells: list[str]) -> tuple[int, int] | None:
-    """The positions of x and y if ``cells`` is a header line naming them, else None."""
-    names = [c.strip().lower() for c in cells]
-    if sorted(names) == sorted(COLUMNS):
-        return names.index("x"), names.index("y")
-    return None
-
-
 def _lines(text: str, source: str) -> Iterator[tuple[str, int, list[str]]]:
     """(``source: line N``, N, cells) of every line that is not blank; a line the CSV
     reader refuses is a :class:`FileError` naming it."""
@@ -72,6 +64,34 @@ def _no_samples(source: str, header_line: int) -> FileError:
     return FileError(f"{source}: no samples (the file is empty)")
 
 
+def _sample_lines(text: str, source: str, names: Sequence[str],
+                  expected: str) -> Iterator[tuple[str, list[str], list[int]]]:
+    """(``source: line N``, cells, the positions of the columns ``names``) of every
+    line of samples in ``text``.
+
+    A first line holding no number is the header: it must name the columns
+    ``names`` (in any order, any case), else a :class:`FileError` saying the
+    line ``expected`` (``two numbers x,y or a header …``). No sample at all is a
+    :class:`FileError` too.
+    """
+    order = list(range(len(names)))
+    header_line = 0
+    count = 0
+    for where, line, cells in _lines(text, source):
+        if not count and not header_line and all(_number(c.strip()) is None for c in cells):
+            found = [c.strip().lower() for c in cells]
+            if sorted(found) != sorted(names):
+                raise FileError(f"{where}: expected {expected}, found "
+                                f"{shown_value(','.join(cells))}")
+            order = [found.index(name) for name in names]
+            header_line = line
+            continue
+        count += 1
+        yield where, cells, order
+    if not count:
+        raise _no_samples(source, header_line)
+
+
 def parse_samples_csv(text: str, source: str = "data", most: int | None = None) -> Samples:
     """The samples in CSV ``text``; ``source`` (the file name) starts every error message.
 
@@ -79,20 +99,8 @@ def parse_samples_csv(text: str, source: str = "data", most: int | None = None) 
     """
     xs: list[float] = []
     ys: list[float] = []
-    columns: tuple[int, int] = (0, 1)
-    seen_first = False
-    header_line = 0
-    for where, line, cells in _lines(text, source):
-        if not seen_first:
-            seen_first = True
-            if all(_number(c.strip()) is None for c in cells):
-                found = _header(cells)
-                if found is None:
-                    shown = shown_value(",".join(cells))
-                    raise FileError(f"{where}: expected two numbers x,y or a header "
-                                    f"naming the columns x and y, found {shown}")
-                columns, header_line = found, line
-                continue
+    for where, cells, columns in _sample_lines(
+            text, source, COLUMNS, "two numbers x,y or a header naming the columns x and y"):
         if len(cells) == 1:
             raise FileError(f"{where}: one column, {shown_value(cells[0].strip())}; expected two "
                             "(x and y, separated by a comma)")
@@ -103,8 +111,6 @@ def parse_samples_csv(text: str, source: str = "data", most: int | None = None) 
         ys.append(y)
         if most is not None and len(xs) > most:
             raise FileError(f"{where}: more than {most} samples, the most the app takes")
-    if not xs:
-        raise _no_samples(source, header_line)
     return Samples(xs, ys)
 
 
@@ -134,31 +140,16 @@ def parse_network_csv(text: str, inputs: int, outputs: int,
     """
     names = network_columns(inputs, outputs)
     width = len(names)
-    order = list(range(width))
     xs: list[list[float]] = []
     ys: list[list[float]] = []
-    seen_first = False
-    header_line = 0
-    for where, line, cells in _lines(text, source):
-        if not seen_first:
-            seen_first = True
-            if all(_number(c.strip()) is None for c in cells):
-                found = [c.strip().lower() for c in cells]
-                if sorted(found) != sorted(names):
-                    raise FileError(f"{where}: expected {width} numbers "
-                                    f"{','.join(names)} or a header naming those columns, "
-                                    f"found {shown_value(','.join(cells))}")
-                order = [found.index(name) for name in names]
-                header_line = line
-                continue
+    expected = f"{width} numbers {','.join(names)} or a header naming those columns"
+    for where, cells, order in _sample_lines(text, source, names, expected):
         if len(cells) != width:
             raise FileError(f"{where}: {len(cells)} column{'s' * (len(cells) != 1)}; "
                             f"expected {width} ({','.join(names)})")
         values = _values(where, cells, names, order)
         xs.append(values[:inputs])
         ys.append(values[inputs:])
-    if not xs:
-        raise _no_samples(source, header_line)
     return xs, ys
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -104,8 +105,9 @@ def loop_source(shape: tuple[int, ...], activation: Activation, cost: Cost,
 
     Neuron j of layer l: z_j = Σ_k w_jk·a_k + b_j (k left to right, then the
     bias); backward ∂C/∂z_k(l−1) = (Σ_j ∂C/∂z_j(l)·w_jk)·g'(z_k) (j left to
-    right), the plain step's operations in its order. The samples come as
-    columns: one per input, then one per target. ``single``: batches of one.
+    right), the plain step's operations in its order. The samples come as rows
+    (inputs, then targets) with the largest |x| of each input (:class:`FloatSamples`).
+    ``single``: batches of one.
     """
     cancel = cost.cancels(activation)
     names = _Names(shape)
@@ -118,7 +120,6 @@ def loop_source(shape: tuple[int, ...], activation: Activation, cost: Cost,
     news = [f"n{name}" for name in ws + bs]
     inputs = [names.neuron("a", 0, k) for k in range(shape[0])]
     targets = [names.output("y", j) for j in range(shape[-1])]
-    columns = [f"col{i}" for i in range(len(inputs) + len(targets))]
 
     def a(l: int, k: int) -> str:
         return names.neuron("a", l, k)
@@ -128,7 +129,7 @@ def loop_source(shape: tuple[int, ...], activation: Activation, cost: Cost,
         z = names.neuron("z", l, j)
         terms = " + ".join(f"{names.weight(l, j, k)} * {a(l - 1, k)}" for k in range(shape[l - 1]))
         sample.append(f"{z} = {terms} + {names.neuron('b', l, j)}")
-        if l == 1 or not activation.bounded:
+        if l > 1 and not activation.bounded:
             sample.append(f"chk += {z} - {z}")  # 0, or NaN when z is not finite
         sample += _fill(activation.scalar, z=z, a=a(l, j), d=names.neuron("d", l, j),
                         t=names.neuron("_", l, j))
@@ -159,65 +160,67 @@ def loop_source(shape: tuple[int, ...], activation: Activation, cost: Cost,
                 terms = f"({terms})"
             sample.append(f"{names.delta(l - 1, k)} = {terms} * {names.neuron('d', l - 1, k)}")
     now = f"[{', '.join(ws)}], [{', '.join(bs)}], losses"
-    # A bounded activation keeps |a| ≤ 1, so z(l) past the first layer is
-    # finite while its parameters are within LIMIT (see limit()): only the z of
-    # layer 1 are checked per sample. Beyond LIMIT the numpy steps take over.
-    bounded = activation.bounded and layers > 1
+    # z of layer 1 is finite for every sample while Σ_k |w_jk|·X_k + |b_j| is,
+    # X_k the largest |x_k| of the samples (rounding is monotonic): checked once
+    # a step, not per sample. A bounded activation keeps |a| ≤ 1, so z(l) past
+    # the first layer is finite while its parameters are within LIMIT (see
+    # limit()); an unbounded one has z(l) checked per sample (``chk``). Where a
+    # bound fails but the numbers may still be finite, the numpy steps take over.
+    scales = [f"X{k}" for k in range(shape[0])]
     later = ws[first_w:] + bs[shape[1]:]
+    checked = not activation.bounded and layers > 1
 
-    def small(values: list[str]) -> str:
-        return " and ".join(f"-LIMIT <= {v} <= LIMIT" for v in values)
+    def first_bound(prefix: str) -> str:
+        terms = [f"abs({prefix}{names.weight(1, j, k)}) * {scales[k]}" for j in range(shape[1])
+                 for k in range(shape[0])] + [f"abs({prefix}{v})" for v in bs[:shape[1]]]
+        return f"{' + '.join(terms)} < INF"
+
+    def small(values: list[str]) -> list[str]:
+        return [f"-LIMIT <= {v} <= LIMIT" for v in values] if activation.bounded else []
+
+    def finite(values: list[str]) -> str:
+        return f"{' + '.join(f'({v} - {v})' for v in values)} == 0.0"
 
     lines = [
-        "def steps(w, b, columns, n, size, lr, k0, count):",
+        "def steps(w, b, rows, scales, n, size, lr, k0, count):",
         f"    {', '.join(ws)}, = w",
         f"    {', '.join(bs)}, = b",
-        f"    {', '.join(columns)}, = columns",
+        f"    {', '.join(scales)}, = scales",
         "    losses = array('d')",  # 8 bytes a loss, as in a numpy array
         "    append = losses.append",
         "    s = k0 * size % n",
-    ]
-    if bounded:
-        lines += [f"    if not ({small(later)}):", f"        return {now}, HAND_OVER"]
-    lines += [
+        f"    if not ({' and '.join([first_bound(''), *small(later)])}):",
+        f"        return {now}, HAND_OVER",
         "    for _ in range(count):",
         f"        {' = '.join(grads)} = 0.0",
         "        loss = 0.0",
-        "        chk = 0.0",
     ]
+    if checked:
+        lines.append("        chk = 0.0")
+    unpack = ", ".join(inputs + targets)
     if single:
-        lines += [f"        {name} = {col}[s]" for name, col in zip(inputs + targets, columns)]
+        lines += [f"        {unpack}, = rows[s]"]
         lines += ["        " + line for line in sample]
     else:
-        rows = ", ".join(f"{col}[s : s + size]" for col in columns)
-        lines.append(f"        for {', '.join(inputs + targets)} in zip({rows}):")
+        lines.append(f"        for {unpack}, in rows[s : s + size]:")
         lines += ["            " + line for line in sample]
+    if checked:
+        lines += ["        if chk != 0.0:", f"            return {now}, 'z'"]
     lines += [
-        "        if chk != 0.0:",
-        f"            return {now}, 'z'",
         "        loss = loss / size",
         "        if loss - loss != 0.0:",
         f"            return {now}, 'the cost'",
     ]
     lines += [f"        {new} = {old} - lr * ({grad} / size)"
               for new, old, grad in zip(news, ws + bs, grads)]
-    finite = f"{' + '.join(f'({v} - {v})' for v in news)} == 0.0"
-    if bounded:
-        first = [f"n{v}" for v in ws[:first_w] + bs[:shape[1]]]
-        first_finite = " + ".join(f"({v} - {v})" for v in first)
-        rest = small([f"n{v}" for v in later])
-        lines += [
-            f"        if not ({first_finite} == 0.0 and {rest}):",
-            f"            if not ({finite}):",
-            f"                return {now}, 'the updated parameters'",
-            f"            return {now}, HAND_OVER",
-        ]
-    else:
-        lines += [
-            f"        if not ({finite}):",
-            f"            return {now}, 'the updated parameters'",
-        ]
+    new_later = [f"n{v}" for v in later]
+    go_on = [first_bound("n"), *(small(new_later) if activation.bounded or not new_later
+                                 else [finite(new_later)])]
     lines += [
+        f"        if not ({' and '.join(go_on)}):",
+        f"            if not ({finite(news)}):",
+        f"                return {now}, 'the updated parameters'",
+        f"            return {now}, HAND_OVER",
         f"        {', '.join(ws + bs)} = {', '.join(news)}",
         "        append(loss)",
         "        s += size",
@@ -228,12 +231,33 @@ def loop_source(shape: tuple[int, ...], activation: Activation, cost: Cost,
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class FloatSamples:
+    """Samples as the float loop takes them."""
+
+    rows: list[tuple[float, ...]]
+    """(x_1, …, x_N0, y_1, …, y_NL) per sample, the samples twice over (a batch
+    that wraps around is one slice)."""
+    n: int
+    """How many samples."""
+    scales: tuple[float, ...]
+    """The largest |x_k| of the samples, per input."""
+
+
+def float_samples(x: np.ndarray, y: np.ndarray) -> FloatSamples:
+    """``x`` and ``y`` (one row or one number per sample) as the float loop takes them."""
+    xs, ys = x.reshape(len(x), -1), y.reshape(len(y), -1)
+    rows = list(map(tuple, np.hstack((xs, ys)).tolist()))
+    return FloatSamples(rows + rows, len(rows), tuple(np.abs(xs).max(axis=0).tolist()))
+
+
 @lru_cache(maxsize=64)
 def _compiled(shape: tuple[int, ...], activation: Activation, cost: Cost,
               single: bool) -> Callable[..., Any]:
     source = loop_source(shape, activation, cost, single)
     names: dict[str, Any] = {"exp": math.exp, "log1p": math.log1p, "tanh": math.tanh,
-                             "array": array, "LIMIT": limit(shape), "HAND_OVER": HAND_OVER}
+                             "array": array, "LIMIT": limit(shape), "INF": math.inf,
+                             "HAND_OVER": HAND_OVER}
     where = ",".join(map(str, shape))
     exec(compile(source, f"<training step: shape {where}, {activation.name}, {cost.name}>",
                  "exec"), names)
@@ -241,39 +265,32 @@ def _compiled(shape: tuple[int, ...], activation: Activation, cost: Cost,
 
 
 def loop_steps(shape: tuple[int, ...], activation: Activation, cost: Cost, w: np.ndarray,
-               b: np.ndarray, columns: tuple[list[float], ...], size: int, lr: float, k0: int,
+               b: np.ndarray, samples: FloatSamples, size: int, lr: float, k0: int,
                steps: int) -> Steps:
     """``steps`` steps of a network of ``shape`` from step ``k0`` on Python floats.
 
     ``w``, ``b``: every weight and bias, flat (layer by layer, row by row).
-    ``columns``: one list per input, then one per target, each the samples
-    twice over (a batch that wraps around is one slice). Needs
-    :func:`can_use_floats`. What would not be finite may be :data:`HAND_OVER`:
-    the steps from ``k0`` plus those taken are then the numpy steps' to take.
+    Needs :func:`can_use_floats`. What would not be finite may be
+    :data:`HAND_OVER`: the steps from ``k0`` plus those taken are then the
+    numpy steps' to take.
     """
     run = _compiled(shape, activation, cost, size == 1)
-    n = len(columns[0]) // 2
-    new_w, new_b, done, what = run(w.tolist(), b.tolist(), columns, n, size, float(lr), k0,
-                                   steps)
+    new_w, new_b, done, what = run(w.tolist(), b.tolist(), samples.rows, samples.scales,
+                                   samples.n, size, float(lr), k0, steps)
     return np.array(new_w), np.array(new_b), np.frombuffer(done, dtype=np.float64), what
 
 
 def float_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
-                xs: list[float], ys: list[float], size: int, lr: float, k0: int,
-                steps: int) -> Steps:
-    """``steps`` steps of a chain from step ``k0`` on Python floats.
-
-    ``xs`` and ``ys`` are the samples twice over (a batch that wraps around is
-    one slice). Needs :func:`can_use_floats`.
-    """
+                samples: FloatSamples, x: np.ndarray, y: np.ndarray, size: int, lr: float,
+                k0: int, steps: int) -> Steps:
+    """``steps`` steps of a chain from step ``k0`` on Python floats (``samples``:
+    :func:`float_samples` of ``x`` and ``y``). Needs :func:`can_use_floats`."""
     chain = (1,) * (w.size + 1)
-    w, b, losses, what = loop_steps(chain, activation, cost, w, b, (xs, ys), size, lr, k0, steps)
+    w, b, losses, what = loop_steps(chain, activation, cost, w, b, samples, size, lr, k0, steps)
     if what != HAND_OVER:
         return w, b, losses, what
-    n = len(xs) // 2
-    x_all, y_all = np.array(xs[:n]), np.array(ys[:n])
-    w, b, rest, what = numpy_steps(activation, cost, w, b, x_all, y_all, size, lr,
-                                   k0 + losses.size, steps - losses.size)
+    w, b, rest, what = numpy_steps(activation, cost, w, b, x, y, size, lr, k0 + losses.size,
+                                   steps - losses.size)
     return w, b, np.concatenate((losses, rest)), what
 
 

@@ -146,6 +146,32 @@ class Fields:
                              f"{self.name(key)}: fewer than {min_length} items")
         return out
 
+    def rows(self, key: str, width: int, what: str, min_length: int = 0) -> list[list[float]]:
+        """A list of lists of ``width`` finite numbers each (``what``: one of them, in words,
+        for the message), at least ``min_length`` lists."""
+        values = self._list(key)
+        out = []
+        for i, row in enumerate(values, 1):
+            if not isinstance(row, list):
+                raise ModelError(f"{self.name(key)}: item {i} is {_kind(row)}, not a list of "
+                                 f"{width} {what}s")
+            if len(row) != width:
+                raise ModelError(f"{self.name(key)}: item {i} has {len(row)} values, but "
+                                 f"each has {width} ({what}s)")
+            numbers = []
+            for k, value in enumerate(row, 1):
+                number = _as_number(value)
+                if number is None or not math.isfinite(number):
+                    shown = _kind(value) if number is None else _shown(value)
+                    raise ModelError(f"{self.name(key)}: item {i}, value {k} is {shown}, not a "
+                                     "finite number")
+                numbers.append(number)
+            out.append(numbers)
+        if len(out) < min_length:
+            raise ModelError(f"{self.name(key)}: the list is empty" if min_length == 1 else
+                             f"{self.name(key)}: fewer than {min_length} items")
+        return out
+
     def integers(self, key: str, minimum: int | None = None) -> list[int]:
         """A list of whole numbers, each at least ``minimum``."""
         values = self._list(key)

@@ -160,13 +160,13 @@ def _sigmoid_both(z: Array) -> tuple[Array, Array]:
 _SIGMOID_SCALAR = """\
 if {z} >= 0.0:
     {t}e = exp(-{z})
-    {t}t = 1.0 / (1.0 + {t}e)
-    {a} = {t}t
+    {a} = {t}t = 1.0 / (1.0 + {t}e)
+    {d} = {t}e * {t}t * {t}t
 else:
     {t}e = exp({z})
     {t}t = 1.0 / (1.0 + {t}e)
     {a} = {t}e * {t}t
-{d} = {t}e * {t}t * {t}t
+    {d} = {a} * {t}t
 """
 
 

@@ -38,9 +38,10 @@ import numpy as np
 from . import defaults
 from .chain import MAX_LAYERS, _check_finite, as_finite_vector, batch_indices
 from .errors import ModelError
+from .fast_step import FloatSamples, float_samples
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
 from .history import LossHistory
-from .network_step import float_columns, network_steps, uses_floats
+from .network_step import network_steps, uses_floats
 from .trainer import Training
 
 MAX_WIDTH = 4
@@ -527,7 +528,7 @@ class NetworkTrainer(Training):
         self._network = network
         self._w = network.flat_w
         self._b = network.flat_b
-        self._columns: tuple[list[float], ...] | None = None
+        self._floats: FloatSamples | None = None
 
     @property
     def network(self) -> Network:
@@ -539,9 +540,9 @@ class NetworkTrainer(Training):
 
     def _steps(self, steps: int) -> tuple[np.ndarray, str | None]:
         net, size = self._network, self.batch_size
-        if self._columns is None and uses_floats(net.shape, net.activation, net.cost, size):
-            self._columns = float_columns(self.samples.x, self.samples.y)
+        if self._floats is None and uses_floats(net.shape, net.activation, net.cost, size):
+            self._floats = float_samples(self.samples.x, self.samples.y)
         self._w, self._b, losses, what = network_steps(
             net.shape, net.activation, net.cost, self._w, self._b, self.samples.x,
-            self.samples.y, size, self.lr, self.steps_done, steps, self._columns)
+            self.samples.y, size, self.lr, self.steps_done, steps, self._floats)
         return losses, what

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .chain import batch_indices
-from .fast_step import HAND_OVER, Steps, can_use_floats, loop_steps
+from .fast_step import HAND_OVER, FloatSamples, Steps, can_use_floats, float_samples, loop_steps
 from .functions import Activation, Cost
 
 FLOAT_WORK_PER_LAYER = 300
@@ -43,27 +43,21 @@ def uses_floats(shape: Shape, activation: Activation, cost: Cost, size: int) -> 
         activation, cost)
 
 
-def float_columns(x: np.ndarray, y: np.ndarray) -> tuple[list[float], ...]:
-    """The samples as the float loop takes them: one list per input, then per
-    target, each twice over (a batch that wraps around is one slice)."""
-    return tuple(column + column for column in (*x.T.tolist(), *y.T.tolist()))
-
-
 def network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.ndarray,
                   b: np.ndarray, x: np.ndarray, y: np.ndarray, size: int, lr: float, k0: int,
-                  steps: int, columns: tuple[list[float], ...] | None = None) -> Steps:
+                  steps: int, samples: FloatSamples | None = None) -> Steps:
     """``steps`` steps from step ``k0`` on: (w, b, the losses of the steps taken,
     what would not have been finite or None).
 
     ``w``, ``b``: every weight and bias, flat (as ``Network.flat_w``, ``flat_b``).
-    ``columns``: :func:`float_columns` of the samples, when the floats are used
-    (made here when not given).
+    ``samples``: :func:`fast_step.float_samples` of ``x`` and ``y``, when the
+    floats are used (made here when not given).
     """
     if not uses_floats(shape, activation, cost, size):
         return numpy_network_steps(shape, activation, cost, w, b, x, y, size, lr, k0, steps)
-    if columns is None:
-        columns = float_columns(x, y)
-    w, b, losses, what = loop_steps(shape, activation, cost, w, b, columns, size, lr, k0, steps)
+    if samples is None:
+        samples = float_samples(x, y)
+    w, b, losses, what = loop_steps(shape, activation, cost, w, b, samples, size, lr, k0, steps)
     if what != HAND_OVER:
         return w, b, losses, what
     w, b, rest, what = numpy_network_steps(shape, activation, cost, w, b, x, y, size, lr,

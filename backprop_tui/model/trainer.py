@@ -18,7 +18,14 @@ import numpy as np
 
 from .chain import Chain, Samples
 from .errors import ModelError
-from .fast_step import PYTHON_BATCH_MAX, can_use_floats, float_steps, numpy_steps
+from .fast_step import (
+    PYTHON_BATCH_MAX,
+    FloatSamples,
+    can_use_floats,
+    float_samples,
+    float_steps,
+    numpy_steps,
+)
 from .history import LossHistory
 
 _PIECE = 4096
@@ -139,7 +146,7 @@ class Trainer(Training):
         self._cost = chain.cost
         self._w = np.array(chain.w)
         self._b = np.array(chain.b)
-        self._floats: tuple[list[float], list[float]] | None = None
+        self._floats: FloatSamples | None = None
 
     @property
     def chain(self) -> Chain:
@@ -155,10 +162,10 @@ class Trainer(Training):
         act, cost, size = self._activation, self._cost, self.batch_size
         if size <= PYTHON_BATCH_MAX and can_use_floats(act, cost):
             if self._floats is None:
-                xs, ys = self.samples.x.tolist(), self.samples.y.tolist()
-                self._floats = (xs + xs, ys + ys)
-            w, b, losses, what = float_steps(act, cost, self._w, self._b, *self._floats, size,
-                                             self.lr, self.steps_done, steps)
+                self._floats = float_samples(self.samples.x, self.samples.y)
+            w, b, losses, what = float_steps(act, cost, self._w, self._b, self._floats,
+                                             self.samples.x, self.samples.y, size, self.lr,
+                                             self.steps_done, steps)
         else:
             w, b, losses, what = numpy_steps(act, cost, self._w, self._b, self.samples.x,
                                              self.samples.y, size, self.lr, self.steps_done,

@@ -25,7 +25,7 @@ from .markdown import (
     markdown_table,
 )
 from .tables import gradient_table, text_lines, vanishing_lines
-from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, trace_end, with_nudge
+from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, steps_text, trace_end, with_nudge
 
 
 def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str, Any]:
@@ -199,9 +199,7 @@ def train_text(trainer: Trainer, initial_cost: float, steps: int | None = None) 
 
     When the trainer went on from earlier steps, both counts: "500 steps (800 in all)".
     """
-    run = trainer.steps_done if steps is None else steps
-    total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
-    out = [f"trained {plural(run, 'step')}{total}: η = {number(trainer.lr)}, "
+    out = [f"trained {steps_text(trainer, steps)}: η = {number(trainer.lr)}, "
            f"batch size {trainer.batch_size} of {plural(len(trainer.samples), 'sample')}"]
     out += cost_lines(trainer, initial_cost) + parameter_lines(trainer.chain)
     return run_end(out, trainer)

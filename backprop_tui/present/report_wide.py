@@ -29,7 +29,7 @@ from .markdown import (
     markdown_section,
     markdown_table,
 )
-from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, trace_end, with_nudge
+from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, steps_text, trace_end, with_nudge
 
 
 def network_json(net: Network) -> dict[str, Any]:
@@ -189,19 +189,26 @@ def _outputs(trainer: NetworkTrainer) -> tuple[NetworkSamples, Any]:
     return samples, trainer.network.forward(samples).a[-1]
 
 
-def train_json(trainer: NetworkTrainer, initial_cost: float) -> dict[str, Any]:
-    """The result of ``train`` for a network: parameters, loss history, outputs per sample."""
+def train_json(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None
+               ) -> dict[str, Any]:
+    """The result of ``train`` for a network: parameters, loss history, outputs per sample;
+    ``steps`` counts every step taken, ``steps_run`` those of this run (``steps``; all of
+    them if None)."""
     _, outputs = _outputs(trainer)
-    return network_json(trainer.network) | run_json(trainer, initial_cost, outputs=outputs)
+    run = trainer.steps_done if steps is None else steps
+    return network_json(trainer.network) | run_json(trainer, initial_cost, steps_run=run,
+                                                     outputs=outputs)
 
 
-def train_text(trainer: NetworkTrainer, initial_cost: float) -> str:
-    """A short summary of a run: cost before and after, parameters, each sample's output."""
+def train_text(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None) -> str:
+    """A short summary of a run of ``steps`` steps (all it has taken if None): cost before
+    and after, parameters, each sample's output. When the trainer went on from earlier
+    steps, both counts: "500 steps (800 in all)"."""
     net = trainer.network
     L = net.layers
     samples, outputs = _outputs(trainer)
     out = [
-        f"trained shape {shape_text(net.shape)} for {plural(trainer.steps_done, 'step')}: "
+        f"trained shape {shape_text(net.shape)} for {steps_text(trainer, steps)}: "
         f"η = {number(trainer.lr)}, batch size {trainer.batch_size} of "
         f"{plural(len(samples), 'sample')}",
     ]

@@ -48,6 +48,14 @@ def trace_end(out: list[str], warning: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+def steps_text(trainer: Any, steps: int | None) -> str:
+    """The steps of a run (``steps``; all the trainer took if None): ``500 steps``, and
+    when it went on from earlier steps both counts, ``500 steps (800 in all)``."""
+    run = trainer.steps_done if steps is None else steps
+    total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
+    return plural(run, "step") + total
+
+
 def final_cost_text(trainer: Any) -> str:
     """:func:`~.json_data.final_cost` as shown: the number, or "not finite" when it overflows."""
     cost = final_cost(trainer)
