@@ -13,7 +13,7 @@ from backprop_tui.present import formulas_wide as W
 from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as chain_app
 from backprop_tui.tui.wide import app as wide_module
-from backprop_tui.tui.wide.app import WideApp, accuracy
+from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.grid import NetworkGrid
 from backprop_tui.tui.wide.help import WideHelpScreen
@@ -58,12 +58,18 @@ def assert_grid_matches_lesson(app: WideApp) -> None:
     lesson, s = app.lesson, app.sample
     fwd = lesson.forward_pass
     shape = lesson.shape
+    grid = app.query_one(NetworkGrid)
     for k in range(1, shape[0] + 1):
-        assert shown(app, f"#input-{k}") == fitted(float(lesson.samples.x[s, k - 1]), 7)
+        value = fitted(float(lesson.samples.x[s, k - 1]), 7 if grid.dense else 8)
+        assert shown(app, f"#input-{k}") == (f"x{W.sub(k)} {value}" if grid.dense else value)
     for l in range(1, len(shape)):
         for j in range(1, shape[l] + 1):
-            expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), 11, True)
+            room = 8 if grid.dense else 11
+            expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), room, True)
             cell = app.query_one(f"#neuron-{l}-{j}")
+            if grid.dense:
+                mark = "▸" if (l, j) == (app.layer, app.neuron) else " "
+                expected = f"{mark}a{W.sub(j)} {expected}"
             assert text_of(cell) == expected
             assert cell.has_class("-selected") == ((l, j) == (app.layer, app.neuron))
     net = lesson.network
@@ -215,9 +221,8 @@ async def test_xor_key_and_accuracy_in_the_header():
         assert np.array_equal(app.lesson.samples.y.ravel(), [0, 1, 1, 0])
         assert app.query_one("#input-2") is not None
         assert not app.query("#input-3")
-        right, n = accuracy(app.lesson)
         out = app.lesson.network.forward(app.lesson.samples).a[-1].ravel()
-        assert right == sum((o >= 0.5) == (y == 1) for o, y in zip(out, [0, 1, 1, 0]))
+        right = sum((o >= 0.5) == (y == 1) for o, y in zip(out, [0, 1, 1, 0]))
         assert f"accuracy {right}/4" in shown(app, "#status")
         await pilot.press("f")
         assert_grid_matches_lesson(app)
@@ -279,6 +284,28 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         assert app.lesson.network.b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
         assert app.focused is None
         assert_grid_matches_lesson(app)
+        # tab goes through the selected neuron's fields; escape restores and leaves
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#field-w-1")
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#field-w-2")
+        await pilot.press("shift+tab")
+        assert app.focused is app.query_one("#field-w-1")
+        await pilot.press("9", "escape")
+        assert app.focused is None and app.lesson.network.w[0][0, 0] == 0.22
+        assert_grid_matches_lesson(app)
+
+
+async def test_at_a_large_terminal_the_loss_curve_is_beside_the_derivation():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f", "b", "s")
+        assert app.screen.has_class("-wide")
+        derivation, plot = app.query_one(WideDerivation), app.query_one(LossPlot)
+        assert derivation.display and plot.display
+        assert plot.region.x >= derivation.region.right
+        await pilot.press("v")
+        assert "beside" in shown(app, "#message") and derivation.display
 
 
 class _Frozen:
@@ -408,3 +435,44 @@ def test_the_sum_row_on_screen_is_the_formulas_row():
     rows = weight_rows(bp, Selection(1, 2, 2, 3)).rows
     assert W.sum_row(bp, 3, 1, 2) in rows
     assert W.term_rows(bp, 3, 1, 2)[1] in rows
+
+
+async def test_decision_view_on_a_key_redrawn_while_training(monkeypatch):
+    from backprop_tui.tui.widgets.decision import DecisionView
+
+    clock = [1000.0]
+    monkeypatch.setattr(wide_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
+    for size in (SIZE, (120, 36)):
+        app = WideApp(xor_lesson(lr=2.0))
+        async with app.run_test(size=size) as pilot:
+            view = app.query_one(DecisionView)
+            assert not view.display
+            await pilot.press("d")
+            assert view.display and view.network is app.lesson.network
+            assert view.samples is app.lesson.samples
+            await pilot.press("t")
+            if size == SIZE:  # a page of its own at small sizes: d brings it back
+                await pilot.press("d")
+            assert view.display
+            drawn = []
+            for _ in range(10):
+                clock[0] += chain_app.FRAME
+                app._tick()
+                await pilot.pause()
+                drawn.append(view.network)
+            assert app.training and app.lesson.steps_done > 0
+            # Redrawn with the network as training goes: the last one drawn is current.
+            assert len({id(n) for n in drawn}) > 1
+            clock[0] += chain_app.TRAINING_REDRAW  # a tick that redraws: the current network
+            app._tick()
+            await pilot.pause()
+            assert view.network is app.lesson.network
+            await pilot.press("t", "d")
+            assert not view.display
+    # Three inputs: no square to draw; the key says why.
+    app = WideApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        assert "needs 2 inputs" in shown(app, "#message")
+        assert not app.query_one(DecisionView).display

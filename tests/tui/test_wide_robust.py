@@ -25,7 +25,7 @@ from .test_wide import assert_grid_matches_lesson
 
 KEYS = (
     "f", "b", "s", "space", "t", "r", "v", "question_mark", "escape", "left", "right", "up",
-    "down", "c", "m", "n", "p", "l", "e", "plus", "minus", "pageup", "pagedown", "j", "tab",
+    "down", "c", "m", "n", "p", "l", "d", "e", "plus", "minus", "pageup", "pagedown", "j", "tab",
     "shift+tab", "enter",
 )
 """Every key of the wide screen but q and ctrl+s (which only says it cannot save)."""

@@ -23,10 +23,11 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ...model import ModelError
+from ...model.decision import accuracy
 from ...model.network import NetworkBackward, shape_text
 from ...present.format import number
 from ...present.formulas import label, lr_warning
-from ...present.formulas_wide import param_sym
+from ...present.formulas_wide import param_sym, sub
 from ..app import (
     BUDGET,
     CHUNK,
@@ -37,33 +38,22 @@ from ..app import (
     PLOT_REDRAW,
     SPEEDS,
     TRAINING_REDRAW,
+    WIDE_HEIGHT,
+    WIDE_WIDTH,
     too_small_text,
 )
 from ..keys import bindings, on_line
 from ..themes import THEMES
+from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot
 from ..widgets.status import key_text
 from ..widgets.teach_keys import TeachKeyLine
 from .derivation import Selection, WideDerivation
-from .grid import NetworkGrid, NeuronEditor, sample_text
+from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
 from .help import WideHelpScreen
 from .keys import WIDE_KEYS
 from .state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
-
-
-def accuracy(lesson: WideLesson) -> tuple[int, int] | None:
-    """(right, samples) when every target is 0 or 1: a sample is right when each output,
-    rounded at 0.5, is its target; None for other targets."""
-    y = lesson.samples.y
-    if not np.isin(y, (0.0, 1.0)).all():
-        return None
-    try:
-        out = lesson.network.forward(lesson.samples).a[-1]
-    except ModelError:
-        return None
-    right = int(((out >= 0.5) == (y == 1.0)).all(axis=1).sum())
-    return right, len(y)
 
 
 class WideKeyLine(TeachKeyLine):
@@ -79,9 +69,12 @@ class WideStatus(Static):
         net = lesson.network
         phase = training or f"phase: {lesson.phase if lesson.phase != 'none' else '—'}"
         tail = [f"η={number(lesson.lr)}", f"step {lesson.steps_done}"]
-        right = accuracy(lesson)
+        try:
+            right = accuracy(net, lesson.samples)
+        except ModelError:
+            right = None
         if right is not None:
-            tail.append(f"accuracy {right[0]}/{right[1]}")
+            tail.append(f"accuracy {right}")
         tail.append(phase)
         shape = f"shape {shape_text(net.shape)}"
         width = max(self.app.size.width - 1, 20)
@@ -123,7 +116,11 @@ class WideApp(App[int]):
         self.matrix = False
         """Whether the derivation shows the matrix form."""
         self.page = "derivation"
-        """What the lower half shows: ``derivation`` or ``loss``."""
+        """What the lower half shows at small sizes: ``derivation``, ``loss`` or
+        ``decision``."""
+        self.decision = False
+        """Whether the decision view is shown (d)."""
+        self._decided: tuple | None = None
         self.speed = DEFAULT_SPEED
         self._timer: Timer | None = None
         self._owed = 0.0
@@ -145,7 +142,9 @@ class WideApp(App[int]):
             yield Static("", id="message")
             with Container(id="lower"):
                 yield WideDerivation(id="derivation")
-                yield LossPlot(self.lesson, id="loss")
+                with Vertical(id="side"):
+                    yield LossPlot(self.lesson, id="loss")
+                    yield DecisionView(id="decision")
         yield WideKeyLine(id="teach-keys")
         yield Static(key_text(on_line("main", WIDE_KEYS)), id="keys")
 
@@ -165,13 +164,18 @@ class WideApp(App[int]):
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
+        self.show()
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
+        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
+        self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         if small:
             self.query_one("#too-small", Static).update(too_small_text(width, height))
-        self.query_one(NetworkGrid).place(width, self.layer)
+        grid = self.query_one(NetworkGrid)
+        grid.dense = dense_grid(self.lesson.shape, height)
+        grid.place(width, self.layer)
         self.query_one(WideKeyLine).show(width)
 
     @property
@@ -203,10 +207,31 @@ class WideApp(App[int]):
         line = self.query_one("#sample-line", Static)
         text = sample_text(lesson, self.sample, fwd)
         if str(line.content) != text:
-            line.update(text, layout=False)
+            line.update(text)  # one line, or two when it does not fit: a new layout
         self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live)
         self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
+        self._show_decision()
         self.screen.set_class(self.page == "loss", "-page-loss")
+        self.screen.set_class(self.page == "decision", "-page-decision")
+        self.screen.set_class(self.decision, "-decision")
+
+    def _show_decision(self) -> None:
+        """The decision view, when shown: the current network's output over the square,
+        drawn again whenever the network or the samples changed (while training, at each
+        redraw)."""
+        wide = self.screen.has_class("-wide")
+        if not ((wide and self.decision) or (not wide and self.page == "decision")):
+            return
+        lesson = self.lesson
+        L = lesson.layers
+        output = self.neuron - 1 if self.layer == L else 0
+        key = (lesson.version, output)
+        if key == self._decided:
+            return
+        self._decided = key
+        view = self.query_one(DecisionView)
+        view.update(lesson.network, lesson.samples, output)
+        view.border_title = f"a{sub(output + 1)}(L) over (x1, x2)"
 
     def _live_pass(self) -> NetworkBackward | None:
         """While training: the pass of the current parameters, once per redraw."""
@@ -423,6 +448,7 @@ class WideApp(App[int]):
             await self.query_one(NetworkGrid).remove()
             await self.query_one("#top").mount(NetworkGrid(self.lesson.shape, id="grid"),
                                                before=self.query_one(NeuronEditor))
+            self._fit(self.size.width, self.size.height)
         self.say("XOR: inputs 00 01 10 11, targets 0 1 1 0"
                  + (" (a 2,2,1 network)" if replaced else "")
                  + "; t trains, the header counts the samples right")
@@ -449,6 +475,26 @@ class WideApp(App[int]):
 
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"
+        if not self.screen.has_class("-wide"):
+            self.decision = False
+        if self.screen.has_class("-wide"):
+            self.say("at this size the loss curve is beside the derivation")
+        self.show()
+
+    def action_decision(self) -> None:
+        if self.lesson.network.inputs != 2:
+            self.say(f"the decision view needs 2 inputs (x1, x2); shape "
+                     f"{shape_text(self.lesson.shape)} has {self.lesson.network.inputs}",
+                     error=True)
+            return
+        if self.screen.has_class("-wide"):
+            self.decision = not self.decision
+        else:  # at small sizes a page of its own (v: back to the derivation)
+            self.decision = self.page != "decision"
+            self.page = "decision" if self.decision else "derivation"
+        self.say("decision view: the output over the (x1, x2) square, ○ target 0, ● target 1; "
+                 "redrawn while training; d hides it" if self.decision
+                 else "decision view hidden")
         self.show()
 
     def action_scroll_rows(self, delta: int) -> None:

@@ -20,7 +20,7 @@ from ..widgets.field import NumberField
 from ..widgets.neuron import BLANK, HIDDEN
 from .state import WideLesson
 
-INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH, EDITOR_WIDTH = 9, 13, 9, 31
+INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH, EDITOR_WIDTH = 10, 13, 10, 31
 """Cells of a column (borders included) and of the selected neuron's panel (wide.tcss)."""
 ARROW = 1
 """Cells between two columns."""
@@ -38,7 +38,7 @@ def shown(value: float | None, width: int, signed: bool = True) -> str:
 def visible_layers(layers: int, width: int, selected: int) -> tuple[int, int]:
     """The layers [first, last] whose columns fit ``width`` cells beside the inputs, the
     targets and the selected neuron's panel, around the ``selected`` layer."""
-    room = width - INPUT_WIDTH - TARGET_WIDTH - EDITOR_WIDTH - 2 * ARROW
+    room = width - INPUT_WIDTH - ARROW - TARGET_WIDTH - EDITOR_WIDTH
     count = min(layers, max(1, room // (NEURON_WIDTH + ARROW)))
     first = min(max(selected - count // 2, 1), layers - count + 1)
     return first, first + count - 1
@@ -50,13 +50,25 @@ def _set(widget: Static, text: str) -> None:
 
 
 class Cell(Static):
-    """One bordered panel of one line: an input, a neuron's a, or a target."""
+    """One neuron, input or target: a bordered panel of one line (its name on the border),
+    or in a dense grid one line with its name in front."""
 
-    def show(self, title: str, text: str, selected: bool = False) -> None:
+    def show(self, title: str, short: str, text: str, dense: bool,
+             selected: bool | None = None) -> None:
+        """``selected`` None: a cell that cannot be selected (no marker in a dense grid)."""
+        title = "" if dense else title
         if self.border_title != title:
             self.border_title = title
-        _set(self, text)
-        self.set_class(selected, "-selected")
+        marker = "" if selected is None else "▸" if selected else " "
+        _set(self, f"{marker}{short} {text}" if dense else text)
+        self.set_class(bool(selected), "-selected")
+
+
+def dense_grid(shape: tuple[int, ...], height: int) -> bool:
+    """Whether a terminal ``height`` lines high draws the grid one line per neuron (a
+    layer's label above its column) rather than a bordered panel per neuron: when
+    panels would take more than a third of the height."""
+    return 3 * max(shape) > height // 3
 
 
 class NetworkGrid(Horizontal):
@@ -66,20 +78,25 @@ class NetworkGrid(Horizontal):
         super().__init__(**kwargs)
         self.shape = shape
         self.first, self.last = 1, len(shape) - 1
+        self.dense = False
+        """One line per neuron (set by the app from the terminal's height)."""
 
     def compose(self) -> ComposeResult:
         shape = self.shape
         L = len(shape) - 1
         with Vertical(classes="column inputs"):
+            yield Static("inputs", classes="head")
             for k in range(1, shape[0] + 1):
                 yield Cell("", id=f"input-{k}", classes="cell input")
         yield Static("▶", id="arrow-0", classes="arrow")
         for l in range(1, L + 1):
             with Vertical(id=f"column-{l}", classes="column layer"):
+                yield Static(f"({label(l, L)})", classes="head")
                 for j in range(1, shape[l] + 1):
                     yield Cell("", id=f"neuron-{l}-{j}", classes="cell neuron")
             yield Static("▶", id=f"arrow-{l}", classes="arrow")
         with Vertical(classes="column targets"):
+            yield Static("targets", classes="head")
             for j in range(1, shape[-1] + 1):
                 yield Cell("", id=f"target-{j}", classes="cell target")
 
@@ -87,18 +104,22 @@ class NetworkGrid(Horizontal):
              fwd: NetworkForward | None) -> None:
         shape = lesson.shape
         L = len(shape) - 1
+        dense = self.dense
+        self.set_class(dense, "-dense")
+        room = INPUT_WIDTH - (3 if dense else 2)
         x, y = lesson.samples.x[sample], lesson.samples.y[sample]
         for k in range(1, shape[0] + 1):
-            self.query_one(f"#input-{k}", Cell).show(f"x{sub(k)}", shown(float(x[k - 1]),
-                                                                       INPUT_WIDTH - 2, False))
+            self.query_one(f"#input-{k}", Cell).show(
+                f"x{sub(k)}", f"x{sub(k)}", shown(float(x[k - 1]), room, False), dense)
         for l in range(1, L + 1):
             for j in range(1, shape[l] + 1):
                 a = None if fwd is None else float(fwd.a[l - 1][sample, j - 1])
                 self.query_one(f"#neuron-{l}-{j}", Cell).show(
-                    a_sym(l, j, L), shown(a, NEURON_WIDTH - 2), (l, j) == selected)
+                    a_sym(l, j, L), f"a{sub(j)}", shown(a, NEURON_WIDTH - (5 if dense else 2)),
+                    dense, (l, j) == selected)
         for j in range(1, shape[-1] + 1):
-            self.query_one(f"#target-{j}", Cell).show(f"y{sub(j)}", shown(float(y[j - 1]),
-                                                                     TARGET_WIDTH - 2, False))
+            self.query_one(f"#target-{j}", Cell).show(
+                f"y{sub(j)}", f"y{sub(j)}", shown(float(y[j - 1]), room, False), dense)
 
     def place(self, width: int, selected_layer: int) -> None:
         """Show the layer columns that fit ``width``, around the selected layer; an arrow

@@ -39,6 +39,9 @@ WIDE_KEYS: tuple[Key, ...] = (
         (("n", "sample(1)", "next-sample"), ("p", "sample(-1)", "previous-sample"))),
     Key("l", "XOR", "the XOR dataset: inputs 00 01 10 11, targets 0 1 1 0 (a 2,2,1 network "
         "when the shape has not 2 inputs and 1 output)", (("l", "xor", "xor"),)),
+    Key("d", "decision", "the decision view: the output over the (x1, x2) square with the "
+        "samples (○ target 0, ● target 1), redrawn while training; d again hides it (2 "
+        "inputs only)", (("d", "decision", "decision"),)),
     Key("e", "symmetry", "symmetry demo: every weight 0.5 and every bias 0; the neurons of a "
         "layer then get identical gradients and stay equal",
         (("e", "symmetry", "symmetry"),)),
