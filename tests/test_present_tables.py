@@ -19,9 +19,9 @@ from backprop_tui.present.tables import (
     batch_table,
     factor_grid,
     gradient_table,
-    text_lines,
     vanishing_table,
 )
+from backprop_tui.present.text import text_lines
 
 from .strategies import chains, samples
 

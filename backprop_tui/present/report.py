@@ -24,8 +24,19 @@ from .markdown import (
     markdown_section,
     markdown_table,
 )
-from .tables import gradient_table, text_lines, vanishing_lines
-from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, steps_text, trace_end, with_nudge
+from .tables import gradient_table
+from .text import (
+    cost_lines,
+    nudge_lines,
+    plural,
+    run_end,
+    sample_tag,
+    steps_text,
+    text_lines,
+    trace_end,
+    vanishing_lines,
+    with_nudge,
+)
 
 
 def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The tables of the program as data: a head, rows of cells (already written numbers),
-a title and notes, built once here and drawn by ``trace`` (:func:`text_lines`), the
-Markdown handout (:func:`backprop_tui.present.markdown.markdown_grid`) and the app's
-widgets (a rich table each). None of them takes printed text apart.
+a title and notes, built once here and drawn by ``trace``
+(:func:`backprop_tui.present.text.text_lines`), the Markdown handout
+(:func:`backprop_tui.present.markdown.markdown_grid`) and the app's widgets (a rich
+table each). None of them takes printed text apart.
 """
 
 from __future__ import annotations
@@ -28,16 +29,6 @@ class CellTable:
     title: str = ""
     notes: list[str] = field(default_factory=list)
     """Lines that explain the table, shown above it."""
-
-
-def text_lines(table: CellTable, indent: str = "  ", right: bool = True) -> list[str]:
-    """The head and rows as lines of text, the columns two spaces apart (right-aligned, or
-    left-aligned without trailing spaces)."""
-    cells = [table.head] + table.rows
-    widths = [max(len(r[i]) for r in cells) for i in range(len(table.head))]
-    if right:
-        return [indent + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
-    return [(indent + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip() for r in cells]
 
 
 # -- the batch: a row per sample and the mean row -------------------------------------
@@ -131,14 +122,6 @@ def vanishing_table(bp: BackwardPass) -> CellTable:
              number(bound[l - 1])] for l in range(n, 0, -1)]
     return CellTable(head, body, "Vanishing gradient (output layer first)",
                      [vanishing_title(chain), f"{BARS_NOTE}, full at 1"])
-
-
-def vanishing_lines(bp: BackwardPass) -> list[str]:
-    """The vanishing-gradient section of ``trace``: a blank line, the title, the notes and
-    the table."""
-    table = vanishing_table(bp)
-    return (["", table.title] + ["  " + note for note in table.notes]
-            + text_lines(table, right=False))
 
 
 # -- every layer's chain-rule factors at once -----------------------------------------

@@ -1,13 +1,34 @@
 """The plain-text pieces of ``trace`` and ``train``, shared by the chain's and the
-network's: counts, the nudge column beside the gradients, and the trace's end."""
+network's: tables of cells, counts, the nudge column beside the gradients, and the
+trace's end."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..model import BackwardPass
 from .format import number
 from .formulas import APPROX_NOTE, Row, aligned, nudge_title
 from .json_data import final_cost
+from .tables import CellTable, vanishing_table
+
+
+def text_lines(table: CellTable, indent: str = "  ", right: bool = True) -> list[str]:
+    """The head and rows as lines of text, the columns two spaces apart (right-aligned, or
+    left-aligned without trailing spaces)."""
+    cells = [table.head] + table.rows
+    widths = [max(len(r[i]) for r in cells) for i in range(len(table.head))]
+    if right:
+        return [indent + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
+    return [(indent + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip() for r in cells]
+
+
+def vanishing_lines(bp: BackwardPass) -> list[str]:
+    """The vanishing-gradient section of ``trace``: a blank line, the title, the notes and
+    the table."""
+    table = vanishing_table(bp)
+    return (["", table.title] + ["  " + note for note in table.notes]
+            + text_lines(table, right=False))
 
 
 def plural(count: int, word: str) -> str:
