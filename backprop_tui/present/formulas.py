@@ -372,14 +372,18 @@ def nudge_cell(numeric: float, rel: float) -> str:
 
 def mean_gradient_row(bp: BackwardPass, name: str, layer: int) -> Row:
     """The batch gradient of ``w`` or ``b`` (``name``) of one layer as a mean."""
-    n = bp.forward.chain.layers
-    lab = label(layer, n)
-    per_sample = getattr(bp, f"dC_d{name}")[:, layer - 1]
-    mean = float(getattr(bp, f"mean_dC_d{name}")[layer - 1])
+    return mean_row(name, layer, parameter_symbol(name, layer, bp.forward.chain.layers),
+                    getattr(bp, f"dC_d{name}")[:, layer - 1],
+                    float(getattr(bp, f"mean_dC_d{name}")[layer - 1]))
+
+
+def mean_row(name: str, layer: int, theta: str, per_sample, mean: float) -> Row:
+    """∂C/∂θ as the mean of the samples' gradients ``per_sample`` (θ: ``theta``, a
+    parameter ``name`` of ``layer``): their sum over the count; ``mean`` from the model."""
     count = per_sample.size
     numbers = "(" + "+".join(plug(v) for v in per_sample) + f")/{count}"
-    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{name}({lab})",
-               f"(1/{count})·Σₖ ∂Cₖ/∂{name}({lab})", numbers, mean)
+    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{theta}", f"(1/{count})·Σₖ ∂Cₖ/∂{theta}",
+               numbers, mean)
 
 
 def mean_cost_row(fwd: ForwardPass) -> Row:
@@ -388,33 +392,26 @@ def mean_cost_row(fwd: ForwardPass) -> Row:
     return Row("C", 0, "C", f"(1/{count})·Σₖ Cₖ", None, fwd.mean_cost)
 
 
-def update_formula(name: str, layer: int, layers: int) -> str:
-    """How a step moves the parameter ``name`` of ``layer``: ``w(L) − η·∂C/∂w(L)``."""
-    theta = parameter_symbol(name, layer, layers)
+def update_formula(theta: str) -> str:
+    """How a step moves the parameter ``theta`` (``w(L)``): ``w(L) − η·∂C/∂w(L)``."""
     return f"{theta} {MINUS} η·∂C/∂{theta}"
+
+
+def update_row(name: str, layer: int, theta: str, old: float, lr: float, grad: float,
+               new: float) -> Row:
+    """The step of one parameter ``theta`` (``name`` of ``layer``): old value to ``new``."""
+    return Row(name, layer, theta, update_formula(theta),
+               f"{plug(old)} {MINUS} {plug(lr)}·{plug(grad)}", float(new), relation="←")
 
 
 def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row]:
     """The update of every parameter: p ← p − η·∂C/∂p, old value to new, input to output."""
     n = chain.layers
-    rows = []
-    for l in range(1, n + 1):
-        for name, old, grad, value in (
-            ("w", chain.w, bp.mean_dC_dw, new.w),
-            ("b", chain.b, bp.mean_dC_db, new.b),
-        ):
-            rows.append(
-                Row(
-                    name,
-                    l,
-                    parameter_symbol(name, l, n),
-                    update_formula(name, l, n),
-                    f"{plug(old[l - 1])} {MINUS} {plug(lr)}·{plug(grad[l - 1])}",
-                    float(value[l - 1]),
-                    relation="←",
-                )
-            )
-    return rows
+    return [update_row(name, l, parameter_symbol(name, l, n), old[l - 1], lr, grad[l - 1],
+                       value[l - 1])
+            for l in range(1, n + 1)
+            for name, old, grad, value in (("w", chain.w, bp.mean_dC_dw, new.w),
+                                           ("b", chain.b, bp.mean_dC_db, new.b))]
 
 
 def definitions(rows: list[Row]) -> list[str]:
@@ -433,7 +430,7 @@ def formula_lines(bp: BackwardPass) -> list[str]:
         lines.append(f"Backward, layer ({label(layer, n)}):")
         lines += ["  " + line for line in definitions(backward_rows(bp, 0, layer))]
     lines.append("Step, with the batch-mean gradient:")
-    lines += [f"  {parameter_symbol(name, 1, n)} ← {update_formula(name, 1, n)}"
+    lines += [f"  {parameter_symbol(name, 1, n)} ← {update_formula(parameter_symbol(name, 1, n))}"
               for name in ("w", "b")]
     return lines
 

@@ -174,7 +174,7 @@ def sum_row(bp: NetworkBackward, sample: int, layer: int, k: int) -> Row:
     else:  # one neuron above: one term, the chain's product
         formula = term_symbols(layer, 1, k, net)
         numbers = _term_numbers(bp, sample, layer, 1, k)
-    note = "x is data, not a parameter: never updated" if layer == 1 else ""
+    note = formulas.X_NOTE if layer == 1 else ""
     return Row("dC_da_prev", layer, f"∂C/∂{target}", formula, numbers,
                float(bp.dC_da_prev[i][sample, k - 1]), note)
 
@@ -206,11 +206,7 @@ def mean_gradient_row(bp: NetworkBackward, name: str, layer: int, j: int,
     else:
         per_sample = bp.dC_db[i][:, j - 1]
         mean = float(bp.mean_dC_db[i][j - 1])
-    count = per_sample.size
-    theta = param_sym(name, layer, j, k, L)
-    numbers = "(" + "+".join(plug(v) for v in per_sample) + f")/{count}"
-    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{theta}", f"(1/{count})·Σₖ ∂Cₖ/∂{theta}",
-               numbers, mean)
+    return formulas.mean_row(name, layer, param_sym(name, layer, j, k, L), per_sample, mean)
 
 
 def mean_cost_row(fwd: NetworkForward) -> Row:
@@ -243,11 +239,8 @@ def step_rows(net: Network, bp: NetworkBackward, lr: float, new: Network) -> lis
                  new.w[i][j - 1, k - 1]) for k in range(1, net.shape[layer - 1] + 1)]
             cells.append(("b", None, net.b[i][j - 1], bp.mean_dC_db[i][j - 1],
                           new.b[i][j - 1]))
-            for name, k, old, grad, value in cells:
-                theta = param_sym(name, layer, j, k, L)
-                rows.append(Row(name, layer, theta, f"{theta} {MINUS} η·∂C/∂{theta}",
-                                f"{plug(old)} {MINUS} {plug(lr)}·{plug(grad)}", float(value),
-                                relation="←"))
+            rows += [formulas.update_row(name, layer, param_sym(name, layer, j, k, L), old, lr,
+                                         grad, value) for name, k, old, grad, value in cells]
     return rows
 
 
