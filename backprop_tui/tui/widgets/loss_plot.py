@@ -155,7 +155,7 @@ class LossPlot(Widget):
             return Text("The loss curve grows here with every step\n(s: one step, t: train).",
                         style="italic")
         if width < Y_AXIS + 5 or height < 4:
-            return Text(f"loss {history.last:.4g}")
+            return Text(f"loss {short(history.last, 4)}")
         thinned = history.thinned(max(width - Y_AXIS, 2))
         self.builds += 1
         colour = not self.app.no_color
