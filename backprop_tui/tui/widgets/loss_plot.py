@@ -155,7 +155,8 @@ class LossPlot(Widget):
             return Text("The loss curve grows here with every step\n(s: one step, t: train).",
                         style="italic")
         if width < Y_AXIS + 5 or height < 4:
-            return Text(f"loss {short(history.last, 4)}")
+            last = history.last
+            return Text("loss" if last is None else f"loss {short(last, 4)}")
         thinned = history.thinned(max(width - Y_AXIS, 2))
         self.builds += 1
         colour = not self.app.no_color
