@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.table import Table
 from rich.text import Text
@@ -14,12 +14,17 @@ from textual.widgets import Static
 
 from ...model import ModelError
 from ...model.lesson import Lesson
-from ...present.formulas import APPROX_NOTE, backward_rows, definitions, forward_rows, label, step_rows
+from ...present.formulas import APPROX_NOTE, formula_lines
 from ..keys import KEYS, Key
 
 
-def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
-    """Every key with its sentence, then ``formulas`` (lines of symbols)."""
+def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:
+    """The keys, then the lines ``formulas`` gives (from :mod:`backprop_tui.present`; none
+    when the pass they need does not compute), then what ≈ means."""
+    try:
+        lines = formulas()
+    except ModelError:
+        lines = []
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -31,7 +36,7 @@ def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
     page.add_row(grid)
     page.add_row("")
     page.add_row(Text("Formulas", style="bold underline"))
-    page.add_row(Text("\n".join(formulas)))
+    page.add_row(Text("\n".join(lines)))
     page.add_row("")
     page.add_row(Text(APPROX_NOTE))
     return page
@@ -39,26 +44,11 @@ def help_page(keys: Iterable[Key], formulas: list[str]) -> Table:
 
 def help_text(lesson: Lesson) -> Table:
     """The keys, then the formulas of the lesson's chain, in symbols."""
-    lines: list[str] = []
-    try:
-        bp = lesson.chain.forward(lesson.samples).backward()
-    except ModelError:
-        bp = None
-    if bp is not None:
-        n = lesson.layers
-        lines.append("Forward, input to output (x is data, not a parameter):")
-        lines += ["  " + line for line in definitions(forward_rows(bp.forward, 0))]
-        for layer in sorted({n, n - 1} - {0}, reverse=True):
-            lines.append(f"Backward, layer ({label(layer, n)}):")
-            lines += ["  " + line for line in definitions(backward_rows(bp, 0, layer))]
-        lines.append("Step, with the batch-mean gradient:")
-        new = lesson.chain
-        lines += ["  " + line for line in definitions(step_rows(lesson.chain, bp, lesson.lr, new))[:2]]
-    return help_page(KEYS, lines)
+    return help_page(KEYS, lambda: formula_lines(lesson.chain.forward(lesson.samples).backward()))
 
 
-class HelpScreen(ModalScreen[None]):
-    """Keys and formulas; any of escape, ? or q closes it."""
+class PageScreen(ModalScreen[None]):
+    """A help page over the app; any of escape, ? or q closes it."""
 
     AUTO_FOCUS = "#help-body"
     BINDINGS = [
@@ -66,18 +56,22 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "app.quit", "quit"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, page: Callable[[], Table]) -> None:
         super().__init__()
-        self.lesson = lesson
+        self._page = page
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "help · escape closes · ↑↓ scroll · q quits"
-            yield Static(self.page(), id="help-text")
-
-    def page(self) -> Table:
-        """What the help shows."""
-        return help_text(self.lesson)
+            yield Static(self._page(), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class HelpScreen(PageScreen):
+    """Keys and formulas of the chain."""
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__(lambda: help_text(lesson))
+        self.lesson = lesson
