@@ -9,12 +9,19 @@ terminal or sshd runs them, and reads what they write:
 
 - first frame: seconds from the spawn until the screen shows the app's own
   text, median of several runs, each app in turn; the ratio to the minimal app;
-- key to screen: seconds from typing ``f``, ``b``, ``s`` until the screen shows
-  the result, against ``x`` in the minimal app (which changes its line of text);
+  and the bytes each writes in its first two seconds (redraws at start count);
+- key to screen: seconds from typing ``f``, ``b``, ``s``, ``space`` until the
+  screen shows the result, against ``x`` in the minimal app (which changes its
+  line of text); and the bytes ``tab`` (into the first field) writes;
 - bytes written to the terminal per second while training (default settings),
   and while idle after ``f`` and ``b``;
 - idle cost: the share of a core the idle app uses (from /proc) and its resident
   memory.
+
+Before timing, the package is compiled to bytecode (``compileall``), as an
+installed package is, so that no start-up pays for compiling our modules.
+``PYTHONPATH=OTHER_CHECKOUT python benchmarks/terminal.py`` measures another
+checkout of the app against the same minimal app.
 
 Linux only (pty, /proc). Nothing here is part of the tests.
 """
@@ -22,8 +29,10 @@ Linux only (pty, /proc). Nothing here is part of the tests.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import fcntl
+import importlib.util
 import os
 import pty
 import re
@@ -153,37 +162,64 @@ class Terminal:
         os.close(self.fd)
 
 
-def first_frames(runs: int) -> dict[str, list[float]]:
+def compile_package() -> Path:
+    """Compile the app's package to bytecode (as installing it does); its folder."""
+    spec = importlib.util.find_spec("backprop_tui")
+    assert spec is not None and spec.origin is not None, "backprop_tui is not importable"
+    folder = Path(spec.origin).parent
+    compileall.compile_dir(str(folder), quiet=1)
+    return folder
+
+
+START_BYTES_SECONDS = 2.0
+"""The bytes an app writes in this many seconds from its spawn: its first frames."""
+
+
+def first_frames(runs: int) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+    """Seconds to the first frame and bytes written in the first two seconds, per app."""
     times: dict[str, list[float]] = {"minimal": [], "minimal + numpy": [], "ours": []}
+    sizes: dict[str, list[int]] = {name: [] for name in times}
     apps = ((MINIMAL, MINIMAL_READY, "minimal"),
             (MINIMAL + ["--numpy"], MINIMAL_READY, "minimal + numpy"),
             (OURS, OURS_READY, "ours"))
-    for _ in range(runs):
+    for run in range(runs + 1):
         for argv, ready, name in apps:
             term = Terminal(argv)
             try:
-                times[name].append(term.wait_for(ready) - term.started)
-                time.sleep(0.3)
+                shown = term.wait_for(ready) - term.started
+                time.sleep(max(term.started + START_BYTES_SECONDS + 0.2 - time.perf_counter(),
+                               0.3))
+                if run:  # the first round warms the file cache; it is not counted
+                    times[name].append(shown)
+                    sizes[name].append(term.bytes_between(
+                        term.started, term.started + START_BYTES_SECONDS))
             finally:
                 term.quit()
-    return times
+    return times, sizes
 
 
-def key_to_screen(runs: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"f": [], "b": [], "s": [], "x (minimal app)": []}
-    checks = (("f", "forward pass: z and a of every neuron"),
-              ("b", "backward pass: the chain rule at layer"),
-              ("s", "every w and b moved by"))
+def key_to_screen(runs: int) -> tuple[dict[str, list[float]], list[int]]:
+    """Seconds from a key to its result on screen; and the bytes ``tab`` writes."""
+    times: dict[str, list[float]] = {"f": [], "b": [], "s": [], "space": [],
+                                     "x (minimal app)": []}
+    tabs: list[int] = []
+    checks = (("f", "f", "forward pass: z and a of every neuron"),
+              ("b", "b", "backward pass: the chain rule at layer"),
+              ("s", "s", "every w and b moved by"),
+              ("space", " ", "forward pass: z and a of every neuron"))
     for _ in range(runs):
         term = Terminal(OURS)
         try:
             term.wait_for(OURS_READY)
             time.sleep(0.5)
-            for key, text in checks:
+            for name, key, text in checks:
                 since = term.mark()
                 sent = term.press(key)
-                times[key].append(term.wait_for(text, since) - sent)
+                times[name].append(term.wait_for(text, since) - sent)
                 time.sleep(0.3)
+            sent = term.press("\t")
+            time.sleep(0.5)
+            tabs.append(term.bytes_between(sent, sent + 0.5))
         finally:
             term.quit()
         term = Terminal(MINIMAL)
@@ -198,7 +234,7 @@ def key_to_screen(runs: int) -> dict[str, list[float]]:
                 time.sleep(0.3)
         finally:
             term.quit()
-    return times
+    return times, tabs
 
 
 def idle_then_training(train_seconds: float, idle_seconds: float) -> dict[str, float]:
@@ -253,22 +289,28 @@ def main() -> None:
     opts = parser.parse_args()
     med = statistics.median
 
-    frames = first_frames(opts.runs)
+    print(f"backprop_tui from {compile_package()} (compiled to bytecode first)")
+    frames, sizes = first_frames(opts.runs)
     minimal = med(frames["minimal"])
-    print(f"first frame, median of {opts.runs} (80×24 pty):")
-    print(f"  minimal Textual app   {minimal * 1e3:7.0f} ms")
+    print(f"first frame, median of {opts.runs} (80×24 pty); bytes written in the first "
+          f"{START_BYTES_SECONDS:.0f} s:")
+    print(f"  minimal Textual app   {minimal * 1e3:7.0f} ms               "
+          f"{med(sizes['minimal']):7,} bytes")
     print(f"  the same + numpy      {med(frames['minimal + numpy']) * 1e3:7.0f} ms   "
-          f"ratio {med(frames['minimal + numpy']) / minimal:.2f}")
+          f"ratio {med(frames['minimal + numpy']) / minimal:.2f}   "
+          f"{med(sizes['minimal + numpy']):7,} bytes")
     print(f"  backprop-tui          {med(frames['ours']) * 1e3:7.0f} ms   "
-          f"ratio {med(frames['ours']) / minimal:.2f} (budget ≤ 1.3)")
+          f"ratio {med(frames['ours']) / minimal:.2f}   {med(sizes['ours']):7,} bytes "
+          "(budgets ≤ 1.3×, ≤ 10 KB)")
 
-    keys = key_to_screen(max(opts.runs // 2, 2))
+    keys, tabs = key_to_screen(max(opts.runs // 2, 2))
     base = med(keys["x (minimal app)"])
     print("key to screen, median:")
     for key, values in keys.items():
         extra = "" if key.startswith("x") else f"   +{(med(values) - base) * 1e3:5.1f} ms " \
-            "beyond the minimal app (budget ≤ 16.7)"
+            "beyond the minimal app (budget ≤ 12)"
         print(f"  {key:<16} {med(values) * 1e3:6.1f} ms{extra}")
+    print(f"  tab (the first field): {med(tabs):,} bytes written (budget ≤ 1 KB)")
 
     cost = idle_then_training(opts.train_seconds, opts.idle_seconds)
     print(f"idle after f and b, {cost['idle seconds']:.0f} s: {cost['idle bytes']} bytes "

@@ -12,13 +12,16 @@ import dataclasses
 import os
 import signal
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from time import monotonic
+from typing import TypeVar, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container, Vertical
+from textual.driver import Driver
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -38,6 +41,7 @@ from ..model.lesson import MAX_SAMPLES, Lesson
 from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from ..present.report import trace_markdown
+from .compact import compacting
 from .keys import bindings
 from .screens.help import HelpScreen
 from .screens.palette import CommandPalette
@@ -46,11 +50,11 @@ from .teaching import Teaching
 from .themes import THEMES
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
-from .widgets.field import NumberField
+from .widgets.field import NumberField, Target
 from .widgets.loss_plot import LossPlot
 from .widgets.neuron import ChainView
 from .widgets.nudge import NudgeView
-from .widgets.quiz import QuizBar
+from .widgets.quiz import AnswerField, QuizBar
 from .widgets.slope_plot import SlopePlot
 from .widgets.status import KeyLine, StatusLine
 from .widgets.teach_keys import TeachKeyLine
@@ -88,6 +92,17 @@ LIVE_TABLE_REDRAW = 1.0
 PLOT_REDRAW = 1.0
 """While training, seconds between redraws of the loss curve (the costliest to send)."""
 
+LATER: dict[str, tuple[str, ...]] = {
+    "main": ("chain", "narration", "message", "nudge", "quiz", "lower"),
+    "lower": ("derivation", "vanishing", "bottom"),
+    "bottom": ("loss", "slope", "batch"),
+}
+"""The order of the widgets in each container; those not needed at the start (the
+teaching views, and the loss and batch where they are hidden) are mounted when first
+shown, in their place: a quicker first frame."""
+
+W = TypeVar("W", bound=Widget)
+
 SESSION_NAME = "backprop-session.json"
 """Where ctrl+s saves when the app did not start from a session file: in the
 current folder, with -2, -3, … added when a file of that name is already there."""
@@ -95,6 +110,13 @@ HANDOUT_NAME = "backprop-handout"
 """Handouts go to backprop-handout-1.md, -2.md, … in the current folder."""
 SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
+
+
+class ChainScreen(Screen):
+    """The app's screen. Moving the focus (tab into a field, leaving it) repaints the
+    widgets whose focus changed, not the whole screen: a few bytes instead of a frame."""
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
 
 class BackpropApp(Teaching, App[int]):
@@ -157,17 +179,55 @@ class BackpropApp(Teaching, App[int]):
             yield ChainView(self.lesson.layers, id="chain")
             yield Static("", id="narration")
             yield Static("", id="message")
-            yield NudgeView(id="nudge")
-            yield QuizBar(id="quiz")
             with Container(id="lower"):
                 yield Derivation(self.lesson, id="derivation")
-                yield Vanishing(self.lesson, id="vanishing")
                 with Container(id="bottom"):
-                    yield LossPlot(self.lesson, id="loss")
-                    yield SlopePlot(self.lesson, id="slope")
-                    yield BatchTable(self.lesson, id="batch")
+                    if wide:
+                        yield LossPlot(self.lesson, id="loss")
+                        yield BatchTable(self.lesson, id="batch")
         yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
+
+    def get_driver_class(self) -> type[Driver]:
+        """The terminal's driver, writing fewer colour codes for the same screen (compact.py)."""
+        return compacting(super().get_driver_class())
+
+    def get_default_screen(self) -> Screen:
+        return ChainScreen(id="_default")
+
+    def mounted(self, kind: type[W]) -> W | None:
+        """The widget of class ``kind`` when it has been mounted; None before it is needed."""
+        found = self.query(kind)
+        return found.first() if found else None
+
+    def needed(self, kind: type[W]) -> W:
+        """The widget of class ``kind``, mounted in its place (:data:`LATER`) if not yet."""
+        found = self.mounted(kind)
+        if found is not None:
+            return found
+        lesson = self.lesson
+        makers: dict[type[Widget], tuple[str, Callable[[], Widget]]] = {
+            NudgeView: ("main", lambda: NudgeView(id="nudge")),
+            QuizBar: ("main", lambda: QuizBar(id="quiz")),
+            Vanishing: ("lower", lambda: Vanishing(lesson, id="vanishing")),
+            LossPlot: ("bottom", lambda: LossPlot(lesson, id="loss")),
+            SlopePlot: ("bottom", lambda: SlopePlot(lesson, id="slope")),
+            BatchTable: ("bottom", lambda: BatchTable(lesson, id="batch")),
+        }
+        container, make = makers[kind]
+        widget = cast(W, make())
+        ident = widget.id or ""
+        parent = self.query_one(f"#{container}")
+        order = LATER[container]
+        later = order[order.index(ident) + 1:]
+        before = next((child for child in parent.children if child.id in later), None)
+        if before is None:
+            parent.mount(widget)
+        else:
+            parent.mount(widget, before=before)
+        if isinstance(widget, (Derivation, BatchTable)):
+            widget.all_layers = self.screen.has_class("-huge")
+        return widget
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
@@ -204,8 +264,8 @@ class BackpropApp(Teaching, App[int]):
         self.screen.set_class(not wide, "-compact")
         huge = width >= HUGE_WIDTH and height >= HUGE_HEIGHT
         self.screen.set_class(huge, "-huge")
-        for widget in (self.query_one(Derivation), self.query_one(BatchTable)):
-            if widget.all_layers != huge:
+        for widget in (self.query_one(Derivation), self.mounted(BatchTable)):
+            if widget is not None and widget.all_layers != huge:
                 widget.all_layers = huge
                 widget.refresh()
         if small:
@@ -241,9 +301,10 @@ class BackpropApp(Teaching, App[int]):
             self._table_live = None
         self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
         self.query_one(Derivation).show(self.shown_layer, self.sample, live)
-        self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
-        self.query_one(BatchTable).show(self.shown_layer, self.sample, table_fwd, table_bp,
-                                        table_step)
+        if self.page == "loss" or self.screen.has_class("-wide") or self.mounted(LossPlot):
+            self.needed(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
+            self.needed(BatchTable).show(self.shown_layer, self.sample, table_fwd, table_bp,
+                                         table_step)
         text = narration(lesson.phase, self.shown_layer, lesson.layers,
                          lesson.chain.activation.symbol, self.training,
                          self.revealing or self.quizzing)
@@ -474,7 +535,7 @@ class BackpropApp(Teaching, App[int]):
         self.sample = k
         self.say(f"sample {k + 1} added (a copy): type its x, enter; tab goes on to y")
         self.show()
-        self.query_one("#field-x", NumberField).focus()
+        self.query_one(ChainView).edit(("x", None))
 
     def action_remove_sample(self) -> None:
         try:
@@ -504,7 +565,7 @@ class BackpropApp(Teaching, App[int]):
         self.show()
 
     def action_log_axis(self) -> None:
-        plot = self.query_one(LossPlot)
+        plot = self.needed(LossPlot)
         plot.log_scale = not plot.log_scale
         self.page = "loss"
         self.say("loss curve: cost axis " + ("logarithmic (powers of ten)" if plot.log_scale
@@ -653,10 +714,46 @@ class BackpropApp(Teaching, App[int]):
     # -- edits -------------------------------------------------------------------
 
     def _clear_refusals(self) -> None:
-        for field in self.query(NumberField):
-            field.remove_class("-refused")
-        for panel in self.query(".panel"):
-            panel.border_subtitle = ""
+        self.query_one(ChainView).clear_refusals()
+
+    def edit(self, target: Target) -> NumberField | None:
+        """Edit ``target``'s value (``("w", 1)``, ``("x", None)`` …): its field is mounted
+        over the panel's line and focused; None when its panel is not shown."""
+        return self.query_one(ChainView).edit(target)
+
+    def action_focus_next(self) -> None:
+        self._move_focus(1)
+
+    def action_focus_previous(self) -> None:
+        self._move_focus(-1)
+
+    def _move_focus(self, delta: int) -> None:
+        """tab and shift+tab: through the values of the panels shown, then the quiz's
+        answer field when it is shown (fields are mounted as they are reached)."""
+        if len(self.screen_stack) > 1:  # help, a dialog, the palette: their own fields
+            if delta > 0:
+                super().action_focus_next()
+            else:
+                super().action_focus_previous()
+            return
+        stops: list[Target | None] = list(self.query_one(ChainView).targets())
+        answer = self.mounted(AnswerField)
+        if answer is not None and answer.display and answer.parent is not None \
+                and answer.parent.display:
+            stops.append(None)
+        focused = self.focused
+        if isinstance(focused, NumberField) and focused.target in stops:
+            at = stops.index(focused.target)
+        elif focused is not None and focused is answer and None in stops:
+            at = stops.index(None)
+        else:
+            at = -1 if delta > 0 else 0
+        stop = stops[(at + delta) % len(stops)]
+        if stop is None:
+            assert answer is not None
+            answer.focus()
+        else:
+            self.edit(stop)
 
     def field_name(self, field: NumberField) -> str:
         kind, layer = field.target
@@ -686,10 +783,8 @@ class BackpropApp(Teaching, App[int]):
             else:
                 lesson.set_lr(event.text)
         except ModelError as exc:
-            field.refuse()
-            panel = field.parent.parent if field.parent is not None else None
-            if isinstance(panel, Widget):
-                panel.border_subtitle = "refused"
+            field.value = field.shown
+            self.query_one(ChainView).refuse(field.target)
             reason = str(exc).split(": ", 1)[-1]
             self.say(f"{name}: {reason}; kept {field.shown}", error=True)
             return

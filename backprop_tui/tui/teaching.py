@@ -7,7 +7,7 @@ lesson (the model) for its numbers and the widgets only show them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..model import ACTIVATIONS, COSTS, EPSILON, ModelError, Nudge
 from ..present.format import number
@@ -24,6 +24,9 @@ EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.widget import Widget
+
+    W = TypeVar("W", bound=Widget)
 
     from ..model.lesson import Lesson
 
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
         def _stop_training(self) -> None: ...
         def _clear_refusals(self) -> None: ...
         def _done(self) -> None: ...
+        def mounted(self, kind: type[W]) -> W | None: ...
+        def needed(self, kind: type[W]) -> W: ...
 else:
     _Host = object
 
@@ -74,10 +79,12 @@ class Teaching(_Host):
         screen.set_class(self.vanishing, "-vanishing")
         screen.set_class(self.plot_view != "loss", "-plot-other")
         if self.vanishing:
-            self.query_one(Vanishing).show()
+            self.needed(Vanishing).show()
         if self.plot_view != "loss":
-            self.query_one(SlopePlot).show(self.plot_view, self.parameter, self.shown_layer)
-        self.query_one(NudgeView).show(self._nudge(), lesson.layers)
+            self.needed(SlopePlot).show(self.plot_view, self.parameter, self.shown_layer)
+        nudge = self._nudge()
+        if nudge is not None or self.mounted(NudgeView) is not None:
+            self.needed(NudgeView).show(nudge, lesson.layers)
         self._show_quiz()
         reveal = None
         if self.revealing and not self.quizzing and lesson.phase == "backward":
@@ -144,9 +151,12 @@ class Teaching(_Host):
         return key, rows, (index if index < len(rows) else None)
 
     def _show_quiz(self) -> None:
-        bar = self.query_one(QuizBar)
-        field = self.query_one(AnswerField)
         state = self.quiz_state()
+        if not self.quizzing and self.mounted(QuizBar) is None:
+            self.query_one(Derivation).set_quiz(None)
+            return
+        bar = self.needed(QuizBar)
+        field = bar.answer
         score = self.lesson.quiz.score
         if state is not None and self.vanishing:
             self.query_one(Derivation).set_quiz(state[2])
@@ -164,7 +174,10 @@ class Teaching(_Host):
             else:
                 bar.show(f"quiz · {score} · {rows[index].symbol} =", asking=True)
                 if self.focused is None:
-                    field.focus()
+                    if field.is_mounted:
+                        field.focus()
+                    else:
+                        self.call_after_refresh(field.focus)
         if not field.display and self.focused is field:
             self.screen.set_focus(None)
 
@@ -280,7 +293,7 @@ class Teaching(_Host):
         self.show()
 
     def on_answer_field_answered(self, event: AnswerField.Answered) -> None:
-        field = self.query_one(AnswerField)
+        field = self.needed(QuizBar).answer
         state = self.quiz_state()
         if state is None or state[2] is None:
             field.value = ""

@@ -10,6 +10,8 @@ from textual.widgets import Static
 from backprop_tui.model import Chain, Samples, defaults
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.neuron import ChainView, Panel
 
 
 def lecture(**changes) -> Lesson:
@@ -58,3 +60,45 @@ def derivation_text(app: BackpropApp) -> str:
         text += text_of(derivation)
     derivation.first_row = seen
     return text
+
+
+def target_of(name: str) -> tuple[str, int | None]:
+    """A field's name in the tests (``w-1``, ``b-2``, ``x``, ``y``, ``lr``) as its target."""
+    kind, _, layer = name.partition("-")
+    return kind, int(layer) if layer else None
+
+
+def editing(app: BackpropApp) -> str | None:
+    """The name of the field being edited (focused), or None."""
+    focused = app.focused
+    if not isinstance(focused, NumberField):
+        return None
+    kind, layer = focused.target
+    return kind if layer is None else f"{kind}-{layer}"
+
+
+def field_value(app: BackpropApp, name: str) -> str:
+    """The text of a value: what its field holds while it is edited, else what the panel
+    shows on its line."""
+    if editing(app) == name:
+        assert isinstance(app.focused, NumberField)
+        return app.focused.value
+    return app.query_one(ChainView).shown(target_of(name))
+
+
+def refused(app: BackpropApp, name: str) -> bool:
+    """Whether the panel marks the value ``name`` as refused."""
+    target = target_of(name)
+    return target in app.query_one(ChainView).panel_of(target).refused
+
+
+async def edit_field(pilot, name: str) -> None:
+    """Start editing the value ``name`` (as tab would reach it), its field ready for keys."""
+    assert pilot.app.edit(target_of(name)) is not None, name
+    await pilot.pause()
+    assert editing(pilot.app) == name
+
+
+def panel_line(app: BackpropApp, panel: str, key: str) -> str:
+    """The line ``key`` (``z``, ``a``, ``cost``, ``mean-cost``, ``sample-of``) of a panel."""
+    return app.query_one(panel, Panel).text_of(key)

@@ -19,7 +19,7 @@ from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.screens.path import PathScreen
 from backprop_tui.tui.widgets.field import NumberField
 
-from .helpers import lecture, text_of
+from .helpers import edit_field, lecture, text_of
 from .test_files import DATA, message, palette
 
 SIZE = (80, 24)
@@ -51,9 +51,9 @@ def live_links(app: BackpropApp) -> list:
 async def type_into_field(pilot, name: str, text: str, typed: bool = True) -> None:
     """Type ``text`` into a field and press enter; or, with ``typed`` false, put it there as
     a program could (past the field's filter of typed characters)."""
-    field = pilot.app.query_one(f"#field-{name}", NumberField)
-    field.focus()
-    await pilot.pause()
+    await edit_field(pilot, name)
+    field = pilot.app.focused
+    assert isinstance(field, NumberField)
     field.value = "" if typed else text
     await pilot.press(*(text if typed else ""), "enter")
     await pilot.pause()
@@ -360,7 +360,7 @@ async def test_enters_queued_behind_a_selection_run_the_command_once(here):
             await pilot.pause(0.02)
         burst(app, ["enter", "enter", "enter", "enter"])
         await pilot.pause(0.2)
-        assert app.is_running and type(app.screen).__name__ == "Screen"
+        assert app.is_running and len(app.screen_stack) == 1  # the main screen again
         assert [p.name for p in here.iterdir()] == ["backprop-handout-1.md"]
         await pilot.press("f")
         assert app.lesson.phase == "forward"

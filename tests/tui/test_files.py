@@ -27,7 +27,7 @@ from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.screens.path import PathScreen
 
 from ..test_cli_files import shows, tables
-from .helpers import lecture, text_of
+from .helpers import lecture, panel_line, text_of
 
 SIZE = (80, 24)
 DATA = "x,y\n0,0\n0.3,0\n0.6,1\n0.9,1\n"
@@ -318,7 +318,7 @@ async def test_load_csv_from_the_palette(here):
         assert np.array_equal(lesson.samples.y, [0, 0, 1, 1])
         assert lesson.phase == "none" and lesson.forward_pass is None  # results cleared
         assert "4 samples" in message(app) and "class.csv" in message(app)
-        assert "sample 1/4" in text_of(app.query_one("#sample-of"))
+        assert "sample 1/4" in panel_line(app, "#input-panel", "sample-of")
 
 
 @pytest.mark.parametrize("content, words", [

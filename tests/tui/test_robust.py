@@ -24,9 +24,19 @@ from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets import loss_plot
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.loss_plot import LossPlot
-from backprop_tui.tui.widgets.neuron import BLANK
+from backprop_tui.tui.widgets.neuron import BLANK, ChainView
 
-from .helpers import app_for, lecture, text_of
+from .helpers import (
+    app_for,
+    edit_field,
+    editing,
+    field_value,
+    lecture,
+    panel_line,
+    refused,
+    target_of,
+    text_of,
+)
 
 SIZE = (80, 24)
 
@@ -64,21 +74,23 @@ def assert_screen_matches_lesson(app: BackpropApp) -> None:
     for layer in range(1, lesson.layers + 1):
         fields[f"w-{layer}"] = lesson.chain.w[layer - 1]
         fields[f"b-{layer}"] = lesson.chain.b[layer - 1]
+    chain = app.query_one(ChainView)
     for name, value in fields.items():
-        field = app.query_one(f"#field-{name}", NumberField)
+        target = target_of(name)
+        text, cells = chain.shown(target), chain.panel_of(target).cells
         # Whole and correctly rounded in the field's cells (number() when it fits).
-        assert field.shown == fitted(float(value), field.room) and len(field.shown) <= field.room
-        if not field.has_focus:
-            assert field.value == field.shown, name
+        assert text == fitted(float(value), cells) and len(text) <= cells, name
+        if editing(app) != name:
+            assert field_value(app, name) == text, name
     fwd = lesson.forward_pass
     for layer in range(1, lesson.layers + 1):
         i = layer - 1
         for kind, values in (("z", None if fwd is None else fwd.z),
                              ("a", None if fwd is None else fwd.a)):
             expected = BLANK if values is None else number(float(values[sample, i]), signed=True)
-            assert shown(app, f"#neuron-{layer} .{kind}") == f"{kind} {expected}"
+            assert panel_line(app, f"#neuron-{layer}", kind) == f"{kind} {expected}"
     cost = BLANK if fwd is None else fitted(float(fwd.cost[sample]), 10, signed=True)
-    assert shown(app, "#cost") == f"C {cost}"
+    assert panel_line(app, "#target-panel", "cost") == f"C {cost}"
     status = shown(app, "#status")
     assert f"step {lesson.steps_done}" in status
     assert f"η={number(lesson.lr)}" in status
@@ -150,13 +162,14 @@ def value_of(app: BackpropApp, name: str) -> float:
 async def edits(pairs: list[tuple[str, str]]) -> None:
     app = app_for(lecture())
     async with app.run_test(size=SIZE) as pilot:
+        chain = app.query_one(ChainView)
         for name, text in pairs:
-            field = app.query_one(f"#field-{name}", NumberField)
+            target = target_of(name)
             before, version = value_of(app, name), app.lesson.version
-            old_shown = field.shown
-            field.focus()
-            await pilot.pause()
-            field.value = text
+            old_shown = chain.shown(target)
+            await edit_field(pilot, name)
+            assert isinstance(app.focused, NumberField)
+            app.focused.value = text
             await pilot.press("enter")
             await pilot.pause()
             after = value_of(app, name)
@@ -164,14 +177,15 @@ async def edits(pairs: list[tuple[str, str]]) -> None:
             if app.lesson.version != version:  # taken: exactly the finite number typed
                 assert math.isfinite(after)
                 assert after == float(text.strip().replace("\u2212", "-").replace(",", "."))
-                assert not field.has_class("-refused")
+                assert not refused(app, name)
             else:  # refused (or nothing to apply): the old value kept and shown
                 assert after == before or (math.isnan(after) and math.isnan(before))
-                assert field.shown == old_shown
+                assert chain.shown(target) == old_shown
                 if text.strip() not in ("", old_shown):
-                    assert field.has_class("-refused")
+                    assert refused(app, name)
                     assert f"kept {old_shown}" in shown(app, "#message")
-            assert field.value == field.shown == fitted(after, field.room)
+            cells = chain.panel_of(target).cells
+            assert field_value(app, name) == chain.shown(target) == fitted(after, cells)
             assert_screen_matches_lesson(app)
 
 

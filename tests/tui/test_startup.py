@@ -31,3 +31,39 @@ def test_plotext_is_imported_only_when_the_first_curve_is_drawn():
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[False, True]"
+
+
+BLAS_CODE = """
+import os, sys
+
+seen = []
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" and not seen:
+            seen.append(os.environ.get("OPENBLAS_NUM_THREADS"))
+        return None
+
+sys.meta_path.insert(0, Watch())
+import backprop_tui.cli
+print(seen[0], "numpy" in sys.modules)
+"""
+
+
+def blas_threads_when_numpy_loads(**env: str) -> str:
+    import os
+
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", BLAS_CODE], capture_output=True, text=True,
+                          timeout=60, env={**environment, **env})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_command_line_puts_blas_on_one_thread_before_numpy_loads():
+    assert blas_threads_when_numpy_loads() == "1 True"
+
+
+def test_a_blas_thread_count_the_user_set_is_kept():
+    assert blas_threads_when_numpy_loads(OPENBLAS_NUM_THREADS="3") == "3 True"

@@ -70,10 +70,10 @@ async def test_g_cycles_loss_slope_and_fit_and_the_slope_follows_steps_and_selec
     app = app_for(lecture(x=(0.2, 0.7, 0.9), y=(0.0, 1.0, 1.0)))
     async with app.run_test(size=SIZE) as pilot:
         lesson, n = app.lesson, app.lesson.layers
+        assert not app.query(SlopePlot)  # not shown: not even mounted yet
+        await pilot.press("g")
         plot = app.query_one(SlopePlot)
         loss = app.query_one("#loss")
-        assert not plot.display
-        await pilot.press("g")
         assert plot.display and not loss.display
         cut = plot.data
         assert isinstance(cut, CostSlice)
@@ -192,6 +192,7 @@ async def test_undo_and_redo_through_phases_and_steps():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         lesson = app.lesson
+        await pilot.press("v")  # the loss page once: the curve is there from now on
         await pilot.press("f", "b", "s", "s")
         after_two = (tuple(lesson.chain.w), lesson.history.last)
         await pilot.press("u")

@@ -6,7 +6,7 @@ from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.quiz import AnswerField
 
-from .helpers import app_for, lecture, text_of
+from .helpers import app_for, edit_field, lecture, refused, text_of
 
 SIZE = (80, 24)
 ARABIC_ONE = "\u0661"  # ١: Python's float() reads it as 1
@@ -19,20 +19,17 @@ def message(app: BackpropApp) -> str:
 async def test_a_field_refuses_other_digits_and_takes_the_real_minus_sign():
     app = app_for(lecture())
     async with app.run_test(size=SIZE) as pilot:
-        field = app.query_one("#field-lr", NumberField)
         lr, version = app.lesson.lr, app.lesson.version
-        field.focus()
-        await pilot.pause()
+        await edit_field(pilot, "lr")
+        field = app.query_one("#field-lr", NumberField)
         field.value = ARABIC_ONE
         await pilot.press("enter")
         await pilot.pause()
         assert app.lesson.lr == lr and app.lesson.version == version
-        assert field.has_class("-refused")
+        assert refused(app, "lr")
         assert "is not a number" in message(app) and "digits 0-9" in message(app)
-        w_field = app.query_one("#field-w-1", NumberField)
-        w_field.focus()
-        await pilot.pause()
-        w_field.value = "\u22120.25"
+        await edit_field(pilot, "w-1")
+        app.query_one("#field-w-1", NumberField).value = "\u22120.25"
         await pilot.press("enter")
         await pilot.pause()
         assert app.lesson.chain.w[0] == -0.25

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import os
 import signal
 from collections import deque
+from pathlib import Path
 from time import monotonic
 
 import numpy as np
@@ -22,7 +25,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
-from ...model import ModelError
+from ...model import ANYWHERE, Folder, ModelError, save_network_session
 from ...model.decision import accuracy
 from ...model.network import NetworkBackward, shape_text
 from ...present.format import number
@@ -36,6 +39,7 @@ from ..app import (
     MIN_HEIGHT,
     MIN_WIDTH,
     PLOT_REDRAW,
+    SESSION_NAME,
     SPEEDS,
     TRAINING_REDRAW,
     WIDE_HEIGHT,
@@ -99,13 +103,22 @@ class WideApp(App[int]):
 
     BINDINGS = bindings(WIDE_KEYS)  # type: ignore[assignment]
 
-    def __init__(self, lesson: WideLesson, theme: str | None = None) -> None:
+    def __init__(self, lesson: WideLesson, theme: str | None = None,
+                 session_path: str | os.PathLike | None = None,
+                 folder: Folder = ANYWHERE) -> None:
         super().__init__()
         for own in THEMES.values():
             self.register_theme(own)
+        self.default_theme = self.theme
         if theme is not None:
             self.theme = theme
         self.lesson = lesson
+        self.folder = folder
+        """Where the files named in the app are (anywhere, or a visitor folder)."""
+        if folder.visitor is not None:
+            session_path = None  # the server's own file: a visitor saves in their folder
+        self.session_path: Path | None = None if session_path is None else Path(session_path)
+        """Where ctrl+s saves: the session file the app started from or last saved to."""
         self.layer = 1
         """The selected neuron's layer (1..L): the first hidden layer to start with."""
         self.neuron = 1
@@ -507,8 +520,23 @@ class WideApp(App[int]):
         self.push_screen(WideHelpScreen(self.lesson))
 
     def action_save_session(self) -> None:
-        self.say(f"saving a network of shape {shape_text(self.lesson.shape)} is not "
-                 "available yet: session files hold width-1 chains", error=True)
+        """Save to the session file, else to a new file here (a free name, claimed
+        atomically), as the chain's app does."""
+        chosen = self.theme if self.theme != self.default_theme else None
+        session = dataclasses.replace(self.lesson.to_session(), theme=chosen)
+        try:
+            if self.session_path is not None:
+                path = save_network_session(session, self.session_path, self.folder)
+            else:
+                path = self.folder.write_new(*os.path.splitext(SESSION_NAME),
+                                             session.dumps().encode("utf-8"), "session",
+                                             plain_first=True)
+        except ModelError as exc:  # a FileError too: the file is never half written
+            self.say(str(exc), error=True)
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.session_path = path
+        self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop_training()
@@ -557,9 +585,12 @@ class WideApp(App[int]):
         self.say(f"{name} = {field.shown}: f computes z, a and C with it")
 
 
-def run_wide_app(lesson: WideLesson, theme: str | None = None) -> int:
-    """Run the wide app until q; returns the exit status."""
-    app = WideApp(lesson, theme=theme)
+def run_wide_app(lesson: WideLesson, theme: str | None = None,
+                 session_path: str | os.PathLike | None = None,
+                 folder: Folder = ANYWHERE) -> int:
+    """Run the wide app until q; returns the exit status. ctrl+s saves to
+    ``session_path`` (else a new file in the current folder or ``folder``)."""
+    app = WideApp(lesson, theme=theme, session_path=session_path, folder=folder)
     app.run()
     return app.return_code or 0
 

@@ -1,17 +1,27 @@
-"""The chain on screen: the input x, one panel per neuron, the target y and the cost."""
+"""The chain on screen: the input x, one panel per neuron, the target y and the cost.
+
+Each panel is one widget that draws its lines itself; an editable value (w, b,
+x, y, η) gets its :class:`~backprop_tui.tui.widgets.field.NumberField` mounted
+over its line only while it is being edited (a quicker first frame: a handful
+of widgets instead of dozens).
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events
+from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from ...model import ForwardPass
 from ...model.lesson import Lesson
-from ...present.format import fitted
+from ...present.format import fitted, number
 from ...present.formulas import label
-from .field import NumberField
+from .field import NumberField, Target
 
 BLANK = "—"
 """Shown where a value has not been computed for the current numbers."""
@@ -35,16 +45,141 @@ def _value(text: str, value: float | None, width: int) -> str:
     return f"{text} {fitted(value, width, signed=True) or HIDDEN}"
 
 
-def _set(widget: Label, text: str) -> None:
-    """Update ``widget`` only when its text changes (no needless redraws over SSH)."""
-    if widget.content != text:
-        widget.update(text, layout=False)  # one line of fixed size (app.tcss): no new layout
+def field_text(value: float, cells: int) -> str:
+    """An editable number as its field shows it: whole in ``cells`` cells."""
+    return fitted(value, cells) or number(value)
 
 
-def _title(panel: Widget, text: str) -> None:
-    """Set a border title only when it changes: setting one repaints the whole panel."""
-    if panel.border_title != text:
-        panel.border_title = text
+def field_id(target: Target) -> str:
+    """The id of the field that edits ``target``: ``field-w-1``, ``field-x``, …"""
+    kind, layer = target
+    return f"field-{kind}" if layer is None else f"field-{kind}-{layer}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a panel: an editable value (``target`` set: its name in bold, then its
+    field), a note (italic, muted), or plain text."""
+
+    text: str
+    target: Target | None = None
+    name: str = ""
+    note: bool = False
+    key: str = ""
+    """What the line shows (``z``, ``a``, ``cost`` …), for anyone reading the panel."""
+
+
+class Panel(Widget):
+    """A bordered panel of lines; editable values are edited in a field mounted on demand."""
+
+    COMPONENT_CLASSES = {"panel--name", "panel--field", "panel--refused", "panel--note"}
+
+    def __init__(self, cells: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.cells = cells
+        """Cells of an editable number (the panel's narrowest width less border and name)."""
+        self.lines: tuple[Line, ...] = ()
+        self.refused: frozenset[Target] = frozenset()
+        """The values whose last edit was refused (shown underlined until an edit is taken)."""
+        self.more = ""
+        """What the subtitle says of the panels left out (``◀ 2 more``), when not refused."""
+
+    def set_lines(self, lines: tuple[Line, ...], title: str, current: bool) -> None:
+        """Show ``lines`` under ``title``; redraw only what changed."""
+        if self.border_title != title:
+            self.border_title = title  # setting a title repaints the whole panel
+        self.set_class(current, "-current")
+        if lines != self.lines:
+            old, self.lines = self.lines, lines
+            if len(old) != len(lines):
+                self.refresh()
+            else:  # only the lines that changed are sent to the terminal
+                width = self.content_size.width
+                for row, (was, now) in enumerate(zip(old, lines)):
+                    if was != now:
+                        self.refresh(Region(0, row, width, 1))
+            for field in self.query(NumberField):
+                line = self.line_of(field.target)
+                if line is not None:
+                    field.set_shown(line.text)
+
+    def line_of(self, target: Target) -> Line | None:
+        return next((line for line in self.lines if line.target == target), None)
+
+    def text_of(self, key: str) -> str:
+        """The text of the line ``key`` (``z``, ``a``, ``cost``, ``w`` …) as drawn."""
+        for line in self.lines:
+            if line.key == key or (line.target is not None and line.target[0] == key):
+                return line.name + line.text
+        raise KeyError(key)
+
+    def targets(self) -> list[Target]:
+        return [line.target for line in self.lines if line.target is not None]
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        text = Text(no_wrap=True, overflow="crop", end="")
+        name_style = self.get_component_rich_style("panel--name")
+        field_style = self.get_component_rich_style("panel--field")
+        refused_style = self.get_component_rich_style("panel--refused")
+        note_style = self.get_component_rich_style("panel--note")
+        for i, line in enumerate(self.lines):
+            if i:
+                text.append("\n")
+            if line.target is not None:
+                text.append(line.name, name_style)
+                style = field_style
+                if line.target in self.refused:
+                    style += refused_style
+                text.append(line.text.ljust(max(width - len(line.name), 0)), style)
+            else:
+                text.append(line.text, note_style if line.note else None)
+        return text
+
+    # -- editing ---------------------------------------------------------------------
+
+    def edit(self, target: Target) -> NumberField | None:
+        """Mount the field of ``target`` over its line and focus it (None: not here)."""
+        line = self.line_of(target)
+        if line is None:
+            return None
+        for field in self.query(NumberField):
+            if field.target == target:
+                field.focus()
+                return field
+        row = self.lines.index(line)
+        field = NumberField(target, id=field_id(target), room=self.cells, shown=line.text,
+                            transient=True)
+        field.styles.offset = (len(line.name), row)
+        field.styles.width = max(self.content_size.width - len(line.name), 1)
+        self.mount(field)
+        return field
+
+    def on_resize(self, event: events.Resize) -> None:
+        for field in self.query(NumberField):
+            field.styles.width = max(self.content_size.width - NAME, 1)
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y - 1  # the top border
+        if 0 <= row < len(self.lines) and self.lines[row].target is not None:
+            target = self.lines[row].target
+            assert target is not None
+            self.edit(target)
+
+    def refuse(self, target: Target, refused: bool = True) -> None:
+        """Mark ``target``'s value as refused (or no longer)."""
+        now = self.refused | {target} if refused else self.refused - {target}
+        if now != self.refused:
+            self.refused = now
+            line = self.line_of(target)
+            if line is not None:
+                self.refresh(Region(0, self.lines.index(line), self.content_size.width, 1))
+        self.show_subtitle()
+
+    def show_subtitle(self) -> None:
+        subtitle = "refused" if self.refused else self.more
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
 
 
 class Arrow(Static):
@@ -54,79 +189,59 @@ class Arrow(Static):
         super().__init__("▶", classes="arrow")
 
 
-class InputPanel(Vertical):
+class InputPanel(Panel):
     """The input x of the sample shown: data, not a parameter."""
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label("x ", classes="name")
-            yield NumberField(("x", None), id="field-x", room=room(INPUT_WIDTH))
-        yield Label("data, not", classes="note")
-        yield Label("a parameter", classes="note")
-        yield Label("", id="sample-of")
+    def __init__(self) -> None:
+        super().__init__(room(INPUT_WIDTH), id="input-panel", classes="panel")
+        self.border_title = "x input"
 
     def show(self, lesson: Lesson, sample: int) -> None:
-        _title(self, "x input")
-        self.query_one(NumberField).show_value(float(lesson.samples.x[sample]))
         n = len(lesson.samples)
-        _set(self.query_one("#sample-of", Label), f"sample {sample + 1}/{n}")
+        self.set_lines((
+            Line(field_text(float(lesson.samples.x[sample]), self.cells), ("x", None), "x "),
+            Line("data, not", note=True), Line("a parameter", note=True),
+            Line(f"sample {sample + 1}/{n}", key="sample-of"),
+        ), "x input", False)
 
 
-class NeuronPanel(Vertical):
+class NeuronPanel(Panel):
     """One neuron: editable w and b; z and a once the forward pass has run."""
 
     def __init__(self, layer: int, layers: int) -> None:
-        super().__init__(id=f"neuron-{layer}", classes="panel neuron")
+        super().__init__(room(NEURON_WIDTH), id=f"neuron-{layer}", classes="panel neuron")
         self.neuron = layer
         self.neurons = layers
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label("w ", classes="name")
-            yield NumberField(("w", self.neuron), id=f"field-w-{self.neuron}",
-                              room=room(NEURON_WIDTH))
-        with Horizontal(classes="row"):
-            yield Label("b ", classes="name")
-            yield NumberField(("b", self.neuron), id=f"field-b-{self.neuron}",
-                              room=room(NEURON_WIDTH))
-        yield Label("", classes="z")
-        yield Label("", classes="a")
+        self.border_title = f"({label(layer, layers)})"
 
     def show(self, lesson: Lesson, sample: int, current: bool, fwd: ForwardPass | None) -> None:
-        i = self.neuron - 1
-        _title(self, f"({label(self.neuron, self.neurons)})")
-        self.query_one(f"#field-w-{self.neuron}", NumberField).show_value(float(lesson.chain.w[i]))
-        self.query_one(f"#field-b-{self.neuron}", NumberField).show_value(float(lesson.chain.b[i]))
+        i, cells = self.neuron - 1, self.cells
         z = None if fwd is None else float(fwd.z[sample, i])
         a = None if fwd is None else float(fwd.a[sample, i])
-        _set(self.query_one(".z", Label), _value("z", z, room(NEURON_WIDTH)))
-        _set(self.query_one(".a", Label), _value("a", a, room(NEURON_WIDTH)))
-        self.set_class(current, "-current")
+        self.set_lines((
+            Line(field_text(float(lesson.chain.w[i]), cells), ("w", self.neuron), "w "),
+            Line(field_text(float(lesson.chain.b[i]), cells), ("b", self.neuron), "b "),
+            Line(_value("z", z, cells), key="z"),
+            Line(_value("a", a, cells), key="a"),
+        ), f"({label(self.neuron, self.neurons)})", current)
 
 
-class TargetPanel(Vertical):
+class TargetPanel(Panel):
     """The target y of the sample shown, its cost C, the batch-mean cost and η."""
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label("y ", classes="name")
-            yield NumberField(("y", None), id="field-y", room=room(TARGET_WIDTH))
-        yield Label("", id="cost")
-        yield Label("", id="mean-cost")
-        with Horizontal(classes="row"):
-            yield Label("η ", classes="name")
-            yield NumberField(("lr", None), id="field-lr", room=room(TARGET_WIDTH))
+    def __init__(self) -> None:
+        super().__init__(room(TARGET_WIDTH), id="target-panel", classes="panel")
+        self.border_title = "target"
 
     def show(self, lesson: Lesson, sample: int, current: bool, fwd: ForwardPass | None) -> None:
-        _title(self, "target")
-        self.query_one("#field-y", NumberField).show_value(float(lesson.samples.y[sample]))
-        self.query_one("#field-lr", NumberField).show_value(lesson.lr)
-        width = room(TARGET_WIDTH)
-        _set(self.query_one("#cost", Label),
-             _value("C", None if fwd is None else float(fwd.cost[sample]), width))
-        _set(self.query_one("#mean-cost", Label),
-             _value("C̄", None if fwd is None else fwd.mean_cost, width))
-        self.set_class(current, "-current")
+        cells = self.cells
+        self.set_lines((
+            Line(field_text(float(lesson.samples.y[sample]), cells), ("y", None), "y "),
+            Line(_value("C", None if fwd is None else float(fwd.cost[sample]), cells),
+                 key="cost"),
+            Line(_value("C̄", None if fwd is None else fwd.mean_cost, cells), key="mean-cost"),
+            Line(field_text(lesson.lr, cells), ("lr", None), "η "),
+        ), "target", current)
 
 
 def window(layers: int, fit: int, focus: int) -> tuple[int, int]:
@@ -147,13 +262,13 @@ class ChainView(Horizontal, can_focus=False):
         self.focus_layer = neurons
         self.shown_range = (1, neurons)
 
-    def compose(self) -> ComposeResult:
-        yield InputPanel(id="input-panel", classes="panel")
+    def compose(self):
+        yield InputPanel()
         for layer in range(1, self.neurons + 1):
             yield Arrow()
             yield NeuronPanel(layer, self.neurons)
         yield Arrow()
-        yield TargetPanel(id="target-panel", classes="panel")
+        yield TargetPanel()
 
     def fitting(self, width: int) -> int:
         """How many neuron panels fit ``width`` cells beside the input and the target."""
@@ -189,10 +304,45 @@ class ChainView(Horizontal, can_focus=False):
                 subtitle = f"◀ {left} more"
             if panel.neuron == last and right:
                 subtitle = (subtitle + " · " if subtitle else "") + f"{right} more ▶"
-            if panel.border_subtitle != "refused":
-                panel.border_subtitle = subtitle
+            panel.more = subtitle
+            panel.show_subtitle()
 
     _arranged = False
 
     def panel(self, layer: int) -> NeuronPanel:
         return self.query_one(f"#neuron-{layer}", NeuronPanel)
+
+    def panels(self) -> list[Panel]:
+        return list(self.query(Panel))
+
+    def panel_of(self, target: Target) -> Panel:
+        """The panel that holds ``target``'s value."""
+        kind, layer = target
+        if kind == "x":
+            return self.query_one(InputPanel)
+        if kind in ("y", "lr"):
+            return self.query_one(TargetPanel)
+        assert layer is not None
+        return self.panel(layer)
+
+    def targets(self) -> list[Target]:
+        """The editable values of the panels shown, left to right: the order of tab."""
+        return [target for panel in self.panels() if panel.display
+                for target in panel.targets()]
+
+    def edit(self, target: Target) -> NumberField | None:
+        """Edit ``target``'s value: its field mounted and focused."""
+        return self.panel_of(target).edit(target)
+
+    def refuse(self, target: Target) -> None:
+        self.panel_of(target).refuse(target)
+
+    def clear_refusals(self) -> None:
+        for panel in self.panels():
+            for target in panel.refused:
+                panel.refuse(target, False)
+
+    def shown(self, target: Target) -> str:
+        """The text of ``target``'s value as the panel (or its field, while edited) shows it."""
+        line = self.panel_of(target).line_of(target)
+        return "" if line is None else line.text

@@ -48,14 +48,19 @@ class AnswerField(Input):
 class QuizBar(Horizontal):
     """``quiz 2/3 right · ∂C/∂a(L) = ?`` and the answer field."""
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.prompt = Static("", id="quiz-prompt")
+        self.answer = AnswerField(id="quiz-answer")
+
     def compose(self) -> ComposeResult:
-        yield Static("", id="quiz-prompt")
-        yield AnswerField(id="quiz-answer")
+        yield self.prompt
+        yield self.answer
 
     def show(self, prompt: str | None, asking: bool) -> None:
         """Show ``prompt``, with the answer field when ``asking``; None hides the line."""
         self.display = prompt is not None
-        self.query_one(AnswerField).display = asking
-        label = self.query_one("#quiz-prompt", Static)
+        self.answer.display = asking
+        label = self.prompt
         if prompt is not None and prompt != str(label.content):
             label.update(Text(prompt))  # plain text, never markup
