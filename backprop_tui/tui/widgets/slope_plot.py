@@ -15,7 +15,7 @@ from textual.widget import Widget
 
 from ...model import CostSlice, Fit, ModelError
 from ...model.lesson import Lesson
-from ...present.format import number
+from ...present.format import number, short
 from ...present.formulas import fit_title, parameter_symbol, slope_title
 from .loss_plot import Y_AXIS, cost_ticks, new_figure
 
@@ -29,8 +29,7 @@ def _ticks(lo: float, hi: float, count: int) -> list[float]:
 
 def tick_label(value: float) -> str:
     """A short label for an x tick: three significant digits, a real minus sign."""
-    text = f"{value:.3g}"
-    return "0" if text in ("-0", "0") else text.replace("-", "\u2212")
+    return short(value)
 
 
 FLAT = 0.01
