@@ -20,7 +20,9 @@ from backprop_tui.model import (
 from backprop_tui.model.network import (
     Network,
     NetworkTrainer,
+    bias_count,
     trace_network,
+    weight_count,
 )
 from backprop_tui.model.network_step import uses_floats
 
@@ -174,3 +176,21 @@ def test_small_work_runs_on_floats_large_on_numpy():
     assert uses_floats(shape, SIGMOID, COSTS["squared-error"], 16)
     assert not uses_floats(shape, SIGMOID, COSTS["squared-error"], 1024)
     assert not uses_floats((4,) * 11, SIGMOID, COSTS["squared-error"], 32)
+
+
+@pytest.mark.parametrize("shape, batch", [((3, 4, 2), 200), ((2, 2, 1), 1000)])
+def test_large_batches_on_numpy_equal_repeated_plain_steps(shape, batch):
+    rng = np.random.default_rng(len(shape) + batch)
+    net = Network(shape, rng.normal(0, 1, weight_count(shape)),
+                  rng.normal(0, 0.5, bias_count(shape)))
+    x = rng.uniform(-2, 2, (batch + 37, shape[0]))  # batches wrap around the end
+    samples = net.samples(x, 0.5 + 0.4 * np.sin(x.sum(axis=1, keepdims=True)
+                                                * np.arange(1, shape[-1] + 1)))
+    assert not uses_floats(shape, net.activation, net.cost, batch)
+    trainer = NetworkTrainer(net, samples, 0.5, batch)
+    trainer.run(12)
+    expected, losses = plain_steps(net, samples, 0.5, batch, 12)
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.history.thinned(100).first, losses, rtol=1e-12)
+    assert np.abs(expected.flat_w - net.flat_w).max() > 1e-4  # the steps moved something
