@@ -26,6 +26,7 @@ from backprop_tui.model.network import (
 )
 from backprop_tui.model.network_step import uses_floats
 
+from .plain import plain_steps
 from .strategies import PAIRS, finite, networks
 
 PATHS = {"floats": 10**9, "numpy": -1}
@@ -40,16 +41,6 @@ def wide_cases(values=None):
     """A network of 1 to 10 layers of 1 to 4 neurons (1 to 4 inputs), any activation
     and cost, and 1 to 6 samples for it."""
     return networks(max_layers=10, max_width=4, max_inputs=4, max_samples=6, values=values)
-
-
-def plain_steps(net, samples, lr, batch, steps):
-    """Repeated plain steps (every factor kept): the network after them, and the losses."""
-    losses = []
-    for k in range(steps):
-        bp = trace_network(net, samples.batch(k, batch))
-        losses.append(bp.forward.mean_cost)
-        net = net.step(bp, lr)
-    return net, losses
 
 
 @settings(max_examples=150)
