@@ -16,6 +16,7 @@ from backprop_tui.model import (
     Samples,
     Trainer,
     fast_step,
+    network_step,
 )
 from backprop_tui.model.network import (
     Network,
@@ -132,9 +133,8 @@ def test_parameters_past_the_limit_hand_the_steps_to_numpy():
     net = Network(shape, [0.1] * 8 + [big, -big, 0.0, 0.0], [0.0] * 5, TANH)
     samples = net.samples([[0.5, 0.2], [0.1, 0.3]], [[0.0], [1.0]])
     assert uses_floats(shape, TANH, net.cost, 1)
-    with mock.patch("backprop_tui.model.network_step.numpy_network_steps",
-                    wraps=__import__("backprop_tui.model.network_step", fromlist=["x"])
-                    .numpy_network_steps) as numpy_way:
+    with mock.patch.object(network_step, "numpy_network_steps",
+                           wraps=network_step.numpy_network_steps) as numpy_way:
         trainer = NetworkTrainer(net, samples, 1e-3, 1)
         result = trainer.run(3)
     assert numpy_way.called
