@@ -21,6 +21,7 @@ from backprop_tui.tui.wide.help import WideHelpScreen
 from backprop_tui.tui.wide.state import WideLesson
 from backprop_tui.tui.widgets.field import NumberField
 
+from .helpers import text_of
 from .test_wide import assert_grid_matches_lesson
 
 KEYS = (
@@ -95,4 +96,32 @@ def test_random_key_storms_never_break_the_wide_app_and_q_always_quits(shape, st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         asyncio.run(storm(shape, steps))
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+async def test_divergence_pauses_training_says_the_step_and_warns_nothing():
+    net = random_network((2, 2, 1))
+    lesson = WideLesson(net, net.samples([[1.0, 0.5]], [[1e150]]), 1e300)
+    app = WideApp(lesson)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("t")
+            for _ in range(200):
+                if not app.training:
+                    break
+                await pilot.pause(FRAME)
+            assert not app.training
+            divergence = app.lesson.divergence
+            assert divergence is not None
+            message = text_of(app.query_one("#message"))
+            assert f"step {divergence.step}" in message and "paused" in message
+            assert app.lesson.steps_done == divergence.step - 1
+            assert all(math.isfinite(v) for v in app.lesson.network.flat_w)
+            assert_consistent(app)
+            await pilot.press("t")  # refused until a reset
+            assert not app.training and "r resets" in text_of(app.query_one("#message"))
+            await pilot.press("r")  # a reset clears it
+            assert app.lesson.divergence is None and app.lesson.steps_done == 0
+            await pilot.press("q")
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]

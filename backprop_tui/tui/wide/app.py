@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections import deque
 from pathlib import Path
 from time import monotonic
 
@@ -47,6 +46,7 @@ from ..app import (
     too_small_text,
 )
 from ..keys import bindings, on_line
+from ..pace import Pace
 from ..themes import THEMES
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
@@ -136,10 +136,7 @@ class WideApp(App[int]):
         self._decided: tuple | None = None
         self.speed = DEFAULT_SPEED
         self._timer: Timer | None = None
-        self._owed = 0.0
-        self._last_tick = 0.0
-        self._shown_at = 0.0
-        self._rate: deque[tuple[float, int]] = deque()
+        self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
         self._live: tuple[int, NetworkBackward] | None = None
 
     # -- layout ------------------------------------------------------------------
@@ -210,7 +207,7 @@ class WideApp(App[int]):
         """Bring every widget up to date with the lesson (each redraws only on change)."""
         lesson = self.lesson
         self._clamp()
-        training = f"training {self._measured():,}/s" if self.training else ""
+        training = f"training {self._pace.measured():,}/s" if self.training else ""
         self.query_one(WideStatus).show(lesson, training)
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
@@ -357,9 +354,7 @@ class WideApp(App[int]):
             if self.lesson.divergence is not None:
                 self.say(f"{self.lesson.divergence}: r resets", error=True)
                 return
-            self._owed = 0.0
-            self._last_tick = monotonic()
-            self._rate.clear()
+            self._pace.start(monotonic())
             self._timer = self.set_interval(FRAME, self._tick)
             self.page = "loss"
             self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
@@ -372,39 +367,14 @@ class WideApp(App[int]):
             self._timer = None
 
     def _tick(self) -> None:
-        now = monotonic()
-        if now - self._last_tick < 0.8 * FRAME:
-            return
-        speed = SPEEDS[self.speed]
-        self._owed = min(self._owed + speed * (now - self._last_tick), speed * 4 * FRAME + 1)
-        self._last_tick = now
-        todo, done = int(self._owed), 0
-        deadline = now + BUDGET
-        while done < todo:
-            result = self.lesson.train(min(CHUNK, todo - done))
-            done += result.steps
-            if result.divergence is not None:
-                self._stop_training()
-                self.say(f"{result.divergence}; training paused", error=True)
-                break
-            if monotonic() > deadline:
-                self._owed = 0.0
-                break
-        self._owed = max(self._owed - done, 0.0)
-        self._rate.append((now, done))
-        while self._rate and now - self._rate[0][0] > 1.0:
-            self._rate.popleft()
-        if self.training and now - self._shown_at < TRAINING_REDRAW:
-            return
-        self._shown_at = now
-        self.show()
-
-    def _measured(self) -> int:
-        if len(self._rate) < 2:
-            return 0
-        span = self._rate[-1][0] - self._rate[0][0]
-        steps = sum(n for _, n in list(self._rate)[1:])
-        return int(round(steps / span)) if span > 0 else 0
+        diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
+        if diverged is not None:
+            self._stop_training()
+            with contextlib.suppress(ModelError):  # the forward pass of the kept parameters
+                self.lesson.forward()
+            self.say(f"{diverged.divergence}; training paused", error=True)
+        if due:
+            self.show()
 
     def action_speed(self, delta: int) -> None:
         self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
