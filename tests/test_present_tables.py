@@ -10,11 +10,10 @@ from hypothesis import strategies as st
 
 from backprop_tui.model import SIGMOID, SQUARED_ERROR, TANH, Chain, Samples
 from backprop_tui.model.numbers import parse_number
-from backprop_tui.present.format import fixed, short, with_minus
+from backprop_tui.present.format import BLANK, fixed, short, with_minus
 from backprop_tui.present.formulas import definitions, formula_lines, label, step_rows
 from backprop_tui.present.markdown import markdown_escape, markdown_grid
 from backprop_tui.present.tables import (
-    BLANK,
     VANISHING_BAR,
     batch_table,
     factor_grid,

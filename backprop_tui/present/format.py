@@ -11,6 +11,10 @@ MINUS = "\u2212"
 """A real minus sign, used for every negative number shown."""
 
 
+BLANK = "—"
+"""What stands where a number is not computed yet."""
+
+
 def with_minus(text: str) -> str:
     """``text`` (a number as Python writes it) with the real minus sign for ``-``."""
     return text.replace("-", MINUS)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .format import number
+from .format import BLANK, number
 from .formulas import label, prime_bound_text, vanishing_title
 
 if TYPE_CHECKING:
@@ -32,10 +32,6 @@ class CellTable:
 
 
 # -- the batch: a row per sample and the mean row -------------------------------------
-
-BLANK = "—"
-"""A cell whose value is not computed yet."""
-
 
 def batch_table(samples: Samples, layers: int, fwd: ForwardPass | None = None,
                 bp: BackwardPass | None = None, shown: Sequence[int] | None = None,
