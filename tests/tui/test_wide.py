@@ -519,3 +519,16 @@ async def test_a_session_that_cannot_be_written_is_reported_and_nothing_is_lost(
         assert "a-folder" in shown(app, "#message")
         assert folder.is_dir() and not any(folder.iterdir())
         assert app.lesson.steps_done == 1
+
+
+def test_while_training_the_derivation_says_how_many_samples_a_step_uses():
+    from backprop_tui.tui.wide.derivation import Selection, training_view
+
+    net = Network((2, 2, 1), XOR_W, XOR_B)
+    for size, words in ((2, "a training step uses 2 of the 4 samples"),
+                        (None, "the mean over the 4 samples")):
+        lesson = WideLesson(net, xor_samples(), 0.5, size)
+        lesson.train(3)
+        shown_ = training_view(lesson, lesson.current_trace(), Selection(1, 1, 1, 0))
+        assert words in shown_.remark
+        assert check_rows(shown_.rows) == len(shown_.rows) - 1  # every row but the mean C

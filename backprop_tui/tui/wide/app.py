@@ -413,9 +413,9 @@ class WideApp(App[int]):
             self.say("m: " + ("matrix form" if self.matrix else "term by term")
                      + " once the backward pass has run (b)")
         else:
-            self.say("matrix form: δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)); its entries are the "
-                     "Σ rows' sums" if self.matrix else "term by term: the sum over j, "
-                     "every term written out")
+            self.say("matrix form: the same sums, a layer at a time; m: term by term"
+                     if self.matrix else "term by term: the sum over j, every term written "
+                     "out; m: matrix form")
         self.page = "derivation"
         self.show()
 

@@ -144,6 +144,11 @@ def training_view(lesson: WideLesson, live: NetworkBackward, at: Selection) -> S
     mine.add(W.param_sym("b", at.layer, at.j, None, L))
     marks = [r.symbol in mine for r in rows]
     focus = max((i for i, m in enumerate(marks) if m), default=0)
+    n, size = len(lesson.samples), lesson.effective_batch_size
+    if not remark and size < n:
+        remark = f"a training step uses {size} of the {n} samples; shown: all {n}"
+    elif not remark and n > 1:
+        remark = f"∂C/∂p: the mean over the {n} samples"
     return Shown(("training", f"at step {lesson.steps_done}: the next update"), rows, marks, focus,
                  remark)
 
