@@ -313,9 +313,8 @@ class WideApp(App[int]):
         if not all(np.array_equal(grads[0], row) for row in grads):
             return
         ws = " = ".join(f"∂C/∂{param_sym('w', l, j, 1, L)}" for j in range(1, len(grads) + 1))
-        self.say(f"symmetry: the neurons of ({label(l, L)}) are alike, so their gradients are "
-                 f"identical ({ws} = {number(float(grads[0, 0]), True)}): a step keeps "
-                 "them equal, they never learn different things")
+        self.say(f"symmetry: the neurons of ({label(l, L)}) are alike: identical gradients "
+                 f"({ws} = {number(float(grads[0, 0]), True)}), so every step keeps them equal")
 
     def action_step(self) -> None:
         if self._phase(self.lesson.step):
