@@ -523,7 +523,9 @@ def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...],
         else:
             lesson = WideLesson(start.network, start.samples, start.lr, start.batch_size)
     except ModelError as exc:
-        raise UsageError(str(exc)) from None
+        given = [option for option in ("x", "data", "session")
+                 if getattr(args, option, None) is not None]
+        raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
     folder = Folder(args.visitor_dir)
     try:
         folder.check()

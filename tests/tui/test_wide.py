@@ -416,7 +416,12 @@ def test_the_chain_shape_stays_the_chain_app(monkeypatch):
     assert started and started[0].layers == 3
 
 
-def test_bad_input_for_the_wide_app_is_one_line(capsys):
+def test_bad_input_for_the_wide_app_is_one_line(capsys, tmp_path):
+    many = tmp_path / "many.csv"
+    many.write_text("x1,x2,y\n" + "0.5,0.5,1\n" * 65)
+    assert cli.main(["--shape", "2,2,1", "--data", str(many)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--data" in err and "at most 64" in err
     assert cli.main(["--shape", "2,2,1", "--w", "1,2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--w" in err and "6 weights" in err

@@ -16,7 +16,7 @@ import numpy as np
 
 from ...model import ModelError
 from ...model.history import LossHistory
-from ...model.lesson import finite_number
+from ...model.lesson import check_sample_count, finite_number
 from ...model.network import (
     XOR_SHAPE,
     Network,
@@ -62,6 +62,7 @@ class WideLesson:
     def __init__(self, network: Network, samples: NetworkSamples, lr: float,
                  batch_size: int | None = None) -> None:
         network.forward(samples)  # refuse samples of the wrong shape or targets
+        check_sample_count(len(samples))  # as many as the chain's app shows
         lr = check_learning_rate(lr)
         check_batch_size(batch_size, len(samples))
         self.start = WideStart(network, samples, lr, batch_size)
