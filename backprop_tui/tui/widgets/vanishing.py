@@ -23,15 +23,14 @@ class Vanishing(Widget):
         super().__init__(**kwargs)
         self.lesson = lesson
         self.lines: list[str] = []
-        self._key: tuple | None = None
+        self._state: object = None
 
     def show(self) -> None:
         """Rebuild the lines when the lesson changed."""
         lesson = self.lesson
-        key = (lesson.version, id(lesson.chain))
-        if key == self._key:
+        if self._state is lesson.state:  # a new value with every change of the lesson
             return
-        self._key = key
+        self._state = lesson.state
         try:
             lines = vanishing_lines(lesson.current_trace())
         except ModelError as exc:
