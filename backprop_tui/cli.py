@@ -517,10 +517,20 @@ def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...],
         raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
                          + ", ".join(theme_names()))
     try:
-        lesson = WideLesson(start.network, start.samples, start.lr, start.batch_size)
+        if start.session is not None:
+            lesson = WideLesson.from_session(start.session, start.samples, start.lr,
+                                             start.batch_size)
+        else:
+            lesson = WideLesson(start.network, start.samples, start.lr, start.batch_size)
     except ModelError as exc:
         raise UsageError(str(exc)) from None
-    return run(lesson, theme=theme)
+    folder = Folder(args.visitor_dir)
+    try:
+        folder.check()
+    except FileError as exc:
+        raise UsageError(f"argument --visitor-dir: {exc}") from None
+    return run(lesson, theme=theme, session_path=getattr(args, "session", None),
+               folder=folder)
 
 
 def run_app(args: argparse.Namespace) -> int:

@@ -170,16 +170,11 @@ def _session_start(args: argparse.Namespace, session: NetworkSession) -> Network
         if getattr(args, name, None) is not None:
             raise WideUsageError(f"argument --{name}: cannot be combined with --session "
                                  "(training goes on from the session's network)")
-    network, shape = session.network, session.shape
+    network = session.network
     given = any(getattr(args, name, None) is not None for name in ("x", "y", "data"))
     samples = session.samples
     if given or wants_xor(args):
-        xs, ys = _samples(args, shape)
-        try:
-            samples = network.samples(xs, ys)
-            network.forward(samples)
-        except ModelError as exc:
-            raise _option_error(exc) from None
+        samples = _checked_samples(args, network)
     lr = getattr(args, "lr", None)
     n = len(samples)
     if not hasattr(args, "batch_size"):  # where no batch size can be given
@@ -259,6 +254,17 @@ def _option_error(exc: ModelError) -> WideUsageError:
     return WideUsageError(message)
 
 
+def _checked_samples(args: argparse.Namespace, network: Network) -> NetworkSamples:
+    """The samples asked for, checked with a forward pass of ``network``."""
+    xs, ys = _samples(args, network.shape)
+    try:
+        samples = network.samples(xs, ys)
+        network.forward(samples)
+    except ModelError as exc:
+        raise _option_error(exc) from None
+    return samples
+
+
 def network_start(args: argparse.Namespace, shape: Shape,
                   session: NetworkSession | None = None) -> NetworkStart:
     """The network and samples asked for, defaults filled in, everything checked; from
@@ -291,12 +297,7 @@ def network_start(args: argparse.Namespace, shape: Shape,
                               else drawn.flat_b if b is None else b, activation, cost)
     except ModelError as exc:
         raise _option_error(exc) from None
-    xs, ys = _samples(args, shape)
-    try:
-        samples = network.samples(xs, ys)
-        network.forward(samples)
-    except ModelError as exc:
-        raise _option_error(exc) from None
+    samples = _checked_samples(args, network)
     lr = getattr(args, "lr", None)
     batch_size = getattr(args, "batch_size", None)
     if batch_size is not None and batch_size > len(samples):

@@ -332,7 +332,7 @@ def test_markdown_handout_has_the_numbers_of_json(args):
 
 def test_markdown_cells_escape_what_tables_need():
     from backprop_tui.present.formulas import Row
-    from backprop_tui.present.report import markdown_rows
+    from backprop_tui.present.markdown import markdown_rows
 
     rows = [Row("z", 1, "|z|*_a_", "|w|·`x`", "|0.5|", 0.5, note="a | b")]
     found = tables("\n".join(markdown_rows(rows)))

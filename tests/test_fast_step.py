@@ -21,6 +21,7 @@ from backprop_tui.model import (
     trace,
 )
 
+from .plain import plain_steps
 from .strategies import chains, samples
 
 PAIRS = ["sigmoid/squared-error", "tanh/squared-error", "relu/squared-error",
@@ -109,11 +110,7 @@ def test_both_ways_equal_repeated_plain_steps(pair, path, chain, data, batch, st
     with forced(path):
         trainer = Trainer(chain, data, lr, batch)
         trainer.run(steps)
-    expected, losses = chain, []
-    for k in range(steps):
-        bp = trace(expected, data.batch(k, batch))
-        losses.append(bp.forward.mean_cost)
-        expected = expected.step(bp, lr)
+    expected, losses = plain_steps(chain, data, lr, batch, steps)
     np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-10, atol=1e-13)
     # A loss (a − y)² near 0 is a difference of near-equal numbers: one ulp of

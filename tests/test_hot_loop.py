@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from backprop_tui.model import Chain, NonFiniteError, Samples, Trainer, trace
 
+from .plain import plain_steps
+
 # Magnitudes far apart, so that an overflow is never a matter of the last bit.
 values = st.sampled_from([0.0, 1e-3, 0.5, 3.0, 1e5, 1e100, 1e200, 1e300]).flatmap(
     lambda m: st.sampled_from([m, -m])
@@ -82,11 +84,7 @@ def test_large_batches_equal_repeated_full_steps(layers, batch):
     data = Samples(x, 0.5 + 0.4 * np.sin(2 * x))
     trainer = Trainer(chain, data, 0.5, batch)
     trainer.run(4)  # batches 2 and 4 wrap around the 1,500 samples
-    expected, losses = chain, []
-    for k in range(4):
-        bp = trace(expected, data.batch(k, batch))
-        losses.append(bp.forward.mean_cost)
-        expected = expected.step(bp, 0.5)
+    expected, losses = plain_steps(chain, data, 0.5, batch, 4)
     np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)

@@ -33,7 +33,7 @@ from backprop_tui.model.network import (
 from backprop_tui.model.session import loads_network
 
 from .strategies import finite, networks
-from .test_session import VERSION_1
+from .test_session import VERSION_1, set_path
 
 
 def trained_xor(steps: int = 300, capacity: int = 4096) -> NetworkSession:
@@ -180,15 +180,6 @@ def refused(tmp_path, content, *words: str) -> str:
         assert word in message, message
     assert path.read_bytes() == content.encode()  # loading never changes the file
     return message
-
-
-def set_path(doc: dict, path: str, value) -> dict:
-    *parents, last = path.split(".")
-    target = doc
-    for key in parents:
-        target = target[key]
-    target[last] = value
-    return doc
 
 
 @pytest.mark.parametrize(

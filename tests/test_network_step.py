@@ -16,14 +16,18 @@ from backprop_tui.model import (
     Samples,
     Trainer,
     fast_step,
+    network_step,
 )
 from backprop_tui.model.network import (
     Network,
     NetworkTrainer,
+    bias_count,
     trace_network,
+    weight_count,
 )
 from backprop_tui.model.network_step import uses_floats
 
+from .plain import plain_steps
 from .strategies import PAIRS, finite, networks
 
 PATHS = {"floats": 10**9, "numpy": -1}
@@ -38,16 +42,6 @@ def wide_cases(values=None):
     """A network of 1 to 10 layers of 1 to 4 neurons (1 to 4 inputs), any activation
     and cost, and 1 to 6 samples for it."""
     return networks(max_layers=10, max_width=4, max_inputs=4, max_samples=6, values=values)
-
-
-def plain_steps(net, samples, lr, batch, steps):
-    """Repeated plain steps (every factor kept): the network after them, and the losses."""
-    losses = []
-    for k in range(steps):
-        bp = trace_network(net, samples.batch(k, batch))
-        losses.append(bp.forward.mean_cost)
-        net = net.step(bp, lr)
-    return net, losses
 
 
 @settings(max_examples=150)
@@ -139,9 +133,8 @@ def test_parameters_past_the_limit_hand_the_steps_to_numpy():
     net = Network(shape, [0.1] * 8 + [big, -big, 0.0, 0.0], [0.0] * 5, TANH)
     samples = net.samples([[0.5, 0.2], [0.1, 0.3]], [[0.0], [1.0]])
     assert uses_floats(shape, TANH, net.cost, 1)
-    with mock.patch("backprop_tui.model.network_step.numpy_network_steps",
-                    wraps=__import__("backprop_tui.model.network_step", fromlist=["x"])
-                    .numpy_network_steps) as numpy_way:
+    with mock.patch.object(network_step, "numpy_network_steps",
+                           wraps=network_step.numpy_network_steps) as numpy_way:
         trainer = NetworkTrainer(net, samples, 1e-3, 1)
         result = trainer.run(3)
     assert numpy_way.called
@@ -174,3 +167,21 @@ def test_small_work_runs_on_floats_large_on_numpy():
     assert uses_floats(shape, SIGMOID, COSTS["squared-error"], 16)
     assert not uses_floats(shape, SIGMOID, COSTS["squared-error"], 1024)
     assert not uses_floats((4,) * 11, SIGMOID, COSTS["squared-error"], 32)
+
+
+@pytest.mark.parametrize("shape, batch", [((3, 4, 2), 200), ((2, 2, 1), 1000)])
+def test_large_batches_on_numpy_equal_repeated_plain_steps(shape, batch):
+    rng = np.random.default_rng(len(shape) + batch)
+    net = Network(shape, rng.normal(0, 1, weight_count(shape)),
+                  rng.normal(0, 0.5, bias_count(shape)))
+    x = rng.uniform(-2, 2, (batch + 37, shape[0]))  # batches wrap around the end
+    samples = net.samples(x, 0.5 + 0.4 * np.sin(x.sum(axis=1, keepdims=True)
+                                                * np.arange(1, shape[-1] + 1)))
+    assert not uses_floats(shape, net.activation, net.cost, batch)
+    trainer = NetworkTrainer(net, samples, 0.5, batch)
+    trainer.run(12)
+    expected, losses = plain_steps(net, samples, 0.5, batch, 12)
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.history.thinned(100).first, losses, rtol=1e-12)
+    assert np.abs(expected.flat_w - net.flat_w).max() > 1e-4  # the steps moved something

@@ -15,6 +15,7 @@ from backprop_tui.model import (
     trace,
 )
 
+from .plain import plain_steps
 from .strategies import chains, samples
 
 
@@ -24,12 +25,7 @@ def test_train_equals_repeated_steps(chain, data, batch, steps, lr):
     batch = min(batch, len(data))
     trainer = Trainer(chain, data, lr, batch)
     trainer.run(steps)
-    expected = chain
-    losses = []
-    for k in range(steps):
-        bp = trace(expected, data.batch(k, batch))
-        losses.append(bp.forward.mean_cost)
-        expected = expected.step(bp, lr)
+    expected, losses = plain_steps(chain, data, lr, batch, steps)
     np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-10, atol=1e-13)
     thinned = trainer.history.thinned(1000)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ModelError
-from .network import Network, NetworkSamples
+from .network import Network, NetworkSamples, shape_text
 
 THRESHOLD = 0.5
 """An output at or above this is read as 1, below it as 0."""
@@ -99,7 +99,7 @@ def decision_grid(network: Network, columns: int, rows: int,
                   square: Bounds | Sequence[float] | None = None) -> DecisionGrid:
     """The network's outputs over ``square`` (default: the unit square), ``columns`` ×
     ``rows`` cells, in one forward pass."""
-    _check_two(network.inputs, f"shape {','.join(map(str, network.shape))} has")
+    _check_two(network.inputs, f"shape {shape_text(network.shape)} has")
     for name, count in (("columns", columns), ("rows", rows)):
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ModelError(f"{name}: {count!r} is not a whole number ≥ 1")

@@ -20,18 +20,21 @@ not computed. Tests hold both to the plain step (tests/test_network_step.py).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .chain import batch_indices
 from .fast_step import HAND_OVER, FloatSamples, Steps, can_use_floats, float_samples, loop_steps
 from .functions import Activation, Cost
 
-FLOAT_WORK_PER_LAYER = 300
+FLOAT_WORK_PER_LAYER = 200
 """Batches train on Python floats while batch size × parameters is at most this
 many per layer, larger ones with numpy. The float loop's time grows with batch
-size × parameters (about 0.055 µs each), a numpy step's with the layers (about
-15 µs each, whatever the batch): at shape 2,2,1 the floats are the faster up to
-64 samples, at ten layers of four up to 8."""
+size × parameters (about 0.05 µs each), a numpy step's with the layers (about
+10 µs each, whatever the batch): at shape 2,2,1 the floats are the faster up to
+about 50 samples, at ten layers of four up to about 8."""
+
 
 Shape = tuple[int, ...]
 
@@ -65,15 +68,16 @@ def network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.ndarra
     return w, b, np.concatenate((losses, rest)), what
 
 
-def _layers(shape: Shape, w: np.ndarray, b: np.ndarray) -> tuple[list[np.ndarray],
-                                                                  list[np.ndarray]]:
-    """Views of flat parameters: (N_l, N_(l−1)) weights and (N_l,) biases per layer."""
-    ws, bs, at, bt = [], [], 0, 0
+def _layers(shape: Shape, params: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Views of flat parameters (every weight, then every bias): (N_l, N_(l−1))
+    weights and (N_l,) biases per layer."""
+    ws, bs, at = [], [], 0
     for l in range(1, len(shape)):
-        ws.append(w[at:at + shape[l] * shape[l - 1]].reshape(shape[l], shape[l - 1]))
-        bs.append(b[bt:bt + shape[l]])
+        ws.append(params[at:at + shape[l] * shape[l - 1]].reshape(shape[l], shape[l - 1]))
         at += shape[l] * shape[l - 1]
-        bt += shape[l]
+    for l in range(1, len(shape)):
+        bs.append(params[at:at + shape[l]])
+        at += shape[l]
     return ws, bs
 
 
@@ -83,16 +87,23 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
     """``steps`` steps from step ``k0`` with numpy, on the rows of the batch.
 
     The same numbers as :meth:`Network.step` on the traced batch, with
-    δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) for the sums over j.
+    δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) for the sums over j. Every gradient goes
+    into one flat array, updated and checked at once.
     """
-    w, b = np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)
-    ws, bs = _layers(shape, w, b)
+    params = np.concatenate((w, b)).astype(np.float64)  # every weight, then every bias
+    ws, bs = _layers(shape, params)
+    grad = np.empty_like(params)
+    gws, gbs = _layers(shape, grad)
+    wts = [wl.T for wl in ws]
     forward = activation.forward_and_derivative
     cancellation = cost.cancels(activation)
     layers = len(ws)
     losses = np.empty(steps)
     n = xs.shape[0]
     x, y = xs, ys
+    zeros = [np.zeros(size * width) for width in shape[1:]]  # z·0 is 0, or NaN if z is ±inf
+    never = np.zeros(params.size)
+    dot, isfinite = np.dot, math.isfinite
     with np.errstate(all="ignore"):
         for s in range(steps):
             if size != n:
@@ -104,32 +115,35 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
                     x, y = xs[idx], ys[idx]
             zs, as_, primes = [], [], []
             a = x
-            for wl, bl in zip(ws, bs):
-                z = a @ wl.T + bl
+            for wt, bl in zip(wts, bs):
+                z = a @ wt
+                z += bl
                 a, prime = forward(z)
                 zs.append(z)
                 as_.append(a)
                 primes.append(prime)
-            if not all(np.isfinite(z).all() for z in zs):
-                return w, b, losses[:s], "z"
-            c = cost.value(a, y, z).sum(axis=1).mean()
-            if not np.isfinite(c):
-                return w, b, losses[:s], "the cost"
-            new_w, new_b = [], []
-            upstream = cost.gradient(a, y, z)
+            if not all(isfinite(dot(z.reshape(-1), zero)) for z, zero in zip(zs, zeros)):
+                return params[:w.size].copy(), params[w.size:].copy(), losses[:s], "z"
+            c = float(cost.value(a, y, z).sum(axis=1).mean())
+            if not isfinite(c):
+                return params[:w.size].copy(), params[w.size:].copy(), losses[:s], "the cost"
+            upstream = cost.gradient(a, y, z) if cancellation is None else None
             for l in range(layers - 1, -1, -1):
-                if l == layers - 1 and cancellation is not None:
+                if upstream is None:
+                    assert cancellation is not None
                     delta = cancellation.dC_dz(as_[l], y, zs[l])
                 else:
                     delta = upstream * primes[l]
-                a_prev = x if l == 0 else as_[l - 1]
-                new_w.append(ws[l] - lr * ((delta.T @ a_prev) / size))
-                new_b.append(bs[l] - lr * delta.mean(axis=0))
-                upstream = delta @ ws[l]
-            if not all(np.isfinite(p).all() for p in (*new_w, *new_b)):
-                return w, b, losses[:s], "the updated parameters"
-            for l in range(layers):
-                ws[l][...] = new_w[layers - 1 - l]
-                bs[l][...] = new_b[layers - 1 - l]
+                np.matmul(delta.T, x if l == 0 else as_[l - 1], out=gws[l])
+                np.sum(delta, axis=0, out=gbs[l])
+                if l:
+                    upstream = delta @ ws[l]
+            grad /= size  # the batch means, then η times them, as the plain step
+            grad *= lr
+            new = params - grad
+            if not isfinite(dot(new, never)):
+                return (params[:w.size].copy(), params[w.size:].copy(), losses[:s],
+                        "the updated parameters")
+            params[...] = new
             losses[s] = c
-    return w, b, losses, None
+    return params[:w.size].copy(), params[w.size:].copy(), losses, None

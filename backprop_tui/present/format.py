@@ -11,6 +11,27 @@ MINUS = "\u2212"
 """A real minus sign, used for every negative number shown."""
 
 
+BLANK = "—"
+"""What stands where a number is not computed yet."""
+
+
+def with_minus(text: str) -> str:
+    """``text`` (a number as Python writes it) with the real minus sign for ``-``."""
+    return text.replace("-", MINUS)
+
+
+def short(value: float, digits: int = 3) -> str:
+    """``value`` with at most ``digits`` significant digits (a plot's tick or last value):
+    ``0.25``, ``1.5e−05``; never ``−0``."""
+    text = f"{float(value):.{digits}g}"
+    return "0" if text == "-0" else with_minus(text)
+
+
+def fixed(value: float, decimals: int) -> str:
+    """``value`` with ``decimals`` decimals (an axis label): ``0.25``, ``−1.50``."""
+    return with_minus(f"{float(value):.{decimals}f}")
+
+
 def number(value: float, signed: bool = False) -> str:
     """``value`` with 4 decimals, and at least 4 significant digits when small.
 
@@ -32,7 +53,7 @@ def number(value: float, signed: bool = False) -> str:
         text = f"{mantissa}e{int(exponent)}"
     if signed and not text.startswith("-"):
         text = "+" + text
-    return text.replace("-", MINUS)
+    return with_minus(text)
 
 
 def fitted(value: float, width: int, signed: bool = False) -> str | None:
@@ -48,11 +69,11 @@ def fitted(value: float, width: int, signed: bool = False) -> str | None:
     if math.isfinite(v) and v != 0.0:
         for digits in (2, 1):
             mantissa, exponent = f"{v:.{digits}e}".split("e")
-            short = f"{mantissa}e{int(exponent)}"
-            if signed and not short.startswith("-"):
-                short = "+" + short
-            if len(short) <= width:
-                return short.replace("-", MINUS)
+            brief = f"{mantissa}e{int(exponent)}"
+            if signed and not brief.startswith("-"):
+                brief = "+" + brief
+            if len(brief) <= width:
+                return with_minus(brief)
     return None
 
 
@@ -64,4 +85,4 @@ def plug(value: float) -> str:
 
 def precise(value: float, digits: int = 9) -> str:
     """``value`` with ``digits`` significant digits: a nudge changes C only far right."""
-    return f"{float(value):.{digits}g}".replace("-", MINUS)
+    return with_minus(f"{float(value):.{digits}g}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from functools import cached_property
 
 from ..model import BackwardPass, Chain, ForwardPass, Nudge
-from .format import MINUS, number, plug, precise
+from .format import MINUS, number, plug, precise, with_minus
 
 
 def label(layer: int, layers: int) -> str:
@@ -353,29 +353,6 @@ def vanishing_title(chain: Chain) -> str:
     )
 
 
-BAR_DECADES = 10
-"""A log-scale bar runs from 10^(−BAR_DECADES) (empty) to 1 (full)."""
-
-_EIGHTHS = " ▏▎▍▌▋▊▉"
-
-
-def log_bar(value: float, width: int = 20, decades: int = BAR_DECADES) -> str:
-    """|``value``| as a bar of ``width`` cells on a log scale (1 and more fill it).
-
-    The bar grows by width/decades cells per factor of ten; values at or below
-    10^(−decades) (and 0) give an empty bar. Always exactly ``width`` characters.
-    """
-    v = abs(float(value))
-    if not math.isfinite(v) or v <= 0.0:
-        eighths = 0
-    else:
-        fraction = min(max(1.0 + math.log10(v) / decades, 0.0), 1.0)
-        eighths = round(fraction * width * 8)
-    full, part = divmod(eighths, 8)
-    bar = "█" * full + (_EIGHTHS[part] if part else "")
-    return bar.ljust(width)
-
-
 NUDGE_FORMULA = "(C(θ+ε)−C(θ−ε))/2ε"
 """The numeric derivative the nudge check puts beside the chain rule."""
 
@@ -395,14 +372,18 @@ def nudge_cell(numeric: float, rel: float) -> str:
 
 def mean_gradient_row(bp: BackwardPass, name: str, layer: int) -> Row:
     """The batch gradient of ``w`` or ``b`` (``name``) of one layer as a mean."""
-    n = bp.forward.chain.layers
-    lab = label(layer, n)
-    per_sample = getattr(bp, f"dC_d{name}")[:, layer - 1]
-    mean = float(getattr(bp, f"mean_dC_d{name}")[layer - 1])
+    return mean_row(name, layer, parameter_symbol(name, layer, bp.forward.chain.layers),
+                    getattr(bp, f"dC_d{name}")[:, layer - 1],
+                    float(getattr(bp, f"mean_dC_d{name}")[layer - 1]))
+
+
+def mean_row(name: str, layer: int, theta: str, per_sample, mean: float) -> Row:
+    """∂C/∂θ as the mean of the samples' gradients ``per_sample`` (θ: ``theta``, a
+    parameter ``name`` of ``layer``): their sum over the count; ``mean`` from the model."""
     count = per_sample.size
     numbers = "(" + "+".join(plug(v) for v in per_sample) + f")/{count}"
-    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{name}({lab})",
-               f"(1/{count})·Σₖ ∂Cₖ/∂{name}({lab})", numbers, mean)
+    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{theta}", f"(1/{count})·Σₖ ∂Cₖ/∂{theta}",
+               numbers, mean)
 
 
 def mean_cost_row(fwd: ForwardPass) -> Row:
@@ -411,34 +392,47 @@ def mean_cost_row(fwd: ForwardPass) -> Row:
     return Row("C", 0, "C", f"(1/{count})·Σₖ Cₖ", None, fwd.mean_cost)
 
 
+def update_formula(theta: str) -> str:
+    """How a step moves the parameter ``theta`` (``w(L)``): ``w(L) − η·∂C/∂w(L)``."""
+    return f"{theta} {MINUS} η·∂C/∂{theta}"
+
+
+def update_row(name: str, layer: int, theta: str, old: float, lr: float, grad: float,
+               new: float) -> Row:
+    """The step of one parameter ``theta`` (``name`` of ``layer``): old value to ``new``."""
+    return Row(name, layer, theta, update_formula(theta),
+               f"{plug(old)} {MINUS} {plug(lr)}·{plug(grad)}", float(new), relation="←")
+
+
 def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row]:
     """The update of every parameter: p ← p − η·∂C/∂p, old value to new, input to output."""
     n = chain.layers
-    rows = []
-    for l in range(1, n + 1):
-        lab = label(l, n)
-        for name, old, grad, value in (
-            ("w", chain.w, bp.mean_dC_dw, new.w),
-            ("b", chain.b, bp.mean_dC_db, new.b),
-        ):
-            rows.append(
-                Row(
-                    name,
-                    l,
-                    f"{name}({lab})",
-                    f"{name}({lab}) {MINUS} η·∂C/∂{name}({lab})",
-                    f"{plug(old[l - 1])} {MINUS} {plug(lr)}·{plug(grad[l - 1])}",
-                    float(value[l - 1]),
-                    relation="←",
-                )
-            )
-    return rows
+    return [update_row(name, l, parameter_symbol(name, l, n), old[l - 1], lr, grad[l - 1],
+                       value[l - 1])
+            for l in range(1, n + 1)
+            for name, old, grad, value in (("w", chain.w, bp.mean_dC_dw, new.w),
+                                           ("b", chain.b, bp.mean_dC_db, new.b))]
 
 
 def definitions(rows: list[Row]) -> list[str]:
     """The rows as aligned ``symbol = formula`` lines, without numbers (for a help text)."""
     width = max(len(r.symbol) for r in rows)
     return [f"{r.symbol:<{width}} {r.relation} {r.formula}" for r in rows]
+
+
+def formula_lines(bp: BackwardPass) -> list[str]:
+    """The chain's formulas in symbols, for the help: the forward pass, the chain rule of
+    the output layer and the one below it, and the step of the first layer's w and b."""
+    n = bp.forward.chain.layers
+    lines = ["Forward, input to output (x is data, not a parameter):"]
+    lines += ["  " + line for line in definitions(forward_rows(bp.forward, 0))]
+    for layer in sorted({n, n - 1} - {0}, reverse=True):
+        lines.append(f"Backward, layer ({label(layer, n)}):")
+        lines += ["  " + line for line in definitions(backward_rows(bp, 0, layer))]
+    lines.append("Step, with the batch-mean gradient:")
+    lines += [f"  {parameter_symbol(name, 1, n)} ← {update_formula(parameter_symbol(name, 1, n))}"
+              for name in ("w", "b")]
+    return lines
 
 
 def cost_text(chain: Chain) -> str:
@@ -520,7 +514,7 @@ def off_by(guess: float, truth: float) -> str:
     difference = guess - truth
     text = number(difference, signed=True)
     if truth != 0.0:
-        text += f" ({100 * difference / abs(truth):+.3g}%)".replace("-", MINUS)
+        text += with_minus(f" ({100 * difference / abs(truth):+.3g}%)")
     return text
 
 
@@ -587,24 +581,3 @@ def narration(phase: str, layer: int, layers: int, symbol: str = "σ", training:
     if phase == "step":
         return "every w and b moved against its mean gradient; f: the new cost"
     return "nothing computed yet for these numbers: f runs the forward pass"
-
-
-def factor_grid(bp: BackwardPass, sample: int) -> tuple[list[str], list[list[str]]]:
-    """Every layer's chain-rule factors at once: a head (``factor``, then the layers from
-    the output down) and one row per factor, its formula for layer (l) and its values."""
-    chain = bp.forward.chain
-    n = chain.layers
-    g = chain.activation.symbol
-    formulas = (
-        ("dC_da", "∂C/∂a(l)"),
-        ("da_dz", f"∂a(l)/∂z(l) = {g}'(z(l))"),
-        ("dz_dw", "∂z(l)/∂w(l) = a(l−1)"),
-        ("dz_da_prev", "∂z(l)/∂a(l−1) = w(l)"),
-        ("dC_dw", f"∂C/∂w(l) = ∂C/∂a(l)·{g}'(z(l))·a(l−1)"),
-        ("dC_db", f"∂C/∂b(l) = ∂C/∂a(l)·{g}'(z(l))·1"),
-        ("dC_da_prev", f"∂C/∂a(l−1) = ∂C/∂a(l)·{g}'(z(l))·w(l)"),
-    )
-    head = ["l ="] + [f"({label(l, n)})" for l in range(n, 0, -1)]
-    rows = [[text] + [number(float(bp.factor(name)[sample, l - 1]), signed=True)
-                      for l in range(n, 0, -1)] for name, text in formulas]
-    return head, rows

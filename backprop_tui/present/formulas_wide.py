@@ -174,7 +174,7 @@ def sum_row(bp: NetworkBackward, sample: int, layer: int, k: int) -> Row:
     else:  # one neuron above: one term, the chain's product
         formula = term_symbols(layer, 1, k, net)
         numbers = _term_numbers(bp, sample, layer, 1, k)
-    note = "x is data, not a parameter: never updated" if layer == 1 else ""
+    note = formulas.X_NOTE if layer == 1 else ""
     return Row("dC_da_prev", layer, f"∂C/∂{target}", formula, numbers,
                float(bp.dC_da_prev[i][sample, k - 1]), note)
 
@@ -206,11 +206,7 @@ def mean_gradient_row(bp: NetworkBackward, name: str, layer: int, j: int,
     else:
         per_sample = bp.dC_db[i][:, j - 1]
         mean = float(bp.mean_dC_db[i][j - 1])
-    count = per_sample.size
-    theta = param_sym(name, layer, j, k, L)
-    numbers = "(" + "+".join(plug(v) for v in per_sample) + f")/{count}"
-    return Row(f"mean_dC_d{name}", layer, f"∂C/∂{theta}", f"(1/{count})·Σₖ ∂Cₖ/∂{theta}",
-               numbers, mean)
+    return formulas.mean_row(name, layer, param_sym(name, layer, j, k, L), per_sample, mean)
 
 
 def mean_cost_row(fwd: NetworkForward) -> Row:
@@ -243,27 +239,46 @@ def step_rows(net: Network, bp: NetworkBackward, lr: float, new: Network) -> lis
                  new.w[i][j - 1, k - 1]) for k in range(1, net.shape[layer - 1] + 1)]
             cells.append(("b", None, net.b[i][j - 1], bp.mean_dC_db[i][j - 1],
                           new.b[i][j - 1]))
-            for name, k, old, grad, value in cells:
-                theta = param_sym(name, layer, j, k, L)
-                rows.append(Row(name, layer, theta, f"{theta} {MINUS} η·∂C/∂{theta}",
-                                f"{plug(old)} {MINUS} {plug(lr)}·{plug(grad)}", float(value),
-                                relation="←"))
+            rows += [formulas.update_row(name, layer, param_sym(name, layer, j, k, L), old, lr,
+                                         grad, value) for name, k, old, grad, value in cells]
     return rows
+
+
+def neuron_parameters(net: Network) -> list[tuple[int, int, list[str], float]]:
+    """Each neuron, input to output: its layer, its number j (1-based), its weights as
+    ``w₁₂(L) = +0.5000`` and its bias."""
+    L = net.layers
+    return [(layer, j, [f"{param_sym('w', layer, j, k, L)} = "
+                        f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
+                        for k in range(1, net.shape[layer - 1] + 1)],
+             float(net.b[layer - 1][j - 1]))
+            for layer in range(1, L + 1) for j in range(1, net.shape[layer] + 1)]
 
 
 def parameter_lines(net: Network, indent: str = "  ") -> list[str]:
     """The parameters, input to output: one line per neuron, its weights then its bias."""
     L = net.layers
-    out = []
-    for layer in range(1, L + 1):
-        for j in range(1, net.shape[layer] + 1):
-            cells = [f"{param_sym('w', layer, j, k, L)} = "
-                     f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
-                     for k in range(1, net.shape[layer - 1] + 1)]
-            cells.append(f"{param_sym('b', layer, j, None, L)} = "
-                         f"{number(net.b[layer - 1][j - 1], True)}")
-            out.append(f"{indent}({label(layer, L)}) neuron {j}:  " + "   ".join(cells))
-    return out
+    return [f"{indent}({label(layer, L)}) neuron {j}:  " + "   ".join(
+                weights + [f"{param_sym('b', layer, j, None, L)} = {number(bias, True)}"])
+            for layer, j, weights, bias in neuron_parameters(net)]
+
+
+def formula_lines(bp: NetworkBackward) -> list[str]:
+    """The network's formulas in symbols, for the help: the forward pass, the factors of
+    each layer's first neuron and the sum handed down, the matrix form and the step."""
+    L = bp.network.layers
+    lines = ["Forward, input to output (x is data, not a parameter):"]
+    lines += ["  " + line for line in formulas.definitions(forward_rows(bp.forward, 0))]
+    for layer in range(L, 0, -1):
+        lines.append(f"Backward, layer ({label(layer, L)}), neuron 1:")
+        lines += ["  " + line for line in formulas.definitions(neuron_rows(bp, 0, layer, 1))]
+        lines += ["  " + line for line in formulas.definitions([sum_row(bp, 0, layer, 1)])]
+    g = bp.network.activation.symbol
+    lines.append(f"Matrix form: δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ {g}'(z(l)),  ∂C/∂W(l) = δ(l)·a(l−1)ᵀ,"
+                 "  ∂C/∂a(l−1) = W(l)ᵀ·δ(l)")
+    lines.append("A step: every w_jk, b_j moves by −η·(the mean of its gradient over the "
+                 "samples)")
+    return lines
 
 
 def vector_text(values) -> str:

@@ -1,23 +1,42 @@
-"""What ``trace`` and ``train`` print: text for people, JSON for programs.
+"""What ``trace`` and ``train`` print for the chain: text for people, Markdown for
+handouts, JSON for programs.
 
-Everything here is built from model objects and the shared formula text in
-:mod:`backprop_tui.present.formulas`; nothing is computed twice.
+Everything here is built from model objects, the rows of :mod:`.formulas`, the tables
+of :mod:`.tables` and the renderers of :mod:`.text`, :mod:`.markdown` and
+:mod:`.json_data`, which the network's report (:mod:`.report_wide`) shares; nothing is
+computed twice.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..model import FACTOR_NAMES, BackwardPass, GradientCheck, NonFiniteError, Trainer
+from ..model import FACTOR_NAMES, BackwardPass, Chain, GradientCheck, Trainer
 from . import formulas as F
 from .format import number
-
-LOSS_POINTS = 1000
-"""At most this many points of the loss history go into ``train --json``."""
-
-
-def _floats(arr) -> list[float]:
-    return [float(v) for v in arr]
+from .json_data import check_json, plain, run_json
+from .markdown import (
+    forward_section,
+    handout_end,
+    handout_head,
+    markdown_escape,
+    markdown_grid,
+    markdown_section,
+    markdown_table,
+)
+from .tables import gradient_table
+from .text import (
+    cost_lines,
+    nudge_lines,
+    plural,
+    run_end,
+    sample_tag,
+    steps_text,
+    text_lines,
+    trace_end,
+    vanishing_lines,
+    with_nudge,
+)
 
 
 def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str, Any]:
@@ -33,8 +52,8 @@ def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str
             {
                 "x": float(fwd.samples.x[k]),
                 "y": float(fwd.samples.y[k]),
-                "z": _floats(fwd.z[k]),
-                "a": _floats(fwd.a[k]),
+                "z": plain(fwd.z[k]),
+                "a": plain(fwd.a[k]),
                 "cost": float(fwd.cost[k]),
                 "layers": [
                     {name: float(bp.factor(name)[k, l]) for name in FACTOR_NAMES}
@@ -42,93 +61,44 @@ def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str
                 ],
             }
         )
-    return {
-        "layers": chain.layers,
-        "activation": chain.activation.name,
-        "cost": chain.cost.name,
-        "w": _floats(chain.w),
-        "b": _floats(chain.b),
+    return chain_json(chain) | {
         "samples": samples,
         "mean": {
             "cost": fwd.mean_cost,
-            "dC_dw": _floats(bp.mean_dC_dw),
-            "dC_db": _floats(bp.mean_dC_db),
+            "dC_dw": plain(bp.mean_dC_dw),
+            "dC_db": plain(bp.mean_dC_db),
         },
     } | ({} if check is None else {"check": check_json(check)})
 
 
-def check_json(check: GradientCheck) -> dict[str, Any]:
-    """The nudge check for programs: numeric batch-mean gradients, ε and the largest difference."""
+def chain_json(chain: Chain) -> dict[str, Any]:
+    """The chain for programs: layers, activation, cost, ``w`` and ``b``."""
     return {
-        "epsilon": check.epsilon,
-        "dC_dw": _floats(check.dC_dw),
-        "dC_db": _floats(check.dC_db),
-        "max_rel_error": check.max_rel_error,
+        "layers": chain.layers,
+        "activation": chain.activation.name,
+        "cost": chain.cost.name,
+        "w": plain(chain.w),
+        "b": plain(chain.b),
     }
 
 
-def _nudge_cells(check: GradientCheck) -> dict[tuple[str, int], str]:
-    """The nudge column's cell for each gradient row, by (row key, layer)."""
+def _nudge_cells(check: GradientCheck) -> dict[str, str]:
+    """The nudge column's cell beside each gradient, by the gradient's symbol (∂C/∂w(L))."""
+    n = check.dC_dw.size
     cells = {}
-    for l in range(1, check.dC_dw.size + 1):
+    for l in range(1, n + 1):
         for name, numeric, rel in (("w", check.dC_dw, check.rel_error_w),
                                    ("b", check.dC_db, check.rel_error_b)):
-            cell = F.nudge_cell(numeric[l - 1], rel[l - 1])
-            cells[(f"dC_d{name}", l)] = cells[(f"mean_dC_d{name}", l)] = cell
+            cells["∂C/∂" + F.parameter_symbol(name, l, n)] = F.nudge_cell(numeric[l - 1],
+                                                                          rel[l - 1])
     return cells
 
 
-def _aligned_with_nudge(rows: list[F.Row], indent: str, cells: dict[tuple[str, int], str],
-                        keys: tuple[str, ...]) -> list[str]:
-    """``F.aligned`` lines, with the nudge column beside the rows whose key is in ``keys``."""
-    lines = F.aligned(rows, indent)
-    marked = [i for i, row in enumerate(rows) if row.key in keys]
-    if not marked:
-        return lines
-    width = max(len(lines[i]) for i in marked)
-    for i in marked:
-        lines[i] = f"{lines[i]:<{width}}   │ {cells[(rows[i].key, rows[i].layer)]}"
-    return lines
-
-
-VANISHING_BAR = 14
-"""Cells of each log-scale bar in ``trace`` (the section fits 80 columns)."""
-
-
-def vanishing_lines(bp: BackwardPass) -> list[str]:
-    """The vanishing-gradient section: per layer |∂C/∂w|, ∏σ' and its bound, with log bars."""
-    fwd = bp.forward
-    chain = fwd.chain
+def parameter_lines(chain: Chain) -> list[str]:
+    """The parameters, input to output: a line per layer."""
     n = chain.layers
-    count = len(fwd.samples)
-    symbol = chain.activation.symbol
-    product = bp.mean_prime_product
-    bound = bp.prime_bound()
-    gradient = bp.abs_mean_dC_dw
-    mean = " (mean over the batch)" if count > 1 else ""
-    head = ["layer", "k", "|∂C/∂w|", "", f"∏{symbol}'{mean}", "", "≤ " + F.prime_bound_text(chain)]
-    body = []
-    for l in range(n, 0, -1):
-        body.append([
-            f"({F.label(l, n)})", str(n - l + 1),
-            number(gradient[l - 1]), F.log_bar(gradient[l - 1], VANISHING_BAR),
-            number(product[l - 1]), F.log_bar(product[l - 1], VANISHING_BAR),
-            number(bound[l - 1]),
-        ])
-    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
-    out = [
-        "",
-        "Vanishing gradient (output layer first)",
-        "  " + F.vanishing_title(chain),
-        f"  bars: log scale, empty at 1e−{F.BAR_DECADES}, full at 1",
-    ]
-    for cells in [head] + body:
-        out.append(("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths))).rstrip())
-    return out
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
+    return [f"  ({F.label(l, n)}):  w({F.label(l, n)}) = {number(chain.w[l - 1], True)}   "
+            f"b({F.label(l, n)}) = {number(chain.b[l - 1], True)}" for l in range(1, n + 1)]
 
 
 def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
@@ -143,22 +113,18 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
     n = chain.layers
     count = len(fwd.samples)
     out = [
-        f"backprop-tui trace: {_plural(n, 'layer')}, {chain.activation.name}, "
-        f"{chain.cost.name}, {_plural(count, 'sample')}",
+        f"backprop-tui trace: {plural(n, 'layer')}, {chain.activation.name}, "
+        f"{chain.cost.name}, {plural(count, 'sample')}",
         "",
         "Parameters (input to output)",
     ]
-    for l in range(1, n + 1):
-        lab = F.label(l, n)
-        out.append(f"  ({lab}):  w({lab}) = {number(chain.w[l - 1], True)}   "
-                   f"b({lab}) = {number(chain.b[l - 1], True)}")
+    out += parameter_lines(chain)
     out.append(f"  the input x is a({F.label(0, n)}): data, not a parameter")
     if check is not None:
-        out += ["", "Nudge check beside each batch gradient",
-                "  " + F.nudge_title(check.epsilon),
-                f"  largest rel = {number(check.max_rel_error)}"]
+        out += nudge_lines(check.epsilon, check.max_rel_error)
+    keys = ("dC_dw", "dC_db") if check is not None and count == 1 else ()
     for k in range(count):
-        tag = f"sample {k + 1} of {count}: " if count > 1 else ""
+        tag = sample_tag(k, count)
         out += [
             "",
             f"Forward pass ({tag}x = {number(fwd.samples.x[k])}, "
@@ -168,21 +134,15 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
         out += ["", f"Backward pass ({tag}every chain-rule factor, output layer first)"]
         for l in range(n, 0, -1):
             out.append(f"  layer ({F.label(l, n)})")
-            keys = ("dC_dw", "dC_db") if check is not None and count == 1 else ()
-            out += _aligned_with_nudge(F.backward_rows(bp, k, l), "    ", cells, keys)
+            out += with_nudge(F.backward_rows(bp, k, l), "    ", cells, keys)
     if count > 1:
         out += ["", "Per-sample gradients and their mean (the mean is what a step uses)"]
-        out += gradient_table(bp)
+        out += text_lines(gradient_table(bp))
         out += ["", "Mean over the batch"]
         keys = ("mean_dC_dw", "mean_dC_db") if check is not None else ()
-        out += _aligned_with_nudge(mean_rows(bp), "  ", cells, keys)
+        out += with_nudge(mean_rows(bp), "  ", cells, keys)
     out += vanishing_lines(bp)
-    if any(" ≈ " in line for line in out):
-        out += ["", F.APPROX_NOTE]
-    dead = F.zero_gradient_note(bp)
-    if dead is not None:
-        out += ["", dead]
-    return "\n".join(out) + "\n"
+    return trace_end(out, F.zero_gradient_note(bp))
 
 
 def mean_rows(bp: BackwardPass) -> list[F.Row]:
@@ -191,89 +151,6 @@ def mean_rows(bp: BackwardPass) -> list[F.Row]:
     for l in range(bp.forward.chain.layers, 0, -1):
         rows += [F.mean_gradient_row(bp, "w", l), F.mean_gradient_row(bp, "b", l)]
     return rows
-
-
-def gradient_table(bp: BackwardPass) -> list[str]:
-    """One line per sample (x, y, a(L), C, ∂C/∂w, ∂C/∂b of each layer) and a mean line."""
-    head, body = gradient_cells(bp)
-    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
-
-    def line(cells: list[str]) -> str:
-        return "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
-
-    return [line(head)] + [line(r) for r in body]
-
-
-def gradient_cells(bp: BackwardPass) -> tuple[list[str], list[list[str]]]:
-    """The cells of :func:`gradient_table`: the head, then a row per sample and the mean row."""
-    fwd = bp.forward
-    n = fwd.chain.layers
-    head = ["sample", "x", "y", f"a({F.label(n, n)})", "C"]
-    for l in range(n, 0, -1):
-        head += [f"∂C/∂w({F.label(l, n)})", f"∂C/∂b({F.label(l, n)})"]
-    body = []
-    for k in range(len(fwd.samples)):
-        cells = [str(k + 1), number(fwd.samples.x[k]), number(fwd.samples.y[k]),
-                 number(fwd.a[k, -1]), number(fwd.cost[k])]
-        for l in range(n - 1, -1, -1):
-            cells += [number(bp.dC_dw[k, l], True), number(bp.dC_db[k, l], True)]
-        body.append(cells)
-    mean = ["mean", "", "", "", number(fwd.mean_cost)]
-    for l in range(n - 1, -1, -1):
-        mean += [number(bp.mean_dC_dw[l], True), number(bp.mean_dC_db[l], True)]
-    body.append(mean)
-    return head, body
-
-
-_MARKDOWN_SPECIAL = "\\`*_[]<>|#"
-
-
-def markdown_escape(text: str) -> str:
-    """``text`` as plain Markdown inside a table cell: punctuation that means something escaped."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
-
-
-def markdown_code(text: str) -> str:
-    """``text`` as a code span inside a table cell (a pipe escaped, as tables need)."""
-    fence = "`"
-    while fence in text:
-        fence += "`"
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
-
-
-def markdown_table(head: list[str], body: list[list[str]]) -> list[str]:
-    """A Markdown (GFM) table of cells that are already Markdown."""
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cells) + " |"
-
-    return [line(head), "|" + "|".join("---" for _ in head) + "|"] + [line(r) for r in body]
-
-
-MARKDOWN_ROW_HEAD = ["quantity", "formula", "numbers", "value"]
-"""The columns of a table of formula rows in the Markdown handout."""
-
-
-def markdown_rows(rows: list[F.Row]) -> list[str]:
-    """Formula rows as a Markdown table: quantity | formula | numbers | value.
-
-    Numbers that, as rounded, do not give the value end in ``≈`` (:data:`F.APPROX_NOTE`).
-
-    A row's note, if any, follows the table as a line of its own.
-    """
-    body = [
-        [markdown_escape(row.symbol), markdown_code(row.formula),
-         (markdown_code(row.numbers) + (" ≈" if row.approx else "")
-          if row.numbers is not None else ""),
-         markdown_escape(row.value_text)]
-        for row in rows
-    ]
-    out = markdown_table(MARKDOWN_ROW_HEAD, body)
-    notes = [f"{row.symbol}: {row.note}" for row in rows if row.note]
-    if notes:
-        out += [""] + [f"*{markdown_escape(note)}.*  " for note in notes]
-        out[-1] = out[-1].rstrip()
-    return out
 
 
 def trace_markdown(bp: BackwardPass) -> str:
@@ -287,15 +164,8 @@ def trace_markdown(bp: BackwardPass) -> str:
     chain = fwd.chain
     n = chain.layers
     count = len(fwd.samples)
-    out = [
-        "# Backpropagation, number by number",
-        "",
-        markdown_escape(f"{_plural(n, 'layer')}, {chain.activation.name} activation, "
-                        f"{chain.cost.name} cost, {_plural(count, 'sample')}."),
-        "",
-        "## Parameters (input to output)",
-        "",
-    ]
+    out = handout_head(f"{plural(n, 'layer')}, {chain.activation.name} activation, "
+                       f"{chain.cost.name} cost, {plural(count, 'sample')}")
     out += markdown_table(
         ["layer", "w", "b"],
         [[markdown_escape(f"({F.label(l, n)})"), markdown_escape(number(chain.w[l - 1], True)),
@@ -303,29 +173,16 @@ def trace_markdown(bp: BackwardPass) -> str:
     )
     out += ["", markdown_escape(f"The input x is a({F.label(0, n)}): data, not a parameter.")]
     for k in range(count):
-        level = "##"
-        if count > 1:
-            out += ["", f"## Sample {k + 1} of {count}"]
-            level = "###"
         values = f"x = {number(fwd.samples.x[k])}, y = {number(fwd.samples.y[k])}"
-        out += ["", f"{level} Forward pass ({markdown_escape(values)})", ""]
-        out += markdown_rows(F.forward_rows(fwd, k))
+        level = forward_section(out, k, count, values, F.forward_rows(fwd, k))
         for l in range(n, 0, -1):
-            out += ["", f"{level} Backward pass, layer ({F.label(l, n)})", ""]
-            out += markdown_rows(F.backward_rows(bp, k, l))
+            out += markdown_section(f"{level} Backward pass, layer ({F.label(l, n)})",
+                                    F.backward_rows(bp, k, l))
     if count > 1:
-        head, body = gradient_cells(bp)
         out += ["", "## Per-sample gradients and their mean", ""]
-        out += markdown_table([markdown_escape(c) for c in head],
-                              [[markdown_escape(c) for c in r] for r in body])
-        out += ["", "## Mean over the batch (what a step uses)", ""]
-        out += markdown_rows(mean_rows(bp))
-    if any("` ≈ |" in line for line in out):
-        out += ["", f"*{markdown_escape(F.APPROX_NOTE)}.*"]
-    dead = F.zero_gradient_note(bp)
-    if dead is not None:
-        out += ["", f"**{markdown_escape(dead)}.**"]
-    return "\n".join(out) + "\n"
+        out += markdown_grid(gradient_table(bp))
+        out += markdown_section("## Mean over the batch (what a step uses)", mean_rows(bp))
+    return handout_end(out, F.zero_gradient_note(bp))
 
 
 def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
@@ -335,44 +192,8 @@ def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
     ``steps`` counts every step taken, ``steps_run`` those of this run (``steps``
     when None: a run from the start).
     """
-    chain = trainer.chain
-    thinned = trainer.history.thinned(LOSS_POINTS)
-    result: dict[str, Any] = {
-        "layers": chain.layers,
-        "activation": chain.activation.name,
-        "cost": chain.cost.name,
-        "w": _floats(chain.w),
-        "b": _floats(chain.b),
-        "steps": trainer.steps_done,
-        "steps_run": trainer.steps_done if steps is None else steps,
-        "lr": trainer.lr,
-        "batch_size": trainer.batch_size,
-        "samples": len(trainer.samples),
-        "initial_cost": initial_cost,
-        "final_cost": final_cost(trainer),
-        "loss": {"step": [int(s) for s in thinned.step], "cost": _floats(thinned.first)},
-        "diverged": None,
-    }
-    if trainer.divergence is not None:
-        result["diverged"] = {"step": trainer.divergence.step, "message": str(trainer.divergence)}
-    return result
-
-
-def final_cost(trainer: Any) -> float | None:
-    """The mean cost at the parameters a run kept; None when it overflows, which only a
-    diverged run can leave (its last finite parameters may be that far out)."""
-    try:
-        return trainer.mean_cost()
-    except NonFiniteError:
-        if trainer.divergence is None:
-            raise
-        return None
-
-
-def final_cost_text(trainer: Any) -> str:
-    """:func:`final_cost` as shown: the number, or "not finite" when it overflows."""
-    cost = final_cost(trainer)
-    return "not finite" if cost is None else number(cost)
+    run = trainer.steps_done if steps is None else steps
+    return chain_json(trainer.chain) | run_json(trainer, initial_cost, steps_run=run)
 
 
 def train_warnings(trainer: Trainer) -> list[str]:
@@ -389,20 +210,7 @@ def train_text(trainer: Trainer, initial_cost: float, steps: int | None = None) 
 
     When the trainer went on from earlier steps, both counts: "500 steps (800 in all)".
     """
-    chain = trainer.chain
-    n = chain.layers
-    run = trainer.steps_done if steps is None else steps
-    total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
-    out = [
-        f"trained {_plural(run, 'step')}{total}: η = {number(trainer.lr)}, "
-        f"batch size {trainer.batch_size} of {_plural(len(trainer.samples), 'sample')}",
-        f"mean cost C: {number(initial_cost)} → {final_cost_text(trainer)}",
-        "parameters (input to output):",
-    ]
-    for l in range(1, n + 1):
-        lab = F.label(l, n)
-        out.append(f"  ({lab}):  w({lab}) = {number(chain.w[l - 1], True)}   "
-                   f"b({lab}) = {number(chain.b[l - 1], True)}")
-    if trainer.divergence is not None:
-        out.append(str(trainer.divergence))
-    return "\n".join(out) + "\n"
+    out = [f"trained {steps_text(trainer, steps)}: η = {number(trainer.lr)}, "
+           f"batch size {trainer.batch_size} of {plural(len(trainer.samples), 'sample')}"]
+    out += cost_lines(trainer, initial_cost) + parameter_lines(trainer.chain)
+    return run_end(out, trainer)

@@ -20,15 +20,16 @@ from ..model.network import (
 from . import formulas as F
 from . import formulas_wide as W
 from .format import number
-from .report import LOSS_POINTS, final_cost, final_cost_text, markdown_escape, markdown_rows, markdown_table
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
-def _nested(arr) -> Any:
-    return arr.tolist()
+from .json_data import check_json, plain, run_json
+from .markdown import (
+    forward_section,
+    handout_end,
+    handout_head,
+    markdown_escape,
+    markdown_section,
+    markdown_table,
+)
+from .text import cost_lines, nudge_lines, plural, run_end, sample_tag, steps_text, trace_end, with_nudge
 
 
 def network_json(net: Network) -> dict[str, Any]:
@@ -38,8 +39,8 @@ def network_json(net: Network) -> dict[str, Any]:
         "layers": net.layers,
         "activation": net.activation.name,
         "cost": net.cost.name,
-        "w": [_nested(w) for w in net.w],
-        "b": [_nested(b) for b in net.b],
+        "w": [plain(w) for w in net.w],
+        "b": [plain(b) for b in net.b],
     }
 
 
@@ -56,20 +57,20 @@ def trace_json(bp: NetworkBackward, check: NetworkCheck | None = None) -> dict[s
     samples = []
     for s in range(len(fwd.samples)):
         samples.append({
-            "x": _nested(fwd.samples.x[s]),
-            "y": _nested(fwd.samples.y[s]),
-            "z": [_nested(z[s]) for z in fwd.z],
-            "a": [_nested(a[s]) for a in fwd.a],
+            "x": plain(fwd.samples.x[s]),
+            "y": plain(fwd.samples.y[s]),
+            "z": [plain(z[s]) for z in fwd.z],
+            "a": [plain(a[s]) for a in fwd.a],
             "cost": float(fwd.cost[s]),
             "layers": [
                 {
-                    "dC_da": _nested(bp.dC_da[l][s]),
-                    "da_dz": _nested(bp.da_dz[l][s]),
-                    "dC_dz": _nested(bp.dC_dz[l][s]),
-                    "dC_dw": _nested(bp.dC_dw[l][s]),
-                    "dC_db": _nested(bp.dC_db[l][s]),
-                    "dC_da_prev": _nested(bp.dC_da_prev[l][s]),
-                    "dC_da_prev_terms": _nested(bp.dC_da_prev_terms[l][s].T),
+                    "dC_da": plain(bp.dC_da[l][s]),
+                    "da_dz": plain(bp.da_dz[l][s]),
+                    "dC_dz": plain(bp.dC_dz[l][s]),
+                    "dC_dw": plain(bp.dC_dw[l][s]),
+                    "dC_db": plain(bp.dC_db[l][s]),
+                    "dC_da_prev": plain(bp.dC_da_prev[l][s]),
+                    "dC_da_prev_terms": plain(bp.dC_da_prev_terms[l][s].T),
                 }
                 for l in range(net.layers)
             ],
@@ -78,17 +79,12 @@ def trace_json(bp: NetworkBackward, check: NetworkCheck | None = None) -> dict[s
         "samples": samples,
         "mean": {
             "cost": fwd.mean_cost,
-            "dC_dw": [_nested(g) for g in bp.mean_dC_dw],
-            "dC_db": [_nested(g) for g in bp.mean_dC_db],
+            "dC_dw": [plain(g) for g in bp.mean_dC_dw],
+            "dC_db": [plain(g) for g in bp.mean_dC_db],
         },
     }
     if check is not None:
-        out["check"] = {
-            "epsilon": check.epsilon,
-            "dC_dw": [_nested(g) for g in check.dC_dw],
-            "dC_db": [_nested(g) for g in check.dC_db],
-            "max_rel_error": check.max_rel_error,
-        }
+        out["check"] = check_json(check)
     return out
 
 
@@ -108,23 +104,12 @@ def _nudge_cells(bp: NetworkBackward, check: NetworkCheck) -> dict[str, str]:
     return cells
 
 
-def _with_nudge(rows: list[F.Row], indent: str, cells: dict[str, str],
-                keys: tuple[str, ...]) -> list[str]:
-    lines = F.aligned(rows, indent)
-    marked = [i for i, row in enumerate(rows) if row.key in keys and row.symbol in cells]
-    if marked:
-        width = max(len(lines[i]) for i in marked)
-        for i in marked:
-            lines[i] = f"{lines[i]:<{width}}   │ {cells[rows[i].symbol]}"
-    return lines
-
-
 def _title(bp: NetworkBackward) -> str:
     net = bp.network
-    return (f"shape {shape_text(net.shape)}: {_plural(net.inputs, 'input')}, "
-            f"{_plural(net.layers, 'layer')} of {'/'.join(str(n) for n in net.shape[1:])} "
+    return (f"shape {shape_text(net.shape)}: {plural(net.inputs, 'input')}, "
+            f"{plural(net.layers, 'layer')} of {'/'.join(str(n) for n in net.shape[1:])} "
             f"neurons, {net.activation.name}, {net.cost.name}, "
-            f"{_plural(len(bp.forward.samples), 'sample')}")
+            f"{plural(len(bp.forward.samples), 'sample')}")
 
 
 def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
@@ -142,12 +127,10 @@ def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
     out.append(f"  the input{'s' * (net.inputs > 1)} {inputs} "
                f"{'are' if net.inputs > 1 else 'is'} a({F.label(0, L)}): data, not parameters")
     if check is not None:
-        out += ["", "Nudge check beside each batch gradient",
-                "  " + F.nudge_title(check.epsilon),
-                f"  largest rel = {number(check.max_rel_error)}"]
+        out += nudge_lines(check.epsilon, check.max_rel_error)
     keys = ("dC_dw", "dC_db") if check is not None and count == 1 else ()
     for s in range(count):
-        tag = f"sample {s + 1} of {count}: " if count > 1 else ""
+        tag = sample_tag(s, count)
         out += ["", f"Forward pass ({tag}x = {W.vector_text(fwd.samples.x[s])}, "
                     f"y = {W.vector_text(fwd.samples.y[s])})"]
         out += F.aligned(W.forward_rows(fwd, s), "  ")
@@ -156,7 +139,7 @@ def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
             lab = F.label(layer, L)
             for j in range(1, net.shape[layer] + 1):
                 out.append(f"  layer ({lab}), neuron {j}")
-                out += _with_nudge(W.neuron_rows(bp, s, layer, j), "    ", cells, keys)
+                out += with_nudge(W.neuron_rows(bp, s, layer, j), "    ", cells, keys)
             title = W.sum_title if net.shape[layer] > 1 else W.single_title
             out.append(f"  {title(layer, L)}")
             for k in range(1, net.shape[layer - 1] + 1):
@@ -166,11 +149,9 @@ def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
     if count > 1:
         out += ["", "Mean over the batch (what a step uses)"]
         keys = ("mean_dC_dw", "mean_dC_db") if check is not None else ()
-        out += _with_nudge([W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp), "  ", cells,
+        out += with_nudge([W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp), "  ", cells,
                            keys)
-    if any(" ≈ " in line for line in out):
-        out += ["", F.APPROX_NOTE]
-    return "\n".join(out) + "\n"
+    return trace_end(out)
 
 
 def trace_markdown(bp: NetworkBackward) -> str:
@@ -179,43 +160,28 @@ def trace_markdown(bp: NetworkBackward) -> str:
     net = fwd.network
     L = net.layers
     count = len(fwd.samples)
-    out = ["# Backpropagation, number by number", "", markdown_escape(_title(bp) + "."), "",
-           "## Parameters (input to output)", ""]
-    body = []
-    for layer in range(1, L + 1):
-        for j in range(1, net.shape[layer] + 1):
-            params = [f"{W.param_sym('w', layer, j, k, L)} = "
-                      f"{number(net.w[layer - 1][j - 1, k - 1], True)}"
-                      for k in range(1, net.shape[layer - 1] + 1)]
-            body.append([markdown_escape(f"({F.label(layer, L)}) {j}"),
-                         markdown_escape(", ".join(params)),
-                         markdown_escape(number(net.b[layer - 1][j - 1], True))])
+    out = handout_head(_title(bp))
+    body = [[markdown_escape(f"({F.label(layer, L)}) {j}"), markdown_escape(", ".join(weights)),
+             markdown_escape(number(bias, True))]
+            for layer, j, weights, bias in W.neuron_parameters(net)]
     out += markdown_table(["layer, neuron", "w", "b"], body)
     for s in range(count):
-        level = "##"
-        if count > 1:
-            out += ["", f"## Sample {s + 1} of {count}"]
-            level = "###"
         values = f"x = {W.vector_text(fwd.samples.x[s])}, y = {W.vector_text(fwd.samples.y[s])}"
-        out += ["", f"{level} Forward pass ({markdown_escape(values)})", ""]
-        out += markdown_rows(W.forward_rows(fwd, s))
+        level = forward_section(out, s, count, values, W.forward_rows(fwd, s))
         for layer in range(L, 0, -1):
             lab = F.label(layer, L)
             for j in range(1, net.shape[layer] + 1):
-                out += ["", f"{level} Backward pass, layer ({lab}), neuron {j}", ""]
-                out += markdown_rows(W.neuron_rows(bp, s, layer, j))
+                out += markdown_section(f"{level} Backward pass, layer ({lab}), neuron {j}",
+                                        W.neuron_rows(bp, s, layer, j))
             title = W.sum_title if net.shape[layer] > 1 else W.single_title
-            out += ["", f"{level} {markdown_escape(title(layer, L))}", ""]
             rows: list[F.Row] = []
             for k in range(1, net.shape[layer - 1] + 1):
                 rows += W.term_rows(bp, s, layer, k) + [W.sum_row(bp, s, layer, k)]
-            out += markdown_rows(rows)
+            out += markdown_section(f"{level} {markdown_escape(title(layer, L))}", rows)
     if count > 1:
-        out += ["", "## Mean over the batch (what a step uses)", ""]
-        out += markdown_rows([W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp))
-    if any("` ≈ |" in line for line in out):
-        out += ["", f"*{markdown_escape(F.APPROX_NOTE)}.*"]
-    return "\n".join(out) + "\n"
+        out += markdown_section("## Mean over the batch (what a step uses)",
+                                [W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp))
+    return handout_end(out)
 
 
 def _outputs(trainer: NetworkTrainer) -> tuple[NetworkSamples, Any]:
@@ -228,24 +194,10 @@ def train_json(trainer: NetworkTrainer, initial_cost: float, steps: int | None =
     """The result of ``train`` for a network: parameters, loss history, outputs per sample;
     ``steps`` counts every step taken, ``steps_run`` those of this run (``steps``; all of
     them if None)."""
-    net = trainer.network
-    thinned = trainer.history.thinned(LOSS_POINTS)
-    samples, outputs = _outputs(trainer)
-    result: dict[str, Any] = network_json(net) | {
-        "steps": trainer.steps_done,
-        "steps_run": trainer.steps_done if steps is None else steps,
-        "lr": trainer.lr,
-        "batch_size": trainer.batch_size,
-        "samples": len(samples),
-        "initial_cost": initial_cost,
-        "final_cost": final_cost(trainer),
-        "outputs": _nested(outputs),
-        "loss": {"step": [int(s) for s in thinned.step], "cost": thinned.first.tolist()},
-        "diverged": None,
-    }
-    if trainer.divergence is not None:
-        result["diverged"] = {"step": trainer.divergence.step, "message": str(trainer.divergence)}
-    return result
+    _, outputs = _outputs(trainer)
+    run = trainer.steps_done if steps is None else steps
+    return network_json(trainer.network) | run_json(trainer, initial_cost, steps_run=run,
+                                                     outputs=outputs)
 
 
 def train_text(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None) -> str:
@@ -255,21 +207,15 @@ def train_text(trainer: NetworkTrainer, initial_cost: float, steps: int | None =
     net = trainer.network
     L = net.layers
     samples, outputs = _outputs(trainer)
-    run = trainer.steps_done if steps is None else steps
-    total = "" if run == trainer.steps_done else f" ({trainer.steps_done} in all)"
     out = [
-        f"trained shape {shape_text(net.shape)} for {_plural(run, 'step')}{total}: "
+        f"trained shape {shape_text(net.shape)} for {steps_text(trainer, steps)}: "
         f"η = {number(trainer.lr)}, batch size {trainer.batch_size} of "
-        f"{_plural(len(samples), 'sample')}",
-        f"mean cost C: {number(initial_cost)} → {final_cost_text(trainer)}",
-        "parameters (input to output):",
+        f"{plural(len(samples), 'sample')}",
     ]
-    out += W.parameter_lines(net)
+    out += cost_lines(trainer, initial_cost) + W.parameter_lines(net)
     outs = ", ".join(W.a_sym(L, j, L) for j in range(1, net.outputs + 1))
     out.append(f"outputs {outs} per sample:")
     for s in range(len(samples)):
         out.append(f"  x = {W.vector_text(samples.x[s])}  →  {W.vector_text(outputs[s])}"
                    f"   (y = {W.vector_text(samples.y[s])})")
-    if trainer.divergence is not None:
-        out.append(str(trainer.divergence))
-    return "\n".join(out) + "\n"
+    return run_end(out, trainer)

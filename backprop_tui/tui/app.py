@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from time import monotonic
@@ -45,6 +44,7 @@ from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from ..present.report import trace_markdown
 from .compact import compacting
 from .keys import bindings
+from .pace import Pace
 from .screens.help import HelpScreen
 from .screens.palette import CommandPalette
 from .screens.path import PathScreen
@@ -171,10 +171,7 @@ class BackpropApp(Teaching, App[int]):
         self.set_reactive(BackpropApp.layer, lesson.layers)
         self.speed = DEFAULT_SPEED
         self._timer: Timer | None = None
-        self._owed = 0.0
-        self._last_tick = 0.0
-        self._rate: deque[tuple[float, int]] = deque()
-        self._shown_at = 0.0
+        self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
         self._live: tuple[LessonState, BackwardPass] | None = None
         self._screen_ready = False
         """Set once mounted: from then on a change of the state updates the screen."""
@@ -373,7 +370,7 @@ class BackpropApp(Teaching, App[int]):
         lesson = self.lesson
         training = ""
         if self.training:
-            training = f"training {self._measured():,}/s"
+            training = f"training {self._pace.measured():,}/s"
         self.query_one(StatusLine).show(lesson, training)
         current = self.layer if lesson.phase != "none" else None
         live = self._live_pass()
@@ -515,9 +512,7 @@ class BackpropApp(Teaching, App[int]):
             if self.lesson.divergence is not None:
                 self.say(f"{self.lesson.divergence}: change η or r to reset", error=True)
                 return
-            self._owed = 0.0
-            self._last_tick = monotonic()
-            self._rate.clear()
+            self._pace.start(monotonic())
             self._timer = self.set_interval(FRAME, self._tick)
             self.training = True
             self.show_view(self.plot_view)
@@ -546,41 +541,14 @@ class BackpropApp(Teaching, App[int]):
             self.layer = self.lesson.layers
 
     def _tick(self) -> None:
-        now = monotonic()
-        if now - self._last_tick < 0.8 * FRAME:
-            return  # a late timer catching up: keep the redraw rate bounded
-        speed = SPEEDS[self.speed]
-        self._owed = min(self._owed + speed * (now - self._last_tick), speed * 4 * FRAME + 1)
-        self._last_tick = now
-        todo, done = int(self._owed), 0
-        deadline = now + BUDGET
-        while done < todo:
-            result = self.lesson.train(min(CHUNK, todo - done))
-            done += result.steps
-            if result.divergence is not None:
-                self._stop_training()
-                self._forward_after_training()
-                self.say(f"{result.divergence}; training paused", error=True)
-                break
-            if monotonic() > deadline:
-                self._owed = 0.0
-                break
-        self._owed = max(self._owed - done, 0.0)
-        self._rate.append((now, done))
-        while self._rate and now - self._rate[0][0] > 1.0:
-            self._rate.popleft()
-        if self.training and now - self._shown_at < TRAINING_REDRAW:
-            return
-        self._shown_at = now
-        self._sync()
-        self._changed()  # the speed measured, the live numbers
-
-    def _measured(self) -> int:
-        if len(self._rate) < 2:
-            return 0
-        span = self._rate[-1][0] - self._rate[0][0]
-        steps = sum(n for _, n in list(self._rate)[1:])
-        return int(round(steps / span)) if span > 0 else 0
+        diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
+        if diverged is not None:
+            self._stop_training()
+            self._forward_after_training()
+            self.say(f"{diverged.divergence}; training paused", error=True)
+        if due:
+            self._sync()
+            self._changed()  # the speed measured, the live numbers
 
     def action_speed(self, delta: int) -> None:
         self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from backprop_tui.model import RELU
+from backprop_tui.model import RELU, ModelError
 from backprop_tui.model.network import Network, NetworkSamples, xor_samples
 from backprop_tui.tui.widgets.decision import (
     MARK_0,
@@ -210,5 +210,19 @@ async def test_several_outputs_show_the_chosen_one(colour):
             style = style_at(lines[row], 7 + 3)
             x2 = 1 - (2 * row + 0.5) / 20  # the upper grid cell's centre
             assert red(style.color) == (x2 > 0.5)
-        with pytest.raises(Exception, match="output: 2"):
+        with pytest.raises(ModelError, match="output: 2"):
             view.update(net, output=2)
+        with pytest.raises(ModelError, match="samples have 2 inputs and 1 targets"):
+            view.update(net, xor_samples())
+
+
+def test_snapshot_of_xor_solved(snap_compare, monkeypatch):
+    """OR and NAND, then AND: the band between the two lines is XOR's 1."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    net = Network((2, 2, 1), [20.0, 20.0, -20.0, -20.0, 20.0, 20.0], [-10.0, 30.0, -30.0])
+
+    async def show(pilot):
+        pilot.app.query_one(DecisionView).update(net, xor_samples())
+        await pilot.pause()
+
+    assert snap_compare(ViewApp(), run_before=show, terminal_size=(40, 12))

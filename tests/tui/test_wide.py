@@ -365,8 +365,6 @@ async def test_reset_view_scroll_help_save_more_keys_and_quit():
             assert key.help[:30] in help_text.replace("\n", " ") or key.shown in help_text
         await pilot.press("escape")
         assert not isinstance(app.screen, WideHelpScreen)
-        await pilot.press("ctrl+s")
-        assert "not available yet" in shown(app, "#message")
         page = app.query_one("#teach-keys").page
         await pilot.press("j")
         assert app.query_one("#teach-keys").page != page
@@ -405,7 +403,7 @@ async def test_a_deep_network_pages_its_columns_around_the_selection():
 def test_the_command_line_opens_the_wide_app(monkeypatch, argv, shape):
     started = []
     monkeypatch.setattr(wide_module, "run_wide_app",
-                        lambda lesson, theme=None: started.append(lesson) or 0)
+                        lambda lesson, **kw: started.append(lesson) or 0)
     assert cli.main(argv) == 0
     assert started[0].shape == shape
 
@@ -476,3 +474,61 @@ async def test_decision_view_on_a_key_redrawn_while_training(monkeypatch):
         await pilot.press("d")
         assert "needs 2 inputs" in shown(app, "#message")
         assert not app.query_one(DecisionView).display
+
+
+async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch):
+    from backprop_tui.model import load_network_session
+
+    monkeypatch.chdir(tmp_path)
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "s", "s", "ctrl+s")
+        path = tmp_path / "backprop-session.json"
+        assert "step 2: session saved to backprop-session.json" in shown(app, "#message")
+        saved = load_network_session(path)
+        assert saved.steps == 2 and len(saved.history) == 2
+        assert np.array_equal(saved.network.flat_w, app.lesson.network.flat_w)
+        assert np.array_equal(saved.start.flat_w, XOR_W)
+        assert np.array_equal(saved.samples.y, app.lesson.samples.y)
+        await pilot.press("s", "ctrl+s")  # the same file again
+        assert load_network_session(path).steps == 3
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop-session.json"]
+    # --session opens it in the wide app, going on from step 3; a reset returns to the start.
+    opened = []
+    monkeypatch.setattr(wide_module, "run_wide_app",
+                        lambda lesson, **kw: opened.append((lesson, kw)) or 0)
+    assert cli.main(["--session", str(path)]) == 0
+    lesson, kw = opened[0]
+    assert lesson.steps_done == 3 and len(lesson.history) == 3
+    assert str(kw["session_path"]) == str(path)
+    app = WideApp(lesson, session_path=kw["session_path"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "ctrl+s")
+        assert load_network_session(path).steps == 4
+        await pilot.press("r")
+        assert np.array_equal(app.lesson.network.flat_w, XOR_W) and app.lesson.steps_done == 0
+
+
+async def test_a_session_that_cannot_be_written_is_reported_and_nothing_is_lost(tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    app = WideApp(xor_lesson(), session_path=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "ctrl+s")
+        assert app.query_one("#message").has_class("-error")
+        assert "a-folder" in shown(app, "#message")
+        assert folder.is_dir() and not any(folder.iterdir())
+        assert app.lesson.steps_done == 1
+
+
+def test_while_training_the_derivation_says_how_many_samples_a_step_uses():
+    from backprop_tui.tui.wide.derivation import Selection, training_view
+
+    net = Network((2, 2, 1), XOR_W, XOR_B)
+    for size, words in ((2, "a training step uses 2 of the 4 samples"),
+                        (None, "the mean over the 4 samples")):
+        lesson = WideLesson(net, xor_samples(), 0.5, size)
+        lesson.train(3)
+        shown_ = training_view(lesson, lesson.current_trace(), Selection(1, 1, 1, 0))
+        assert words in shown_.remark
+        assert check_rows(shown_.rows) == len(shown_.rows) - 1  # every row but the mean C

@@ -21,6 +21,8 @@ from backprop_tui.tui.wide.help import WideHelpScreen
 from backprop_tui.tui.wide.state import WideLesson
 from backprop_tui.tui.widgets.field import NumberField
 
+from .helpers import text_of
+from .test_robust import texts
 from .test_wide import assert_grid_matches_lesson
 
 KEYS = (
@@ -96,3 +98,72 @@ def test_random_key_storms_never_break_the_wide_app_and_q_always_quits(shape, st
         warnings.simplefilter("always")
         asyncio.run(storm(shape, steps))
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+async def test_divergence_pauses_training_says_the_step_and_warns_nothing():
+    net = random_network((2, 2, 1))
+    lesson = WideLesson(net, net.samples([[1.0, 0.5]], [[1e150]]), 1e300)
+    app = WideApp(lesson)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("t")
+            for _ in range(200):
+                if not app.training:
+                    break
+                await pilot.pause(FRAME)
+            assert not app.training
+            divergence = app.lesson.divergence
+            assert divergence is not None
+            message = text_of(app.query_one("#message"))
+            assert f"step {divergence.step}" in message and "paused" in message
+            assert app.lesson.steps_done == divergence.step - 1
+            assert all(math.isfinite(v) for v in app.lesson.network.flat_w)
+            assert_consistent(app)
+            await pilot.press("t")  # refused until a reset
+            assert not app.training and "r resets" in text_of(app.query_one("#message"))
+            await pilot.press("r")  # a reset clears it
+            assert app.lesson.divergence is None and app.lesson.steps_done == 0
+            await pilot.press("q")
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+FIELDS = ("w-1", "w-2", "b")
+
+
+def value_of(app: WideApp, name: str) -> float:
+    net, l, j = app.lesson.network, app.layer, app.neuron
+    if name == "b":
+        return float(net.b[l - 1][j - 1])
+    return float(net.w[l - 1][j - 1, int(name[2:]) - 1])
+
+
+async def edits(pairs) -> None:
+    app = WideApp(lesson_for((2, 2, 1)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name, text in pairs:
+            field = app.query_one(f"#field-{name}", NumberField)
+            before, version = value_of(app, name), app.lesson.version
+            old_shown = field.shown
+            field.focus()
+            await pilot.pause()
+            field.value = text
+            await pilot.press("enter")
+            await pilot.pause()
+            after = value_of(app, name)
+            assert app.focused is None
+            if app.lesson.version != version:  # taken: exactly the finite number typed
+                assert math.isfinite(after)
+                assert after == float(text.strip().replace("\u2212", "-").replace(",", "."))
+            else:  # refused (or nothing to apply): the old value kept and shown
+                assert after == before and field.shown == old_shown
+                if text.strip() not in ("", old_shown):
+                    assert field.has_class("-refused")
+                    assert f"kept {old_shown}" in text_of(app.query_one("#message"))
+            assert_consistent(app)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIELDS), texts), min_size=1, max_size=6))
+def test_any_text_in_a_neurons_field_is_taken_as_a_finite_number_or_refused(pairs):
+    asyncio.run(edits(pairs))

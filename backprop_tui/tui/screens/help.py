@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,36 +14,26 @@ from textual.widgets import Static
 
 from ...model import ModelError
 from ...model.lesson import Lesson
-from ...present.formulas import APPROX_NOTE, backward_rows, definitions, forward_rows, label, step_rows
-from ..keys import KEYS
+from ...present.formulas import APPROX_NOTE, formula_lines
+from ..keys import KEYS, Key
 
 
-def help_text(lesson: Lesson) -> Table:
-    """The keys, then the formulas of the lesson's chain, in symbols."""
-    keys = Table.grid(padding=(0, 2))
-    keys.add_column(style="bold", no_wrap=True)
-    keys.add_column()
-    for key in KEYS:
-        keys.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
-    lines: list[str] = []
+def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:
+    """The keys, then the lines ``formulas`` gives (from :mod:`backprop_tui.present`; none
+    when the pass they need does not compute), then what ≈ means."""
     try:
-        bp = lesson.chain.forward(lesson.samples).backward()
+        lines = formulas()
     except ModelError:
-        bp = None
-    if bp is not None:
-        n = lesson.layers
-        lines.append("Forward, input to output (x is data, not a parameter):")
-        lines += ["  " + line for line in definitions(forward_rows(bp.forward, 0))]
-        for layer in sorted({n, n - 1} - {0}, reverse=True):
-            lines.append(f"Backward, layer ({label(layer, n)}):")
-            lines += ["  " + line for line in definitions(backward_rows(bp, 0, layer))]
-        lines.append("Step, with the batch-mean gradient:")
-        new = lesson.chain
-        lines += ["  " + line for line in definitions(step_rows(lesson.chain, bp, lesson.lr, new))[:2]]
+        lines = []
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for key in keys:
+        grid.add_row(Text(key.shown), Text(key.help))  # plain text: "[ ]" is a key, not markup
     page = Table.grid()
     page.add_column()
     page.add_row(Text("Keys", style="bold underline"))
-    page.add_row(keys)
+    page.add_row(grid)
     page.add_row("")
     page.add_row(Text("Formulas", style="bold underline"))
     page.add_row(Text("\n".join(lines)))
@@ -50,8 +42,13 @@ def help_text(lesson: Lesson) -> Table:
     return page
 
 
-class HelpScreen(ModalScreen[None]):
-    """Keys and formulas; any of escape, ? or q closes it."""
+def help_text(lesson: Lesson) -> Table:
+    """The keys, then the formulas of the lesson's chain, in symbols."""
+    return help_page(KEYS, lambda: formula_lines(lesson.chain.forward(lesson.samples).backward()))
+
+
+class PageScreen(ModalScreen[None]):
+    """A help page over the app; any of escape, ? or q closes it."""
 
     AUTO_FOCUS = "#help-body"
     BINDINGS = [
@@ -59,14 +56,22 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "app.quit", "quit"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, page: Callable[[], Table]) -> None:
         super().__init__()
-        self.lesson = lesson
+        self._page = page
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "help · escape closes · ↑↓ scroll · q quits"
-            yield Static(help_text(self.lesson), id="help-text")
+            yield Static(self._page(), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class HelpScreen(PageScreen):
+    """Keys and formulas of the chain."""
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__(lambda: help_text(lesson))
+        self.lesson = lesson

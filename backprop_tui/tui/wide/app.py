@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import os
 import signal
-from collections import deque
+from pathlib import Path
 from time import monotonic
 
 import numpy as np
@@ -22,7 +24,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
-from ...model import ModelError
+from ...model import ANYWHERE, Folder, ModelError, save_network_session
 from ...model.decision import accuracy
 from ...model.network import NetworkBackward, shape_text
 from ...present.format import number
@@ -36,6 +38,7 @@ from ..app import (
     MIN_HEIGHT,
     MIN_WIDTH,
     PLOT_REDRAW,
+    SESSION_NAME,
     SPEEDS,
     TRAINING_REDRAW,
     WIDE_HEIGHT,
@@ -43,6 +46,7 @@ from ..app import (
     too_small_text,
 )
 from ..keys import bindings, on_line
+from ..pace import Pace
 from ..themes import THEMES
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
@@ -99,13 +103,22 @@ class WideApp(App[int]):
 
     BINDINGS = bindings(WIDE_KEYS)  # type: ignore[assignment]
 
-    def __init__(self, lesson: WideLesson, theme: str | None = None) -> None:
+    def __init__(self, lesson: WideLesson, theme: str | None = None,
+                 session_path: str | os.PathLike | None = None,
+                 folder: Folder = ANYWHERE) -> None:
         super().__init__()
         for own in THEMES.values():
             self.register_theme(own)
+        self.default_theme = self.theme
         if theme is not None:
             self.theme = theme
         self.lesson = lesson
+        self.folder = folder
+        """Where the files named in the app are (anywhere, or a visitor folder)."""
+        if folder.visitor is not None:
+            session_path = None  # the server's own file: a visitor saves in their folder
+        self.session_path: Path | None = None if session_path is None else Path(session_path)
+        """Where ctrl+s saves: the session file the app started from or last saved to."""
         self.layer = 1
         """The selected neuron's layer (1..L): the first hidden layer to start with."""
         self.neuron = 1
@@ -123,10 +136,7 @@ class WideApp(App[int]):
         self._decided: tuple | None = None
         self.speed = DEFAULT_SPEED
         self._timer: Timer | None = None
-        self._owed = 0.0
-        self._last_tick = 0.0
-        self._shown_at = 0.0
-        self._rate: deque[tuple[float, int]] = deque()
+        self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
         self._live: tuple[int, NetworkBackward] | None = None
 
     # -- layout ------------------------------------------------------------------
@@ -197,7 +207,7 @@ class WideApp(App[int]):
         """Bring every widget up to date with the lesson (each redraws only on change)."""
         lesson = self.lesson
         self._clamp()
-        training = f"training {self._measured():,}/s" if self.training else ""
+        training = f"training {self._pace.measured():,}/s" if self.training else ""
         self.query_one(WideStatus).show(lesson, training)
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
@@ -344,9 +354,7 @@ class WideApp(App[int]):
             if self.lesson.divergence is not None:
                 self.say(f"{self.lesson.divergence}: r resets", error=True)
                 return
-            self._owed = 0.0
-            self._last_tick = monotonic()
-            self._rate.clear()
+            self._pace.start(monotonic())
             self._timer = self.set_interval(FRAME, self._tick)
             self.page = "loss"
             self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
@@ -359,39 +367,14 @@ class WideApp(App[int]):
             self._timer = None
 
     def _tick(self) -> None:
-        now = monotonic()
-        if now - self._last_tick < 0.8 * FRAME:
-            return
-        speed = SPEEDS[self.speed]
-        self._owed = min(self._owed + speed * (now - self._last_tick), speed * 4 * FRAME + 1)
-        self._last_tick = now
-        todo, done = int(self._owed), 0
-        deadline = now + BUDGET
-        while done < todo:
-            result = self.lesson.train(min(CHUNK, todo - done))
-            done += result.steps
-            if result.divergence is not None:
-                self._stop_training()
-                self.say(f"{result.divergence}; training paused", error=True)
-                break
-            if monotonic() > deadline:
-                self._owed = 0.0
-                break
-        self._owed = max(self._owed - done, 0.0)
-        self._rate.append((now, done))
-        while self._rate and now - self._rate[0][0] > 1.0:
-            self._rate.popleft()
-        if self.training and now - self._shown_at < TRAINING_REDRAW:
-            return
-        self._shown_at = now
-        self.show()
-
-    def _measured(self) -> int:
-        if len(self._rate) < 2:
-            return 0
-        span = self._rate[-1][0] - self._rate[0][0]
-        steps = sum(n for _, n in list(self._rate)[1:])
-        return int(round(steps / span)) if span > 0 else 0
+        diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
+        if diverged is not None:
+            self._stop_training()
+            with contextlib.suppress(ModelError):  # the forward pass of the kept parameters
+                self.lesson.forward()
+            self.say(f"{diverged.divergence}; training paused", error=True)
+        if due:
+            self.show()
 
     def action_speed(self, delta: int) -> None:
         self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
@@ -430,9 +413,9 @@ class WideApp(App[int]):
             self.say("m: " + ("matrix form" if self.matrix else "term by term")
                      + " once the backward pass has run (b)")
         else:
-            self.say("matrix form: δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)); its entries are the "
-                     "Σ rows' sums" if self.matrix else "term by term: the sum over j, "
-                     "every term written out")
+            self.say("matrix form: the same sums, a layer at a time; m: term by term"
+                     if self.matrix else "term by term: the sum over j, every term written "
+                     "out; m: matrix form")
         self.page = "derivation"
         self.show()
 
@@ -507,8 +490,23 @@ class WideApp(App[int]):
         self.push_screen(WideHelpScreen(self.lesson))
 
     def action_save_session(self) -> None:
-        self.say(f"saving a network of shape {shape_text(self.lesson.shape)} is not "
-                 "available yet: session files hold width-1 chains", error=True)
+        """Save to the session file, else to a new file here (a free name, claimed
+        atomically), as the chain's app does."""
+        chosen = self.theme if self.theme != self.default_theme else None
+        session = dataclasses.replace(self.lesson.to_session(), theme=chosen)
+        try:
+            if self.session_path is not None:
+                path = save_network_session(session, self.session_path, self.folder)
+            else:
+                path = self.folder.write_new(*os.path.splitext(SESSION_NAME),
+                                             session.dumps().encode("utf-8"), "session",
+                                             plain_first=True)
+        except ModelError as exc:  # a FileError too: the file is never half written
+            self.say(str(exc), error=True)
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.session_path = path
+        self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop_training()
@@ -557,9 +555,12 @@ class WideApp(App[int]):
         self.say(f"{name} = {field.shown}: f computes z, a and C with it")
 
 
-def run_wide_app(lesson: WideLesson, theme: str | None = None) -> int:
-    """Run the wide app until q; returns the exit status."""
-    app = WideApp(lesson, theme=theme)
+def run_wide_app(lesson: WideLesson, theme: str | None = None,
+                 session_path: str | os.PathLike | None = None,
+                 folder: Folder = ANYWHERE) -> int:
+    """Run the wide app until q; returns the exit status. ctrl+s saves to
+    ``session_path`` (else a new file in the current folder or ``folder``)."""
+    app = WideApp(lesson, theme=theme, session_path=session_path, folder=folder)
     app.run()
     return app.return_code or 0
 

@@ -41,7 +41,8 @@ class Shown:
     """What the derivation shows: a title, the rows, which are marked, the row to keep in
     view, and a remark for the bottom border."""
 
-    title: str
+    title: tuple[str, ...]
+    """The title's parts, shown joined by `` · `` (as many as fit whole)."""
     rows: list[Row]
     marks: list[bool]
     focus: int
@@ -80,8 +81,8 @@ def weight_rows(bp: NetworkBackward, at: Selection) -> Shown:
     lab = label(l, L)
     below = W.a_sym(l - 1, k, L)
     what = "a sum, one term per j" if net.shape[l] > 1 else "one term: one neuron in " + f"({lab})"
-    title = (f"∂C/∂{W.param_sym('w', l, j, k, L)} · sample {s + 1}/{n} · "
-             f"∂C/∂{below}: {what} · m: matrix form")
+    title = (f"∂C/∂{W.param_sym('w', l, j, k, L)}", f"sample {s + 1}/{n}",
+             f"∂C/∂{below}: {what}", "m: matrix form")
     return Shown(title, rows, marks, focus, remark)
 
 
@@ -92,7 +93,7 @@ def matrix_view(bp: NetworkBackward, at: Selection) -> Shown:
     rows = W.matrix_rows(bp, at.sample, at.layer, at.j, at.k)
     lines = tuple(line.text() for line in W.matrix_lines(bp, at.sample, at.layer))
     n = len(bp.forward.samples)
-    title = (f"matrix form · layer ({label(at.layer, L)}) · sample {at.sample + 1}/{n} · "
+    title = ("matrix form", f"layer ({label(at.layer, L)})", f"sample {at.sample + 1}/{n}",
              "m: term by term")
     return Shown(title, rows, [False, True, True], len(rows) - 1,
                  "the last row is the Σ row's sum: the same terms, added", lines)
@@ -113,7 +114,7 @@ def forward_view(lesson: WideLesson, at: Selection) -> Shown:
     if lesson.network.outputs > 1:
         remark = "C: the squared error summed over the outputs · " + remark
     focus = max(i for i, m in enumerate(marks) if m) if any(marks) else 0
-    return Shown(f"forward pass · sample {at.sample + 1}/{n}", rows, marks, focus, remark)
+    return Shown(("forward pass", f"sample {at.sample + 1}/{n}"), rows, marks, focus, remark)
 
 
 def step_view(lesson: WideLesson, at: Selection) -> Shown:
@@ -127,7 +128,7 @@ def step_view(lesson: WideLesson, at: Selection) -> Shown:
     n = len(lesson.samples)
     remark = f"each gradient is the mean over the {n} samples" if n > 1 else ""
     focus = max(i for i, m in enumerate(marks) if m)
-    return Shown("step: p ← p − η·∂C/∂p, old → new", rows, marks, focus, remark)
+    return Shown(("step: p ← p − η·∂C/∂p, old → new",), rows, marks, focus, remark)
 
 
 def training_view(lesson: WideLesson, live: NetworkBackward, at: Selection) -> Shown:
@@ -143,7 +144,12 @@ def training_view(lesson: WideLesson, live: NetworkBackward, at: Selection) -> S
     mine.add(W.param_sym("b", at.layer, at.j, None, L))
     marks = [r.symbol in mine for r in rows]
     focus = max((i for i, m in enumerate(marks) if m), default=0)
-    return Shown(f"training · at step {lesson.steps_done}: the next update", rows, marks, focus,
+    n, size = len(lesson.samples), lesson.effective_batch_size
+    if not remark and size < n:
+        remark = f"a training step uses {size} of the {n} samples; shown: all {n}"
+    elif not remark and n > 1:
+        remark = f"∂C/∂p: the mean over the {n} samples"
+    return Shown(("training", f"at step {lesson.steps_done}: the next update"), rows, marks, focus,
                  remark)
 
 
@@ -207,7 +213,7 @@ class WideDerivation(Widget):
         if self.shown is None:
             title, bottom = ["derivation"], []
         else:
-            title = self.shown.title.split(" · ")
+            title = list(self.shown.title)
             bottom = list(dict.fromkeys(r.note for r in self.shown.rows if r.note))
             bottom += [self.shown.remark] if self.shown.remark else []
         self.border_title = fitting(title, room)

@@ -13,11 +13,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from ...model.network import MAX_INPUTS, MAX_WIDTH, NetworkForward
-from ...present.format import fitted, number
+from ...present.format import BLANK, fitted, number
 from ...present.formulas import label
 from ...present.formulas_wide import a_sym, param_sym, sub
 from ..widgets.field import NumberField
-from ..widgets.neuron import BLANK, HIDDEN
+from ..widgets.neuron import HIDDEN
 from .state import WideLesson
 
 INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH, EDITOR_WIDTH = 10, 13, 10, 31

@@ -49,8 +49,9 @@ WIDE_KEYS: tuple[Key, ...] = (
         (("plus,equals_sign", "speed(1)", "faster"), ("minus,underscore", "speed(-1)", "slower"))),
     Key("pgup pgdn", "scroll", "scroll the derivation when it does not fit",
         (("pageup", "scroll_rows(-1)", "rows-up"), ("pagedown", "scroll_rows(1)", "rows-down"))),
-    Key("ctrl+s", "save", "save the session (when the session file takes a network of this "
-        "shape)", (("ctrl+s", "save_session", "save-session"),)),
+    Key("ctrl+s", "save", "save the session: to the --session file, else "
+        "backprop-session.json here (--session opens it again)",
+        (("ctrl+s", "save_session", "save-session"),)),
     Key("j", "more keys", "the second key line's next page (at small sizes)",
         (("j", "more_keys", "more-keys"),), "help"),
     Key("tab", "fields", "move between the selected neuron's fields w_jk, b_j "

@@ -27,6 +27,7 @@ from ...model.network import (
     random_network,
     xor_samples,
 )
+from ...model.session import NetworkSession
 from ...model.trainer import Divergence, RunResult, check_batch_size, check_learning_rate
 
 SYMMETRIC_W = 0.5
@@ -68,6 +69,27 @@ class WideLesson:
         """The batch-mean cost before every step (single steps and training)."""
         self.version = 0
         self._restore()
+
+    @classmethod
+    def from_session(cls, session: NetworkSession, samples: NetworkSamples | None = None,
+                     lr: float | None = None, batch_size: int | None = None) -> WideLesson:
+        """A lesson that goes on from ``session``: its network, step count and loss history
+        (a reset returns to its start); ``samples``, ``lr`` and ``batch_size`` given
+        override its own. A batch size of every sample means "all of them"."""
+        samples = session.samples if samples is None else samples
+        size = session.batch_size if batch_size is None else batch_size
+        lesson = cls(session.start, samples, session.lr if lr is None else lr,
+                     None if size == len(samples) else size)
+        session.network.forward(samples)
+        lesson.network = session.network
+        lesson.steps_done = session.steps
+        lesson.history = session.history.copy()
+        return lesson
+
+    def to_session(self) -> NetworkSession:
+        """The session to save: the current state, with the start parameters for a reset."""
+        return NetworkSession(self.network, self.start.network, self.samples, self.lr,
+                              self.effective_batch_size, self.steps_done, self.history.copy())
 
     def _restore(self) -> None:
         start = self.start

@@ -9,10 +9,8 @@ from textual.widget import Widget
 
 from ...model import BackwardPass, ForwardPass
 from ...model.lesson import Lesson
-from ...present.format import number
 from ...present.formulas import label
-
-BLANK = "—"
+from ...present.tables import batch_table
 
 
 class BatchTable(Widget):
@@ -71,40 +69,18 @@ class BatchTable(Widget):
     def render(self) -> Group:
         lesson = self.lesson
         n, layers = len(lesson.samples), lesson.layers
-        out = f"a({label(layers, layers)})"
-        fwd, bp = self.fwd, self.bp
-        table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold")
         shown = self.layers_shown()
-        heads = ["", "x", "y", out, "C"]
-        for layer in shown:
-            lab = label(layer, layers)
-            heads += [f"∂C/∂w({lab})", f"∂C/∂b({lab})"]
-        for head in heads:
-            table.add_column(head, justify="right", no_wrap=True)
-
-        def cell(values, k, signed: bool = True) -> str:
-            return BLANK if values is None else number(float(values[k]), signed=signed)
-
         height = max(self.content_size.height - 3, 1)
         start = min(max(0, self.sample - height + 1), max(0, n - height))
         stop = min(n, start + height)
-        for k in range(start, stop):
+        cells = batch_table(lesson.samples, layers, self.fwd, self.bp, shown, range(start, stop))
+        table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold")
+        for head in ["", *cells.head[1:]]:  # the first column: the marker and the sample
+            table.add_column(head, justify="right", no_wrap=True)
+        *samples, means = cells.rows
+        for k, row in zip(range(start, stop), samples):
             mark = "▸" if k == self.sample else " "
-            cells = [
-                f"{mark}{k + 1}",
-                number(lesson.samples.x[k]),
-                number(lesson.samples.y[k]),
-                cell(None if fwd is None else fwd.a[:, -1], k, False),
-                cell(None if fwd is None else fwd.cost, k, False),
-            ]
-            for layer in shown:
-                cells += [cell(None if bp is None else bp.dC_dw[:, layer - 1], k),
-                          cell(None if bp is None else bp.dC_db[:, layer - 1], k)]
-            table.add_row(*cells, style="bold" if k == self.sample else "")
-        means = ["mean", "", "", "", BLANK if fwd is None else number(fwd.mean_cost)]
-        for layer in shown:
-            means += [BLANK if bp is None else number(bp.mean_dC_dw[layer - 1], signed=True),
-                      BLANK if bp is None else number(bp.mean_dC_db[layer - 1], signed=True)]
+            table.add_row(mark + row[0], *row[1:], style="bold" if k == self.sample else "")
         table.add_row(*means, style="bold", end_section=False)
         size = lesson.effective_batch_size
         note = f"s steps with the mean row · t: mean over batches of {size}"

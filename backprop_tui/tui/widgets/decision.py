@@ -250,9 +250,12 @@ class DecisionView(Widget):
     def update(self, network: Network, samples: NetworkSamples | None = None,
                output: int = 0) -> None:
         """Show ``network`` (and ``samples`` on top, when given): the view is drawn again at
-        the next frame."""
+        the next frame. Samples of another shape than the network's, or an output it does
+        not have, are a :class:`ModelError`."""
         if not 0 <= output < network.outputs:
             raise ModelError(f"output: {output} is not one of 0..{network.outputs - 1}")
+        if samples is not None:
+            network.check_samples(samples)
         self.network, self.samples, self.output = network, samples, output
         self._drawn = None
         self.refresh()

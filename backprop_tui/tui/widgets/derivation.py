@@ -19,7 +19,6 @@ from ...model.lesson import Lesson
 from ...present.formulas import (
     Row,
     backward_rows,
-    factor_grid,
     forward_rows,
     label,
     mean_cost_row,
@@ -27,6 +26,7 @@ from ...present.formulas import (
     quiz_rows,
     step_rows,
 )
+from ...present.tables import factor_grid
 
 
 @dataclass(frozen=True)
@@ -221,15 +221,15 @@ GRID_LINES = 9
 
 def every_layer(bp: BackwardPass, sample: int, layer: int) -> RenderableType:
     """All layers' factors at once (at the largest sizes), the layer explained in bold."""
-    head, rows = factor_grid(bp, sample)
+    cells = factor_grid(bp, sample)
     grid = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
-                 title="every layer at once", title_justify="left", title_style="italic")
+                 title=cells.title, title_justify="left", title_style="italic")
     n = bp.forward.chain.layers
-    for i, text in enumerate(head):
+    for i, text in enumerate(cells.head):
         bold = i > 0 and n - i + 1 == layer
         grid.add_column(text, justify="left" if i == 0 else "right", no_wrap=True,
                         style="bold" if bold else "")
-    for row in rows:
+    for row in cells.rows:
         grid.add_row(*row)
     return grid
 

@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.widget import Widget
 
 from ...model import LossHistory, Thinned
+from ...present.format import fixed, short, with_minus
 
 
 class HasHistory(Protocol):
@@ -90,7 +91,7 @@ def cost_ticks(low: float, high: float, count: int) -> tuple[list[float], list[s
     count = max(int(round((high - first) / step + 0.5 - 1e-9)), 1) + 1
     positions = [first + i * step for i in range(count)]
     decimals = max(0, -math.floor(math.log10(step)) + (1 if unit == 2.5 else 0))
-    labels = [f"{p:.{decimals}f}".replace("-", "\u2212") for p in positions]
+    labels = [fixed(p, decimals) for p in positions]
     return positions, labels
 
 
@@ -101,7 +102,7 @@ def decade_ticks(low: float, high: float, rows: int = 6) -> tuple[list[float], l
     stride = max(1, math.ceil((last - first) / max((rows + 1) // 2, 1)))
     count = math.ceil((last - first) / stride)
     positions = [float(last - stride * i) for i in range(count, -1, -1)]  # down from 10^last
-    labels = [(f"{10.0 ** k:g}" if -3 <= k <= 3 else f"1e{int(k)}").replace("-", "\u2212")
+    labels = [with_minus(f"{10.0 ** k:g}" if -3 <= k <= 3 else f"1e{int(k)}")
               for k in positions]
     return positions, labels
 
@@ -149,7 +150,7 @@ class LossPlot(Widget):
             self._drawn_at = now
             last = history.last
             self.border_title = "loss (batch mean)" + (" · log scale" if self.log_scale else "")
-            self.border_subtitle = "" if last is None else f"last {last:.4g}".replace("-", "−")
+            self.border_subtitle = "" if last is None else f"last {short(last, 4)}"
             self.refresh()
 
     def render(self) -> Text:
@@ -159,7 +160,8 @@ class LossPlot(Widget):
             return Text("The loss curve grows here with every step\n(s: one step, t: train).",
                         style="italic")
         if width < Y_AXIS + 5 or height < 4:
-            return Text(f"loss {history.last:.4g}")
+            last = history.last
+            return Text("loss" if last is None else f"loss {short(last, 4)}")
         thinned = history.thinned(max(width - Y_AXIS, 2))
         self.builds += 1
         colour = not self.app.no_color

@@ -19,12 +19,10 @@ from textual.widgets import Static
 
 from ...model import ForwardPass
 from ...model.lesson import Lesson
-from ...present.format import fitted, number
+from ...present.format import BLANK, fitted, number
 from ...present.formulas import label
 from .field import NumberField, Target
 
-BLANK = "—"
-"""Shown where a value has not been computed for the current numbers."""
 HIDDEN = "…"
 """Shown where a number does not fit its cells: a number is whole or not shown."""
 

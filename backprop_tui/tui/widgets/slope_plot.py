@@ -15,10 +15,10 @@ from textual.widget import Widget
 
 from ...model import CostSlice, Fit, ModelError
 from ...model.lesson import Lesson
-from ...present.format import number
+from ...present.format import number, short
 from ...present.formulas import fit_title, parameter_symbol, slope_title
 from ..view import View
-from .loss_plot import Y_AXIS, new_figure
+from .loss_plot import Y_AXIS, cost_ticks, new_figure
 
 
 def _ticks(lo: float, hi: float, count: int) -> list[float]:
@@ -27,8 +27,25 @@ def _ticks(lo: float, hi: float, count: int) -> list[float]:
 
 def tick_label(value: float) -> str:
     """A short label for an x tick: three significant digits, a real minus sign."""
-    text = f"{value:.3g}"
-    return "0" if text in ("-0", "0") else text.replace("-", "\u2212")
+    return short(value)
+
+
+FLAT = 0.01
+"""A curve whose costs spread less than this fraction of their size is drawn flat,
+in a range of ± this fraction around it (at least ±:data:`FLAT_LEAST`)."""
+FLAT_LEAST = 5e-4
+
+
+def flat_range(low: float, high: float) -> tuple[float, float] | None:
+    """The cost range to draw a curve from ``low`` to ``high`` in when it is (nearly)
+    flat: a small one around it, not below 0 when no cost is; None for a curve that
+    plotext's own ticks show (they would give a flat one ±1, in one-decimal ticks)."""
+    centre = (low + high) / 2
+    half = max(abs(centre) * FLAT, FLAT_LEAST)
+    if high - low >= half:
+        return None
+    bottom = centre - half
+    return (max(bottom, 0.0) if low >= 0.0 else bottom), centre + half
 
 
 def slope_figure(cut: CostSlice, width: int, height: int, colour: bool = True) -> str:
@@ -39,7 +56,10 @@ def slope_figure(cut: CostSlice, width: int, height: int, colour: bool = True) -
     curve.lines()
     fig.draw(curve)
     low, high = float(cut.cost.min()), float(cut.cost.max())
-    pad = 0.1 * (high - low) if high > low else 0.5
+    flat = flat_range(low, high)
+    pad = 0.1 * (high - low) if flat is None else 0.0
+    if flat is not None:
+        low, high = flat
     inside = (cut.tangent >= low - pad) & (cut.tangent <= high + pad)
     if inside.sum() >= 2:
         tangent = fig.signal(cut.theta[inside].tolist(), cut.tangent[inside].tolist(),
@@ -48,6 +68,10 @@ def slope_figure(cut: CostSlice, width: int, height: int, colour: bool = True) -
         fig.draw(tangent)
     point = fig.signal([cut.theta0], [cut.cost0], marker="●")
     fig.draw(point)
+    if flat is not None:
+        rows = max(height - 3, 2)  # the frame's top, the θ axis and its labels take three
+        ticks, labels = cost_ticks(low, high, max(2, min(6, rows // 2 + 1)))
+        fig.ruler(1, 0).lim(ticks[0], ticks[-1]).ticks(ticks, labels)
     positions = _ticks(float(cut.theta[0]), float(cut.theta[-1]), max(2, width // 12))
     fig.ruler(0, 0).ticks(positions, [tick_label(p) for p in positions])
     return fig.build().string()

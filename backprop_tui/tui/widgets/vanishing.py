@@ -1,19 +1,20 @@
 """The vanishing-gradient view: per layer |∂C/∂w(l)| and the running product of g'.
 
-The same lines ``trace`` prints (:func:`backprop_tui.present.report.vanishing_lines`),
+The same table ``trace`` prints (:func:`backprop_tui.present.tables.vanishing_table`),
 built from the lesson's backward pass of the current parameters: log-scale
 bars, so that a student sees ∏σ' ≤ 4^(−k) starve the early layers.
 """
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
 from ...model import ModelError
 from ...model.lesson import Lesson
-from ...present.formulas import BAR_DECADES
-from ...present.report import vanishing_lines
+from ...present.tables import BARS_NOTE, CellTable, vanishing_table
 
 
 class Vanishing(Widget):
@@ -22,36 +23,51 @@ class Vanishing(Widget):
     def __init__(self, lesson: Lesson, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lesson = lesson
-        self.lines: list[str] = []
+        self.table: CellTable | None = None
+        self.message = ""
+        """Why there is no table (the pass does not compute), when there is none."""
         self._state: object = None
 
     def show(self) -> None:
-        """Rebuild the lines when the lesson changed."""
+        """Rebuild the table when the lesson changed."""
         lesson = self.lesson
         if self._state is lesson.state:  # a new value with every change of the lesson
             return
         self._state = lesson.state
         try:
-            lines = vanishing_lines(lesson.current_trace())
+            self.table, self.message = vanishing_table(lesson.current_trace()), ""
         except ModelError as exc:
-            lines = ["", str(exc)]
-        self.border_title = lines[1] if len(lines) > 1 else "vanishing gradient"
-        self.border_subtitle = (f"bars: log scale, empty at 1e−{BAR_DECADES} · "
-                                "h: back to the derivation")
-        self.lines = [line[2:] if line.startswith("  ") else line for line in lines[2:]]
+            self.table, self.message = None, str(exc)
+        self.border_title = self.table.title if self.table is not None else "vanishing gradient"
+        self.border_subtitle = f"{BARS_NOTE} · h: back to the derivation"
         self.refresh()
 
-    def render(self) -> Text:
-        """The lines; when they do not all fit, the two explaining lines go first (into the
-        border), then the last rows give way to a line saying how many are left out."""
-        lines = list(self.lines)
+    def render(self) -> Group | Text:
+        """The notes, then the table; when they do not all fit, the notes give way first
+        (the law ∏g' ≤ … last), then the last rows to a line saying how many are left out."""
+        table = self.table
+        if table is None:
+            return Text(self.message, no_wrap=True, overflow="ellipsis")
+        notes = list(table.notes)
+        rows = list(table.rows)
         height = self.content_size.height
-        notes = lines[:2]  # the law ∏g' ≤ …, and what the bars mean
-        body = lines[2:]
-        if height > 0 and len(lines) > height:
-            lines = notes[:1] + body if len(body) + 1 <= height else body
-        if height > 1 and len(lines) > height:
-            hidden = len(lines) - height + 1
-            lines = lines[:height - 1] + [f"… {hidden} more layers below: a taller terminal "
-                                          "shows them"]
-        return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
+        if height > 0 and len(notes) + 1 + len(rows) > height:
+            notes = notes[:1] if len(rows) + 2 <= height else []
+        more = ""
+        if height > 1 and len(notes) + 1 + len(rows) > height:
+            shown = max(height - len(notes) - 2, 0)
+            more = (f"… {len(rows) - shown} more layers below: a taller terminal "
+                    "shows them")
+            rows = rows[:shown]
+        grid = Table(box=None, padding=(0, 0, 0, 2), pad_edge=False, show_edge=False,
+                     collapse_padding=True, header_style="")
+        for head in table.head:
+            grid.add_column(head, no_wrap=True, overflow="ellipsis")
+        for row in rows:
+            grid.add_row(*row)
+        parts: list[Text | Table] = [Text(note, no_wrap=True, overflow="ellipsis")
+                                     for note in notes]
+        parts.append(grid)
+        if more:
+            parts.append(Text(more, no_wrap=True, overflow="ellipsis"))
+        return Group(*parts)

@@ -1,0 +1,144 @@
+"""The tables of the program as data: a head, rows of cells (already written numbers),
+a title and notes, built once here and drawn by ``trace``
+(:func:`backprop_tui.present.text.text_lines`), the Markdown handout
+(:func:`backprop_tui.present.markdown.markdown_grid`) and the app's widgets (a rich
+table each). None of them takes printed text apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .format import BLANK, number
+from .formulas import label, prime_bound_text, vanishing_title
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..model import BackwardPass, ForwardPass, Samples
+
+
+@dataclass(frozen=True)
+class CellTable:
+    """A table: ``head`` names the columns, each of ``rows`` has a cell for every column."""
+
+    head: list[str]
+    rows: list[list[str]]
+    title: str = ""
+    notes: list[str] = field(default_factory=list)
+    """Lines that explain the table, shown above it."""
+
+
+# -- the batch: a row per sample and the mean row -------------------------------------
+
+def batch_table(samples: Samples, layers: int, fwd: ForwardPass | None = None,
+                bp: BackwardPass | None = None, shown: Sequence[int] | None = None,
+                rows: range | None = None) -> CellTable:
+    """Each sample (x, y, a(L), C, then ∂C/∂w and ∂C/∂b of the layers ``shown``, all when
+    None) and the mean row; :data:`BLANK` where ``fwd`` or ``bp`` is not given. ``rows``:
+    the samples to write (all when None); the mean row always comes last."""
+    shown = range(layers, 0, -1) if shown is None else shown
+    head = ["sample", "x", "y", f"a({label(layers, layers)})", "C"]
+    for l in shown:
+        head += [f"∂C/∂w({label(l, layers)})", f"∂C/∂b({label(l, layers)})"]
+
+    def cell(values, k: int, signed: bool) -> str:
+        return BLANK if values is None else number(float(values[k]), signed)
+
+    body = []
+    for k in range(len(samples)) if rows is None else rows:
+        cells = [str(k + 1), number(samples.x[k]), number(samples.y[k]),
+                 cell(None if fwd is None else fwd.a[:, -1], k, False),
+                 cell(None if fwd is None else fwd.cost, k, False)]
+        for l in shown:
+            cells += [cell(None if bp is None else bp.dC_dw[:, l - 1], k, True),
+                      cell(None if bp is None else bp.dC_db[:, l - 1], k, True)]
+        body.append(cells)
+    mean = ["mean", "", "", "", BLANK if fwd is None else number(fwd.mean_cost)]
+    for l in shown:
+        mean += [BLANK if bp is None else number(bp.mean_dC_dw[l - 1], True),
+                 BLANK if bp is None else number(bp.mean_dC_db[l - 1], True)]
+    return CellTable(head, body + [mean])
+
+
+def gradient_table(bp: BackwardPass) -> CellTable:
+    """Every sample's gradients of every layer, and their mean (what a step uses)."""
+    fwd = bp.forward
+    return batch_table(fwd.samples, fwd.chain.layers, fwd, bp)
+
+
+# -- the vanishing gradient ------------------------------------------------------------
+
+BAR_DECADES = 10
+"""A log-scale bar runs from 10^(−BAR_DECADES) (empty) to 1 (full)."""
+
+BARS_NOTE = f"bars: log scale, empty at 1e−{BAR_DECADES}"
+"""What the bars of the vanishing table mean."""
+
+VANISHING_BAR = 14
+"""Cells of each log-scale bar (the table fits 80 columns)."""
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def log_bar(value: float, width: int = 20, decades: int = BAR_DECADES) -> str:
+    """|``value``| as a bar of ``width`` cells on a log scale (1 and more fill it).
+
+    The bar grows by width/decades cells per factor of ten; values at or below
+    10^(−decades) (and 0) give an empty bar. Always exactly ``width`` characters.
+    """
+    v = abs(float(value))
+    if not math.isfinite(v) or v <= 0.0:
+        eighths = 0
+    else:
+        fraction = min(max(1.0 + math.log10(v) / decades, 0.0), 1.0)
+        eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (_EIGHTHS[part] if part else "")
+    return bar.ljust(width)
+
+
+def vanishing_table(bp: BackwardPass) -> CellTable:
+    """Per layer, output first: |∂C/∂w|, ∏g' down to it and its bound, with log bars; the
+    notes are the law ∏g' ≤ … and what the bars mean."""
+    fwd = bp.forward
+    chain = fwd.chain
+    n = chain.layers
+    symbol = chain.activation.symbol
+    product = bp.mean_prime_product
+    bound = bp.prime_bound()
+    gradient = bp.abs_mean_dC_dw
+    mean = " (mean over the batch)" if len(fwd.samples) > 1 else ""
+    head = ["layer", "k", "|∂C/∂w|", "", f"∏{symbol}'{mean}", "", "≤ " + prime_bound_text(chain)]
+    body = [[f"({label(l, n)})", str(n - l + 1),
+             number(gradient[l - 1]), log_bar(gradient[l - 1], VANISHING_BAR),
+             number(product[l - 1]), log_bar(product[l - 1], VANISHING_BAR),
+             number(bound[l - 1])] for l in range(n, 0, -1)]
+    return CellTable(head, body, "Vanishing gradient (output layer first)",
+                     [vanishing_title(chain), f"{BARS_NOTE}, full at 1"])
+
+
+# -- every layer's chain-rule factors at once -----------------------------------------
+
+
+def factor_grid(bp: BackwardPass, sample: int) -> CellTable:
+    """A column per layer (``l =`` then the layers from the output down) and a row per
+    factor: its formula for layer (l), then its values."""
+    chain = bp.forward.chain
+    n = chain.layers
+    g = chain.activation.symbol
+    formulas = (
+        ("dC_da", "∂C/∂a(l)"),
+        ("da_dz", f"∂a(l)/∂z(l) = {g}'(z(l))"),
+        ("dz_dw", "∂z(l)/∂w(l) = a(l−1)"),
+        ("dz_da_prev", "∂z(l)/∂a(l−1) = w(l)"),
+        ("dC_dw", f"∂C/∂w(l) = ∂C/∂a(l)·{g}'(z(l))·a(l−1)"),
+        ("dC_db", f"∂C/∂b(l) = ∂C/∂a(l)·{g}'(z(l))·1"),
+        ("dC_da_prev", f"∂C/∂a(l−1) = ∂C/∂a(l)·{g}'(z(l))·w(l)"),
+    )
+    head = ["l ="] + [f"({label(l, n)})" for l in range(n, 0, -1)]
+    rows = [[text] + [number(float(bp.factor(name)[sample, l - 1]), signed=True)
+                      for l in range(n, 0, -1)] for name, text in formulas]
+    return CellTable(head, rows, "every layer at once")

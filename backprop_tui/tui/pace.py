@@ -1,0 +1,66 @@
+"""The pace of training in an app: how many steps each tick of the timer takes, within a
+time budget, and how often the screen is redrawn (the chain's app and the wide one)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from ..model.trainer import RunResult
+
+
+class Pace:
+    """Steps owed by the clock at ``speed`` steps a second, taken ``chunk`` at a time for
+    at most ``budget`` seconds a tick (so that keys are always answered), and the rate
+    measured over the last second."""
+
+    def __init__(self, frame: float, budget: float, chunk: int, redraw: float) -> None:
+        self.frame, self.budget, self.chunk, self.redraw = frame, budget, chunk, redraw
+        self.owed = 0.0
+        self.last_tick = 0.0
+        self.shown_at = 0.0
+        self.rate: deque[tuple[float, int]] = deque()
+
+    def start(self, now: float) -> None:
+        """Training starts at ``now``: nothing owed, nothing measured yet."""
+        self.owed = 0.0
+        self.last_tick = now
+        self.rate.clear()
+
+    def tick(self, clock: Callable[[], float], speed: int,
+             train: Callable[[int], RunResult]) -> tuple[RunResult | None, bool]:
+        """Take the steps owed since the last tick with ``train``; returns the run that
+        diverged (None if none did) and whether the screen is due for a redraw."""
+        now = clock()
+        if now - self.last_tick < 0.8 * self.frame:
+            return None, False  # a late timer catching up: keep the redraw rate bounded
+        self.owed = min(self.owed + speed * (now - self.last_tick), speed * 4 * self.frame + 1)
+        self.last_tick = now
+        todo, done = int(self.owed), 0
+        deadline = now + self.budget
+        diverged = None
+        while done < todo:
+            result = train(min(self.chunk, todo - done))
+            done += result.steps
+            if result.divergence is not None:
+                diverged = result
+                break
+            if clock() > deadline:
+                self.owed = 0.0
+                break
+        self.owed = max(self.owed - done, 0.0)
+        self.rate.append((now, done))
+        while self.rate and now - self.rate[0][0] > 1.0:
+            self.rate.popleft()
+        due = diverged is not None or now - self.shown_at >= self.redraw
+        if due:
+            self.shown_at = now
+        return diverged, due
+
+    def measured(self) -> int:
+        """Steps a second over the last second's ticks (0 until there are two)."""
+        if len(self.rate) < 2:
+            return 0
+        span = self.rate[-1][0] - self.rate[0][0]
+        steps = sum(n for _, n in list(self.rate)[1:])
+        return int(round(steps / span)) if span > 0 else 0
