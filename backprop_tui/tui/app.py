@@ -11,16 +11,18 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from time import monotonic
 from typing import TypeVar, cast
 
 from rich.text import Text
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container, Vertical
+from textual.dom import DOMNode
 from textual.driver import Driver
-from textual.reactive import Reactive
+from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -36,7 +38,7 @@ from ..model import (
     load_samples_csv,
     save_session,
 )
-from ..model.lesson import MAX_SAMPLES, Lesson
+from ..model.lesson import MAX_SAMPLES, Lesson, LessonState
 from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from ..present.report import trace_markdown
@@ -48,11 +50,12 @@ from .screens.palette import CommandPalette
 from .screens.path import PathScreen
 from .teaching import Teaching
 from .themes import THEMES
+from .view import View
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField, Target
 from .widgets.loss_plot import LossPlot
-from .widgets.neuron import ChainView
+from .widgets.neuron import ChainView, field_text
 from .widgets.nudge import NudgeView
 from .widgets.quiz import AnswerField, QuizBar
 from .widgets.slope_plot import SlopePlot
@@ -129,6 +132,20 @@ class BackpropApp(Teaching, App[int]):
 
     BINDINGS = bindings()  # type: ignore[assignment]  # every key, from keys.py
 
+    # The screen's state: each change reaches the widgets through the watchers below.
+    state: var[LessonState | None] = var(None, always_update=True, init=False)
+    """The lesson's state on screen: a frozen value, a new one with every change."""
+    layer: var[int] = var(1, init=False)
+    """The layer the derivation, the batch table, the nudge and the slope show (1..N)."""
+    sample: var[int] = var(0, init=False)
+    """The sample the panels, the derivation and the batch table show (0-based)."""
+    view: var[View] = var(View.DERIVATION, init=False)
+    """The view in front: at small sizes, the only view the lower half shows."""
+    behind: var[View] = var(View.LOSS, init=False)
+    """The other half's view: beside ``view`` from 110×32, in front after v."""
+    training: var[bool] = var(False, init=False)
+    """Whether the lesson is training on batches (t starts and stops it)."""
+
     def __init__(
         self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
         theme: str | None = None,
@@ -150,16 +167,15 @@ class BackpropApp(Teaching, App[int]):
         """Where ctrl+s saves: the session file the app started from or last saved to."""
         self._replace: Path | None = None
         """The existing file *Save session as…* was asked to replace (enter again: yes)."""
-        self.shown_layer = lesson.layers
-        """The layer the derivation and the batch table explain (1..N)."""
-        self.sample = 0
-        """The sample the panels and the derivation show (0-based)."""
-        self.page = "derivation"
-        """At small sizes, what the lower half shows: ``derivation`` or ``loss``."""
+        self.set_reactive(BackpropApp.state, lesson.state)
+        self.set_reactive(BackpropApp.layer, lesson.layers)
         self.speed = DEFAULT_SPEED
         self._timer: Timer | None = None
         self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
-        self._live: tuple[tuple[int, int], BackwardPass] | None = None
+        self._live: tuple[LessonState, BackwardPass] | None = None
+        self._screen_ready = False
+        """Set once mounted: from then on a change of the state updates the screen."""
+        self._pending = False
         self._table_live: tuple[float, BackwardPass, int] | None = None
 
     # -- layout ------------------------------------------------------------------
@@ -229,7 +245,8 @@ class BackpropApp(Teaching, App[int]):
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
         self.query_one(TeachKeyLine).show(self.size.width)
-        self.show()
+        self._update_screen()
+        self._screen_ready = True
         if not self.is_headless:
             self._catch_signals()
 
@@ -268,20 +285,94 @@ class BackpropApp(Teaching, App[int]):
         if small:
             self.query_one("#too-small", Static).update(too_small_text(width, height))
 
+    # -- the state and the screen ---------------------------------------------------
+
+    def validate_layer(self, layer: int) -> int:
+        return min(max(layer, 1), self.lesson.layers)
+
+    def validate_sample(self, sample: int) -> int:
+        return min(max(sample, 0), len(self.lesson.samples) - 1)
+
+    def watch_state(self) -> None:
+        # Fewer layers or samples than before: the ones shown stay within the lesson.
+        self.set_reactive(BackpropApp.layer, self.validate_layer(self.layer))
+        self.set_reactive(BackpropApp.sample, self.validate_sample(self.sample))
+        self._changed()
+
+    def watch_layer(self) -> None:
+        self._changed()
+
+    def watch_sample(self) -> None:
+        self._changed()
+
+    def watch_view(self) -> None:
+        self._changed()
+
+    def watch_behind(self) -> None:
+        self._changed()
+
+    def watch_training(self) -> None:
+        self._changed()
+
     @property
-    def training(self) -> bool:
-        return self._timer is not None
+    def upper_view(self) -> View:
+        """The upper half's view: the derivation or the vanishing gradient."""
+        return self.view if self.view.upper else self.behind
+
+    @property
+    def plot_view(self) -> View:
+        """The plot's view: the loss curve, the slope or the fit."""
+        return self.behind if self.view.upper else self.view
+
+    def show_view(self, view: View) -> None:
+        """Bring ``view`` to the front; the other half keeps its view."""
+        if view.upper == self.view.upper:
+            self.view = view
+        else:
+            self.behind, self.view = self.view, view
+
+    def _changed(self) -> None:
+        """The state changed: the screen is updated once, after the change is complete."""
+        if self._screen_ready and not self._pending:
+            self._pending = True
+            self.call_next(self._update_pending)
+
+    def _update_pending(self) -> None:
+        if self._pending:
+            self._update_screen()
+
+    def _sync(self) -> None:
+        """Take the lesson's state (a new value when it changed) into the screen's."""
+        if self.lesson.state is not self.state:
+            self.state = self.lesson.state
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every key's action; the lesson's state reaches the screen after it."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        finally:
+            self._sync()
 
     def show(self) -> None:
-        """Bring every widget up to date with the lesson (each redraws only on change)."""
+        """Show the lesson as it is now, at once (for a lesson changed from outside the
+        app; the app's own changes reach the screen through its state)."""
+        self._sync()
+        self._update_screen()
+
+    def _update_screen(self) -> None:
+        """Bring every widget up to date with the state (each redraws only on change)."""
+        self._pending = False
         lesson = self.lesson
-        self.shown_layer = min(max(self.shown_layer, 1), lesson.layers)
-        self.sample = min(max(self.sample, 0), len(lesson.samples) - 1)
         training = ""
         if self.training:
             training = f"training {self._pace.measured():,}/s"
         self.query_one(StatusLine).show(lesson, training)
-        current = self.shown_layer if lesson.phase != "none" else None
+        current = self.layer if lesson.phase != "none" else None
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
         bp = live if live is not None else lesson.backward_pass
@@ -296,19 +387,20 @@ class BackpropApp(Teaching, App[int]):
             table_fwd = table_bp.forward
         else:
             self._table_live = None
-        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
-        self.query_one(Derivation).show(self.shown_layer, self.sample, live)
-        if self.page == "loss" or self.screen.has_class("-wide") or self.mounted(LossPlot):
+        self.query_one(ChainView).show(lesson, self.sample, current, self.layer, fwd)
+        self.query_one(Derivation).show(self.layer, self.sample, live)
+        if (not self.view.upper or self.screen.has_class("-wide")
+                or self.mounted(LossPlot) is not None):
             self.needed(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
-            self.needed(BatchTable).show(self.shown_layer, self.sample, table_fwd, table_bp,
+            self.needed(BatchTable).show(self.layer, self.sample, table_fwd, table_bp,
                                          table_step)
-        text = narration(lesson.phase, self.shown_layer, lesson.layers,
+        text = narration(lesson.phase, self.layer, lesson.layers,
                          lesson.chain.activation.symbol, self.training,
                          self.revealing or self.quizzing)
         told = self.query_one("#narration", Static)
         if str(told.content) != text:
             told.update(text, layout=False)
-        self.screen.set_class(self.page == "loss", "-page-loss")
+        self.screen.set_class(not self.view.upper, "-page-loss")
         self.show_teaching()
 
     def _live_pass(self) -> BackwardPass | None:
@@ -318,10 +410,10 @@ class BackpropApp(Teaching, App[int]):
         if not self.training:
             self._live = None
             return None
-        key = (self.lesson.version, id(self.lesson.chain))
-        if self._live is None or self._live[0] != key:
+        state = self.lesson.state
+        if self._live is None or self._live[0] is not state:
             try:
-                self._live = (key, self.lesson.current_trace())
+                self._live = (state, self.lesson.current_trace())
             except ModelError:
                 return None
         return self._live[1]
@@ -339,11 +431,6 @@ class BackpropApp(Teaching, App[int]):
 
     _message_lines = 1
 
-    def _follow_layer(self) -> None:
-        chain = self.query_one(ChainView)
-        chain.focus_layer = self.shown_layer
-        chain.place_panels(self.size.width)
-
     # -- the loop ----------------------------------------------------------------
 
     def _phase(self, run) -> bool:
@@ -352,16 +439,14 @@ class BackpropApp(Teaching, App[int]):
             run()
         except ModelError as exc:
             self.say(str(exc), error=True)
-            self.show()
             return False
-        self.page = "derivation"
+        self.show_view(self.upper_view)
         return True
 
     def action_forward(self) -> None:
         if self._phase(self.lesson.forward):
-            self.shown_layer = self.lesson.layers
+            self.layer = self.lesson.layers
             self.say("forward pass: z and a of every neuron, then the cost C")
-            self._done()
 
     def action_backward(self) -> None:
         lesson = self.lesson
@@ -369,22 +454,20 @@ class BackpropApp(Teaching, App[int]):
             return
         self.revealed = 0
         if lesson.phase == "backward":
-            self.shown_layer = self.shown_layer - 1 if self.shown_layer > 1 else lesson.layers
+            self.layer = self.layer - 1 if self.layer > 1 else lesson.layers
             self._stop_training()
         else:
             missing = lesson.forward_pass is None
             if not self._phase(lesson.backward):
                 return
-            self.shown_layer = lesson.layers
+            self.layer = lesson.layers
             if missing:
                 self.say("backward pass (the forward pass ran first): output layer first")
                 self._warn()
-                self._done()
                 return
-        self.say(f"backward pass: the chain rule at layer ({label(self.shown_layer, lesson.layers)})"
-                 + ("; b: the next layer down" if self.shown_layer > 1 else ""))
+        self.say(f"backward pass: the chain rule at layer ({label(self.layer, lesson.layers)})"
+                 + ("; b: the next layer down" if self.layer > 1 else ""))
         self._warn()
-        self._done()
 
     def _warn(self, lr: bool = False) -> None:
         """Say why the cost will not fall, when it will not: η ≤ 0 (``lr``), or every
@@ -402,10 +485,9 @@ class BackpropApp(Teaching, App[int]):
             mean = f"the mean gradient over {n} samples" if n > 1 else "the gradient"
             self.say(f"step {self.lesson.steps_done}: every w and b moved by −η·{mean}")
             self._warn(lr=True)
-            self._done()
 
     def action_next_phase(self) -> None:
-        if self.lesson.phase == "backward" and self.shown_layer > 1:
+        if self.lesson.phase == "backward" and self.layer > 1:
             self.action_backward()
         elif self.lesson.phase == "backward":
             rows = self.reveal_rows()
@@ -417,10 +499,6 @@ class BackpropApp(Teaching, App[int]):
             self.action_backward()
         else:
             self.action_forward()
-
-    def _done(self) -> None:
-        self.show()
-        self._follow_layer()
 
     # -- training ----------------------------------------------------------------
 
@@ -436,7 +514,8 @@ class BackpropApp(Teaching, App[int]):
                 return
             self._pace.start(monotonic())
             self._timer = self.set_interval(FRAME, self._tick)
-            self.page = "loss"
+            self.training = True
+            self.show_view(self.plot_view)
             self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
                      "t stops, + and − change the speed")
             warning = lr_warning(self.lesson.lr)
@@ -447,19 +526,19 @@ class BackpropApp(Teaching, App[int]):
                     warning = None
             if warning is not None:
                 self.say(f"training: {warning}", error=True)
-        self.show()
 
     def _stop_training(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        self.training = False
 
     def _forward_after_training(self) -> None:
         """The screen keeps the forward pass of the parameters training ended with."""
         if self.lesson.phase == "none":
             with contextlib.suppress(ModelError):  # a diverged chain: the message says why
                 self.lesson.forward()
-            self.shown_layer = self.lesson.layers
+            self.layer = self.lesson.layers
 
     def _tick(self) -> None:
         diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
@@ -468,22 +547,22 @@ class BackpropApp(Teaching, App[int]):
             self._forward_after_training()
             self.say(f"{diverged.divergence}; training paused", error=True)
         if due:
-            self.show()
+            self._sync()
+            self._changed()  # the speed measured, the live numbers
 
     def action_speed(self, delta: int) -> None:
         self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
         self.say(f"training speed: {SPEEDS[self.speed]:,} steps/s at most")
-        self.show()
 
     # -- data and view -----------------------------------------------------------
 
     def action_reset(self) -> None:
         self._stop_training()
         self.lesson.reset()
-        self.shown_layer, self.sample, self.page = self.lesson.layers, 0, "derivation"
+        self.layer, self.sample = self.lesson.layers, 0
+        self.show_view(self.upper_view)
         self._clear_refusals()
         self.say("reset to the start values; the loss history is cleared")
-        self._done()
 
     def action_dataset(self) -> None:
         self._stop_training()
@@ -491,7 +570,6 @@ class BackpropApp(Teaching, App[int]):
         self.sample = 0
         self.say(f"built-in dataset: {len(defaults.DATASET_X)} samples, y = 1 when x > 0.5; "
                  "t trains, r returns to the start")
-        self.show()
 
     def action_add_sample(self) -> None:
         lesson = self.lesson
@@ -502,7 +580,6 @@ class BackpropApp(Teaching, App[int]):
             return
         self.sample = k
         self.say(f"sample {k + 1} added (a copy): type its x, enter; tab goes on to y")
-        self.show()
         self.query_one(ChainView).edit(("x", None))
 
     def action_remove_sample(self) -> None:
@@ -512,33 +589,28 @@ class BackpropApp(Teaching, App[int]):
             self.say(str(exc), error=True)
             return
         self.say(f"sample {self.sample + 1} deleted; {len(self.lesson.samples)} left")
-        self.show()
 
     def action_sample(self, delta: int) -> None:
         self.sample = (self.sample + delta) % len(self.lesson.samples)
-        self.show()
 
     def action_layer(self, delta: int) -> None:
-        self.shown_layer = min(max(self.shown_layer + delta, 1), self.lesson.layers)
-        lab = label(self.shown_layer, self.lesson.layers)
+        self.layer = min(max(self.layer + delta, 1), self.lesson.layers)
+        lab = label(self.layer, self.lesson.layers)
         self.say(f"layer ({lab}): the derivation and the batch show it; "
                  f"the nudge (e) and the slope (g) use {self._selected()}")
-        self._done()
 
     def action_scroll_rows(self, delta: int) -> None:
         self.query_one(Derivation).scroll_rows(delta)
 
     def action_switch_view(self) -> None:
-        self.page = "loss" if self.page == "derivation" else "derivation"
-        self.show()
+        self.view, self.behind = self.behind, self.view
 
     def action_log_axis(self) -> None:
         plot = self.needed(LossPlot)
         plot.log_scale = not plot.log_scale
-        self.page = "loss"
+        self.show_view(self.plot_view)
         self.say("loss curve: cost axis " + ("logarithmic (powers of ten)" if plot.log_scale
                                               else "linear") + "; G switches it")
-        self.show()
 
     def action_more_keys(self) -> None:
         self.query_one(TeachKeyLine).show(self.size.width, turn=1)
@@ -624,11 +696,12 @@ class BackpropApp(Teaching, App[int]):
         except ModelError as exc:
             return f"{self.folder.shown(path)}: {exc}"
         self._stop_training()
-        self.sample, self.page = 0, "derivation"
+        self.sample = 0
+        self.show_view(self.upper_view)
         n = len(samples)
         self.say(f"{n} sample{'s' * (n != 1)} loaded from {self.folder.shown(path)}; "
                  "f: forward pass with them")
-        self.show()
+        self._sync()
         return None
 
     def action_handout(self) -> None:
@@ -734,6 +807,20 @@ class BackpropApp(Teaching, App[int]):
                  "enter applies, escape cancels", error=True)
 
     def on_number_field_edited(self, event: NumberField.Edited) -> None:
+        self._edited(event)
+        self._sync()
+
+    def _value_of(self, target: Target) -> float:
+        """The lesson's number that the field of ``target`` edits."""
+        kind, layer = target
+        lesson = self.lesson
+        if kind in ("w", "b") and layer is not None:
+            return float((lesson.chain.w if kind == "w" else lesson.chain.b)[layer - 1])
+        if kind in ("x", "y"):
+            return float((lesson.samples.x if kind == "x" else lesson.samples.y)[self.sample])
+        return lesson.lr
+
+    def _edited(self, event: NumberField.Edited) -> None:
         field, lesson = event.field, self.lesson
         kind, layer = field.target
         name = self.field_name(field)
@@ -757,29 +844,26 @@ class BackpropApp(Teaching, App[int]):
             self.say(f"{name}: {reason}; kept {field.shown}", error=True)
             return
         self._clear_refusals()
+        shown = field_text(self._value_of(field.target), field.room)
         if kind == "lr":
-            self.show()
-            self.say(f"η = {field.shown}: the next step uses it (z, a, C and the gradients "
+            self.say(f"η = {shown}: the next step uses it (z, a, C and the gradients "
                      "do not depend on η)")
             self._warn(lr=True)
             return
         if phase == "none" or self.training:
-            self.show()
-            self.say(f"{name} = {field.shown}: f computes z, a and C with it")
+            self.say(f"{name} = {shown}: f computes z, a and C with it")
             return
         # Live: the phases shown before the edit run again with the new number.
         try:
             lesson.backward() if phase == "backward" else lesson.forward()
         except ModelError as exc:
-            self.say(f"{name} = {field.shown}: {exc}", error=True)
-            self.show()
+            self.say(f"{name} = {shown}: {exc}", error=True)
             return
-        self.show()
         after = lesson.forward_pass.mean_cost if lesson.forward_pass is not None else None
         moved = (f"; C̄ {number(before)} → {number(after)}"
                  if before is not None and after is not None else "")
         again = "forward and backward pass" if phase == "backward" else "forward pass"
-        self.say(f"{name} = {field.shown}: the {again} again{moved}")
+        self.say(f"{name} = {shown}: the {again} again{moved}")
 
 
 def run_app(

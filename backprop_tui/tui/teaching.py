@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from textual.reactive import var
+
 from ..model import ACTIVATIONS, COSTS, EPSILON, ModelError, Nudge
 from ..present.format import number
 from ..present.formulas import off_by, parameter_symbol, quiz_hint
+from .view import PLOTS, View
 from .widgets.derivation import Derivation, rows_for
 from .widgets.nudge import NudgeView
 from .widgets.quiz import AnswerField, QuizBar
-from .widgets.slope_plot import MODES, SlopePlot
+from .widgets.slope_plot import SlopePlot
 from .widgets.vanishing import Vanishing
 
 EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
@@ -34,14 +37,18 @@ if TYPE_CHECKING:
         """What the mixin uses of the app it is mixed into."""
 
         lesson: Lesson
-        shown_layer: int
+        layer: int
         sample: int
+        @property
+        def upper_view(self) -> View: ...
+        @property
+        def plot_view(self) -> View: ...
 
         def say(self, text: str, error: bool = False) -> None: ...
-        def show(self) -> None: ...
+        def show_view(self, view: View) -> None: ...
+        def _changed(self) -> None: ...
         def _stop_training(self) -> None: ...
         def _clear_refusals(self) -> None: ...
-        def _done(self) -> None: ...
         def mounted(self, kind: type[W]) -> W | None: ...
         def needed(self, kind: type[W]) -> W: ...
 else:
@@ -51,24 +58,41 @@ else:
 class Teaching(_Host):
     """Actions and state of the teaching keys (mixed into the app)."""
 
+    parameter: var[str] = var("w", init=False)
+    """The parameter of the layer shown that the nudge and the slope view use: w or b."""
+    nudging: var[bool] = var(False, init=False)
+    """Whether the nudge check is shown (it follows every change while it is)."""
+    epsilon: var[float] = var(EPSILON, init=False)
+    """The nudge ε."""
+    quizzing: var[bool] = var(False, init=False)
+    """Quiz mode: during the backward pass the next factor is hidden."""
+    revealing: var[bool] = var(False, init=False)
+    """Reveal mode: b shows the backward pass one factor at a time."""
+    revealed: var[int] = var(0, init=False)
+    """In reveal mode: how many rows of the layer shown have their value shown."""
+
     def init_teaching(self, quiz: bool) -> None:
-        self.parameter = "w"
-        """The parameter of the layer shown that the nudge and the slope view use: w or b."""
-        self.plot_view = "loss"
-        """What the plot area shows: one of :data:`MODES`."""
-        self.vanishing = False
-        """Whether the vanishing-gradient view replaces the derivation."""
-        self.nudging = False
-        """Whether the nudge check is shown (it follows every change while it is)."""
-        self.epsilon = EPSILON
-        self.quizzing = quiz
-        """Quiz mode: during the backward pass the next factor is hidden."""
+        self.set_reactive(Teaching.quizzing, quiz)
         self.nudge_result: Nudge | None = None
-        self.revealing = False
-        """Reveal mode: b shows the backward pass one factor at a time."""
-        self.revealed = 0
-        """In reveal mode: how many rows of the layer shown have their value shown."""
-        self._nudge_key: tuple | None = None
+        self._nudge_for: tuple | None = None
+
+    def watch_parameter(self) -> None:
+        self._changed()
+
+    def watch_nudging(self) -> None:
+        self._changed()
+
+    def watch_epsilon(self) -> None:
+        self._changed()
+
+    def watch_quizzing(self) -> None:
+        self._changed()
+
+    def watch_revealing(self) -> None:
+        self._changed()
+
+    def watch_revealed(self) -> None:
+        self._changed()
 
     # -- showing ---------------------------------------------------------------------
 
@@ -76,12 +100,13 @@ class Teaching(_Host):
         """Bring the teaching widgets up to date with the lesson (part of ``show``)."""
         lesson = self.lesson
         screen = self.screen
-        screen.set_class(self.vanishing, "-vanishing")
-        screen.set_class(self.plot_view != "loss", "-plot-other")
-        if self.vanishing:
+        vanishing = self.upper_view is View.VANISHING
+        screen.set_class(vanishing, "-vanishing")
+        screen.set_class(self.plot_view is not View.LOSS, "-plot-other")
+        if vanishing:
             self.needed(Vanishing).show()
-        if self.plot_view != "loss":
-            self.needed(SlopePlot).show(self.plot_view, self.parameter, self.shown_layer)
+        if self.plot_view is not View.LOSS:
+            self.needed(SlopePlot).show(self.plot_view, self.parameter, self.layer)
         nudge = self._nudge()
         if nudge is not None or self.mounted(NudgeView) is not None:
             self.needed(NudgeView).show(nudge, lesson.layers)
@@ -99,7 +124,7 @@ class Teaching(_Host):
         if (not self.revealing or self.quizzing or lesson.phase != "backward"
                 or lesson.backward_pass is None):
             return None
-        return rows_for(lesson, self.shown_layer, self.sample)[1]
+        return rows_for(lesson, self.layer, self.sample)[1]
 
     def reveal_next(self) -> bool:
         """b in reveal mode: show the next factor's value; False when the layer is all shown."""
@@ -110,10 +135,9 @@ class Teaching(_Host):
         row = rows[self.revealed]
         self.revealed += 1
         following = (f"; b: {rows[self.revealed].symbol} = ?" if self.revealed < len(rows)
-                     else "; b: the next layer" if self.shown_layer > 1 else "; s: the step")
+                     else "; b: the next layer" if self.layer > 1 else "; s: the step")
         self.say(f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}"
                  f"{following}")
-        self.show()
         return True
 
     def action_reveal(self) -> None:
@@ -124,17 +148,19 @@ class Teaching(_Host):
                      "first (x: all at once)")
         else:
             self.say("reveal mode off: b shows a layer's factors at once")
-        self.show()
 
     def _nudge(self) -> Nudge | None:
         if not self.nudging:
             return None
         lesson = self.lesson
-        key = (lesson.version, id(lesson.chain), self.parameter, self.shown_layer, self.epsilon)
-        if key != self._nudge_key:
-            self._nudge_key = key
+        # Computed again when the lesson's state (a new value with every change) or the
+        # choice changed.
+        choice = (self.parameter, self.layer, self.epsilon)
+        if (self._nudge_for is None or self._nudge_for[0] is not lesson.state
+                or self._nudge_for[1] != choice):
+            self._nudge_for = (lesson.state, choice)
             try:
-                self.nudge_result = lesson.nudge(self.parameter, self.shown_layer, self.epsilon)
+                self.nudge_result = lesson.nudge(self.parameter, self.layer, self.epsilon)
             except ModelError as exc:
                 self.nudging, self.nudge_result = False, None
                 self.say(f"nudge: {exc}", error=True)
@@ -145,8 +171,8 @@ class Teaching(_Host):
         lesson = self.lesson
         if not self.quizzing or lesson.phase != "backward" or lesson.backward_pass is None:
             return None
-        _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
-        key = (lesson.version, self.shown_layer, self.sample)
+        _, rows, _ = rows_for(lesson, self.layer, self.sample)
+        key = (lesson.version, self.layer, self.sample)
         index = lesson.quiz.position(key)
         return key, rows, (index if index < len(rows) else None)
 
@@ -158,7 +184,7 @@ class Teaching(_Host):
         bar = self.needed(QuizBar)
         field = bar.answer
         score = self.lesson.quiz.score
-        if state is not None and self.vanishing:
+        if state is not None and self.upper_view is View.VANISHING:
             self.query_one(Derivation).set_quiz(state[2])
             bar.show(f"quiz · {score} · h: back to the derivation", asking=False)
         elif state is None:
@@ -169,7 +195,7 @@ class Teaching(_Host):
             _, rows, index = state
             self.query_one(Derivation).set_quiz(index)
             if index is None:
-                more = "b: the next layer" if self.shown_layer > 1 else "s: the step"
+                more = "b: the next layer" if self.layer > 1 else "s: the step"
                 bar.show(f"quiz · {score} · layer done, {more}", asking=False)
             else:
                 bar.show(f"quiz · {score} · {rows[index].symbol} =", asking=True)
@@ -184,17 +210,16 @@ class Teaching(_Host):
     # -- the nudge and the plot area -------------------------------------------------
 
     def _selected(self) -> str:
-        return parameter_symbol(self.parameter, self.shown_layer, self.lesson.layers)
+        return parameter_symbol(self.parameter, self.layer, self.lesson.layers)
 
     def action_nudge(self) -> None:
         if self.nudging:
             self.nudging = False
             self.say("nudge check hidden (e shows it again)")
         else:
-            self.nudging, self._nudge_key = True, None
+            self.nudging, self._nudge_for = True, None
             self.say(f"nudge: {self._selected()} ± ε, two forward passes; c: w/b, [ ]: layer, "
                      "E: ε ÷ 10")
-        self.show()
 
     def action_nudge_epsilon(self) -> None:
         i = EPSILONS.index(self.epsilon) if self.epsilon in EPSILONS else 0
@@ -202,28 +227,23 @@ class Teaching(_Host):
         self.nudging = True
         self.say(f"nudge ε = {number(self.epsilon)}: a large ε feels the curve bend, "
                  "a tiny one rounding")
-        self.show()
 
     def action_choose_parameter(self) -> None:
         self.parameter = "b" if self.parameter == "w" else "w"
         self.say(f"selected {self._selected()} for the nudge (e) and the slope view (g)")
-        self.show()
 
     def action_plot_view(self) -> None:
-        self.plot_view = MODES[(MODES.index(self.plot_view) + 1) % len(MODES)]
-        self.page = "loss"
+        self.show_view(PLOTS[(PLOTS.index(self.plot_view) + 1) % len(PLOTS)])
         what = {"loss": "the loss curve",
                 "slope": f"C against {self._selected()} with its tangent (c: w/b, [ ]: layer)",
-                "fit": "the fit: a(L) against x, the samples as points"}[self.plot_view]
+                "fit": "the fit: a(L) against x, the samples as points"}[self.plot_view.value]
         self.say(f"plot: {what}; g: next view")
-        self.show()
 
     def action_vanishing(self) -> None:
-        self.vanishing = not self.vanishing
-        self.page = "derivation"
+        vanishing = self.upper_view is not View.VANISHING
+        self.show_view(View.VANISHING if vanishing else View.DERIVATION)
         self.say("vanishing gradient: |∂C/∂w| and ∏ of the activation derivatives, log scale"
-                 if self.vanishing else "the derivation again (h: the vanishing gradient)")
-        self.show()
+                 if vanishing else "the derivation again (h: the vanishing gradient)")
 
     # -- undo and redo ---------------------------------------------------------------
 
@@ -233,7 +253,6 @@ class Teaching(_Host):
         self.say(f"{what}: step {lesson.steps_done}, phase {phase}; "
                  f"{lesson.can_undo} to undo (u), {lesson.can_redo} to redo (U)")
         self._clear_refusals()
-        self._done()
 
     def action_undo(self) -> None:
         self._stop_training()
@@ -241,7 +260,6 @@ class Teaching(_Host):
             self.lesson.undo()
         except ModelError as exc:
             self.say(str(exc), error=True)
-            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self._went("undone")
 
@@ -251,7 +269,6 @@ class Teaching(_Host):
             self.lesson.redo()
         except ModelError as exc:
             self.say(str(exc), error=True)
-            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self._went("redone")
 
@@ -266,10 +283,8 @@ class Teaching(_Host):
         except ModelError as exc:
             other = "k: another cost" if kind == "activation" else "o: another activation"
             self.say(f"{kind} {name} refused, nothing changed: {exc} ({other})", error=True)
-            self.show()  # training may have stopped: the screen shows where it stopped
             return
         self.say(f"{kind}: {name}; results of the old {kind} cleared (f computes them again)")
-        self.show()
 
     def action_cycle_activation(self) -> None:
         chain = self.lesson.chain
@@ -290,7 +305,6 @@ class Teaching(_Host):
             self.say(f"quiz off · {self.lesson.quiz.score}")
             if isinstance(self.focused, AnswerField):
                 self.screen.set_focus(None)
-        self.show()
 
     def on_answer_field_answered(self, event: AnswerField.Answered) -> None:
         field = self.needed(QuizBar).answer
@@ -318,4 +332,4 @@ class Teaching(_Host):
                 self.say(f"{number(verdict.guess)} is off by {off_by(verdict.guess, row.value)}: "
                          f"{quiz_hint(row)}; empty enter reveals", error=True)
         field.value = ""
-        self.show()
+        self._changed()  # the quiz's score and its next factor

@@ -133,7 +133,7 @@ async def test_space_walks_the_whole_loop():
         seen = []
         for _ in range(6):
             await pilot.press("space")
-            seen.append((app.lesson.phase, app.shown_layer))
+            seen.append((app.lesson.phase, app.layer))
         n = app.lesson.layers
         assert seen == [("forward", n), ("backward", 3), ("backward", 2), ("backward", 1),
                         ("step", 1), ("forward", n)]
@@ -143,10 +143,10 @@ async def test_layer_keys_choose_the_layer_explained():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "left_square_bracket")
-        assert app.shown_layer == 2
+        assert app.layer == 2
         assert_rows_shown(app, backward_rows(app.lesson.backward_pass, 0, 2))
         await pilot.press("right_square_bracket", "right_square_bracket")
-        assert app.shown_layer == 3
+        assert app.layer == 3
 
 
 async def test_editing_a_weight_applies_it_and_recomputes_what_was_shown():
@@ -598,6 +598,7 @@ async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
         app.show()
         live = app.query_one(Derivation).live
         app._timer = object()  # as if still training, for show()
+        app.training = True
         app.show()
         live = app.query_one(Derivation).live
         assert live is not None and live.forward.chain is app.lesson.chain
@@ -611,7 +612,7 @@ async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
         step = step_rows(app.lesson.chain, live, app.lesson.lr,
                          app.lesson.chain.step(live, app.lesson.lr))
         assert_rows_shown(app, step)
-        app._timer = None
+        app._timer, app.training = None, False
         await pilot.press("t")  # (not training: starts) then stop again
         await pilot.press("t")
         await pilot.pause()

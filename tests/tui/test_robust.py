@@ -69,7 +69,7 @@ def assert_screen_matches_lesson(app: BackpropApp) -> None:
     """Every number the panels and the status line show is the lesson's."""
     lesson, sample = app.lesson, app.sample
     assert 0 <= sample < len(lesson.samples)
-    assert 1 <= app.shown_layer <= lesson.layers
+    assert 1 <= app.layer <= lesson.layers
     fields = {"x": lesson.samples.x[sample], "y": lesson.samples.y[sample], "lr": lesson.lr}
     for layer in range(1, lesson.layers + 1):
         fields[f"w-{layer}"] = lesson.chain.w[layer - 1]
@@ -293,8 +293,9 @@ async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         shows = []
-        real_show = app.show
-        monkeypatch.setattr(app, "show", lambda: (shows.append(clock[0]), real_show()))
+        real_update = app._update_screen
+        monkeypatch.setattr(app, "_update_screen",
+                            lambda: (shows.append(clock[0]), real_update()))
         plot = app.query_one(LossPlot)
         builds = plot.builds
         seconds = 3

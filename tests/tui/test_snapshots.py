@@ -1,5 +1,7 @@
 """Pictures of the app at 80×24 (deterministic: nothing timed, no cursor, no speeds)."""
 
+from backprop_tui.tui.view import View
+
 from .helpers import app_for, ten_layers
 
 
@@ -42,7 +44,8 @@ def test_training_shows_live_numbers(snap_compare):
         app.show()  # the loss curve drawn once (while training it is redrawn once a second)
         await pilot.pause()
         app._timer = _Frozen()
-        app.page = "loss"
+        app.training = True
+        app.show_view(View.LOSS)
         app.show()
         await pilot.pause()
 

@@ -162,8 +162,8 @@ async def test_quiz_keys_outside_a_number_still_work_while_typing():
         field = app.query_one(AnswerField)
         assert app.focused is field
         await pilot.press("b")  # the next layer, not a letter in the field
-        assert field.value == "" and app.shown_layer == app.lesson.layers - 1
-        title, rows, _ = rows_for(app.lesson, app.shown_layer, 0)
+        assert field.value == "" and app.layer == app.lesson.layers - 1
+        title, rows, _ = rows_for(app.lesson, app.layer, 0)
         assert f"{rows[0].symbol} =" in shown(app, "#quiz-prompt")
         await pilot.press("z")  # quiz off: every row back, the field gone
         assert not app.quizzing and app.focused is None
@@ -177,7 +177,7 @@ async def test_a_layer_answered_through_says_what_comes_next():
     app = BackpropApp(lecture(), quiz=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
-        _, rows, _ = rows_for(app.lesson, app.shown_layer, 0)
+        _, rows, _ = rows_for(app.lesson, app.layer, 0)
         for _ in rows:
             await pilot.press("enter")
         assert app.lesson.quiz.revealed == len(rows)
@@ -207,7 +207,7 @@ async def test_undo_and_redo_through_phases_and_steps():
         assert_panels_show_forward(app)
         assert_fields_show_lesson(app)
         text = text_of(app.query_one("#derivation"))
-        for row in backward_rows(lesson.backward_pass, 0, app.shown_layer):
+        for row in backward_rows(lesson.backward_pass, 0, app.layer):
             assert row.value_text in text
         assert len(lesson.history) == 0
         assert app.query_one("#loss").border_subtitle == ""
@@ -388,10 +388,10 @@ async def test_reveal_mode_shows_one_factor_at_a_time_without_scoring():
         assert rows[0].symbol in text and rows[0].value_text not in text  # asked, not told
         for k in range(1, len(rows) + 1):
             await pilot.press("b")
-            assert app.shown_layer == app.lesson.layers and derivation.reveal == k
+            assert app.layer == app.lesson.layers and derivation.reveal == k
             assert rows[k - 1].value_text in shown(app, "#message")
         assert app.lesson.quiz.score == lecture().quiz.score  # no scoring
         await pilot.press("b")  # all shown: the next layer, from its first factor
-        assert app.shown_layer == app.lesson.layers - 1 and derivation.reveal == 0
+        assert app.layer == app.lesson.layers - 1 and derivation.reveal == 0
         await pilot.press("x")
         assert derivation.reveal is None

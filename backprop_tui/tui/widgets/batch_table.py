@@ -31,7 +31,7 @@ class BatchTable(Widget):
         training) for ``layer`` and ``sample``; ``at_step``, while training, is the step
         whose parameters they belong to (the table is redrawn less often than the panels,
         so its title says which step its numbers are from)."""
-        # What the table shows, by identity: training changes the lesson's version many
+        # What the table shows, by identity: training changes the lesson's state many
         # times a second but none of this, so the table is not sent again.
         lesson = self.lesson
         self.fwd, self.bp = fwd, bp

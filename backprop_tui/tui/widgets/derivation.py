@@ -7,7 +7,7 @@ to show and which to highlight; it computes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -30,13 +30,18 @@ from ...present.tables import factor_grid
 
 
 @dataclass(frozen=True)
-class View:
-    """What the derivation shows: the lesson's phase, the layer and the sample chosen."""
+class Shown:
+    """What the derivation shows: the lesson's phase (or training), the layer and the sample
+    chosen, and where the numbers come from (compared by identity): the lesson's state, a
+    frozen value replaced with every change, or the pass of the current parameters."""
 
     phase: str
     layer: int
     sample: int
-    version: int
+    source: object = field(compare=False)
+
+    def same(self, other: Shown | None) -> bool:
+        return other is not None and self == other and self.source is other.source
 
 
 def training_rows(lesson: Lesson, live: BackwardPass) -> tuple[str, list[Row], str]:
@@ -242,7 +247,7 @@ class Derivation(Widget):
         """The first row shown when the user scrolled (↑ ↓); None: follow the highlight."""
         self.rows_hidden = False
         """Whether the last frame left rows out."""
-        self._view: View | None = None
+        self._shown: Shown | None = None
         self.live: BackwardPass | None = None
         """While training: the pass of the current parameters the rows come from."""
         self.rows: list[Row] = []
@@ -284,13 +289,13 @@ class Derivation(Widget):
         update from ``live``, the current parameters' pass); redraw only on change."""
         lesson = self.lesson
         if live is not None:
-            view = View("training", layer, sample, id(live))
-        else:
-            view = View(lesson.phase, layer, sample,
-                        lesson.version if lesson.phase != "none" else -1)
+            shown = Shown("training", layer, sample, live)
+        else:  # nothing computed: nothing to follow
+            shown = Shown(lesson.phase, layer, sample,
+                          lesson.state if lesson.phase != "none" else None)
         self.shown_layer, self.sample = layer, sample
-        if view != self._view:
-            self._view = view
+        if not shown.same(self._shown):
+            self._shown = shown
             self.first_row = None
             self.live = live
             title, rows, remark = rows_for(lesson, layer, sample, live)

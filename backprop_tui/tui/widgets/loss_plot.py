@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 from rich.text import Text
+from textual.reactive import var
 from textual.widget import Widget
 
 from ...model import LossHistory, Thinned
@@ -119,12 +120,16 @@ def step_ticks(first: int, last: int, count: int) -> list[int]:
 class LossPlot(Widget):
     """The lesson's loss history as a line plot; redrawn only when the history grew."""
 
+    log_scale: var[bool] = var(False, init=False)
+    """Whether the cost axis is logarithmic (G switches it)."""
+
+    def watch_log_scale(self) -> None:
+        self.show()
+
     def __init__(self, lesson: HasHistory, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lesson = lesson
         self._drawn: tuple | None = None
-        self.log_scale = False
-        """Whether the cost axis is logarithmic (G switches it)."""
         self._drawn_at = float("-inf")
         self.builds = 0
         """Figures drawn so far (each redraw builds one)."""

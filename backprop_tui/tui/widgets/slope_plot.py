@@ -17,10 +17,8 @@ from ...model import CostSlice, Fit, ModelError
 from ...model.lesson import Lesson
 from ...present.format import number, short
 from ...present.formulas import fit_title, parameter_symbol, slope_title
+from ..view import View
 from .loss_plot import Y_AXIS, cost_ticks, new_figure
-
-MODES: tuple[str, ...] = ("loss", "slope", "fit")
-"""What the plot area shows, in the order ``g`` cycles through them."""
 
 
 def _ticks(lo: float, hi: float, count: int) -> list[float]:
@@ -98,28 +96,28 @@ class SlopePlot(Widget):
     def __init__(self, lesson: Lesson, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lesson = lesson
-        self.mode = "slope"
+        self.mode = View.SLOPE
         self.which = "w"
         self.param_layer = lesson.layers
         self.data: CostSlice | Fit | None = None
         self.error = ""
         self._key: tuple | None = None
 
-    def show(self, mode: str, which: str, layer: int) -> None:
+    def show(self, mode: View, which: str, layer: int) -> None:
         """Show ``mode`` (slope or fit) for parameter ``which`` of ``layer``, if anything changed."""
         lesson = self.lesson
-        key = (mode, which, layer, lesson.version, id(lesson.chain))
-        if key == self._key:
+        key = (mode, which, layer)  # and the lesson's state, a new value with every change
+        if self._key is not None and self._key[0] == key and self._key[1] is lesson.state:
             return
-        self._key = key
+        self._key = (key, lesson.state)
         self.mode, self.which, self.param_layer = mode, which, layer
         self.error = ""
         try:
-            self.data = lesson.cost_slice(which, layer) if mode == "slope" else lesson.fit()
+            self.data = lesson.cost_slice(which, layer) if mode is View.SLOPE else lesson.fit()
         except ModelError as exc:
             self.data, self.error = None, str(exc)
         n = lesson.layers
-        if mode == "slope":
+        if mode is View.SLOPE:
             theta = parameter_symbol(which, layer, n)
             if isinstance(self.data, CostSlice):
                 self.border_title = slope_title(which, layer, n, self.data.slope)

@@ -26,15 +26,14 @@ class Vanishing(Widget):
         self.table: CellTable | None = None
         self.message = ""
         """Why there is no table (the pass does not compute), when there is none."""
-        self._key: tuple | None = None
+        self._state: object = None
 
     def show(self) -> None:
         """Rebuild the table when the lesson changed."""
         lesson = self.lesson
-        key = (lesson.version, id(lesson.chain))
-        if key == self._key:
+        if self._state is lesson.state:  # a new value with every change of the lesson
             return
-        self._key = key
+        self._state = lesson.state
         try:
             self.table, self.message = vanishing_table(lesson.current_trace()), ""
         except ModelError as exc:

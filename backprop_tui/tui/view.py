@@ -1,0 +1,30 @@
+"""What the lower half of the screen shows: one enum for every view."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class View(Enum):
+    """A view of the lower half of the screen.
+
+    The upper views explain the numbers (the derivation, or the vanishing gradient in its
+    place); the plots draw them (the loss curve, the cost against one parameter with its
+    tangent, the fit). At small sizes one view is shown at a time; from 110×32 an upper
+    view and a plot show together.
+    """
+
+    DERIVATION = "derivation"
+    VANISHING = "vanishing"
+    LOSS = "loss"
+    SLOPE = "slope"
+    FIT = "fit"
+
+    @property
+    def upper(self) -> bool:
+        """Whether this is an upper view (else a plot)."""
+        return self in (View.DERIVATION, View.VANISHING)
+
+
+PLOTS: tuple[View, ...] = (View.LOSS, View.SLOPE, View.FIT)
+"""The plots, in the order ``g`` cycles through them."""
