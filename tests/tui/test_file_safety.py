@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
+from textual.command import CommandList
+from textual.widgets.option_list import Option
 
 from backprop_tui.model import Folder, load_session, save_session
 from backprop_tui.model.files import VISITOR_FILES
@@ -364,3 +366,30 @@ async def test_enters_queued_behind_a_selection_run_the_command_once(here):
         assert [p.name for p in here.iterdir()] == ["backprop-handout-1.md"]
         await pilot.press("f")
         assert app.lesson.phase == "forward"
+
+
+@pytest.mark.parametrize("key", ["pagedown", "pageup"])
+async def test_page_keys_before_the_new_options_are_laid_out_do_not_crash(key):
+    # Options replaced and highlighted while the list has no size on screen (hidden, as the
+    # palette's list is between searches), then the page key before the list is laid out again:
+    # the move is skipped and the palette stays usable.
+    app = BackpropApp(lecture())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        commands = palette.query_one(CommandList)
+        commands.styles.display = "none"
+        await pilot.pause()
+        commands.clear_options()
+        commands.add_options([Option(f"option {n}") for n in range(40)])
+        commands.highlighted = 5
+        commands.styles.display = "block"
+        palette.action_page("down" if key == "pagedown" else "up")  # before any layout: skipped
+        assert app.is_running and commands.highlighted == 5
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        assert commands.highlighted > 5 if key == "pagedown" else commands.highlighted < 5
+        await pilot.press("escape", "q")
+    assert app.return_code == 0
