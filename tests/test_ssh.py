@@ -333,7 +333,9 @@ def test_a_resized_window_redraws_the_app_at_the_new_size(
     client = Client(server.port, cols=80, rows=24)
     clients.append(client)
     client.wait_for(READY)
-    assert "q quit" in client.screen.display[23]
+    # The screen may arrive in more than one write: wait for its last row too.
+    wait_until(lambda: (client.pump(0.1), "q quit" in client.screen.display[23])[1], WAIT,
+               "the footer on the last row of 24")
     client.resize(110, 34)
     wait_until(lambda: (client.pump(0.1), "q quit" in client.screen.display[33])[1], WAIT,
                "the footer on the last row of 34")
