@@ -227,14 +227,15 @@ def _samples(args: argparse.Namespace, shape: Shape) -> tuple[list[list[float]],
             return load_network_csv(data, inputs, outputs)
         except FileError as exc:
             raise WideUsageError(f"argument --data: {exc}") from None
-    if x is None and y is None and (inputs, outputs) == (1, 1):
-        x, y = defaults.X, defaults.Y
+    if x is None and y is None:
+        # The chain's default sample, its input on every input and its target on every output.
+        return [list(defaults.X) * inputs], [list(defaults.Y) * outputs]
     if x is None:
         example = ",".join(":".join(["0.5"] * inputs) for _ in range(2))
         raise WideUsageError(
-            f"argument --x: shape {shape_text(shape)} takes {inputs} inputs per sample: give "
-            f"--x (e.g. --x {example}) and --y, --data FILE.csv with columns "
-            f"{','.join(network_columns(inputs, outputs))}, or --xor")
+            f"argument --y: targets without inputs: give --x too (e.g. --x {example}), "
+            f"--data FILE.csv with columns {','.join(network_columns(inputs, outputs))}, "
+            "or --xor")
     if y is None:
         raise WideUsageError(f"argument --y: {len(x)} samples (--x) need their targets")
     xs = _rows(x, inputs, "x", shape, "inputs")

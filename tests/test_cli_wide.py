@@ -101,6 +101,20 @@ def test_trace_markdown_of_a_wide_network(capsys):
     assert "| quantity | formula | numbers | value |" in text and "w₁₂(L−1)" in text
 
 
+def test_without_samples_a_wide_network_takes_the_chains_sample_on_every_input(capsys):
+    """``--shape 2,3,2`` alone opens with one sample: x = 0.7 on each input, y = 1 on each
+    output, as the chain's default x = 0.7, y = 1."""
+    chain = json.loads(output(capsys, "trace", "--json"))
+    doc = json.loads(output(capsys, "trace", "--shape", "2,3,2", "--seed", "4", "--json"))
+    (sample,) = doc["samples"]
+    assert sample["x"] == [chain["samples"][0]["x"]] * 2
+    assert sample["y"] == [chain["samples"][0]["y"]] * 2
+    same = json.loads(output(capsys, "trace", "--shape", "2,3,2", "--seed", "4", "--json",
+                             "--x", "0.7:0.7", "--y", "1:1"))
+    assert doc == same
+    assert doc["shape"] == [2, 3, 2] and len(doc["w"][0]) == 3
+
+
 def test_samples_from_a_csv_file_with_columns_x1_x2_y(capsys, tmp_path):
     data = tmp_path / "xor.csv"
     data.write_text("y,x1,x2\n0,0,0\n1,0,1\n1,1,0\n0,1,1\n")
@@ -125,7 +139,7 @@ def test_samples_from_a_csv_file_with_columns_x1_x2_y(capsys, tmp_path):
     (("--shape", "2,2,1", "--x", "0.1,0.2", "--y", "1,0"), ["--x", "takes 2 inputs", "sample 1 has 1"]),
     (("--shape", "2,2,1", "--x", "0.1:0.2", "--y", "1:0"), ["--y", "takes 1 targets", "sample 1 has 2"]),
     (("--shape", "2,2,1", "--x", "0.1:0.2,0:1", "--y", "1"), ["--y", "1 targets for 2 samples"]),
-    (("--shape", "2,2,1"), ["--x", "takes 2 inputs per sample", "--xor"]),
+    (("--shape", "2,2,1", "--y", "1"), ["--y", "targets without inputs", "--x", "--xor"]),
     (("--x", "0.1:0.2", "--y", "1"), ["--x", "needs --shape"]),
     (("--shape", "2,2,2", "--cost", "cross-entropy", "--x", "0:1", "--y", "1:0"),
      ["one sigmoid output", "2 outputs"]),

@@ -119,3 +119,15 @@ def test_quiz_answers_and_fields_refuse_other_digits():
     with pytest.raises(ModelError, match="^x: "):
         finite_number(ARABIC_ONE, "x")
     assert finite_number("\u22122", "x") == -2.0
+
+
+def test_a_refusal_names_its_subject_and_gives_its_reason_apart():
+    with pytest.raises(ModelError) as caught:
+        parse_number("abc", "w")
+    error = caught.value
+    assert error.subject == "w"
+    assert str(error) == f"w: {error.reason}"
+    assert error.reason.startswith("'abc' is not a number: ")
+    with pytest.raises(ModelError) as unnamed:
+        parse_number("abc")
+    assert unnamed.value.subject is None and str(unnamed.value) == unnamed.value.reason

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 
 class ModelError(ValueError):
-    """A value the model refuses (wrong shape, not finite, out of range)."""
+    """A value the model refuses (wrong shape, not finite, out of range).
+
+    ``str(error)`` is the whole message, ``"w: 'abc' is not a number: …"``; when the
+    refused value has a name (``subject``, here ``"w"``), :attr:`reason` is the
+    message without it, for a screen that names the field itself.
+    """
+
+    def __init__(self, message: str, *, subject: str | None = None) -> None:
+        super().__init__(f"{subject}: {message}" if subject else message)
+        self.subject = subject
+        self.reason = message
 
 
 class NonFiniteError(ModelError):

@@ -60,9 +60,9 @@ def finite_number(value: float | str, name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ModelError(f"{name}: {value!r} is not a number") from None
+        raise ModelError(f"{value!r} is not a number", subject=name) from None
     if not math.isfinite(number):
-        raise ModelError(f"{name}: {value!r} is not a finite number")
+        raise ModelError(f"{value!r} is not a finite number", subject=name)
     return number
 
 

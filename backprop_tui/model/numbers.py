@@ -43,16 +43,15 @@ WHOLE_HOW = "write it with the digits 0-9, like 3 or 1e6"
 
 def _refuse(text: str, name: str | None, what: str = "a number", how: str = HOW) -> ModelError:
     shown = text.strip()
-    start = f"{name}: " if name else ""
     if not shown:
-        return ModelError(f"{start}no number given: {how}")
-    return ModelError(f"{start}{shown_value(shown)} is not {what}: {how}")
+        return ModelError(f"no number given: {how}", subject=name)
+    return ModelError(f"{shown_value(shown)} is not {what}: {how}", subject=name)
 
 
 def _clean(text: str, name: str | None, how: str = HOW) -> str:
     """``text`` in Python's spelling, checked against the grammar above."""
     if not isinstance(text, str):
-        raise ModelError(f"{name + ': ' if name else ''}expected text, found {type(text).__name__}")
+        raise ModelError(f"expected text, found {type(text).__name__}", subject=name)
     cleaned = text.strip().replace("\u2212", "-").replace(",", ".")
     if not _NUMBER.fullmatch(cleaned):
         finite = cleaned.lstrip("+-").lower() not in _NOT_FINITE
@@ -79,14 +78,14 @@ def parse_integer(text: str, name: str | None = None, minimum: int | None = None
     (``2.5``) is refused, and so is anything beyond ±10¹⁸.
     """
     exact = Decimal(_clean(text, name, WHOLE_HOW))  # exact: 9007199254740993 stays itself
-    start = f"{name}: " if name else ""
     if abs(exact) > MAX_INTEGER:
-        raise ModelError(f"{start}{shown_value(text.strip())} is too large (at most 10¹⁸)")
+        raise ModelError(f"{shown_value(text.strip())} is too large (at most 10¹⁸)",
+                         subject=name)
     if exact != exact.to_integral_value():
         raise _refuse(text, name, "a whole number", WHOLE_HOW)
     value = int(exact)
     if minimum is not None and value < minimum:
-        raise ModelError(f"{start}{value} is less than {minimum}")
+        raise ModelError(f"{value} is less than {minimum}", subject=name)
     if maximum is not None and value > maximum:
-        raise ModelError(f"{start}{value} is more than {maximum}")
+        raise ModelError(f"{value} is more than {maximum}", subject=name)
     return value

@@ -61,9 +61,9 @@ def check_learning_rate(lr: float) -> float:
     try:
         value = float(lr)
     except (TypeError, ValueError):
-        raise ModelError("learning rate: not a number") from None
+        raise ModelError("not a number", subject="learning rate") from None
     if not math.isfinite(value):
-        raise ModelError(f"learning rate: {value!r} is not a finite number")
+        raise ModelError(f"{value!r} is not a finite number", subject="learning rate")
     return value
 
 

@@ -840,8 +840,7 @@ class BackpropApp(Teaching, App[int]):
         except ModelError as exc:
             field.value = field.shown
             self.query_one(ChainView).refuse(field.target)
-            reason = str(exc).split(": ", 1)[-1]
-            self.say(f"{name}: {reason}; kept {field.shown}", error=True)
+            self.say(f"{name}: {exc.reason}; kept {field.shown}", error=True)
             return
         self._clear_refusals()
         shown = field_text(self._value_of(field.target), field.room)

@@ -664,3 +664,19 @@ async def test_the_derivation_says_approx_where_the_shown_factors_do_not_give_th
             if row.numbers is not None:
                 assert f"{row.equals} {row.value_text}" in text, row.text()
         assert "≈ −0.1047" in text and "= −0.1660" in text
+
+
+async def test_a_refused_target_says_the_whole_reason():
+    """A refusal that is not about the text (cross-entropy wants y in [0, 1]) reaches the
+    screen whole: the field's name, the model's reason, the value kept."""
+    from backprop_tui.model import CROSS_ENTROPY, SIGMOID, Chain, Samples
+    from backprop_tui.model.lesson import Lesson
+
+    app = app_for(Lesson(Chain([0.5], [0.0], SIGMOID, CROSS_ENTROPY), Samples([0.7], [1.0]), 0.5))
+    async with app.run_test(size=SIZE) as pilot:
+        await edit_field(pilot, "y")
+        await pilot.press("ctrl+u", "2", "enter")
+        assert app.lesson.samples.y[0] == 1.0
+        message = shown(app, "#message")
+        assert "cross-entropy needs targets y in [0, 1]: y value 1 is 2.0" in message, message
+        assert message.endswith("kept 1.0000"), message

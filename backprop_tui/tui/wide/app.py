@@ -534,8 +534,7 @@ class WideApp(App[int]):
                 lesson.set_b(self.layer, self.neuron, event.text)
         except ModelError as exc:
             field.refuse()
-            reason = str(exc).split(": ", 1)[-1]
-            self.say(f"{name}: {reason}; kept {field.shown}", error=True)
+            self.say(f"{name}: {exc.reason}; kept {field.shown}", error=True)
             return
         for each in self.query(NumberField):
             each.remove_class("-refused")
