@@ -381,7 +381,8 @@ class BackpropApp(Teaching, App[int]):
             # The batch table is the largest block of numbers: redrawn once a second, its
             # title naming the step its numbers belong to.
             now = monotonic()
-            if self._table_live is None or now - self._table_live[0] >= LIVE_TABLE_REDRAW:
+            if (self._table_live is None
+                    or now - self._table_live[0] >= LIVE_TABLE_REDRAW * self._pace.slowdown):
                 self._table_live = (now, live, lesson.steps_done)
             _, table_bp, table_step = self._table_live
             table_fwd = table_bp.forward
@@ -391,7 +392,7 @@ class BackpropApp(Teaching, App[int]):
         self.query_one(Derivation).show(self.layer, self.sample, live)
         if (not self.view.upper or self.screen.has_class("-wide")
                 or self.mounted(LossPlot) is not None):
-            self.needed(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
+            self.needed(LossPlot).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
             self.needed(BatchTable).show(self.layer, self.sample, table_fwd, table_bp,
                                          table_step)
         text = narration(lesson.phase, self.layer, lesson.layers,

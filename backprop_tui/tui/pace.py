@@ -8,23 +8,43 @@ from collections.abc import Callable
 
 from ..model.trainer import RunResult
 
+MAX_SLOWDOWN = 8.0
+"""Redraws while training are spread out at most this much when the machine is busy."""
+
+LAG_WEIGHT = 0.2
+"""The weight of the newest tick in the running mean of how late ticks come."""
+
 
 class Pace:
     """Steps owed by the clock at ``speed`` steps a second, taken ``chunk`` at a time for
     at most ``budget`` seconds a tick (so that keys are always answered), and the rate
-    measured over the last second."""
+    measured over the last second.
+
+    When the ticks come late (many apps training on the same cores: the process waits
+    for its turn), the redraws are spread out by :attr:`slowdown`, so that a busy
+    machine draws less and keys are still answered quickly; the steps owed are taken
+    all the same.
+    """
 
     def __init__(self, frame: float, budget: float, chunk: int, redraw: float) -> None:
         self.frame, self.budget, self.chunk, self.redraw = frame, budget, chunk, redraw
         self.owed = 0.0
         self.last_tick = 0.0
         self.shown_at = 0.0
+        self.lag = 0.0
+        """Running mean of the seconds by which ticks come later than one frame apart."""
         self.rate: deque[tuple[float, int]] = deque()
+
+    @property
+    def slowdown(self) -> float:
+        """1 on an idle machine; up to :data:`MAX_SLOWDOWN` as the ticks come later."""
+        return min(1.0 + self.lag / self.frame, MAX_SLOWDOWN)
 
     def start(self, now: float) -> None:
         """Training starts at ``now``: nothing owed, nothing measured yet."""
         self.owed = 0.0
         self.last_tick = now
+        self.lag = 0.0
         self.rate.clear()
 
     def tick(self, clock: Callable[[], float], speed: int,
@@ -35,6 +55,7 @@ class Pace:
         if now - self.last_tick < 0.8 * self.frame:
             return None, False  # a late timer catching up: keep the redraw rate bounded
         self.owed = min(self.owed + speed * (now - self.last_tick), speed * 4 * self.frame + 1)
+        late = max(now - self.last_tick - self.frame, 0.0)
         self.last_tick = now
         todo, done = int(self.owed), 0
         deadline = now + self.budget
@@ -52,7 +73,9 @@ class Pace:
         self.rate.append((now, done))
         while self.rate and now - self.rate[0][0] > 1.0:
             self.rate.popleft()
-        due = diverged is not None or now - self.shown_at >= self.redraw
+        # Due by the lag so far: this tick's own lateness spreads out the next redraws.
+        due = diverged is not None or now - self.shown_at >= self.redraw * self.slowdown
+        self.lag += LAG_WEIGHT * (late - self.lag)
         if due:
             self.shown_at = now
         return diverged, due

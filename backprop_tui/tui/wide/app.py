@@ -219,7 +219,7 @@ class WideApp(App[int]):
         if str(line.content) != text:
             line.update(text)  # one line, or two when it does not fit: a new layout
         self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live)
-        self.query_one(LossPlot).show(PLOT_REDRAW if self.training else 0.0)
+        self.query_one(LossPlot).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
         self._show_decision()
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.screen.set_class(self.page == "decision", "-page-decision")
