@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -192,27 +193,46 @@ def lay_out(rows: list[Row], width: int) -> list[Laid]:
     return laid
 
 
-def table(laid: list[Laid], marks: list[bool]) -> Table:
-    """The rows as a grid: symbol = formula = numbers = value, the values lined up."""
-    grid = Table.grid(padding=0)
-    grid.add_column(no_wrap=True)  # marker
-    grid.add_column(no_wrap=True)  # symbol
-    grid.add_column(no_wrap=True)  # = or ←
-    grid.add_column(no_wrap=True)  # formula = numbers, already fitted
-    grid.add_column(no_wrap=True, vertical="bottom")  # =
-    grid.add_column(no_wrap=True, justify="right", vertical="bottom")  # value
+def table(laid: list[Laid], marks: list[bool]) -> Text:
+    """The rows as a grid: symbol = formula = numbers = value, the values lined up.
+
+    Written as one Text, column by column padded to the widest cell (terminal cells,
+    not characters: ``C̄`` is one; a highlighted cell's padding highlighted too): the
+    quickest to draw after every key. A row of several lines has its ``=`` and value on
+    its last line.
+    """
+    def width(cells: list[str]) -> int:
+        return max((cell_len(c) for c in cells), default=0)
+
+    symbols = width([item.row.symbol for item in laid])
+    relations = width([f" {item.row.relation} " for item in laid])
+    bodies = width([line for item in laid for line in item.body])
+    equals = width([f" {item.row.equals} " for item in laid])
+    values = width([item.row.value_text for item in laid])
+    out = Text(no_wrap=True, overflow="ellipsis")
     for item, mark in zip(laid, marks):
         row = item.row
         style = "bold reverse" if mark else ""
-        grid.add_row(
-            Text("▸ " if mark else "  ", style="bold"),
-            Text(row.symbol, style=style),
-            f" {row.relation} ",
-            Text("\n".join(item.body)),
-            f" {row.equals} ",
-            Text(row.value_text, style=style),
-        )
-    return grid
+        last = len(item.body) - 1
+        for i, body in enumerate(item.body):
+            if out:
+                out.append("\n")
+            if i == 0:
+                out.append("▸ " if mark else "  ", style="bold")
+                out.append(row.symbol + " " * (symbols - cell_len(row.symbol)), style=style)
+                relation = f" {row.relation} "
+                out.append(relation + " " * (relations - cell_len(relation)))
+            else:
+                out.append(" " * (MARK + symbols + relations))
+            out.append(body + " " * (bodies - cell_len(body)))
+            if i == last:
+                equal = f" {row.equals} "
+                out.append(equal + " " * (equals - cell_len(equal)))
+                out.append(" " * (values - cell_len(row.value_text)) + row.value_text,
+                           style=style)
+            else:
+                out.append(" " * (equals + values))
+    return out
 
 
 GRID_LINES = 9
