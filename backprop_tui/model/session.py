@@ -77,9 +77,20 @@ _FIELDS = _FIELDS_V1[:2] + ("shape",) + _FIELDS_V1[2:]
 _OPTIONAL = ("theme",)
 
 
-def _check_run(session: Session | NetworkSession, n: int) -> None:
-    """Check and normalise what a session and a network session share: η, the batch size
-    (None: all ``n`` samples), the steps and the history."""
+def _run_of(trainer: Trainer | NetworkTrainer) -> tuple[float, int, int, LossHistory]:
+    """A trainer's η, batch size, steps taken and (a copy of) its loss history: what a
+    session snapshot of it holds besides the model, its start and the samples."""
+    return trainer.lr, trainer.batch_size, trainer.steps_done, trainer.history.copy()
+
+
+def _check_run(session: Session | NetworkSession, model: Chain | Network, n: int) -> None:
+    """Check and normalise what a session and a network session share: the start's
+    functions against the model's, η, the batch size (None: all ``n`` samples), the steps
+    and the history."""
+    start = session.start
+    if (start.activation, start.cost) != (model.activation, model.cost):
+        what = "chain" if isinstance(model, Chain) else "network"
+        raise ModelError(f"the start and the {what} have different activations or costs")
     object.__setattr__(session, "lr", check_learning_rate(session.lr))
     object.__setattr__(session, "batch_size", check_batch_size(session.batch_size, n))
     steps = session.steps
@@ -114,10 +125,8 @@ class Session:
         if self.start.layers != self.chain.layers:
             raise ModelError(f"the start has {self.start.layers} layers but the chain has "
                              f"{self.chain.layers}")
-        if (self.start.activation, self.start.cost) != (self.chain.activation, self.chain.cost):
-            raise ModelError("the start and the chain have different activations or costs")
         self.chain.cost.check_targets(self.samples.y)
-        _check_run(self, len(self.samples))
+        _check_run(self, self.chain, len(self.samples))
 
     @classmethod
     def new(cls, chain: Chain, samples: Samples, lr: float,
@@ -129,9 +138,8 @@ class Session:
     def from_trainer(cls, trainer: Trainer, start: Chain) -> Session:
         """A snapshot of ``trainer`` (its history is copied), which started from ``start``."""
         chain = trainer.chain
-        start = Chain(start.w, start.b, chain.activation, chain.cost)
-        return cls(chain, start, trainer.samples, trainer.lr, trainer.batch_size,
-                   trainer.steps_done, trainer.history.copy())
+        return cls(chain, Chain(start.w, start.b, chain.activation, chain.cost),
+                   trainer.samples, *_run_of(trainer))
 
     def trainer(self) -> Trainer:
         """A trainer that goes on from here (with its own copy of the history)."""
@@ -184,10 +192,8 @@ class NetworkSession:
         if start.shape != net.shape:
             raise ModelError(f"the start has shape {shape_text(start.shape)} but the network "
                              f"has {shape_text(net.shape)}")
-        if (start.activation, start.cost) != (net.activation, net.cost):
-            raise ModelError("the start and the network have different activations or costs")
         net.check_samples(self.samples)
-        _check_run(self, len(self.samples))
+        _check_run(self, net, len(self.samples))
 
     @classmethod
     def new(cls, network: Network, samples: NetworkSamples, lr: float,
@@ -199,9 +205,8 @@ class NetworkSession:
     def from_trainer(cls, trainer: NetworkTrainer, start: Network) -> NetworkSession:
         """A snapshot of ``trainer`` (its history is copied), which started from ``start``."""
         network = trainer.network
-        start = network.with_params(start.flat_w, start.flat_b)
-        return cls(network, start, trainer.samples, trainer.lr, trainer.batch_size,
-                   trainer.steps_done, trainer.history.copy())
+        return cls(network, network.with_params(start.flat_w, start.flat_b),
+                   trainer.samples, *_run_of(trainer))
 
     def trainer(self) -> NetworkTrainer:
         """A trainer that goes on from here (with its own copy of the history)."""

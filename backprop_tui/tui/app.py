@@ -44,7 +44,7 @@ from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from ..present.report import trace_markdown
 from .compact import compacting
 from .keys import bindings
-from .pace import Pace
+from .pace import Pace, paused_text, started_text, stopped_text
 from .screens.help import HelpScreen
 from .screens.palette import CommandPalette
 from .screens.path import PathScreen
@@ -507,8 +507,7 @@ class BackpropApp(Teaching, App[int]):
         if self.training:
             self._stop_training()
             self._forward_after_training()
-            self.say(f"training stopped at step {self.lesson.steps_done}: the forward pass of "
-                     "the final numbers; b: backward")
+            self.say(stopped_text(self.lesson.steps_done))
         else:
             if self.lesson.divergence is not None:
                 self.say(f"{self.lesson.divergence}: change η or r to reset", error=True)
@@ -517,8 +516,7 @@ class BackpropApp(Teaching, App[int]):
             self._timer = self.set_interval(FRAME, self._tick)
             self.training = True
             self.show_view(self.plot_view)
-            self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
-                     "t stops, + and − change the speed")
+            self.say(started_text(SPEEDS[self.speed]))
             warning = lr_warning(self.lesson.lr)
             if warning is None:
                 try:
@@ -546,7 +544,7 @@ class BackpropApp(Teaching, App[int]):
         if diverged is not None:
             self._stop_training()
             self._forward_after_training()
-            self.say(f"{diverged.divergence}; training paused", error=True)
+            self.say(paused_text(str(diverged.divergence)), error=True)
         if due:
             self._sync()
             self._changed()  # the speed measured, the live numbers

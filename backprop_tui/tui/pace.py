@@ -87,3 +87,19 @@ class Pace:
         span = self.rate[-1][0] - self.rate[0][0]
         steps = sum(n for _, n in list(self.rate)[1:])
         return int(round(steps / span)) if span > 0 else 0
+
+
+def started_text(speed: int) -> str:
+    """What the message line says when training starts at up to ``speed`` steps a second."""
+    return f"training on batches at up to {speed:,} steps/s; t stops, + and − change the speed"
+
+
+def stopped_text(steps: int) -> str:
+    """What the message line says when t stops training at step ``steps``."""
+    return (f"training stopped at step {steps}: the forward pass of the final numbers; "
+            "b: backward")
+
+
+def paused_text(why: str) -> str:
+    """What the message line says when training stops because a number diverged."""
+    return f"{why}; training paused"

@@ -46,7 +46,7 @@ from ..app import (
     too_small_text,
 )
 from ..keys import bindings, on_line
-from ..pace import Pace
+from ..pace import Pace, paused_text, started_text, stopped_text
 from ..themes import THEMES
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
@@ -347,8 +347,7 @@ class WideApp(App[int]):
             self._stop_training()
             with contextlib.suppress(ModelError):
                 self.lesson.forward()
-            self.say(f"training stopped at step {self.lesson.steps_done}: the forward pass of "
-                     "the final numbers; b: backward")
+            self.say(stopped_text(self.lesson.steps_done))
         else:
             if self.lesson.divergence is not None:
                 self.say(f"{self.lesson.divergence}: r resets", error=True)
@@ -356,8 +355,7 @@ class WideApp(App[int]):
             self._pace.start(monotonic())
             self._timer = self.set_interval(FRAME, self._tick)
             self.page = "loss"
-            self.say(f"training on batches at up to {SPEEDS[self.speed]:,} steps/s; "
-                     "t stops, + and − change the speed")
+            self.say(started_text(SPEEDS[self.speed]))
         self.show()
 
     def _stop_training(self) -> None:
@@ -371,7 +369,7 @@ class WideApp(App[int]):
             self._stop_training()
             with contextlib.suppress(ModelError):  # the forward pass of the kept parameters
                 self.lesson.forward()
-            self.say(f"{diverged.divergence}; training paused", error=True)
+            self.say(paused_text(str(diverged.divergence)), error=True)
         if due:
             self.show()
 
