@@ -102,3 +102,55 @@ async def edit_field(pilot, name: str) -> None:
 def panel_line(app: BackpropApp, panel: str, key: str) -> str:
     """The line ``key`` (``z``, ``a``, ``cost``, ``mean-cost``, ``sample-of``) of a panel."""
     return app.query_one(panel, Panel).text_of(key)
+
+
+async def play_storm(pilot, steps, help_screen: type, check) -> None:
+    """Play a key storm in ``pilot``'s app and end it, as both apps' storms do.
+
+    ``steps`` are ``(kind, arg)``: ``key`` presses a key, ``type`` types text into the
+    focused field (if one is), ``resize`` resizes the terminal, anything else waits a
+    training frame. After each step, when nothing is edited, trained or helped,
+    ``check(app)``. At the end escape twice (out of a field, then the help), stop
+    training, and ``check`` the app with no field, help screen or training left.
+    """
+    from backprop_tui.tui.app import FRAME
+
+    app = pilot.app
+    for kind, arg in steps:
+        if kind == "key":
+            await pilot.press(arg)
+        elif kind == "type":
+            if isinstance(app.focused, NumberField):
+                await pilot.press(*arg)
+        elif kind == "resize":
+            await pilot.resize_terminal(*arg)
+        else:
+            await pilot.pause(FRAME)
+        await pilot.pause()
+        if not app.training and not isinstance(app.screen, help_screen) and app.focused is None:
+            check(app)
+    await pilot.press("escape")  # leaves a field or closes the help
+    await pilot.press("escape")  # and the field under the help, if one was focused
+    if app.training:
+        await pilot.press("t")
+    await pilot.pause()
+    assert not app.training and app.focused is None
+    assert not isinstance(app.screen, help_screen)
+    check(app)
+
+
+GARBAGE = "0123456789.-+eE naifx,_"
+"""What a key storm types into a focused field: digits, signs, exponents, letters of nan/inf."""
+
+
+def storm_actions(keys: tuple[str, ...]):
+    """A hypothesis strategy of one key storm step (see :func:`play_storm`): a key of
+    ``keys``, garbage typed, a resize between 40×12 and 200×60, or a wait."""
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.sampled_from(keys).map(lambda key: ("key", key)),
+        st.text(GARBAGE, min_size=1, max_size=8).map(lambda text: ("type", text)),
+        st.tuples(st.integers(40, 200), st.integers(12, 60)).map(lambda size: ("resize", size)),
+        st.just(("wait", None)),
+    )

@@ -27,13 +27,16 @@ from backprop_tui.tui.widgets.loss_plot import LossPlot
 from backprop_tui.tui.widgets.neuron import BLANK, ChainView
 
 from .helpers import (
+    GARBAGE,
     app_for,
     edit_field,
     editing,
     field_value,
     lecture,
     panel_line,
+    play_storm,
     refused,
+    storm_actions,
     target_of,
     text_of,
 )
@@ -50,15 +53,7 @@ KEYS = (
 """Every key of the app but q and those that write files, and the keys that move between
 fields."""
 
-GARBAGE = "0123456789.-+eE naifx,_"
-"""What gets typed into a focused field: digits, signs, exponents, letters of nan/inf."""
-
-actions = st.one_of(
-    st.sampled_from(KEYS).map(lambda key: ("key", key)),
-    st.text(GARBAGE, min_size=1, max_size=8).map(lambda text: ("type", text)),
-    st.tuples(st.integers(40, 200), st.integers(12, 60)).map(lambda size: ("resize", size)),
-    st.just(("wait", None)),
-)
+actions = storm_actions(KEYS)
 
 
 def shown(app: BackpropApp, selector: str) -> str:
@@ -100,28 +95,7 @@ async def storm(steps: list[tuple[str, object]]) -> None:
     lesson = lecture()
     app = app_for(lesson)
     async with app.run_test(size=SIZE) as pilot:
-        for kind, arg in steps:
-            if kind == "key":
-                await pilot.press(arg)
-            elif kind == "type":
-                if isinstance(app.focused, NumberField):
-                    await pilot.press(*arg)
-            elif kind == "resize":
-                await pilot.resize_terminal(*arg)
-            else:
-                await pilot.pause(FRAME)
-            await pilot.pause()
-            if (not app.training and not isinstance(app.screen, HelpScreen)
-                    and app.focused is None):
-                assert_screen_matches_lesson(app)
-        await pilot.press("escape")  # leaves a field or closes the help
-        await pilot.press("escape")  # and the field under the help, if one was focused
-        if app.training:
-            await pilot.press("t")
-        await pilot.pause()
-        assert not app.training and app.focused is None
-        assert not isinstance(app.screen, HelpScreen)
-        assert_screen_matches_lesson(app)
+        await play_storm(pilot, steps, HelpScreen, assert_screen_matches_lesson)
         await pilot.press("q")
     assert app.return_code == 0
 

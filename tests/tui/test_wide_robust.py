@@ -21,7 +21,7 @@ from backprop_tui.tui.wide.help import WideHelpScreen
 from backprop_tui.tui.wide.state import WideLesson
 from backprop_tui.tui.widgets.field import NumberField
 
-from .helpers import text_of
+from .helpers import play_storm, storm_actions, text_of
 from .test_robust import texts
 from .test_wide import assert_grid_matches_lesson
 
@@ -32,14 +32,7 @@ KEYS = (
 )
 """Every key of the wide screen but q and ctrl+s (which only says it cannot save)."""
 
-GARBAGE = "0123456789.-+eE naifx,_"
-
-actions = st.one_of(
-    st.sampled_from(KEYS).map(lambda key: ("key", key)),
-    st.text(GARBAGE, min_size=1, max_size=8).map(lambda text: ("type", text)),
-    st.tuples(st.integers(40, 200), st.integers(12, 60)).map(lambda size: ("resize", size)),
-    st.just(("wait", None)),
-)
+actions = storm_actions(KEYS)
 
 SHAPES = [(2, 2, 1), (3, 4, 2), (1, 3, 3, 1), (2, 2, 2, 2, 2, 2, 1)]
 
@@ -63,28 +56,7 @@ def assert_consistent(app: WideApp) -> None:
 async def storm(shape, steps) -> None:
     app = WideApp(lesson_for(shape))
     async with app.run_test(size=(80, 24)) as pilot:
-        for kind, arg in steps:
-            if kind == "key":
-                await pilot.press(arg)
-            elif kind == "type":
-                if isinstance(app.focused, NumberField):
-                    await pilot.press(*arg)
-            elif kind == "resize":
-                await pilot.resize_terminal(*arg)
-            else:
-                await pilot.pause(FRAME)
-            await pilot.pause()
-            if (not app.training and not isinstance(app.screen, WideHelpScreen)
-                    and app.focused is None):
-                assert_consistent(app)
-        await pilot.press("escape")
-        await pilot.press("escape")
-        if app.training:
-            await pilot.press("t")
-        await pilot.pause()
-        assert not app.training and app.focused is None
-        assert not isinstance(app.screen, WideHelpScreen)
-        assert_consistent(app)
+        await play_storm(pilot, steps, WideHelpScreen, assert_consistent)
         for w in app.lesson.network.w:
             assert all(math.isfinite(v) for v in w.ravel())
         await pilot.press("q")
