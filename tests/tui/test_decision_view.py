@@ -59,6 +59,17 @@ def no_colour(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
 
 
+async def drawn(samples: NetworkSamples, size: tuple[int, int]) -> tuple[DecisionView, list[Text]]:
+    """The view of :func:`step_at_half` over ``samples`` in a terminal of ``size``, drawn:
+    the view and its lines."""
+    app = ViewApp()
+    async with app.run_test(size=size) as pilot:
+        view = app.query_one(DecisionView)
+        view.update(step_at_half(), samples)
+        await pilot.pause()
+        return view, lines_of(view)
+
+
 async def test_cells_follow_the_output(colour):
     app = ViewApp()
     async with app.run_test(size=(40, 12)) as pilot:
@@ -101,42 +112,31 @@ async def test_the_colour_scale():
 async def test_samples_sit_in_their_cells(colour):
     x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, 0.25], [0.2, 0.6], [0.21, 0.61]]
     y = [[0.0], [1.0], [1.0], [0.0], [1.0], [0.0], [1.0]]
-    samples = NetworkSamples(x, y, inputs=2)
-    app = ViewApp()
-    async with app.run_test(size=(40, 12)) as pilot:
-        view = app.query_one(DecisionView)
-        view.update(step_at_half(), samples)
-        await pilot.pause()
-        lines = lines_of(view)
-        left, last = 7, 7 + 32
-        # the corners: (x1, x2) = (0, 0) bottom left … (1, 1) top right
-        assert lines[9].plain[left] == MARK_0 and lines[0].plain[left] == MARK_1
-        assert lines[9].plain[last] == MARK_1 and lines[0].plain[last] == MARK_0
-        # (0.5, 0.25): column ⌊0.5·33⌋ = 16; grid row 19 − ⌊0.25·20⌋ = 14, terminal row 7
-        assert lines[7].plain[left + 16] == MARK_1
-        # (0.2, 0.6) and (0.21, 0.61): column 6, grid row 19 − 12 = 7: both in one cell
-        assert lines[3].plain[left + 6] == MARK_BOTH
-        marks = sum(line.plain.count(m) for line in lines[:10] for m in (MARK_0, MARK_1,
-                                                                           MARK_BOTH))
-        assert marks == 6
-        # a marker stands on the colour of its own grid cell
-        style = style_at(lines[7], left + 16)
-        assert style.bgcolor == colour_of(view.grid.values[14, 16, 0])
-        assert style.bold
+    view, lines = await drawn(NetworkSamples(x, y, inputs=2), (40, 12))
+    left, last = 7, 7 + 32
+    # the corners: (x1, x2) = (0, 0) bottom left … (1, 1) top right
+    assert lines[9].plain[left] == MARK_0 and lines[0].plain[left] == MARK_1
+    assert lines[9].plain[last] == MARK_1 and lines[0].plain[last] == MARK_0
+    # (0.5, 0.25): column ⌊0.5·33⌋ = 16; grid row 19 − ⌊0.25·20⌋ = 14, terminal row 7
+    assert lines[7].plain[left + 16] == MARK_1
+    # (0.2, 0.6) and (0.21, 0.61): column 6, grid row 19 − 12 = 7: both in one cell
+    assert lines[3].plain[left + 6] == MARK_BOTH
+    marks = sum(line.plain.count(m) for line in lines[:10] for m in (MARK_0, MARK_1,
+                                                                       MARK_BOTH))
+    assert marks == 6
+    # a marker stands on the colour of its own grid cell
+    style = style_at(lines[7], left + 16)
+    assert style.bgcolor == colour_of(view.grid.values[14, 16, 0])
+    assert style.bold
 
 
 async def test_bounds_widen_to_the_samples(colour):
     samples = NetworkSamples([[-1.0, 0.5], [2.0, 3.0]], [[0.0], [1.0]], inputs=2)
-    app = ViewApp()
-    async with app.run_test(size=(44, 12)) as pilot:
-        view = app.query_one(DecisionView)
-        view.update(step_at_half(), samples)
-        await pilot.pause()
-        lines = lines_of(view)
-        assert lines[0].plain.startswith("3.0000 ") and lines[9].plain.startswith("0.0000 ")
-        assert lines[10].plain.split() == ["\u22121.0000", "x1", "2.0000"]
-        # (−1, 0.5): the left column; grid row 19 − ⌊0.5/3·20⌋ = 16, terminal row 8
-        assert lines[8].plain[7] == MARK_0 and lines[0].plain[-1] == MARK_1
+    _, lines = await drawn(samples, (44, 12))
+    assert lines[0].plain.startswith("3.0000 ") and lines[9].plain.startswith("0.0000 ")
+    assert lines[10].plain.split() == ["\u22121.0000", "x1", "2.0000"]
+    # (−1, 0.5): the left column; grid row 19 − ⌊0.5/3·20⌋ = 16, terminal row 8
+    assert lines[8].plain[7] == MARK_0 and lines[0].plain[-1] == MARK_1
 
 
 async def test_no_color_shades_by_output(no_colour):
