@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .lifeline import die_with_parent, dies_with_this_process
+from .lifeline import dies_with_this_process
 from .listen import bind_error_message
 
 PROG = "backprop-tui"
@@ -430,7 +430,6 @@ def zygote_main(control_fd: int) -> None:
                 control.send(json.dumps({"id": request["id"],
                                          "error": "no terminal received"}).encode())
                 continue
-            zygote = os.getpid()
             try:
                 pid = os.fork()
             except OSError as exc:
@@ -438,7 +437,7 @@ def zygote_main(control_fd: int) -> None:
                 control.send(json.dumps({"id": request["id"], "error": str(exc)}).encode())
                 continue
             if pid == 0:
-                _zygote_child(zygote, request, fds[0], control, (wake_read, wake_write))
+                _zygote_child(request, fds[0], control, (wake_read, wake_write))
             os.close(fds[0])
             control.send(json.dumps({"id": request["id"], "pid": pid}).encode())
             _reap(control)
@@ -459,17 +458,11 @@ def _reap(control: socket.socket) -> None:
                                      "status": os.waitstatus_to_exitcode(status)}).encode())
 
 
-def _zygote_child(zygote: int, request: dict, slave: int, control: socket.socket,
+def _zygote_child(request: dict, slave: int, control: socket.socket,
                   close: Sequence[int]) -> None:
-    """In the forked child: the pty becomes the controlling terminal; run the app; exit.
-
-    The app ends with the warm process (``zygote``), which ends with the server: a
-    killed server leaves no app behind even when the app's own way out after the
-    terminal's hangup does not finish (the server, stopping, ends its apps first).
-    """
+    """In the forked child: the pty becomes the controlling terminal; run the app; exit."""
     code = 1
     try:
-        die_with_parent(zygote)
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
