@@ -3,6 +3,10 @@
 A server stopped by a signal it can handle ends its apps itself; one killed with
 SIGKILL, or crashing, cannot. So each app asks the kernel, before it runs, to be
 killed when its parent ends (``prctl(PR_SET_PDEATHSIG)``). Elsewhere this does nothing.
+
+An app told to end by a signal (its terminal hung up, or SIGTERM) ends as ``q``
+ends it, and :func:`end_at_once_after` makes sure it does end: restoring a terminal
+that is gone can hang.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import ctypes
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
@@ -49,3 +54,17 @@ def dies_with_this_process() -> Callable[[], None] | None:
         return None
     parent = os.getpid()
     return lambda: die_with_parent(parent)
+
+
+SIGNAL_GRACE = 1.5
+"""Seconds an app told to end by a signal has to end its own way (it takes about 0.1 s)
+before it ends at once."""
+
+
+def end_at_once_after(seconds: float, code: int) -> None:
+    """End this process with exit status ``code`` in ``seconds`` unless it has ended by
+    then (a daemon thread: it never keeps the process alive)."""
+    timer = threading.Timer(seconds, os._exit, (code,))
+    timer.daemon = True
+    timer.start()
+

@@ -28,6 +28,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
+from ..lifeline import SIGNAL_GRACE, end_at_once_after
 from ..model import (
     ANYWHERE,
     BackwardPass,
@@ -264,6 +265,7 @@ class BackpropApp(Teaching, App[int]):
     def _signalled(self, number: int) -> None:
         self._stop_training()
         self.exit(return_code=128 + number)  # the shell's convention: "ended by signal N"
+        end_at_once_after(SIGNAL_GRACE, 128 + number)  # if the way out hangs
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)

@@ -24,6 +24,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
+from ...lifeline import SIGNAL_GRACE, end_at_once_after
 from ...model import ANYWHERE, Folder, ModelError, save_network_session
 from ...model.decision import accuracy
 from ...model.network import NetworkBackward, shape_text
@@ -171,6 +172,7 @@ class WideApp(App[int]):
     def _signalled(self, number_: int) -> None:
         self._stop_training()
         self.exit(return_code=128 + number_)
+        end_at_once_after(SIGNAL_GRACE, 128 + number_)  # if the way out hangs
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
