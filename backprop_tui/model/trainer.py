@@ -11,6 +11,7 @@ the last finite parameters. Tests check it against repeated plain steps, and
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sized
 from dataclasses import dataclass
 
@@ -81,7 +82,7 @@ def check_batch_size(batch_size: int | None, n: int) -> int:
     return size
 
 
-class Training:
+class Training(ABC):
     """What every trainer shares: the checked learning rate and batch size, the
     loss history, the step count, and runs in pieces that stop before a step
     that would diverge. A subclass takes the steps (:meth:`_steps`).
@@ -121,10 +122,10 @@ class Training:
         self.divergence = divergence
         return RunResult(done, divergence)
 
+    @abstractmethod
     def _steps(self, steps: int) -> tuple[np.ndarray, str | None]:
         """``steps`` steps from ``steps_done`` on: the losses of those taken and,
         if it stopped early, what would not have been finite."""
-        raise NotImplementedError
 
 
 class Trainer(Training):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -219,15 +219,13 @@ def table(laid: list[Laid], marks: list[bool]) -> Text:
                 out.append("\n")
             if i == 0:
                 out.append("▸ " if mark else "  ", style="bold")
-                out.append(row.symbol + " " * (symbols - cell_len(row.symbol)), style=style)
-                relation = f" {row.relation} "
-                out.append(relation + " " * (relations - cell_len(relation)))
+                out.append(set_cell_size(row.symbol, symbols), style=style)
+                out.append(set_cell_size(f" {row.relation} ", relations))
             else:
                 out.append(" " * (MARK + symbols + relations))
-            out.append(body + " " * (bodies - cell_len(body)))
+            out.append(set_cell_size(body, bodies))
             if i == last:
-                equal = f" {row.equals} "
-                out.append(equal + " " * (equals - cell_len(equal)))
+                out.append(set_cell_size(f" {row.equals} ", equals))
                 out.append(" " * (values - cell_len(row.value_text)) + row.value_text,
                            style=style)
             else:
