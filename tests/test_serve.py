@@ -77,6 +77,17 @@ def fetch(url: str) -> tuple[int, str, bytes]:
         return response.status, response.headers.get("Content-Type", ""), response.read()
 
 
+def page_says_full(url: str) -> bool:
+    """Whether the server's page answers 503, "the class is full"."""
+    try:
+        fetch(url)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 503:
+            return True
+        raise
+    return False
+
+
 class Server:
     """``backprop-tui serve`` on a free loopback port, as a subprocess."""
 
@@ -425,6 +436,9 @@ async def test_one_visitor_more_than_the_cap_is_told_the_class_is_full(start_ser
             # One left: the next newcomer gets in.
             ok = await wait_until(lambda: len(server.app_processes()) == 1, GONE_SECONDS)
             assert ok, server.app_processes()
+            # The server frees the place once it has seen the app end, a moment after
+            # the process is gone: the page stops saying "full" first.
+            assert await wait_until(lambda: not page_says_full(server.url), GONE_SECONDS)
             async with session.ws_connect(ws_url, origin=origin) as fourth:
                 await first_screen(fourth)
                 await pong(second, "still here")

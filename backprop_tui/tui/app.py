@@ -18,11 +18,10 @@ from typing import TypeVar, cast
 
 from rich.text import Text
 from textual.actions import ActionParseResult
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.containers import Container, Vertical
 from textual.dom import DOMNode
-from textual.driver import Driver
-from textual.reactive import Reactive, var
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -43,10 +42,11 @@ from ..model.lesson import MAX_SAMPLES, Lesson, LessonState
 from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from ..present.report import trace_markdown
-from .compact import compacting
 from .keys import bindings
+from .mirror import FrugalApp
 from .pace import Pace, paused_text, started_text, stopped_text
 from .screens.help import HelpScreen
+from .screens.main import MainScreen
 from .screens.palette import CommandPalette
 from .screens.path import PathScreen
 from .teaching import Teaching
@@ -116,14 +116,7 @@ SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
 
-class ChainScreen(Screen):
-    """The app's screen. Moving the focus (tab into a field, leaving it) repaints the
-    widgets whose focus changed, not the whole screen: a few bytes instead of a frame."""
-
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
-
-
-class BackpropApp(Teaching, App[int]):
+class BackpropApp(Teaching, FrugalApp[int]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
     CSS_PATH = "app.tcss"
@@ -202,12 +195,8 @@ class BackpropApp(Teaching, App[int]):
         yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
 
-    def get_driver_class(self) -> type[Driver]:
-        """The terminal's driver, writing fewer colour codes for the same screen (compact.py)."""
-        return compacting(super().get_driver_class())
-
     def get_default_screen(self) -> Screen:
-        return ChainScreen(id="_default")
+        return MainScreen(id="_default")
 
     def mounted(self, kind: type[W]) -> W | None:
         """The widget of class ``kind`` when it has been mounted; None before it is needed."""

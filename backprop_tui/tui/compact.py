@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import re
 
-from textual.driver import Driver
-
 PIECES = re.compile(r"(\x1b\[[0-9;]*m)|(\x1b\[[0-9;]*H)|([^\x00-\x1f\x7f\x1b]+)")
 """An SGR sequence (a style), a cursor move (no style is involved), or printable text;
 anything else (control characters, other sequences) is passed on with the style synced."""
@@ -138,14 +136,3 @@ def compact(data: str) -> str:
         out.append(_transition(now, want))
     smaller = "".join(out)
     return smaller if len(smaller) <= len(data) else data
-
-
-def compacting(base: type[Driver]) -> type[Driver]:
-    """A driver like ``base`` that writes :func:`compact` output."""
-
-    class Compacting(base):  # type: ignore[valid-type,misc]
-        def write(self, data: str) -> None:
-            super().write(compact(data))
-
-    Compacting.__name__ = Compacting.__qualname__ = f"Compacting{base.__name__}"
-    return Compacting

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pyte
 from rich.console import Console
 from textual.widgets import Static
 
@@ -154,3 +155,23 @@ def storm_actions(keys: tuple[str, ...]):
         st.tuples(st.integers(40, 200), st.integers(12, 60)).map(lambda size: ("resize", size)),
         st.just(("wait", None)),
     )
+
+
+def screen_of(data: str, cols: int = 40, rows: int = 8) -> list[list[tuple]]:
+    """The cells a terminal (pyte) of ``cols`` × ``rows`` shows after ``data``: each
+    character with its colours and attributes (a blank with only what shows on it:
+    its background, reverse, underline and strike-through)."""
+    screen = pyte.Screen(cols, rows)
+    pyte.Stream(screen).feed(data)
+    cells = []
+    for y in range(rows):
+        line = []
+        for x in range(cols):
+            c = screen.buffer[y][x]
+            if c.data == " ":
+                line.append((" ", c.bg, c.reverse, c.underscore, c.strikethrough))
+            else:
+                line.append((c.data, c.fg, c.bg, c.bold, c.italics, c.underscore,
+                             c.strikethrough, c.reverse, c.blink))
+        cells.append(line)
+    return cells

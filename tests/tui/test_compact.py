@@ -7,33 +7,14 @@ only its background and the attributes a blank shows are compared).
 
 from __future__ import annotations
 
-import pyte
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tui.tui.compact import compact
 
-from .helpers import app_for
+from .helpers import app_for, screen_of
 
 COLS, ROWS = 40, 8
-
-
-def screen_of(data: str, cols: int = COLS, rows: int = ROWS) -> list[list[tuple]]:
-    screen = pyte.Screen(cols, rows)
-    pyte.Stream(screen).feed(data)
-    cells = []
-    for y in range(rows):
-        line = []
-        for x in range(cols):
-            c = screen.buffer[y][x]
-            if c.data == " ":
-                line.append((" ", c.bg, c.reverse, c.underscore, c.strikethrough))
-            else:
-                line.append((c.data, c.fg, c.bg, c.bold, c.italics, c.underscore,
-                             c.strikethrough, c.reverse, c.blink))
-        cells.append(line)
-    return cells
-
 
 colour = st.sampled_from(["", "38;5;243", "38;5;253", "31", "39", "38;2;10;20;30"])
 background = st.sampled_from(["", "48;5;233", "48;5;234", "44", "49"])

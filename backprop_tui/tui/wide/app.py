@@ -19,8 +19,9 @@ from time import monotonic
 
 import numpy as np
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -47,7 +48,9 @@ from ..app import (
     too_small_text,
 )
 from ..keys import bindings, on_line
+from ..mirror import FrugalApp
 from ..pace import Pace, paused_text, started_text, stopped_text
+from ..screens.main import MainScreen
 from ..themes import THEMES
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
@@ -94,7 +97,7 @@ class WideStatus(Static):
             self.update(text, layout=False)
 
 
-class WideApp(App[int]):
+class WideApp(FrugalApp[int]):
     """backprop-tui for a network of shape N0, N1, …, NL with a layer wider than one."""
 
     CSS_PATH = ["../app.tcss", "wide.tcss"]
@@ -158,6 +161,9 @@ class WideApp(App[int]):
                     yield DecisionView(id="decision")
         yield WideKeyLine(id="teach-keys")
         yield Static(key_text(on_line("main", WIDE_KEYS)), id="keys")
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
