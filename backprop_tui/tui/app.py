@@ -6,11 +6,9 @@ Nothing here computes a gradient; every number on screen comes from the
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import os
-import signal
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from time import monotonic
@@ -23,11 +21,9 @@ from textual.containers import Container, Vertical
 from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..lifeline import SIGNAL_GRACE, end_at_once_after
 from ..model import (
     ANYWHERE,
     BackwardPass,
@@ -43,14 +39,20 @@ from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from ..present.report import trace_markdown
 from .keys import bindings
-from .mirror import FrugalApp
-from .pace import Pace, paused_text, started_text, stopped_text
+from .lesson_app import (
+    MIN_HEIGHT,
+    MIN_WIDTH,
+    PLOT_REDRAW,
+    SESSION_NAME,
+    WIDE_HEIGHT,
+    WIDE_WIDTH,
+    LessonApp,
+    too_small_text,
+)
 from .screens.help import HelpScreen
-from .screens.main import MainScreen
 from .screens.palette import CommandPalette
 from .screens.path import PathScreen
 from .teaching import Teaching
-from .themes import THEMES
 from .view import View
 from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
@@ -64,37 +66,11 @@ from .widgets.status import KeyLine, StatusLine
 from .widgets.teach_keys import TeachKeyLine
 from .widgets.vanishing import Vanishing
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24
-"""The smallest terminal the app draws itself in."""
-
-
-def too_small_text(width: int, height: int) -> str:
-    """What the app shows instead of itself in a terminal smaller than the smallest."""
-    return (f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
-            f"this one is {width}×{height}.\nMake it larger to go on (q quits).")
-
-
-WIDE_WIDTH, WIDE_HEIGHT = 110, 32
-"""From this size on, the derivation, the loss curve and the batch show together."""
 HUGE_WIDTH, HUGE_HEIGHT = 160, 45
 """From this size on, the derivation and the batch show every layer at once."""
 
-SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000,
-                           20000, 50000)
-"""Training speeds, steps per second, chosen with + and −."""
-DEFAULT_SPEED = SPEEDS.index(1000)
-FRAME = 1 / 15
-"""Seconds between training ticks: the screen is redrawn at most this often."""
-BUDGET = 0.030
-"""Seconds of training per tick at most, so that keys are always answered."""
-CHUNK = 250
-"""Steps per call of the trainer within a tick."""
-TRAINING_REDRAW = 0.25
-"""While training, seconds between redraws of the numbers: a calm screen, few bytes."""
 LIVE_TABLE_REDRAW = 1.0
 """While training, seconds between redraws of the batch table's live numbers."""
-PLOT_REDRAW = 1.0
-"""While training, seconds between redraws of the loss curve (the costliest to send)."""
 
 LATER: dict[str, tuple[str, ...]] = {
     "main": ("chain", "narration", "message", "nudge", "quiz", "lower"),
@@ -107,16 +83,13 @@ shown, in their place: a quicker first frame."""
 
 W = TypeVar("W", bound=Widget)
 
-SESSION_NAME = "backprop-session.json"
-"""Where ctrl+s saves when the app did not start from a session file: in the
-current folder, with -2, -3, … added when a file of that name is already there."""
 HANDOUT_NAME = "backprop-handout"
 """Handouts go to backprop-handout-1.md, -2.md, … in the current folder."""
 SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
 
-class BackpropApp(Teaching, FrugalApp[int]):
+class BackpropApp(Teaching, LessonApp[Lesson]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
     CSS_PATH = "app.tcss"
@@ -125,6 +98,7 @@ class BackpropApp(Teaching, FrugalApp[int]):
     ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)
 
     BINDINGS = bindings()  # type: ignore[assignment]  # every key, from keys.py
+    DIVERGED_HINT = "change η or r to reset"
 
     # The screen's state: each change reaches the widgets through the watchers below.
     state: var[LessonState | None] = var(None, always_update=True, init=False)
@@ -145,27 +119,12 @@ class BackpropApp(Teaching, FrugalApp[int]):
         theme: str | None = None,
         folder: Folder = ANYWHERE,
     ) -> None:
-        super().__init__()
-        for own in THEMES.values():
-            self.register_theme(own)
-        self.default_theme = self.theme
-        if theme is not None:
-            self.theme = theme
+        super().__init__(lesson, theme, session_path, folder)
         self.init_teaching(quiz)
-        self.lesson = lesson
-        self.folder = folder
-        """Where the files named in the app are (anywhere, or a visitor folder)."""
-        if folder.visitor is not None:
-            session_path = None  # the server's own file: a visitor saves in their folder
-        self.session_path: Path | None = None if session_path is None else Path(session_path)
-        """Where ctrl+s saves: the session file the app started from or last saved to."""
         self._replace: Path | None = None
         """The existing file *Save session as…* was asked to replace (enter again: yes)."""
         self.set_reactive(BackpropApp.state, lesson.state)
         self.set_reactive(BackpropApp.layer, lesson.layers)
-        self.speed = DEFAULT_SPEED
-        self._timer: Timer | None = None
-        self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
         self._live: tuple[LessonState, BackwardPass] | None = None
         self._screen_ready = False
         """Set once mounted: from then on a change of the state updates the screen."""
@@ -194,9 +153,6 @@ class BackpropApp(Teaching, FrugalApp[int]):
                         yield BatchTable(self.lesson, id="batch")
         yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
-
-    def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
 
     def mounted(self, kind: type[W]) -> W | None:
         """The widget of class ``kind`` when it has been mounted; None before it is needed."""
@@ -237,24 +193,6 @@ class BackpropApp(Teaching, FrugalApp[int]):
         self.query_one(TeachKeyLine).show(self.size.width)
         self._update_screen()
         self._screen_ready = True
-        if not self.is_headless:
-            self._catch_signals()
-
-    def _catch_signals(self) -> None:
-        """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse
-        off, main screen back, no raw mode) instead of being left as the app set it."""
-        try:
-            loop = asyncio.get_running_loop()
-            for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
-                if number is not None:
-                    loop.add_signal_handler(number, self._signalled, number)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread, or a platform without them: the default stays
-
-    def _signalled(self, number: int) -> None:
-        self._stop_training()
-        self.exit(return_code=128 + number)  # the shell's convention: "ended by signal N"
-        end_at_once_after(SIGNAL_GRACE, 128 + number)  # if the way out hangs
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -425,15 +363,8 @@ class BackpropApp(Teaching, FrugalApp[int]):
 
     # -- the loop ----------------------------------------------------------------
 
-    def _phase(self, run) -> bool:
-        self._stop_training()
-        try:
-            run()
-        except ModelError as exc:
-            self.say(str(exc), error=True)
-            return False
+    def _derivation_in_front(self) -> None:
         self.show_view(self.upper_view)
-        return True
 
     def action_forward(self) -> None:
         if self._phase(self.lesson.forward):
@@ -494,55 +425,33 @@ class BackpropApp(Teaching, FrugalApp[int]):
 
     # -- training ----------------------------------------------------------------
 
-    def action_train(self) -> None:
-        if self.training:
-            self._stop_training()
-            self._forward_after_training()
-            self.say(stopped_text(self.lesson.steps_done))
-        else:
-            if self.lesson.divergence is not None:
-                self.say(f"{self.lesson.divergence}: change η or r to reset", error=True)
-                return
-            self._pace.start(monotonic())
-            self._timer = self.set_interval(FRAME, self._tick)
-            self.training = True
-            self.show_view(self.plot_view)
-            self.say(started_text(SPEEDS[self.speed]))
-            warning = lr_warning(self.lesson.lr)
-            if warning is None:
-                try:
-                    warning = zero_gradient_note(self.lesson.current_trace())
-                except ModelError:
-                    warning = None
-            if warning is not None:
-                self.say(f"training: {warning}", error=True)
+    def _redraw(self) -> None:
+        self._sync()
+        self._changed()  # the speed measured, the live numbers
+
+    def _training_started(self) -> None:
+        self.training = True
+        self.show_view(self.plot_view)
+
+    def _training_note(self) -> str | None:
+        warning = lr_warning(self.lesson.lr)
+        if warning is None:
+            try:
+                warning = zero_gradient_note(self.lesson.current_trace())
+            except ModelError:
+                warning = None
+        return warning
 
     def _stop_training(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        super()._stop_training()
         self.training = False
 
-    def _forward_after_training(self) -> None:
+    def _after_training(self) -> None:
         """The screen keeps the forward pass of the parameters training ended with."""
         if self.lesson.phase == "none":
             with contextlib.suppress(ModelError):  # a diverged chain: the message says why
                 self.lesson.forward()
             self.layer = self.lesson.layers
-
-    def _tick(self) -> None:
-        diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
-        if diverged is not None:
-            self._stop_training()
-            self._forward_after_training()
-            self.say(paused_text(str(diverged.divergence)), error=True)
-        if due:
-            self._sync()
-            self._changed()  # the speed measured, the live numbers
-
-    def action_speed(self, delta: int) -> None:
-        self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
-        self.say(f"training speed: {SPEEDS[self.speed]:,} steps/s at most")
 
     # -- data and view -----------------------------------------------------------
 
@@ -607,10 +516,6 @@ class BackpropApp(Teaching, FrugalApp[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.lesson))
-
-    def action_quit(self) -> None:  # type: ignore[override]
-        self._stop_training()
-        self.exit(0)
 
     # -- files: sessions, data, handouts, screenshots ----------------------------
 

@@ -114,7 +114,7 @@ async def play_storm(pilot, steps, help_screen: type, check) -> None:
     ``check(app)``. At the end escape twice (out of a field, then the help), stop
     training, and ``check`` the app with no field, help screen or training left.
     """
-    from backprop_tui.tui.app import FRAME
+    from backprop_tui.tui.lesson_app import FRAME
 
     app = pilot.app
     for kind, arg in steps:

@@ -8,7 +8,8 @@ import pytest
 from backprop_tui.model import defaults
 from backprop_tui.present.format import number
 from backprop_tui.present.formulas import backward_rows, forward_rows, label, mean_gradient_row, step_rows
-from backprop_tui.tui.app import SPEEDS, BackpropApp
+from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.lesson_app import SPEEDS
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.neuron import BLANK

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from backprop_tui.model import defaults
 from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as app_module
-from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
+from backprop_tui.tui import lesson_app
+from backprop_tui.tui.app import PLOT_REDRAW, BackpropApp
+from backprop_tui.tui.lesson_app import FRAME, SPEEDS
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets import loss_plot
 from backprop_tui.tui.widgets.field import NumberField
@@ -200,6 +202,7 @@ async def test_divergence_in_the_app_pauses_training_says_the_step_and_warns_not
 async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(app_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
     monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
     builds: list[tuple[int, int, int]] = []
     figure = loss_plot.loss_figure
@@ -262,6 +265,7 @@ async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypa
 async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(app_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
     monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
     app = app_for(lecture())
     async with app.run_test(size=SIZE) as pilot:
@@ -279,7 +283,7 @@ async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
             await pilot.pause()
         assert app.training and app.lesson.steps_done > 0
         # Numbers at most every TRAINING_REDRAW, the curve at most every PLOT_REDRAW.
-        redraws = seconds / app_module.TRAINING_REDRAW
+        redraws = seconds / lesson_app.TRAINING_REDRAW
         assert redraws - 1 <= len(shows) <= redraws + 1
         assert seconds / PLOT_REDRAW - 1 <= plot.builds - builds <= seconds / PLOT_REDRAW + 1
         await pilot.press("t")

@@ -12,6 +12,7 @@ from backprop_tui.model.network import Network, xor_samples
 from backprop_tui.present import formulas_wide as W
 from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as chain_app
+from backprop_tui.tui import lesson_app
 from backprop_tui.tui.wide import app as wide_module
 from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.derivation import WideDerivation
@@ -315,14 +316,14 @@ class _Frozen:
 
 async def test_training_runs_draws_the_loss_curve_and_stops(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(wide_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
     monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
     app = WideApp(xor_lesson(lr=2.0))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         assert app.training and app.page == "loss"
         for _ in range(60):
-            clock[0] += chain_app.FRAME
+            clock[0] += lesson_app.FRAME
             app._tick()
             await pilot.pause()
         steps = app.lesson.steps_done
@@ -444,7 +445,7 @@ async def test_decision_view_on_a_key_redrawn_while_training(monkeypatch):
     from backprop_tui.tui.widgets.decision import DecisionView
 
     clock = [1000.0]
-    monkeypatch.setattr(wide_module, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
     monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
     for size in (SIZE, (120, 36)):
         app = WideApp(xor_lesson(lr=2.0))
@@ -460,14 +461,14 @@ async def test_decision_view_on_a_key_redrawn_while_training(monkeypatch):
             assert view.display
             drawn = []
             for _ in range(10):
-                clock[0] += chain_app.FRAME
+                clock[0] += lesson_app.FRAME
                 app._tick()
                 await pilot.pause()
                 drawn.append(view.network)
             assert app.training and app.lesson.steps_done > 0
             # Redrawn with the network as training goes: the last one drawn is current.
             assert len({id(n) for n in drawn}) > 1
-            clock[0] += chain_app.TRAINING_REDRAW  # a tick that redraws: the current network
+            clock[0] += lesson_app.TRAINING_REDRAW  # a tick that redraws: the current network
             app._tick()
             await pilot.pause()
             assert view.network is app.lesson.network

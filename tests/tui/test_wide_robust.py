@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tui.model.network import random_network
-from backprop_tui.tui.app import FRAME
+from backprop_tui.tui.lesson_app import FRAME
 from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.help import WideHelpScreen
 from backprop_tui.tui.wide.state import WideLesson

@@ -9,49 +9,33 @@ mean in the chain's app. Every number comes from the
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import os
-import signal
-from pathlib import Path
-from time import monotonic
 
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
-from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
-from ...lifeline import SIGNAL_GRACE, end_at_once_after
 from ...model import ANYWHERE, Folder, ModelError, save_network_session
 from ...model.decision import accuracy
 from ...model.network import NetworkBackward, shape_text
 from ...present.format import number
 from ...present.formulas import label, lr_warning
 from ...present.formulas_wide import param_sym, sub
-from ..app import (
-    BUDGET,
-    CHUNK,
-    DEFAULT_SPEED,
-    FRAME,
+from ..keys import bindings, on_line
+from ..lesson_app import (
     MIN_HEIGHT,
     MIN_WIDTH,
     PLOT_REDRAW,
     SESSION_NAME,
-    SPEEDS,
-    TRAINING_REDRAW,
     WIDE_HEIGHT,
     WIDE_WIDTH,
+    LessonApp,
     too_small_text,
 )
-from ..keys import bindings, on_line
-from ..mirror import FrugalApp
-from ..pace import Pace, paused_text, started_text, stopped_text
-from ..screens.main import MainScreen
-from ..themes import THEMES
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot
@@ -97,7 +81,7 @@ class WideStatus(Static):
             self.update(text, layout=False)
 
 
-class WideApp(FrugalApp[int]):
+class WideApp(LessonApp[WideLesson]):
     """backprop-tui for a network of shape N0, N1, …, NL with a layer wider than one."""
 
     CSS_PATH = ["../app.tcss", "wide.tcss"]
@@ -110,19 +94,7 @@ class WideApp(FrugalApp[int]):
     def __init__(self, lesson: WideLesson, theme: str | None = None,
                  session_path: str | os.PathLike | None = None,
                  folder: Folder = ANYWHERE) -> None:
-        super().__init__()
-        for own in THEMES.values():
-            self.register_theme(own)
-        self.default_theme = self.theme
-        if theme is not None:
-            self.theme = theme
-        self.lesson = lesson
-        self.folder = folder
-        """Where the files named in the app are (anywhere, or a visitor folder)."""
-        if folder.visitor is not None:
-            session_path = None  # the server's own file: a visitor saves in their folder
-        self.session_path: Path | None = None if session_path is None else Path(session_path)
-        """Where ctrl+s saves: the session file the app started from or last saved to."""
+        super().__init__(lesson, theme, session_path, folder)
         self.layer = 1
         """The selected neuron's layer (1..L): the first hidden layer to start with."""
         self.neuron = 1
@@ -138,9 +110,6 @@ class WideApp(FrugalApp[int]):
         self.decision = False
         """Whether the decision view is shown (d)."""
         self._decided: tuple | None = None
-        self.speed = DEFAULT_SPEED
-        self._timer: Timer | None = None
-        self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
         self._live: tuple[int, NetworkBackward] | None = None
 
     # -- layout ------------------------------------------------------------------
@@ -162,23 +131,9 @@ class WideApp(FrugalApp[int]):
         yield WideKeyLine(id="teach-keys")
         yield Static(key_text(on_line("main", WIDE_KEYS)), id="keys")
 
-    def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
-
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
         self.show()
-        if not self.is_headless:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop = asyncio.get_running_loop()
-                for number_ in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
-                    if number_ is not None:
-                        loop.add_signal_handler(number_, self._signalled, number_)
-
-    def _signalled(self, number_: int) -> None:
-        self._stop_training()
-        self.exit(return_code=128 + number_)
-        end_at_once_after(SIGNAL_GRACE, 128 + number_)  # if the way out hangs
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -274,16 +229,8 @@ class WideApp(FrugalApp[int]):
 
     # -- the loop ----------------------------------------------------------------
 
-    def _phase(self, run) -> bool:
-        self._stop_training()
-        try:
-            run()
-        except ModelError as exc:
-            self.say(str(exc), error=True)
-            self.show()
-            return False
+    def _derivation_in_front(self) -> None:
         self.page = "derivation"
-        return True
 
     def action_forward(self) -> None:
         if self._phase(self.lesson.forward):
@@ -350,41 +297,15 @@ class WideApp(FrugalApp[int]):
 
     # -- training ----------------------------------------------------------------
 
-    def action_train(self) -> None:
-        if self.training:
-            self._stop_training()
-            with contextlib.suppress(ModelError):
-                self.lesson.forward()
-            self.say(stopped_text(self.lesson.steps_done))
-        else:
-            if self.lesson.divergence is not None:
-                self.say(f"{self.lesson.divergence}: r resets", error=True)
-                return
-            self._pace.start(monotonic())
-            self._timer = self.set_interval(FRAME, self._tick)
-            self.page = "loss"
-            self.say(started_text(SPEEDS[self.speed]))
+    def _redraw(self) -> None:
         self.show()
 
-    def _stop_training(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+    def _training_started(self) -> None:
+        self.page = "loss"
 
-    def _tick(self) -> None:
-        diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
-        if diverged is not None:
-            self._stop_training()
-            with contextlib.suppress(ModelError):  # the forward pass of the kept parameters
-                self.lesson.forward()
-            self.say(paused_text(str(diverged.divergence)), error=True)
-        if due:
-            self.show()
-
-    def action_speed(self, delta: int) -> None:
-        self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
-        self.say(f"training speed: {SPEEDS[self.speed]:,} steps/s at most")
-        self.show()
+    def _after_training(self) -> None:
+        with contextlib.suppress(ModelError):  # the forward pass of the parameters reached
+            self.lesson.forward()
 
     # -- selection, data and view ----------------------------------------------------
 
@@ -512,10 +433,6 @@ class WideApp(FrugalApp[int]):
             return
         self.session_path = path
         self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
-
-    def action_quit(self) -> None:  # type: ignore[override]
-        self._stop_training()
-        self.exit(0)
 
     # -- edits -------------------------------------------------------------------
 

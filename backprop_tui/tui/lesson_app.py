@@ -1,0 +1,207 @@
+"""What both apps (the chain's and the wide network's) share: the themes, the screen,
+output through the mirror, the signals that end the app, the file ctrl+s saves to, a
+step of the loop, training on a timer at a chosen speed, and quitting.
+
+Each app says what is its own through a few methods: how the derivation comes in front
+after f, b or s (:meth:`LessonApp._derivation_in_front`), what the screen does when
+training starts (:meth:`LessonApp._training_started`), what a note to training says
+(:meth:`LessonApp._training_note`), what follows the end of training
+(:meth:`LessonApp._after_training`) and how the screen is brought up to date
+(:meth:`LessonApp._redraw`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from abc import abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from time import monotonic
+from typing import Generic, Protocol, TypeVar
+
+from textual.screen import Screen
+from textual.timer import Timer
+
+from ..lifeline import SIGNAL_GRACE, end_at_once_after
+from ..model import ANYWHERE, Folder, ModelError, RunResult
+from .mirror import FrugalApp
+from .pace import Pace, paused_text, started_text, stopped_text
+from .screens.main import MainScreen
+from .themes import THEMES
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+"""The smallest terminal an app draws itself in."""
+WIDE_WIDTH, WIDE_HEIGHT = 110, 32
+"""From this size on, the lower half shows its views side by side."""
+SESSION_NAME = "backprop-session.json"
+"""Where ctrl+s saves when the app did not start from a session file: in the
+current folder, with -2, -3, … added when a file of that name is already there."""
+
+
+def too_small_text(width: int, height: int) -> str:
+    """What an app shows instead of itself in a terminal smaller than the smallest."""
+    return (f"backprop-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
+            f"this one is {width}×{height}.\nMake it larger to go on (q quits).")
+
+
+SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000,
+                           20000, 50000)
+"""Training speeds, steps per second, chosen with + and −."""
+DEFAULT_SPEED = SPEEDS.index(1000)
+FRAME = 1 / 15
+"""Seconds between training ticks: the screen is redrawn at most this often."""
+BUDGET = 0.030
+"""Seconds of training per tick at most, so that keys are always answered."""
+CHUNK = 250
+"""Steps per call of the trainer within a tick."""
+TRAINING_REDRAW = 0.25
+"""While training, seconds between redraws of the numbers: a calm screen, few bytes."""
+PLOT_REDRAW = 1.0
+"""While training, seconds between redraws of the loss curve (the costliest to send)."""
+
+
+class Trainable(Protocol):
+    """What an app trains: a chain's lesson or a network's."""
+
+    @property
+    def divergence(self) -> object | None: ...
+
+    @property
+    def steps_done(self) -> int: ...
+
+    def train(self, steps: int) -> RunResult: ...
+
+
+L = TypeVar("L", bound=Trainable)
+
+
+class LessonApp(FrugalApp[int], Generic[L]):
+    """An app that teaches with ``lesson``; see the module's docstring."""
+
+    DIVERGED_HINT = "r resets"
+    """What the message says to do when t is pressed after training diverged."""
+
+    def __init__(self, lesson: L, theme: str | None,
+                 session_path: str | os.PathLike | None, folder: Folder = ANYWHERE) -> None:
+        super().__init__()
+        for own in THEMES.values():
+            self.register_theme(own)
+        self.default_theme = self.theme
+        if theme is not None:
+            self.theme = theme
+        self.lesson = lesson
+        self.folder = folder
+        """Where the files named in the app are (anywhere, or a visitor folder)."""
+        if folder.visitor is not None:
+            session_path = None  # the server's own file: a visitor saves in their folder
+        self.session_path: Path | None = None if session_path is None else Path(session_path)
+        """Where ctrl+s saves: the session file the app started from or last saved to."""
+        self.speed = DEFAULT_SPEED
+        """The training speed: an index into :data:`SPEEDS`."""
+        self._timer: Timer | None = None
+        self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
+
+    def on_mount(self) -> None:
+        if not self.is_headless:
+            self._catch_signals()
+
+    def _catch_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse
+        off, main screen back, no raw mode) instead of being left as the app set it."""
+        try:
+            loop = asyncio.get_running_loop()
+            for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+                if number is not None:
+                    loop.add_signal_handler(number, self._signalled, number)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without them: the default stays
+
+    def _signalled(self, number: int) -> None:
+        self._stop_training()
+        self.exit(return_code=128 + number)  # the shell's convention: "ended by signal N"
+        end_at_once_after(SIGNAL_GRACE, 128 + number)  # if the way out hangs
+
+    # -- the loop and training ------------------------------------------------------
+
+    @abstractmethod
+    def _derivation_in_front(self) -> None:
+        """Show the derivation (after f, b or s)."""
+
+    def _phase(self, run: Callable[[], object]) -> bool:
+        """Run a step of the loop (f, b, s): training stops first; a refusal is said.
+        Whether it ran."""
+        self._stop_training()
+        try:
+            run()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            self._redraw()
+            return False
+        self._derivation_in_front()
+        return True
+
+    @abstractmethod
+    def say(self, text: str, error: bool = False) -> None:
+        """Show ``text`` on the message line."""
+
+    @abstractmethod
+    def _redraw(self) -> None:
+        """Bring the screen up to date with the lesson."""
+
+    @abstractmethod
+    def _training_started(self) -> None:
+        """What the screen does when training starts (the loss curve in front)."""
+
+    def _training_note(self) -> str | None:
+        """A warning to show when training starts (η too large …), if any."""
+        return None
+
+    @abstractmethod
+    def _after_training(self) -> None:
+        """What follows the end of training (the forward pass of the parameters reached)."""
+
+    def action_train(self) -> None:
+        if self._timer is not None:
+            self._stop_training()
+            self._after_training()
+            self.say(stopped_text(self.lesson.steps_done))
+        elif self.lesson.divergence is not None:
+            self.say(f"{self.lesson.divergence}: {self.DIVERGED_HINT}", error=True)
+            return
+        else:
+            self._pace.start(monotonic())
+            self._timer = self.set_interval(FRAME, self._tick)
+            self._training_started()
+            self.say(started_text(SPEEDS[self.speed]))
+            note = self._training_note()
+            if note is not None:
+                self.say(f"training: {note}", error=True)
+        self._redraw()
+
+    def _stop_training(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _tick(self) -> None:
+        diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
+        if diverged is not None:
+            self._stop_training()
+            self._after_training()
+            self.say(paused_text(str(diverged.divergence)), error=True)
+        if due:
+            self._redraw()
+
+    def action_speed(self, delta: int) -> None:
+        self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
+        self.say(f"training speed: {SPEEDS[self.speed]:,} steps/s at most")
+        self._redraw()
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self._stop_training()
+        self.exit(0)
