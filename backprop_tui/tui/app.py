@@ -39,16 +39,7 @@ from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from ..present.report import trace_markdown
 from .keys import bindings
-from .lesson_app import (
-    MIN_HEIGHT,
-    MIN_WIDTH,
-    PLOT_REDRAW,
-    SESSION_NAME,
-    WIDE_HEIGHT,
-    WIDE_WIDTH,
-    LessonApp,
-    too_small_text,
-)
+from .lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
 from .screens.help import HelpScreen
 from .screens.palette import CommandPalette
 from .screens.path import PathScreen
@@ -137,7 +128,7 @@ class BackpropApp(Teaching, LessonApp[Lesson]):
         # The size classes before the widgets mount: the first frame is styled once, not
         # styled and then restyled by on_mount (a quicker start).
         width, height = self.size
-        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
+        wide = is_wide(width, height)
         self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         yield StatusLine(id="status")
         yield Static("", id="too-small")
@@ -200,19 +191,13 @@ class BackpropApp(Teaching, LessonApp[Lesson]):
         self.query_one(TeachKeyLine).show(event.size.width)
 
     def _fit(self, width: int, height: int) -> None:
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
-        self.screen.set_class(small, "-too-small")
-        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
-        self.screen.set_class(wide, "-wide")
-        self.screen.set_class(not wide, "-compact")
+        self._fit_size(width, height)
         huge = width >= HUGE_WIDTH and height >= HUGE_HEIGHT
         self.screen.set_class(huge, "-huge")
         for widget in (self.query_one(Derivation), self.mounted(BatchTable)):
             if widget is not None and widget.all_layers != huge:
                 widget.all_layers = huge
                 widget.refresh()
-        if small:
-            self.query_one("#too-small", Static).update(too_small_text(width, height))
 
     # -- the state and the screen ---------------------------------------------------
 

@@ -23,6 +23,7 @@ from typing import Generic, Protocol, TypeVar
 
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widgets import Static
 
 from ..lifeline import SIGNAL_GRACE, end_at_once_after
 from ..model import ANYWHERE, Folder, ModelError, RunResult
@@ -38,6 +39,11 @@ WIDE_WIDTH, WIDE_HEIGHT = 110, 32
 SESSION_NAME = "backprop-session.json"
 """Where ctrl+s saves when the app did not start from a session file: in the
 current folder, with -2, -3, … added when a file of that name is already there."""
+
+
+def is_wide(width: int, height: int) -> bool:
+    """Whether a terminal of ``width`` × ``height`` shows the lower half's views side by side."""
+    return width >= WIDE_WIDTH and height >= WIDE_HEIGHT
 
 
 def too_small_text(width: int, height: int) -> str:
@@ -109,6 +115,16 @@ class LessonApp(FrugalApp[int], Generic[L]):
     def on_mount(self) -> None:
         if not self.is_headless:
             self._catch_signals()
+
+    def _fit_size(self, width: int, height: int) -> None:
+        """The screen's size classes: ``-too-small`` (and the text saying so, in the
+        ``#too-small`` line), ``-wide`` or ``-compact``."""
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.screen.set_class(small, "-too-small")
+        wide = is_wide(width, height)
+        self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
+        if small:
+            self.query_one("#too-small", Static).update(too_small_text(width, height))
 
     def _catch_signals(self) -> None:
         """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse

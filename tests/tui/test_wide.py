@@ -377,7 +377,7 @@ async def test_below_the_minimum_size_the_chains_notice():
     app = WideApp(xor_lesson())
     async with app.run_test(size=(60, 20)) as pilot:
         assert app.screen.has_class("-too-small")
-        assert shown(app, "#too-small") == chain_app.too_small_text(60, 20)
+        assert shown(app, "#too-small") == lesson_app.too_small_text(60, 20)
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not app.screen.has_class("-too-small")

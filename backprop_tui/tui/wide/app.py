@@ -26,16 +26,7 @@ from ...present.format import number
 from ...present.formulas import label, lr_warning
 from ...present.formulas_wide import param_sym, sub
 from ..keys import bindings, on_line
-from ..lesson_app import (
-    MIN_HEIGHT,
-    MIN_WIDTH,
-    PLOT_REDRAW,
-    SESSION_NAME,
-    WIDE_HEIGHT,
-    WIDE_WIDTH,
-    LessonApp,
-    too_small_text,
-)
+from ..lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot
@@ -140,12 +131,7 @@ class WideApp(LessonApp[WideLesson]):
         self.show()
 
     def _fit(self, width: int, height: int) -> None:
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
-        self.screen.set_class(small, "-too-small")
-        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
-        self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
-        if small:
-            self.query_one("#too-small", Static).update(too_small_text(width, height))
+        self._fit_size(width, height)
         grid = self.query_one(NetworkGrid)
         grid.dense = dense_grid(self.lesson.shape, height)
         grid.place(width, self.layer)
