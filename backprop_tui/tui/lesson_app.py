@@ -13,6 +13,7 @@ training starts (:meth:`LessonApp._training_started`), what a note to training s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from abc import abstractmethod
@@ -129,13 +130,12 @@ class LessonApp(FrugalApp[int], Generic[L]):
     def _catch_signals(self) -> None:
         """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse
         off, main screen back, no raw mode) instead of being left as the app set it."""
-        try:
+        # Not the main thread, or a platform without these signals: the default stays.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop = asyncio.get_running_loop()
             for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
                 if number is not None:
                     loop.add_signal_handler(number, self._signalled, number)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread, or a platform without them: the default stays
 
     def _signalled(self, number: int) -> None:
         self._stop_training()

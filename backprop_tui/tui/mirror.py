@@ -70,8 +70,6 @@ class Mirror:
         """The style in force in what was passed on (the terminal's)."""
         self._cursor: tuple[int, int] | None = None
         """Where a piece left out would have left the cursor (row, column), if one was."""
-        self.left_out = 0
-        """Characters of output left out so far (for measurements)."""
 
     def forget(self) -> None:
         """Keep nothing: everything written from now on is passed on."""
@@ -152,18 +150,17 @@ class Mirror:
 
     def _put(self, out: list[str], place: tuple[int, int], start: Style, codes: str,
              width: int, plain: bool) -> None:
-        """Write the piece ``codes`` at ``place`` unless the terminal already shows it."""
+        """Write the piece ``codes`` (``width`` cells as Textual counts them) at ``place``
+        unless the terminal already shows it."""
         row, column = place
-        counted = width  # as Textual counts the cells
+        # The cells the piece may cover. A terminal may draw a character that is not one
+        # cell wide (a wide one, one with an accent over it) wider than Textual counts it:
+        # such a piece is taken to cover two cells a character, so that whatever overlaps
+        # it is written again.
+        span = width if plain else 2 * len(codes)
         kept = self.rows.get(row)
-        if not plain:  # a terminal may draw a character that is not one cell wide (a wide
-            # one, one with an accent over it) wider than Textual counts it: the piece is
-            # taken to cover up to two cells a character, so whatever overlaps it is
-            # written again
-            width = 2 * len(codes)
-        if width and kept is not None and kept.get(column) == (width, start, codes):
-            self._cursor = (row, column + counted)
-            self.left_out += len(codes) + len(f"\x1b[{row};{column}H")
+        if span and kept is not None and kept.get(column) == (span, start, codes):
+            self._cursor = (row, column + width)
             return
         self._cursor = None
         out.append(f"\x1b[{row};{column}H")
@@ -171,14 +168,14 @@ class Mirror:
             out.append(_set_style(start))
         out.append(codes)
         self._shown = self._style
-        if not width:
+        if not span:
             return
         if kept is None:
             kept = self.rows[row] = {}
-        end = column + width
+        end = column + span
         for other in [x for x, (w, _, _) in kept.items() if x < end and x + w > column]:
             del kept[other]
-        kept[column] = (width, start, codes)
+        kept[column] = (span, start, codes)
 
 
 def mirrored(base: type[Driver], mirror: Mirror) -> type[Driver]:
