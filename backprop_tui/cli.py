@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write the trained session to FILE (atomically: a failed save "
                             "leaves an existing FILE as it was)")
     serve = commands.add_parser(
-        "serve", help="serve the app to web browsers (one app per visitor)",
+        "serve", **shared, help="serve the app to web browsers (one app per visitor)",
         description="Serve the app to web browsers: every visitor gets their own app, "
                     "started with the options given here, in a private folder of its own. "
                     f"Needs the serve extra: pip install '{PROG}[serve]'. Stop with Ctrl+C.",
@@ -262,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_options(serve, DEFAULT_PORT)
 
     ssh = commands.add_parser(
-        "ssh", help="serve the app over SSH (one app per connection; no accounts)",
+        "ssh", **shared, help="serve the app over SSH (one app per connection; no accounts)",
         description="Serve the app over SSH: students type ssh -p PORT HOST and each gets "
                     "their own app, started with the options given here, in a private "
                     "folder removed when they leave. Any user name is accepted; "
@@ -284,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_xor_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--xor", action="store_true", default=False,
+    # No default of its own: a command's copy keeps a --xor given before the command.
+    parser.add_argument("--xor", action="store_true",
                         help="the XOR samples 00→0, 01→1, 10→1, 11→0 (also --data xor); "
                              "shape 2,2,1 unless --shape is given")
 
@@ -581,18 +582,34 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
                           "written")
 
 
-def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
-    """``args`` with the app's ``--batch-size`` where the command reads it.
+TAKEN_BY: dict[str, tuple[str, ...]] = {
+    "lr": ("the app", "train", "serve", "ssh"),
+    "app_batch_size": ("the app", "train"),
+    "theme": ("the app", "serve", "ssh"),
+    "quiz": ("the app", "serve", "ssh"),
+    "visitor_dir": ("the app",),
+}
+"""Options of the app that a command may not take, and who takes them: given before a
+command that does not (``backprop-tui --lr 2 trace``) they are refused, never ignored."""
 
-    Given before ``train`` it counts as train's own; ``trace`` has no batch size.
-    """
+
+def refuse_options_not_taken(args: argparse.Namespace) -> None:
+    """A :class:`UsageError` for an app option given before a command that does not take it."""
+    if args.command is None:
+        return
+    for dest, takers in TAKEN_BY.items():
+        given = getattr(args, dest, None)
+        if given not in (None, False) and args.command not in takers:
+            flag = "--batch-size" if dest == "app_batch_size" else "--" + dest.replace("_", "-")
+            who = ", ".join(takers[:-1]) + f" and {takers[-1]}" if len(takers) > 1 else takers[0]
+            raise UsageError(f"argument {flag}: for {who}, not {args.command}")
+
+
+def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with the app's ``--batch-size`` where the command reads it (given before
+    ``train``, it counts as train's own unless train has its own)."""
     size = getattr(args, "app_batch_size", None)
-    if size is None:
-        return args
-    if args.command == "trace":
-        raise UsageError("argument --batch-size: trace shows every sample; the batch size "
-                         "is for train and the app")
-    if args.command == "train" and args.batch_size is not None:
+    if size is None or (args.command == "train" and args.batch_size is not None):
         return args
     return argparse.Namespace(**{**vars(args), "batch_size": size})
 
@@ -719,9 +736,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = _app_batch_size(parser.parse_args(join_negative_values(argv)))
-        if args.command is not None and args.visitor_dir is not None:
-            raise UsageError(f"argument --visitor-dir: for the app only, not {args.command}")
+        args = parser.parse_args(join_negative_values(argv))
+        refuse_options_not_taken(args)
+        args = _app_batch_size(args)
         if args.command == "trace":
             return run_trace(args)
         if args.command == "train":

@@ -165,3 +165,32 @@ def test_options_before_the_command_count_and_the_command_own_win():
     assert before["w"] == [1.0, 2.0] and before["samples"][0]["x"] == 0.3
     both = json.loads(run("--w", "1", "train", "--w", "2", "--steps", "0", "--json").stdout)
     assert both["w"] == [2.0]
+    xor = json.loads(run("--xor", "trace", "--json").stdout)
+    assert len(xor["samples"]) == 4  # a flag before the command counts too
+
+
+@pytest.mark.parametrize(("before", "command", "option"), [
+    (("--lr", "-1"), ("trace",), "--lr"),
+    (("--theme", "textual-light"), ("trace",), "--theme"),
+    (("--quiz",), ("trace",), "--quiz"),
+    (("--batch-size", "1"), ("trace",), "--batch-size"),
+    (("--theme", "textual-light"), ("train", "--steps", "1"), "--theme"),
+    (("--quiz",), ("train", "--steps", "1"), "--quiz"),
+    (("--batch-size", "1"), ("serve", "--port", "1"), "--batch-size"),
+    (("--visitor-dir", "."), ("ssh", "--port", "1"), "--visitor-dir"),
+])
+def test_an_app_option_before_a_command_that_does_not_take_it_is_refused(before, command, option):
+    # Ignoring it would run with a value the user did not ask for (η = 0.5, not −1).
+    line = one_error_line(run(*before, *command), option)
+    assert f"not {command[0]}" in line
+
+
+def test_start_options_before_serve_and_ssh_reach_the_visitors_apps():
+    from backprop_tui.cli import app_arguments, build_parser, join_negative_values
+
+    for command in ("serve", "ssh"):
+        argv = ["--w", "1,-2", "--b", "0,0", "--theme", "textual-light", "--quiz", command,
+                "--lr", "0.1"]
+        args = build_parser().parse_args(join_negative_values(argv))
+        assert app_arguments(args) == ["--w=1.0,-2.0", "--b=0.0,0.0", "--lr=0.1",
+                                       "--theme=textual-light", "--quiz"]
