@@ -17,10 +17,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__, blas  # noqa: F401  (blas: before numpy loads)
-from .cli_wide import (
+from .cli_shape import (
     WideUsageError,
     chain_layers,
     is_wide,
@@ -28,26 +28,21 @@ from .cli_wide import (
     sample_list,
     shape_argument,
 )
-from .model import (
-    ACTIVATIONS,
-    COSTS,
-    MAX_LAYERS,
-    SIGMOID,
-    SQUARED_ERROR,
-    FileError,
-    Folder,
-    ModelError,
-    NetworkSession,
-    Session,
-    defaults,
-    save_session,
-    shown_name,
-)
-from .model.files import VISITOR_BYTES, VISITOR_FILES, MiB, writable_target
-from .model.lesson import MAX_SAMPLES
+from .model import defaults
+from .model.errors import FileError, ModelError
+from .model.files import VISITOR_BYTES, VISITOR_FILES, Folder, MiB, shown_name, writable_target
+from .model.functions import ACTIVATIONS, COSTS, SIGMOID, SQUARED_ERROR
+from .model.limits import MAX_LAYERS, MAX_SAMPLES
 from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
 from .present.formulas import NUDGE_FORMULA
+
+if TYPE_CHECKING:
+    from .model.session import NetworkSession
+
+# The app's path imports what its first frame needs and no more (numpy, the chain and
+# the sessions come after it is drawn): what only trace, train and the servers use is
+# imported where they run.
 
 PROG = "backprop-tui"
 
@@ -421,6 +416,8 @@ def run_train(args: argparse.Namespace) -> int:
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
         _train_on(run, show_bar=not args.json and _on_a_terminal())
     if save is not None:
+        from .model.session import Session, save_session
+
         try:
             save_session(Session.from_trainer(trainer, start), save)
         except FileError as exc:
@@ -537,11 +534,12 @@ def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...],
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from . import cli_wide
+    if getattr(args, "session", None) is not None:
+        from . import cli_wide
 
-    session = cli_wide.wide_session(args)
-    if session is not None:
-        return run_wide_app(args, session.shape, session)
+        session = cli_wide.wide_session(args)
+        if session is not None:
+            return run_wide_app(args, session.shape, session)
     shape = network_shape(args)
     if shape is not None:
         return run_wide_app(args, shape)

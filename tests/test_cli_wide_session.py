@@ -11,7 +11,8 @@ from backprop_tui.model import (
     load_network_session,
     save_network_session,
 )
-from backprop_tui.model.network import XOR_SHAPE, NetworkTrainer, random_network, xor_samples
+from backprop_tui.model.defaults import XOR_SHAPE
+from backprop_tui.model.network import NetworkTrainer, random_network, xor_samples
 
 from .test_cli_wide import output, refused
 

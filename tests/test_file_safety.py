@@ -24,7 +24,7 @@ from backprop_tui.model.files import (
     shown_name,
     write_atomically,
 )
-from backprop_tui.model.lesson import MAX_SAMPLES
+from backprop_tui.model.limits import MAX_SAMPLES
 
 from .test_cli import one_error_line, run
 from .test_session import trained_session

@@ -38,9 +38,7 @@ import numpy as np
 
 from .errors import ModelError, NonFiniteError
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
-
-MAX_LAYERS = 10
-"""The longest chain: 1 to 10 layers."""
+from .limits import MAX_LAYERS
 
 FACTOR_NAMES: tuple[str, ...] = (
     "dC_da",

@@ -22,8 +22,7 @@ from .landscape import mean_costs, parameter_index, parameter_sets
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-EPSILON = 1e-5
-"""The default nudge ε."""
+from .defaults import EPSILON  # noqa: E402  (the default nudge ε, read by the app at start)
 
 
 def relative_difference(analytic: ArrayLike, numeric: ArrayLike) -> np.ndarray | float:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 W: tuple[float, ...] = (0.5, -0.3, 0.8)
 """Weights, input to output: w(L−2), w(L−1), w(L)."""
 B: tuple[float, ...] = (0.1, 0.2, -0.1)
@@ -20,6 +18,13 @@ DATASET_X: tuple[float, ...] = (0.0, 0.125, 0.25, 0.375, 0.625, 0.75, 0.875, 1.0
 """The built-in dataset's inputs: eight points spread evenly over [0, 1] (0.5 left out)."""
 DATASET_Y: tuple[float, ...] = tuple(1.0 if x > 0.5 else 0.0 for x in DATASET_X)
 """The built-in dataset's targets: a threshold, y = 1 when x > 0.5, else 0."""
+
+XOR_SHAPE: tuple[int, ...] = (2, 2, 1)
+"""The shape ``--xor`` gives unless ``--shape`` says otherwise: the smallest network that
+can learn XOR."""
+
+EPSILON: float = 1e-5
+"""The default nudge ε: C is computed at θ ± ε for the nudge check."""
 
 SEED: int = 0
 """The seed of the random start values ``--layers N`` draws when none is given."""
@@ -41,6 +46,8 @@ def random_start_counts(weights: int, biases: int,
     """:func:`random_start` for ``weights`` weights and ``biases`` biases (a network with
     several neurons a layer has more weights than biases); with one of each per layer
     the very same values."""
+    import numpy as np  # here, not above: the defaults are read before numpy is needed
+
     rng = np.random.default_rng(seed)
     sign = rng.choice((-1.0, 1.0), size=weights)
     w = np.round(sign * rng.uniform(0.2, 1.2, size=weights), 2)

@@ -19,14 +19,20 @@ the temporaries of its value, which runs first). Names available: ``exp``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import ModelError
 
-Array = np.ndarray
+if TYPE_CHECKING:
+    import numpy as np
+
+    Array = np.ndarray
+else:  # the first frame names the functions; numpy is loaded when they first compute
+    from .lazy_numpy import numpy_on_first_use
+
+    np = numpy_on_first_use()
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ class Cost:
     """C as text in the placeholders ``{a}``, ``{y}``."""
     gradient_text: str
     """∂C/∂a as text in the placeholders ``{a}``, ``{y}``."""
-    check_targets: Callable[[Array], None] = lambda y: None
+    check_targets: Callable[[Array | Sequence[float]], None] = lambda y: None
     """Raises :class:`ModelError` for targets this cost cannot take."""
     check_activation: Callable[[Activation], None] = lambda activation: None
     """Raises :class:`ModelError` for an output activation this cost cannot take."""
@@ -186,6 +192,10 @@ SIGMOID = Activation(
 )
 
 
+def _tanh(z: Array) -> Array:
+    return np.tanh(z)
+
+
 def _tanh_derivative(z: Array, a: Array) -> Array:
     # 1 − tanh²z = 4u/(1+u)² with u = e^(−2|z|): exact where tanh z rounds to ±1.
     e = np.exp(-np.abs(z))
@@ -196,7 +206,7 @@ def _tanh_derivative(z: Array, a: Array) -> Array:
 TANH = Activation(
     name="tanh",
     symbol="tanh",
-    forward=np.tanh,
+    forward=_tanh,
     derivative=_tanh_derivative,
     definition="tanh({z})",
     derivative_text="1−tanh²({z})",
@@ -303,7 +313,8 @@ def _cross_entropy_sigmoid_dC_dz(a: Array, y: Array, z: Array) -> Array:
     return (1.0 - y) * _sigmoid(z) - y * _sigmoid(-z)
 
 
-def _unit_targets(y: Array) -> None:
+def _unit_targets(targets: Array | Sequence[float]) -> None:
+    y = np.asarray(targets, dtype=float)
     bad = (y < 0.0) | (y > 1.0)
     if bad.any():
         i = int(np.argmax(bad))

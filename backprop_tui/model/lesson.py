@@ -25,10 +25,11 @@ from .errors import ModelError
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .landscape import CostSlice, Fit, cost_slice, fit_curve
+from .limits import MAX_SAMPLES, MIN_SAMPLES, check_batch_size, check_learning_rate, check_sample_count
 from .numbers import parse_number
 from .quiz import Quiz
 from .session import Session
-from .trainer import Divergence, RunResult, Trainer, check_batch_size, check_learning_rate
+from .trainer import Divergence, RunResult, Trainer
 from .undo import Snapshot, Timeline
 
 if TYPE_CHECKING:
@@ -36,19 +37,6 @@ if TYPE_CHECKING:
 
 PHASES: tuple[str, ...] = ("none", "forward", "backward", "step")
 """The phases of the loop; ``none`` until something has been computed."""
-
-MIN_SAMPLES = 1
-"""A batch never becomes empty."""
-MAX_SAMPLES = 64
-"""The batch table stays readable."""
-
-
-def check_sample_count(count: int) -> int:
-    """``count`` samples, or a :class:`ModelError` when the app cannot take that many."""
-    if count > MAX_SAMPLES:
-        raise ModelError(f"samples: {count:,} samples, but the app takes at most {MAX_SAMPLES}")
-    return count
-
 
 def finite_number(value: float | str, name: str) -> float:
     """``value`` as a float, or a :class:`ModelError` naming ``name`` when it is not finite.

@@ -36,53 +36,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import defaults
-from .chain import MAX_LAYERS, _check_finite, as_finite_vector, batch_indices
+from .chain import _check_finite, as_finite_vector, batch_indices
 from .errors import ModelError
 from .fast_step import FloatSamples, float_samples
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
 from .history import LossHistory
+from .limits import Shape, check_shape, plural
 from .network_step import network_steps, uses_floats
 from .trainer import Training
-
-MAX_WIDTH = 4
-"""The most neurons in one layer."""
-MAX_INPUTS = 4
-"""The most inputs a sample has."""
-
-Shape = tuple[int, ...]
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
 
 
 def shape_text(shape: Sequence[int]) -> str:
     """``2,2,1``: a shape as the command line writes it."""
     return ",".join(str(n) for n in shape)
-
-
-def check_shape(shape: Iterable[int]) -> Shape:
-    """``shape`` as a tuple (N0, N1, …, NL), refusing what a network cannot have."""
-    try:
-        sizes = tuple(shape)
-    except TypeError:
-        raise ModelError("shape: not a list of whole numbers") from None
-    for n in sizes:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise ModelError(f"shape: {n!r} is not a whole number")
-    sizes = tuple(int(n) for n in sizes)
-    if len(sizes) < 2:
-        raise ModelError("shape: give the inputs and at least one layer, e.g. 2,2,1")
-    layers = len(sizes) - 1
-    if layers > MAX_LAYERS:
-        raise ModelError(f"shape: {layers} layers, but a network has at most {MAX_LAYERS}")
-    if not 1 <= sizes[0] <= MAX_INPUTS:
-        raise ModelError(f"shape: {sizes[0]} inputs; a sample has 1 to {MAX_INPUTS}")
-    for l, n in enumerate(sizes[1:], 1):
-        if not 1 <= n <= MAX_WIDTH:
-            raise ModelError(f"shape: layer {l} has {_plural(n, 'neuron')}; a layer has "
-                             f"1 to {MAX_WIDTH}")
-    return sizes
 
 
 def weight_count(shape: Shape) -> int:
@@ -104,7 +70,7 @@ def _count_text(shape: Shape, name: str) -> str:
         parts = [str(n) for n in shape[1:]]
         total = bias_count(shape)
     why = f" ({' + '.join(parts)})" if len(parts) > 1 or name == "weight" else ""
-    return f"{_plural(total, name)}{why}"
+    return f"{plural(total, name)}{why}"
 
 
 def split_weights(shape: Shape, values: Iterable[float] | np.ndarray,
@@ -175,10 +141,10 @@ class NetworkSamples:
     def __init__(self, x: Iterable[Iterable[float]] | np.ndarray,
                  y: Iterable[Iterable[float]] | np.ndarray, inputs: int = 1,
                  outputs: int = 1) -> None:
-        xs = _as_rows(x, inputs, "x", _plural(inputs, "input"))
-        ys = _as_rows(y, outputs, "y", _plural(outputs, "target"))
+        xs = _as_rows(x, inputs, "x", plural(inputs, "input"))
+        ys = _as_rows(y, outputs, "y", plural(outputs, "target"))
         if xs.shape[0] != ys.shape[0]:
-            raise ModelError(f"x has {_plural(xs.shape[0], 'sample')} but y has "
+            raise ModelError(f"x has {plural(xs.shape[0], 'sample')} but y has "
                              f"{ys.shape[0]}: give targets for every sample")
         object.__setattr__(self, "x", xs)
         object.__setattr__(self, "y", ys)
@@ -196,10 +162,6 @@ def xor_samples() -> NetworkSamples:
     """XOR: inputs 00, 01, 10, 11 and targets 0, 1, 1, 0 (for shape 2,…,1)."""
     return NetworkSamples([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
                           [[0.0], [1.0], [1.0], [0.0]], inputs=2, outputs=1)
-
-
-XOR_SHAPE: Shape = (2, 2, 1)
-"""The smallest network that can learn XOR."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -47,12 +47,13 @@ from typing import Any
 
 import numpy as np
 
-from .chain import MAX_LAYERS, Chain, Samples
+from .chain import Chain, Samples
 from .errors import FileError, ModelError
 from .fields import Fields
 from .files import ANYWHERE, SESSION_LIMIT, Folder
 from .functions import activation_named, cost_named
 from .history import LossHistory
+from .limits import MAX_LAYERS, check_batch_size, check_learning_rate
 from .network import (
     Network,
     NetworkSamples,
@@ -62,7 +63,7 @@ from .network import (
     split_biases,
     split_weights,
 )
-from .trainer import Trainer, check_batch_size, check_learning_rate
+from .trainer import Trainer
 
 FORMAT = "backprop-tui session"
 """The value of the ``format`` field: what kind of file this is."""

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import defaults
-from .chain import MAX_LAYERS, Chain, Samples
-from .csv_data import load_samples_csv
 from .errors import FileError, ModelError
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost, activation_named, cost_named
-from .session import Session, load_session
-from .trainer import Trainer
+from .limits import MAX_LAYERS, plural
+
+if TYPE_CHECKING:
+    from .chain import Chain, Samples
+    from .session import Session
+    from .trainer import Trainer
+
+# Start values are resolved before the app draws its first frame: the chain, the
+# sessions and the CSV reader (numpy) are imported where a start value needs them.
 
 Numbers = tuple[float, ...]
 
@@ -50,15 +56,21 @@ class StartValues:
     are its current parameters and ``x``, ``y`` its samples."""
 
     def chain(self) -> Chain:
+        from .chain import Chain
+
         if self.session is not None:
             return self.session.chain
         return Chain(self.w, self.b, self.activation, self.cost)
 
     def samples(self) -> Samples:
+        from .chain import Samples
+
         return Samples(self.x, self.y)
 
     def to_session(self) -> Session:
         """The session to start from: the loaded one, or a new one from these values."""
+        from .session import Session
+
         if self.session is not None:
             return self.session
         return Session.new(self.chain(), self.samples(), self.lr, self.batch_size)
@@ -66,10 +78,6 @@ class StartValues:
     def trainer(self) -> Trainer:
         """A trainer going on from here (from the session's step count and history, if any)."""
         return self.to_session().trainer()
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
 
 
 def _random_start(layers: int | None, seed: int | None, w: Numbers | None,
@@ -84,7 +92,7 @@ def _random_start(layers: int | None, seed: int | None, w: Numbers | None,
     for option, given in (("--w", w), ("--b", b)):
         if given is not None and len(given) != layers:
             raise StartError("layers", f"{layers} layers but {option} has "
-                                       f"{_plural(len(given), 'value')}")
+                                       f"{plural(len(given), 'value')}")
     if w is not None and b is not None:
         return None, None, None
     seed = defaults.SEED if seed is None else seed
@@ -102,7 +110,7 @@ def _chain_functions(activation_name: str | None, cost_name: str | None,
     except ModelError as exc:
         raise StartError("cost", str(exc)) from None
     try:
-        cost.check_targets(Samples(y, y).y)
+        cost.check_targets(y)
     except ModelError as exc:
         raise StartError("y", str(exc)) from None
     return activation, cost
@@ -116,6 +124,8 @@ def _data_samples(data: str, x: Numbers | None, y: Numbers | None,
         option = "--x" if x is not None else "--y"
         raise StartError("data", "give the samples either with --data or with "
                                  f"--x/--y, not both ({option} given too)")
+    from .csv_data import load_samples_csv
+
     try:
         samples = load_samples_csv(data, most=most)
     except FileError as exc:
@@ -181,7 +191,7 @@ def resolve_start(
         lr = defaults.LR
     if batch_size is not None and batch_size > len(inputs):
         raise StartError("batch-size", f"{batch_size} is more than the "
-                                       f"{_plural(len(inputs), 'sample')}")
+                                       f"{plural(len(inputs), 'sample')}")
     functions = _chain_functions(activation, cost, targets)
     return StartValues(weights, biases, inputs, targets, lr, batch_size, *functions, drawn_seed)
 
@@ -191,6 +201,9 @@ def _session_start_values(path: str, given: Mapping[str, object], x: Numbers | N
                           takes_batch_size: bool) -> StartValues:
     """Start values from the session file ``path``, with ``lr``, ``batch_size`` and samples
     overriding; ``given`` holds the values that cannot be combined with a session."""
+    from .chain import Samples
+    from .session import Session, load_session
+
     for option, value in given.items():
         if value is not None:
             raise StartError(option, "cannot be combined with --session "
@@ -212,7 +225,7 @@ def _session_start_values(path: str, given: Mapping[str, object], x: Numbers | N
                               "inputs: give --x too")
     if lr is None:
         lr = session.lr
-    samples = _plural(len(inputs), "sample")
+    samples = plural(len(inputs), "sample")
     if not takes_batch_size:
         # Where no batch size can be given: never more than the samples given.
         size = min(session.batch_size, len(inputs))

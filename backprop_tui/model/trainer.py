@@ -10,7 +10,6 @@ the last finite parameters. Tests check it against repeated plain steps, and
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Sized
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from .fast_step import (
     numpy_steps,
 )
 from .history import LossHistory
+from .limits import check_batch_size, check_learning_rate
 
 _PIECE = 4096
 """Steps per call of the fast step within one :meth:`Trainer.run`."""
@@ -55,31 +55,6 @@ class RunResult:
     """Steps actually taken."""
     divergence: Divergence | None
     """Why it stopped early, if it did."""
-
-
-def check_learning_rate(lr: float) -> float:
-    """η as a float, refusing NaN and ±inf."""
-    try:
-        value = float(lr)
-    except (TypeError, ValueError):
-        raise ModelError("not a number", subject="learning rate") from None
-    if not math.isfinite(value):
-        raise ModelError(f"{value!r} is not a finite number", subject="learning rate")
-    return value
-
-
-def check_batch_size(batch_size: int | None, n: int) -> int:
-    """The batch size B (all n samples when None), refusing B < 1 and B > n."""
-    if batch_size is None:
-        return n
-    if isinstance(batch_size, bool) or int(batch_size) != batch_size:
-        raise ModelError(f"batch size: {batch_size!r} is not a whole number")
-    size = int(batch_size)
-    if size < 1:
-        raise ModelError(f"batch size: {size} is less than 1")
-    if size > n:
-        raise ModelError(f"batch size: {size} is more than the {n} sample{'s' * (n != 1)}")
-    return size
 
 
 class Training(ABC):

@@ -13,9 +13,12 @@ import math
 import re
 from dataclasses import dataclass, fields
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from ..model import BackwardPass, Chain, ForwardPass, Nudge
 from .format import MINUS, number, plug, precise, with_minus
+
+if TYPE_CHECKING:
+    from ..model import BackwardPass, Chain, ForwardPass, Nudge
 
 
 def label(layer: int, layers: int) -> str:

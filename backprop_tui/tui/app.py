@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from time import monotonic
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from rich.text import Text
 from textual.actions import ActionParseResult
@@ -24,20 +24,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..model import (
-    ANYWHERE,
-    BackwardPass,
-    FileError,
-    Folder,
-    ModelError,
-    defaults,
-    load_samples_csv,
-    save_session,
-)
-from ..model.lesson import MAX_SAMPLES, Lesson, LessonState
+from ..model import defaults
+from ..model.errors import FileError, ModelError
+from ..model.files import ANYWHERE, Folder
+from ..model.limits import MAX_SAMPLES
 from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
-from ..present.report import trace_markdown
 from .keys import bindings
 from .lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
 from .screens.help import HelpScreen
@@ -56,6 +48,10 @@ from .widgets.slope_plot import SlopePlot
 from .widgets.status import KeyLine, StatusLine
 from .widgets.teach_keys import TeachKeyLine
 from .widgets.vanishing import Vanishing
+
+if TYPE_CHECKING:
+    from ..model import BackwardPass
+    from ..model.lesson import Lesson, LessonState
 
 HUGE_WIDTH, HUGE_HEIGHT = 160, 45
 """From this size on, the derivation and the batch show every layer at once."""
@@ -80,7 +76,7 @@ SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
 
-class BackpropApp(Teaching, LessonApp[Lesson]):
+class BackpropApp(Teaching, LessonApp["Lesson"]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
     CSS_PATH = "app.tcss"
@@ -530,6 +526,8 @@ class BackpropApp(Teaching, LessonApp[Lesson]):
 
     def save_session_to(self, path: Path) -> str | None:
         """Save the lesson to ``path`` atomically; the error message, or None when saved."""
+        from ..model.session import save_session
+
         try:
             written = save_session(self._session_to_save(), path, self.folder)
         except ModelError as exc:
@@ -567,6 +565,8 @@ class BackpropApp(Teaching, LessonApp[Lesson]):
 
     def load_csv(self, name: str) -> str | None:
         """Replace the samples by those of the CSV file ``name``; the error, or None."""
+        from ..model.csv_data import load_samples_csv
+
         try:
             path = self.folder.path(name)
             samples = load_samples_csv(path, self.folder, most=MAX_SAMPLES)
@@ -585,6 +585,8 @@ class BackpropApp(Teaching, LessonApp[Lesson]):
         return None
 
     def action_handout(self) -> None:
+        from ..present.report import trace_markdown
+
         try:
             bp = self.lesson.current_trace()
             path = self.folder.write_new(HANDOUT_NAME, ".md",

@@ -20,18 +20,22 @@ from abc import abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from time import monotonic
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
 from ..lifeline import SIGNAL_GRACE, end_at_once_after
-from ..model import ANYWHERE, Folder, ModelError, RunResult
+from ..model.errors import ModelError
+from ..model.files import ANYWHERE, Folder
 from .mirror import FrugalApp
 from .pace import Pace, paused_text, started_text, stopped_text
 from .screens.main import MainScreen
 from .themes import THEMES
+
+if TYPE_CHECKING:
+    from ..model import RunResult
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal an app draws itself in."""

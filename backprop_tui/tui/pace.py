@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..model.trainer import RunResult
+if TYPE_CHECKING:
+    from ..model.trainer import RunResult
+
 
 MAX_SLOWDOWN = 8.0
 """Redraws while training are spread out at most this much when the machine is busy."""

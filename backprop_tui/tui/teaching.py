@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from textual.reactive import var
 
-from ..model import ACTIVATIONS, COSTS, EPSILON, ModelError, Nudge
+from ..model.defaults import EPSILON
+from ..model.errors import ModelError
+from ..model.functions import ACTIVATIONS, COSTS
 from ..present.format import number
 from ..present.formulas import off_by, parameter_symbol, quiz_hint
 from .view import PLOTS, View
@@ -28,6 +30,8 @@ EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1
 if TYPE_CHECKING:
     from textual.app import App
     from textual.widget import Widget
+
+    from ..model import Nudge
 
     W = TypeVar("W", bound=Widget)
 

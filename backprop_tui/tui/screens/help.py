@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -12,10 +13,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...model import ModelError
-from ...model.lesson import Lesson
+from ...model.errors import ModelError
 from ...present.formulas import APPROX_NOTE, formula_lines
 from ..keys import KEYS, Key
+
+if TYPE_CHECKING:
+    from ...model.lesson import Lesson
 
 
 def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:

@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from ...model.network import MAX_INPUTS, MAX_WIDTH, NetworkForward
+from ...model.limits import MAX_INPUTS, MAX_WIDTH
+from ...model.network import NetworkForward
 from ...present.format import BLANK, fitted, number
 from ...present.formulas import label
 from ...present.formulas_wide import a_sym, param_sym, sub

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...model import ModelError
+from ...model.defaults import XOR_SHAPE
 from ...model.history import LossHistory
-from ...model.lesson import check_sample_count, finite_number
+from ...model.lesson import finite_number
+from ...model.limits import check_batch_size, check_learning_rate, check_sample_count
 from ...model.network import (
-    XOR_SHAPE,
     Network,
     NetworkBackward,
     NetworkForward,
@@ -28,7 +29,7 @@ from ...model.network import (
     xor_samples,
 )
 from ...model.session import NetworkSession
-from ...model.trainer import Divergence, RunResult, check_batch_size, check_learning_rate
+from ...model.trainer import Divergence, RunResult
 
 SYMMETRIC_W = 0.5
 """Every weight of the symmetry demo."""

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from ...model import BackwardPass, ForwardPass
-from ...model.lesson import Lesson
 from ...present.formulas import label
 from ...present.tables import batch_table
+
+if TYPE_CHECKING:
+    from ...model import BackwardPass, ForwardPass
+    from ...model.lesson import Lesson
 
 
 class BatchTable(Widget):

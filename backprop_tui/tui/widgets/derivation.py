@@ -8,6 +8,7 @@ to show and which to highlight; it computes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group, RenderableType
@@ -15,8 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from ...model import BackwardPass, ModelError
-from ...model.lesson import Lesson
+from ...model.errors import ModelError
 from ...present.formulas import (
     Row,
     backward_rows,
@@ -28,6 +28,10 @@ from ...present.formulas import (
     step_rows,
 )
 from ...present.tables import factor_grid
+
+if TYPE_CHECKING:
+    from ...model import BackwardPass
+    from ...model.lesson import Lesson
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import math
 from time import monotonic
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 from rich.text import Text
 from textual.reactive import var
 from textual.widget import Widget
 
-from ...model import LossHistory, Thinned
 from ...present.format import fixed, short, with_minus
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ...model import LossHistory, Thinned
+else:  # loaded with the lesson, after the first frame
+    from ...model.lazy_numpy import numpy_on_first_use
+
+    np = numpy_on_first_use()
 
 
 class HasHistory(Protocol):

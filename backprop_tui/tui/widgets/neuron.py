@@ -9,6 +9,7 @@ of widgets instead of dozens).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -17,11 +18,13 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...model import ForwardPass
-from ...model.lesson import Lesson
 from ...present.format import BLANK, fitted, number
 from ...present.formulas import label
 from .field import NumberField, Target
+
+if TYPE_CHECKING:
+    from ...model import ForwardPass
+    from ...model.lesson import Lesson
 
 HIDDEN = "…"
 """Shown where a number does not fit its cells: a number is whole or not shown."""

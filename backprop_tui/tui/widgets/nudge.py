@@ -7,13 +7,17 @@ derivation lays out its rows.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from ...model import Nudge
 from ...present.formulas import nudge_rows
 from .derivation import lay_out, table
+
+if TYPE_CHECKING:
+    from ...model import Nudge
 
 
 class NudgeView(Widget):

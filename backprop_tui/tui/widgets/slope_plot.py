@@ -9,16 +9,26 @@ as points. The lesson computes both (the model's ``cost_slice`` and
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widget import Widget
 
-from ...model import CostSlice, Fit, ModelError
-from ...model.lesson import Lesson
+from ...model.errors import ModelError
 from ...present.format import number, short
 from ...present.formulas import fit_title, parameter_symbol, slope_title
 from ..view import View
 from .loss_plot import Y_AXIS, cost_ticks, new_figure
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ...model import CostSlice, Fit
+    from ...model.lesson import Lesson
+else:  # loaded with the lesson, after the first frame
+    from ...model.lazy_numpy import numpy_on_first_use
+
+    np = numpy_on_first_use()
 
 
 def _ticks(lo: float, hi: float, count: int) -> list[float]:
@@ -118,6 +128,8 @@ class SlopePlot(Widget):
             self.data, self.error = None, str(exc)
         n = lesson.layers
         if mode is View.SLOPE:
+            from ...model.landscape import CostSlice  # with the lesson, after the first frame
+
             theta = parameter_symbol(which, layer, n)
             if isinstance(self.data, CostSlice):
                 self.border_title = slope_title(which, layer, n, self.data.slope)
@@ -137,6 +149,8 @@ class SlopePlot(Widget):
         if width < Y_AXIS + 5 or height < 4:
             return Text(self.border_title or "", style="italic")
         colour = not self.app.no_color
+        from ...model.landscape import CostSlice
+
         if isinstance(self.data, CostSlice):
             figure = slope_figure(self.data, width, height, colour)
         else:

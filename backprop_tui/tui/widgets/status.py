@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from ...model.lesson import Lesson
 from ...present.format import number
 from ...present.formulas import cost_text
 from ..keys import Key, on_line
+
+if TYPE_CHECKING:
+    from ...model.lesson import Lesson
 
 
 def key_text(keys: list[Key], tail: str = "") -> Text:

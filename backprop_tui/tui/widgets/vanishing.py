@@ -7,14 +7,18 @@ bars, so that a student sees ∏σ' ≤ 4^(−k) starve the early layers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from ...model import ModelError
-from ...model.lesson import Lesson
+from ...model.errors import ModelError
 from ...present.tables import BARS_NOTE, CellTable, vanishing_table
+
+if TYPE_CHECKING:
+    from ...model.lesson import Lesson
 
 
 class Vanishing(Widget):
