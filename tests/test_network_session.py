@@ -22,8 +22,8 @@ from backprop_tui.model import (
     save_network_session,
     save_session,
 )
+from backprop_tui.model.defaults import XOR_SHAPE
 from backprop_tui.model.network import (
-    XOR_SHAPE,
     Network,
     NetworkSamples,
     NetworkTrainer,

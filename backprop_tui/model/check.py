@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .chain import BackwardPass, Chain, Samples
+from .defaults import EPSILON
 from .landscape import mean_costs, parameter_index, parameter_sets
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
-
-from .defaults import EPSILON  # noqa: E402  (the default nudge ε, read by the app at start)
 
 
 def relative_difference(analytic: ArrayLike, numeric: ArrayLike) -> np.ndarray | float:

@@ -53,12 +53,11 @@ from .fields import Fields
 from .files import ANYWHERE, SESSION_LIMIT, Folder
 from .functions import activation_named, cost_named
 from .history import LossHistory
-from .limits import MAX_LAYERS, check_batch_size, check_learning_rate
+from .limits import MAX_LAYERS, check_batch_size, check_learning_rate, check_shape
 from .network import (
     Network,
     NetworkSamples,
     NetworkTrainer,
-    check_shape,
     shape_text,
     split_biases,
     split_weights,
