@@ -471,12 +471,21 @@ def _check_save_path(path: str) -> None:
         raise UsageError(f"argument --save: {exc}") from None
 
 
-def _lesson(args: argparse.Namespace, values: StartValues):
+def _lesson(args: argparse.Namespace, values: StartValues, *, opening: bool = False):
     """The app's lesson from ``values``; a :class:`UsageError` naming the option when the
-    app cannot take them (more samples than it shows)."""
-    from .model.lesson import Lesson
+    app cannot take them (more samples than it shows).
 
+    With ``opening``, fresh start values (not a session) give an :class:`Opening`,
+    checked as the lesson would be: the app draws its first frame from it and makes
+    the lesson (numpy, the model) after that frame.
+    """
     try:
+        if opening and values.session is None:
+            from .model.opening import Opening
+
+            return Opening(values)
+        from .model.lesson import Lesson
+
         if values.session is not None:
             return Lesson.from_session(values.session)
         return Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
@@ -553,7 +562,7 @@ def run_app(args: argparse.Namespace) -> int:
     if theme is not None and theme not in theme_names():
         raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
                          + ", ".join(theme_names()))
-    lesson = _lesson(args, values)
+    lesson = _lesson(args, values, opening=True)
     folder = Folder(args.visitor_dir)
     try:
         folder.check()
@@ -599,7 +608,8 @@ def refuse_options_not_taken(args: argparse.Namespace) -> None:
         given = getattr(args, dest, None)
         if given not in (None, False) and args.command not in takers:
             flag = "--batch-size" if dest == "app_batch_size" else "--" + dest.replace("_", "-")
-            who = ", ".join(takers[:-1]) + f" and {takers[-1]}" if len(takers) > 1 else takers[0]
+            who = (", ".join(takers[:-1]) + f" and {takers[-1]}" if len(takers) > 1
+                   else f"{takers[0]} only")
             raise UsageError(f"argument {flag}: for {who}, not {args.command}")
 
 

@@ -68,11 +68,13 @@ WARM_MODULES = (
     "textual.layouts.stream",
     "backprop_tui.cli",
     "backprop_tui.tui.app",
+    "backprop_tui.model.lesson",
     "plotext",
     "rich.ansi",
 )
 """What the zygote imports once, so that no app has to: everything the app loads
-to draw its first frame, and plotext, which it loads for the first loss curve."""
+to draw its first frame, the lesson it makes after it (with numpy, first here, so
+loaded at once), and plotext, which it loads for the first loss curve."""
 
 RESET_TERMINAL = (
     "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"  # mouse reporting off

@@ -50,189 +50,91 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 
 __all__ = sorted(_MODULE_OF)
 
-if TYPE_CHECKING:  # the same names, for type checkers (``X as X``: given on)
+if TYPE_CHECKING:  # the same names, for type checkers
     from .chain import (
-        FACTOR_NAMES as FACTOR_NAMES,
-    )
-    from .chain import (
-        BackwardPass as BackwardPass,
-    )
-    from .chain import (
-        Chain as Chain,
-    )
-    from .chain import (
-        ForwardPass as ForwardPass,
-    )
-    from .chain import (
-        Samples as Samples,
-    )
-    from .chain import (
-        as_finite_vector as as_finite_vector,
-    )
-    from .chain import (
-        batch_indices as batch_indices,
-    )
-    from .chain import (
-        trace as trace,
+        FACTOR_NAMES,
+        BackwardPass,
+        Chain,
+        ForwardPass,
+        Samples,
+        as_finite_vector,
+        batch_indices,
+        trace,
     )
     from .check import (
-        EPSILON as EPSILON,
-    )
-    from .check import (
-        GradientCheck as GradientCheck,
-    )
-    from .check import (
-        Nudge as Nudge,
-    )
-    from .check import (
-        check_gradients as check_gradients,
-    )
-    from .check import (
-        nudge as nudge,
-    )
-    from .check import (
-        relative_difference as relative_difference,
+        EPSILON,
+        GradientCheck,
+        Nudge,
+        check_gradients,
+        nudge,
+        relative_difference,
     )
     from .csv_data import (
-        load_samples_csv as load_samples_csv,
-    )
-    from .csv_data import (
-        parse_samples_csv as parse_samples_csv,
+        load_samples_csv,
+        parse_samples_csv,
     )
     from .errors import (
-        FileError as FileError,
-    )
-    from .errors import (
-        ModelError as ModelError,
-    )
-    from .errors import (
-        NonFiniteError as NonFiniteError,
+        FileError,
+        ModelError,
+        NonFiniteError,
     )
     from .files import (
-        ANYWHERE as ANYWHERE,
-    )
-    from .files import (
-        Folder as Folder,
-    )
-    from .files import (
-        read_text as read_text,
-    )
-    from .files import (
-        shown_name as shown_name,
-    )
-    from .files import (
-        write_atomically as write_atomically,
+        ANYWHERE,
+        Folder,
+        read_text,
+        shown_name,
+        write_atomically,
     )
     from .functions import (
-        ACTIVATIONS as ACTIVATIONS,
-    )
-    from .functions import (
-        COSTS as COSTS,
-    )
-    from .functions import (
-        CROSS_ENTROPY as CROSS_ENTROPY,
-    )
-    from .functions import (
-        RELU as RELU,
-    )
-    from .functions import (
-        SIGMOID as SIGMOID,
-    )
-    from .functions import (
-        SQUARED_ERROR as SQUARED_ERROR,
-    )
-    from .functions import (
-        TANH as TANH,
-    )
-    from .functions import (
-        Activation as Activation,
-    )
-    from .functions import (
-        Cancellation as Cancellation,
-    )
-    from .functions import (
-        Cost as Cost,
-    )
-    from .functions import (
-        activation_named as activation_named,
-    )
-    from .functions import (
-        cost_named as cost_named,
+        ACTIVATIONS,
+        COSTS,
+        CROSS_ENTROPY,
+        RELU,
+        SIGMOID,
+        SQUARED_ERROR,
+        TANH,
+        Activation,
+        Cancellation,
+        Cost,
+        activation_named,
+        cost_named,
     )
     from .history import (
-        LossHistory as LossHistory,
-    )
-    from .history import (
-        Thinned as Thinned,
+        LossHistory,
+        Thinned,
     )
     from .landscape import (
-        CostSlice as CostSlice,
-    )
-    from .landscape import (
-        Fit as Fit,
-    )
-    from .landscape import (
-        cost_slice as cost_slice,
-    )
-    from .landscape import (
-        fit_curve as fit_curve,
-    )
-    from .landscape import (
-        mean_costs as mean_costs,
-    )
-    from .landscape import (
-        outputs as outputs,
+        CostSlice,
+        Fit,
+        cost_slice,
+        fit_curve,
+        mean_costs,
+        outputs,
     )
     from .limits import (
-        MAX_LAYERS as MAX_LAYERS,
-    )
-    from .limits import (
-        MAX_SAMPLES as MAX_SAMPLES,
-    )
-    from .limits import (
-        check_batch_size as check_batch_size,
-    )
-    from .limits import (
-        check_learning_rate as check_learning_rate,
-    )
-    from .limits import (
-        check_sample_count as check_sample_count,
+        MAX_LAYERS,
+        MAX_SAMPLES,
+        check_batch_size,
+        check_learning_rate,
+        check_sample_count,
     )
     from .session import (
-        NetworkSession as NetworkSession,
-    )
-    from .session import (
-        Session as Session,
-    )
-    from .session import (
-        load_network_session as load_network_session,
-    )
-    from .session import (
-        load_session as load_session,
-    )
-    from .session import (
-        save_network_session as save_network_session,
-    )
-    from .session import (
-        save_session as save_session,
+        NetworkSession,
+        Session,
+        load_network_session,
+        load_session,
+        save_network_session,
+        save_session,
     )
     from .start import (
-        StartError as StartError,
-    )
-    from .start import (
-        StartValues as StartValues,
-    )
-    from .start import (
-        resolve_start as resolve_start,
+        StartError,
+        StartValues,
+        resolve_start,
     )
     from .trainer import (
-        Divergence as Divergence,
-    )
-    from .trainer import (
-        RunResult as RunResult,
-    )
-    from .trainer import (
-        Trainer as Trainer,
+        Divergence,
+        RunResult,
+        Trainer,
     )
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ from ..model import defaults
 from ..model.errors import FileError, ModelError
 from ..model.files import ANYWHERE, Folder
 from ..model.limits import MAX_SAMPLES
+from ..model.opening import Opening
 from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from .keys import bindings
@@ -102,21 +103,52 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
     """Whether the lesson is training on batches (t starts and stops it)."""
 
     def __init__(
-        self, lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
-        theme: str | None = None,
+        self, lesson: Lesson | Opening, session_path: str | os.PathLike | None = None,
+        quiz: bool = False, theme: str | None = None,
         folder: Folder = ANYWHERE,
     ) -> None:
-        super().__init__(lesson, theme, session_path, folder)
+        self._opening: Opening | None = lesson if isinstance(lesson, Opening) else None
+        """The start values the first frame shows while the lesson loads (None: loaded)."""
+        self.shown: Lesson = cast("Lesson", lesson)
+        """What the screen shows: the lesson, or until it is loaded the opening, which reads
+        the same for everything the first frame shows (held equal by a test)."""
+        super().__init__(cast("Lesson", lesson), theme, session_path, folder)
         self.init_teaching(quiz)
         self._replace: Path | None = None
         """The existing file *Save session as…* was asked to replace (enter again: yes)."""
-        self.set_reactive(BackpropApp.state, lesson.state)
-        self.set_reactive(BackpropApp.layer, lesson.layers)
+        self.set_reactive(BackpropApp.state, self.shown.state)
+        self.set_reactive(BackpropApp.layer, self.shown.layers)
         self._live: tuple[LessonState, BackwardPass] | None = None
         self._screen_ready = False
         """Set once mounted: from then on a change of the state updates the screen."""
         self._pending = False
         self._table_live: tuple[float, BackwardPass, int] | None = None
+
+    @property
+    def lesson(self) -> Lesson:
+        """The lesson; loaded first (numpy and the model) if the app opened without it."""
+        if self._opening is not None:
+            self._open()
+        return self._lesson
+
+    @lesson.setter
+    def lesson(self, lesson: Lesson) -> None:
+        self._lesson = lesson
+
+    def _open(self) -> None:
+        """Make the lesson the opening showed: once, after the first frame or at the first
+        key that needs it. The screen it shows is the same."""
+        opening = self._opening
+        if opening is None:
+            return
+        self._opening = None
+        lesson = opening.lesson()  # refuses nothing: the opening checked what it would
+        self._lesson = self.shown = lesson
+        for widget in (self.query_one(Derivation), self.mounted(LossPlot),
+                       self.mounted(BatchTable)):
+            if widget is not None:
+                widget.lesson = lesson
+        self._sync()
 
     # -- layout ------------------------------------------------------------------
 
@@ -129,15 +161,15 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         yield StatusLine(id="status")
         yield Static("", id="too-small")
         with Vertical(id="main"):
-            yield ChainView(self.lesson.layers, id="chain")
+            yield ChainView(self.shown.layers, id="chain")
             yield Static("", id="narration")
             yield Static("", id="message")
             with Container(id="lower"):
-                yield Derivation(self.lesson, id="derivation")
+                yield Derivation(self.shown, id="derivation")
                 with Container(id="bottom"):
                     if wide:
-                        yield LossPlot(self.lesson, id="loss")
-                        yield BatchTable(self.lesson, id="batch")
+                        yield LossPlot(self.shown, id="loss")
+                        yield BatchTable(self.shown, id="batch")
         yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
 
@@ -151,14 +183,13 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         found = self.mounted(kind)
         if found is not None:
             return found
-        lesson = self.lesson
         makers: dict[type[Widget], tuple[str, Callable[[], Widget]]] = {
             NudgeView: ("main", lambda: NudgeView(id="nudge")),
             QuizBar: ("main", lambda: QuizBar(id="quiz")),
-            Vanishing: ("lower", lambda: Vanishing(lesson, id="vanishing")),
-            LossPlot: ("bottom", lambda: LossPlot(lesson, id="loss")),
-            SlopePlot: ("bottom", lambda: SlopePlot(lesson, id="slope")),
-            BatchTable: ("bottom", lambda: BatchTable(lesson, id="batch")),
+            Vanishing: ("lower", lambda: Vanishing(self.lesson, id="vanishing")),
+            LossPlot: ("bottom", lambda: LossPlot(self.lesson, id="loss")),
+            SlopePlot: ("bottom", lambda: SlopePlot(self.lesson, id="slope")),
+            BatchTable: ("bottom", lambda: BatchTable(self.lesson, id="batch")),
         }
         container, make = makers[kind]
         widget = cast(W, make())
@@ -180,6 +211,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.query_one(TeachKeyLine).show(self.size.width)
         self._update_screen()
         self._screen_ready = True
+        if self._opening is not None:
+            self.call_after_refresh(self._open)  # the first frame is drawn from the opening
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -198,10 +231,10 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
     # -- the state and the screen ---------------------------------------------------
 
     def validate_layer(self, layer: int) -> int:
-        return min(max(layer, 1), self.lesson.layers)
+        return min(max(layer, 1), self.shown.layers)
 
     def validate_sample(self, sample: int) -> int:
-        return min(max(sample, 0), len(self.lesson.samples) - 1)
+        return min(max(sample, 0), len(self.shown.samples) - 1)
 
     def watch_state(self) -> None:
         # Fewer layers or samples than before: the ones shown stay within the lesson.
@@ -277,7 +310,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
     def _update_screen(self) -> None:
         """Bring every widget up to date with the state (each redraws only on change)."""
         self._pending = False
-        lesson = self.lesson
+        lesson = self.shown
         training = ""
         if self.training:
             training = f"training {self._pace.measured():,}/s"
@@ -748,13 +781,15 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
 
 
 def run_app(
-    lesson: Lesson, session_path: str | os.PathLike | None = None, quiz: bool = False,
+    lesson: Lesson | Opening, session_path: str | os.PathLike | None = None, quiz: bool = False,
     theme: str | None = None,
     folder: Folder = ANYWHERE,
 ) -> int:
     """Run the app until q; returns the exit status.
 
-    ctrl+s saves to ``session_path``; ``quiz`` starts in quiz mode; ``theme`` names the
+    ``lesson`` may be an :class:`~backprop_tui.model.opening.Opening`: the first frame is
+    drawn from it and the lesson made after it. ctrl+s saves to ``session_path``; ``quiz``
+    starts in quiz mode; ``theme`` names the
     colours (:func:`~backprop_tui.tui.themes.theme_names`); the files named in the app
     are where ``folder`` allows.
     """

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         """What the mixin uses of the app it is mixed into."""
 
         lesson: Lesson
+        shown: Lesson
         layer: int
         sample: int
         @property
@@ -102,7 +103,7 @@ class Teaching(_Host):
 
     def show_teaching(self) -> None:
         """Bring the teaching widgets up to date with the lesson (part of ``show``)."""
-        lesson = self.lesson
+        lesson = self.shown
         screen = self.screen
         vanishing = self.upper_view is View.VANISHING
         screen.set_class(vanishing, "-vanishing")
@@ -124,7 +125,7 @@ class Teaching(_Host):
 
     def reveal_rows(self):
         """The rows of the layer shown, in reveal mode during the backward pass; else None."""
-        lesson = self.lesson
+        lesson = self.shown
         if (not self.revealing or self.quizzing or lesson.phase != "backward"
                 or lesson.backward_pass is None):
             return None
@@ -172,7 +173,7 @@ class Teaching(_Host):
 
     def quiz_state(self):
         """(key, rows, index of the hidden row or None when all are done), or None."""
-        lesson = self.lesson
+        lesson = self.shown
         if not self.quizzing or lesson.phase != "backward" or lesson.backward_pass is None:
             return None
         _, rows, _ = rows_for(lesson, self.layer, self.sample)

@@ -1,0 +1,117 @@
+"""The lesson as it opens: what the app's first frame shows, before numpy is loaded.
+
+Before the first key nothing has been computed: the screen shows the start
+values (w, b, x, y, η), step 0 and no result. An :class:`Opening` holds exactly
+that, as plain numbers, and gives it the way a :class:`~.lesson.Lesson` does
+(``chain.w``, ``samples.x``, ``phase`` …), so the app draws its first frame from
+it while numpy and the rest of the model load; :meth:`Opening.lesson` then
+makes the lesson itself. Tests hold the two frames equal, cell by cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .limits import check_batch_size, check_learning_rate, check_sample_count
+
+if TYPE_CHECKING:
+    from .functions import Activation, Cost
+    from .lesson import Lesson
+    from .start import StartValues
+
+
+@dataclass(frozen=True)
+class OpeningChain:
+    """The chain's start values as plain numbers, input to output."""
+
+    w: tuple[float, ...]
+    b: tuple[float, ...]
+    activation: Activation
+    cost: Cost
+
+    @property
+    def layers(self) -> int:
+        return len(self.w)
+
+
+@dataclass(frozen=True)
+class OpeningSamples:
+    """The samples' inputs and targets as plain numbers."""
+
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@dataclass(frozen=True)
+class NoHistory:
+    """The loss history before the first step: empty."""
+
+    next_step: int = 0
+    last: float | None = None
+
+    def __len__(self) -> int:
+        return 0
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A lesson not yet started: the start values, step 0, nothing computed."""
+
+    values: StartValues
+
+    def __post_init__(self) -> None:
+        # What the lesson would refuse is refused now, before anything is drawn.
+        if self.values.session is not None:
+            raise ValueError("a session opens as a lesson: it has steps and a history")
+        check_learning_rate(self.values.lr)
+        check_sample_count(len(self.values.x))
+        check_batch_size(self.values.batch_size, len(self.values.x))
+
+    @property
+    def chain(self) -> OpeningChain:
+        v = self.values
+        return OpeningChain(v.w, v.b, v.activation, v.cost)
+
+    @property
+    def samples(self) -> OpeningSamples:
+        return OpeningSamples(self.values.x, self.values.y)
+
+    @property
+    def layers(self) -> int:
+        return len(self.values.w)
+
+    @property
+    def lr(self) -> float:
+        return self.values.lr
+
+    @property
+    def batch_size(self) -> int | None:
+        return self.values.batch_size
+
+    @property
+    def effective_batch_size(self) -> int:
+        return check_batch_size(self.values.batch_size, len(self.values.x))
+
+    @property
+    def state(self) -> Opening:
+        """The state shown: the opening itself (the lesson's first state is a new value)."""
+        return self
+
+    steps_done = 0
+    phase = "none"
+    forward_pass = None
+    backward_pass = None
+    last_step = None
+    divergence = None
+    history = NoHistory()
+
+    def lesson(self) -> Lesson:
+        """The lesson these values open (numpy and the model are imported here)."""
+        from .lesson import Lesson
+
+        v = self.values
+        return Lesson(v.chain(), v.samples(), v.lr, v.batch_size)
