@@ -14,7 +14,6 @@ and ``--y`` (not both).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -348,6 +347,8 @@ def _emit(text: str) -> None:
 
 
 def run_trace(args: argparse.Namespace) -> int:
+    import json
+
     from . import cli_wide
     from .model import check_gradients
     from .present.report import trace_json, trace_markdown, trace_text
@@ -388,6 +389,8 @@ def trace_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    import json
+
     from . import cli_wide
     from .long_run import LongRun, StopOnCtrlC, TooLong
     from .present.report import train_json, train_text, train_warnings

@@ -11,7 +11,7 @@ that is gone can hang.
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import os
 import signal
 import sys
@@ -21,23 +21,26 @@ from collections.abc import Callable
 PR_SET_PDEATHSIG = 1
 
 
-def _load_prctl() -> Callable[..., int] | None:
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl (loaded when first needed: ctypes is not free to import), or None."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         return ctypes.CDLL(None, use_errno=True).prctl  # libc, which the interpreter links
     except (OSError, AttributeError):
         return None
 
 
-_PRCTL = _load_prctl()
-
-
-def die_with_parent(parent: int) -> None:
-    """In a child of ``parent``: be killed when ``parent`` ends; end now if it already has."""
-    if _PRCTL is None:
+def die_with_parent(parent: int, prctl: Callable[..., int] | None = None) -> None:
+    """In a child of ``parent``: be killed when ``parent`` ends; end now if it already has.
+    ``prctl``: libc's, looked up beforehand (else looked up here)."""
+    prctl = prctl or _prctl()
+    if prctl is None:
         return
-    _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent:  # it ended before the request: the kernel will not tell
         os._exit(1)
 
@@ -50,10 +53,11 @@ def dies_with_this_process() -> Callable[[], None] | None:
     looked up beforehand. The kernel ties the request to the thread that forks: call
     it from the thread that lives as long as the server (the event loop's).
     """
-    if _PRCTL is None:
+    prctl = _prctl()
+    if prctl is None:
         return None
     parent = os.getpid()
-    return lambda: die_with_parent(parent)
+    return lambda: die_with_parent(parent, prctl)
 
 
 SIGNAL_GRACE = 1.5

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -139,7 +138,7 @@ def read_text(path: str | os.PathLike, what: str, limit: int, encoding: str = "u
 def _temporary(folder: Path, name: str, mode: int | None) -> tuple[int, Path]:
     """Create and open a new temporary file next to the target."""
     for _ in range(100):
-        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        tmp = folder / f".{name}.{os.urandom(4).hex()}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
                          0o666)

@@ -10,7 +10,6 @@ makes the lesson itself. Tests hold the two frames equal, cell by cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .limits import check_batch_size, check_learning_rate, check_sample_count
@@ -21,64 +20,61 @@ if TYPE_CHECKING:
     from .start import StartValues
 
 
-@dataclass(frozen=True)
+# Plain classes, not dataclasses: they are made before the first frame, and a dataclass
+# costs a little to define.
+
+
 class OpeningChain:
     """The chain's start values as plain numbers, input to output."""
 
-    w: tuple[float, ...]
-    b: tuple[float, ...]
-    activation: Activation
-    cost: Cost
+    __slots__ = ("w", "b", "activation", "cost")
+
+    def __init__(self, w: tuple[float, ...], b: tuple[float, ...], activation: Activation,
+                 cost: Cost) -> None:
+        self.w, self.b, self.activation, self.cost = w, b, activation, cost
 
     @property
     def layers(self) -> int:
         return len(self.w)
 
 
-@dataclass(frozen=True)
 class OpeningSamples:
     """The samples' inputs and targets as plain numbers."""
 
-    x: tuple[float, ...]
-    y: tuple[float, ...]
+    __slots__ = ("x", "y")
+
+    def __init__(self, x: tuple[float, ...], y: tuple[float, ...]) -> None:
+        self.x, self.y = x, y
 
     def __len__(self) -> int:
         return len(self.x)
 
 
-@dataclass(frozen=True)
 class NoHistory:
     """The loss history before the first step: empty."""
 
-    next_step: int = 0
+    next_step = 0
     last: float | None = None
 
     def __len__(self) -> int:
         return 0
 
 
-@dataclass(frozen=True)
 class Opening:
     """A lesson not yet started: the start values, step 0, nothing computed."""
 
-    values: StartValues
+    __slots__ = ("values", "chain", "samples")
 
-    def __post_init__(self) -> None:
+    def __init__(self, values: StartValues) -> None:
         # What the lesson would refuse is refused now, before anything is drawn.
-        if self.values.session is not None:
+        if values.session is not None:
             raise ValueError("a session opens as a lesson: it has steps and a history")
-        check_learning_rate(self.values.lr)
-        check_sample_count(len(self.values.x))
-        check_batch_size(self.values.batch_size, len(self.values.x))
-
-    @property
-    def chain(self) -> OpeningChain:
-        v = self.values
-        return OpeningChain(v.w, v.b, v.activation, v.cost)
-
-    @property
-    def samples(self) -> OpeningSamples:
-        return OpeningSamples(self.values.x, self.values.y)
+        check_learning_rate(values.lr)
+        check_sample_count(len(values.x))
+        check_batch_size(values.batch_size, len(values.x))
+        self.values = values
+        self.chain = OpeningChain(values.w, values.b, values.activation, values.cost)
+        self.samples = OpeningSamples(values.x, values.y)
 
     @property
     def layers(self) -> int:

@@ -33,9 +33,6 @@ from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from .keys import bindings
 from .lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
-from .screens.help import HelpScreen
-from .screens.palette import CommandPalette
-from .screens.path import PathScreen
 from .teaching import Teaching
 from .view import View
 from .widgets.batch_table import BatchTable
@@ -529,6 +526,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.query_one(TeachKeyLine).show(self.size.width, turn=1)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen  # a screen: imported when first shown
+
         self.push_screen(HelpScreen(self.lesson))
 
     # -- files: sessions, data, handouts, screenshots ----------------------------
@@ -574,6 +573,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
 
     def action_save_session_as(self) -> None:
+        from .screens.path import PathScreen  # a screen: imported when first shown
+
         current = self.folder.shown(self.session_path) if self.session_path else SESSION_NAME
         self._replace = None
         self.push_screen(PathScreen("save the session to the file", current,
@@ -593,6 +594,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         return self.save_session_to(path)
 
     def action_load_csv(self) -> None:
+        from .screens.path import PathScreen  # a screen: imported when first shown
+
         self.push_screen(PathScreen("load samples from a CSV file (columns x and y)", "",
                                     self.load_csv))
 
@@ -640,12 +643,16 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
 
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""
+        from .screens.palette import CommandPalette  # a screen: imported when first shown
+
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPalette(id="--command-palette"))
 
     def search_themes(self) -> None:
         """The palette's *Change theme*: Textual's theme search, in the guarded palette."""
         from textual.theme import ThemeProvider
+
+        from .screens.palette import CommandPalette  # a screen: imported when first shown
 
         self.push_screen(CommandPalette(providers=[ThemeProvider],
                                         placeholder="Search for themes…"))
