@@ -106,6 +106,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
     ) -> None:
         self._opening: Opening | None = lesson if isinstance(lesson, Opening) else None
         """The start values the first frame shows while the lesson loads (None: loaded)."""
+        self._shown_by: list[Derivation | LossPlot | BatchTable] = []
+        """The widgets made with the opening: they show the lesson once it is made."""
         self.shown: Lesson = cast("Lesson", lesson)
         """What the screen shows: the lesson, or until it is loaded the opening, which reads
         the same for everything the first frame shows (held equal by a test)."""
@@ -141,10 +143,9 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self._opening = None
         lesson = opening.lesson()  # refuses nothing: the opening checked what it would
         self._lesson = self.shown = lesson
-        for widget in (self.query_one(Derivation), self.mounted(LossPlot),
-                       self.mounted(BatchTable)):
-            if widget is not None:
-                widget.lesson = lesson
+        for widget in self._shown_by:
+            widget.lesson = lesson
+        self._shown_by.clear()
         self._sync()
 
     # -- layout ------------------------------------------------------------------
@@ -162,11 +163,13 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             yield Static("", id="narration")
             yield Static("", id="message")
             with Container(id="lower"):
-                yield Derivation(self.shown, id="derivation")
+                self._shown_by = [Derivation(self.shown, id="derivation")]
+                yield self._shown_by[0]
                 with Container(id="bottom"):
                     if wide:
-                        yield LossPlot(self.shown, id="loss")
-                        yield BatchTable(self.shown, id="batch")
+                        self._shown_by += [LossPlot(self.shown, id="loss"),
+                                           BatchTable(self.shown, id="batch")]
+                        yield from self._shown_by[1:]
         yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
 
