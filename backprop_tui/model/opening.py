@@ -63,7 +63,7 @@ class NoHistory:
 class Opening:
     """A lesson not yet started: the start values, step 0, nothing computed."""
 
-    __slots__ = ("values", "chain", "samples")
+    __slots__ = ("values", "chain", "samples", "lr", "batch_size")
 
     def __init__(self, values: StartValues) -> None:
         # What the lesson would refuse is refused now, before anything is drawn.
@@ -75,18 +75,11 @@ class Opening:
         self.values = values
         self.chain = OpeningChain(values.w, values.b, values.activation, values.cost)
         self.samples = OpeningSamples(values.x, values.y)
+        self.lr, self.batch_size = values.lr, values.batch_size
 
     @property
     def layers(self) -> int:
         return len(self.values.w)
-
-    @property
-    def lr(self) -> float:
-        return self.values.lr
-
-    @property
-    def batch_size(self) -> int | None:
-        return self.values.batch_size
 
     @property
     def effective_batch_size(self) -> int:

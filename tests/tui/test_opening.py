@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +26,7 @@ from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.opening import Opening
 from backprop_tui.tui.app import BackpropApp
 
-from .test_signals import read_until
+from .test_signals import app_in_a_terminal, read_until
 
 STARTS = {
     "the note's chain": {},
@@ -142,12 +141,7 @@ def test_the_command_line_and_the_app_load_no_numpy_before_the_first_frame():
 
 def test_keys_typed_as_the_app_starts_are_answered(tmp_path):
     # f and b typed at once, before the first frame: none is lost while the lesson loads.
-    main, child = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
-    process = subprocess.Popen([sys.executable, "-m", "backprop_tui"], stdin=child,
-                               stdout=child, stderr=child, cwd=tmp_path, env=env,
-                               start_new_session=True)
-    os.close(child)
+    process, main = app_in_a_terminal(tmp_path, 80, 24)
     out = bytearray()
     try:
         os.write(main, b"fb")

@@ -40,15 +40,22 @@ def read_until(fd: int, out: bytearray, done, seconds: float) -> bool:
     return done(out)
 
 
-@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_restores_the_terminal_and_ends_the_app(tmp_path, number):
+def app_in_a_terminal(folder, cols: int, rows: int) -> tuple[subprocess.Popen, int]:
+    """``backprop-tui`` started in ``folder`` in a new pseudo-terminal of ``cols`` × ``rows``;
+    the process and the terminal's side to read and write."""
     main, child = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
     env.pop("TEXTUAL", None)
     process = subprocess.Popen([sys.executable, "-m", "backprop_tui"], stdin=child,
-                               stdout=child, stderr=child, cwd=tmp_path, env=env,
+                               stdout=child, stderr=child, cwd=folder, env=env,
                                start_new_session=True)
     os.close(child)
+    return process, main
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_restores_the_terminal_and_ends_the_app(tmp_path, number):
+    process, main = app_in_a_terminal(tmp_path, 100, 30)
     out = bytearray()
     try:
         assert read_until(main, out, lambda o: DRAWN in o and MOUSE_OFF not in o, 60), out[-300:]
