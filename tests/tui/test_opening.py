@@ -174,3 +174,32 @@ def test_the_model_package_names_each_export_once_for_both_readers():
         assert getattr(model, name) is getattr(module, name)
     with pytest.raises(AttributeError):
         model.no_such_name  # noqa: B018
+
+
+FIRST_KEYS = ["f", "b", "s", "space", "r", "l", "v", "question_mark", "x", "e", "E", "c",
+              "left_square_bracket", "right_square_bracket", "g", "G", "z", "h", "o", "k", "u",
+              "n", "a", "plus", "minus", "down", "j", "tab", "t"]
+"""A first key of every kind (writing files and quitting left out): pressed before the
+lesson is made, each must do what it does in an app that started with it."""
+
+
+@pytest.mark.parametrize(("key", "quiz"), [(key, False) for key in FIRST_KEYS]
+                         + [("b", True), ("space", True), ("z", True)])
+async def test_any_first_key_before_the_lesson_is_made_does_what_it_always_does(key, quiz,
+                                                                                monkeypatch):
+    values = resolve_start(x=(0.2, 0.8), y=(0.0, 1.0))
+    monkeypatch.setattr("backprop_tui.tui.lesson_app.monotonic", lambda: 100.0)  # t: no tick
+    shown = []
+    for lesson in (Opening(values), lesson_of(values)):
+        app = BackpropApp(lesson, quiz=quiz)
+        with monkeypatch.context() as later:
+            # The lesson is not made after the first frame: the key comes first.
+            later.setattr(BackpropApp, "call_after_refresh",
+                          lambda self, callback, *a, **k: True)
+            async with app.run_test(size=(100, 30)) as pilot:
+                await pilot.pause()
+                await pilot.press(key)
+                await pilot.pause()
+                shown.append(app.export_screenshot())
+                app._stop_training()
+    assert shown[0] == shown[1]
