@@ -25,7 +25,14 @@ from .errors import ModelError
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .landscape import CostSlice, Fit, cost_slice, fit_curve
-from .limits import MAX_SAMPLES, MIN_SAMPLES, check_batch_size, check_learning_rate, check_sample_count
+from .limits import (
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    check_batch_size,
+    check_learning_rate,
+    check_sample_count,
+    check_start,
+)
 from .numbers import parse_number
 from .quiz import Quiz
 from .session import Session
@@ -110,9 +117,7 @@ class Lesson:
     def __init__(
         self, chain: Chain, samples: Samples, lr: float, batch_size: int | None = None
     ) -> None:
-        lr = check_learning_rate(lr)
-        check_sample_count(len(samples))
-        check_batch_size(batch_size, len(samples))
+        lr = check_start(lr, len(samples), batch_size)
         chain.cost.check_targets(samples.y)
         self.start = Start(chain, samples, lr, batch_size)
         """The values ``reset`` returns to."""

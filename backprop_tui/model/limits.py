@@ -87,3 +87,12 @@ def check_shape(shape: Iterable[int]) -> Shape:
             raise ModelError(f"shape: layer {l} has {plural(n, 'neuron')}; a layer has "
                              f"1 to {MAX_WIDTH}")
     return sizes
+
+
+def check_start(lr: float, samples: int, batch_size: int | None) -> float:
+    """η, the number of samples and the batch size a lesson starts with, checked together
+    (the lesson and the app's opening refuse the same values); η as a float."""
+    lr = check_learning_rate(lr)
+    check_sample_count(samples)
+    check_batch_size(batch_size, samples)
+    return lr

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .limits import check_batch_size, check_learning_rate, check_sample_count
+from .limits import check_batch_size, check_start
 
 if TYPE_CHECKING:
     from .functions import Activation, Cost
@@ -69,9 +69,7 @@ class Opening:
         # What the lesson would refuse is refused now, before anything is drawn.
         if values.session is not None:
             raise ValueError("a session opens as a lesson: it has steps and a history")
-        check_learning_rate(values.lr)
-        check_sample_count(len(values.x))
-        check_batch_size(values.batch_size, len(values.x))
+        check_start(values.lr, len(values.x), values.batch_size)
         self.values = values
         self.chain = OpeningChain(values.w, values.b, values.activation, values.cost)
         self.samples = OpeningSamples(values.x, values.y)

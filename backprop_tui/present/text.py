@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import BackwardPass
+from ..model.limits import plural
 from .format import number
 from .formulas import APPROX_NOTE, Row, aligned, nudge_title
 from .json_data import final_cost
@@ -29,11 +30,6 @@ def vanishing_lines(bp: BackwardPass) -> list[str]:
     table = vanishing_table(bp)
     return (["", table.title] + ["  " + note for note in table.notes]
             + text_lines(table, right=False))
-
-
-def plural(count: int, word: str) -> str:
-    """``1 layer``, ``3 layers``."""
-    return f"{count} {word}{'s' * (count != 1)}"
 
 
 def sample_tag(sample: int, count: int) -> str:

@@ -13,9 +13,9 @@ training starts (:meth:`LessonApp._training_started`), what a note to training s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
+import threading
 from abc import abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -134,12 +134,11 @@ class LessonApp(FrugalApp[int], Generic[L]):
     def _catch_signals(self) -> None:
         """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse
         off, main screen back, no raw mode) instead of being left as the app set it."""
-        # Not the main thread, or a platform without these signals: the default stays.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop = asyncio.get_running_loop()
-            for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
-                if number is not None:
-                    loop.add_signal_handler(number, self._signalled, number)
+        if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+            return  # no SIGHUP (Windows), or a thread that takes no signals: the default stays
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(number, self._signalled, number)
 
     def _signalled(self, number: int) -> None:
         self._stop_training()
