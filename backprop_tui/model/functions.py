@@ -20,8 +20,7 @@ the temporaries of its value, which runs first). Names available: ``exp``,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ModelError
 
@@ -35,8 +34,7 @@ else:  # the first frame names the functions; numpy is loaded when they first co
     np = numpy_on_first_use()
 
 
-@dataclass(frozen=True)
-class Activation:
+class Activation(NamedTuple):
     """An activation function a = g(z) and its derivative ∂a/∂z."""
 
     name: str
@@ -74,8 +72,7 @@ class Activation:
         return a, self.derivative(z, a)
 
 
-@dataclass(frozen=True)
-class Cancellation:
+class Cancellation(NamedTuple):
     """A cost whose ∂C/∂a cancels the output activation's derivative.
 
     With this cost and the activation ``activation`` at the output,
@@ -93,8 +90,7 @@ class Cancellation:
     """Statements setting ``{g}`` = ∂C/∂z(L) from the floats ``{a}``, ``{y}``, ``{z}``."""
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     """A per-sample cost C(a, y) of the output a and target y, and ∂C/∂a.
 
     ``value`` and ``gradient`` take (a, y, z): z is the output's z(L), for the

@@ -10,8 +10,7 @@ spells its option, without the dashes) and saying what is wrong.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import defaults
 from .errors import FileError, ModelError
@@ -37,8 +36,7 @@ class StartError(ModelError):
         self.option = option
 
 
-@dataclass(frozen=True)
-class StartValues:
+class StartValues(NamedTuple):
     """What was asked for: the parameters, the data and η."""
 
     w: Numbers

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -32,39 +32,27 @@ from ..model.opening import Opening
 from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from .keys import bindings
+from .later import BATCH, LOSS, ORDER, QUIZ, Later
 from .lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
 from .teaching import Teaching
 from .view import View
-from .widgets.batch_table import BatchTable
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField, Target
-from .widgets.loss_plot import LossPlot
 from .widgets.neuron import ChainView, field_text
-from .widgets.nudge import NudgeView
-from .widgets.quiz import AnswerField, QuizBar
-from .widgets.slope_plot import SlopePlot
 from .widgets.status import KeyLine, StatusLine
 from .widgets.teach_keys import TeachKeyLine
-from .widgets.vanishing import Vanishing
 
 if TYPE_CHECKING:
     from ..model import BackwardPass
     from ..model.lesson import Lesson, LessonState
+    from .widgets.batch_table import BatchTable
+    from .widgets.loss_plot import LossPlot
 
 HUGE_WIDTH, HUGE_HEIGHT = 160, 45
 """From this size on, the derivation and the batch show every layer at once."""
 
 LIVE_TABLE_REDRAW = 1.0
 """While training, seconds between redraws of the batch table's live numbers."""
-
-LATER: dict[str, tuple[str, ...]] = {
-    "main": ("chain", "narration", "message", "nudge", "quiz", "lower"),
-    "lower": ("derivation", "vanishing", "bottom"),
-    "bottom": ("loss", "slope", "batch"),
-}
-"""The order of the widgets in each container; those not needed at the start (the
-teaching views, and the loss and batch where they are hidden) are mounted when first
-shown, in their place: a quicker first frame."""
 
 W = TypeVar("W", bound=Widget)
 
@@ -166,44 +154,33 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
                 self._shown_by = [Derivation(self.shown, id="derivation")]
                 yield self._shown_by[0]
                 with Container(id="bottom"):
-                    if wide:
-                        self._shown_by += [LossPlot(self.shown, id="loss"),
-                                           BatchTable(self.shown, id="batch")]
+                    if wide:  # shown from the start at this size
+                        self._shown_by += [LOSS.make(self.shown), BATCH.make(self.shown)]
                         yield from self._shown_by[1:]
         yield TeachKeyLine(id="teach-keys")
         yield KeyLine(id="keys")
 
-    def mounted(self, kind: type[W]) -> W | None:
-        """The widget of class ``kind`` when it has been mounted; None before it is needed."""
-        found = self.query(kind)
-        return found.first() if found else None
+    def mounted(self, later: Later[W]) -> W | None:
+        """The widget ``later`` when it has been mounted; None before it is needed."""
+        found = self.query(f"#{later.id}")
+        return cast(W, found.first()) if found else None
 
-    def needed(self, kind: type[W]) -> W:
-        """The widget of class ``kind``, mounted in its place (:data:`LATER`) if not yet."""
-        found = self.mounted(kind)
+    def needed(self, later: Later[W]) -> W:
+        """The widget ``later``, made and mounted in its place (:data:`ORDER`) if not yet."""
+        found = self.mounted(later)
         if found is not None:
             return found
-        makers: dict[type[Widget], tuple[str, Callable[[], Widget]]] = {
-            NudgeView: ("main", lambda: NudgeView(id="nudge")),
-            QuizBar: ("main", lambda: QuizBar(id="quiz")),
-            Vanishing: ("lower", lambda: Vanishing(self.lesson, id="vanishing")),
-            LossPlot: ("bottom", lambda: LossPlot(self.lesson, id="loss")),
-            SlopePlot: ("bottom", lambda: SlopePlot(self.lesson, id="slope")),
-            BatchTable: ("bottom", lambda: BatchTable(self.lesson, id="batch")),
-        }
-        container, make = makers[kind]
-        widget = cast(W, make())
-        ident = widget.id or ""
-        parent = self.query_one(f"#{container}")
-        order = LATER[container]
-        later = order[order.index(ident) + 1:]
-        before = next((child for child in parent.children if child.id in later), None)
+        widget = later.make(self.lesson)
+        parent = self.query_one(f"#{later.container}")
+        order = ORDER[later.container]
+        after = order[order.index(later.id) + 1:]
+        before = next((child for child in parent.children if child.id in after), None)
         if before is None:
             parent.mount(widget)
         else:
             parent.mount(widget, before=before)
-        if isinstance(widget, (Derivation, BatchTable)):
-            widget.all_layers = self.screen.has_class("-huge")
+        if later is BATCH:
+            cast("BatchTable", widget).all_layers = self.screen.has_class("-huge")
         return widget
 
     def on_mount(self) -> None:
@@ -223,7 +200,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self._fit_size(width, height)
         huge = width >= HUGE_WIDTH and height >= HUGE_HEIGHT
         self.screen.set_class(huge, "-huge")
-        for widget in (self.query_one(Derivation), self.mounted(BatchTable)):
+        for widget in (self.query_one(Derivation), self.mounted(BATCH)):
             if widget is not None and widget.all_layers != huge:
                 widget.all_layers = huge
                 widget.refresh()
@@ -334,9 +311,9 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.query_one(ChainView).show(lesson, self.sample, current, self.layer, fwd)
         self.query_one(Derivation).show(self.layer, self.sample, live)
         if (not self.view.upper or self.screen.has_class("-wide")
-                or self.mounted(LossPlot) is not None):
-            self.needed(LossPlot).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
-            self.needed(BatchTable).show(self.layer, self.sample, table_fwd, table_bp,
+                or self.mounted(LOSS) is not None):
+            self.needed(LOSS).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
+            self.needed(BATCH).show(self.layer, self.sample, table_fwd, table_bp,
                                          table_step)
         text = narration(lesson.phase, self.layer, lesson.layers,
                          lesson.chain.activation.symbol, self.training,
@@ -519,7 +496,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.view, self.behind = self.behind, self.view
 
     def action_log_axis(self) -> None:
-        plot = self.needed(LossPlot)
+        plot = self.needed(LOSS)
         plot.log_scale = not plot.log_scale
         self.show_view(self.plot_view)
         self.say("loss curve: cost axis " + ("logarithmic (powers of ten)" if plot.log_scale
@@ -703,7 +680,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
                 super().action_focus_previous()
             return
         stops: list[Target | None] = list(self.query_one(ChainView).targets())
-        answer = self.mounted(AnswerField)
+        bar = self.mounted(QUIZ)
+        answer = None if bar is None else bar.answer
         if answer is not None and answer.display and answer.parent is not None \
                 and answer.parent.display:
             stops.append(None)

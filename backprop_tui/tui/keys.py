@@ -4,15 +4,14 @@ built from :data:`KEYS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.binding import Binding
 
 from ..present.formulas import NUDGE_FORMULA
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One entry of the key registry: one key (or a pair, like ``[ ]``) and what it does."""
 
     shown: str

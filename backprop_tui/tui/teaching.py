@@ -16,12 +16,9 @@ from ..model.errors import ModelError
 from ..model.functions import ACTIVATIONS, COSTS
 from ..present.format import number
 from ..present.formulas import off_by, parameter_symbol, quiz_hint
+from .later import NUDGE, QUIZ, SLOPE, VANISHING
 from .view import PLOTS, View
 from .widgets.derivation import Derivation, rows_for
-from .widgets.nudge import NudgeView
-from .widgets.quiz import AnswerField, QuizBar
-from .widgets.slope_plot import SlopePlot
-from .widgets.vanishing import Vanishing
 
 EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
 """The nudges ε that E steps through: from coarse (truncation error) to tiny (rounding error)."""
@@ -32,10 +29,11 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
     from ..model import Nudge
+    from ..model.lesson import Lesson
+    from .later import Later
+    from .widgets.quiz import AnswerField
 
     W = TypeVar("W", bound=Widget)
-
-    from ..model.lesson import Lesson
 
     class _Host(App[int]):
         """What the mixin uses of the app it is mixed into."""
@@ -54,8 +52,8 @@ if TYPE_CHECKING:
         def _changed(self) -> None: ...
         def _stop_training(self) -> None: ...
         def _clear_refusals(self) -> None: ...
-        def mounted(self, kind: type[W]) -> W | None: ...
-        def needed(self, kind: type[W]) -> W: ...
+        def mounted(self, later: Later[W]) -> W | None: ...
+        def needed(self, later: Later[W]) -> W: ...
 else:
     _Host = object
 
@@ -109,12 +107,12 @@ class Teaching(_Host):
         screen.set_class(vanishing, "-vanishing")
         screen.set_class(self.plot_view is not View.LOSS, "-plot-other")
         if vanishing:
-            self.needed(Vanishing).show()
+            self.needed(VANISHING).show()
         if self.plot_view is not View.LOSS:
-            self.needed(SlopePlot).show(self.plot_view, self.parameter, self.layer)
+            self.needed(SLOPE).show(self.plot_view, self.parameter, self.layer)
         nudge = self._nudge()
-        if nudge is not None or self.mounted(NudgeView) is not None:
-            self.needed(NudgeView).show(nudge, lesson.layers)
+        if nudge is not None or self.mounted(NUDGE) is not None:
+            self.needed(NUDGE).show(nudge, lesson.layers)
         self._show_quiz()
         reveal = None
         if self.revealing and not self.quizzing and lesson.phase == "backward":
@@ -183,10 +181,10 @@ class Teaching(_Host):
 
     def _show_quiz(self) -> None:
         state = self.quiz_state()
-        if not self.quizzing and self.mounted(QuizBar) is None:
+        if not self.quizzing and self.mounted(QUIZ) is None:
             self.query_one(Derivation).set_quiz(None)
             return
-        bar = self.needed(QuizBar)
+        bar = self.needed(QUIZ)
         field = bar.answer
         score = self.lesson.quiz.score
         if state is not None and self.upper_view is View.VANISHING:
@@ -308,11 +306,12 @@ class Teaching(_Host):
                      "empty enter reveals")
         else:
             self.say(f"quiz off · {self.lesson.quiz.score}")
-            if isinstance(self.focused, AnswerField):
+            bar = self.mounted(QUIZ)
+            if bar is not None and self.focused is bar.answer:
                 self.screen.set_focus(None)
 
     def on_answer_field_answered(self, event: AnswerField.Answered) -> None:
-        field = self.needed(QuizBar).answer
+        field = self.needed(QUIZ).answer
         state = self.quiz_state()
         if state is None or state[2] is None:
             field.value = ""

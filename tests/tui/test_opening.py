@@ -127,12 +127,17 @@ import sys
 import backprop_tui.cli, backprop_tui.tui.app
 heavy = [m for m in ("numpy._core", "backprop_tui.model.chain", "backprop_tui.model.lesson",
                      "backprop_tui.model.network", "backprop_tui.model.session",
-                     "backprop_tui.present.report", "plotext") if m in sys.modules]
+                     "backprop_tui.present.report", "plotext", "backprop_tui.present.tables",
+                     "backprop_tui.tui.widgets.quiz", "backprop_tui.tui.widgets.nudge",
+                     "backprop_tui.tui.widgets.vanishing", "backprop_tui.tui.widgets.slope_plot",
+                     "backprop_tui.tui.widgets.loss_plot", "backprop_tui.tui.widgets.batch_table")
+         if m in sys.modules]
 print(heavy)
 """
 
 
 def test_the_command_line_and_the_app_load_no_numpy_before_the_first_frame():
+    # Nor the widgets mounted when first shown (tui/later.py), nor the tables.
     done = subprocess.run([sys.executable, "-c", FIRST_FRAME_IMPORTS], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -7,8 +7,7 @@ to show and which to highlight; it computes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group, RenderableType
@@ -27,26 +26,27 @@ from ...present.formulas import (
     quiz_rows,
     step_rows,
 )
-from ...present.tables import factor_grid
 
 if TYPE_CHECKING:
     from ...model import BackwardPass
     from ...model.lesson import Lesson
 
 
-@dataclass(frozen=True)
-class Shown:
+class Shown(NamedTuple):
     """What the derivation shows: the lesson's phase (or training), the layer and the sample
-    chosen, and where the numbers come from (compared by identity): the lesson's state, a
-    frozen value replaced with every change, or the pass of the current parameters."""
+    chosen, and where the numbers come from (compared by identity, in :meth:`same`): the
+    lesson's state, a frozen value replaced with every change, or the pass of the current
+    parameters."""
 
     phase: str
     layer: int
     sample: int
-    source: object = field(compare=False)
+    source: object
 
     def same(self, other: Shown | None) -> bool:
-        return other is not None and self == other and self.source is other.source
+        return (other is not None and self.source is other.source
+                and (self.phase, self.layer, self.sample)
+                == (other.phase, other.layer, other.sample))
 
 
 def training_rows(lesson: Lesson, live: BackwardPass) -> tuple[str, list[Row], str]:
@@ -153,8 +153,7 @@ def wrap_formula(formula: str, width: int) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class Laid:
+class Laid(NamedTuple):
     """A row cut into lines for the grid: the body is the formula and the numbers."""
 
     row: Row
@@ -243,6 +242,8 @@ GRID_LINES = 9
 
 def every_layer(bp: BackwardPass, sample: int, layer: int) -> RenderableType:
     """All layers' factors at once (at the largest sizes), the layer explained in bold."""
+    from ...present.tables import factor_grid  # only at these sizes: not for the first frame
+
     cells = factor_grid(bp, sample)
     grid = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
                  title=cells.title, title_justify="left", title_style="italic")

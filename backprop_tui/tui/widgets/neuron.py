@@ -8,8 +8,7 @@ of widgets instead of dozens).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 from textual import events
@@ -57,8 +56,7 @@ def field_id(target: Target) -> str:
     return f"field-{kind}" if layer is None else f"field-{kind}-{layer}"
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of a panel: an editable value (``target`` set: its name in bold, then its
     field), a note (italic, muted), or plain text."""
 
