@@ -47,6 +47,14 @@ def assert_panels_show_forward(app: BackpropApp, sample: int = 0) -> None:
     assert panel_line(app, "#target-panel", "cost") == f"C {number(fwd.cost[sample], signed=True)}"
 
 
+def assert_current(app: BackpropApp, layer: int) -> None:
+    """The panel of ``layer``, and no other neuron's, has the heavy border of the layer
+    being explained."""
+    borders = {n: app.query_one(f"#neuron-{n}").styles.border_top[0]
+               for n in range(1, app.lesson.layers + 1)}
+    assert borders == {n: "heavy" if n == layer else "round" for n in borders}
+
+
 def assert_fields_show_lesson(app: BackpropApp, sample: int = 0) -> None:
     lesson = app.lesson
     for layer in range(1, lesson.layers + 1):
@@ -94,14 +102,31 @@ async def test_b_first_runs_forward_then_every_factor_output_layer_first():
         assert_panels_show_forward(app)
         n = lesson.layers
         assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, n))
-        assert app.query_one(f"#neuron-{n}").has_class("-current")
+        assert_current(app, n)
         assert f"layer ({label(n, n)})" in app.query_one("#derivation").border_title
         # b again follows the backward pass down the chain.
         for layer in range(n - 1, 0, -1):
             await pilot.press("b")
             assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, layer))
-            assert app.query_one(f"#neuron-{layer}").has_class("-current")
-            assert not app.query_one(f"#neuron-{layer + 1}").has_class("-current")
+            assert_current(app, layer)
+
+
+async def test_the_current_panel_s_border_follows_the_theme():
+    from textual.color import Color
+
+    from backprop_tui.tui.themes import HIGH_CONTRAST
+
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        panel = app.query_one(f"#neuron-{app.lesson.layers}")
+        before = panel.styles.border_top
+        assert before == ("heavy", Color.parse(app.get_css_variables()["accent"]))
+        app.theme = HIGH_CONTRAST.name
+        await pilot.pause()
+        after = panel.styles.border_top
+        assert after == ("heavy", Color.parse(app.get_css_variables()["accent"]))
+        assert after != before  # the two themes' accents differ
 
 
 async def test_the_x_note_says_x_is_data():

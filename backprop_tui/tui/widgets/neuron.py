@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 from textual import events
+from textual.color import Color
 from textual.containers import Horizontal
 from textual.geometry import Region
 from textual.widget import Widget
@@ -22,6 +23,8 @@ from ...present.formulas import label
 from .field import NumberField, Target
 
 if TYPE_CHECKING:
+    from textual.css.types import EdgeType
+
     from ...model import ForwardPass
     from ...model.lesson import Lesson
 
@@ -32,6 +35,13 @@ INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH = 15, 15, 14
 """Cells of the panels (borders included); neuron panels grow into free width (app.tcss)."""
 NAME = 2
 """Cells of a value's name (``z ``) in a panel."""
+
+CURRENT_BORDER: EdgeType = "heavy"
+CURRENT_COLOR, CURRENT_TITLE = "accent", "bold reverse"
+"""The panel of the layer being explained: a heavy border in the theme's accent colour and
+its title reversed (app.tcss has the other panels' look). Set on the panel itself rather
+than by a CSS class: a class restyles the panel from the whole stylesheet, half a
+millisecond or more at each key that moves the layer; this takes a twentieth of that."""
 
 
 def room(panel_width: int) -> int:
@@ -82,12 +92,34 @@ class Panel(Widget):
         """The values whose last edit was refused (shown underlined until an edit is taken)."""
         self.more = ""
         """What the subtitle says of the panels left out (``◀ 2 more``), when not refused."""
+        self.current = False
+        """Whether this is the layer being explained (:data:`CURRENT_BORDER`)."""
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self._style_current())
+
+    def show_current(self, current: bool) -> None:
+        """Mark the panel as the layer being explained, or no longer."""
+        if current != self.current:
+            self.current = current
+            self._style_current()
+
+    def _style_current(self) -> None:
+        styles = self.styles
+        if self.current:
+            styles.border = (CURRENT_BORDER, Color.parse(self.app.theme_variables[CURRENT_COLOR]))
+            styles.border_title_style = CURRENT_TITLE
+        else:  # back to app.tcss
+            for rule in ("border_top", "border_right", "border_bottom", "border_left",
+                         "border_title_style"):
+                styles.clear_rule(rule)
+            self.refresh()
 
     def set_lines(self, lines: tuple[Line, ...], title: str, current: bool) -> None:
         """Show ``lines`` under ``title``; redraw only what changed."""
         if self.border_title != title:
             self.border_title = title  # setting a title repaints the whole panel
-        self.set_class(current, "-current")
+        self.show_current(current)
         if lines != self.lines:
             old, self.lines = self.lines, lines
             if len(old) != len(lines):
