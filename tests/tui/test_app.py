@@ -111,7 +111,7 @@ async def test_b_first_runs_forward_then_every_factor_output_layer_first():
             assert_current(app, layer)
 
 
-async def test_the_current_panel_s_border_follows_the_theme():
+async def test_the_current_panel_s_border_and_lines_follow_the_theme():
     from textual.color import Color
 
     from backprop_tui.tui.themes import HIGH_CONTRAST
@@ -127,6 +127,10 @@ async def test_the_current_panel_s_border_follows_the_theme():
         after = panel.styles.border_top
         assert after == ("heavy", Color.parse(app.get_css_variables()["accent"]))
         assert after != before  # the two themes' accents differ
+        # The lines are drawn in the new theme's colours too (the panel keeps their styles).
+        field = panel.get_component_rich_style("panel--field")
+        drawn = panel.render()
+        assert any(span.style == field for span in drawn.spans)
 
 
 async def test_the_x_note_says_x_is_data():

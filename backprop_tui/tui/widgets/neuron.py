@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.color import Color
@@ -94,6 +95,14 @@ class Panel(Widget):
         """What the subtitle says of the panels left out (``◀ 2 more``), when not refused."""
         self.current = False
         """Whether this is the layer being explained (:data:`CURRENT_BORDER`)."""
+        self._line_styles: tuple[Style, Style, Style, Style] | None = None
+        """The styles of a name, a field, a refused field and a note, once looked up."""
+
+    def notify_style_update(self) -> None:
+        # The stylesheet or the theme changed: look the line styles up again. (Textual
+        # forgets them at every refresh, and they take longer to find than to draw a line.)
+        super().notify_style_update()
+        self._line_styles = None
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda theme: self._style_current())
@@ -150,10 +159,13 @@ class Panel(Widget):
     def render(self) -> Text:
         width = self.content_size.width
         text = Text(no_wrap=True, overflow="crop", end="")
-        name_style = self.get_component_rich_style("panel--name")
-        field_style = self.get_component_rich_style("panel--field")
-        refused_style = self.get_component_rich_style("panel--refused")
-        note_style = self.get_component_rich_style("panel--note")
+        if self._line_styles is None:
+            self._line_styles = (
+                self.get_component_rich_style("panel--name"),
+                self.get_component_rich_style("panel--field"),
+                self.get_component_rich_style("panel--refused"),
+                self.get_component_rich_style("panel--note"))
+        name_style, field_style, refused_style, note_style = self._line_styles
         for i, line in enumerate(self.lines):
             if i:
                 text.append("\n")
