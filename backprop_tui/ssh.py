@@ -69,12 +69,20 @@ WARM_MODULES = (
     "backprop_tui.cli",
     "backprop_tui.tui.app",
     "backprop_tui.model.lesson",
+    "backprop_tui.tui.widgets.nudge",
+    "backprop_tui.tui.widgets.quiz",
+    "backprop_tui.tui.widgets.vanishing",
+    "backprop_tui.tui.widgets.loss_plot",
+    "backprop_tui.tui.widgets.slope_plot",
+    "backprop_tui.tui.widgets.batch_table",
+    "backprop_tui.present.tables",
     "plotext",
     "rich.ansi",
 )
 """What the zygote imports once, so that no app has to: everything the app loads
 to draw its first frame, the lesson it makes after it (with numpy, first here, so
-loaded at once), and plotext, which it loads for the first loss curve."""
+loaded at once), the widgets it makes when first shown (tui/later.py; a test holds
+the list to them), and plotext, which it loads for the first loss curve."""
 
 RESET_TERMINAL = (
     "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"  # mouse reporting off

@@ -24,7 +24,9 @@ from backprop_tui import model
 from backprop_tui.model import ModelError, StartValues, resolve_start
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.opening import Opening
+from backprop_tui.tui import later as later_module
 from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.later import Later
 
 from .test_signals import app_in_a_terminal, read_until
 
@@ -142,6 +144,20 @@ def test_the_command_line_and_the_app_load_no_numpy_before_the_first_frame():
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+LATER = [each for each in vars(later_module).values() if isinstance(each, Later)]
+
+
+@pytest.mark.parametrize("spec", LATER, ids=lambda spec: spec.id)
+def test_a_widget_mounted_when_first_shown_is_made_with_its_id_and_warm_for_ssh(spec):
+    from backprop_tui.ssh import WARM_MODULES
+
+    assert len(LATER) == 6
+    widget = spec.make(lesson_of(resolve_start()))
+    assert widget.id == spec.id and spec.id in later_module.ORDER[spec.container]
+    # The ssh server's warm process has its module imported, for every visitor at once.
+    assert type(widget).__module__ in WARM_MODULES
 
 
 def test_keys_typed_as_the_app_starts_are_answered(tmp_path):
