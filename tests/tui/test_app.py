@@ -23,6 +23,8 @@ from .helpers import (
     lecture,
     panel_line,
     refused,
+    screen_of,
+    ten_layers,
     text_of,
 )
 
@@ -710,3 +712,33 @@ async def test_a_refused_target_says_the_whole_reason():
         message = shown(app, "#message")
         assert "cross-entropy needs targets y in [0, 1]: y value 1 is 2.0" in message, message
         assert message.endswith("kept 1.0000"), message
+
+
+def chain_rows(app: BackpropApp, cols: int, rows: int) -> tuple[str, str]:
+    """The chain's top border row and its row of arrows, as the terminal shows them."""
+    frame = app.screen._compositor.render_full_update().render_segments(app.console)
+    text = ["".join(cell[0] for cell in line) for line in screen_of(frame, cols, rows)]
+    top = app.query_one("#chain").region.y
+    return text[top], text[top + 2]  # the panels' top border; ▶ two rows below it
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (130, 30), (200, 40)])
+async def test_an_arrow_stands_between_each_two_panels_shown(size):
+    # Ten layers: at these sizes 3, 4, 6 and 10 neurons fit; b walks the window down the
+    # chain, and the terminal is resized once.
+    app = app_for(ten_layers())
+    async with app.run_test(size=size) as pilot:
+        for keys in (["f", "b"], ["b"] * 4, ["b"] * 5, ["resize"]):
+            if keys == ["resize"]:
+                size = (size[0] + 17, size[1])
+                await pilot.resize_terminal(*size)
+            else:
+                await pilot.press(*keys)
+            await pilot.pause()
+            top, arrows = chain_rows(app, *size)
+            panels = top.count("╭") + top.count("┏")
+            assert arrows.count("▶") == panels - 1 >= 2
+            for at in [i for i, c in enumerate(arrows) if c == "▶"]:
+                # Between the right border of one panel and the left border of the next.
+                assert arrows[at - 1] in "│┃" and arrows[at + 1] in "│┃", (arrows, at)
+                assert top[at - 1] in "╮┓" and top[at + 1] in "╭┏", (top, at)

@@ -17,7 +17,6 @@ from textual.color import Color
 from textual.containers import Horizontal
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import Static
 
 from ...present.format import BLANK, fitted, number
 from ...present.formulas import label
@@ -36,6 +35,8 @@ INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH = 15, 15, 14
 """Cells of the panels (borders included); neuron panels grow into free width (app.tcss)."""
 NAME = 2
 """Cells of a value's name (``z ``) in a panel."""
+ARROW_ROW = 2
+"""The row of the chain (a panel's top border is row 0) where ▶ stands between two panels."""
 
 CURRENT_BORDER: EdgeType = "heavy"
 CURRENT_COLOR, CURRENT_TITLE = "accent", "bold reverse"
@@ -225,13 +226,6 @@ class Panel(Widget):
             self.border_subtitle = subtitle
 
 
-class Arrow(Static):
-    """The ▶ between two panels."""
-
-    def __init__(self) -> None:
-        super().__init__("▶", classes="arrow")
-
-
 class InputPanel(Panel):
     """The input x of the sample shown: data, not a parameter."""
 
@@ -308,10 +302,22 @@ class ChainView(Horizontal, can_focus=False):
     def compose(self):
         yield InputPanel()
         for layer in range(1, self.neurons + 1):
-            yield Arrow()
             yield NeuronPanel(layer, self.neurons)
-        yield Arrow()
         yield TargetPanel()
+
+    def render(self) -> Text:
+        """The ▶ in the gap left of each panel shown but the first (app.tcss leaves the
+        gaps); the panels are drawn over the rest. Drawn here rather than as a widget
+        between each two panels: fewer widgets to make, style and draw."""
+        width = self.content_size.width
+        row = [" "] * width
+        left = self.content_region.x
+        shown = [panel for panel in self.query(Panel) if panel.display]
+        for panel in shown[1:]:
+            x = panel.region.x - left - 1
+            if 0 <= x < width:
+                row[x] = "▶"
+        return Text("\n" * ARROW_ROW + "".join(row), no_wrap=True, overflow="crop", end="")
 
     def fitting(self, width: int) -> int:
         """How many neuron panels fit ``width`` cells beside the input and the target."""
@@ -337,10 +343,8 @@ class ChainView(Horizontal, can_focus=False):
             return
         self._arranged = True
         self.shown_range = (first, last)
-        arrows = list(self.query(Arrow))
         for panel in self.query(NeuronPanel):
             panel.display = first <= panel.neuron <= last
-            arrows[panel.neuron - 1].display = panel.display
             left, right = first - 1, self.neurons - last
             subtitle = ""
             if panel.neuron == first and left:
