@@ -145,7 +145,6 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         wide = is_wide(width, height)
         self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         yield StatusLine(id="status")
-        yield Static("", id="too-small")
         with Vertical(id="main"):
             yield ChainView(self.shown.layers, id="chain")
             yield Static("", id="narration")

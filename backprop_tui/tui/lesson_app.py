@@ -123,13 +123,19 @@ class LessonApp(FrugalApp[int], Generic[L]):
 
     def _fit_size(self, width: int, height: int) -> None:
         """The screen's size classes: ``-too-small`` (and the text saying so, in the
-        ``#too-small`` line), ``-wide`` or ``-compact``."""
+        ``#too-small`` line, mounted the first time it is needed), ``-wide`` or
+        ``-compact``."""
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
         wide = is_wide(width, height)
         self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
         if small:
-            self.query_one("#too-small", Static).update(too_small_text(width, height))
+            text = too_small_text(width, height)
+            found = self.screen.query("#too-small")
+            if found:
+                found.first(Static).update(text)
+            else:  # the only line shown at this size (app.tcss hides the rest)
+                self.screen.mount(Static(text, id="too-small"))
 
     def _catch_signals(self) -> None:
         """SIGTERM and SIGHUP end the app as q does: the terminal is restored (mouse

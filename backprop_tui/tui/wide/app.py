@@ -107,7 +107,6 @@ class WideApp(LessonApp[WideLesson]):
 
     def compose(self) -> ComposeResult:
         yield WideStatus(id="status")
-        yield Static("", id="too-small")
         with Vertical(id="main"):
             with Horizontal(id="top"):
                 yield NetworkGrid(self.lesson.shape, id="grid")
