@@ -152,8 +152,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             with Container(id="lower"):
                 self._shown_by = [Derivation(self.shown, id="derivation")]
                 yield self._shown_by[0]
-                with Container(id="bottom"):
-                    if wide:  # shown from the start at this size
+                if wide:  # the curve and the batch are shown from the start at this size
+                    with Container(id="bottom"):
                         self._shown_by += [LOSS.make(self.shown), BATCH.make(self.shown)]
                         yield from self._shown_by[1:]
         yield TeachKeyLine(id="teach-keys")
@@ -170,17 +170,28 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         if found is not None:
             return found
         widget = later.make(self.lesson)
-        parent = self.query_one(f"#{later.container}")
-        order = ORDER[later.container]
-        after = order[order.index(later.id) + 1:]
+        self._mount_in_place(widget, later.container)
+        if later is BATCH:
+            cast("BatchTable", widget).all_layers = self.screen.has_class("-huge")
+        return widget
+
+    def _mount_in_place(self, widget: Widget, container: str) -> None:
+        """Mount ``widget`` in ``container`` before those after it in :data:`ORDER`; the
+        container too, in its own, if it is not there yet (``bottom`` at small sizes)."""
+        found = self.query(f"#{container}")
+        if found:
+            parent = found.first()
+        else:
+            parent = Container(id=container)
+            self._mount_in_place(parent, next(name for name, ids in ORDER.items()
+                                              if container in ids))
+        order = ORDER[container]
+        after = order[order.index(widget.id or "") + 1:]
         before = next((child for child in parent.children if child.id in after), None)
         if before is None:
             parent.mount(widget)
         else:
             parent.mount(widget, before=before)
-        if later is BATCH:
-            cast("BatchTable", widget).all_layers = self.screen.has_class("-huge")
-        return widget
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
@@ -191,9 +202,12 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             self.call_after_refresh(self._open)  # the first frame is drawn from the opening
 
     def on_resize(self, event) -> None:
+        was_wide = self.screen.has_class("-wide")
         self._fit(event.size.width, event.size.height)
         self.query_one(ChainView).place_panels(event.size.width)
         self.query_one(TeachKeyLine).show(event.size.width)
+        if self.screen.has_class("-wide") != was_wide:
+            self._changed()  # the curve and the batch table beside the derivation, or not
 
     def _fit(self, width: int, height: int) -> None:
         self._fit_size(width, height)

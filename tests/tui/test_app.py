@@ -9,7 +9,7 @@ from backprop_tui.model import defaults
 from backprop_tui.present.format import number
 from backprop_tui.present.formulas import backward_rows, forward_rows, label, mean_gradient_row, step_rows
 from backprop_tui.tui.app import BackpropApp
-from backprop_tui.tui.lesson_app import SPEEDS
+from backprop_tui.tui.lesson_app import SPEEDS, WIDE_HEIGHT, WIDE_WIDTH
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.neuron import BLANK
@@ -742,3 +742,23 @@ async def test_an_arrow_stands_between_each_two_panels_shown(size):
                 # Between the right border of one panel and the left border of the next.
                 assert arrows[at - 1] in "│┃" and arrows[at + 1] in "│┃", (arrows, at)
                 assert top[at - 1] in "╮┓" and top[at + 1] in "╭┏", (top, at)
+
+
+async def test_views_mounted_when_first_shown_take_their_places_as_the_terminal_grows():
+    # At 80×24 the lower half holds the derivation alone; the vanishing view, then a
+    # wider terminal (the curve and the batch beside it) mount the rest, each in its place.
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        await pilot.pause()
+        assert [w.id for w in app.query_one("#lower").children] == ["derivation"]
+        await pilot.press("h")  # the vanishing-gradient view
+        await pilot.pause()
+        assert [w.id for w in app.query_one("#lower").children] == ["derivation", "vanishing"]
+        await pilot.resize_terminal(WIDE_WIDTH, WIDE_HEIGHT)
+        await pilot.pause()
+        assert [w.id for w in app.query_one("#lower").children] == [
+            "derivation", "vanishing", "bottom"]
+        assert [w.id for w in app.query_one("#bottom").children] == ["loss", "batch"]
+        assert app.query_one("#loss").display and app.query_one("#batch").display
+        assert app.query_one("#vanishing").display and not app.query_one("#derivation").display
