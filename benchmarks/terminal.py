@@ -318,7 +318,7 @@ def main() -> None:
     if opts.only_start:
         return
 
-    keys, tabs = key_to_screen(max(opts.runs // 2, 2))
+    keys, tabs = key_to_screen(max(opts.runs, 2))  # a key's times come in two clusters
     base = med(keys["x (minimal app)"])
     print("key to screen, median:")
     for key, values in keys.items():
