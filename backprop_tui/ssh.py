@@ -69,20 +69,14 @@ WARM_MODULES = (
     "backprop_tui.cli",
     "backprop_tui.tui.app",
     "backprop_tui.model.lesson",
-    "backprop_tui.tui.widgets.nudge",
-    "backprop_tui.tui.widgets.quiz",
-    "backprop_tui.tui.widgets.vanishing",
-    "backprop_tui.tui.widgets.loss_plot",
-    "backprop_tui.tui.widgets.slope_plot",
-    "backprop_tui.tui.widgets.batch_table",
     "backprop_tui.present.tables",
     "plotext",
     "rich.ansi",
 )
 """What the zygote imports once, so that no app has to: everything the app loads
 to draw its first frame, the lesson it makes after it (with numpy, first here, so
-loaded at once), the widgets it makes when first shown (tui/later.py; a test holds
-the list to them), and plotext, which it loads for the first loss curve."""
+loaded at once), the tables of the every-layer grid, and plotext, which it loads for
+the first loss curve; and then the widgets it makes when first shown (tui/later.py)."""
 
 RESET_TERMINAL = (
     "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"  # mouse reporting off
@@ -401,6 +395,8 @@ def zygote_main(control_fd: int) -> None:
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):  # the app imports it itself if it needs it
             importlib.import_module(name)
+    with contextlib.suppress(ImportError):
+        importlib.import_module("backprop_tui.tui.later").import_all()
     with contextlib.suppress(Exception):  # rich's table of character widths, loaded once
         from rich._unicode_data import load
 

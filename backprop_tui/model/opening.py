@@ -69,11 +69,11 @@ class Opening:
         # What the lesson would refuse is refused now, before anything is drawn.
         if values.session is not None:
             raise ValueError("a session opens as a lesson: it has steps and a history")
-        check_start(values.lr, len(values.x), values.batch_size)
+        self.lr = check_start(values.lr, len(values.x), values.batch_size)
+        self.batch_size = values.batch_size
         self.values = values
         self.chain = OpeningChain(values.w, values.b, values.activation, values.cost)
         self.samples = OpeningSamples(values.x, values.y)
-        self.lr, self.batch_size = values.lr, values.batch_size
 
     @property
     def layers(self) -> int:

@@ -9,8 +9,8 @@ its place (:data:`ORDER`) with :meth:`~backprop_tui.tui.app.BackpropApp.needed`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+import importlib
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from textual.widget import Widget
 
@@ -35,60 +35,43 @@ before the first of those after it that is already there."""
 
 
 class Later(Generic[W]):
-    """A widget mounted when first needed: its id, its container and how it is made."""
+    """A widget mounted when first needed: its id, its container, and its class (by module
+    and name, imported when the first one is made)."""
 
-    __slots__ = ("id", "container", "make")
+    __slots__ = ("id", "container", "module", "name", "of_lesson")
 
-    def __init__(self, ident: str, container: str, make: Callable[[Lesson], W]) -> None:
+    def __init__(self, ident: str, container: str, module: str, name: str,
+                 of_lesson: bool = True) -> None:
         assert ident in ORDER[container]
         self.id = ident
         self.container = container
-        self.make = make
-        """The widget for a lesson, with this id (its module is imported then)."""
+        self.module = module
+        """The module of its class, relative to this package (``.widgets.nudge``)."""
+        self.name = name
+        self.of_lesson = of_lesson
+        """Whether the widget is made for a lesson (else it is given its numbers later)."""
+
+    def make(self, lesson: Lesson) -> W:
+        """The widget, with this id."""
+        kind = getattr(importlib.import_module(self.module, __package__), self.name)
+        return cast(W, kind(lesson, id=self.id) if self.of_lesson else kind(id=self.id))
 
     def __repr__(self) -> str:
         return f"Later({self.id!r})"
 
 
-def _nudge(lesson: Lesson) -> NudgeView:
-    from .widgets.nudge import NudgeView
+NUDGE: Later[NudgeView] = Later("nudge", "main", ".widgets.nudge", "NudgeView", of_lesson=False)
+QUIZ: Later[QuizBar] = Later("quiz", "main", ".widgets.quiz", "QuizBar", of_lesson=False)
+VANISHING: Later[Vanishing] = Later("vanishing", "lower", ".widgets.vanishing", "Vanishing")
+LOSS: Later[LossPlot] = Later("loss", "bottom", ".widgets.loss_plot", "LossPlot")
+SLOPE: Later[SlopePlot] = Later("slope", "bottom", ".widgets.slope_plot", "SlopePlot")
+BATCH: Later[BatchTable] = Later("batch", "bottom", ".widgets.batch_table", "BatchTable")
 
-    return NudgeView(id="nudge")
-
-
-def _quiz(lesson: Lesson) -> QuizBar:
-    from .widgets.quiz import QuizBar
-
-    return QuizBar(id="quiz")
+LATER: tuple[Later, ...] = (NUDGE, QUIZ, VANISHING, LOSS, SLOPE, BATCH)
 
 
-def _vanishing(lesson: Lesson) -> Vanishing:
-    from .widgets.vanishing import Vanishing
-
-    return Vanishing(lesson, id="vanishing")
-
-
-def _loss(lesson: Lesson) -> LossPlot:
-    from .widgets.loss_plot import LossPlot
-
-    return LossPlot(lesson, id="loss")
-
-
-def _slope(lesson: Lesson) -> SlopePlot:
-    from .widgets.slope_plot import SlopePlot
-
-    return SlopePlot(lesson, id="slope")
-
-
-def _batch(lesson: Lesson) -> BatchTable:
-    from .widgets.batch_table import BatchTable
-
-    return BatchTable(lesson, id="batch")
-
-
-NUDGE: Later[NudgeView] = Later("nudge", "main", _nudge)
-QUIZ: Later[QuizBar] = Later("quiz", "main", _quiz)
-VANISHING: Later[Vanishing] = Later("vanishing", "lower", _vanishing)
-LOSS: Later[LossPlot] = Later("loss", "bottom", _loss)
-SLOPE: Later[SlopePlot] = Later("slope", "bottom", _slope)
-BATCH: Later[BatchTable] = Later("batch", "bottom", _batch)
+def import_all() -> None:
+    """Import every later widget's module now (the ssh server's warm process does, once for
+    all its visitors)."""
+    for later in LATER:
+        importlib.import_module(later.module, __package__)

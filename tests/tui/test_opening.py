@@ -146,18 +146,32 @@ def test_the_command_line_and_the_app_load_no_numpy_before_the_first_frame():
     assert done.stdout.strip() == "[]"
 
 
-LATER = [each for each in vars(later_module).values() if isinstance(each, Later)]
+SPECS = [each for each in vars(later_module).values() if isinstance(each, Later)]
+
+IMPORT_ALL = """
+import sys
+from backprop_tui.tui import later
+later.import_all()
+print(" ".join(sorted(sys.modules)))
+"""
 
 
-@pytest.mark.parametrize("spec", LATER, ids=lambda spec: spec.id)
-def test_a_widget_mounted_when_first_shown_is_made_with_its_id_and_warm_for_ssh(spec):
-    from backprop_tui.ssh import WARM_MODULES
+@pytest.fixture(scope="module")
+def imported_by_import_all() -> set[str]:
+    done = subprocess.run([sys.executable, "-c", IMPORT_ALL], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
 
-    assert len(LATER) == 6
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_a_widget_mounted_when_first_shown_is_made_with_its_id_and_warm_for_ssh(
+        spec, imported_by_import_all):
+    assert len(SPECS) == 6 and set(SPECS) == set(later_module.LATER)
     widget = spec.make(lesson_of(resolve_start()))
     assert widget.id == spec.id and spec.id in later_module.ORDER[spec.container]
-    # The ssh server's warm process has its module imported, for every visitor at once.
-    assert type(widget).__module__ in WARM_MODULES
+    # The ssh server's warm process (import_all) has its module imported, for every visitor.
+    assert type(widget).__module__ in imported_by_import_all
 
 
 def test_keys_typed_as_the_app_starts_are_answered(tmp_path):
