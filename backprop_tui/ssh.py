@@ -39,6 +39,7 @@ import sys
 import tempfile
 import termios
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,10 +92,30 @@ class SshError(Exception):
     """The server cannot start; the message names the option at fault."""
 
 
+def import_asyncssh() -> Any:
+    """The asyncssh module, imported without the one warning it makes on import.
+
+    cryptography 51 deprecates DSA, and asyncssh 2.24 names its DSA classes when
+    imported: that one :class:`CryptographyDeprecationWarning` ("DSA is deprecated")
+    would be printed ten times before every line the server says. It is ignored
+    while asyncssh is imported, and only then: every other warning stays visible.
+    """
+    with warnings.catch_warnings():
+        try:
+            from cryptography.utils import CryptographyDeprecationWarning
+        except ImportError:  # an asyncssh without cryptography fails below, as it should
+            pass
+        else:
+            warnings.filterwarnings("ignore", message="DSA is deprecated",
+                                    category=CryptographyDeprecationWarning)
+        import asyncssh
+    return asyncssh
+
+
 def asyncssh_missing() -> str | None:
     """One line saying how to install asyncssh, or None if it is there."""
     try:
-        import asyncssh  # noqa: F401
+        import_asyncssh()
     except ImportError:
         return f"the ssh server needs asyncssh: {INSTALL_HINT}"
     return None
@@ -129,7 +150,7 @@ def load_host_key(path: str | os.PathLike) -> tuple[Any, bool]:
     A missing file gets a new Ed25519 key (mode 0600, never replacing a file that
     appeared meanwhile); a file that is not a key is reported, never overwritten.
     """
-    import asyncssh
+    asyncssh = import_asyncssh()
 
     file = Path(path)
     if not file.exists():
@@ -542,7 +563,7 @@ def serve(settings: Settings, announce: Callable[[str], None] | None = None) -> 
     host key, the address). A host or port the server cannot listen on, a host
     key that cannot be read or made, raise :class:`SshError`.
     """
-    import asyncssh
+    asyncssh = import_asyncssh()
 
     tell = announce or (lambda line: None)
     key, created = load_host_key(settings.host_key)
@@ -641,8 +662,7 @@ class Classroom:
         return self.connection_class()
 
     def _connection_class(self) -> type:
-        import asyncssh
-
+        asyncssh = self.asyncssh
         classroom = self
 
         class Connection(asyncssh.SSHServer):
