@@ -662,10 +662,10 @@ class Classroom:
         return self.connection_class()
 
     def _connection_class(self) -> type:
-        asyncssh = self.asyncssh
         classroom = self
+        server: Any = self.asyncssh.SSHServer
 
-        class Connection(asyncssh.SSHServer):
+        class Connection(server):
             """One client: authentication, and which channels it may open."""
 
             def begin_auth(self, username: str) -> bool:

@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from backprop_tui.ssh import asyncssh_missing
+
+pytestmark = pytest.mark.skipif(asyncssh_missing() is not None, reason="asyncssh is not installed")
+
 SERVER_IMPORTS = textwrap.dedent("""
     import backprop_tui.cli
     import backprop_tui.serve
@@ -33,7 +37,6 @@ def python(code: str, *options: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("options", [(), ("-W", "default"), ("-X", "dev")])
 def test_every_import_the_servers_make_writes_nothing_on_stderr(options: tuple[str, ...]) -> None:
-    pytest.importorskip("asyncssh")
     pytest.importorskip("aiohttp")
     done = python(SERVER_IMPORTS, *options)
     assert done.returncode == 0, done.stderr
@@ -41,7 +44,6 @@ def test_every_import_the_servers_make_writes_nothing_on_stderr(options: tuple[s
 
 
 def test_other_warnings_stay_visible_after_asyncssh_is_imported() -> None:
-    pytest.importorskip("asyncssh")
     done = python(textwrap.dedent("""
         import warnings
         before = list(warnings.filters)
@@ -58,7 +60,6 @@ def test_other_warnings_stay_visible_after_asyncssh_is_imported() -> None:
 
 
 def test_an_error_after_asyncssh_is_loaded_is_one_line(tmp_path: Path) -> None:
-    pytest.importorskip("asyncssh")
     done = subprocess.run([sys.executable, "-m", "backprop_tui", "ssh", "--port", "2222",
                            "--host-key", str(tmp_path)], capture_output=True, text=True,
                           timeout=60, cwd=tmp_path)

@@ -35,8 +35,11 @@ WAIT = 30.0
 """Seconds any one wait may take at most (a server starting, a screen drawn)."""
 
 try:
-    import asyncssh  # noqa: F401
     import pyte
+
+    from backprop_tui.ssh import import_asyncssh
+
+    import_asyncssh()
 except ImportError as exc:  # pragma: no cover - CI installs the test extra
     pytestmark = pytest.mark.skip(reason=f"{exc.name} is not installed (pip install -e '.[test]')")
 else:
