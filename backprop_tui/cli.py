@@ -27,6 +27,7 @@ from .cli_shape import (
     sample_list,
     shape_argument,
 )
+from .gate import LOGIN_SECONDS, PER_ADDRESS
 from .model import defaults
 from .model.errors import FileError, ModelError
 from .model.files import VISITOR_BYTES, VISITOR_FILES, Folder, MiB, shown_name, writable_target
@@ -272,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the server's host key, made on first start and kept, so "
                              "clients see the same key after a restart "
                              f"(default ./{HOST_KEY_NAME})")
+    server.add_argument("--max-per-address", type=whole(1), default=None, metavar="N",
+                        help="connections one address may hold at once (default "
+                             f"{PER_ADDRESS}; raise it when a whole class reaches the "
+                             "server through one address, behind NAT)")
+    server.add_argument("--login-seconds", type=positive_number, default=None,
+                        help=argparse.SUPPRESS)
     server.add_argument("--no-zygote", action="store_true", default=False,
                         help=argparse.SUPPRESS)
     return parser
@@ -734,6 +741,8 @@ def run_ssh(args: argparse.Namespace) -> int:
             host_key=args.host_key,
             visitor_dir_option=VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None,
             zygote=not args.no_zygote,
+            per_address=args.max_per_address or PER_ADDRESS,
+            login_seconds=args.login_seconds or LOGIN_SECONDS,
         )
         ssh.serve(settings, lambda line: print(f"{PROG}: {line}", flush=True))
     except ssh.SshError as exc:

@@ -1,8 +1,36 @@
-"""What the servers (``serve``, ``ssh``) say when they cannot listen on an address."""
+"""What both servers (``serve``, ``ssh``) share: what they say when they cannot listen on
+an address, and the largest terminal a visitor may ask for."""
 
 from __future__ import annotations
 
 import errno
+
+MAX_COLUMNS = 500
+"""Columns a visitor's terminal may have: each cell costs the app memory and the server
+bytes to send (a 10000×10000 terminal made one app take 1.4 GB)."""
+MAX_ROWS = 200
+"""Rows a visitor's terminal may have."""
+DEFAULT_SIZE = (80, 24)
+"""The size of a terminal whose size is not a whole number."""
+
+
+def terminal_size(width: object, height: object, max_width: int = MAX_COLUMNS,
+                  max_height: int = MAX_ROWS) -> tuple[int, int]:
+    """The size a visitor's terminal is given for the (width, height) it asked for: each
+    within 1 … its most; what is not a whole number (text that is not one, too) counts as
+    80 × 24. Every size a server hands an app goes through here, at start and on each
+    change."""
+
+    def whole(value: object, default: int) -> int:
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                return default
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+    return (min(max(whole(width, DEFAULT_SIZE[0]), 1), max_width),
+            min(max(whole(height, DEFAULT_SIZE[1]), 1), max_height))
 
 
 def bind_error_message(exc: OSError, host: str, port: int) -> str:

@@ -15,7 +15,10 @@ Made for a classroom:
   must have one: a page of another site the teacher opens cannot start, read
   or drive an app (403).
 * Each visitor's app gets a fresh private folder (mode 0700) as
-  ``--visitor-dir`` and working folder, removed when the visitor leaves.
+  ``--visitor-dir`` and working folder, removed when the visitor leaves. The
+  folders are made in the server's own folder (:mod:`backprop_tui.visitors`),
+  removed when the server stops; what a server killed with SIGKILL left is
+  removed when the next one starts.
 * Caps (:class:`Limits`): visitors at once, idle time, the terminal size a
   visitor may ask for, and the size and rate of what a visitor sends.
   Messages that are malformed, too big or too fast are dropped with one log line.
@@ -48,7 +51,8 @@ from pathlib import Path
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from .lifeline import dies_with_this_process
-from .listen import bind_error_message
+from .listen import MAX_COLUMNS, MAX_ROWS, bind_error_message, terminal_size
+from .visitors import VisitorFolders, sweep
 
 log = logging.getLogger("backprop_tui.serve")
 
@@ -77,9 +81,9 @@ class Limits:
     """Visitors at once; one more gets "the class is full" and no app."""
     idle_seconds: float
     """A visitor who sends nothing for this long has their app ended."""
-    max_width: int = 500
+    max_width: int = MAX_COLUMNS
     """Columns a visitor's terminal may have (each cell costs the app memory)."""
-    max_height: int = 200
+    max_height: int = MAX_ROWS
     """Rows a visitor's terminal may have."""
     max_message: int = 64 * 1024
     """Characters in one message; a longer one is dropped."""
@@ -144,18 +148,9 @@ def font_size(text: str) -> int:
     return min(max(size, 8), 64)
 
 
-def terminal_size(width: object, height: object, limits: Limits) -> tuple[int, int]:
-    """A terminal size a visitor asked for, within 1 … the limits; not whole numbers give 80×24."""
-    def whole(value: object, default: int) -> int:
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                return default
-        return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-    return (min(max(whole(width, 80), 1), limits.max_width),
-            min(max(whole(height, 24), 1), limits.max_height))
+def visitor_size(width: object, height: object, limits: Limits) -> tuple[int, int]:
+    """The terminal size a visitor asked for, within the server's limits (listen.terminal_size)."""
+    return terminal_size(width, height, limits.max_width, limits.max_height)
 
 
 def read_message(text: str) -> tuple[str, Value]:
@@ -308,13 +303,13 @@ class Visit:
         log.warning(f"visitor {self.number}: {message}", *args)
 
     async def run(self, argv: Sequence[str], visitor_dir: str | None,
-                  size: tuple[int, int]) -> None:
+                  size: tuple[int, int], folders: VisitorFolders) -> None:
         """Start the app in a fresh folder, connect it to the browser until either ends.
 
-        The folder is the app's working folder, and given with the app's option
-        ``visitor_dir`` (``--visitor-dir``) when it has one.
+        The folder, made in ``folders``, is the app's working folder, and given with
+        the app's option ``visitor_dir`` (``--visitor-dir``) when it has one.
         """
-        self.folder = Path(tempfile.mkdtemp(prefix="backprop-visitor-"))  # mode 0700
+        self.folder = folders.make("backprop-visitor-")  # mode 0700
         if visitor_dir is not None:
             argv = [*argv, f"{visitor_dir}={self.folder}"]
         try:
@@ -434,7 +429,7 @@ class Visit:
             if kind == "stdin":
                 await self.to_app(packet(b"D", str(value).encode("utf-8", "replace")))
             elif kind == "resize" and isinstance(value, tuple):
-                width, height = terminal_size(*value, self.limits)
+                width, height = visitor_size(*value, self.limits)
                 await self.to_app(meta({"type": "resize", "width": width, "height": height}))
             elif kind == "ping":
                 await self.websocket.send_json(["pong", value])
@@ -482,14 +477,32 @@ class ClassServer:
         self.visits: set[Visit] = set()
         self.visitors = 0
         """Visitors so far: the number each one has in the log."""
+        self.folders: VisitorFolders | None = None
+        """The server's own folder, where the visitors' folders are made (while it runs)."""
 
     def application(self) -> web.Application:
         app = web.Application(middlewares=[self.check_addresses],
                               client_max_size=self.limits.max_message)
         app.add_routes([web.get("/", self.handle_page), web.get("/ws", self.handle_websocket),
                         web.static("/static", STATIC)])
+        app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
+        app.on_cleanup.append(self.on_cleanup)
         return app
+
+    async def on_startup(self, app: web.Application) -> None:
+        """Make the server's own folder (locked while it runs; see :mod:`.visitors`)."""
+        try:
+            self.folders = VisitorFolders()
+        except OSError as exc:
+            raise ServeError(f"cannot make a folder for the visitors in "
+                             f"{tempfile.gettempdir()}: {exc.strerror or exc}") from None
+
+    async def on_cleanup(self, app: web.Application) -> None:
+        """Remove the server's folder, with any visitor's folder still in it."""
+        if self.folders is not None:
+            self.folders.close()
+            self.folders = None
 
     @web.middleware
     async def check_addresses(self, request: web.Request, handler) -> web.StreamResponse:
@@ -536,9 +549,11 @@ class ClassServer:
         self.visits.add(visit)
         try:
             await websocket.prepare(request)
-            size = terminal_size(request.query.get("width"), request.query.get("height"),
+            size = visitor_size(request.query.get("width"), request.query.get("height"),
                                  self.limits)
-            await visit.run(self.argv, self.visitor_dir, size)
+            if self.folders is None:
+                raise RuntimeError("the server is not started")
+            await visit.run(self.argv, self.visitor_dir, size, self.folders)
         except Exception as exc:  # one visitor's failure is a log line, never the server's
             visit.say("ended by %s: %s", type(exc).__name__, exc)
             visit.kill()
@@ -570,6 +585,7 @@ def serve(argv: Sequence[str], visitor_dir: str | None, host: str, port: int, li
     server = ClassServer(argv, visitor_dir, host, port, limits)
 
     async def run() -> None:
+        sweep()  # the folders of servers killed before they could remove them
         runner = web.AppRunner(server.application(), access_log=None)
         await runner.setup()
         try:

@@ -4,9 +4,11 @@ A class connects with ``ssh -p 2222 HOST``: no accounts, nothing to install.
 The server is asyncssh's (an optional extra: ``pip install 'backprop-tui[ssh]'``).
 Every connection gets its own app, on its own pseudo-terminal, started with the
 client's terminal type and size, in its own session and process group, in a
-fresh private folder that is removed when the connection ends. Only interactive
-sessions with a terminal are served: commands, sessions without a terminal,
-port, agent and X11 forwarding, sftp and scp are refused.
+fresh private folder that is removed when the connection ends (made in the
+server's own folder, which the next server removes should this one be killed:
+see :mod:`backprop_tui.visitors`). Only interactive sessions with a terminal
+are served: commands, sessions without a terminal, port, agent and X11
+forwarding, sftp and scp are refused.
 
 Starting many apps at once (a class arriving together) is the slow part: each
 app imports Textual and numpy before it draws anything. So the apps are forked
@@ -24,15 +26,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import hmac
 import importlib
 import io
 import json
 import os
+import pwd
+import shlex
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -45,8 +51,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .gate import LOGIN_SECONDS, PER_ADDRESS, WAITING, Gate, Throttle
 from .lifeline import dies_with_this_process
-from .listen import bind_error_message
+from .listen import bind_error_message, terminal_size
+from .model.errors import FileError
+from .model.files import KiB, read_text, shown_name
+from .visitors import VisitorFolders, sweep
 
 PROG = "backprop-tui"
 INSTALL_HINT = "pip install 'backprop-tui[ssh]'"
@@ -58,6 +68,15 @@ ZYGOTE_READY_SECONDS = 60.0
 """How long the server waits for the zygote's imports before starting apps without it."""
 KEEPALIVE_SECONDS = 15
 """A client that answers no keepalive for 4 of these is taken as gone (closed laptop)."""
+INPUT_WAITING = 64 * 1024
+"""Bytes typed that may wait for the app to take them; past this the server stops reading
+the client's channel (SSH's flow control then stops the client) until the app catches up."""
+TERM_MOST = 64
+"""The longest terminal type taken from a client; a longer one, or one with characters
+other than printable ASCII, is replaced by :data:`DEFAULT_TERM`."""
+DEFAULT_TERM = "xterm-256color"
+ZYGOTE_MESSAGE_MOST = 256 * 1024
+"""The largest request sent to the warm process (it reads up to 1 MiB at once)."""
 
 WARM_MODULES = (
     "numpy",
@@ -121,27 +140,74 @@ def asyncssh_missing() -> str | None:
     return None
 
 
+PASSWORD_LIMIT = 4 * KiB
+"""The largest password file read (one line; a FIFO or ``/dev/zero`` is refused unread)."""
+HOST_KEY_LIMIT = 64 * KiB
+"""The largest host key file read (an RSA key of 16384 bits takes about 13 KiB)."""
+MIN_RSA_BITS = 2048
+"""The smallest RSA host key used (OpenSSH refuses keys below 2048 bits too)."""
+
+
 def read_password(path: str | os.PathLike) -> str:
-    """The one password in the file at ``path`` (a final line break is not part of it)."""
-    file = Path(path)
+    """The one password in the file at ``path`` (a final line break is not part of it).
+
+    The file is read as every file is (:func:`.model.files.read_text`): anything but a
+    regular file is refused before it is opened, and at most :data:`PASSWORD_LIMIT` bytes.
+    """
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SshError(f"argument --password-file: {path}: no such file") from None
-    except IsADirectoryError:
-        raise SshError(f"argument --password-file: {path}: is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise SshError(f"argument --password-file: {path}: is not UTF-8 text") from None
-    except OSError as exc:
-        raise SshError(f"argument --password-file: {path}: {exc.strerror or exc}") from None
+        text = read_text(path, "password", PASSWORD_LIMIT)
+    except FileError as exc:
+        raise SshError(f"argument --password-file: {exc}") from None
     password = text[:-1] if text.endswith("\n") else text
     password = password[:-1] if password.endswith("\r") else password
     if not password:
-        raise SshError(f"argument --password-file: {path}: is empty; write one password in it")
+        raise SshError(f"argument --password-file: {shown_name(path)}: is empty; "
+                       "write one password in it")
     if "\n" in password:
-        raise SshError(f"argument --password-file: {path}: has more than one line; "
+        raise SshError(f"argument --password-file: {shown_name(path)}: has more than one line; "
                        "write one password in it")
     return password
+
+
+def _user_name(uid: int, bare: bool = False) -> str:
+    """``user alice`` (``alice`` if ``bare``), or the number when it has no name."""
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        name = str(uid)
+    return name if bare else f"user {name}"
+
+
+def _check_host_key_file(path: str | os.PathLike, info: os.stat_result) -> None:
+    """Refuse, as OpenSSH's server does, a host key file others could read or change.
+
+    ``info`` is the file's own status (``lstat``): a symbolic link is refused (it could
+    be pointed elsewhere, and the key is read without following it), and so is a
+    regular file owned by another user, or one with group or other permission bits
+    (sshd's "UNPROTECTED PRIVATE KEY FILE"). What is not a regular file is left to
+    the reader, which says what it is.
+    """
+    name = shown_name(path)
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = shlex.quote(shown_name(os.path.realpath(path)))
+        except (OSError, ValueError):
+            target = "FILE"
+        raise SshError(f"argument --host-key: {name}: is a symbolic link; the server reads "
+                       f"no link to its private key: give the file itself, --host-key {target}")
+    if not stat.S_ISREG(info.st_mode):
+        return
+    user = os.geteuid()
+    if info.st_uid != user:
+        raise SshError(f"argument --host-key: {name}: is owned by {_user_name(info.st_uid)}, "
+                       f"not by {_user_name(user)}, who runs the server (its owner could "
+                       f"change the server's key): chown {_user_name(user, bare=True)} "
+                       f"{shlex.quote(name)}")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise SshError(f"argument --host-key: {name}: permissions {mode:04o} are too open "
+                       "(others could read the server's private key; OpenSSH refuses such "
+                       f"a key too): chmod 600 {shlex.quote(name)}")
 
 
 def load_host_key(path: str | os.PathLike) -> tuple[Any, bool]:
@@ -149,31 +215,56 @@ def load_host_key(path: str | os.PathLike) -> tuple[Any, bool]:
 
     A missing file gets a new Ed25519 key (mode 0600, never replacing a file that
     appeared meanwhile); a file that is not a key is reported, never overwritten.
+    Refused, each with one line saying what to do: a symbolic link, a file of
+    another user, a file with group or other permission bits, what is not a
+    regular file or holds more than :data:`HOST_KEY_LIMIT` bytes, and an RSA key
+    below :data:`MIN_RSA_BITS` bits.
     """
     asyncssh = import_asyncssh()
 
-    file = Path(path)
-    if not file.exists():
+    name = shown_name(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
         key = asyncssh.generate_private_key("ssh-ed25519", comment=f"{PROG} ssh host key")
         try:
-            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         except FileExistsError:
-            pass  # another server made it meanwhile: use theirs
+            pass  # another server made it meanwhile: use theirs, checked as any other
         except OSError as exc:
-            raise SshError(f"argument --host-key: cannot create {path}: "
+            raise SshError(f"argument --host-key: cannot create {name}: "
                            f"{exc.strerror or exc}") from None
         else:
             with os.fdopen(fd, "wb") as out:
                 out.write(key.export_private_key())
             return key, True
-    if file.is_dir():
-        raise SshError(f"argument --host-key: {path}: is a folder, not a key file")
+        try:
+            info = os.lstat(path)
+        except OSError as exc:
+            raise SshError(f"argument --host-key: {name}: {exc.strerror or exc}") from None
+    except OSError as exc:
+        raise SshError(f"argument --host-key: {name}: {exc.strerror or exc}") from None
+    _check_host_key_file(path, info)
     try:
-        return asyncssh.read_private_key(file), False
-    except (OSError, ValueError, asyncssh.KeyImportError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise SshError(f"argument --host-key: {path}: not a private key this server can "
+        # Latin-1 maps each byte to one character and back: the key's exact bytes,
+        # so a binary (DER) key is read as well as an OpenSSH or PEM one.
+        data = read_text(path, "host key", HOST_KEY_LIMIT, encoding="latin-1",
+                         follow_symlinks=False).encode("latin-1")
+    except FileError as exc:
+        raise SshError(f"argument --host-key: {exc}") from None
+    try:
+        key = asyncssh.import_private_key(data)
+    except (ValueError, asyncssh.KeyImportError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise SshError(f"argument --host-key: {name}: not a private key this server can "
                        f"use ({reason}); move it away or choose another with --host-key") from None
+    if key.algorithm == b"ssh-rsa":
+        bits = getattr(getattr(key, "pyca_key", None), "key_size", None)
+        if bits is not None and bits < MIN_RSA_BITS:
+            raise SshError(f"argument --host-key: {name}: an RSA key of {bits} bits is too "
+                           f"weak (OpenSSH refuses RSA keys below {MIN_RSA_BITS} bits): move "
+                           "it away and start again, and the server makes an Ed25519 key")
+    return key, False
 
 
 @dataclass(frozen=True)
@@ -195,6 +286,10 @@ class Settings:
     or None if the app has none: then the folder is only the app's working folder."""
     zygote: bool = True
     """Fork the apps from a warm process (False: start each with ``python -m``)."""
+    per_address: int = PER_ADDRESS
+    """Connections one address may hold at once."""
+    login_seconds: float = LOGIN_SECONDS
+    """A connection that has not authenticated and started its app by then is closed."""
 
 
 # --------------------------------------------------------------------------
@@ -219,8 +314,23 @@ def _app_environment(term: str) -> dict[str, str]:
     """
     env = {k: v for k, v in os.environ.items()
            if k not in ("COLUMNS", "LINES", "TERM", "COLORTERM")}
-    env["TERM"] = term or "xterm-256color"
+    env["TERM"] = terminal_type(term)
     return env
+
+
+def terminal_type(name: str | None) -> str:
+    """The client's terminal type if it is 1 to :data:`TERM_MOST` printable ASCII characters
+    without spaces (as terminal types are), else :data:`DEFAULT_TERM`."""
+    if name and len(name) <= TERM_MOST and all("!" <= c <= "~" for c in name):
+        return name
+    return DEFAULT_TERM
+
+
+def window(cols: int, rows: int, xpixels: int, ypixels: int) -> tuple[int, int, int, int]:
+    """A window size a client asked for, as the app gets it: columns and rows within the
+    servers' limits (:func:`.listen.terminal_size`), pixels within what a pty holds."""
+    cols, rows = terminal_size(cols, rows)
+    return cols, rows, min(max(xpixels, 0), 0xFFFF), min(max(ypixels, 0), 0xFFFF)
 
 
 class ExecLauncher:
@@ -302,6 +412,10 @@ class ZygoteGone(Exception):
     """The zygote process is no longer there."""
 
 
+class NotHandedOver(OSError):
+    """One request could not be handed to the zygote (the zygote itself is still there)."""
+
+
 class ZygoteLauncher:
     """Apps forked from a warm process that has imported them (see the module's text)."""
 
@@ -379,13 +493,19 @@ class ZygoteLauncher:
         if self.gone or self.loop is None:
             raise ZygoteGone()
         self.next_id += 1
-        request = {"id": self.next_id, "args": list(args), "env": env, "cwd": cwd}
+        request = json.dumps({"id": self.next_id, "args": list(args), "env": env,
+                              "cwd": cwd}).encode()
+        if len(request) > ZYGOTE_MESSAGE_MOST:
+            raise NotHandedOver(f"the request is {len(request)} bytes, more than "
+                                f"{ZYGOTE_MESSAGE_MOST}")
         waiter = self.loop.create_future()
         self.starting[self.next_id] = waiter
         try:
-            socket.send_fds(self.control, [json.dumps(request).encode()], [slave])
-        except OSError:
+            socket.send_fds(self.control, [request], [slave])
+        except OSError as exc:
             self.starting.pop(self.next_id, None)
+            if self.process.poll() is None and exc.errno not in _CONNECTION_GONE:
+                raise NotHandedOver(exc.errno, exc.strerror) from None  # this request only
             self._lost()
             raise ZygoteGone() from None
         return await waiter
@@ -400,6 +520,10 @@ class ZygoteLauncher:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+_CONNECTION_GONE = (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF)
+"""Errors of a send to the zygote that mean it is gone (others concern one request)."""
 
 
 def _zygote_environment() -> dict[str, str]:
@@ -450,7 +574,13 @@ def zygote_main(control_fd: int) -> None:
                 data, fds = b"", []
             if not data:
                 break
-            request = json.loads(data)
+            try:
+                request = json.loads(data)
+                request["id"]
+            except (ValueError, TypeError, KeyError):  # cut short: not the server's
+                for fd in fds:
+                    os.close(fd)
+                continue
             if len(fds) != 1:
                 for fd in fds:
                     os.close(fd)
@@ -579,6 +709,12 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: terminal closed
         loop.add_signal_handler(signum, stop.set)
+    sweep()  # the folders of servers killed before they could remove them
+    try:
+        folders = VisitorFolders()  # this server's own, locked while it runs
+    except OSError as exc:
+        raise SshError(f"cannot make a folder for the visitors in {tempfile.gettempdir()}: "
+                       f"{exc.strerror or exc}") from None
     launcher: ExecLauncher | ZygoteLauncher = ExecLauncher()
     zygote: ZygoteLauncher | None = None
     if settings.zygote:
@@ -592,7 +728,7 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
             if zygote is not None:
                 zygote.close()
                 zygote = None
-    classroom = Classroom(asyncssh, settings, launcher)
+    classroom = Classroom(asyncssh, settings, launcher, folders)
     try:
         server = await asyncssh.create_server(
             lambda: classroom.connection(), settings.host, settings.port,
@@ -606,12 +742,13 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
             gss_host=None,
             keepalive_interval=KEEPALIVE_SECONDS,
             keepalive_count_max=4,
-            login_timeout=60,
+            login_timeout=settings.login_seconds,
             reuse_address=True,
         )
     except OSError as exc:
         if zygote is not None:
             zygote.close()
+        folders.close()
         raise _bind_error(exc, settings.host, settings.port) from None
     try:
         port = server.sockets[0].getsockname()[1] if server.sockets else settings.port
@@ -629,6 +766,7 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
         await classroom.stop_all()
         if zygote is not None:
             zygote.close()
+        folders.close()
 
 
 def _client_host(host: str) -> str:
@@ -645,15 +783,19 @@ class Classroom:
     """The server's state: its settings, the launcher, the apps running."""
 
     def __init__(self, asyncssh: Any, settings: Settings,
-                 launcher: ExecLauncher | ZygoteLauncher) -> None:
+                 launcher: ExecLauncher | ZygoteLauncher, folders: VisitorFolders) -> None:
         self.asyncssh = asyncssh
         self.settings = settings
         self.launcher = launcher
+        self.folders = folders
+        """The server's own folder, where each app's private folder is made."""
         self.fallback = ExecLauncher()
         self.sessions: set[AppSession] = set()
         """Sessions with an app starting or running (what --max-sessions counts)."""
         self.all: set[AppSession] = set()
         """Every session with an app, to stop them all with the server."""
+        self.gate = Gate(settings.per_address, waiting=settings.max_sessions + WAITING)
+        self.throttle = Throttle()
         self.session_class = type("ClassSession", (AppSession, asyncssh.SSHServerSession), {})
         self.connection_class = self._connection_class()
 
@@ -666,20 +808,107 @@ class Classroom:
         server: Any = self.asyncssh.SSHServer
 
         class Connection(server):
-            """One client: authentication, and which channels it may open."""
+            """One client: let in or not, authentication, and which channels it may open.
+
+            Counted by the gate from the first byte: one address holds at most
+            ``per_address`` connections, and at most ``gate.WAITING`` connections wait
+            without an app. One that has not started its app within ``login_seconds``
+            is closed, and it may open one session: one app per connection.
+            """
+
+            def __init__(self) -> None:
+                self.conn: Any = None
+                self.address = "?"
+                self.counted = False
+                self.waiting = False
+                self.session = False
+                self.timer: asyncio.TimerHandle | None = None
+
+            def connection_made(self, conn: Any) -> None:
+                self.conn = conn
+                peer = conn.get_extra_info("peername")
+                self.address = str(peer[0]) if peer else "?"
+                refusal = classroom.gate.arrive(self.address)
+                loop = asyncio.get_running_loop()
+                if refusal is not None:
+                    # After asyncssh has sent its version line: the client prints the reason.
+                    loop.call_soon(self.refuse, refusal.reason)
+                    return
+                self.counted = self.waiting = True
+                self.timer = loop.call_later(classroom.settings.login_seconds, self.late)
+
+            def refuse(self, reason: str) -> None:
+                self.conn.disconnect(classroom.asyncssh.DISC_TOO_MANY_CONNECTIONS,
+                                     f"{PROG}: {reason}")
+
+            def late(self) -> None:
+                self.timer = None
+                if self.waiting:
+                    seconds = classroom.settings.login_seconds
+                    self.conn.disconnect(classroom.asyncssh.DISC_BY_APPLICATION,
+                                         f"{PROG}: no app was started within {seconds:g} s "
+                                         "of connecting; connect again")
+
+            def started(self) -> None:
+                """This connection's app is starting: it no longer waits."""
+                if self.waiting:
+                    self.waiting = False
+                    classroom.gate.started()
+                if self.timer is not None:
+                    self.timer.cancel()
+                    self.timer = None
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                if self.timer is not None:
+                    self.timer.cancel()
+                    self.timer = None
+                if self.counted:
+                    self.counted = False
+                    classroom.gate.leave(self.address, self.waiting)
+                    self.waiting = False
 
             def begin_auth(self, username: str) -> bool:
-                return classroom.settings.password is not None
+                if classroom.settings.password is None:
+                    return False
+                if classroom.throttle.delay(self.address) is None:
+                    self.too_many_wrong()
+                return True
+
+            def too_many_wrong(self) -> None:
+                """Close the connection: its address gave too many wrong passwords."""
+                self.conn.disconnect(classroom.asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
+                                     f"{PROG}: too many wrong passwords from {self.address}; "
+                                     "try again in a few minutes")
 
             def password_auth_supported(self) -> bool:
                 return classroom.settings.password is not None
 
-            def validate_password(self, username: str, password: str) -> bool:
-                expected = classroom.settings.password or ""
-                return hmac.compare_digest(password.encode(), expected.encode())
+            async def validate_password(self, username: str, password: str) -> bool:
+                """Checked after a delay once an address has given a few wrong ones, and
+                not checked at all once it has given many (:class:`.gate.Throttle`)."""
+                throttle = classroom.throttle
+                delay = throttle.delay(self.address)
+                if delay is None:
+                    asyncio.get_running_loop().call_soon(self.too_many_wrong)
+                    return False
+                throttle.begin(self.address)
+                right = False
+                try:
+                    if delay:
+                        await asyncio.sleep(delay)
+                    expected = classroom.settings.password or ""
+                    right = hmac.compare_digest(password.encode(), expected.encode())
+                finally:
+                    throttle.end(self.address, right)
+                return right
 
             def session_requested(self) -> Any:
-                return classroom.session_class(classroom)
+                if self.session:
+                    raise classroom.asyncssh.ChannelOpenError(
+                        classroom.asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,
+                        "one app per connection: open another connection for another app")
+                self.session = True
+                return classroom.session_class(classroom, self)
 
             def connection_requested(self, *_: Any) -> bool:
                 return False  # -L / -D: no port forwarding
@@ -697,13 +926,18 @@ class Classroom:
 
     async def launch(self, args: Sequence[str], env: dict[str, str], cwd: str,
                      slave: int) -> AppProcess:
+        """Start an app: forked by the warm process, or on its own when the warm process is
+        gone (from now on) or could not take this one request (this one only)."""
         if isinstance(self.launcher, ZygoteLauncher):
             try:
                 return await self.launcher.start(args, env, cwd, slave)
-            except (ZygoteGone, OSError):
+            except ZygoteGone:
                 print(f"{PROG} ssh: the warm app process is gone; apps now start on their own",
                       file=sys.stderr, flush=True)
                 self.launcher = self.fallback
+            except OSError as exc:
+                print(f"{PROG} ssh: the warm app process could not start an app ({exc}); "
+                      "this one starts on its own", file=sys.stderr, flush=True)
         return await self.fallback.start(args, env, cwd, slave)
 
     async def stop_all(self) -> None:
@@ -720,8 +954,10 @@ class Classroom:
 class AppSession:
     """One SSH session: refused, or one app on its own pseudo-terminal."""
 
-    def __init__(self, classroom: Classroom) -> None:
+    def __init__(self, classroom: Classroom, connection: Any) -> None:
         self.classroom = classroom
+        self.connection = connection
+        """The connection's server object (its ``started()`` says the app is starting)."""
         self.loop = asyncio.get_running_loop()
         self.chan: Any = None
         self.term: str | None = None
@@ -735,6 +971,8 @@ class AppSession:
         self.reading = False
         self.writing = False
         self.paused = False
+        self.input_paused = False
+        """The client's channel is not read: :data:`INPUT_WAITING` bytes wait for the app."""
         self.eof = asyncio.Event()
         self.gone = False
         """The client went away."""
@@ -751,9 +989,9 @@ class AppSession:
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
                       term_modes: Any) -> bool:
-        self.term = term_type
+        self.term = terminal_type(term_type)
         if term_size[0] and term_size[1]:
-            self.size = term_size
+            self.size = window(*term_size)
         return True
 
     def shell_requested(self) -> bool:
@@ -790,6 +1028,7 @@ class AppSession:
             return
         classroom.sessions.add(self)
         classroom.all.add(self)
+        self.connection.started()
         self.finished = self.loop.create_future()
         task = self.loop.create_task(self._run())
         task.add_done_callback(self._ran)
@@ -800,6 +1039,9 @@ class AppSession:
             return  # keys before the app is there (its first frame) are dropped
         self.pending += data
         self._write_pending()
+        if len(self.pending) >= INPUT_WAITING and not self.input_paused:
+            self.input_paused = True
+            self.chan.pause_reading()
 
     def eof_received(self) -> bool:
         return True  # keep the channel open: the app decides when it ends
@@ -808,10 +1050,10 @@ class AppSession:
                               pixheight: int) -> None:
         if not (width and height):
             return
-        self.size = (width, height, pixwidth, pixheight)
+        self.size = window(width, height, pixwidth, pixheight)
         if self.master is None:
             return
-        _set_size(self.master, width, height, pixwidth, pixheight)
+        _set_size(self.master, *self.size)
         if self.app is not None and not self.app.exited.done() and not self.app.controlling_terminal:
             _signal_group(self.app.pid, signal.SIGWINCH)
 
@@ -833,8 +1075,7 @@ class AppSession:
         settings = self.classroom.settings
         if self.gone:
             return
-        self.folder = tempfile.mkdtemp(prefix=f"{PROG}-visitor-")
-        os.chmod(self.folder, 0o700)
+        self.folder = str(self.classroom.folders.make(f"{PROG}-visitor-"))  # mode 0700
         args = visitor_arguments(settings, self.folder)
         master, slave = os.openpty()
         self.master = master
@@ -970,6 +1211,9 @@ class AppSession:
             except OSError:
                 written = len(self.pending)
             del self.pending[:written]
+        if self.input_paused and len(self.pending) < INPUT_WAITING and not self.gone:
+            self.input_paused = False
+            self.chan.resume_reading()
         if self.pending and not self.writing:
             self.loop.add_writer(self.master, self._write_pending)
             self.writing = True

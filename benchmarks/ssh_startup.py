@@ -53,7 +53,8 @@ def free_port() -> int:
 def start_server(folder: Path, warm: bool, clients: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     args = [sys.executable, "-m", "backprop_tui", "ssh", "--port", str(port),
-            "--max-sessions", str(clients), *([] if warm else ["--no-zygote"])]
+            "--max-sessions", str(clients), "--max-per-address", str(clients),
+            *([] if warm else ["--no-zygote"])]
     server = subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     for line in server.stdout:

@@ -53,8 +53,8 @@ from backprop_tui.serve import (
     app_argv,
     font_size,
     read_message,
-    terminal_size,
     url_for,
+    visitor_size,
 )
 
 WAIT = 30.0
@@ -399,6 +399,9 @@ async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server
                 assert argv[:3] == [sys.executable, "-m", "backprop_tui"]
                 folder = Path(f"/proc/{app}/cwd").resolve()
                 assert folder.name.startswith("backprop-visitor-")
+                # Made in the server's own folder (which the next server removes should
+                # this one be killed: tests/test_visitor_folders.py).
+                assert folder.parent.name.startswith("backprop-tui-server-")
                 assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
                 given = [arg for arg in argv if arg.startswith("--visitor-dir")]
                 assert given == ([f"--visitor-dir={folder}"] if app_takes("--visitor-dir")
@@ -476,12 +479,12 @@ async def test_an_idle_visitors_app_is_ended_with_a_message(start_server):
 
 def test_the_terminal_size_a_visitor_asks_for_is_capped():
     limits = LIMITS
-    assert terminal_size(20000, 20000, limits) == (500, 200)
-    assert terminal_size("1000", "300", limits) == (500, 200)
-    assert terminal_size(0, -5, limits) == (1, 1)
-    assert terminal_size("wide", True, limits) == (80, 24)
-    assert terminal_size(None, None, limits) == (80, 24)
-    assert terminal_size(120, 40, limits) == (120, 40)
+    assert visitor_size(20000, 20000, limits) == (500, 200)
+    assert visitor_size("1000", "300", limits) == (500, 200)
+    assert visitor_size(0, -5, limits) == (1, 1)
+    assert visitor_size("wide", True, limits) == (80, 24)
+    assert visitor_size(None, None, limits) == (80, 24)
+    assert visitor_size(120, 40, limits) == (120, 40)
 
 
 async def test_the_served_app_gets_at_most_500_by_200(start_server):

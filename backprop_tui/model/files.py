@@ -26,7 +26,13 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows has none: there a check and its write are not one step
+    fcntl = None  # type: ignore[assignment]
 
 from .errors import FileError
 
@@ -250,7 +256,8 @@ class Folder:
     name (no ``/``, ``..``, ``~``, leading dot, control character; at most
     :data:`VISITOR_NAME` characters), symbolic links are neither read nor
     written, and the folder holds at most :data:`VISITOR_FILES` files and
-    :data:`VISITOR_BYTES` bytes.
+    :data:`VISITOR_BYTES` bytes. Checking those limits and making the file are
+    one step (:meth:`_room`): writers at once, threads or processes, never pass them.
     """
 
     def __init__(self, visitor: str | os.PathLike | None = None) -> None:
@@ -316,6 +323,27 @@ class Folder:
         return read_text(path, what, limit, encoding, follow_symlinks=self.visitor is None,
                          shown=self.named(path))
 
+    @contextlib.contextmanager
+    def _room(self, what: str) -> Iterator[None]:
+        """In a visitor folder, hold the folder's lock (``flock`` on the folder itself)
+        while it is checked and written: no other writer, in this process or another,
+        counts the files between a check and the file it allows."""
+        if self.visitor is None or fcntl is None:
+            yield
+            return
+        try:
+            fd = os.open(self.visitor, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                         | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise FileError(f"cannot save the {what}: the folder cannot be read: "
+                            f"{_reason(exc)} (nothing was written)") from None
+        try:
+            with contextlib.suppress(OSError):  # a file system without locks: save anyway
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # and with it the lock
+
     def _check_room(self, path: Path | None, size: int, what: str) -> None:
         """In a visitor folder, refuse writing ``size`` bytes to ``path`` (None: a new file)
         when the folder would pass its limits on files and bytes."""
@@ -347,16 +375,22 @@ class Folder:
     def write(self, path: str | os.PathLike, data: bytes, what: str) -> Path:
         """:func:`write_atomically` to ``path``, within the limits of a visitor folder."""
         path = Path(path)
-        self._check_room(path, len(data), what)
-        return write_atomically(path, data, what, follow_symlinks=self.visitor is None,
-                                shown=self.named(path))
+        with self._room(what):
+            self._check_room(path, len(data), what)
+            return write_atomically(path, data, what, follow_symlinks=self.visitor is None,
+                                    shown=self.named(path))
 
     def claim(self, stem: str, suffix: str, plain_first: bool = False) -> Path:
         """A new empty file, stem-1, stem-2, … (stem first if ``plain_first``), created with
         ``O_EXCL``: two writers never get the same name. A :class:`FileError` when the
         folder cannot be used."""
         folder = self._here(f"{stem}{suffix}")
-        self._check_room(None, 0, f"{stem}{suffix}")
+        with self._room(f"{stem}{suffix}"):
+            self._check_room(None, 0, f"{stem}{suffix}")
+            return self._create(folder, stem, suffix, plain_first)
+
+    def _create(self, folder: Path, stem: str, suffix: str, plain_first: bool) -> Path:
+        """The first free name of :meth:`claim`'s, created empty."""
         k = 0 if plain_first else 1
         while True:
             name = f"{stem}{suffix}" if k == 0 else f"{stem}-{k}{suffix}"
