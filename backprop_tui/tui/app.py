@@ -365,6 +365,9 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
 
     _message_lines = 1
 
+    _adding: int | None = None
+    """The sample just added (a): tab from its x goes on to its y, once."""
+
     # -- the loop ----------------------------------------------------------------
 
     def _derivation_in_front(self) -> None:
@@ -482,8 +485,9 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             self.say(str(exc), error=True)
             return
         self.sample = k
-        self.say(f"sample {k + 1} added (a copy): type its x, enter; tab goes on to y")
+        self.say(f"sample {k + 1} added (a copy): type its x, tab, then its y; enter applies")
         self.query_one(ChainView).edit(("x", None))
+        self._adding = k
 
     def action_remove_sample(self) -> None:
         try:
@@ -692,13 +696,18 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             else:
                 super().action_focus_previous()
             return
+        adding, self._adding = self._adding, None
+        focused = self.focused
+        if (delta > 0 and adding == self.sample and isinstance(focused, NumberField)
+                and focused.target == ("x", None)):
+            self.edit(("y", None))  # as the message after a says: its x, tab, its y
+            return
         stops: list[Target | None] = list(self.query_one(ChainView).targets())
         bar = self.mounted(QUIZ)
         answer = None if bar is None else bar.answer
         if answer is not None and answer.display and answer.parent is not None \
                 and answer.parent.display:
             stops.append(None)
-        focused = self.focused
         if isinstance(focused, NumberField) and focused.target in stops:
             at = stops.index(focused.target)
         elif focused is not None and focused is answer and None in stops:

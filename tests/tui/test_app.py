@@ -368,6 +368,26 @@ async def test_add_edit_and_delete_samples():
         assert "at least one sample" in shown(app, "#message")
 
 
+async def test_tab_after_adding_a_sample_goes_on_to_its_y_as_the_message_says():
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert "type its x, tab, then its y" in shown(app, "#message")
+        await pilot.press(*"0.2", "tab")
+        await pilot.pause()
+        assert editing(app) == "y"
+        await pilot.press("ctrl+u", "0", "enter")
+        await pilot.pause()
+        assert list(app.lesson.samples.x) == [0.7, 0.2]
+        assert list(app.lesson.samples.y) == [1.0, 0.0]
+        assert list(app.lesson.chain.w) == list(lecture().chain.w)
+        # Only once: tab from x otherwise goes on along the chain, as before.
+        await edit_field(pilot, "x")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert editing(app) == "w-1"
+
+
 async def test_help_screen_opens_and_closes():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
