@@ -94,9 +94,11 @@ async def test_forward_backward_step_show_the_models_numbers():
         assert f"C = {number(float(fwd.cost[0]), True)}" in shown(app, "#sample-line")
         assert f"C̄ = {number(fwd.mean_cost, True)}" in shown(app, "#sample-line")
         assert [r.symbol for r in derivation_rows(app)][:2] == ["z₁(L−1)", "a₁(L−1)"]
-        await pilot.press("b")
+        await pilot.press("b")  # the output layer first
         bp = app.lesson.backward_pass
-        assert app.lesson.phase == "backward" and bp is not None
+        assert app.lesson.phase == "backward" and bp is not None and app.layer == 2
+        assert derivation_rows(app)[0].symbol == "∂C/∂a₁(L)"
+        await pilot.press("b")  # then the layer below
         rows = derivation_rows(app)
         # The selected weight w₁₁(L−1): its factors, the Σ over j of (L−1), the mean.
         symbols = [r.symbol for r in rows]
@@ -118,11 +120,13 @@ async def test_forward_backward_step_show_the_models_numbers():
         assert np.array_equal(new.flat_b, expected.flat_b)
         assert_grid_matches_lesson(app)
         assert "step 1" in shown(app, "#message")
-        # space: forward → backward → step
+        # space: forward → backward, (L) then (L−1) → step
         await pilot.press("space")
         assert app.lesson.phase == "forward"
         await pilot.press("space")
-        assert app.lesson.phase == "backward"
+        assert app.lesson.phase == "backward" and app.layer == 2
+        await pilot.press("space")
+        assert app.lesson.phase == "backward" and app.layer == 1
         await pilot.press("space")
         assert app.lesson.phase == "step" and app.lesson.steps_done == 2
 
@@ -157,6 +161,8 @@ async def test_arrows_select_a_neuron_and_c_its_weight():
     app = WideApp(lesson)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b")
+        assert (app.layer, app.neuron, app.weight) == (3, 1, 1)  # the output layer first
+        await pilot.press("left", "left")
         assert (app.layer, app.neuron, app.weight) == (1, 1, 1)
         await pilot.press("down", "down", "down", "down")  # no further than the last neuron
         assert app.neuron == 4
@@ -183,7 +189,7 @@ async def test_arrows_select_a_neuron_and_c_its_weight():
 async def test_matrix_form_shows_the_same_sum():
     app = WideApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f", "b")
+        await pilot.press("f", "b", "b")
         term_by_term = {r.symbol: r.value for r in derivation_rows(app)[:-1]}  # not the mean
         await pilot.press("m")
         assert app.matrix
@@ -200,7 +206,7 @@ async def test_matrix_form_shows_the_same_sum():
 async def test_samples_and_the_mean():
     app = WideApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f", "b")
+        await pilot.press("f", "b", "b")
         bp = app.lesson.backward_pass
         for expected in (1, 2, 3, 0, 3):
             await pilot.press("n" if expected != 3 or app.sample == 2 else "p")
@@ -224,8 +230,9 @@ async def test_xor_key_and_accuracy_in_the_header():
         assert not app.query("#input-3")
         out = app.lesson.network.forward(app.lesson.samples).a[-1].ravel()
         right = sum((o >= 0.5) == (y == 1) for o, y in zip(out, [0, 1, 1, 0]))
-        assert f"accuracy {right}/4" in shown(app, "#status")
+        assert "accuracy —" in shown(app, "#status")  # new samples: not computed yet
         await pilot.press("f")
+        assert f"accuracy {right}/4" in shown(app, "#status")
         assert_grid_matches_lesson(app)
     # Targets not all 0 or 1: no accuracy.
     app = WideApp(lesson_of((2, 2, 1), [[0.1, 0.2]], [[0.3]]))
@@ -255,7 +262,7 @@ async def test_symmetry_demo_gradients_identical_and_stay_equal():
 async def test_edits_take_numbers_and_refuse_anything_else():
     app = WideApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f", "b")
+        await pilot.press("f", "b", "b")
         field = app.query_one("#field-w-2", NumberField)
         field.focus()
         await pilot.pause()
@@ -351,7 +358,7 @@ async def test_reset_view_scroll_help_save_more_keys_and_quit():
         assert app.page == "loss" and app.query_one(LossPlot).display
         await pilot.press("v")
         assert app.page == "derivation"
-        await pilot.press("f", "b")
+        await pilot.press("f", "b", "b")
         derivation = app.query_one(WideDerivation)
         assert derivation.rows_hidden  # 80×24: the rows of w₁₁(L−1) scroll
         start = derivation._start

@@ -13,8 +13,9 @@ def xor_app(lr: float = 0.5) -> WideApp:
 
 
 def test_backward_shows_the_sum_over_j(snap_compare):
-    """2,2,1 after f b at 80×24: w₁₁(L−1), its terms j = 1, 2 and the Σ row adding them."""
-    assert snap_compare(xor_app(), press=["f", "b"], terminal_size=(80, 24))
+    """2,2,1 after f b b at 80×24 (b: the output layer (L), b again: the layer below):
+    w₁₁(L−1), its terms j = 1, 2 and the Σ row adding them."""
+    assert snap_compare(xor_app(), press=["f", "b", "b"], terminal_size=(80, 24))
 
 
 class _Frozen:

@@ -20,9 +20,9 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Static
 
 from ...model import ANYWHERE, Folder, ModelError, save_network_session
-from ...model.decision import accuracy
-from ...model.network import NetworkBackward, shape_text
-from ...present.format import number
+from ...model.decision import accuracy, binary_targets
+from ...model.network import NetworkBackward, NetworkForward, shape_text
+from ...present.format import BLANK, number
 from ...present.formulas import label, lr_warning
 from ...present.formulas_wide import param_sym, sub
 from ..keys import bindings, on_line
@@ -48,16 +48,21 @@ class WideKeyLine(TeachKeyLine):
 class WideStatus(Static):
     """Shape, activation, cost, η, step, accuracy and phase; shortened (never cut) to fit."""
 
-    def show(self, lesson: WideLesson, training: str = "") -> None:
+    def show(self, lesson: WideLesson, fwd: NetworkForward | None, training: str = "") -> None:
+        """``fwd``: the forward pass shown (the lesson's, or while training the live one);
+        the accuracy is its own, ``—`` while there is none (before f, after an edit or a
+        step), and left out when the targets are not all 0 or 1."""
         net = lesson.network
         phase = training or f"phase: {lesson.phase if lesson.phase != 'none' else '—'}"
         tail = [f"η={number(lesson.lr)}", f"step {lesson.steps_done}"]
-        try:
-            right = accuracy(net, lesson.samples)
-        except ModelError:
+        if binary_targets(lesson.samples):
             right = None
-        if right is not None:
-            tail.append(f"accuracy {right}")
+            if fwd is not None:
+                try:
+                    right = accuracy(fwd.network, fwd.samples)
+                except ModelError:
+                    right = None
+            tail.append(f"accuracy {BLANK if right is None else right}")
         tail.append(phase)
         shape = f"shape {shape_text(net.shape)}"
         width = max(self.app.size.width - 1, 20)
@@ -156,9 +161,9 @@ class WideApp(LessonApp[WideLesson]):
         lesson = self.lesson
         self._clamp()
         training = f"training {self._pace.measured():,}/s" if self.training else ""
-        self.query_one(WideStatus).show(lesson, training)
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
+        self.query_one(WideStatus).show(lesson, fwd, training)
         self.query_one(NetworkGrid).show(lesson, self.sample, (self.layer, self.neuron), fwd)
         self.query_one(NeuronEditor).show(lesson, self.layer, self.neuron, self.weight,
                                           self.sample, fwd)
@@ -224,20 +229,42 @@ class WideApp(LessonApp[WideLesson]):
             self.show()
 
     def action_backward(self) -> None:
+        """The backward pass, output layer first: the first b (after f, or running f first
+        when it is missing or stale) shows the output layer (L); each b after it the layer
+        below, the selected neuron the one whose ∂C/∂a the layer above just summed; after
+        the first layer, b starts at the output layer again (as the chain's app does)."""
         lesson = self.lesson
+        L = lesson.layers
         if lesson.phase == "backward" and not self.training:
-            self.layer = self.layer - 1 if self.layer > 1 else lesson.layers
+            if self.layer > 1:
+                self.layer, self.neuron = self.layer - 1, self.weight
+            else:
+                self.layer = L
             self._moved()
-            self.say(f"the derivation of {self._selected_text()}; b again: the layer below")
+            self.say(self._backward_text(first=self.layer == L))
             return
         missing = lesson.forward_pass is None
         if not self._phase(lesson.backward):
             return
-        first = "backward pass (the forward pass ran first)" if missing else "backward pass"
-        self.say(f"{first}: the derivation of {self._selected_text()}; ←→↑↓ c: another "
-                 "weight, m: matrix")
+        self.layer = L
+        self._moved()
+        self.say(self._backward_text(first=True, ran_forward=missing))
         self._symmetry_note()
-        self.show()
+
+    def _backward_text(self, first: bool = False, ran_forward: bool = False) -> str:
+        """What the message says at the layer the backward pass has reached."""
+        L = self.lesson.layers
+        lab = label(self.layer, L)
+        head = "forward, then backward pass" if ran_forward else "backward pass"
+        w = f"∂C/∂{self._selected_text()}"
+        if self.layer == 1:
+            where = "the only layer" if L == 1 else "the first layer"
+            again = "" if L == 1 else "; b: (L) again"
+            return f"{head} at ({lab}), {where}: {w}; s: step{again}"
+        below = f"b: the layer below ({label(self.layer - 1, L)})"
+        if first:
+            return f"{head}: output layer ({lab}) first, {w}; {below}"
+        return f"{head} at ({lab}): {w}; {below}"
 
     def _symmetry_note(self) -> None:
         """After a backward pass: when the neurons of a hidden layer are alike, say that
@@ -272,8 +299,10 @@ class WideApp(LessonApp[WideLesson]):
             self.show()
 
     def action_next_phase(self) -> None:
+        """forward → backward, a layer at a time from the output down → step → forward …"""
         phase = self.lesson.phase
-        if phase == "forward":
+        if phase == "forward" or (phase == "backward" and self.layer > 1
+                                  and not self.training):
             self.action_backward()
         elif phase == "backward":
             self.action_step()

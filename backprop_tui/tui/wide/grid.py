@@ -129,9 +129,10 @@ class NetworkGrid(Horizontal):
         self.first, self.last = visible_layers(L, width, selected_layer)
         for l in range(1, L + 1):
             self.query_one(f"#column-{l}").display = self.first <= l <= self.last
-            self.query_one(f"#arrow-{l}").display = self.first <= l <= self.last
+            arrow = self.query_one(f"#arrow-{l}", Static)
+            arrow.display = self.first <= l <= self.last
+            _set(arrow, "…" if l == self.last < L else "▶")  # one placed before: ▶ again
         _set(self.query_one("#arrow-0", Static), "…" if self.first > 1 else "▶")
-        _set(self.query_one(f"#arrow-{self.last}", Static), "…" if self.last < L else "▶")
 
 
 class NeuronEditor(Horizontal):

@@ -18,7 +18,8 @@ WIDE_KEYS: tuple[Key, ...] = (
         "b again: the layer below", (("b", "backward", "backward"),), "main"),
     Key("s", "step", "update step: every w_jk, b_j moves by −η·(mean gradient over the "
         "samples); old → new", (("s", "step", "step"),), "main"),
-    Key("space", "next", "the next phase: forward → backward → step → forward …",
+    Key("space", "next", "the next phase: forward → backward, layer by layer from the "
+        "output → step → forward …",
         (("space", "next_phase", "next"),), "main"),
     _chain("t"),
     _chain("r"),
