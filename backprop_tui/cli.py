@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__, blas  # noqa: F401  (blas: before numpy loads)
 from .cli_shape import (
+    XOR_DATA,
     WideUsageError,
     chain_layers,
-    is_wide,
     network_shape,
     sample_list,
     shape_argument,
@@ -79,10 +79,38 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with errors on one line and exit status 2, never a usage dump."""
+    """argparse with errors on one line and exit status 2, never a usage dump; it keeps
+    the option strings it takes (its groups' too) in :attr:`option_strings`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.option_strings: set[str] = set()
+        """Every option string of this parser (a command's parser keeps its own)."""
+        super().__init__(*args, **kwargs)  # adds --help
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        self.option_strings.update(action.option_strings)
+        return action
+
+    def group(self, title: str) -> Group:
+        """A titled group of options in the help, counted in :attr:`option_strings`."""
+        return Group(self, title)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+
+class Group:
+    """Options shown together under a title in a :class:`_Parser`'s help."""
+
+    def __init__(self, parser: _Parser, title: str) -> None:
+        self._parser = parser
+        self._group = parser.add_argument_group(title)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = self._group.add_argument(*args, **kwargs)
+        self._parser.option_strings.update(action.option_strings)
+        return action
 
 
 def _number(text: str) -> float:
@@ -146,8 +174,42 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def _add_chain_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("the network")
+APP = "the app"
+"""Who takes the options given without a command: the app (``backprop-tui --theme …``)."""
+
+TAKEN_BY: dict[str, tuple[str, ...]] = {
+    "lr": (APP, "train", "serve", "ssh"),
+    "xor": (APP, "trace", "train", "serve", "ssh"),
+    "app_batch_size": (APP, "train", "serve", "ssh"),
+    "theme": (APP, "serve", "ssh"),
+    "quiz": (APP, "serve", "ssh"),
+    "visitor_dir": (APP,),
+}
+"""The options (by dest) that not every command takes, and who takes them; the parser is
+built from it. A command that takes one has it after its name too (``backprop-tui ssh --xor``
+means ``backprop-tui --xor ssh``), unless it has a copy of its own (train's ``--batch-size``);
+given before a command that does not take it (``backprop-tui --lr 2 trace``) it is refused,
+never ignored. ``serve`` and ``ssh`` hand each visitor's app all they take
+(:data:`APP_OPTIONS`)."""
+
+
+def _takes(command: str, dest: str) -> bool:
+    return command in TAKEN_BY[dest]
+
+
+def _add_taken(parser: _Parser, group: Group, command: str, dest: str, flag: str,
+               **kwargs: Any) -> None:
+    """Option ``flag`` of :data:`TAKEN_BY` in ``group`` when ``command`` takes it and has no
+    copy of its own. A command's copy has no default: it keeps a value given before it."""
+    if not _takes(command, dest) or flag in parser.option_strings:
+        return
+    if command != APP:
+        kwargs.pop("default", None)
+    group.add_argument(flag, dest=dest, **kwargs)
+
+
+def _add_chain_options(parser: _Parser) -> None:
+    group = parser.group("the network")
     group.add_argument("--layers", type=whole(1), metavar="N",
                        help=f"number of layers, 1 to {MAX_LAYERS}; without --w, random start "
                             "values from --seed (default: the length of --w, else 3)")
@@ -164,9 +226,9 @@ def _add_chain_options(parser: argparse.ArgumentParser) -> None:
                             "cross-entropy needs sigmoid and targets in [0, 1]")
 
 
-def _add_start_options(parser: argparse.ArgumentParser, *, lr: bool = True) -> None:
+def _add_start_options(parser: _Parser, command: str) -> None:
     _add_chain_options(parser)
-    group = parser.add_argument_group("start values (lists are comma-separated)")
+    group = parser.group("start values (lists are comma-separated)")
     group.add_argument("--w", type=number_list, metavar="W1,W2,...",
                        help="weights, input to output; their number is the number of layers "
                             f"(default {','.join(map(str, defaults.W))})")
@@ -178,14 +240,16 @@ def _add_start_options(parser: argparse.ArgumentParser, *, lr: bool = True) -> N
                             "with --shape, a sample's inputs joined by ':' (0.1:0.9,0.4:0.2)")
     group.add_argument("--y", type=samples_list, metavar="Y1,Y2,...",
                        help=f"targets, one per input (default {','.join(map(str, defaults.Y))})")
-    if lr:
-        group.add_argument("--lr", type=learning_rate, metavar="ETA",
-                           help=f"learning rate η (default {defaults.LR})")
+    _add_taken(parser, group, command, "lr", "--lr", type=learning_rate, metavar="ETA",
+               help=f"learning rate η (default {defaults.LR})")
+    _add_taken(parser, group, command, "xor", "--xor", action="store_true", default=False,
+               help="the XOR samples 00→0, 01→1, 10→1, 11→0 (also --data xor); "
+                    "shape 2,2,1 unless --shape is given")
     _add_file_options(parser)
 
 
-def _add_file_options(parser: argparse.ArgumentParser) -> None:
-    files = parser.add_argument_group("files")
+def _add_file_options(parser: _Parser) -> None:
+    files = parser.group("files")
     files.add_argument("--data", metavar="FILE.csv",
                        help="read the samples from a CSV file with columns x and y "
                             "(a header line x,y is optional); instead of --x and --y")
@@ -195,20 +259,37 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
                             "too override it")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_app_options(parser: _Parser, command: str) -> None:
+    """The app's own options that ``command`` takes (see :data:`TAKEN_BY`)."""
+    app = parser.group(APP if command == APP else "each visitor's app")
+    _add_taken(parser, app, command, "app_batch_size", "--batch-size", type=whole(1),
+               metavar="B", default=None,
+               help="samples per training step in the app (default: all samples)")
+    _add_taken(parser, app, command, "theme", "--theme", metavar="NAME", default=None,
+               help="colours: backprop-contrast (white on black, for projectors) or a "
+                    "Textual theme such as textual-light; saved with the session")
+    _add_taken(parser, app, command, "quiz", "--quiz", action="store_true", default=False,
+               help="open the app in quiz mode: in the backward pass the next factor "
+                    "is hidden until you type its value (within 1%%) or reveal it")
+    _add_taken(parser, app, command, "visitor_dir", VISITOR_DIR_OPTION, metavar="DIR",
+               default=None,
+               help="for servers: keep every file the app reads or writes inside DIR "
+                    "(an existing folder; plain file names only, at most "
+                    f"{VISITOR_FILES} files and {VISITOR_BYTES // MiB} MiB); the "
+                    "--session and --data files are read as given, and never written")
+
+
+def build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
-        description="See backpropagation number by number: a chain of one-neuron layers.",
+        description="See backpropagation number by number: a chain of one-neuron layers, "
+                    "or a network of a few neurons a layer (--shape, --xor).",
         epilog="Without a command, opens the app. "
                "Example: backprop-tui trace --w -0.3,0.5,1 --b 0,0,0 --x 0.7 --y 1",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    _add_start_options(parser)
-    _add_app_options(parser)
-    parser.add_argument("--quiz", action="store_true", default=False,
-                        help="open the app in quiz mode: in the backward pass the next factor "
-                             "is hidden until you type its value (within 1%%) or reveal it")
-    _add_xor_option(parser)
+    _add_start_options(parser, APP)
+    _add_app_options(parser, APP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     # Options a command shares with the app may also come before the command
@@ -219,41 +300,43 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the forward pass, then every chain-rule factor as "
                     "formula = numbers = value, from the output layer back.",
     )
-    _add_start_options(trace, lr=False)
+    _add_start_options(trace, "trace")
     trace.add_argument("--format", choices=TRACE_FORMATS, metavar="{text,json,markdown}",
                        default=None,
                        help="text for reading (the default), json for programs, markdown "
                             "for a handout: the factors as tables")
     trace.add_argument("--json", action="store_true", default=False,
                        help="the same as --format json")
-    _add_xor_option(trace)
     trace.add_argument("--check", action="store_true", default=False,
                        help=f"beside each gradient, the nudge check {NUDGE_FORMULA} "
                             "with its relative difference")
+    _add_app_options(trace, "trace")
 
     train = commands.add_parser(
         "train", **shared, help="run gradient descent and print the result",
         description="Train with gradient descent on mini-batches: step k uses samples "
                     "kB … kB+B−1 (mod n).",
     )
-    _add_start_options(train)
+    _add_start_options(train, "train")
     train.add_argument("--steps", type=whole(0), default=defaults.STEPS, metavar="K",
                        help=f"number of steps (default {defaults.STEPS})")
     train.add_argument("--batch-size", type=whole(1), metavar="B", default=None,
                        help="samples per step (default: all samples)")
     train.add_argument("--json", action="store_true", default=False,
                        help="print one JSON object instead")
-    _add_xor_option(train)
     train.add_argument("--save", metavar="FILE", default=None,
                        help="write the trained session to FILE (atomically: a failed save "
                             "leaves an existing FILE as it was)")
+    _add_app_options(train, "train")
+
     serve = commands.add_parser(
         "serve", **shared, help="serve the app to web browsers (one app per visitor)",
         description="Serve the app to web browsers: every visitor gets their own app, "
                     "started with the options given here, in a private folder of its own. "
                     f"Needs the serve extra: pip install '{PROG}[serve]'. Stop with Ctrl+C.",
     )
-    _add_start_options(serve)
+    _add_start_options(serve, "serve")
+    _add_app_options(serve, "serve")
     _add_server_options(serve, DEFAULT_PORT)
 
     ssh = commands.add_parser(
@@ -264,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "--password-file asks for one password. Needs "
                     "pip install 'backprop-tui[ssh]'. Stop with Ctrl+C.",
     )
-    _add_start_options(ssh)
+    _add_start_options(ssh, "ssh")
+    _add_app_options(ssh, "ssh")
     server = _add_server_options(ssh, DEFAULT_SSH_PORT)
     server.add_argument("--password-file", metavar="FILE", default=None,
                         help="a file holding one password that clients must give "
@@ -284,17 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_xor_option(parser: argparse.ArgumentParser) -> None:
-    # No default of its own: a command's copy keeps a --xor given before the command.
-    parser.add_argument("--xor", action="store_true",
-                        help="the XOR samples 00→0, 01→1, 10→1, 11→0 (also --data xor); "
-                             "shape 2,2,1 unless --shape is given")
-
-
-def _add_server_options(parser: argparse.ArgumentParser,
-                        port: int) -> argparse._ArgumentGroup:
+def _add_server_options(parser: _Parser, port: int) -> Group:
     """--host and --port of a server listening on ``port`` unless told; returns their group."""
-    server = parser.add_argument_group("server")
+    server = parser.group("server")
     server.add_argument("--host", default=DEFAULT_HOST, metavar="HOST",
                         help=f"address to listen on (default {DEFAULT_HOST}, this machine "
                              "only; 0.0.0.0 for every network interface)")
@@ -505,34 +581,32 @@ def _lesson(args: argparse.Namespace, values: StartValues, *, opening: bool = Fa
         raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
 
 
-def refuse_wide_app(args: argparse.Namespace) -> None:
-    """Servers show width-1 chains: a wider ``--shape`` (or ``--xor``) is refused."""
-    shape = getattr(args, "shape", None)
-    if (shape is not None and is_wide(shape)) or getattr(args, "data", None) == "xor":
-        raise UsageError("argument --shape: a server shows width-1 chains for now; run "
-                         f"{PROG} --shape here, or {PROG} trace or train")
-    network_shape(args)  # refuses samples of several values
+def _checked_theme(args: argparse.Namespace, saved: str | None) -> str | None:
+    """``--theme``, else the session's (``saved``); a :class:`UsageError` for no theme."""
+    from .tui.themes import theme_names
+
+    theme = getattr(args, "theme", None)
+    if theme is None:
+        theme = saved
+    if theme is not None and theme not in theme_names():
+        raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
+                         + ", ".join(theme_names()))
+    return theme
 
 
-def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...],
-                 session: NetworkSession | None = None) -> int:
-    """The app for a network with a layer wider than one (``--shape 2,2,1``, ``--xor``, or
-    ``--session`` of such a network: its parameters, samples, η and batch size)."""
+def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
+                 session: NetworkSession | None = None):
+    """The app's lesson for a network with a layer wider than one (``--shape 2,2,1``,
+    ``--xor``, or ``--session`` of such a network: its parameters, samples, η and batch
+    size), and its theme."""
     from . import cli_wide
 
     if getattr(args, "quiz", False):
         raise UsageError("argument --quiz: the quiz is in the app of width-1 chains")
     start = cli_wide.network_start(args, shape, session)
-    from .tui.themes import theme_names
-    from .tui.wide.app import run_wide_app as run
+    theme = _checked_theme(args, None if session is None else session.theme)
     from .tui.wide.state import WideLesson
 
-    theme = getattr(args, "theme", None)
-    if theme is None and session is not None:
-        theme = session.theme
-    if theme is not None and theme not in theme_names():
-        raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
-                         + ", ".join(theme_names()))
     try:
         if start.session is not None:
             lesson = WideLesson.from_session(start.session, start.samples, start.lr,
@@ -543,84 +617,84 @@ def run_wide_app(args: argparse.Namespace, shape: tuple[int, ...],
         given = [option for option in ("x", "data", "session")
                  if getattr(args, option, None) is not None]
         raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
-    folder = Folder(args.visitor_dir)
-    try:
-        folder.check()
-    except FileError as exc:
-        raise UsageError(f"argument --visitor-dir: {exc}") from None
-    return run(lesson, theme=theme, session_path=getattr(args, "session", None),
-               folder=folder)
+    return lesson, theme
 
 
-def run_app(args: argparse.Namespace) -> int:
+def app_lesson(args: argparse.Namespace, *, opening: bool = False):
+    """What the app opens for ``args``: ``(lesson, wide, theme)``, every value checked as
+    the app checks it (a :class:`UsageError` naming the option otherwise). ``wide``: the
+    lesson is a network's with a layer wider than one, for the wide app. With
+    ``opening``, see :func:`_lesson`."""
     if getattr(args, "session", None) is not None:
         from . import cli_wide
 
         session = cli_wide.wide_session(args)
         if session is not None:
-            return run_wide_app(args, session.shape, session)
+            lesson, theme = _wide_lesson(args, session.shape, session)
+            return lesson, True, theme
     shape = network_shape(args)
     if shape is not None:
-        return run_wide_app(args, shape)
+        lesson, theme = _wide_lesson(args, shape)
+        return lesson, True, theme
     values = start_values(args)  # refuse bad values before anything else
-    from .tui.app import run_app as run
-    from .tui.themes import theme_names
+    theme = _checked_theme(args, None if values.session is None else values.session.theme)
+    return _lesson(args, values, opening=opening), False, theme
 
-    theme = getattr(args, "theme", None)
-    if theme is None and values.session is not None:
-        theme = values.session.theme
-    if theme is not None and theme not in theme_names():
-        raise UsageError(f"argument --theme: {theme!r} is not a theme; one of: "
-                         + ", ".join(theme_names()))
-    lesson = _lesson(args, values, opening=True)
+
+def _visitor_folder(args: argparse.Namespace) -> Folder:
     folder = Folder(args.visitor_dir)
     try:
         folder.check()
     except FileError as exc:
         raise UsageError(f"argument --visitor-dir: {exc}") from None
-    return run(lesson, session_path=getattr(args, "session", None),
-               quiz=getattr(args, "quiz", False), theme=theme, folder=folder)
+    return folder
 
 
-def _add_app_options(parser: argparse.ArgumentParser) -> None:
-    """Options of the app alone (a command has its own copy where it takes them)."""
-    app = parser.add_argument_group("the app")
-    app.add_argument("--batch-size", type=whole(1), metavar="B", default=None,
-                     dest="app_batch_size",
-                     help="samples per training step in the app (default: all samples)")
-    app.add_argument("--theme", metavar="NAME", default=None,
-                     help="colours: backprop-contrast (white on black, for projectors) or a "
-                          "Textual theme such as textual-light; saved with the session")
-    app.add_argument("--visitor-dir", metavar="DIR", default=None,
-                     help="for servers: keep every file the app reads or writes inside DIR "
-                          "(an existing folder; plain file names only, at most "
-                          f"{VISITOR_FILES} files and {VISITOR_BYTES // MiB} MiB); the "
-                          "--session and --data files are read as given, and never "
-                          "written")
+def run_app(args: argparse.Namespace) -> int:
+    lesson, wide, theme = app_lesson(args, opening=True)
+    folder = _visitor_folder(args)
+    session_path = getattr(args, "session", None)
+    if wide:
+        from .tui.wide.app import run_wide_app
+
+        return run_wide_app(lesson, theme=theme, session_path=session_path, folder=folder)
+    from .tui.app import run_app as run
+
+    return run(lesson, session_path=session_path, quiz=getattr(args, "quiz", False),
+               theme=theme, folder=folder)
 
 
-TAKEN_BY: dict[str, tuple[str, ...]] = {
-    "lr": ("the app", "train", "serve", "ssh"),
-    "app_batch_size": ("the app", "train"),
-    "theme": ("the app", "serve", "ssh"),
-    "quiz": ("the app", "serve", "ssh"),
-    "visitor_dir": ("the app",),
-}
-"""Options of the app that a command may not take, and who takes them: given before a
-command that does not (``backprop-tui --lr 2 trace``) they are refused, never ignored."""
+def option_string(dest: str) -> str:
+    """The option string of ``dest`` (the app's ``--batch-size`` is kept apart from train's)."""
+    return "--batch-size" if dest == "app_batch_size" else "--" + dest.replace("_", "-")
 
 
 def refuse_options_not_taken(args: argparse.Namespace) -> None:
-    """A :class:`UsageError` for an app option given before a command that does not take it."""
+    """A :class:`UsageError` for an option given before a command that does not take it."""
     if args.command is None:
         return
     for dest, takers in TAKEN_BY.items():
         given = getattr(args, dest, None)
         if given not in (None, False) and args.command not in takers:
-            flag = "--batch-size" if dest == "app_batch_size" else "--" + dest.replace("_", "-")
-            who = (", ".join(takers[:-1]) + f" and {takers[-1]}" if len(takers) > 1
-                   else f"{takers[0]} only")
-            raise UsageError(f"argument {flag}: for {who}, not {args.command}")
+            raise UsageError(f"argument {option_string(dest)}: for {_who(takers)}, not {args.command}")
+
+
+def refuse_unknown(args: argparse.Namespace, unknown: Sequence[str]) -> None:
+    """A :class:`UsageError` for what the command line does not take: an option of
+    :data:`TAKEN_BY` after a command that does not take it is named as before it."""
+    if not unknown:
+        return
+    for dest, takers in TAKEN_BY.items():
+        flag = option_string(dest)
+        if any(arg == flag or arg.startswith(flag + "=") for arg in unknown):
+            raise UsageError(f"argument {flag}: for {_who(takers)}, not {args.command}")
+    raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
+
+
+def _who(takers: tuple[str, ...]) -> str:
+    if len(takers) == 1:
+        return f"{takers[0]} only"
+    return ", ".join(takers[:-1]) + f" and {takers[-1]}"
 
 
 def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
@@ -632,9 +706,17 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
     return argparse.Namespace(**{**vars(args), "batch_size": size})
 
 
-APP_OPTIONS = ("w", "b", "x", "y", "lr", "layers", "shape", "seed", "activation", "cost",
-               "data", "session", "theme")
-"""The options of ``serve`` and ``ssh`` that are passed on to each visitor's app."""
+APP_OPTIONS = ("w", "b", "x", "y", "lr", "xor", "layers", "shape", "seed", "activation",
+               "cost", "data", "session", "app_batch_size", "theme", "quiz")
+"""The options of ``serve`` and ``ssh`` (by dest: see :func:`option_string`) that are
+passed on to each visitor's app: every one of the app's options the servers take
+(:data:`TAKEN_BY`)."""
+
+
+def _sample_text(value: float | tuple[float, ...]) -> str:
+    if isinstance(value, tuple):
+        return ":".join(repr(float(v)) for v in value)
+    return repr(float(value))
 
 
 def app_arguments(args: argparse.Namespace) -> list[str]:
@@ -649,28 +731,32 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
     out: list[str] = []
     for name in APP_OPTIONS:
         value = getattr(args, name, None)
-        if value is None:
+        if value is None or value is False:
+            continue
+        flag = option_string(name)
+        if value is True:
+            out.append(flag)
             continue
         if name == "shape":
             text = ",".join(str(v) for v in value)
         elif isinstance(value, tuple):
-            text = ",".join(repr(float(v)) for v in value)
+            text = ",".join(_sample_text(v) for v in value)
         elif isinstance(value, float):
             text = repr(value)
+        elif name == "data" and value == XOR_DATA:
+            text = value
         elif name in ("data", "session"):
             text = str(Path(value).absolute())
         else:
             text = str(value)
-        out.append(f"--{name}={text}")
-    if getattr(args, "quiz", False):
-        out.append("--quiz")
+        out.append(f"{flag}={text}")
     return out
 
 
 def checked_app_arguments(args: argparse.Namespace) -> list[str]:
-    """The app's arguments for a server's options, refusing bad values before any visitor."""
-    refuse_wide_app(args)
-    _lesson(args, start_values(args))
+    """The app's arguments for a server's options, each value checked once, as the app
+    checks it, before any visitor: what the app would refuse, the server refuses."""
+    app_lesson(args)
     return app_arguments(args)
 
 
@@ -723,7 +809,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def app_takes(option: str) -> bool:
     """Whether the app's command line (``backprop-tui`` without a command) has ``option``."""
-    return option in build_parser()._option_string_actions
+    return option in build_parser().option_strings
 
 
 def run_ssh(args: argparse.Namespace) -> int:
@@ -756,7 +842,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(join_negative_values(argv))
+        args, unknown = parser.parse_known_args(join_negative_values(argv))
+        refuse_unknown(args, unknown)
         refuse_options_not_taken(args)
         args = _app_batch_size(args)
         if args.command == "trace":

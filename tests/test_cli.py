@@ -176,13 +176,15 @@ def test_options_before_the_command_count_and_the_command_own_win():
     (("--batch-size", "1"), ("trace",), "--batch-size"),
     (("--theme", "textual-light"), ("train", "--steps", "1"), "--theme"),
     (("--quiz",), ("train", "--steps", "1"), "--quiz"),
-    (("--batch-size", "1"), ("serve", "--port", "1"), "--batch-size"),
+    (("--visitor-dir", "."), ("serve", "--port", "1"), "--visitor-dir"),
     (("--visitor-dir", "."), ("ssh", "--port", "1"), "--visitor-dir"),
 ])
 def test_an_app_option_before_a_command_that_does_not_take_it_is_refused(before, command, option):
     # Ignoring it would run with a value the user did not ask for (η = 0.5, not −1).
     line = one_error_line(run(*before, *command), option)
     assert f"not {command[0]}" in line
+    # After the command, the same refusal, in the same words.
+    assert one_error_line(run(*command, *before), option) == line
 
 
 def test_start_options_before_serve_and_ssh_reach_the_visitors_apps():

@@ -152,11 +152,14 @@ def test_bad_network_input_is_one_line(capsys, args, words):
         assert word in line, line
 
 
-def test_servers_show_width_one_chains_only():
-    """The app itself opens a wide network (tests/tui/test_wide.py); a server's visitors
-    get the chain's app, so a wider shape is refused before anyone connects."""
-    done = run("ssh", "--shape", "2,2,1", "--x", "0:1", "--y", "1", "--port", "1")
-    one_error_line(done, "--shape", "a server shows width-1 chains for now", "trace", "train")
+@pytest.mark.parametrize("command", ["ssh", "serve"])
+def test_servers_refuse_what_the_wide_app_refuses(command):
+    """A server's visitors get the app with the server's options, a wide shape too
+    (tests/test_cli_servers_shapes.py): what that app would refuse, the server refuses
+    before anyone connects, in the words trace uses."""
+    given = ("--shape", "2,2,1", "--x", "0:1,1", "--y", "1,0")
+    line = one_error_line(run(command, *given, "--port", "1"), "--x", "sample 2 has 1")
+    assert line == one_error_line(run("trace", *given))
 
 
 # -- train -------------------------------------------------------------------------

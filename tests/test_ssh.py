@@ -616,9 +616,9 @@ def test_the_visitor_folder_is_passed_when_the_app_takes_it() -> None:
 
 
 def test_app_takes_knows_the_app_options() -> None:
-    from backprop_tui.cli import APP_OPTIONS, app_takes
+    from backprop_tui.cli import APP_OPTIONS, app_takes, option_string
 
-    assert all(app_takes(f"--{name}") for name in APP_OPTIONS)
+    assert all(app_takes(option_string(name)) for name in APP_OPTIONS)
     assert not app_takes("--no-such-option")
     assert not app_takes("--max-sessions")  # the server's, not the app's
 
