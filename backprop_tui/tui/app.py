@@ -35,6 +35,7 @@ from .keys import bindings
 from .later import BATCH, LOSS, ORDER, QUIZ, Later
 from .lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
 from .teaching import Teaching
+from .themes import BRIGHT_TITLES
 from .view import View
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField, Target
@@ -194,12 +195,18 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             parent.mount(widget, before=before)
 
     def on_mount(self) -> None:
+        self._title_colours()
+        self.theme_changed_signal.subscribe(self, lambda theme: self._title_colours())
         self._fit(self.size.width, self.size.height)
         self.query_one(TeachKeyLine).show(self.size.width)
         self._update_screen()
         self._screen_ready = True
         if self._opening is not None:
             self.call_after_refresh(self._open)  # the first frame is drawn from the opening
+
+    def _title_colours(self) -> None:
+        """Bright panel titles in the themes that want them (a projector's)."""
+        self.set_class(self.theme in BRIGHT_TITLES, "-bright-titles")
 
     def on_resize(self, event) -> None:
         was_wide = self.screen.has_class("-wide")

@@ -16,14 +16,16 @@ from textual.widgets import Static
 from ...model.errors import ModelError
 from ...present.formulas import APPROX_NOTE, formula_lines
 from ..keys import KEYS, Key
+from ..themes import theme_groups
 
 if TYPE_CHECKING:
     from ...model.lesson import Lesson
 
 
 def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:
-    """The keys, then the lines ``formulas`` gives (from :mod:`backprop_tui.present`; none
-    when the pass they need does not compute), then what ≈ means."""
+    """The keys, the themes (:mod:`~backprop_tui.tui.themes`), then the lines ``formulas``
+    gives (from :mod:`backprop_tui.present`; none when the pass they need does not
+    compute), then what ≈ means."""
     try:
         lines = formulas()
     except ModelError:
@@ -37,6 +39,15 @@ def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:
     page.add_column()
     page.add_row(Text("Keys", style="bold underline"))
     page.add_row(grid)
+    page.add_row("")
+    page.add_row(Text("Themes", style="bold underline"))
+    page.add_row(Text("--theme NAME at the start, or ctrl+p › Theme; saved with the session"))
+    themes = Table.grid(padding=(0, 2))
+    themes.add_column(style="bold", no_wrap=True)
+    themes.add_column()
+    for name, about in theme_groups():
+        themes.add_row(Text(name), Text(", ".join(about)))
+    page.add_row(themes)
     page.add_row("")
     page.add_row(Text("Formulas", style="bold underline"))
     page.add_row(Text("\n".join(lines)))
