@@ -363,8 +363,6 @@ def build_parser() -> _Parser:
                              "server through one address, behind NAT)")
     server.add_argument("--login-seconds", type=positive_number, default=None,
                         help=argparse.SUPPRESS)
-    server.add_argument("--no-zygote", action="store_true", default=False,
-                        help=argparse.SUPPRESS)
     return parser
 
 
@@ -385,6 +383,9 @@ def _add_server_options(parser: _Parser, port: int) -> Group:
                         help=f"end a visitor's app after M minutes without input "
                              f"(default {DEFAULT_IDLE_MINUTES:g})")
     server.add_argument("--idle-seconds", type=positive_number, default=None,
+                        help=argparse.SUPPRESS)
+    # Each app started anew instead of forked from the warm process (for measuring).
+    server.add_argument("--no-zygote", action="store_true", default=False,
                         help=argparse.SUPPRESS)
     return server
 
@@ -771,7 +772,6 @@ def run_serve(args: argparse.Namespace) -> int:
             Limits,
             ServeError,
             address_for_others,
-            app_argv,
             listens_everywhere,
             serve,
             url_for,
@@ -782,7 +782,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"serve needs {exc.name}, which is not installed: "
                          f"pip install '{PROG}[serve]'") from None
 
-    argv = app_argv(checked_app_arguments(args))
+    arguments = checked_app_arguments(args)
     limits = Limits(max_sessions=args.max_sessions, idle_seconds=idle_seconds(args))
     visitor_dir = VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None
     everywhere = listens_everywhere(args.host)
@@ -800,7 +800,8 @@ def run_serve(args: argparse.Namespace) -> int:
               f"{args.max_sessions} at most); Ctrl+C stops", flush=True)
 
     try:
-        serve(argv, visitor_dir, args.host, args.port, limits, announce)
+        serve(arguments, visitor_dir, args.host, args.port, limits, announce,
+              warm=not args.no_zygote)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
     print(f"{PROG}: stopped serving", flush=True)

@@ -50,9 +50,9 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
-from .lifeline import dies_with_this_process
 from .listen import MAX_COLUMNS, MAX_ROWS, bind_error_message, terminal_size
 from .visitors import VisitorFolders, sweep
+from .warm import APP_PROGRAM, Launcher, PipedApp
 
 log = logging.getLogger("backprop_tui.serve")
 
@@ -105,11 +105,6 @@ Value = str | tuple[int, int] | None
 
 class BadMessage(Exception):
     """A browser's message that is dropped; the text says what was wrong with it."""
-
-
-def app_argv(arguments: Sequence[str]) -> list[str]:
-    """The command each visitor's app runs (no shell): this Python, this package, ``arguments``."""
-    return [sys.executable, "-m", "backprop_tui", *arguments]
 
 
 def listens_everywhere(host: str) -> bool:
@@ -287,7 +282,7 @@ class Visit:
         self.number = number
         self.websocket = websocket
         self.limits = limits
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: PipedApp | None = None
         self.folder: Path | None = None
         self.error_reader: asyncio.Task[None] | None = None
         self.ended = False
@@ -302,7 +297,7 @@ class Visit:
     def say(self, message: str, *args: object) -> None:
         log.warning(f"visitor {self.number}: {message}", *args)
 
-    async def run(self, argv: Sequence[str], visitor_dir: str | None,
+    async def run(self, launcher: Launcher, arguments: Sequence[str], visitor_dir: str | None,
                   size: tuple[int, int], folders: VisitorFolders) -> None:
         """Start the app in a fresh folder, connect it to the browser until either ends.
 
@@ -311,15 +306,10 @@ class Visit:
         """
         self.folder = folders.make("backprop-visitor-")  # mode 0700
         if visitor_dir is not None:
-            argv = [*argv, f"{visitor_dir}={self.folder}"]
+            arguments = [*arguments, f"{visitor_dir}={self.folder}"]
         try:
-            self.process = await asyncio.create_subprocess_exec(
-                *argv, cwd=self.folder,
-                env=app_environment(*size), start_new_session=True,
-                preexec_fn=dies_with_this_process(),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
+            self.process = await PipedApp.start(launcher, arguments, app_environment(*size),
+                                                str(self.folder))
             self.error_reader = asyncio.create_task(self.read_errors())
             screen = asyncio.create_task(self.app_to_browser())
             try:
@@ -329,6 +319,7 @@ class Visit:
                 screen.cancel()
                 self.error_reader.cancel()
                 await self.wait_for_app()
+                self.process.close()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.finished.set()
@@ -355,7 +346,7 @@ class Visit:
         except asyncio.TimeoutError:
             self.say("the app did not end within %s s of being killed", EXIT_SECONDS)
             return
-        if status not in (0, -signal.SIGKILL):
+        if status not in (0, -signal.SIGKILL, None):  # None: not known (its warm process went)
             self.say("the app ended with status %s: %s", status, self.last_error())
 
     def last_error(self) -> str:
@@ -455,11 +446,15 @@ class Visit:
             self.say("dropped a message: %s%s", why, more)
 
 
+def web_environment() -> dict[str, str]:
+    """The server's environment with Textual's web driver (what the warm process imports in)."""
+    return {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+            "TEXTUAL_COLOR_SYSTEM": "truecolor", "TEXTUAL_FPS": "60"}
+
+
 def app_environment(width: int, height: int) -> dict[str, str]:
     """The app's environment: Textual's web driver, on a terminal of this size."""
-    return {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
-            "TEXTUAL_COLOR_SYSTEM": "truecolor", "TEXTUAL_FPS": "60",
-            "COLUMNS": str(width), "ROWS": str(height)}
+    return {**web_environment(), "COLUMNS": str(width), "ROWS": str(height)}
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -467,9 +462,14 @@ def app_environment(width: int, height: int) -> dict[str, str]:
 class ClassServer:
     """The page, the static files and one :class:`Visit` per websocket."""
 
-    def __init__(self, argv: Sequence[str], visitor_dir: str | None, host: str, port: int,
-                 limits: Limits) -> None:
-        self.argv = list(argv)
+    def __init__(self, arguments: Sequence[str], visitor_dir: str | None, host: str, port: int,
+                 limits: Limits, warm: bool = True, program: Sequence[str] = APP_PROGRAM) -> None:
+        """``arguments``: each visitor's app's; ``warm``: fork the apps from a warm process
+        (:mod:`.warm`); ``program``: the command of an app started anew."""
+        self.arguments = list(arguments)
+        self.warm = warm
+        self.program = tuple(program)
+        self.launcher: Launcher | None = None
         self.visitor_dir = visitor_dir
         self.addresses = Addresses(host, port)
         self.limits = limits
@@ -497,9 +497,16 @@ class ClassServer:
         except OSError as exc:
             raise ServeError(f"cannot make a folder for the visitors in "
                              f"{tempfile.gettempdir()}: {exc.strerror or exc}") from None
+        # The warm process imports Textual with the web driver's settings (read at import).
+        self.launcher = await Launcher.open(self.warm, log.warning, web_environment(),
+                                            self.program)
 
     async def on_cleanup(self, app: web.Application) -> None:
-        """Remove the server's folder, with any visitor's folder still in it."""
+        """Remove the server's folder, with any visitor's folder still in it; end the warm
+        process."""
+        if self.launcher is not None:
+            self.launcher.close()
+            self.launcher = None
         if self.folders is not None:
             self.folders.close()
             self.folders = None
@@ -551,9 +558,9 @@ class ClassServer:
             await websocket.prepare(request)
             size = visitor_size(request.query.get("width"), request.query.get("height"),
                                  self.limits)
-            if self.folders is None:
+            if self.folders is None or self.launcher is None:
                 raise RuntimeError("the server is not started")
-            await visit.run(self.argv, self.visitor_dir, size, self.folders)
+            await visit.run(self.launcher, self.arguments, self.visitor_dir, size, self.folders)
         except Exception as exc:  # one visitor's failure is a log line, never the server's
             visit.say("ended by %s: %s", type(exc).__name__, exc)
             visit.kill()
@@ -572,9 +579,10 @@ class ClassServer:
                                timeout=SHUTDOWN_SECONDS)
 
 
-def serve(argv: Sequence[str], visitor_dir: str | None, host: str, port: int, limits: Limits,
-          announce: Callable[[], None] | None = None) -> None:
-    """Serve the app until Ctrl+C, SIGTERM or SIGHUP; each visitor's app runs ``argv``.
+def serve(arguments: Sequence[str], visitor_dir: str | None, host: str, port: int,
+          limits: Limits, announce: Callable[[], None] | None = None, warm: bool = True) -> None:
+    """Serve the app until Ctrl+C, SIGTERM or SIGHUP; each visitor's app takes ``arguments``
+    (forked from a warm process unless ``warm`` is false).
 
     ``visitor_dir`` is the app's option for its visitor's folder (``--visitor-dir``;
     None: the folder is only the app's working folder). ``announce`` is called once
@@ -582,7 +590,7 @@ def serve(argv: Sequence[str], visitor_dir: str | None, host: str, port: int, li
     :class:`ServeError`.
     """
     logging.basicConfig(level=logging.WARNING, format=f"{TITLE} serve: %(message)s")
-    server = ClassServer(argv, visitor_dir, host, port, limits)
+    server = ClassServer(arguments, visitor_dir, host, port, limits, warm)
 
     async def run() -> None:
         sweep()  # the folders of servers killed before they could remove them

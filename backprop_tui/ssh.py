@@ -10,13 +10,9 @@ see :mod:`backprop_tui.visitors`). Only interactive sessions with a terminal
 are served: commands, sessions without a terminal, port, agent and X11
 forwarding, sftp and scp are refused.
 
-Starting many apps at once (a class arriving together) is the slow part: each
-app imports Textual and numpy before it draws anything. So the apps are forked
-from a warm "zygote" process that has imported them once: it runs no event loop
-and no threads, and on each request forks a child that makes the connection's
-pseudo-terminal its controlling terminal and runs the app. If the zygote cannot
-start (or goes away), each app is started as a new process instead
-(``python -m backprop_tui …``).
+The apps are forked from a warm process that has imported them once, as the
+browser's are (:mod:`backprop_tui.warm`): each child makes the connection's
+pseudo-terminal its controlling terminal and runs the app.
 
 This module does not depend on the command line: it is handed plain values
 (the app's arguments already checked) and runs the server.
@@ -26,37 +22,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import fcntl
 import hmac
-import importlib
-import io
-import json
 import os
 import pwd
 import shlex
 import shutil
 import signal
-import socket
 import stat
 import struct
-import subprocess
 import sys
 import tempfile
 import termios
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .gate import LOGIN_SECONDS, PER_ADDRESS, WAITING, Gate, Throttle
-from .lifeline import dies_with_this_process
 from .listen import bind_error_message, terminal_size
 from .model.errors import FileError
 from .model.files import KiB, read_text, shown_name
 from .visitors import VisitorFolders, sweep
+from .warm import AppProcess, Launcher
 
 PROG = "backprop-tui"
 INSTALL_HINT = "pip install 'backprop-tui[ssh]'"
@@ -64,8 +54,6 @@ HANGUP_GRACE = 1.0
 """Seconds an app has to quit after SIGHUP before its process group is killed."""
 DRAIN_SECONDS = 1.0
 """Seconds to wait, once the app has exited, for the last of its output."""
-ZYGOTE_READY_SECONDS = 60.0
-"""How long the server waits for the zygote's imports before starting apps without it."""
 KEEPALIVE_SECONDS = 15
 """A client that answers no keepalive for 4 of these is taken as gone (closed laptop)."""
 INPUT_WAITING = 64 * 1024
@@ -75,29 +63,6 @@ TERM_MOST = 64
 """The longest terminal type taken from a client; a longer one, or one with characters
 other than printable ASCII, is replaced by :data:`DEFAULT_TERM`."""
 DEFAULT_TERM = "xterm-256color"
-ZYGOTE_MESSAGE_MOST = 256 * 1024
-"""The largest request sent to the warm process (it reads up to 1 MiB at once)."""
-
-WARM_MODULES = (
-    "numpy",
-    "textual.app",
-    "textual.drivers.linux_driver",
-    "textual.layouts.factory",
-    "textual.layouts.horizontal",
-    "textual.layouts.vertical",
-    "textual.layouts.stream",
-    "backprop_tui.cli",
-    "backprop_tui.tui.app",
-    "backprop_tui.model.lesson",
-    "backprop_tui.present.tables",
-    "plotext",
-    "rich.ansi",
-)
-"""What the zygote imports once, so that no app has to: everything the app loads
-to draw its first frame, the lesson it makes after it (with numpy, first here, so
-loaded at once), the tables of the every-layer grid, and plotext, which it loads for
-the first loss curve; and then the widgets it makes when first shown (tui/later.py)."""
-
 RESET_TERMINAL = (
     "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"  # mouse reporting off
     "\x1b[?1004l\x1b[?2004l"  # focus events, bracketed paste off
@@ -296,17 +261,6 @@ class Settings:
 # Starting an app on a pseudo-terminal
 
 
-@dataclass
-class AppProcess:
-    """A started app: its process id (also its process group and session id)."""
-
-    pid: int
-    exited: asyncio.Future
-    """Its exit status (as ``subprocess`` gives it), or None if it cannot be known."""
-    controlling_terminal: bool
-    """Whether the pty is its controlling terminal (then a resize signals it by itself)."""
-
-
 def _app_environment(term: str) -> dict[str, str]:
     """The server's environment for an app, with the client's terminal type.
 
@@ -331,338 +285,6 @@ def window(cols: int, rows: int, xpixels: int, ypixels: int) -> tuple[int, int, 
     servers' limits (:func:`.listen.terminal_size`), pixels within what a pty holds."""
     cols, rows = terminal_size(cols, rows)
     return cols, rows, min(max(xpixels, 0), 0xFFFF), min(max(ypixels, 0), 0xFFFF)
-
-
-class ExecLauncher:
-    """Each app a new process: ``python -m backprop_tui ARGS``, in its own session."""
-
-    async def start(self, args: Sequence[str], env: dict[str, str], cwd: str,
-                    slave: int) -> AppProcess:
-        loop = asyncio.get_running_loop()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "backprop_tui", *args],
-            stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
-            start_new_session=True, close_fds=True, preexec_fn=dies_with_this_process(),
-        )
-        exited: asyncio.Future = loop.create_future()
-        _watch_child(loop, proc, exited)
-        return AppProcess(proc.pid, exited, controlling_terminal=False)
-
-    def close(self) -> None:
-        pass
-
-
-def _watch_child(loop: asyncio.AbstractEventLoop, proc: subprocess.Popen,
-                 exited: asyncio.Future) -> None:
-    """Resolve ``exited`` with ``proc``'s status when it ends (pidfd, else polling)."""
-
-    def done() -> None:
-        if not exited.done():
-            exited.set_result(proc.returncode)
-
-    try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):
-        def poll() -> None:
-            if proc.poll() is None:
-                loop.call_later(0.05, poll)
-            else:
-                done()
-        poll()
-        return
-
-    def readable() -> None:
-        loop.remove_reader(pidfd)
-        os.close(pidfd)
-        proc.wait()
-        done()
-
-    loop.add_reader(pidfd, readable)
-
-
-def _watch_orphan(loop: asyncio.AbstractEventLoop, pid: int, exited: asyncio.Future) -> None:
-    """Resolve ``exited`` with None (status unknown) when ``pid``, not our child, ends."""
-
-    def done() -> None:
-        if not exited.done():
-            exited.set_result(None)
-
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        def poll() -> None:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                done()
-            else:
-                loop.call_later(0.1, poll)
-        poll()
-        return
-
-    def readable() -> None:
-        loop.remove_reader(pidfd)
-        os.close(pidfd)
-        done()
-
-    loop.add_reader(pidfd, readable)
-
-
-class ZygoteGone(Exception):
-    """The zygote process is no longer there."""
-
-
-class NotHandedOver(OSError):
-    """One request could not be handed to the zygote (the zygote itself is still there)."""
-
-
-class ZygoteLauncher:
-    """Apps forked from a warm process that has imported them (see the module's text)."""
-
-    def __init__(self) -> None:
-        self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "backprop_tui.ssh", "--zygote", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True, env=_zygote_environment(),
-            preexec_fn=dies_with_this_process(),
-        )
-        theirs.close()
-        self.ready: asyncio.Future | None = None
-        self.starting: dict[int, asyncio.Future] = {}
-        self.running: dict[int, asyncio.Future] = {}
-        self.next_id = 0
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.gone = False
-
-    def attach(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
-        """Listen to the zygote on ``loop``; returns a future done when it is ready."""
-        self.loop = loop
-        self.ready = loop.create_future()
-        loop.add_reader(self.control.fileno(), self._receive)
-        return self.ready
-
-    def _receive(self) -> None:
-        try:
-            data = self.control.recv(65536)
-        except OSError:
-            data = b""
-        if not data:
-            self._lost()
-            return
-        message = json.loads(data)
-        if "ready" in message:
-            if self.ready is not None and not self.ready.done():
-                self.ready.set_result(True)
-        elif "id" in message:
-            assert self.loop is not None
-            waiter = self.starting.pop(message["id"], None)
-            if waiter is None or waiter.done():
-                return
-            if "error" in message:
-                waiter.set_exception(OSError(message["error"]))
-            else:
-                exited = self.loop.create_future()
-                self.running[message["pid"]] = exited
-                waiter.set_result(AppProcess(message["pid"], exited, controlling_terminal=True))
-        elif "status" in message:
-            ended = self.running.pop(message["pid"], None)
-            if ended is not None and not ended.done():
-                ended.set_result(message["status"])
-
-    def _lost(self) -> None:
-        """The zygote went away: waiting starts fail; running apps are watched without it."""
-        if self.gone:
-            return
-        self.gone = True
-        if self.loop is not None:
-            self.loop.remove_reader(self.control.fileno())
-        for waiter in self.starting.values():
-            if not waiter.done():
-                waiter.set_exception(ZygoteGone())
-        for pid, exited in self.running.items():
-            if not exited.done() and self.loop is not None:
-                _watch_orphan(self.loop, pid, exited)
-        if self.ready is not None and not self.ready.done():
-            self.ready.set_exception(ZygoteGone())
-        self.starting.clear()
-        self.running.clear()
-
-    async def start(self, args: Sequence[str], env: dict[str, str], cwd: str,
-                    slave: int) -> AppProcess:
-        if self.gone or self.loop is None:
-            raise ZygoteGone()
-        self.next_id += 1
-        request = json.dumps({"id": self.next_id, "args": list(args), "env": env,
-                              "cwd": cwd}).encode()
-        if len(request) > ZYGOTE_MESSAGE_MOST:
-            raise NotHandedOver(f"the request is {len(request)} bytes, more than "
-                                f"{ZYGOTE_MESSAGE_MOST}")
-        waiter = self.loop.create_future()
-        self.starting[self.next_id] = waiter
-        try:
-            socket.send_fds(self.control, [request], [slave])
-        except OSError as exc:
-            self.starting.pop(self.next_id, None)
-            if self.process.poll() is None and exc.errno not in _CONNECTION_GONE:
-                raise NotHandedOver(exc.errno, exc.strerror) from None  # this request only
-            self._lost()
-            raise ZygoteGone() from None
-        return await waiter
-
-    def close(self) -> None:
-        if self.loop is not None and not self.gone:
-            self.loop.remove_reader(self.control.fileno())
-        self.gone = True
-        self.control.close()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-_CONNECTION_GONE = (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF)
-"""Errors of a send to the zygote that mean it is gone (others concern one request)."""
-
-
-def _zygote_environment() -> dict[str, str]:
-    """The server's environment, with numpy's BLAS on one thread: the zygote forks, so it
-    must hold no threads (each child gets the server's environment back for itself)."""
-    return dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                MKL_NUM_THREADS="1")
-
-
-def zygote_main(control_fd: int) -> None:
-    """The zygote: import the app once, then fork one child per request until EOF."""
-    control = socket.socket(fileno=control_fd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in WARM_MODULES:
-        with contextlib.suppress(ImportError):  # the app imports it itself if it needs it
-            importlib.import_module(name)
-    with contextlib.suppress(ImportError):
-        importlib.import_module("backprop_tui.tui.later").import_all()
-    with contextlib.suppress(Exception):  # rich's table of character widths, loaded once
-        from rich._unicode_data import load
-
-        load()
-    import gc
-
-    gc.collect()
-    gc.freeze()  # what was imported stays out of the collector: fewer pages copied per child
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_read, False)
-    os.set_blocking(wake_write, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    control.send(json.dumps({"ready": True}).encode())
-    import select
-
-    while True:
-        readable, _, _ = select.select([control.fileno(), wake_read], [], [])
-        if wake_read in readable:
-            try:
-                while os.read(wake_read, 512):
-                    pass
-            except BlockingIOError:
-                pass
-            _reap(control)
-        if control.fileno() in readable:
-            try:
-                data, fds, _, _ = socket.recv_fds(control, 1 << 20, 4)
-            except OSError:
-                data, fds = b"", []
-            if not data:
-                break
-            try:
-                request = json.loads(data)
-                request["id"]
-            except (ValueError, TypeError, KeyError):  # cut short: not the server's
-                for fd in fds:
-                    os.close(fd)
-                continue
-            if len(fds) != 1:
-                for fd in fds:
-                    os.close(fd)
-                control.send(json.dumps({"id": request["id"],
-                                         "error": "no terminal received"}).encode())
-                continue
-            try:
-                pid = os.fork()
-            except OSError as exc:
-                os.close(fds[0])
-                control.send(json.dumps({"id": request["id"], "error": str(exc)}).encode())
-                continue
-            if pid == 0:
-                _zygote_child(request, fds[0], control, (wake_read, wake_write))
-            os.close(fds[0])
-            control.send(json.dumps({"id": request["id"], "pid": pid}).encode())
-            _reap(control)
-    sys.exit(0)
-
-
-def _reap(control: socket.socket) -> None:
-    """Report every child that has ended."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        with contextlib.suppress(OSError):
-            control.send(json.dumps({"pid": pid,
-                                     "status": os.waitstatus_to_exitcode(status)}).encode())
-
-
-def _zygote_child(request: dict, slave: int, control: socket.socket,
-                  close: Sequence[int]) -> None:
-    """In the forked child: the pty becomes the controlling terminal; run the app; exit."""
-    code = 1
-    try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        control.close()
-        for fd in close:
-            os.close(fd)
-        os.setsid()
-        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-        for fd in (0, 1, 2):
-            os.dup2(slave, fd)
-        if slave > 2:
-            os.close(slave)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        # sys.stdin, stdout and stderr are on fds 0, 1, 2, now the pty: as a new
-        # process would, write lines as they come.
-        if isinstance(sys.stdout, io.TextIOWrapper):
-            sys.stdout.reconfigure(line_buffering=True)
-        sys.argv = [PROG, *request["args"]]
-        import runpy
-
-        try:
-            runpy.run_module("backprop_tui", run_name="__main__", alter_sys=True)
-            code = 0
-        except SystemExit as exc:
-            if exc.code is None:
-                code = 0
-            elif isinstance(exc.code, int):
-                code = exc.code
-            else:
-                print(exc.code, file=sys.stderr)
-                code = 1
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
 
 
 # --------------------------------------------------------------------------
@@ -715,19 +337,7 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
     except OSError as exc:
         raise SshError(f"cannot make a folder for the visitors in {tempfile.gettempdir()}: "
                        f"{exc.strerror or exc}") from None
-    launcher: ExecLauncher | ZygoteLauncher = ExecLauncher()
-    zygote: ZygoteLauncher | None = None
-    if settings.zygote:
-        try:
-            zygote = ZygoteLauncher()
-            await asyncio.wait_for(zygote.attach(loop), ZYGOTE_READY_SECONDS)
-            launcher = zygote
-        except (OSError, ZygoteGone, asyncio.TimeoutError):
-            tell("could not start the warm app process; each app starts on its own "
-                 "(slower when many connect at once)")
-            if zygote is not None:
-                zygote.close()
-                zygote = None
+    launcher = await Launcher.open(settings.zygote, _say)
     classroom = Classroom(asyncssh, settings, launcher, folders)
     try:
         server = await asyncssh.create_server(
@@ -746,8 +356,7 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
             reuse_address=True,
         )
     except OSError as exc:
-        if zygote is not None:
-            zygote.close()
+        launcher.close()
         folders.close()
         raise _bind_error(exc, settings.host, settings.port) from None
     try:
@@ -764,9 +373,13 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
     finally:
         server.close()
         await classroom.stop_all()
-        if zygote is not None:
-            zygote.close()
+        launcher.close()
         folders.close()
+
+
+def _say(line: str) -> None:
+    """A line for the server's console, while it serves."""
+    print(f"{PROG} ssh: {line}", file=sys.stderr, flush=True)
 
 
 def _client_host(host: str) -> str:
@@ -783,13 +396,12 @@ class Classroom:
     """The server's state: its settings, the launcher, the apps running."""
 
     def __init__(self, asyncssh: Any, settings: Settings,
-                 launcher: ExecLauncher | ZygoteLauncher, folders: VisitorFolders) -> None:
+                 launcher: Launcher, folders: VisitorFolders) -> None:
         self.asyncssh = asyncssh
         self.settings = settings
         self.launcher = launcher
         self.folders = folders
         """The server's own folder, where each app's private folder is made."""
-        self.fallback = ExecLauncher()
         self.sessions: set[AppSession] = set()
         """Sessions with an app starting or running (what --max-sessions counts)."""
         self.all: set[AppSession] = set()
@@ -923,22 +535,6 @@ class Classroom:
                 return False
 
         return Connection
-
-    async def launch(self, args: Sequence[str], env: dict[str, str], cwd: str,
-                     slave: int) -> AppProcess:
-        """Start an app: forked by the warm process, or on its own when the warm process is
-        gone (from now on) or could not take this one request (this one only)."""
-        if isinstance(self.launcher, ZygoteLauncher):
-            try:
-                return await self.launcher.start(args, env, cwd, slave)
-            except ZygoteGone:
-                print(f"{PROG} ssh: the warm app process is gone; apps now start on their own",
-                      file=sys.stderr, flush=True)
-                self.launcher = self.fallback
-            except OSError as exc:
-                print(f"{PROG} ssh: the warm app process could not start an app ({exc}); "
-                      "this one starts on its own", file=sys.stderr, flush=True)
-        return await self.fallback.start(args, env, cwd, slave)
 
     async def stop_all(self) -> None:
         sessions = list(self.all)
@@ -1083,8 +679,8 @@ class AppSession:
         cols, rows, xpixels, ypixels = self.size
         _set_size(master, cols, rows, xpixels, ypixels)
         try:
-            self.app = await self.classroom.launch(
-                args, _app_environment(self.term or ""), self.folder, slave)
+            self.app = await self.classroom.launcher.start(
+                args, _app_environment(self.term or ""), self.folder, [slave])
         finally:
             os.close(slave)
         if self.gone:
@@ -1221,10 +817,3 @@ class AppSession:
             self.loop.remove_writer(self.master)
             self.writing = False
 
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
-        zygote_main(int(sys.argv[2]))
-    else:
-        print(f"usage: python -m backprop_tui.ssh --zygote FD (started by {PROG} ssh)",
-              file=sys.stderr)
-        sys.exit(2)

@@ -15,6 +15,7 @@ chromium can be found.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -50,7 +51,6 @@ from backprop_tui.serve import (
     Budget,
     ClassServer,
     Limits,
-    app_argv,
     font_size,
     read_message,
     url_for,
@@ -88,6 +88,18 @@ def page_says_full(url: str) -> bool:
     return False
 
 
+def children_of(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
 class Server:
     """``backprop-tui serve`` on a free loopback port, as a subprocess."""
 
@@ -113,16 +125,16 @@ class Server:
         pytest.fail(f"the server did not answer on {self.url} within {WAIT} s")
 
     def app_processes(self) -> list[int]:
-        """The ids of the processes the server started (one app per visitor)."""
-        children = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                children.append(int(stat.parent.name))
-        return children
+        """The ids of the visitors' apps (one per visitor): the children of the server's warm
+        process, and the server's other children (apps started anew)."""
+        apps = []
+        for child in children_of(self.process.pid):
+            if b"--zygote" in Path(f"/proc/{child}/cmdline").read_bytes():
+                apps.extend(children_of(child))
+            else:
+                apps.append(child)
+        return apps
+
 
     def stop(self) -> tuple[int, str, str]:
         """Ctrl+C (SIGINT), then the exit status and what it printed."""
@@ -251,7 +263,6 @@ def test_the_options_reach_each_visitors_app_unchanged(tmp_path, monkeypatch):
     served = build_parser().parse_args(join_negative_values(given))
     arguments = app_arguments(served)
     assert f"--data={folder / 'data.csv'}" in arguments
-    assert app_argv(arguments) == [sys.executable, "-m", "backprop_tui", *arguments]
     expected = start_values(served)
     monkeypatch.chdir(folder)  # the app does not depend on the folder it starts in
     app = build_parser().parse_args(arguments)
@@ -352,6 +363,10 @@ def the_app_of(server: Server) -> int:
     return apps[0]
 
 
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def argv_of(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
 
@@ -383,8 +398,9 @@ async def test_a_foreign_page_can_neither_start_nor_reach_an_app(start_server):
     assert "requests from 'http://evil.example' are not served" in err
 
 
-async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server):
-    server = start_server()
+@pytest.mark.parametrize("warm", [True, False], ids=["forked", "anew"])
+async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server, warm):
+    server = start_server(*([] if warm else ["--no-zygote"]))
     async with aiohttp.ClientSession() as session:
         # The address the page was loaded from, written as 127.0.0.1 or as localhost.
         for name in ("127.0.0.1", "localhost"):
@@ -393,19 +409,26 @@ async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server
                     headers={"Host": f"{name}:{server.port}"}) as ws:
                 await first_screen(ws)
                 app = the_app_of(server)
-                argv = argv_of(app)
-                # Started directly (no shell), in a private folder of its own, which
-                # the app is told is its visitor's (once the app has the option).
-                assert argv[:3] == [sys.executable, "-m", "backprop_tui"]
+                parent = parent_of(app)
+                if warm:  # forked by the server's warm process, which imported the app once
+                    assert b"--zygote" in Path(f"/proc/{parent}/cmdline").read_bytes()
+                    assert parent_of(parent) == server.process.pid
+                else:  # started directly (no shell)
+                    assert parent == server.process.pid
+                    argv = argv_of(app)
+                    assert argv[:3] == [sys.executable, "-m", "backprop_tui"]
+                # In a private folder of its own, which the app is told is its visitor's
+                # (once the app has the option).
                 folder = Path(f"/proc/{app}/cwd").resolve()
                 assert folder.name.startswith("backprop-visitor-")
                 # Made in the server's own folder (which the next server removes should
                 # this one be killed: tests/test_visitor_folders.py).
                 assert folder.parent.name.startswith("backprop-tui-server-")
                 assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
-                given = [arg for arg in argv if arg.startswith("--visitor-dir")]
-                assert given == ([f"--visitor-dir={folder}"] if app_takes("--visitor-dir")
-                                 else [])
+                if not warm:
+                    given = [arg for arg in argv if arg.startswith("--visitor-dir")]
+                    assert given == ([f"--visitor-dir={folder}"]
+                                     if app_takes("--visitor-dir") else [])
                 # Its own process group and session, which it leads.
                 assert os.getpgid(app) == app and os.getsid(app) == app
                 assert os.getpgid(app) != os.getpgid(server.process.pid)
@@ -491,11 +514,21 @@ async def test_the_served_app_gets_at_most_500_by_200(start_server):
     server = start_server()
     async with aiohttp.ClientSession() as session:
         ws_url, origin = f"{origin_of(server)}/ws", origin_of(server)
-        # Asked for on connecting (each visitor's app starts at its size).
+        # Asked for on connecting (each visitor's app starts at its size): the app draws
+        # rows 1 to 200 and columns 1 to 500 (cursor moves ESC[row;colH), no more.
         async with session.ws_connect(ws_url + "?width=1000&height=300", origin=origin) as ws:
-            await first_screen(ws)
-            environ = Path(f"/proc/{the_app_of(server)}/environ").read_bytes().split(b"\0")
-            assert b"COLUMNS=500" in environ and b"ROWS=200" in environ
+            drawn = await first_screen(ws)
+
+            def places() -> list[tuple[int, int]]:
+                return [(int(r), int(c)) for r, c in re.findall(rb"\x1b\[(\d+);(\d+)H", drawn)]
+
+            deadline = time.monotonic() + WAIT
+            while max(r for r, _ in places()) < 200 and time.monotonic() < deadline:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    message = await ws.receive(timeout=0.5)
+                    if message.type == aiohttp.WSMsgType.BINARY:
+                        drawn += message.data
+            assert max(r for r, _ in places()) == 200 and max(c for _, c in places()) <= 500
         assert await wait_until(lambda: not server.app_processes(), GONE_SECONDS)
         # Asked for later: the app draws rows 1 to 200 (cursor moves ESC[row;colH), no more.
         async with session.ws_connect(ws_url, origin=origin) as ws:
@@ -597,7 +630,8 @@ time.sleep(300)
 
 async def test_the_whole_process_group_of_an_app_is_killed():
     port = free_port()
-    server = ClassServer([sys.executable, "-c", FAKE_APP], None, "127.0.0.1", port, LIMITS)
+    server = ClassServer([], None, "127.0.0.1", port, LIMITS, warm=False,
+                         program=(sys.executable, "-c", FAKE_APP))
     runner = web.AppRunner(server.application())
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -652,8 +686,7 @@ async def test_a_visitor_reads_and_writes_in_their_own_folder_only(start_server)
     async with aiohttp.ClientSession() as session, session.ws_connect(
             f"{origin_of(server)}/ws?width=120&height=40", origin=origin_of(server)) as ws:
         seen = await first_screen(ws)
-        folder, = [Path(arg.split("=", 1)[1]) for arg in argv_of(the_app_of(server))
-                   if arg.startswith("--visitor-dir=")]
+        folder = Path(f"/proc/{the_app_of(server)}/cwd").resolve()  # the visitor's folder
         # A screenshot goes to the visitor's folder.
         await ws.send_str('["stdin", "i"]')
         seen += await shows(ws, b"screenshot written to backprop-screenshot-1.svg")
@@ -696,7 +729,7 @@ async def test_stopping_the_server_kills_every_visitors_app(start_server, signum
 def test_listening_everywhere_says_so(monkeypatch, capsys):
     heard = {}
 
-    def serve(argv, visitor_dir, host, port, limits, announce):  # listens nowhere
+    def serve(arguments, visitor_dir, host, port, limits, announce, warm):  # listens nowhere
         heard.update(host=host, port=port, limits=limits, visitor_dir=visitor_dir)
         announce()
 

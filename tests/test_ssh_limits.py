@@ -26,8 +26,6 @@ from backprop_tui.listen import MAX_COLUMNS, MAX_ROWS
 from backprop_tui.ssh import (
     DEFAULT_TERM,
     INPUT_WAITING,
-    NotHandedOver,
-    ZygoteLauncher,
     import_asyncssh,
     terminal_type,
     window,
@@ -328,28 +326,6 @@ def test_a_terminal_type_of_250000_characters_harms_no_one(
     run(visit("xterm-256color"))  # the warm process still serves the next one
     zygotes = [p for p in children(server.process.pid) if b"--zygote" in _cmdline(p)]
     assert len(zygotes) == 1 and alive(zygotes[0])
-
-
-def test_a_request_the_warm_process_cannot_take_fails_alone(tmp_path: Path) -> None:
-    async def main() -> None:
-        zygote = ZygoteLauncher()
-        try:
-            await asyncio.wait_for(zygote.attach(asyncio.get_running_loop()), 60)
-            master, slave = os.openpty()
-            try:
-                env = dict(os.environ, HUGE="x" * 300_000)
-                with pytest.raises(NotHandedOver):
-                    await zygote.start(["--version"], env, str(tmp_path), slave)
-                assert not zygote.gone
-                app = await zygote.start(["--version"], dict(os.environ), str(tmp_path), slave)
-                assert await asyncio.wait_for(app.exited, WAIT) == 0
-            finally:
-                os.close(slave)
-                os.close(master)
-        finally:
-            zygote.close()
-
-    run(main())
 
 
 def test_wrong_passwords_are_slowed_then_refused_unchecked(
