@@ -17,10 +17,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "chain": (
-        "FACTOR_NAMES", "as_finite_vector", "BackwardPass", "batch_indices", "Chain",
-        "ForwardPass", "Samples", "trace",
-    ),
+    "arrays": ("as_finite_vector", "batch_indices",),
+    "chain": ("FACTOR_NAMES", "BackwardPass", "Chain", "ForwardPass", "Samples", "trace",),
     "check": (
         "EPSILON", "check_gradients", "GradientCheck", "Nudge", "nudge", "relative_difference",
     ),
@@ -51,14 +49,16 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = sorted(_MODULE_OF)
 
 if TYPE_CHECKING:  # the same names, for type checkers
+    from .arrays import (
+        as_finite_vector,
+        batch_indices,
+    )
     from .chain import (
         FACTOR_NAMES,
         BackwardPass,
         Chain,
         ForwardPass,
         Samples,
-        as_finite_vector,
-        batch_indices,
         trace,
     )
     from .check import (

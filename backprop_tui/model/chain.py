@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ModelError, NonFiniteError
+from .arrays import as_finite_vector, batch_indices, check_finite
+from .errors import ModelError
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
 from .limits import MAX_LAYERS
 
@@ -51,32 +52,6 @@ FACTOR_NAMES: tuple[str, ...] = (
     "dC_da_prev",
 )
 """The names of the chain-rule factors, per sample and layer, in display order."""
-
-
-def as_finite_vector(values: Iterable[float] | np.ndarray, name: str) -> np.ndarray:
-    """``values`` as a read-only 1-D float64 array, refusing empty, NaN and ±inf."""
-    try:
-        arr = np.array(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ModelError(f"{name}: not a list of numbers") from None
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise ModelError(f"{name}: expected a flat list of numbers")
-    if arr.size == 0:
-        raise ModelError(f"{name}: the list is empty")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ModelError(f"{name}: value {i + 1} is {float(arr[i])!r}, not a finite number")
-    arr.flags.writeable = False
-    return arr
-
-
-def _check_finite(name: str, *arrays: np.ndarray) -> None:
-    for arr in arrays:
-        if not np.isfinite(arr).all():
-            raise NonFiniteError(f"{name} is not finite (the numbers overflow)")
 
 
 @dataclass(frozen=True)
@@ -104,11 +79,6 @@ class Samples:
         """The samples step ``step`` trains on: kB, kB+1, …, kB+B−1 (mod n)."""
         idx = batch_indices(step, size, len(self))
         return Samples(self.x[idx], self.y[idx])
-
-
-def batch_indices(step: int, size: int, n: int) -> np.ndarray:
-    """Indices of the samples of batch ``step``: step·size + 0..size−1, modulo n."""
-    return (step * size + np.arange(size)) % n
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,8 +131,8 @@ class Chain:
                                       self.activation, self.cost, samples.y)
         assert costs is not None
         z, a, cost = zs[0], as_[0], costs[0]
-        _check_finite("z", z)
-        _check_finite("the cost C", cost)
+        check_finite("z", z)
+        check_finite("the cost C", cost)
         for arr in (z, a, cost):
             arr.flags.writeable = False
         return ForwardPass(self, samples, z, a, cost)
@@ -175,7 +145,7 @@ class Chain:
         with np.errstate(all="ignore"):
             w = self.w - lr * gradients.mean_dC_dw
             b = self.b - lr * gradients.mean_dC_db
-        _check_finite("the updated parameters", w, b)
+        check_finite("the updated parameters", w, b)
         return self.with_params(w, b)
 
 
@@ -232,7 +202,7 @@ class ForwardPass:
                 factors["dC_da_prev"][:, l] = upstream
         factors["dC_dz"] = dC_dz
         for name, arr in factors.items():
-            _check_finite(name, arr)
+            check_finite(name, arr)
             arr.flags.writeable = False
         return BackwardPass(forward=self, **factors)
 

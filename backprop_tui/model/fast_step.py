@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .chain import batch_indices
+from .arrays import batch_indices
 from .functions import Activation, Cost
 
 PYTHON_BATCH_MAX = 32

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chain import Chain, Samples, _check_finite, forward_sets
+from .arrays import check_finite
+from .chain import Chain, Samples, forward_sets
 from .errors import ModelError
 
 
@@ -60,7 +61,7 @@ def mean_costs(chain: Chain, samples: Samples, w: np.ndarray, b: np.ndarray) -> 
     assert costs is not None
     with np.errstate(all="ignore"):
         result = costs.mean(axis=1)
-    _check_finite("the cost C", result)
+    check_finite("the cost C", result)
     return result
 
 
@@ -69,7 +70,7 @@ def outputs(chain: Chain, x: np.ndarray) -> np.ndarray:
     inputs = np.asarray(x, dtype=np.float64)
     a = forward_sets(chain.w[np.newaxis], chain.b[np.newaxis], inputs.reshape(-1),
                      chain.activation)[1][0, :, -1].reshape(inputs.shape)
-    _check_finite("a(L)", a)
+    check_finite("a(L)", a)
     return a
 
 
@@ -122,7 +123,7 @@ def cost_slice(
     cost0 = bp.forward.mean_cost
     with np.errstate(all="ignore"):
         tangent = cost0 + slope * (theta - theta0)
-    _check_finite("the tangent", tangent)
+    check_finite("the tangent", tangent)
     return CostSlice(which, int(layer), theta, cost, theta0, cost0, slope, tangent)
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import defaults
-from .chain import _check_finite, as_finite_vector, batch_indices
+from .arrays import as_finite_vector, batch_indices, check_finite
 from .errors import ModelError
 from .fast_step import FloatSamples, float_samples
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
@@ -255,8 +255,8 @@ class Network:
                 a_prev = a
             cost = self.cost.value(as_[-1], samples.y, zs[-1]).sum(axis=1)
         for z in zs:
-            _check_finite("z", z)
-        _check_finite("the cost C", cost)
+            check_finite("z", z)
+        check_finite("the cost C", cost)
         for arr in (*zs, *as_, cost):
             arr.flags.writeable = False
         return NetworkForward(self, samples, tuple(zs), tuple(as_), cost)
@@ -266,7 +266,7 @@ class Network:
         with np.errstate(all="ignore"):
             w = [w - lr * g for w, g in zip(self.w, gradients.mean_dC_dw)]
             b = [b - lr * g for b, g in zip(self.b, gradients.mean_dC_db)]
-        _check_finite("the updated parameters", *w, *b)
+        check_finite("the updated parameters", *w, *b)
         return self.with_params(w, b)
 
 
@@ -334,7 +334,7 @@ class NetworkForward:
         for name, arrays in (("∂C/∂a", dC_da), ("∂a/∂z", da_dz), ("∂C/∂z", dC_dz),
                              ("∂C/∂w", dC_dw), ("∂C/∂b", dC_db), ("∂C/∂a(l−1)", dC_da_prev),
                              ("∂C/∂a(l−1) terms", terms)):
-            _check_finite(name, *arrays)
+            check_finite(name, *arrays)
             for arr in arrays:
                 arr.flags.writeable = False
         return NetworkBackward(self, tuple(dC_da), tuple(da_dz), tuple(dC_dz), tuple(dC_dw),

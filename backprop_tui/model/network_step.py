@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .chain import batch_indices
+from .arrays import batch_indices
 from .fast_step import HAND_OVER, FloatSamples, Steps, can_use_floats, float_samples, loop_steps
 from .functions import Activation, Cost
 
