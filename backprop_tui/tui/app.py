@@ -111,6 +111,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         """Set once mounted: from then on a change of the state updates the screen."""
         self._pending = False
         self._table_live: tuple[float, BackwardPass, int] | None = None
+        self._trained_from = 0
+        """The step training last started from (t)."""
 
     @property
     def lesson(self) -> Lesson:
@@ -317,14 +319,19 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         fwd = live.forward if live is not None else lesson.forward_pass
         bp = live if live is not None else lesson.backward_pass
         table_fwd, table_bp, table_step = fwd, bp, None
+        catch_up = False
         if live is not None:
             # The batch table is the largest block of numbers: redrawn once a second, its
-            # title naming the step its numbers belong to.
+            # title naming the step its numbers belong to. The first frame with steps
+            # trained draws it and the loss curve at once, as the header's step (not what
+            # they showed when t was pressed).
             now = monotonic()
-            if (self._table_live is None
-                    or now - self._table_live[0] >= LIVE_TABLE_REDRAW * self._pace.slowdown):
-                self._table_live = (now, live, lesson.steps_done)
-            _, table_bp, table_step = self._table_live
+            drawn = self._table_live
+            catch_up = drawn is None or drawn[2] == self._trained_from
+            if drawn is None or catch_up \
+                    or now - drawn[0] >= LIVE_TABLE_REDRAW * self._pace.slowdown:
+                drawn = self._table_live = (now, live, lesson.steps_done)
+            _, table_bp, table_step = drawn
             table_fwd = table_bp.forward
         else:
             self._table_live = None
@@ -332,7 +339,8 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.query_one(Derivation).show(self.layer, self.sample, live)
         if (not self.view.upper or self.screen.has_class("-wide")
                 or self.mounted(LOSS) is not None):
-            self.needed(LOSS).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
+            every = PLOT_REDRAW * self._pace.slowdown if self.training and not catch_up else 0.0
+            self.needed(LOSS).show(every)
             self.needed(BATCH).show(self.layer, self.sample, table_fwd, table_bp,
                                          table_step)
         text = narration(lesson.phase, self.layer, lesson.layers,
@@ -444,6 +452,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self._changed()  # the speed measured, the live numbers
 
     def _training_started(self) -> None:
+        self._trained_from = self.lesson.steps_done
         self.training = True
         self.show_view(self.plot_view)
 

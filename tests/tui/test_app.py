@@ -286,6 +286,38 @@ async def test_training_starts_and_stops_and_the_plot_follows():
         assert plot.border_subtitle == f"last {app.lesson.history.last:.4g}".replace("-", "−")
 
 
+@pytest.mark.parametrize("size", [SIZE, (120, 36)])
+async def test_the_first_frame_of_training_agrees_on_the_step_everywhere(size):
+    """The header, the batch table's title and the loss curve show the same step in the
+    first frame with steps trained (not the placeholder, not the step t was pressed at)."""
+    import re
+
+    app = app_for(lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y))
+    frames: list[tuple[str, str, str, str]] = []
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f", "b")
+        update = app._update_screen
+
+        def recorded() -> None:  # every frame: what the header, table and curve show
+            update()
+            loss = app.query_one("#loss")
+            frames.append((shown(app, "#status"), str(app.query_one("#batch").border_title),
+                           text_of(loss), str(loss.border_subtitle)))
+
+        app._update_screen = recorded  # type: ignore[method-assign]
+        await pilot.press("t")
+        for _ in range(200):  # at most 10 s
+            if any("step 0 " not in header for header, *_ in frames):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("t")
+    header, table, curve, last = next(f for f in frames if "step 0 " not in f[0])
+    step = re.search(r"step (\d+)", header)
+    assert step is not None and int(step[1]) > 0, header
+    assert table.endswith(f"at step {int(step[1]):,}"), (header, table)
+    assert "grows here" not in curve and last.startswith("last "), curve
+
+
 async def test_q_quits_at_once_while_training():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
