@@ -32,7 +32,7 @@ from .model import defaults
 from .model.errors import FileError, ModelError
 from .model.files import VISITOR_BYTES, VISITOR_FILES, Folder, MiB, shown_name, writable_target
 from .model.functions import ACTIVATIONS, COSTS, SIGMOID, SQUARED_ERROR
-from .model.limits import MAX_LAYERS, MAX_SAMPLES
+from .model.limits import MAX_LAYERS, MAX_SAMPLES, MAX_TRACE_SAMPLES, check_trace_samples
 from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
 from .present.formulas import NUDGE_FORMULA
@@ -416,7 +416,8 @@ def start_values(args: argparse.Namespace) -> StartValues:
             activation=getattr(args, "activation", None), cost=getattr(args, "cost", None),
             data=getattr(args, "data", None), session=getattr(args, "session", None),
             # The app takes a few samples only: a larger file is refused as soon as it shows.
-            most_samples=MAX_SAMPLES if args.command in (None, "serve", "ssh") else None,
+            most_samples=(MAX_SAMPLES if args.command in (None, "serve", "ssh")
+                          else MAX_TRACE_SAMPLES + 1 if args.command == "trace" else None),
         )
     except StartError as exc:
         option = exc.option
@@ -445,6 +446,7 @@ def run_trace(args: argparse.Namespace) -> int:
     if shape is not None:
         return cli_wide.run_trace(args, shape, form)
     values = start_values(args)
+    trace_sample_count(args, len(values.x))
     bp = values.chain().forward(values.samples()).backward()
     check = check_gradients(bp) if getattr(args, "check", False) else None
     if check is not None and form == "markdown":
@@ -456,6 +458,15 @@ def run_trace(args: argparse.Namespace) -> int:
     else:
         _emit(trace_text(bp, check))
     return 0
+
+
+def trace_sample_count(args: argparse.Namespace, count: int) -> None:
+    """A :class:`UsageError` naming where the samples came from when ``trace`` has too many."""
+    try:
+        check_trace_samples(count)
+    except ModelError as exc:
+        option = "data" if getattr(args, "data", None) else "x"
+        raise UsageError(f"argument --{option}: {exc}") from None
 
 
 TRACE_FORMATS = ("text", "json", "markdown")

@@ -27,6 +27,7 @@ from .model import (
 )
 from .model.csv_data import load_network_csv, network_columns
 from .model.files import writable_target
+from .model.limits import check_trace_samples
 from .model.network import (
     Network,
     NetworkSamples,
@@ -223,6 +224,11 @@ def run_trace(args: argparse.Namespace, shape: Shape, form: str,
     from .present import report_wide
 
     start = network_start(args, shape, session)
+    try:
+        check_trace_samples(len(start.samples))
+    except ModelError as exc:
+        option = "data" if getattr(args, "data", None) else "x"
+        raise WideUsageError(f"argument --{option}: {exc}") from None
     bp = start.network.forward(start.samples).backward()
     check = None
     if getattr(args, "check", False):

@@ -24,6 +24,18 @@ MAX_SAMPLES = 64
 """The most samples the app takes: the batch table stays readable."""
 
 
+MAX_TRACE_SAMPLES = 10_000
+"""The most samples ``trace`` takes: it prints every factor of every sample (about 3.5 KB
+of text a sample), so more would be megabytes no one reads; ``train`` takes any number."""
+
+
+def check_trace_samples(count: int) -> None:
+    """A :class:`ModelError` when ``trace`` is given more samples than it prints."""
+    if count > MAX_TRACE_SAMPLES:
+        raise ModelError(f"{count:,} samples, but trace prints every factor of every sample: "
+                         f"at most {MAX_TRACE_SAMPLES:,} (train takes any number)")
+
+
 def check_sample_count(count: int) -> int:
     """``count`` samples, or a :class:`ModelError` when the app cannot take that many."""
     if count > MAX_SAMPLES:

@@ -65,6 +65,36 @@ def _python(numbers: str) -> str:
     return re.sub(r"(\d|\))\(", r"\1*(", s)
 
 
+_NUMBER = r"\d+(?:\.\d*)?(?:e[+-]?\d+)?"
+_TERM = rf"(?:{_NUMBER}|\(-{_NUMBER}\))"
+_SUM = rf"{_TERM}(?:[+-]{_TERM})++"
+_FLAT_SUM = re.compile(rf"\(({_SUM})\)")
+"""A sum of plain numbers in parentheses, ``(0.1+(-0.2)-0.3)``: a batch mean writes one term
+per sample, far more than the parser and :func:`_evaluate` can nest."""
+_WHOLE_SUM = re.compile(_SUM)
+_SIGNED_TERM = re.compile(rf"([+-]?)\(?(-?{_NUMBER})\)?")
+
+
+def _add_up(terms: str) -> str:
+    """A sum of plain numbers (:data:`_SUM`) added term by term, left to right as Python adds
+    ``a+b-c``, as a literal in parentheses that reads back as exactly that value."""
+    total = 0.0
+    for index, (sign, term) in enumerate(_SIGNED_TERM.findall(terms)):
+        value = float(term)
+        total = value if index == 0 else total - value if sign == "-" else total + value
+    if math.isnan(total):
+        return "(1e999-1e999)"
+    return f"({total!r})" if math.isfinite(total) else f"({'-' * (total < 0)}1e999)"
+
+
+def _folded(expression: str) -> str:
+    """``expression`` (Python) with every flat sum of plain numbers already added up, in a
+    loop: the rest is a short formula of the row."""
+    if _WHOLE_SUM.fullmatch(expression):
+        return _add_up(expression)
+    return _FLAT_SUM.sub(lambda match: _add_up(match.group(1)), expression)
+
+
 class _NotArithmetic(Exception):
     """Text that is not what rows write."""
 
@@ -94,7 +124,7 @@ def shown_arithmetic(numbers: str) -> float | None:
     (a function outside its domain at the rounded numbers); NaN for text that is not
     arithmetic of the kind rows write."""
     try:
-        return _evaluate(ast.parse(_python(numbers), mode="eval"))
+        return _evaluate(ast.parse(_folded(_python(numbers)), mode="eval"))
     except (_NotArithmetic, SyntaxError):
         return math.nan
     except (ArithmeticError, ValueError):
