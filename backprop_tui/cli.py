@@ -357,10 +357,6 @@ def build_parser() -> _Parser:
                         help="the server's host key, made on first start and kept, so "
                              "clients see the same key after a restart "
                              f"(default ./{HOST_KEY_NAME})")
-    server.add_argument("--max-per-address", type=whole(1), default=None, metavar="N",
-                        help="connections one address may hold at once (default "
-                             f"{PER_ADDRESS}; raise it when a whole class reaches the "
-                             "server through one address, behind NAT)")
     server.add_argument("--login-seconds", type=positive_number, default=None,
                         help=argparse.SUPPRESS)
     return parser
@@ -384,6 +380,10 @@ def _add_server_options(parser: _Parser, port: int) -> Group:
                              f"(default {DEFAULT_IDLE_MINUTES:g})")
     server.add_argument("--idle-seconds", type=positive_number, default=None,
                         help=argparse.SUPPRESS)
+    server.add_argument("--max-per-address", type=whole(1), default=PER_ADDRESS, metavar="N",
+                        help="visitors one address may connect at once (default "
+                             f"{PER_ADDRESS}; raise it when a whole class reaches the "
+                             "server through one address, behind NAT)")
     # Each app started anew instead of forked from the warm process (for measuring).
     server.add_argument("--no-zygote", action="store_true", default=False,
                         help=argparse.SUPPRESS)
@@ -794,7 +794,8 @@ def run_serve(args: argparse.Namespace) -> int:
                          f"pip install '{PROG}[serve]'") from None
 
     arguments = checked_app_arguments(args)
-    limits = Limits(max_sessions=args.max_sessions, idle_seconds=idle_seconds(args))
+    limits = Limits(max_sessions=args.max_sessions, idle_seconds=idle_seconds(args),
+                    per_address=args.max_per_address)
     visitor_dir = VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None
     everywhere = listens_everywhere(args.host)
 
@@ -839,7 +840,7 @@ def run_ssh(args: argparse.Namespace) -> int:
             host_key=args.host_key,
             visitor_dir_option=VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None,
             zygote=not args.no_zygote,
-            per_address=args.max_per_address or PER_ADDRESS,
+            per_address=args.max_per_address,
             login_seconds=args.login_seconds or LOGIN_SECONDS,
         )
         ssh.serve(settings, lambda line: print(f"{PROG}: {line}", flush=True))

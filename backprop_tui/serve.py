@@ -50,6 +50,7 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
+from .gate import PER_ADDRESS, Gate
 from .listen import MAX_COLUMNS, MAX_ROWS, bind_error_message, terminal_size
 from .visitors import VisitorFolders, sweep
 from .warm import APP_PROGRAM, Launcher, PipedApp
@@ -81,6 +82,8 @@ class Limits:
     """Visitors at once; one more gets "the class is full" and no app."""
     idle_seconds: float
     """A visitor who sends nothing for this long has their app ended."""
+    per_address: int = PER_ADDRESS
+    """Visitors one address may connect at once (:class:`.gate.Gate`, as over ssh)."""
     max_width: int = MAX_COLUMNS
     """Columns a visitor's terminal may have (each cell costs the app memory)."""
     max_height: int = MAX_ROWS
@@ -475,6 +478,8 @@ class ClassServer:
         self.limits = limits
         self.page = PAGE.read_text(encoding="utf-8")
         self.visits: set[Visit] = set()
+        self.gate = Gate(limits.per_address, waiting=limits.max_sessions)
+        """Visitors per address (a visitor waits for nothing: no login)."""
         self.visitors = 0
         """Visitors so far: the number each one has in the log."""
         self.folders: VisitorFolders | None = None
@@ -551,6 +556,15 @@ class ClassServer:
             await websocket.prepare(request)
             await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=full.encode())
             return websocket
+        address = request.remote or "?"
+        refusal = self.gate.arrive(address)
+        if refusal is not None:
+            log.warning("a visitor was turned away: %s", refusal.reason)
+            await websocket.prepare(request)
+            await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER,
+                                  message=refusal.reason.encode()[:120])
+            return websocket
+        self.gate.started()
         self.visitors += 1
         visit = Visit(self.visitors, websocket, self.limits)
         self.visits.add(visit)
@@ -566,6 +580,7 @@ class ClassServer:
             visit.kill()
         finally:
             self.visits.discard(visit)
+            self.gate.leave(address, waiting=False)
             visit.finished.set()
         return websocket
 

@@ -39,7 +39,8 @@ TITLE = b"backprop-tui"
 def start_server(folder: Path, warm: bool, visitors: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     args = [sys.executable, "-m", "backprop_tui", "serve", "--port", str(port),
-            "--max-sessions", str(visitors), *([] if warm else ["--no-zygote"])]
+            "--max-sessions", str(visitors), "--max-per-address", str(visitors),
+            *([] if warm else ["--no-zygote"])]
     server = subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     assert server.stdout is not None

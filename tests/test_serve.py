@@ -441,6 +441,26 @@ async def test_the_pages_own_origin_gets_an_app_in_a_private_folder(start_server
     assert code == 0 and "Traceback" not in err
 
 
+async def test_one_address_connects_a_bounded_number_of_visitors(start_server):
+    server = start_server("--max-per-address", "1")
+    async with aiohttp.ClientSession() as session:
+        ws_url, origin = f"{origin_of(server)}/ws", origin_of(server)
+        async with session.ws_connect(ws_url, origin=origin) as first:
+            await first_screen(first)
+            async with session.ws_connect(ws_url, origin=origin) as second:
+                refused = await closing(second)
+                assert refused.data == 1013
+                assert refused.extra.startswith("too many connections from 127.0.0.1 (1 at most)")
+            assert len(server.app_processes()) == 1
+            await pong(first, "still here")
+        # Once the first has gone, the address may connect again.
+        assert await wait_until(lambda: not server.app_processes(), GONE_SECONDS)
+        async with session.ws_connect(ws_url, origin=origin) as again:
+            await first_screen(again)
+    code, _, err = server.stop()
+    assert code == 0 and "turned away: too many connections from 127.0.0.1" in err
+
+
 async def test_one_visitor_more_than_the_cap_is_told_the_class_is_full(start_server):
     server = start_server("--max-sessions", "2")
     async with aiohttp.ClientSession() as session:
