@@ -148,13 +148,11 @@ class LossPlot(Widget):
     def show(self, every: float = 0.0) -> None:
         """Redraw if the history changed since the last frame and, while training, at most
         once in ``every`` seconds: the whole figure is rewritten each time, which is most
-        of what an SSH link carries. The text shown before there is a curve is replaced
-        as soon as there is one."""
+        of what an SSH link carries."""
         history = self.history
         key = (history.next_step, len(history), self.log_scale)
         now = monotonic()
-        placeholder = self._drawn is None or self._drawn[1] < 2  # no curve drawn yet
-        if key != self._drawn and (now - self._drawn_at >= every or placeholder):
+        if key != self._drawn and now - self._drawn_at >= every:
             self._drawn = key
             self._drawn_at = now
             last = history.last
