@@ -370,11 +370,10 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
     def say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#message", Static)
         # Plain text, never markup: a message may quote a file name or what was typed.
-        # Wrapped between words, up to three lines; a new layout only when the number of
-        # lines changes (most messages take one line: the quickest redraw).
-        room = max(message.size.width - 2, 20)
-        lines = min(3, max(1, -(-len(text) // room)))
-        message.update(Text(text), layout=lines != self._message_lines)
+        # Wrapped between words, up to three lines; a new layout unless this message and
+        # the one before fit one line each (most do: the quickest redraw).
+        lines = 1 if len(text) <= max(message.content_size.width, 20) else 2
+        message.update(Text(text), layout=lines > 1 or self._message_lines > 1)
         self._message_lines = lines
         message.set_class(error, "-error")
 

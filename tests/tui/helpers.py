@@ -50,10 +50,14 @@ def text_of(widget) -> str:
 
 
 def derivation_text(app: BackpropApp) -> str:
-    """Every row the derivation shows, scrolling (↓) through it when not all fit at once."""
+    """Every row the derivation shows, scrolling (↓) through it from its first row when not
+    all fit at once."""
     derivation = app.query_one("#derivation")
-    text = text_of(derivation)
     seen = derivation.first_row
+    text = text_of(derivation)
+    if derivation.rows_hidden:
+        derivation.first_row = 0
+        text = text_of(derivation)
     for _ in range(50):
         if not derivation.rows_hidden or derivation._start >= derivation._last_start:
             break

@@ -379,7 +379,7 @@ async def test_the_built_in_dataset_and_the_batch_table():
         assert number(bp.mean_dC_dw[-1], signed=True) in table
         assert number(bp.forward.mean_cost) in table
         assert "mean" in table
-        assert "the mean over the 8 samples" in app.query_one("#derivation").border_subtitle
+        assert "the mean of all 8" in app.query_one("#derivation").border_subtitle
         await pilot.press("n", "n")
         assert app.sample == 2
         assert field_value(app, "x") == number(defaults.DATASET_X[2])
@@ -533,11 +533,8 @@ async def test_rows_that_do_not_fit_can_be_scrolled_to():
         rows = backward_rows(app.lesson.backward_pass, 0, 2)
         rows += [mean_gradient_row(app.lesson.backward_pass, "b", 2)]
         first, last = rows[0].symbol + " ", rows[-1].value_text
-        # It opens at its first row (∂C/∂a of the layer) and says that more is below.
-        assert first in text_of(derivation) and last not in text_of(derivation)
-        assert "↓ more below" in text_of(derivation)
-        for _ in range(12):
-            await pilot.press("down")
+        # The backward pass opens at its last rows (what the layer computed, the means the
+        # step uses) and says that more is above.
         assert last in text_of(derivation) and first not in text_of(derivation)
         assert "↑ more above" in text_of(derivation)
         stop = derivation._start
@@ -545,9 +542,52 @@ async def test_rows_that_do_not_fit_can_be_scrolled_to():
         assert derivation._start == stop
         for _ in range(12):
             await pilot.press("up")
-        assert first in text_of(derivation)
-        await pilot.press("b")  # a new view opens at its first row again
+        assert first in text_of(derivation) and last not in text_of(derivation)
+        assert "↓ more below" in text_of(derivation)
+        for _ in range(12):
+            await pilot.press("down")
+        assert last in text_of(derivation)
+        await pilot.press("b")  # a new view opens at its last rows again
         assert derivation.first_row is None
+
+
+def screen_lines(app: BackpropApp) -> list[str]:
+    """The terminal's lines as a person sees them."""
+    cols, rows = app.size
+    frame = app.screen._compositor.render_full_update().render_segments(app.console)
+    return ["".join(cell[0] for cell in line).rstrip() for line in screen_of(frame, cols, rows)]
+
+
+async def test_at_80x24_the_rows_the_step_uses_and_whole_messages_are_shown():
+    """With the 8 samples: at (L) every row and the two means the step uses, at (L−1) the
+    pass-down ∂C/∂a(L−2) and the means, without scrolling; a long message is wrapped
+    between words, never cut."""
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l", "f", "b")
+        await pilot.pause()
+        bp = app.lesson.backward_pass
+        for layer, computed in ((3, backward_rows(bp, 0, 3)), (2, backward_rows(bp, 0, 2)[-3:])):
+            means = [mean_gradient_row(bp, name, layer) for name in ("w", "b")]
+            screen = "\n".join(screen_lines(app))
+            for row in computed + means:
+                assert f"{row.value_text}" in screen and row.symbol in screen, row.text()
+            for row in means:  # on one line each: the formula, the value
+                line = next(line for line in screen.splitlines()
+                            if row.formula in line and row.value_text in line)
+                assert line.split("│")[1].lstrip("▸ ").startswith(row.symbol), line
+            if layer == 3:
+                assert not app.query_one("#derivation").rows_hidden
+            await pilot.press("b")
+            await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        await pilot.press("t")
+        await pilot.pause()
+        said = shown(app, "#message")
+        assert said.startswith("training stopped at step") and said.endswith("b: backward")
+        screen = " ".join(" ".join(screen_lines(app)).split())
+        assert said in screen, screen
 
 
 def test_long_formulas_wrap_between_numbers_never_inside_one():

@@ -7,6 +7,7 @@ to show and which to highlight; it computes nothing.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -82,7 +83,7 @@ def rows_for(lesson: Lesson, layer: int, sample: int,
         remark = ""
         if samples > 1:
             rows += [mean_gradient_row(bp, "w", layer), mean_gradient_row(bp, "b", layer)]
-            remark = f"the step uses the mean over the {samples} samples"
+            remark = f"s steps with the mean of all {samples}"
         more = " · [ ] other layer" if n > 1 else ""
         return f"chain rule · layer ({label(layer, n)}){of}{more}", rows, remark
     if lesson.phase == "step" and lesson.last_step is not None:
@@ -158,6 +159,9 @@ class Laid(NamedTuple):
 
     row: Row
     body: list[str]
+    equals: str = "="
+    """Between the numbers and the value: the row's own (``≈`` when its rounded numbers
+    do not give the value), ``=`` when no numbers are shown."""
 
     @property
     def lines(self) -> int:
@@ -168,22 +172,50 @@ MARK = 2
 """Cells of the marker column (``▸ ``)."""
 
 
+MEAN_SUM = re.compile(r"\((.+)\)/(\d+)")
+"""A batch mean's numbers: ``(term+term+…+term)/n``, one term per sample."""
+
+
+def shown_numbers(row: Row, room: int) -> str | None:
+    """The numbers ``row`` shows in ``room`` cells beside its formula: a batch mean's sum
+    that does not fit keeps its first terms and its last, ``(0.1437+0.1434+…+(−0.1043))/8``,
+    or when not even that fits, none (the formula and its value), so that the row takes
+    one line (every term is in the batch table); other rows' as they are."""
+    numbers = row.numbers
+    match = MEAN_SUM.fullmatch(numbers or "")
+    if (numbers is None or not row.key.startswith("mean_") or match is None
+            or len(row.formula) + 3 + len(numbers) <= room):
+        return numbers
+    terms = match[1].split("+")
+    fit = room - len(row.formula) - 3
+    for keep in range(len(terms) - 2, 0, -1):
+        shorter = f"({'+'.join(terms[:keep])}+…+{terms[-1]})/{match[2]}"
+        if len(shorter) <= fit:
+            return shorter
+    return None
+
+
 def lay_out(rows: list[Row], width: int) -> list[Laid]:
     """Each row's body (formula = numbers) fitted to ``width`` cells.
 
     When every row fits on one line, the formulas are padded so that the numbers
     line up (as in ``trace``); otherwise a row that does not fit puts its numbers
-    on a second line, under its formula.
+    on a second line, under its formula. A batch mean's long sum is shortened
+    (:func:`shown_numbers`).
     """
     symbol = max((len(r.symbol) for r in rows), default=0)
     value = max((len(r.value_text) for r in rows), default=0)
     room = max(width - (MARK + symbol + 3 + 3 + value), 8)
+    shown = [shown_numbers(r, room) for r in rows]
+    if any(n is None and r.numbers is not None for r, n in zip(rows, shown)):
+        # The means of a layer alike: all with their (shortened) sums, or none.
+        shown = [None if r.key.startswith("mean_") else n for r, n in zip(rows, shown)]
     formula_w = max((len(r.formula) for r in rows), default=0)
-    numbers_w = max((len(r.numbers) + 3 for r in rows if r.numbers is not None), default=0)
+    numbers_w = max((len(n) + 3 for n in shown if n is not None), default=0)
     aligned = formula_w + numbers_w <= room
     laid = []
-    for r in rows:
-        numbers = f" = {r.numbers}" if r.numbers is not None else ""
+    for r, plugged in zip(rows, shown):
+        numbers = f" = {plugged}" if plugged is not None else ""
         if aligned:
             body = [f"{r.formula:<{formula_w}}{numbers}"]
         elif len(r.formula) + len(numbers) <= room:
@@ -192,7 +224,7 @@ def lay_out(rows: list[Row], width: int) -> list[Laid]:
             body = wrap_formula(r.formula, room)
             if numbers:
                 body += wrap_formula(numbers.strip(), room)
-        laid.append(Laid(r, body))
+        laid.append(Laid(r, body, r.equals if plugged is not None else "="))
     return laid
 
 
@@ -210,7 +242,7 @@ def table(laid: list[Laid], marks: list[bool]) -> Text:
     symbols = width([item.row.symbol for item in laid])
     relations = width([f" {item.row.relation} " for item in laid])
     bodies = width([line for item in laid for line in item.body])
-    equals = width([f" {item.row.equals} " for item in laid])
+    equals = width([f" {item.equals} " for item in laid])
     values = width([item.row.value_text for item in laid])
     out = Text(no_wrap=True, overflow="ellipsis")
     for item, mark in zip(laid, marks):
@@ -228,7 +260,7 @@ def table(laid: list[Laid], marks: list[bool]) -> Text:
                 out.append(" " * (MARK + symbols + relations))
             out.append(set_cell_size(body, bodies))
             if i == last:
-                out.append(set_cell_size(f" {row.equals} ", equals))
+                out.append(set_cell_size(f" {item.equals} ", equals))
                 out.append(" " * (values - cell_len(row.value_text)) + row.value_text,
                            style=style)
             else:
@@ -345,9 +377,12 @@ class Derivation(Widget):
             marks = [i == hide for i in range(len(rows))]
         laid = lay_out(rows, self.content_size.width)
         lines = [item.lines for item in laid]
-        # A new view opens at its first row; the quiz and reveal mode at their last one
-        # (the factor asked or just shown).
-        opening = None if self.quiz_index is not None or self.reveal is not None else 0
+        # A new view opens at its first row; the backward pass at its last ones (what the
+        # layer computed: ∂C/∂w, ∂C/∂b, ∂C/∂a passed down and the means the step uses;
+        # ↑ scrolls up to the factors), the quiz and reveal mode at the factor asked or
+        # just shown.
+        opening = (None if self.quiz_index is not None or self.reveal is not None
+                   or lesson.phase == "backward" else 0)
         start = opening if self.first_row is None else self.first_row
         height = self.content_size.height
         grid = None
