@@ -3,7 +3,11 @@ spans, tables of cells, tables of formula rows, and the handout's head and end."
 
 from __future__ import annotations
 
-from .formulas import APPROX_NOTE, Row
+import math
+from collections.abc import Callable, Sequence
+
+from .format import MINUS, number, with_minus
+from .formulas import APPROX_NOTE, Row, shown_arithmetic
 from .tables import CellTable
 
 _MARKDOWN_SPECIAL = "\\`*_[]<>|#"
@@ -96,3 +100,50 @@ def handout_end(out: list[str], warning: str | None = None) -> str:
     if warning is not None:
         out += ["", f"**{markdown_escape(warning)}.**"]
     return "\n".join(out) + "\n"
+
+
+def one_format(values: Sequence[float]) -> Callable[[float, bool], str]:
+    """How every number of a table of ``values`` is written, one way for them all: as
+    :func:`~backprop_tui.present.format.number` does (``−2875.9508``), or, when one of
+    them needs it (below 1e−4 or from 1e4 on), all in scientific notation with four
+    significant digits (``−2.876e3``, ``3.518e4``), never the two mixed."""
+    scientific = any(v != 0.0 and math.isfinite(v) and not 1e-4 <= abs(v) < 1e4
+                     for v in map(float, values))
+    if not scientific:
+        return number
+
+    def write(value: float, signed: bool = False) -> str:
+        v = float(value)
+        if not math.isfinite(v):
+            return number(v, signed)
+        mantissa, exponent = f"{v:.3e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
+        if signed and not text.startswith("-"):
+            text = "+" + text
+        return with_minus(text)
+
+    return write
+
+
+def markdown_update(symbols: Sequence[str], formulas: Sequence[str],
+                    steps: Sequence[tuple[float, float, float, float]]) -> list[str]:
+    """The update step as a table of formula rows, one per parameter: ``symbols[i] ←
+    formulas[i] = old − η·gradient = new`` from ``steps[i]`` = (old, η, gradient, new),
+    every number of the table in one format (:func:`one_format`); numbers that, as
+    written, do not give the value end in ``≈``."""
+    write = one_format([v for step in steps for v in step])
+
+    def plugged(v: float) -> str:
+        text = write(v, False)
+        return f"({text})" if text.startswith(MINUS) else text
+
+    body = []
+    for symbol, formula, (old, lr, grad, new) in zip(symbols, formulas, steps):
+        numbers = f"{plugged(old)} {MINUS} {plugged(lr)}·{plugged(grad)}"
+        value = write(new, True)
+        shown = shown_arithmetic(numbers)
+        approx = shown is None or (not math.isnan(shown) and write(shown, True) != value)
+        body.append([markdown_escape(symbol), markdown_code(formula),
+                     markdown_code(numbers) + (" ≈" if approx else ""),
+                     markdown_escape(value)])
+    return markdown_table(MARKDOWN_ROW_HEAD, body)

@@ -23,6 +23,7 @@ from .markdown import (
     markdown_grid,
     markdown_section,
     markdown_table,
+    markdown_update,
 )
 from .tables import gradient_table
 from .text import (
@@ -160,6 +161,31 @@ def trace_markdown(bp: BackwardPass) -> str:
     (output layer first), then for a batch the per-sample gradients and their
     means. Every formula comes from :mod:`backprop_tui.present.formulas`.
     """
+    return handout_end(_trace_lines(bp), F.zero_gradient_note(bp))
+
+
+def handout_markdown(bp: BackwardPass, lr: float) -> str:
+    """The app's handout: the trace of :func:`trace_markdown`, then the update step that
+    follows it with learning rate ``lr``: every w and b, old − η·gradient = new."""
+    chain = bp.forward.chain
+    n = chain.layers
+    out = _trace_lines(bp)
+    new = chain.step(bp, lr)
+    params = [(name, l) for l in range(1, n + 1) for name in ("w", "b")]
+    symbols = [F.parameter_symbol(name, l, n) for name, l in params]
+    mean = "the batch-mean gradient" if len(bp.forward.samples) > 1 else "the gradient"
+    out += ["", "## " + markdown_escape(f"Update step: p ← p − η·∂C/∂p, with η = "
+                                       f"{number(lr)} and {mean}, old → new"), ""]
+    out += markdown_update(
+        symbols, [F.update_formula(s) for s in symbols],
+        [(float(getattr(chain, name)[l - 1]), lr,
+          float(getattr(bp, f"mean_dC_d{name}")[l - 1]), float(getattr(new, name)[l - 1]))
+         for name, l in params])
+    return handout_end(out, F.zero_gradient_note(bp))
+
+
+def _trace_lines(bp: BackwardPass) -> list[str]:
+    """The lines of :func:`trace_markdown`, before its end."""
     fwd = bp.forward
     chain = fwd.chain
     n = chain.layers
@@ -182,7 +208,7 @@ def trace_markdown(bp: BackwardPass) -> str:
         out += ["", "## Per-sample gradients and their mean", ""]
         out += markdown_grid(gradient_table(bp))
         out += markdown_section("## Mean over the batch (what a step uses)", mean_rows(bp))
-    return handout_end(out, F.zero_gradient_note(bp))
+    return out
 
 
 def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None

@@ -633,12 +633,12 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         return None
 
     def action_handout(self) -> None:
-        from ..present.report import trace_markdown
+        from ..present.report import handout_markdown
 
         try:
             bp = self.lesson.current_trace()
-            path = self.folder.write_new(HANDOUT_NAME, ".md",
-                                         trace_markdown(bp).encode("utf-8"), "handout")
+            text = handout_markdown(bp, self.lesson.lr)
+            path = self.folder.write_new(HANDOUT_NAME, ".md", text.encode("utf-8"), "handout")
         except ModelError as exc:
             self._file_error(str(exc))
             return

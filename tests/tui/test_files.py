@@ -21,6 +21,8 @@ from backprop_tui.model import (
     save_session,
 )
 from backprop_tui.model.lesson import Lesson
+from backprop_tui.present.format import number
+from backprop_tui.present.formulas import label
 from backprop_tui.present.report import trace_json
 from backprop_tui.tui import app as app_module
 from backprop_tui.tui.app import BackpropApp
@@ -118,6 +120,46 @@ def test_a_reset_after_loading_returns_to_the_sessions_start(tmp_path):
     assert np.array_equal(again.chain.b, [0.0, 0.1, -0.2])
     assert again.steps_done == 0 and len(again.history) == 0
     assert np.array_equal(again.samples.x, lesson.samples.x)
+
+
+async def test_the_handout_ends_with_the_update_step_every_number_in_one_format(here):
+    """m: after the trace, the update step of every w and b, old − η·gradient = new, the
+    numbers the step takes; a table whose numbers need scientific notation writes them all
+    so (never −2875.9508 beside 3.518e4)."""
+    import re
+
+    from backprop_tui.present.markdown import one_format
+
+    lesson = trained_lesson(steps=20)
+    app = BackpropApp(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+    text = (here / "backprop-handout-1.md").read_text()
+    bp = lesson.current_trace()
+    new = lesson.chain.step(bp, lesson.lr)
+    heading, rows = tables(text)[-1]
+    assert heading.startswith("Update step") and f"η = {number(lesson.lr)}" in heading
+    assert rows[0] == ["quantity", "formula", "numbers", "value"] and len(rows) == 1 + 6
+    for row, (name, layer) in zip(rows[1:], [(n, l) for l in (1, 2, 3) for n in "wb"]):
+        old = float(getattr(lesson.chain, name)[layer - 1])
+        grad = float(getattr(bp, f"mean_dC_d{name}")[layer - 1])
+        assert row[0] == f"{name}({label(layer, 3)})"
+        plugged = [number(v) if v >= 0 else f"({number(v)})" for v in (old, lesson.lr, grad)]
+        assert row[2].removesuffix(" ≈") == f"{plugged[0]} − {plugged[1]}·{plugged[2]}"
+        shows(row[3], float(getattr(new, name)[layer - 1]))
+    # One format per table: all fixed, or all scientific when one number needs it.
+    write = one_format([-2875.9508, 0.5, 35180.0, -20466.0])
+    assert [write(v) for v in (-2875.9508, 0.5, 35180.0)] == ["−2.876e3", "5.000e−1", "3.518e4"]
+    assert one_format([-2875.9508, 0.5, 0.01935])(-2875.9508) == "−2875.9508"
+    big = Lesson(Chain([-2875.9508, 0.5, 0.8], [0.0, 0.1, -0.2]), Samples([0.3], [1.0]), 5e4)
+    app = BackpropApp(big)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+    _, rows = tables((here / "backprop-handout-2.md").read_text())[-1]
+    cells = " ".join(" ".join(row[2:]) for row in rows[1:])
+    assert re.search(r"\d\.\d{3}e", cells) and not re.search(r"\d\.\d{4}(?!\d*e)", cells), cells
 
 
 def test_the_handout_trace_changes_nothing():
