@@ -195,18 +195,18 @@ def shown_numbers(row: Row, room: int) -> str | None:
     return None
 
 
-def lay_out(rows: list[Row], width: int) -> list[Laid]:
+def lay_out(rows: list[Row], width: int, shorten: bool = False) -> list[Laid]:
     """Each row's body (formula = numbers) fitted to ``width`` cells.
 
     When every row fits on one line, the formulas are padded so that the numbers
     line up (as in ``trace``); otherwise a row that does not fit puts its numbers
-    on a second line, under its formula. A batch mean's long sum is shortened
-    (:func:`shown_numbers`).
+    on a second line, under its formula. With ``shorten``, a batch mean's long sum is
+    shortened to one line (:func:`shown_numbers`).
     """
     symbol = max((len(r.symbol) for r in rows), default=0)
     value = max((len(r.value_text) for r in rows), default=0)
     room = max(width - (MARK + symbol + 3 + 3 + value), 8)
-    shown = [shown_numbers(r, room) for r in rows]
+    shown = [shown_numbers(r, room) if shorten else r.numbers for r in rows]
     if any(n is None and r.numbers is not None for r, n in zip(rows, shown)):
         # The means of a layer alike: all with their (shortened) sums, or none.
         shown = [None if r.key.startswith("mean_") else n for r, n in zip(rows, shown)]
@@ -376,6 +376,9 @@ class Derivation(Widget):
             rows = quiz_rows(rows, hide)
             marks = [i == hide for i in range(len(rows))]
         laid = lay_out(rows, self.content_size.width)
+        if sum(item.lines for item in laid) > self.content_size.height:
+            # Not all fit: the means' sums shortened, each mean on one line.
+            laid = lay_out(rows, self.content_size.width, shorten=True)
         lines = [item.lines for item in laid]
         # A new view opens at its first row; the backward pass at its last ones (what the
         # layer computed: ∂C/∂w, ∂C/∂b, ∂C/∂a passed down and the means the step uses;
