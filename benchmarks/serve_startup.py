@@ -30,27 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ssh_startup import descendants, free_port, memory_kib
+from ssh_startup import descendants, memory_kib, report, start_server
 
 TIMEOUT = 180.0
 TITLE = b"backprop-tui"
-
-
-def start_server(folder: Path, warm: bool, visitors: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    args = [sys.executable, "-m", "backprop_tui", "serve", "--port", str(port),
-            "--max-sessions", str(visitors), "--max-per-address", str(visitors),
-            *([] if warm else ["--no-zygote"])]
-    server = subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    assert server.stdout is not None
-    for line in server.stdout:
-        if "serving the app" in line:
-            return server, port
-        if time.monotonic() > deadline:
-            break
-    server.kill()
-    raise SystemExit(f"the server did not start: {server.wait()}")
 
 
 async def visit(port: int, started: float, drawn: list[float], sockets: list) -> None:
@@ -88,7 +71,7 @@ async def arrive(port: int, count: int, server_pid: int) -> dict[str, float]:
 
 
 def one_round(folder: Path, warm: bool, count: int) -> dict[str, float]:
-    server, port = start_server(folder, warm, count)
+    server, port = start_server(folder, warm, count, "serve")
     try:
         time.sleep(0.5)  # let the server settle after printing its address
         return asyncio.run(arrive(port, count, server.pid))
@@ -117,25 +100,11 @@ def main() -> int:
         for _ in range(options.rounds):
             for warm in (True, False):
                 results[warm].append(one_round(Path(folder), warm, options.visitors))
-    n = options.visitors
-    print(f"{n} browser visitors connecting together, 80×24, {os.cpu_count()} cores, "
+    print(f"{options.visitors} browser visitors connecting together, 80×24, {os.cpu_count()} cores, "
           f"{options.rounds} rounds each way (medians); load average before "
           + " ".join(f"{v:.2f}" for v in load_before) + ", after "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
-    print(f"{'apps started':<26} {'every screen drawn':>19} {'median screen':>14} "
-          f"{'apps PSS':>10} {'apps RSS':>10}")
-    for warm, name in ((True, "forked from warm process"), (False, "each a new process")):
-        rows = results[warm]
-        print(f"{name:<26} {statistics.median(r['last'] for r in rows):>17.2f} s "
-              f"{statistics.median(r['median'] for r in rows):>12.2f} s "
-              f"{statistics.median(r['pss'] for r in rows):>7.0f} MB "
-              f"{statistics.median(r['rss'] for r in rows):>7.0f} MB")
-    last = statistics.median(w["last"] / c["last"] for w, c in zip(results[True], results[False]))
-    middle = statistics.median(w["median"] / c["median"]
-                               for w, c in zip(results[True], results[False]))
-    memory = statistics.median(w["pss"] / c["pss"] for w, c in zip(results[True], results[False]))
-    print(f"forked / new: every screen drawn {last:.2f}×, median screen {middle:.2f}×, "
-          f"memory (PSS) {memory:.2f}×")
+    report(results)
     return 0
 
 

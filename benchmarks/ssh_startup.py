@@ -50,15 +50,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(folder: Path, warm: bool, clients: int) -> tuple[subprocess.Popen, int]:
+def start_server(folder: Path, warm: bool, clients: int,
+                 command: str = "ssh") -> tuple[subprocess.Popen, int]:
+    """``backprop-tui COMMAND`` (ssh or serve) on a free port, for ``clients`` at once from
+    this machine, its apps forked from the warm process or (not ``warm``) started anew."""
     port = free_port()
-    args = [sys.executable, "-m", "backprop_tui", "ssh", "--port", str(port),
+    args = [sys.executable, "-m", "backprop_tui", command, "--port", str(port),
             "--max-sessions", str(clients), "--max-per-address", str(clients),
             *([] if warm else ["--no-zygote"])]
     server = subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
+    assert server.stdout is not None
     for line in server.stdout:
-        if "serving the app over SSH" in line:
+        if "serving the app" in line:
             return server, port
         if time.monotonic() > deadline:
             break
@@ -160,6 +164,24 @@ def one_round(folder: Path, warm: bool, count: int) -> dict[str, float]:
             server.wait()
 
 
+def report(results: dict[bool, list[dict[str, float]]]) -> None:
+    """The table of both ways and their ratios (medians over the rounds)."""
+    print(f"{'apps started':<26} {'every screen drawn':>19} {'median screen':>14} "
+          f"{'apps PSS':>10} {'apps RSS':>10}")
+    for warm, name in ((True, "forked from warm process"), (False, "each a new process")):
+        rows = results[warm]
+        print(f"{name:<26} {statistics.median(r['last'] for r in rows):>17.2f} s "
+              f"{statistics.median(r['median'] for r in rows):>12.2f} s "
+              f"{statistics.median(r['pss'] for r in rows):>7.0f} MB "
+              f"{statistics.median(r['rss'] for r in rows):>7.0f} MB")
+    pairs = list(zip(results[True], results[False]))
+    last = statistics.median(w["last"] / c["last"] for w, c in pairs)
+    middle = statistics.median(w["median"] / c["median"] for w, c in pairs)
+    memory = statistics.median(w["pss"] / c["pss"] for w, c in pairs)
+    print(f"forked / new: every screen drawn {last:.2f}×, median screen {middle:.2f}×, "
+          f"memory (PSS) {memory:.2f}×")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=30)
@@ -178,23 +200,9 @@ def main() -> int:
         for _ in range(options.rounds):
             for warm in (True, False):
                 results[warm].append(one_round(Path(folder), warm, options.clients))
-    n = options.clients
-    print(f"{n} ssh clients connecting together, 80×24, {os.cpu_count()} cores, "
+    print(f"{options.clients} ssh clients connecting together, 80×24, {os.cpu_count()} cores, "
           f"{options.rounds} rounds each way (medians)")
-    print(f"{'apps started':<26} {'every screen drawn':>19} {'median screen':>14} "
-          f"{'apps PSS':>10} {'apps RSS':>10}")
-    for warm, name in ((True, "forked from warm process"), (False, "each a new process")):
-        rows = results[warm]
-        print(f"{name:<26} {statistics.median(r['last'] for r in rows):>17.2f} s "
-              f"{statistics.median(r['median'] for r in rows):>12.2f} s "
-              f"{statistics.median(r['pss'] for r in rows):>7.0f} MB "
-              f"{statistics.median(r['rss'] for r in rows):>7.0f} MB")
-    last = statistics.median(w["last"] / c["last"] for w, c in zip(results[True], results[False]))
-    middle = statistics.median(w["median"] / c["median"]
-                               for w, c in zip(results[True], results[False]))
-    memory = statistics.median(w["pss"] / c["pss"] for w, c in zip(results[True], results[False]))
-    print(f"forked / new: every screen drawn {last:.2f}×, median screen {middle:.2f}×, "
-          f"memory (PSS) {memory:.2f}×")
+    report(results)
     return 0
 
 

@@ -25,6 +25,8 @@ from backprop_tui.model import FileError, Folder
 from backprop_tui.model.files import VISITOR_FILES
 from backprop_tui.visitors import LOCK_NAME, PREFIX, VisitorFolders, sweep
 
+from .test_ssh import alive
+
 WAIT = 30.0
 """Seconds any one wait may take at most."""
 
@@ -230,15 +232,6 @@ def lock_holders(path: Path) -> set[int]:
         if str(path) in links:
             found.add(int(fds.parent.name))
     return found
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` exists and is not a zombie."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return text[text.rindex(")") + 2] != "Z"
 
 
 @pytest.fixture
