@@ -190,9 +190,9 @@ def main() -> int:
     if not os.path.exists(SSH):
         print(f"skipped: {SSH} is missing")
         return 0
-    try:
-        import asyncssh  # noqa: F401
-    except ImportError:
+    from backprop_tui.ssh import asyncssh_missing
+
+    if asyncssh_missing() is not None:
         print("skipped: asyncssh is missing (pip install -e '.[ssh]')")
         return 0
     results: dict[bool, list[dict[str, float]]] = {True: [], False: []}
