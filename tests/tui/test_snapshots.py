@@ -53,6 +53,7 @@ def test_training_shows_live_numbers(snap_compare):
 
 
 def test_wide_after_backward(snap_compare):
-    """160×45, ten layers: the chain rule opens at its first row, every layer's factors at
-    once below it, whole panels with every sign."""
+    """160×45, ten layers, 8 samples: the chain rule's rows do not all fit, so it opens at
+    its last ones (the means the step uses; ↑ for the factors above), every layer's factors
+    at once below it, whole panels with every sign."""
     assert snap_compare(app_for(ten_layers()), press=["l", "f", "b"], terminal_size=(160, 45))
