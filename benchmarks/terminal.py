@@ -10,6 +10,9 @@ terminal or sshd runs them, and reads what they write:
 - first frame: seconds from the spawn until the screen shows the app's own
   text, median of several runs, each app in turn; the ratio to the minimal app;
   and the bytes each writes in its first two seconds (redraws at start count);
+- time to interactive: seconds from the spawn until a key pressed the moment the
+  first frame shows is answered on screen (``f`` in ours, ``x`` in the minimal
+  app), and their ratio;
 - key to screen: seconds from typing ``f``, ``b``, ``s``, ``space`` until the
   screen shows the result, against ``x`` in the minimal app (which changes its
   line of text); and the bytes ``tab`` (into the first field) writes;
@@ -206,6 +209,27 @@ def first_frames(runs: int) -> tuple[dict[str, list[float]], dict[str, list[int]
     return times, sizes
 
 
+def time_to_interactive(runs: int) -> dict[str, list[float]]:
+    """Seconds from the spawn to the answer of a key pressed the moment the first frame
+    shows: ``f`` (its forward pass on screen) in ours, ``x`` (its echo) in the minimal app."""
+    times: dict[str, list[float]] = {"minimal": [], "ours": []}
+    apps = ((MINIMAL, MINIMAL_READY, "x", "pressed 1 times", "minimal"),
+            (OURS, OURS_READY, "f", "forward pass: z and a of every neuron", "ours"))
+    for run in range(runs + 1):
+        for argv, ready, key, answer, name in apps:
+            term = Terminal(argv)
+            try:
+                since = term.mark()
+                term.wait_for(ready)
+                term.press(key)
+                answered = term.wait_for(answer, since) - term.started
+                if run:  # the first round warms the file cache; it is not counted
+                    times[name].append(answered)
+            finally:
+                term.quit()
+    return times
+
+
 def key_to_screen(runs: int) -> tuple[dict[str, list[float]], list[int]]:
     """Seconds from a key to its result on screen; and the bytes ``tab`` writes."""
     times: dict[str, list[float]] = {"f": [], "b": [], "s": [], "space": [],
@@ -315,6 +339,13 @@ def main() -> None:
               f"({min(ratios):.2f}–{max(ratios):.2f}), fastest {fastest:.2f}   "
               f"{med(sizes[name]):7,} bytes"
               + ("   (budgets ≤ 1.3×, ≤ 10 KB)" if name == "ours" else ""))
+    ready = time_to_interactive(opts.runs)
+    ratios = paired_ratios(ready["ours"], ready["minimal"])
+    print(f"time to interactive (from the spawn to the answer of a key pressed as the first "
+          f"frame shows: f in ours, x in the minimal app), median of {opts.runs}:")
+    print(f"  minimal Textual app   {med(ready['minimal']) * 1e3:7.0f} ms")
+    print(f"  backprop-tui          {med(ready['ours']) * 1e3:7.0f} ms   ratio {med(ratios):.2f} "
+          f"({min(ratios):.2f}–{max(ratios):.2f})   (budget ≤ 1.3×)")
     if opts.only_start:
         return
 
