@@ -9,9 +9,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from time import monotonic
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from rich.text import Text
@@ -33,7 +32,7 @@ from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from .keys import bindings
 from .later import BATCH, LOSS, ORDER, QUIZ, Later
-from .lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
+from .lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
 from .teaching import Teaching
 from .themes import BRIGHT_TITLES
 from .view import View
@@ -91,7 +90,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
     def __init__(
         self, lesson: Lesson | Opening, session_path: str | os.PathLike | None = None,
         quiz: bool = False, theme: str | None = None,
-        folder: Folder = ANYWHERE,
+        folder: Folder = ANYWHERE, clock: Callable[[], float] = DEFAULT_CLOCK,
     ) -> None:
         self._opening: Opening | None = lesson if isinstance(lesson, Opening) else None
         """The start values the first frame shows while the lesson loads (None: loaded)."""
@@ -100,7 +99,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.shown: Lesson = cast("Lesson", lesson)
         """What the screen shows: the lesson, or until it is loaded the opening, which reads
         the same for everything the first frame shows (held equal by a test)."""
-        super().__init__(cast("Lesson", lesson), theme, session_path, folder)
+        super().__init__(cast("Lesson", lesson), theme, session_path, folder, clock)
         self.init_teaching(quiz)
         self._replace: Path | None = None
         """The existing file *Save session as…* was asked to replace (enter again: yes)."""
@@ -325,7 +324,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             # title naming the step its numbers belong to. The first frame with steps
             # trained draws it and the loss curve at once, as the header's step (not what
             # they showed when t was pressed).
-            now = monotonic()
+            now = self.clock()
             drawn = self._table_live
             catch_up = drawn is None or drawn[2] == self._trained_from
             if drawn is None or catch_up \

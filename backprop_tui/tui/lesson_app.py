@@ -1,6 +1,7 @@
 """What both apps (the chain's and the wide network's) share: the themes, the screen,
 output through the mirror, the signals that end the app, the file ctrl+s saves to, a
-step of the loop, training on a timer at a chosen speed, and quitting.
+step of the loop, training on a timer at a chosen speed, the one clock that times it
+(:attr:`LessonApp.clock`), and quitting.
 
 Each app says what is its own through a few methods: how the derivation comes in front
 after f, b or s (:meth:`LessonApp._derivation_in_front`), what the screen does when
@@ -71,6 +72,9 @@ TRAINING_REDRAW = 0.25
 """While training, seconds between redraws of the numbers: a calm screen, few bytes."""
 PLOT_REDRAW = 1.0
 """While training, seconds between redraws of the loss curve (the costliest to send)."""
+DEFAULT_CLOCK: Callable[[], float] = monotonic
+"""The clock an app reads unless it is given another (:attr:`LessonApp.clock`): the only
+clock under ``backprop_tui.tui``."""
 
 
 class Trainable(Protocol):
@@ -95,8 +99,13 @@ class LessonApp(FrugalApp[int], Generic[L]):
     """What the message says to do when t is pressed after training diverged."""
 
     def __init__(self, lesson: L, theme: str | None,
-                 session_path: str | os.PathLike | None, folder: Folder = ANYWHERE) -> None:
+                 session_path: str | os.PathLike | None, folder: Folder = ANYWHERE,
+                 clock: Callable[[], float] = DEFAULT_CLOCK) -> None:
         super().__init__()
+        self.clock: Callable[[], float] = clock
+        """The app's one clock, in seconds: everything the app times by itself (the
+        training pace, the redraw rates while training, the loss curve's) reads it, and
+        nothing in the app reads another. A test sets it to step time by hand."""
         for own in THEMES.values():
             self.register_theme(own)
         self.default_theme = self.theme
@@ -199,7 +208,7 @@ class LessonApp(FrugalApp[int], Generic[L]):
             self.say(f"{self.lesson.divergence}: {self.DIVERGED_HINT}", error=True)
             return
         else:
-            self._pace.start(monotonic())
+            self._pace.start(self.clock())
             self._timer = self.set_interval(FRAME, self._tick)
             self._training_started()
             self.say(started_text(SPEEDS[self.speed]))
@@ -214,7 +223,7 @@ class LessonApp(FrugalApp[int], Generic[L]):
             self._timer = None
 
     def _tick(self) -> None:
-        diverged, due = self._pace.tick(monotonic, SPEEDS[self.speed], self.lesson.train)
+        diverged, due = self._pace.tick(self.clock, SPEEDS[self.speed], self.lesson.train)
         if diverged is not None:
             self._stop_training()
             self._after_training()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pyte
 from rich.console import Console
@@ -31,8 +32,23 @@ def ten_layers() -> Lesson:
     return lecture(w=TEN_W, b=TEN_B)
 
 
-def app_for(lesson: Lesson | None = None) -> BackpropApp:
-    return BackpropApp(lesson or lecture())
+def app_for(lesson: Lesson | None = None, clock=None) -> BackpropApp:
+    """An app for ``lesson`` (the lecture's by default) that reads ``clock`` (a test's
+    stepped clock) for all its timing, or the real one."""
+    app = BackpropApp(lesson or lecture())
+    if clock is not None:
+        app.clock = clock
+    return app
+
+
+async def wait_until(pilot, condition, seconds: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds; fail if it does not within ``seconds``
+    (for what the app does on its own timers, such as training)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not reached in {seconds} s: {condition}"
+        await pilot.pause(0.02)
+    await pilot.pause()
 
 
 def text_of(widget) -> str:

@@ -26,6 +26,7 @@ from .helpers import (
     screen_of,
     ten_layers,
     text_of,
+    wait_until,
 )
 
 SIZE = (80, 24)
@@ -270,8 +271,7 @@ async def test_training_starts_and_stops_and_the_plot_follows():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         assert app.training
-        while app.lesson.steps_done < 20:
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.lesson.steps_done >= 20)
         assert "training" in shown(app, "#status") and "/s" in shown(app, "#status")
         await pilot.press("t")
         assert not app.training
@@ -322,7 +322,7 @@ async def test_q_quits_at_once_while_training():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.lesson.steps_done > 0)  # training, a tick taken
         await pilot.press("q")
     assert app.return_code == 0
     assert not app.training
@@ -347,8 +347,7 @@ async def test_divergence_pauses_training_with_the_message():
     app = app_for(lesson)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        while app.training:
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: not app.training)
         assert "diverged" in shown(app, "#message")
         assert np.isfinite(app.lesson.chain.w).all()
 
@@ -356,8 +355,10 @@ async def test_divergence_pauses_training_with_the_message():
 async def test_reset_returns_to_the_start_values_and_clears_the_history():
     app = app_for(lecture(w=(0.9, -0.6, 1.3), b=(0, 0, 0), lr=1.5))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "s", "l", "t")
-        await pilot.pause(0.1)
+        await pilot.press("s", "s", "l")
+        before = app.lesson.steps_done
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.lesson.steps_done > before)  # trained a tick
         await pilot.press("r")
         lesson = app.lesson
         assert not app.training
@@ -580,8 +581,9 @@ async def test_at_80x24_the_rows_the_step_uses_and_whole_messages_are_shown():
                 assert not app.query_one("#derivation").rows_hidden
             await pilot.press("b")
             await pilot.pause()
+        before = app.lesson.steps_done
         await pilot.press("t")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.lesson.steps_done > before)
         await pilot.press("t")
         await pilot.pause()
         said = shown(app, "#message")

@@ -21,7 +21,7 @@ from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.screens.path import PathScreen
 from backprop_tui.tui.widgets.field import NumberField
 
-from .helpers import edit_field, lecture, text_of
+from .helpers import edit_field, lecture, text_of, wait_until
 from .test_files import DATA, message, palette
 
 SIZE = (80, 24)
@@ -361,7 +361,8 @@ async def test_enters_queued_behind_a_selection_run_the_command_once(here):
                 break
             await pilot.pause(0.02)
         burst(app, ["enter", "enter", "enter", "enter"])
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1
+                         and (here / "backprop-handout-1.md").exists())
         assert app.is_running and len(app.screen_stack) == 1  # the main screen again
         assert [p.name for p in here.iterdir()] == ["backprop-handout-1.md"]
         await pilot.press("f")

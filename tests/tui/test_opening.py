@@ -223,10 +223,9 @@ lesson is made, each must do what it does in an app that started with it."""
 async def test_any_first_key_before_the_lesson_is_made_does_what_it_always_does(key, quiz,
                                                                                 monkeypatch):
     values = resolve_start(x=(0.2, 0.8), y=(0.0, 1.0))
-    monkeypatch.setattr("backprop_tui.tui.lesson_app.monotonic", lambda: 100.0)  # t: no tick
     shown = []
     for lesson in (Opening(values), lesson_of(values)):
-        app = BackpropApp(lesson, quiz=quiz)
+        app = BackpropApp(lesson, quiz=quiz, clock=lambda: 100.0)  # time stands: t, no tick
         with monkeypatch.context() as later:
             # The lesson is not made after the first frame: the key comes first.
             later.setattr(BackpropApp, "call_after_refresh",

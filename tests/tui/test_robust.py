@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from backprop_tui.model import defaults
 from backprop_tui.present.format import fitted, number
-from backprop_tui.tui import app as app_module
 from backprop_tui.tui import lesson_app
 from backprop_tui.tui.app import PLOT_REDRAW, BackpropApp
 from backprop_tui.tui.lesson_app import FRAME, SPEEDS
@@ -201,9 +200,6 @@ async def test_divergence_in_the_app_pauses_training_says_the_step_and_warns_not
 
 async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(app_module, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
     builds: list[tuple[int, int, int]] = []
     figure = loss_plot.loss_figure
 
@@ -215,7 +211,7 @@ async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypa
     monkeypatch.setattr(loss_plot, "loss_figure", recorded)
     lesson = lecture()
     lesson.set_samples(defaults.DATASET_X, defaults.DATASET_Y)
-    app = app_for(lesson)
+    app = app_for(lesson, clock=lambda: clock[0])
     speed = SPEEDS.index(5000)
     ticks_per_plot = round(PLOT_REDRAW / FRAME)
 
@@ -264,10 +260,7 @@ async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypa
 
 async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(app_module, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
-    app = app_for(lecture())
+    app = app_for(lecture(), clock=lambda: clock[0])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         shows = []

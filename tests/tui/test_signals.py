@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,25 @@ def read_until(fd: int, out: bytearray, done, seconds: float) -> bool:
     return done(out)
 
 
+def catches(pid: int, *numbers: int, seconds: float) -> bool:
+    """Whether process ``pid`` catches the signals ``numbers`` (its handlers are in place)
+    within ``seconds``: read from /proc (SigCgt); where there is none, after half a second
+    of waiting."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        time.sleep(0.5)
+        return True
+    wanted = sum(1 << (number - 1) for number in numbers)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        caught = next(int(line.split()[1], 16) for line in status.read_text().splitlines()
+                      if line.startswith("SigCgt:"))
+        if caught & wanted == wanted:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def app_in_a_terminal(folder, cols: int, rows: int) -> tuple[subprocess.Popen, int]:
     """``backprop-tui`` started in ``folder`` in a new pseudo-terminal of ``cols`` × ``rows``;
     the process and the terminal's side to read and write."""
@@ -59,7 +79,7 @@ def test_a_signal_restores_the_terminal_and_ends_the_app(tmp_path, number):
     out = bytearray()
     try:
         assert read_until(main, out, lambda o: DRAWN in o and MOUSE_OFF not in o, 60), out[-300:]
-        time.sleep(0.5)  # drawn and idle: the signal handlers are in place
+        assert catches(process.pid, signal.SIGTERM, signal.SIGHUP, seconds=20)  # handlers in
         read_until(main, out, lambda o: False, 0.2)
         start = len(out)
         process.send_signal(number)

@@ -20,7 +20,6 @@ from backprop_tui.tui.wide.grid import NetworkGrid
 from backprop_tui.tui.wide.help import WideHelpScreen
 from backprop_tui.tui.wide.keys import WIDE_KEYS
 from backprop_tui.tui.wide.state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
-from backprop_tui.tui.widgets import loss_plot
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
@@ -321,11 +320,9 @@ class _Frozen:
         pass
 
 
-async def test_training_runs_draws_the_loss_curve_and_stops(monkeypatch):
+async def test_training_runs_draws_the_loss_curve_and_stops():
     clock = [1000.0]
-    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
-    app = WideApp(xor_lesson(lr=2.0))
+    app = WideApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         assert app.training and app.page == "loss"
@@ -448,14 +445,12 @@ def test_the_sum_row_on_screen_is_the_formulas_row():
     assert W.term_rows(bp, 3, 1, 2)[1] in rows
 
 
-async def test_decision_view_on_a_key_redrawn_while_training(monkeypatch):
+async def test_decision_view_on_a_key_redrawn_while_training():
     from backprop_tui.tui.widgets.decision import DecisionView
 
     clock = [1000.0]
-    monkeypatch.setattr(lesson_app, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
     for size in (SIZE, (120, 36)):
-        app = WideApp(xor_lesson(lr=2.0))
+        app = WideApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
         async with app.run_test(size=size) as pilot:
             view = app.query_one(DecisionView)
             assert not view.display

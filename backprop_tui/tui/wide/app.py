@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+from collections.abc import Callable
 
 import numpy as np
 from rich.text import Text
@@ -26,7 +27,7 @@ from ...present.format import BLANK, number
 from ...present.formulas import label, lr_warning
 from ...present.formulas_wide import param_sym, sub
 from ..keys import bindings, on_line
-from ..lesson_app import PLOT_REDRAW, SESSION_NAME, LessonApp
+from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot
@@ -89,8 +90,9 @@ class WideApp(LessonApp[WideLesson]):
 
     def __init__(self, lesson: WideLesson, theme: str | None = None,
                  session_path: str | os.PathLike | None = None,
-                 folder: Folder = ANYWHERE) -> None:
-        super().__init__(lesson, theme, session_path, folder)
+                 folder: Folder = ANYWHERE,
+                 clock: Callable[[], float] = DEFAULT_CLOCK) -> None:
+        super().__init__(lesson, theme, session_path, folder, clock)
         self.layer = 1
         """The selected neuron's layer (1..L): the first hidden layer to start with."""
         self.neuron = 1

@@ -8,8 +8,8 @@ width (never the raw history), so its cost does not grow with the steps taken.
 from __future__ import annotations
 
 import math
-from time import monotonic
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, cast
 
 from rich.text import Text
 from textual.reactive import var
@@ -32,6 +32,13 @@ class HasHistory(Protocol):
 
     @property
     def history(self) -> LossHistory: ...
+
+
+class HasClock(Protocol):
+    """What the plot reads of its app: the app's one clock
+    (:attr:`~backprop_tui.tui.lesson_app.LessonApp.clock`), for its redraw rate."""
+
+    clock: Callable[[], float]
 
 
 Y_AXIS = 9
@@ -151,7 +158,7 @@ class LossPlot(Widget):
         of what an SSH link carries."""
         history = self.history
         key = (history.next_step, len(history), self.log_scale)
-        now = monotonic()
+        now = cast("HasClock", self.app).clock()
         if key != self._drawn and now - self._drawn_at >= every:
             self._drawn = key
             self._drawn_at = now
