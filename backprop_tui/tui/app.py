@@ -33,6 +33,7 @@ from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from .keys import bindings
 from .later import BATCH, LOSS, ORDER, QUIZ, Later
 from .lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
+from .pace import training_text
 from .teaching import Teaching
 from .themes import BRIGHT_TITLES
 from .view import View
@@ -311,7 +312,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         lesson = self.shown
         training = ""
         if self.training:
-            training = f"training {self._pace.measured():,}/s"
+            training = training_text(self._pace.measured())
         self.query_one(StatusLine).show(lesson, training)
         current = self.layer if lesson.phase != "none" else None
         live = self._live_pass()

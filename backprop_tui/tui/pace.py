@@ -83,13 +83,19 @@ class Pace:
             self.shown_at = now
         return diverged, due
 
-    def measured(self) -> int:
-        """Steps a second over the last second's ticks (0 until there are two)."""
+    def measured(self) -> int | None:
+        """Steps a second over the last second's ticks (None until there are two: no rate
+        is known yet, and 0/s would say training stands still)."""
         if len(self.rate) < 2:
-            return 0
+            return None
         span = self.rate[-1][0] - self.rate[0][0]
         steps = sum(n for _, n in list(self.rate)[1:])
-        return int(round(steps / span)) if span > 0 else 0
+        return int(round(steps / span)) if span > 0 else None
+
+
+def training_text(rate: int | None) -> str:
+    """What the header says while training: the measured rate once there is one."""
+    return "training" if rate is None else f"training {rate:,}/s"
 
 
 def started_text(speed: int) -> str:

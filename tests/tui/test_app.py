@@ -272,7 +272,8 @@ async def test_training_starts_and_stops_and_the_plot_follows():
         await pilot.press("t")
         assert app.training
         await wait_until(pilot, lambda: app.lesson.steps_done >= 20)
-        assert "training" in shown(app, "#status") and "/s" in shown(app, "#status")
+        assert "training" in shown(app, "#status")
+        await wait_until(pilot, lambda: "/s" in shown(app, "#status"))  # once a rate is measured
         await pilot.press("t")
         assert not app.training
         stopped = app.lesson.steps_done

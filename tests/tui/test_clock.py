@@ -142,3 +142,29 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
         assert [str(t.border_title).endswith(f"at step {steps}") for t in tables] \
             == [True] * isinstance(app, BackpropApp)
         app._stop_training()
+
+
+async def test_the_header_gives_no_rate_until_one_is_measured():
+    """Training has just started: the header says "training", not "training 0/s" (which
+    would say it stands still); the rate shows once two ticks have measured one."""
+    from backprop_tui.tui.widgets.status import StatusLine
+
+    from .helpers import text_of
+
+    clock = [1000.0]
+    app = _chain_app(lambda: clock[0])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        header = text_of(app.query_one(StatusLine))
+        assert header.endswith("training") and "/s" not in header, header
+        for _ in range(3):
+            clock[0] += FRAME
+            app._tick()
+            await pilot.pause()
+        app._redraw()
+        await pilot.pause()
+        header = text_of(app.query_one(StatusLine))
+        rate = int(header.rsplit("training ", 1)[1].removesuffix("/s").replace(",", ""))
+        assert abs(rate - SPEEDS[app.speed]) <= 0.02 * SPEEDS[app.speed], header  # whole steps
+        app._stop_training()

@@ -28,6 +28,7 @@ from ...present.formulas import label, lr_warning
 from ...present.formulas_wide import param_sym, sub
 from ..keys import bindings, on_line
 from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
+from ..pace import training_text
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot
@@ -162,7 +163,7 @@ class WideApp(LessonApp[WideLesson]):
         """Bring every widget up to date with the lesson (each redraws only on change)."""
         lesson = self.lesson
         self._clamp()
-        training = f"training {self._pace.measured():,}/s" if self.training else ""
+        training = training_text(self._pace.measured()) if self.training else ""
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
         self.query_one(WideStatus).show(lesson, fwd, training)
