@@ -32,20 +32,25 @@ class Key(NamedTuple):
 KEYS: tuple[Key, ...] = (
     Key("f", "fwd", "forward pass: z, a of every neuron and the cost C (per sample and mean)",
         (("f", "forward", "forward"),), "main"),
-    Key("b", "back", "backward pass: every chain-rule factor, output layer first; "
-        "b again: the next layer down (in reveal mode, the next factor)",
+    Key("b", "back", "backward pass: every chain-rule factor of every neuron, output layer "
+        "first; b again: the next layer down (in a chain's reveal mode, the next factor)",
         (("b", "backward", "backward"),), "main"),
-    Key("s", "step", "update step: every w, b moves by −η·(batch-mean gradient); old → new",
+    Key("s", "step", "update step: every weight and bias moves by −η·(the mean gradient "
+        "over the samples); old → new",
         (("s", "step", "step"),), "main"),
-    Key("space", "next", "the next phase: forward → backward, layer by layer → step → forward …",
+    Key("space", "next", "the next phase: forward → backward, layer by layer from the output "
+        "→ step → forward …",
         (("space", "next_phase", "next"),), "main"),
     Key("t", "train", "start / stop training on batches; the loss curve grows",
         (("t", "train", "train"),), "main"),
     Key("r", "reset", "reset to the start values; clears the loss history",
         (("r", "reset", "reset"),), "main"),
-    Key("l", "data", "load the built-in dataset: 8 samples, x in [0, 1], y = 1 when x > 0.5",
+    Key("l", "data", "load the lesson's dataset: in a chain the built-in 8 samples, x in "
+        "[0, 1], y = 1 when x > 0.5; with several neurons a layer XOR, inputs 00 01 10 11, "
+        "targets 0 1 1 0 (a 2,2,1 network when the shape has not 2 inputs and 1 output)",
         (("l", "dataset", "dataset"),)),
-    Key("v", "view", "at small sizes: switch between the derivation and the loss & batch",
+    Key("v", "view", "at small sizes: switch between the derivation and the loss curve "
+        "(a chain's with the batch table)",
         (("v", "switch_view", "view"),), "main"),
     Key("?", "help", "this help (escape or ? closes it)",
         (("question_mark", "help", "help"),), "main"),
@@ -60,7 +65,9 @@ KEYS: tuple[Key, ...] = (
         (("e", "nudge", "nudge"),)),
     Key("E", "ε÷10", "nudge with ε ten times smaller (1e−1 … 1e−10, then round again)",
         (("E", "nudge_epsilon", "nudge-epsilon"),)),
-    Key("c", "w/b", "select w or b of the layer shown, for the nudge and the slope view",
+    Key("c", "param", "choose the parameter θ the derivation explains: in a chain w or b of "
+        "the layer shown (the nudge and the slope view use it too); with several neurons a "
+        "layer the next weight w_jk into the selected neuron (k: the neuron below)",
         (("c", "choose_parameter", "choose-parameter"),)),
     Key("[ ]", "layer", "show the layer nearer the input / nearer the output",
         (("left_square_bracket", "layer(-1)", "layer-in"),
@@ -84,7 +91,7 @@ KEYS: tuple[Key, ...] = (
     Key("u U", "undo/redo", "undo / redo: phases, steps, edits, switches and training runs "
         "(200 back), the loss curve with them",
         (("u", "undo", "undo"), ("U", "redo", "redo"))),
-    Key("n p", "sample", "show the next / previous sample",
+    Key("n p", "sample", "show the next / previous sample (the step uses the mean)",
         (("n", "sample(1)", "next-sample"), ("p", "sample(-1)", "previous-sample"))),
     Key("a d", "add/del", "add a sample (a copy: type its x, tab, its y) / delete the sample "
         "shown", (("a", "add_sample", "add-sample"), ("d", "remove_sample", "remove-sample"))),
@@ -97,10 +104,13 @@ KEYS: tuple[Key, ...] = (
     Key("i", "screenshot", "save a screenshot of the screen as SVG "
         "(backprop-screenshot-N.svg here)", (("i", "screenshot", "screenshot"),)),
     Key("ctrl+s", "save", "save the session: to the --session file, else "
-        "backprop-session.json here", (("ctrl+s", "save_session", "save-session"),)),
+        "backprop-session.json here (--session opens it again)",
+        (("ctrl+s", "save_session", "save-session"),)),
     Key("j", "more keys", "the second key line's next page (at small sizes)",
         (("j", "more_keys", "more-keys"),), "help"),
-    Key("tab", "fields", "move between the fields w, b, x, y, η (shift+tab: back)", (), "help"),
+    Key("tab", "fields", "move between the editable fields: in a chain w, b, x, y, η; with "
+        "several neurons a layer the selected neuron's w_jk, b_j (shift+tab: back)", (),
+        "help"),
     Key("enter esc", "apply/cancel", "apply / cancel an edit and leave the field", (), "help"),
     Key("ctrl+p", "commands", "commands: save session (as…), load CSV data, write handout, "
         "screenshot", (), "help"),

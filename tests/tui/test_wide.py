@@ -155,7 +155,7 @@ async def test_every_row_shown_is_its_formulas_value():
         assert checked > 100
 
 
-async def test_arrows_select_a_neuron_and_c_its_weight():
+async def test_arrows_and_braces_select_a_neuron_and_c_its_weight():
     lesson = lesson_of((3, 4, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]])
     app = WideApp(lesson)
     async with app.run_test(size=SIZE) as pilot:
@@ -163,7 +163,7 @@ async def test_arrows_select_a_neuron_and_c_its_weight():
         assert (app.layer, app.neuron, app.weight) == (3, 1, 1)  # the output layer first
         await pilot.press("left", "left")
         assert (app.layer, app.neuron, app.weight) == (1, 1, 1)
-        await pilot.press("down", "down", "down", "down")  # no further than the last neuron
+        await pilot.press(*["right_curly_bracket"] * 4)  # no further than the last neuron
         assert app.neuron == 4
         await pilot.press("right")  # layer 2 has two neurons: the selection stays inside
         assert (app.layer, app.neuron) == (2, 2)
@@ -175,7 +175,7 @@ async def test_arrows_select_a_neuron_and_c_its_weight():
             r.symbol == "∂C/∂w₂₄(L−1)" for r in derivation_rows(app))
         await pilot.press("c")
         assert app.weight == 1
-        await pilot.press("up", "right", "right")
+        await pilot.press("left_curly_bracket", "right", "right")
         assert (app.layer, app.neuron) == (3, 1)
         await pilot.press("left", "left", "left", "left")
         assert app.layer == 1
@@ -190,7 +190,7 @@ async def test_matrix_form_shows_the_same_sum():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b", "b")
         term_by_term = {r.symbol: r.value for r in derivation_rows(app)[:-1]}  # not the mean
-        await pilot.press("m")
+        await pilot.press("M")
         assert app.matrix
         rows = derivation_rows(app)
         assert [r.symbol for r in rows] == ["δ₁(L−1)", "∂C/∂w₁₁(L−1)", "∂C/∂x₁"]
@@ -198,7 +198,7 @@ async def test_matrix_form_shows_the_same_sum():
         assert rows[1].value == term_by_term["∂C/∂w₁₁(L−1)"]
         text = text_of(app.query_one(WideDerivation))
         assert "δ(L−1) = W(L)ᵀ·δ(L) ⊙ σ'(z(L−1))" in text
-        await pilot.press("m")
+        await pilot.press("M")
         assert not app.matrix and derivation_rows(app)[5].formula.startswith("Σⱼ")
 
 
@@ -242,7 +242,7 @@ async def test_xor_key_and_accuracy_in_the_header():
 async def test_symmetry_demo_gradients_identical_and_stay_equal():
     app = WideApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
+        await pilot.press("S")
         net = app.lesson.network
         assert (net.flat_w == SYMMETRIC_W).all() and (net.flat_b == SYMMETRIC_B).all()
         assert "symmetry" in shown(app, "#message")
@@ -359,9 +359,9 @@ async def test_reset_view_scroll_help_save_more_keys_and_quit():
         derivation = app.query_one(WideDerivation)
         assert derivation.rows_hidden  # 80×24: the rows of w₁₁(L−1) scroll
         start = derivation._start
-        await pilot.press("pagedown")
+        await pilot.press("down")
         assert derivation._start == start + 1
-        await pilot.press("pageup", "pageup")
+        await pilot.press("up", "up")
         assert derivation._start == start - 1
         await pilot.press("question_mark")
         assert isinstance(app.screen, WideHelpScreen)
@@ -454,12 +454,12 @@ async def test_decision_view_on_a_key_redrawn_while_training():
         async with app.run_test(size=size) as pilot:
             view = app.query_one(DecisionView)
             assert not view.display
-            await pilot.press("d")
+            await pilot.press("D")
             assert view.display and view.network is app.lesson.network
             assert view.samples is app.lesson.samples
             await pilot.press("t")
-            if size == SIZE:  # a page of its own at small sizes: d brings it back
-                await pilot.press("d")
+            if size == SIZE:  # a page of its own at small sizes: D brings it back
+                await pilot.press("D")
             assert view.display
             drawn = []
             for _ in range(10):
@@ -474,12 +474,12 @@ async def test_decision_view_on_a_key_redrawn_while_training():
             app._tick()
             await pilot.pause()
             assert view.network is app.lesson.network
-            await pilot.press("t", "d")
+            await pilot.press("t", "D")
             assert not view.display
     # Three inputs: no square to draw; the key says why.
     app = WideApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("d")
+        await pilot.press("D")
         assert "needs 2 inputs" in shown(app, "#message")
         assert not app.query_one(DecisionView).display
 

@@ -26,11 +26,12 @@ from .test_robust import texts
 from .test_wide import assert_grid_matches_lesson
 
 KEYS = (
-    "f", "b", "s", "space", "t", "r", "v", "question_mark", "escape", "left", "right", "up",
-    "down", "c", "m", "n", "p", "l", "d", "e", "plus", "minus", "pageup", "pagedown", "j", "tab",
-    "shift+tab", "enter",
+    "f", "b", "s", "space", "t", "r", "v", "question_mark", "escape", "left", "right",
+    "left_curly_bracket", "right_curly_bracket", "c", "M", "n", "p", "l", "D", "S", "plus",
+    "minus", "up", "down", "j", "tab", "shift+tab", "enter", "e", "a", "d", "m",
 )
-"""Every key of the wide screen but q and ctrl+s (which only says it cannot save)."""
+"""Every key of the wide screen but q and ctrl+s (which only says it cannot save), and the
+chain's keys that here only say they are not available."""
 
 actions = storm_actions(KEYS)
 

@@ -37,7 +37,7 @@ from ..widgets.teach_keys import TeachKeyLine
 from .derivation import Selection, WideDerivation
 from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
 from .help import WideHelpScreen
-from .keys import WIDE_KEYS
+from .keys import CHAIN_ONLY, MOVED, WIDE_KEYS, chain_only_bindings
 from .state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
 
 
@@ -87,7 +87,7 @@ class WideApp(LessonApp[WideLesson]):
     AUTO_FOCUS = None
     ENABLE_COMMAND_PALETTE = False
 
-    BINDINGS = bindings(WIDE_KEYS)  # type: ignore[assignment]
+    BINDINGS = bindings(WIDE_KEYS) + chain_only_bindings()  # type: ignore[assignment]
 
     def __init__(self, lesson: WideLesson, theme: str | None = None,
                  session_path: str | os.PathLike | None = None,
@@ -343,7 +343,8 @@ class WideApp(LessonApp[WideLesson]):
         self.say(f"neuron {self.neuron} of ({label(self.layer, self.lesson.layers)}); "
                  f"the derivation explains {self._selected_text()}")
 
-    def action_choose_weight(self) -> None:
+    def action_choose_parameter(self) -> None:
+        """c: the next weight w_jk into the selected neuron (the chain's c: w or b)."""
         below = self.lesson.shape[self.layer - 1]
         self.weight = self.weight % below + 1
         self._moved()
@@ -353,12 +354,12 @@ class WideApp(LessonApp[WideLesson]):
     def action_matrix(self) -> None:
         self.matrix = not self.matrix
         if self.lesson.phase != "backward":
-            self.say("m: " + ("matrix form" if self.matrix else "term by term")
+            self.say("M: " + ("matrix form" if self.matrix else "term by term")
                      + " once the backward pass has run (b)")
         else:
-            self.say("matrix form: the same sums, a layer at a time; m: term by term"
+            self.say("matrix form: the same sums, a layer at a time; M: term by term"
                      if self.matrix else "term by term: the sum over j, every term written "
-                     "out; m: matrix form")
+                     "out; M: matrix form")
         self.page = "derivation"
         self.show()
 
@@ -366,7 +367,8 @@ class WideApp(LessonApp[WideLesson]):
         self.sample = (self.sample + delta) % len(self.lesson.samples)
         self.show()
 
-    async def action_xor(self) -> None:
+    async def action_dataset(self) -> None:
+        """l: the lesson's dataset, XOR for a network (the chain's l: its 8 samples)."""
         self._stop_training()
         replaced = self.lesson.use_xor()
         self.layer, self.neuron, self.weight, self.sample = 1, 1, 1, 0
@@ -419,9 +421,19 @@ class WideApp(LessonApp[WideLesson]):
             self.decision = self.page != "decision"
             self.page = "decision" if self.decision else "derivation"
         self.say("decision view: the output over the (x1, x2) square, ○ target 0, ● target 1; "
-                 "redrawn while training; d hides it" if self.decision
+                 "redrawn while training; D hides it" if self.decision
                  else "decision view hidden")
         self.show()
+
+    def action_absent(self, key: str) -> None:
+        """A chain's key whose feature this shape lacks: one line says so (and where the
+        feature this app once had on it is now), nothing else happens."""
+        moved = f" ({MOVED[key]})" if key in MOVED else ""
+        head = f"{key}: {CHAIN_ONLY[key]} is not available for "
+        lines = [f"{head}shape {shape_text(self.lesson.shape)}{moved}",
+                 f"{head}this shape{moved}", f"{head}this shape"]
+        width = self.size.width - 2
+        self.say(next((line for line in lines if len(line) <= width), lines[-1]), error=True)
 
     def action_scroll_rows(self, delta: int) -> None:
         self.query_one(WideDerivation).scroll_rows(delta)

@@ -82,7 +82,7 @@ def weight_rows(bp: NetworkBackward, at: Selection) -> Shown:
     below = W.a_sym(l - 1, k, L)
     what = "a sum, one term per j" if net.shape[l] > 1 else "one term: one neuron in " + f"({lab})"
     title = (f"∂C/∂{W.param_sym('w', l, j, k, L)}", f"sample {s + 1}/{n}",
-             f"∂C/∂{below}: {what}", "m: matrix form")
+             f"∂C/∂{below}: {what}", "M: matrix form")
     return Shown(title, rows, marks, focus, remark)
 
 
@@ -94,7 +94,7 @@ def matrix_view(bp: NetworkBackward, at: Selection) -> Shown:
     lines = tuple(line.text() for line in W.matrix_lines(bp, at.sample, at.layer))
     n = len(bp.forward.samples)
     title = ("matrix form", f"layer ({label(at.layer, L)})", f"sample {at.sample + 1}/{n}",
-             "m: term by term")
+             "M: term by term")
     return Shown(title, rows, [False, True, True], len(rows) - 1,
                  "the last row is the Σ row's sum: the same terms, added", lines)
 
@@ -179,7 +179,7 @@ def fitting(parts: list[str], room: int) -> str:
 
 
 class WideDerivation(Widget):
-    """The rows of the phase shown; scrolls (pgup, pgdn) when they do not all fit, and
+    """The rows of the phase shown; scrolls (↑ ↓) when they do not all fit, and
     opens with the row that matters (the Σ row after the backward pass) in view."""
 
     def __init__(self, **kwargs) -> None:
@@ -230,7 +230,7 @@ class WideDerivation(Widget):
         if shown is None:
             return Text(
                 "f: forward pass   b: backward pass   s: step   t: train\n"
-                "← → ↑ ↓: select a neuron   c: its next weight w_jk   ?: help\n\n"
+                "← → { }: select a neuron   c: its next weight w_jk   ?: help\n\n"
                 "Nothing is computed for the numbers on screen yet.", style="italic")
         width = self.content_size.width
         wrapped = [part for line in shown.lines
@@ -255,6 +255,6 @@ class WideDerivation(Widget):
         if self.rows_hidden:
             where = [w for w, more in (("↑ more above", first > 0),
                                        ("↓ more below", stop < len(laid))) if more]
-            parts.append(Text(f"rows {first + 1}–{stop} of {len(laid)} · " + " · ".join(where)
-                              + " · pgup pgdn", style="italic"))
+            parts.append(Text(f"rows {first + 1}–{stop} of {len(laid)} · " + " · ".join(where),
+                              style="italic"))
         return Group(*parts)
