@@ -35,11 +35,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backprop_tui.model import Chain, Samples, Trainer, trace  # noqa: E402
+from backprop_tui.model.functions import SIGMOID, SQUARED_ERROR  # noqa: E402
+from backprop_tui.model.limits import MAX_WIDTH  # noqa: E402
 from backprop_tui.model.network import (  # noqa: E402
     Network,
     NetworkSamples,
     NetworkTrainer,
 )
+from backprop_tui.model.network_step import network_steps  # noqa: E402
 
 TOLERANCE = 1e-9
 """Relative (and absolute) tolerance for the final parameters to agree with ours."""
@@ -59,19 +62,22 @@ class Case:
 CASES = [
     Case(3, 1, 2000, 200),
     Case(3, 16, 2000, 50),
+    Case(3, 32, 2000, 20),
+    Case(3, 33, 2000, 20),
     Case(3, 1024, 300, 2),
+    Case(3, 4096, 100, 1),
     Case(10, 1, 1000, 100),
     Case(10, 16, 1000, 20),
     Case(10, 1024, 200, 1),
 ]
 
 
-def make_problem(layers: int, seed: int = 0):
-    """Start parameters and data: the same for every implementation."""
+def make_problem(layers: int, seed: int = 0, n: int = N_SAMPLES):
+    """Start parameters and ``n`` samples: the same for every implementation."""
     rng = np.random.default_rng(seed + layers)
     w = rng.normal(0.0, 1.0, layers)
     b = rng.normal(0.0, 0.5, layers)
-    x = rng.uniform(-2.0, 2.0, N_SAMPLES)
+    x = rng.uniform(-2.0, 2.0, n)
     y = 0.5 + 0.4 * np.sin(2.0 * x)
     return w, b, x, y
 
@@ -127,6 +133,35 @@ def run_numpy(w, b, x_all, y_all, batch, steps):
         diff = a - y
         losses[k] = np.dot(diff, diff) / batch
         grad = 2.0 * diff
+        for l in range(layers - 1, -1, -1):
+            a = acts[l + 1]
+            delta = grad * a * (1.0 - a)
+            gw[l] = np.dot(delta, acts[l]) / batch
+            gb[l] = delta.sum() / batch
+            grad = delta * w[l]
+        w -= LR * gw
+        b -= LR * gb
+    return w, b
+
+
+def run_bare(w, b, x_all, y_all, batch, steps):
+    """The plainest numpy loop: the textbook σ(z) = 1/(1+e^(−z)) and σ' = a(1−a),
+    no overflow guard of any kind, no loss kept, nothing preallocated."""
+    w = np.array(w, dtype=np.float64)
+    b = np.array(b, dtype=np.float64)
+    layers, n = w.size, x_all.size
+    for k in range(steps):
+        start = k * batch % n
+        if start + batch <= n:
+            x, y = x_all[start : start + batch], y_all[start : start + batch]
+        else:
+            idx = (start + np.arange(batch)) % n
+            x, y = x_all[idx], y_all[idx]
+        acts = [x]
+        for l in range(layers):
+            acts.append(1.0 / (1.0 + np.exp(-(w[l] * acts[-1] + b[l]))))
+        grad = 2.0 * (acts[-1] - y)
+        gw, gb = np.empty(layers), np.empty(layers)
         for l in range(layers - 1, -1, -1):
             a = acts[l + 1]
             delta = grad * a * (1.0 - a)
@@ -234,8 +269,9 @@ class WideCase:
     steps: int
 
 
-WIDE_CASES = [WideCase((2, 2, 1), 16, 2000), WideCase((2, 2, 1), 1, 4000),
-              WideCase((2, 4, 4, 1), 16, 1000), WideCase((2, 2, 1), 1024, 300)]
+WIDE_CASES = [WideCase((2, 2, 1), 1, 4000), WideCase((2, 2, 1), 16, 2000),
+              WideCase((2, 2, 1), 1024, 300), WideCase((2, 4, 4, 1), 16, 1000),
+              WideCase((2, 16, 16, 1), 16, 1000), WideCase((2, 16, 16, 1), 1024, 200)]
 """Networks with several neurons a layer: ours (NetworkTrainer) beside a numpy loop and torch."""
 
 CHAIN_LAYERS = 3
@@ -266,6 +302,13 @@ def _layers(shape, w, b):
 
 
 def run_wide_ours(shape, w, b, x, y, batch, steps):
+    if max(shape[1:]) > MAX_WIDTH:
+        # Wider than a lesson's network may be: the step function itself (what
+        # NetworkTrainer calls, in pieces of 4,096 steps).
+        w, b, _losses, what = network_steps(shape, SIGMOID, SQUARED_ERROR, np.array(w),
+                                            np.array(b), x, y, batch, LR, 0, steps)
+        assert what is None
+        return w, b
     net = Network(shape, w, b)
     trainer = NetworkTrainer(net, NetworkSamples(x, y, shape[0], shape[-1]), LR, batch)
     assert trainer.run(steps).divergence is None
@@ -373,7 +416,8 @@ def wide_table(repeats: int, quick: bool) -> list[str]:
     out = ["", "several neurons a layer (NetworkTrainer: Python floats for small batches of "
            "small networks, numpy above), µs per step;",
            f"chain ({CHAIN_LAYERS}): our chain of {CHAIN_LAYERS} layers at the same batch size, "
-           "for reference:",
+           f"for reference; layers wider than {MAX_WIDTH} (more than a lesson allows):",
+           "network_steps called directly:",
            "| " + " | ".join(h.ljust(wd) for h, wd in zip(header, widths)) + " |",
            "|" + "|".join("-" * (wd + 2) for wd in widths) + "|"]
     out += ["| " + " | ".join(c.rjust(wd) for c, wd in zip(r, widths)) + " |" for r in rows]
@@ -405,7 +449,7 @@ def measure(case: Case, runners: dict, repeats: int) -> tuple[dict, dict]:
     Both are medians over the repeats; a ratio is taken within one repeat (the
     two runs were next to each other in time), then the median of those.
     """
-    w, b, x, y = make_problem(case.layers)
+    w, b, x, y = make_problem(case.layers, n=max(N_SAMPLES, case.batch))
     steps_of = {name: case.micrograd_steps if name == "micrograd" else case.steps
                 for name in runners}
     # Same parameters first (this also warms every implementation up).
@@ -449,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wide", action="store_true",
                         help="only the networks with several neurons a layer")
     args = parser.parse_args(argv)
-    runners: dict[str, Callable] = {"ours": run_ours, "plain": run_plain, "numpy": run_numpy}
+    runners: dict[str, Callable] = {"ours": run_ours, "plain": run_plain, "numpy": run_numpy,
+                                    "bare": run_bare}
     notes = []
     for name, make in (("torch", torch_runner), ("micrograd", micrograd_runner)):
         fn = make()
@@ -476,8 +521,8 @@ def main(argv: list[str] | None = None) -> int:
         import torch
         print(f", torch {torch.__version__} (CPU, float64, 1 thread)", end="")
     print(f", python {sys.version.split()[0]}\n")
-    header = ("layers", "batch", "steps", "ours", "plain", "numpy", "torch", "micrograd",
-              "plain/ours", "ours/numpy", "torch/ours", "micrograd/ours")
+    header = ("layers", "batch", "steps", "ours", "plain", "numpy", "bare", "torch", "micrograd",
+              "plain/ours", "ours/numpy", "ours/bare", "torch/ours", "micrograd/ours")
     rows = []
     for case in cases:
         us, to_ours = measure(case, runners, repeats)
@@ -486,8 +531,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((
             str(case.layers), str(case.batch),
             f"{case.steps}" + (f" ({case.micrograd_steps})" if mg_us is not None else ""),
-            fmt_us(ours), fmt_us(us["plain"]), fmt_us(us["numpy"]), fmt_us(torch_us),
-            fmt_us(mg_us), fmt_ratio(to_ours["plain"]), fmt_ratio(1.0 / to_ours["numpy"]),
+            fmt_us(ours), fmt_us(us["plain"]), fmt_us(us["numpy"]), fmt_us(us["bare"]),
+            fmt_us(torch_us), fmt_us(mg_us), fmt_ratio(to_ours["plain"]),
+            fmt_ratio(1.0 / to_ours["numpy"]), fmt_ratio(1.0 / to_ours["bare"]),
             fmt_ratio(to_ours.get("torch")),
             fmt_ratio(to_ours.get("micrograd")),
         ))
@@ -496,7 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     print("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
     for r in rows:
         print("| " + " | ".join(c.rjust(wd) for c, wd in zip(r, widths)) + " |")
-    print("\nsteps: steps per timed run (micrograd's in brackets).")
+    print("\nsteps: steps per timed run (micrograd's in brackets). numpy: a numpy loop with "
+          "the model's overflow-free sigmoid;\nbare: the plainest numpy loop (1/(1+e^(−z)), "
+          "a(1−a), no overflow guard).")
     for line in wide_table(repeats, args.quick):
         print(line)
     for note in notes:

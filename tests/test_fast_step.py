@@ -26,8 +26,8 @@ from .strategies import chains, samples
 
 PAIRS = ["sigmoid/squared-error", "tanh/squared-error", "relu/squared-error",
          "sigmoid/cross-entropy"]
-PATHS = {"floats": fast_step.PYTHON_BATCH_MAX, "numpy": 0}
-"""The batch size up to which a path uses floats: every batch, or none."""
+PATHS = ["floats", "numpy"]
+"""The two ways a chain trains, forced for every batch."""
 
 zs = st.floats(allow_nan=False, allow_infinity=False) | st.floats(-50, 50) | st.sampled_from(
     [0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 40.0, -40.0, 709.0, -709.0, 745.0, -745.0,
@@ -95,7 +95,8 @@ def test_every_pair_trains_on_floats():
 
 
 def forced(path: str):
-    return mock.patch("backprop_tui.model.trainer.PYTHON_BATCH_MAX", PATHS[path])
+    return mock.patch("backprop_tui.model.trainer.uses_floats",
+                      lambda layers, size, act, cost: path == "floats")
 
 
 @settings(max_examples=60)
@@ -158,3 +159,42 @@ def test_the_float_loop_is_written_for_the_chain():
     assert "z3 = w3 * a2 + b3" in source and "z4" not in source
     assert "exp(-z1)" in source and "for a0, y, in rows[s : s + size]:" in source
     compile(source, "<test>", "exec")
+
+
+@given(st.lists(zs, min_size=1, max_size=40))
+def test_the_sigmoid_into_rows_is_the_sigmoids_rule_bit_for_bit(values):
+    z = np.array(values)
+    with np.errstate(all="ignore"):
+        want_a, want_d = SIGMOID.forward_and_derivative(z)
+        a, d = fast_step.SigmoidScratch(z.size).rows(z, np.empty(z.size), np.empty(z.size))
+    np.testing.assert_array_equal(a.view(np.int64), want_a.view(np.int64))
+    np.testing.assert_array_equal(d.view(np.int64), want_d.view(np.int64))
+
+
+def test_the_floats_run_while_they_cost_less_than_numpy():
+    sq = COSTS["squared-error"]
+    for layers in (1, 3, 10):
+        chosen = [fast_step.uses_floats(layers, size, SIGMOID, sq) for size in range(1, 200)]
+        last = chosen.index(False)  # floats up to a batch size, numpy from there on
+        assert all(chosen[:last]) and not any(chosen[last:])
+        assert 40 <= last <= 70, (layers, last)  # where the two cost the same
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+def test_long_rows_equal_repeated_plain_steps(pair):
+    # From fast_step.LONG_ROWS samples on, the sigmoid and the squared error
+    # run into rows allocated once; the last bias of the second chain is beyond
+    # HUGE, so that every z is checked there (where the plain step can take it).
+    act, cost = (f(n) for f, n in zip((ACTIVATIONS.get, COSTS.get), pair.split("/")))
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, 700)
+    data = Samples(x, 0.5 + 0.4 * np.sin(2 * x))
+    starts = [[0.1, -0.2, 0.3]] + [[0.1, -0.2, 5e307]] * (act.bounded and cost is not CROSS_ENTROPY)
+    for b in starts:
+        chain = Chain([0.7, -1.3, 0.9], b, act, cost)
+        trainer = Trainer(chain, data, 0.5, 300)
+        trainer.run(5)  # batches 3 and 5 wrap around the 700 samples
+        expected, losses = plain_steps(chain, data, 0.5, 300, 5)
+        np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)

@@ -1,10 +1,11 @@
 """Many training steps fast: the step of :meth:`Chain.forward`, ``backward`` and
 :meth:`Chain.step`, without keeping every factor.
 
-Two ways, chosen by the batch size (``benchmarks/train_step.py`` measures both
-against the plain step and a hand-written numpy loop):
+Two ways, chosen by which costs less for the batch size and the number of
+layers (:func:`uses_floats`; ``benchmarks/train_step.py`` measures both against
+the plain step and hand-written numpy loops):
 
-- up to :data:`PYTHON_BATCH_MAX` samples, plain Python floats: a loop written
+- small batches, plain Python floats: a loop written
   for the number of layers, the activation and the cost (from their ``scalar``
   statements, see :mod:`functions`), compiled once and kept. On a handful of
   numbers a numpy call costs far more than the arithmetic it does.
@@ -32,10 +33,26 @@ from typing import Any
 import numpy as np
 
 from .arrays import batch_indices
-from .functions import Activation, Cost
+from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost
 
-PYTHON_BATCH_MAX = 32
-"""Batches up to this size train on Python floats, larger ones with numpy."""
+# What a step of a chain of L layers on B samples costs, in µs (medians on a
+# 2-core AMD EPYC, sigmoid and squared error; benchmarks/train_step.py): on
+# floats about (0.12·L + 0.035)·B, with numpy about 4.7·(L + 1) whatever the
+# batch below a few hundred samples. They cost the same at about 60 samples
+# for one layer, 49 for three, 46 for ten.
+FLOAT_US_PER_SAMPLE_LAYER = 0.12
+FLOAT_US_PER_SAMPLE = 0.035
+NUMPY_US_PER_LAYER = 4.7
+NUMPY_US_PER_STEP = 4.7
+
+
+def uses_floats(layers: int, size: int, activation: Activation, cost: Cost) -> bool:
+    """Whether steps of a chain of ``layers`` layers on ``size`` samples run on
+    Python floats: while they cost less there than with numpy (by the costs
+    above), so that the cost of a step grows smoothly with the batch."""
+    floats = size * (FLOAT_US_PER_SAMPLE_LAYER * layers + FLOAT_US_PER_SAMPLE)
+    return (floats <= NUMPY_US_PER_STEP + NUMPY_US_PER_LAYER * layers
+            and can_use_floats(activation, cost))
 
 HUGE = 2.0**1022
 """Parameters up to this size cannot make z overflow past the first layer of a
@@ -46,6 +63,10 @@ HAND_OVER = "hand over"
 
 _BLAS_MAX = 8192
 """Largest per-sample gradient array (2·layers·batch numbers) summed through BLAS."""
+
+LONG_ROWS = 256
+"""Batches from this size on compute the sigmoid and the squared error into rows
+allocated once (fewer passes over the batch), smaller ones by their rules."""
 
 Steps = tuple[np.ndarray, np.ndarray, np.ndarray, "str | None"]
 """(w, b, the losses of the steps taken, what would not have been finite or None)."""
@@ -294,27 +315,55 @@ def float_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray
     return w, b, np.concatenate((losses, rest)), what
 
 
+def _row_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``rows @ weights`` (rows: 1-D or 2-D, the batch along the last axis) through
+    BLAS on one thread: longer products go in pieces of at most :data:`_BLAS_MAX`
+    numbers, since BLAS wakes threads for longer ones, which on a busy machine costs
+    far more than the sum. The pieces add in another order than one product would."""
+    size = weights.size
+    pieces = -(-rows.size // _BLAS_MAX)
+    if pieces == 1:
+        return np.dot(rows, weights)
+    cols = -(-size // pieces)
+    total = np.dot(rows[..., :cols], weights[:cols])
+    for at in range(cols, size, cols):
+        total += np.dot(rows[..., at : at + cols], weights[at : at + cols])
+    return total
+
+
 def numpy_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
                 x_all: np.ndarray, y_all: np.ndarray, size: int, lr: float, k0: int,
                 steps: int) -> Steps:
     """``steps`` steps from step ``k0`` with numpy, on rows of the batch.
 
     Per step: z(l) = w(l)·a(l−1) + b(l) into a row per layer, a(l) and g'(z(l))
-    in one call; the backward recursion ∂C/∂z(l) = ∂C/∂z(l+1)·w(l+1)·g'(z(l))
-    into rows (∂C/∂b), ∂C/∂w = ∂C/∂b·a(l−1) into rows, then every batch mean at
-    once by one matrix-vector product.
+    into rows of their own; the backward recursion ∂C/∂z(l) =
+    ∂C/∂z(l+1)·w(l+1)·g'(z(l)) into rows (∂C/∂b), ∂C/∂w = ∂C/∂b·a(l−1) into
+    rows, then every batch mean at once by one matrix-vector product. Every
+    array is allocated once, before the steps.
+
+    The sigmoid and the squared error, the lessons' own, run here as numpy calls
+    into those rows (:class:`SigmoidScratch`), the same operations as their rules in
+    :mod:`functions` in the same order: the same numbers, bit for bit. With a
+    bounded activation z is not checked per sample: as in the float loop, z of
+    the first layer is finite while |w|·max|x| + |b| is, and past it while the
+    parameters are within :data:`HUGE`; only a step where that bound fails checks
+    every z.
     """
     fwd = activation.forward_and_derivative
     cost_f, cost_g = cost.value, cost.gradient
     cancel = cost.cancels(activation)
     cancel_dz = cancel.dC_dz if cancel is not None else None
+    # On short rows a numpy call costs its overhead, which out= arguments add
+    # to; on long ones the passes over the batch, which the kernels save.
+    long_rows = size >= LONG_ROWS
+    sigmoid = activation is SIGMOID and long_rows
+    squared = cost is SQUARED_ERROR and cancel is None and long_rows
     layers = w.size
     n = x_all.size
     isfinite = math.isfinite
-    dot = np.dot
-    einsum = np.einsum
     multiply = np.multiply
-    add = np.add
+    subtract = np.subtract
 
     params = np.concatenate((w, b))  # w(1..N), then b(1..N)
     # 0-d views of the parameters: they follow every in-place update, and
@@ -323,23 +372,34 @@ def numpy_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray
     bv = [params[layers + l, ...] for l in range(layers)]
     z_buf = np.empty((layers, size))  # z(l), one row per layer
     z_rows = list(z_buf)
-    z_flat = z_buf.reshape(-1)
-    zeros = np.zeros(z_flat.size)  # dot(z, zeros) is 0, or NaN when some z is ±inf
+    a_rows = list(np.empty((layers, size)))  # a(l) and g'(z(l)), for the sigmoid
+    d_rows = list(np.empty((layers, size)))
+    scratch = SigmoidScratch(size) if sigmoid else None
+    diff = np.empty(size)  # a(N) − y, for the squared error
+    costs_buf = np.empty(size)
     g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
     dw_rows = list(g_buf[:layers])
     db_rows = list(g_buf[layers:])
-    # Sums as BLAS dot products only while BLAS does them on one thread: on
-    # longer vectors it wakes threads, which on a busy machine costs far more
-    # than the sum (numpy's own loops then, through einsum).
-    blas = g_buf.size <= _BLAS_MAX
-    mean_of = np.full(size, 1.0 / size)  # dot(v, mean_of) = (1/B) Σ v
+    mean_of = np.full(size, 1.0 / size)  # v·mean_of = (1/B) Σ v
     lr_0d = np.array(lr)  # 0-d, as the parameters
-    forward = tuple(zip(z_rows, wv, bv))
+    forward = tuple(zip(z_rows, wv, bv, a_rows, d_rows))
     # Layers N−1 … 1: the ∂C/∂b row of the layer and w of the layer above.
     backward = tuple(zip(db_rows[-2::-1], wv[:0:-1]))
     weights_of = tuple(zip(dw_rows, db_rows))
     top_db = db_rows[-1]  # ∂C/∂b(N) = ∂C/∂z(N)
     z_top = z_rows[-1]
+    # Bounded: z is finite while the parameters keep within the bound (checked
+    # from the list of parameters each step, not per sample).
+    bounded = activation.bounded
+    x_scale = float(np.abs(x_all).max())
+
+    def within(values: list[float]) -> bool:
+        # Every parameter within HUGE (the first layer's need not be, but then
+        # checking every z is the rare case), and the first layer's bound.
+        return (abs(values[0]) * x_scale + abs(values[layers]) < math.inf
+                and min(values) >= -HUGE and max(values) <= HUGE)
+
+    safe = bounded and within(params.tolist())
     whole = size == n
     x, y = x_all, y_all
     losses = np.empty(steps)
@@ -357,21 +417,31 @@ def numpy_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray
             a = x
             inputs = [x]  # a(l−1) per layer
             derivatives = []  # g'(z(l)) per layer
-            for z, wl, bl in forward:
+            for z, wl, bl, a_row, d_row in forward:
                 multiply(a, wl, out=z)
-                add(z, bl, out=z)
-                a, da_dz = fwd(z)
+                z += bl
+                if scratch is not None:
+                    a, da_dz = scratch.rows(z, a_row, d_row)
+                else:
+                    a, da_dz = fwd(z)
                 inputs.append(a)
                 derivatives.append(da_dz)
-            if not (isfinite(dot(z_flat, zeros)) if blas else np.isfinite(z_buf).all()):
+            if not safe and not np.isfinite(z_buf).all():
                 what = "z"
                 break
-            costs = cost_f(a, y, z_top)
-            loss = float(dot(costs, mean_of) if blas else einsum("i,i", costs, mean_of))
+            if squared:
+                subtract(a, y, out=diff)
+                costs = multiply(diff, diff, out=costs_buf)
+            else:
+                costs = cost_f(a, y, z_top)
+            loss = float(_row_sums(costs, mean_of))
             if not isfinite(loss):
                 what = "the cost"
                 break
-            if cancel_dz is None:
+            if squared:
+                multiply(diff, 2.0, out=top_db)  # 2(a − y), then ·g'
+                multiply(top_db, derivatives[-1], out=top_db)
+            elif cancel_dz is None:
                 multiply(cost_g(a, y, z_top), derivatives[-1], out=top_db)  # ∂C/∂a(N)·g'
             else:
                 top_db[...] = cancel_dz(a, y, z_top)  # g' cancels: ∂C/∂z(N) directly
@@ -384,13 +454,55 @@ def numpy_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray
                 multiply(db, a_prev, out=dw)  # ∂C/∂w(l)
             # The batch means ∂C/∂w, ∂C/∂b, then w − η·∂C/∂w, b − η·∂C/∂b, as the
             # plain step does (η times each sample first could overflow).
-            mean = dot(g_buf, mean_of) if blas else einsum("ij,j", g_buf, mean_of)
+            mean = _row_sums(g_buf, mean_of)
             multiply(mean, lr_0d, out=mean)
             new = params - mean
-            if not all(map(isfinite, new.tolist())):
+            values = new.tolist()
+            if not all(map(isfinite, values)):
                 what = "the updated parameters"
                 break
             params[...] = new
+            safe = bounded and within(values)
             losses[done] = loss
             done += 1
     return params[:layers].copy(), params[layers:].copy(), losses[:done], what
+
+
+_SIGN = np.int64(-(2**63))
+"""The sign bit of a float64, as an int64: x | _SIGN is −|x|, x & _SIGN the sign of x."""
+
+
+class SigmoidScratch:
+    """The sigmoid and its derivative into rows, with scratch rows of one batch.
+
+    The operations of :data:`functions.SIGMOID`'s rule in its order, with
+    e = e^(−|z|) and t = 1/(1 + e): σ' = (e·t)·t, and σ = t for z ≥ 0, e·t for
+    z < 0. Two steps are done on the bits instead, giving the same numbers with
+    fewer passes over the batch: −|z| is z with its sign bit set, and the choice
+    between t and e·t is max(e·t, ±t) with t carrying the sign of z (t ≥ 1/2 ≥ e·t,
+    so +t wins for z ≥ 0 and e·t for z < 0; at z = −0, e = 1 and e·t = t; a NaN
+    stays NaN). tests/test_fast_step.py holds this to the rule bit for bit.
+    """
+
+    def __init__(self, shape: int | tuple[int, ...]) -> None:
+        self.e = np.empty(shape)
+        self.t = np.empty(shape)
+        self.et = np.empty(shape)
+        self.sign = np.empty(shape, dtype=np.int64)
+        self.e_bits = self.e.view(np.int64)
+        self.t_bits = self.t.view(np.int64)
+
+    def rows(self, z: np.ndarray, a: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """σ(z) into ``a`` and σ'(z) into ``d`` (contiguous, of the scratch's shape); (a, d)."""
+        e, t, et = self.e, self.t, self.et
+        z_bits = z.view(np.int64)
+        np.bitwise_or(z_bits, _SIGN, out=self.e_bits)  # −|z|
+        np.exp(e, out=e)
+        np.add(e, 1.0, out=t)
+        np.divide(1.0, t, out=t)
+        np.multiply(e, t, out=et)
+        np.multiply(et, t, out=d)
+        np.bitwise_and(z_bits, _SIGN, out=self.sign)
+        np.bitwise_or(self.t_bits, self.sign, out=a.view(np.int64))  # t with the sign of z
+        np.maximum(et, a, out=a)
+        return a, d

@@ -25,8 +25,17 @@ import math
 import numpy as np
 
 from .arrays import batch_indices
-from .fast_step import HAND_OVER, FloatSamples, Steps, can_use_floats, float_samples, loop_steps
-from .functions import Activation, Cost
+from .fast_step import (
+    HAND_OVER,
+    LONG_ROWS,
+    FloatSamples,
+    SigmoidScratch,
+    Steps,
+    can_use_floats,
+    float_samples,
+    loop_steps,
+)
+from .functions import SIGMOID, Activation, Cost
 
 FLOAT_WORK_PER_LAYER = 200
 """Batches train on Python floats while batch size × parameters is at most this
@@ -104,6 +113,12 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
     zeros = [np.zeros(size * width) for width in shape[1:]]  # z·0 is 0, or NaN if z is ±inf
     never = np.zeros(params.size)
     dot, isfinite = np.dot, math.isfinite
+    # The sigmoid into arrays allocated once on long batches (fewer passes over
+    # them, the same numbers: fast_step.SigmoidScratch), by its rule on short ones.
+    kernels = None
+    if activation is SIGMOID and size >= LONG_ROWS:
+        kernels = [(SigmoidScratch((size, width)), np.empty((size, width)),
+                    np.empty((size, width))) for width in shape[1:]]
     with np.errstate(all="ignore"):
         for s in range(steps):
             if size != n:
@@ -115,10 +130,14 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
                     x, y = xs[idx], ys[idx]
             zs, as_, primes = [], [], []
             a = x
-            for wt, bl in zip(wts, bs):
+            for l, (wt, bl) in enumerate(zip(wts, bs)):
                 z = a @ wt
                 z += bl
-                a, prime = forward(z)
+                if kernels is None:
+                    a, prime = forward(z)
+                else:
+                    scratch, a_out, d_out = kernels[l]
+                    a, prime = scratch.rows(z, a_out, d_out)
                 zs.append(z)
                 as_.append(a)
                 primes.append(prime)

@@ -18,14 +18,7 @@ import numpy as np
 
 from .chain import Chain, Samples
 from .errors import ModelError
-from .fast_step import (
-    PYTHON_BATCH_MAX,
-    FloatSamples,
-    can_use_floats,
-    float_samples,
-    float_steps,
-    numpy_steps,
-)
+from .fast_step import FloatSamples, float_samples, float_steps, numpy_steps, uses_floats
 from .history import LossHistory
 from .limits import check_batch_size, check_learning_rate
 
@@ -132,11 +125,12 @@ class Trainer(Training):
     def _steps(self, steps: int) -> tuple[np.ndarray, str | None]:
         """``steps`` steps from ``steps_done`` on; the losses of those taken.
 
-        On Python floats for small batches, with numpy for large ones
-        (:mod:`fast_step`); the same numbers as repeated plain steps.
+        On Python floats for small batches, with numpy for large ones, whichever
+        costs less (:func:`fast_step.uses_floats`); the same numbers as repeated
+        plain steps.
         """
         act, cost, size = self._activation, self._cost, self.batch_size
-        if size <= PYTHON_BATCH_MAX and can_use_floats(act, cost):
+        if uses_floats(self._w.size, size, act, cost):
             if self._floats is None:
                 self._floats = float_samples(self.samples.x, self.samples.y)
             w, b, losses, what = float_steps(act, cost, self._w, self._b, self._floats,
