@@ -113,10 +113,26 @@ async def test_decision_view_is_on_D_and_a_d_say_samples_cannot_be_added_or_dele
         assert not app.decision and not view.display
 
 
+def test_every_key_of_the_chains_app_means_the_same_in_the_wide_one_or_says_it_is_not_here():
+    chain, wide = bound(BackpropApp), bound(WideApp)
+    silent = sorted(set(chain) - set(wide))
+    assert not silent, f"keys of the chain's app that do nothing in the wide one: {silent}"
+
+
+async def test_brackets_select_the_layer_as_the_arrows_do():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        start = app.layer
+        await pilot.press("right_square_bracket")
+        assert app.layer == start + 1
+        await pilot.press("left_square_bracket")
+        assert app.layer == start
+
+
 async def test_not_available_stays_one_line_for_a_long_shape():
     app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("d", "e", "m", "a"):
+        for key in ("d", "e", "m", "a", "u", "z", "g"):
             await pilot.press(key)
             message = shown(app, "#message").strip()
             assert message.startswith(f"{key}: ") and "not available" in message

@@ -30,7 +30,7 @@ WIDE_KEYS: tuple[Key, ...] = (
     _chain("?"),
     _chain("q"),
     Key("← →", "layer", "select a neuron of the layer nearer the input / the output",
-        (("left", "layer(-1)", "layer-in"), ("right", "layer(1)", "layer-out"))),
+        (("left", "layer(-1)", "layer-in-arrow"), ("right", "layer(1)", "layer-out-arrow"))),
     Key("{ }", "neuron", "select the neuron above / below in the layer",
         (("left_curly_bracket", "neuron(-1)", "neuron-up"),
          ("right_curly_bracket", "neuron(1)", "neuron-down"))),
@@ -47,6 +47,7 @@ WIDE_KEYS: tuple[Key, ...] = (
         "layer then get identical gradients and stay equal",
         (("S", "symmetry", "symmetry"),)),
     _chain("+ −"),
+    _chain("[ ]"),  # as ← → (the chain's way to the next layer)
     _chain("↑ ↓"),
     _chain("ctrl+s"),
     _chain("j"),
@@ -58,9 +59,20 @@ those only in the help."""
 
 CHAIN_ONLY: dict[str, str] = {
     "e": "the nudge check",
+    "E": "the nudge's ε",
     "a": "adding a sample",
     "d": "deleting a sample",
     "m": "the handout",
+    "x": "reveal mode",
+    "z": "the quiz",
+    "u": "undo",
+    "U": "redo",
+    "g": "the plot of C against one parameter",
+    "G": "the loss curve's log axis",
+    "h": "the vanishing-gradient view",
+    "o": "another activation",
+    "k": "another cost",
+    "i": "the screenshot",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
 that it is not available here (never something else)."""
