@@ -59,10 +59,6 @@ W = TypeVar("W", bound=Widget)
 
 HANDOUT_NAME = "backprop-handout"
 """Handouts go to backprop-handout-1.md, -2.md, … in the current folder."""
-SCREENSHOT_NAME = "backprop-screenshot"
-"""Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
-
-
 class BackpropApp(Teaching, LessonApp["Lesson"]):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
@@ -544,11 +540,6 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
 
     # -- files: sessions, data, handouts, screenshots ----------------------------
 
-    def _file_error(self, text: str) -> None:
-        """A refused file: on the message line, and whole in a notice (long paths)."""
-        self.say(text, error=True)
-        self.notify(text, severity="error", markup=False)
-
     def action_save_session(self) -> None:
         """Save to the session file, else to a new file (a free name, claimed atomically)."""
         if self.session_path is not None:
@@ -643,15 +634,6 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             self._file_error(str(exc))
             return
         self.say(f"step {self.lesson.steps_done}: handout written to {self.folder.shown(path)}")
-
-    def action_screenshot(self) -> None:  # type: ignore[override]
-        try:
-            path = self.folder.write_new(SCREENSHOT_NAME, ".svg",
-                                         self.export_screenshot().encode("utf-8"), "screenshot")
-        except ModelError as exc:
-            self._file_error(str(exc))
-            return
-        self.say(f"screenshot written to {self.folder.shown(path)}")
 
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""

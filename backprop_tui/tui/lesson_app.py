@@ -77,6 +77,10 @@ DEFAULT_CLOCK: Callable[[], float] = monotonic
 clock under ``backprop_tui.tui``."""
 
 
+SCREENSHOT_NAME = "backprop-screenshot"
+"""Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
+
+
 class Trainable(Protocol):
     """What an app trains: a chain's lesson or a network's."""
 
@@ -182,6 +186,21 @@ class LessonApp(FrugalApp[int], Generic[L]):
     @abstractmethod
     def say(self, text: str, error: bool = False) -> None:
         """Show ``text`` on the message line."""
+
+    def _file_error(self, text: str) -> None:
+        """A refused file: on the message line, and whole in a notice (long paths)."""
+        self.say(text, error=True)
+        self.notify(text, severity="error", markup=False)
+
+    def action_screenshot(self) -> None:  # type: ignore[override]
+        """Save the screen as SVG (backprop-screenshot-N.svg), in the app's folder."""
+        try:
+            path = self.folder.write_new(SCREENSHOT_NAME, ".svg",
+                                         self.export_screenshot().encode("utf-8"), "screenshot")
+        except ModelError as exc:
+            self._file_error(str(exc))
+            return
+        self.say(f"screenshot written to {self.folder.shown(path)}")
 
     @abstractmethod
     def _redraw(self) -> None:

@@ -179,3 +179,16 @@ async def test_the_wide_apps_own_keys_do_nothing_in_the_chains_app(key):
         before = (app.lesson.version, shown(app, "#message"))
         await pilot.press(key)
         assert (app.lesson.version, shown(app, "#message")) == before
+
+
+async def test_i_writes_a_screenshot_in_the_wide_app_too(tmp_path):
+    from backprop_tui.model.files import Folder
+
+    app = WideApp(xor_lesson(), folder=Folder(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "i")
+        await pilot.pause()
+        svg = (tmp_path / "backprop-screenshot-1.svg").read_text()
+        assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")
+        assert "shape" in svg and "2,2,1" in svg
+        assert "screenshot written to backprop-screenshot-1.svg" in shown(app, "#message")

@@ -50,6 +50,7 @@ WIDE_KEYS: tuple[Key, ...] = (
     _chain("[ ]"),  # as ← → (the chain's way to the next layer)
     _chain("↑ ↓"),
     _chain("ctrl+s"),
+    _chain("i"),
     _chain("j"),
     _chain("tab"),
     _chain("enter esc"),
@@ -72,7 +73,6 @@ CHAIN_ONLY: dict[str, str] = {
     "h": "the vanishing-gradient view",
     "o": "another activation",
     "k": "another cost",
-    "i": "the screenshot",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
 that it is not available here (never something else)."""
