@@ -524,11 +524,12 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         self.view, self.behind = self.behind, self.view
 
     def action_log_axis(self) -> None:
+        from .widgets.loss_plot import log_axis_text  # loaded with the plot, made when needed
+
         plot = self.needed(LOSS)
         plot.log_scale = not plot.log_scale
         self.show_view(self.plot_view)
-        self.say("loss curve: cost axis " + ("logarithmic (powers of ten)" if plot.log_scale
-                                              else "linear") + "; G switches it")
+        self.say(log_axis_text(plot.log_scale))
 
     def action_more_keys(self) -> None:
         self.query_one(TeachKeyLine).show(self.size.width, turn=1)

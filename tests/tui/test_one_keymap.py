@@ -192,3 +192,17 @@ async def test_i_writes_a_screenshot_in_the_wide_app_too(tmp_path):
         assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")
         assert "shape" in svg and "2,2,1" in svg
         assert "screenshot written to backprop-screenshot-1.svg" in shown(app, "#message")
+
+
+async def test_G_switches_the_wide_apps_loss_curve_to_a_log_axis():
+    from backprop_tui.tui.widgets.loss_plot import LossPlot
+
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("G")
+        plot = app.query_one(LossPlot)
+        assert plot.log_scale and app.page == "loss"
+        assert shown(app, "#message").startswith("loss curve: cost axis logarithmic")
+        await pilot.press("G")
+        assert not plot.log_scale
+        assert shown(app, "#message").startswith("loss curve: cost axis linear")

@@ -31,7 +31,7 @@ from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
 from ..pace import training_text
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
-from ..widgets.loss_plot import LossPlot
+from ..widgets.loss_plot import LossPlot, log_axis_text
 from ..widgets.status import key_text
 from ..widgets.teach_keys import TeachKeyLine
 from .derivation import Selection, WideDerivation
@@ -400,6 +400,13 @@ class WideApp(LessonApp[WideLesson]):
         self.sample, self.page = 0, "derivation"
         self.say("reset to the start values; the loss history is cleared")
         self._moved()
+
+    def action_log_axis(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+        self.page = "loss"
+        self.show()
+        self.say(log_axis_text(plot.log_scale))
 
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"

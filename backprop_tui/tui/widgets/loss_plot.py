@@ -192,3 +192,9 @@ def new_figure(width: int, height: int, colour: bool = True):
     fig.plot_size(width, height)
     fig.theme("simple" if colour else "colorless")
     return fig
+
+
+def log_axis_text(log_scale: bool) -> str:
+    """What the message line says when G switches the loss curve's cost axis."""
+    return ("loss curve: cost axis " + ("logarithmic (powers of ten)" if log_scale
+                                        else "linear") + "; G switches it")
