@@ -42,6 +42,9 @@ class Refusal(NamedTuple):
     """Why a connection is not let in, in words for the client and the console."""
 
     reason: str
+    full: bool = True
+    """Whether no more connections may wait at all (else only this address has too many:
+    the connection may wait, counted by :meth:`Gate.hold`, to be told why in its time)."""
 
 
 class Gate:
@@ -58,12 +61,21 @@ class Gate:
         and waiting), else why not (it is not counted)."""
         if self.open[address] >= self.per_address:
             return Refusal(f"too many connections from {address} "
-                           f"({self.per_address} at most); close one and try again")
+                           f"({self.per_address} at most); close one and try again",
+                           full=self.waiting >= self.waiting_most)
         if self.waiting >= self.waiting_most:
             return Refusal("too many connections are logging in at once; try again shortly")
         self.open[address] += 1
         self.waiting += 1
         return None
+
+    def hold(self) -> None:
+        """A refused connection waits to be told why (it counts among those waiting)."""
+        self.waiting += 1
+
+    def release(self) -> None:
+        """A connection :meth:`hold` counted has closed."""
+        self.waiting = max(self.waiting - 1, 0)
 
     def started(self) -> None:
         """A counted connection now has its app: it no longer waits."""

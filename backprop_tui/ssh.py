@@ -433,6 +433,9 @@ class Classroom:
                 self.address = "?"
                 self.counted = False
                 self.waiting = False
+                self.held = False
+                """Refused (its address has too many), waiting to be told why."""
+                self.refusal: str | None = None
                 self.session = False
                 self.timer: asyncio.TimerHandle | None = None
 
@@ -442,11 +445,19 @@ class Classroom:
                 self.address = str(peer[0]) if peer else "?"
                 refusal = classroom.gate.arrive(self.address)
                 loop = asyncio.get_running_loop()
-                if refusal is not None:
-                    # After asyncssh has sent its version line: the client prints the reason.
+                if refusal is not None and refusal.full:
+                    # No more may wait: closed at once (after asyncssh's version line; the
+                    # reason reaches a client that has sent nothing yet).
                     loop.call_soon(self.refuse, refusal.reason)
                     return
-                self.counted = self.waiting = True
+                if refusal is not None:
+                    # Told why once the keys are exchanged (begin_auth): a reason sent before
+                    # the client's own version line is read can be lost with the connection.
+                    self.refusal = refusal.reason
+                    self.held = True
+                    classroom.gate.hold()
+                else:
+                    self.counted = self.waiting = True
                 self.timer = loop.call_later(classroom.settings.login_seconds, self.late)
 
             def refuse(self, reason: str) -> None:
@@ -455,7 +466,7 @@ class Classroom:
 
             def late(self) -> None:
                 self.timer = None
-                if self.waiting:
+                if self.waiting or self.held:
                     seconds = classroom.settings.login_seconds
                     self.conn.disconnect(classroom.asyncssh.DISC_BY_APPLICATION,
                                          f"{PROG}: no app was started within {seconds:g} s "
@@ -478,8 +489,14 @@ class Classroom:
                     self.counted = False
                     classroom.gate.leave(self.address, self.waiting)
                     self.waiting = False
+                if self.held:
+                    self.held = False
+                    classroom.gate.release()
 
             def begin_auth(self, username: str) -> bool:
+                if self.refusal is not None:
+                    self.refuse(self.refusal)
+                    return True
                 if classroom.settings.password is None:
                     return False
                 if classroom.throttle.delay(self.address) is None:
@@ -515,6 +532,9 @@ class Classroom:
                 return right
 
             def session_requested(self) -> Any:
+                if self.refusal is not None:
+                    raise classroom.asyncssh.ChannelOpenError(
+                        classroom.asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, self.refusal)
                 if self.session:
                     raise classroom.asyncssh.ChannelOpenError(
                         classroom.asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED,

@@ -105,6 +105,9 @@ def test_the_gate_counts_per_address_and_waiting() -> None:
     assert door.arrive("a") is None and door.arrive("a") is None
     refusal = door.arrive("a")
     assert refusal is not None and "too many connections from a (2 at most)" in refusal.reason
+    assert not refusal.full  # it may wait to be told why (held), as there is room
+    door.hold()
+    door.release()
     assert door.arrive("b") is None
     refusal = door.arrive("c")
     assert refusal is not None and "logging in" in refusal.reason
