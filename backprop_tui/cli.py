@@ -26,13 +26,14 @@ from .cli_shape import (
     network_shape,
     sample_list,
     shape_argument,
+    trace_sample_count,
 )
 from .gate import LOGIN_SECONDS, PER_ADDRESS
 from .model import defaults
 from .model.errors import FileError, ModelError
 from .model.files import VISITOR_BYTES, VISITOR_FILES, Folder, MiB, shown_name, writable_target
 from .model.functions import ACTIVATIONS, COSTS, SIGMOID, SQUARED_ERROR
-from .model.limits import MAX_LAYERS, MAX_SAMPLES, MAX_TRACE_SAMPLES, check_trace_samples
+from .model.limits import MAX_LAYERS, MAX_SAMPLES, MAX_TRACE_SAMPLES
 from .model.numbers import parse_integer, parse_number
 from .model.start import StartError, StartValues, resolve_start
 from .present.formulas import NUDGE_FORMULA
@@ -458,15 +459,6 @@ def run_trace(args: argparse.Namespace) -> int:
     else:
         _emit(trace_text(bp, check))
     return 0
-
-
-def trace_sample_count(args: argparse.Namespace, count: int) -> None:
-    """A :class:`UsageError` naming where the samples came from when ``trace`` has too many."""
-    try:
-        check_trace_samples(count)
-    except ModelError as exc:
-        option = "data" if getattr(args, "data", None) else "x"
-        raise UsageError(f"argument --{option}: {exc}") from None
 
 
 TRACE_FORMATS = ("text", "json", "markdown")

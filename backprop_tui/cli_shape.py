@@ -106,3 +106,16 @@ def chain_layers(args: argparse.Namespace) -> int | None:
     if layers == len(defaults.W) and all(v is None for v in given):
         return None
     return layers
+
+
+def trace_sample_count(args: argparse.Namespace, count: int) -> None:
+    """A :class:`WideUsageError` naming where the samples came from (``--data`` or ``--x``)
+    when ``trace`` is given more than it prints; for every shape."""
+    from .model.errors import ModelError
+    from .model.limits import check_trace_samples
+
+    try:
+        check_trace_samples(count)
+    except ModelError as exc:
+        option = "data" if getattr(args, "data", None) else "x"
+        raise WideUsageError(f"argument --{option}: {exc}") from None

@@ -13,7 +13,15 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .cli_shape import XOR_DATA, Sample, Shape, WideUsageError, is_wide, wants_xor
+from .cli_shape import (
+    XOR_DATA,
+    Sample,
+    Shape,
+    WideUsageError,
+    is_wide,
+    trace_sample_count,
+    wants_xor,
+)
 from .model import (
     FileError,
     ModelError,
@@ -27,7 +35,6 @@ from .model import (
 )
 from .model.csv_data import load_network_csv, network_columns
 from .model.files import writable_target
-from .model.limits import check_trace_samples
 from .model.network import (
     Network,
     NetworkSamples,
@@ -224,11 +231,7 @@ def run_trace(args: argparse.Namespace, shape: Shape, form: str,
     from .present import report_wide
 
     start = network_start(args, shape, session)
-    try:
-        check_trace_samples(len(start.samples))
-    except ModelError as exc:
-        option = "data" if getattr(args, "data", None) else "x"
-        raise WideUsageError(f"argument --{option}: {exc}") from None
+    trace_sample_count(args, len(start.samples))
     bp = start.network.forward(start.samples).backward()
     check = None
     if getattr(args, "check", False):
