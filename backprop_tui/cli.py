@@ -39,7 +39,7 @@ from .model.start import StartError, StartValues, resolve_start
 from .present.formulas import NUDGE_FORMULA
 
 if TYPE_CHECKING:
-    from .model.session import NetworkSession
+    from .model.session import Session
 
 # The app's path imports what its first frame needs and no more (numpy, the chain and
 # the sessions come after it is drawn): what only trace, train and the servers use is
@@ -448,7 +448,7 @@ def run_trace(args: argparse.Namespace) -> int:
         return cli_wide.run_trace(args, shape, form)
     values = start_values(args)
     trace_sample_count(args, len(values.x))
-    bp = values.chain().forward(values.samples()).backward()
+    bp = values.network().forward(values.samples()).backward()
     check = check_gradients(bp) if getattr(args, "check", False) else None
     if check is not None and form == "markdown":
         raise UsageError("argument --check: not available with --format markdown")
@@ -578,7 +578,7 @@ def _lesson(args: argparse.Namespace, values: StartValues, *, opening: bool = Fa
 
         if values.session is not None:
             return Lesson.from_session(values.session)
-        return Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+        return Lesson(values.network(), values.samples(), values.lr, values.batch_size)
     except ModelError as exc:
         given = [option for option in ("x", "data", "session")
                  if getattr(args, option, None) is not None]
@@ -599,7 +599,7 @@ def _checked_theme(args: argparse.Namespace, saved: str | None) -> str | None:
 
 
 def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
-                 session: NetworkSession | None = None):
+                 session: Session | None = None):
     """The app's lesson for a network with a layer wider than one (``--shape 2,2,1``,
     ``--xor``, or ``--session`` of such a network: its parameters, samples, η and batch
     size), and its theme."""
@@ -609,14 +609,14 @@ def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
         raise UsageError("argument --quiz: the quiz is in the app of width-1 chains")
     start = cli_wide.network_start(args, shape, session)
     theme = _checked_theme(args, None if session is None else session.theme)
-    from .tui.wide.state import WideLesson
+    from .model.lesson import Lesson
 
     try:
         if start.session is not None:
-            lesson = WideLesson.from_session(start.session, start.samples, start.lr,
+            lesson = Lesson.from_session(start.session, start.samples, start.lr,
                                              start.batch_size)
         else:
-            lesson = WideLesson(start.network, start.samples, start.lr, start.batch_size)
+            lesson = Lesson(start.network, start.samples, start.lr, start.batch_size)
     except ModelError as exc:
         given = [option for option in ("x", "data", "session")
                  if getattr(args, option, None) is not None]

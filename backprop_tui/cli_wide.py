@@ -25,22 +25,21 @@ from .cli_shape import (
 from .model import (
     FileError,
     ModelError,
-    NetworkSession,
+    Session,
     activation_named,
     cost_named,
     defaults,
-    load_network_session,
-    save_network_session,
+    load_session,
+    save_session,
     shown_name,
 )
+from .model.check import check_gradients
 from .model.csv_data import load_network_csv, network_columns
 from .model.files import writable_target
 from .model.network import (
     Network,
-    NetworkSamples,
-    NetworkTrainer,
+    Samples,
     bias_count,
-    check_network_gradients,
     random_network,
     shape_text,
     split_biases,
@@ -52,14 +51,14 @@ from .model.network import (
 @dataclass(frozen=True)
 class NetworkStart:
     network: Network
-    samples: NetworkSamples
+    samples: Samples
     lr: float
     batch_size: int | None
-    session: NetworkSession | None = None
+    session: Session | None = None
     """The session it goes on from (``--session``), if any."""
 
 
-def wide_session(args: argparse.Namespace) -> NetworkSession | None:
+def wide_session(args: argparse.Namespace) -> Session | None:
     """The session of ``--session`` (without ``--shape``) when it holds a network with a
     layer wider than one; None without ``--session`` or for a width-1 chain, which goes
     the chain's way. A file that cannot be read or is refused is a :class:`WideUsageError`."""
@@ -67,7 +66,7 @@ def wide_session(args: argparse.Namespace) -> NetworkSession | None:
     if path is None or getattr(args, "shape", None) is not None:
         return None
     try:
-        session = load_network_session(path)
+        session = load_session(path)
     except FileError as exc:
         raise WideUsageError(f"argument --session: {exc}") from None
     return session if is_wide(session.shape) else None
@@ -77,7 +76,7 @@ _NOT_WITH_SESSION = ("w", "b", "seed", "layers", "activation", "cost")
 """Options a session's own values leave no room for."""
 
 
-def _session_start(args: argparse.Namespace, session: NetworkSession) -> NetworkStart:
+def _session_start(args: argparse.Namespace, session: Session) -> NetworkStart:
     """Start values from ``session``; ``--lr``, ``--batch-size`` and samples given too
     override it, as they do a chain's session."""
     for name in _NOT_WITH_SESSION:
@@ -169,7 +168,7 @@ def _option_error(exc: ModelError) -> WideUsageError:
     return WideUsageError(message)
 
 
-def _checked_samples(args: argparse.Namespace, network: Network) -> NetworkSamples:
+def _checked_samples(args: argparse.Namespace, network: Network) -> Samples:
     """The samples asked for, checked with a forward pass of ``network``."""
     xs, ys = _samples(args, network.shape)
     try:
@@ -181,7 +180,7 @@ def _checked_samples(args: argparse.Namespace, network: Network) -> NetworkSampl
 
 
 def network_start(args: argparse.Namespace, shape: Shape,
-                  session: NetworkSession | None = None) -> NetworkStart:
+                  session: Session | None = None) -> NetworkStart:
     """The network and samples asked for, defaults filled in, everything checked; from
     ``session`` (see :func:`wide_session`) when given."""
     if session is not None:
@@ -227,7 +226,7 @@ def _emit(text: str) -> None:
 
 
 def run_trace(args: argparse.Namespace, shape: Shape, form: str,
-              session: NetworkSession | None = None) -> int:
+              session: Session | None = None) -> int:
     from .present import report_wide
 
     start = network_start(args, shape, session)
@@ -237,7 +236,7 @@ def run_trace(args: argparse.Namespace, shape: Shape, form: str,
     if getattr(args, "check", False):
         if form == "markdown":
             raise WideUsageError("argument --check: not available with --format markdown")
-        check = check_network_gradients(bp)
+        check = check_gradients(bp)
     if form == "json":
         _emit(json.dumps(report_wide.trace_json(bp, check), ensure_ascii=False) + "\n")
     elif form == "markdown":
@@ -248,7 +247,7 @@ def run_trace(args: argparse.Namespace, shape: Shape, form: str,
 
 
 def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int,
-              session: NetworkSession | None = None) -> int:
+              session: Session | None = None) -> int:
     """``train`` for a network; from ``session`` when given, saved with ``--save``."""
     from .present import report_wide
 
@@ -260,18 +259,20 @@ def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int,
             raise WideUsageError(f"argument --save: {exc}") from None
     start = network_start(args, shape, session)
     going_on = start.session
-    trainer = NetworkTrainer(start.network, start.samples, start.lr, start.batch_size,
+    from .model.trainer import Trainer
+
+    trainer = Trainer(start.network, start.samples, start.lr, start.batch_size,
                              history=None if going_on is None else going_on.history.copy(),
                              steps_done=0 if going_on is None else going_on.steps)
     initial = trainer.mean_cost()
     run = trainer.run(args.steps)
     if save is not None:
-        saved = NetworkSession.from_trainer(
+        saved = Session.from_trainer(
             trainer, start.network if going_on is None else going_on.start)
         if going_on is not None:
             saved = replace(saved, theme=going_on.theme)
         try:
-            save_network_session(saved, save)
+            save_session(saved, save)
         except FileError as exc:
             raise WideUsageError(f"argument --save: {exc}") from None
     result: Any

@@ -107,7 +107,7 @@ class LongRun:
         seconds = self.steps / self.rate
         if seconds > limit:
             trainer = self.trainer
-            layers = trainer.chain.layers
+            layers = trainer.network.layers
             raise TooLong(
                 f"{self.steps} steps would take about {duration(seconds)} at the "
                 f"{self.rate:,.0f} steps/s measured here ({layers} layer{'s' * (layers != 1)}, batch "

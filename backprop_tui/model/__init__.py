@@ -1,10 +1,11 @@
-"""The model of a chain of one-neuron layers: pure numpy, no user interface.
+"""The model of a network of layers of neurons (the chain is the network of width 1):
+pure numpy, no user interface.
 
 Nothing in this package imports textual or plotext; the command line and the
 app both build on it.
 
-Its names are imported when first read (``from backprop_tui.model import Chain``
-imports :mod:`.chain` then), so that the command line and the app's first frame,
+Its names are imported when first read (``from backprop_tui.model import Network``
+imports :mod:`.network` then), so that the command line and the app's first frame,
 which need a few light modules (the limits, the start values, the activations'
 names), do not wait for numpy and every module of the model. :data:`_EXPORTS`
 says which module holds each name; the imports below it say the same to type
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "arrays": ("as_finite_vector", "batch_indices",),
-    "chain": ("FACTOR_NAMES", "BackwardPass", "Chain", "ForwardPass", "Samples", "trace",),
     "check": (
         "EPSILON", "check_gradients", "GradientCheck", "Nudge", "nudge", "relative_difference",
     ),
@@ -35,10 +35,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MAX_LAYERS", "MAX_SAMPLES", "check_batch_size", "check_learning_rate",
         "check_sample_count",
     ),
-    "session": (
-        "load_network_session", "load_session", "NetworkSession", "save_network_session",
-        "save_session", "Session",
+    "network": (
+        "FACTOR_NAMES", "BackwardPass", "ForwardPass", "Network", "Samples", "random_network",
+        "shape_text", "trace", "xor_samples",
     ),
+    "session": ("load_session", "save_session", "Session",),
     "start": ("resolve_start", "StartError", "StartValues",),
     "trainer": ("Divergence", "RunResult", "Trainer",),
 }
@@ -52,14 +53,6 @@ if TYPE_CHECKING:  # the same names, for type checkers
     from .arrays import (
         as_finite_vector,
         batch_indices,
-    )
-    from .chain import (
-        FACTOR_NAMES,
-        BackwardPass,
-        Chain,
-        ForwardPass,
-        Samples,
-        trace,
     )
     from .check import (
         EPSILON,
@@ -118,12 +111,20 @@ if TYPE_CHECKING:  # the same names, for type checkers
         check_learning_rate,
         check_sample_count,
     )
+    from .network import (
+        FACTOR_NAMES,
+        BackwardPass,
+        ForwardPass,
+        Network,
+        Samples,
+        random_network,
+        shape_text,
+        trace,
+        xor_samples,
+    )
     from .session import (
-        NetworkSession,
         Session,
-        load_network_session,
         load_session,
-        save_network_session,
         save_session,
     )
     from .start import (

@@ -6,7 +6,7 @@ Nudge one parameter θ by ±ε, rerun the forward pass, and compare
 
 with the chain rule's batch-mean ∂C/∂θ. The divisor is the distance between
 the two nudged values as the computer holds them, so (θ+ε) − (θ−ε) rounding
-adds no error of its own. All 2N parameters are nudged in one vectorised pass.
+adds no error of its own. Every weight and bias is nudged in one vectorised pass.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .chain import BackwardPass, Chain, Samples
 from .defaults import EPSILON
-from .landscape import mean_costs, parameter_index, parameter_sets
+from .landscape import mean_costs, parameter_sets
+from .network import BackwardPass, Network, Samples, split_biases, split_weights
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -34,14 +34,15 @@ def relative_difference(analytic: ArrayLike, numeric: ArrayLike) -> np.ndarray |
     return float(rel) if rel.ndim == 0 else rel
 
 
-def _numeric(chain: Chain, samples: Samples, which: np.ndarray, index: np.ndarray,
+def _numeric(network: Network, samples: Samples, which: np.ndarray, index: np.ndarray,
              eps: float) -> np.ndarray:
-    """The central differences of the parameters (which[p], index[p]), p = 0..P−1."""
+    """The central differences of the parameters (which[p], index[p]), p = 0..P−1,
+    ``index`` into ``flat_w`` or ``flat_b``."""
     count = which.size
-    theta = np.where(which == "w", chain.w[index], chain.b[index])
+    theta = np.array([getattr(network, f"flat_{name}")[i] for name, i in zip(which, index)])
     up, down = theta + eps, theta - eps
-    cost = mean_costs(chain, samples, *parameter_sets(chain, np.r_[which, which],
-                                                      np.r_[index, index], np.r_[up, down]))
+    cost = mean_costs(network, samples, *parameter_sets(
+        network, np.r_[which, which], np.r_[index, index], np.r_[up, down]))
     return (cost[:count] - cost[count:]) / (up - down)
 
 
@@ -52,7 +53,7 @@ class Nudge:
     which: str
     """``"w"`` or ``"b"``."""
     layer: int
-    """1..N."""
+    """1..L."""
     epsilon: float
     cost_up: float
     """C(θ+ε), the batch-mean cost."""
@@ -66,55 +67,69 @@ class Nudge:
     """|analytic − numeric| / max(|analytic|, |numeric|)."""
 
 
-def nudge(chain: Chain, samples: Samples, which: str, layer: int,
-          epsilon: float = EPSILON) -> Nudge:
-    """Nudge parameter ``which`` of layer ``layer`` (1..N) by ±ε and compare."""
-    i = parameter_index(chain, which, layer)
-    theta = float(getattr(chain, which)[i])
-    up, down = mean_costs(chain, samples, *parameter_sets(
-        chain, [which] * 2, [i] * 2, [theta + epsilon, theta - epsilon]))
+def nudge(network: Network, samples: Samples, which: str, layer: int,
+          epsilon: float = EPSILON, neuron: int = 1, input: int = 1) -> Nudge:
+    """Nudge w_jk or b_j of layer ``layer`` (1..L; j = ``neuron``, k = ``input``) by ±ε
+    and compare."""
+    i = network.parameter_index(which, layer, neuron, input)
+    theta = float(getattr(network, f"flat_{which}")[i])
+    up, down = mean_costs(network, samples, *parameter_sets(
+        network, [which] * 2, [i] * 2, [theta + epsilon, theta - epsilon]))
     numeric = float((up - down) / ((theta + epsilon) - (theta - epsilon)))
-    bp = chain.forward(samples).backward()
-    analytic = float(getattr(bp, f"mean_dC_d{which}")[i])
+    bp = network.forward(samples).backward()
+    analytic = float(getattr(bp, f"mean_flat_dC_d{which}")[i])
     return Nudge(which, int(layer), float(epsilon), float(up), float(down), numeric, analytic,
                  float(relative_difference(analytic, numeric)))
 
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """Every parameter nudged: numeric batch-mean gradients beside the chain rule's."""
+    """Every parameter nudged: numeric batch-mean gradients beside the chain rule's.
+
+    Flat, in ``Network.flat_w`` / ``flat_b`` order (a chain's: one per layer);
+    :meth:`layer_w` and :meth:`layer_b` give them per layer."""
 
     epsilon: float
     dC_dw: np.ndarray
-    """(C(w+ε) − C(w−ε)) / 2ε per layer, shape (N,)."""
+    """(C(w+ε) − C(w−ε)) / 2ε per weight."""
     dC_db: np.ndarray
-    """(C(b+ε) − C(b−ε)) / 2ε per layer, shape (N,)."""
+    """(C(b+ε) − C(b−ε)) / 2ε per bias."""
     rel_error_w: np.ndarray
-    """The relative difference to the chain rule's ∂C/∂w(l), per layer."""
+    """The relative difference to the chain rule's ∂C/∂w, per weight."""
     rel_error_b: np.ndarray
-    """The relative difference to the chain rule's ∂C/∂b(l), per layer."""
+    """The relative difference to the chain rule's ∂C/∂b, per bias."""
+    shape: tuple[int, ...]
 
     @property
     def max_rel_error(self) -> float:
-        """The largest relative difference over all 2N parameters."""
+        """The largest relative difference over every parameter."""
         return float(max(self.rel_error_w.max(), self.rel_error_b.max()))
+
+    def layer_w(self, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per-weight ``values`` (``dC_dw`` or ``rel_error_w``) as one (N_l, N_(l−1)) array a layer."""
+        return split_weights(self.shape, values)
+
+    def layer_b(self, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per-bias ``values`` as one (N_l,) array a layer."""
+        return split_biases(self.shape, values)
 
 
 def check_gradients(bp: BackwardPass, epsilon: float = EPSILON) -> GradientCheck:
-    """The nudge check of every parameter of ``bp``'s chain on ``bp``'s batch."""
+    """The nudge check of every parameter of ``bp``'s network on ``bp``'s batch."""
     fwd = bp.forward
-    chain, samples = fwd.chain, fwd.samples
-    layers = chain.layers
-    which = np.array(["w"] * layers + ["b"] * layers)
-    index = np.tile(np.arange(layers), 2)
-    numeric = _numeric(chain, samples, which, index, epsilon)
-    dw, db = numeric[:layers], numeric[layers:]
+    network, samples = fwd.network, fwd.samples
+    weights, biases = network.flat_w.size, network.flat_b.size
+    which = np.array(["w"] * weights + ["b"] * biases)
+    index = np.r_[np.arange(weights), np.arange(biases)]
+    numeric = _numeric(network, samples, which, index, epsilon)
+    dw, db = numeric[:weights], numeric[weights:]
     for arr in (dw, db):
         arr.flags.writeable = False
     return GradientCheck(
         float(epsilon),
         dw,
         db,
-        np.asarray(relative_difference(bp.mean_dC_dw, dw)),
-        np.asarray(relative_difference(bp.mean_dC_db, db)),
+        np.asarray(relative_difference(bp.mean_flat_dC_dw, dw)),
+        np.asarray(relative_difference(bp.mean_flat_dC_db, db)),
+        network.shape,
     )

@@ -15,9 +15,9 @@ import io
 import os
 from collections.abc import Iterator, Sequence
 
-from .chain import Samples
 from .errors import FileError, ModelError
 from .files import ANYWHERE, CSV_LIMIT, Folder, shown_value
+from .network import Samples
 from .numbers import parse_number
 
 COLUMNS = ("x", "y")

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ModelError
-from .network import Network, NetworkSamples, shape_text
+from .network import Network, Samples, forward_sets, shape_text
 
 THRESHOLD = 0.5
 """An output at or above this is read as 1, below it as 0."""
@@ -38,7 +38,7 @@ class Bounds(NamedTuple):
     x2_high: float
 
 
-def bounds(samples: NetworkSamples | None = None) -> Bounds:
+def bounds(samples: Samples | None = None) -> Bounds:
     """The unit square, widened to include every sample's (x1, x2)."""
     if samples is None or len(samples) == 0:
         return Bounds(0.0, 1.0, 0.0, 1.0)
@@ -56,11 +56,9 @@ def _check_two(inputs: int, what: str) -> None:
 def network_outputs(network: Network, x: np.ndarray) -> np.ndarray:
     """a(L) for every row of ``x`` (n, N0) at once: (n, NL). Values that overflow stay
     as they come out (±inf or NaN); nothing here refuses them."""
-    a = np.asarray(x, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        for w, b in zip(network.w, network.b):
-            a = network.activation.forward(a @ w.T + b)
-    return a
+    rows = np.asarray(x, dtype=np.float64)
+    a = forward_sets(network, network.flat_w[np.newaxis], network.flat_b[np.newaxis], rows)[1]
+    return a[-1][0]
 
 
 def cell_centres(low: float, high: float, count: int) -> np.ndarray:
@@ -132,17 +130,17 @@ class Accuracy(NamedTuple):
         return f"{self.right}/{self.total}"
 
 
-def binary_targets(samples: NetworkSamples) -> bool:
+def binary_targets(samples: Samples) -> bool:
     """Whether every target is 0 or 1 (so that accuracy means something)."""
     return bool(np.isin(samples.y, (0.0, 1.0)).all())
 
 
-def predictions(network: Network, samples: NetworkSamples) -> np.ndarray:
+def predictions(network: Network, samples: Samples) -> np.ndarray:
     """Each output read as 0 or 1 (≥ 0.5 is 1): (n, NL) of bools."""
     return network_outputs(network, samples.x) >= THRESHOLD
 
 
-def accuracy(network: Network, samples: NetworkSamples) -> Accuracy | None:
+def accuracy(network: Network, samples: Samples) -> Accuracy | None:
     """How many samples the network gets right, when every target is 0 or 1 (else None).
 
     A sample is right when each of its outputs, read as 1 at ≥ 0.5 and 0 below, equals

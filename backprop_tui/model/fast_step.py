@@ -1,24 +1,25 @@
-"""Many training steps fast: the step of :meth:`Chain.forward`, ``backward`` and
-:meth:`Chain.step`, without keeping every factor.
+"""Many training steps fast: :meth:`Network.forward`, ``backward`` and
+:meth:`Network.step`, without keeping every factor.
 
-Two ways, chosen by which costs less for the batch size and the number of
-layers (:func:`uses_floats`; ``benchmarks/train_step.py`` measures both against
-the plain step and hand-written numpy loops):
+Two ways, chosen by which costs less for the shape and the batch size
+(:func:`uses_floats`; ``benchmarks/train_step.py`` measures both against a
+hand-written numpy loop):
 
-- small batches, plain Python floats: a loop written
-  for the number of layers, the activation and the cost (from their ``scalar``
-  statements, see :mod:`functions`), compiled once and kept. On a handful of
-  numbers a numpy call costs far more than the arithmetic it does.
-- larger batches, numpy: per step one pass through the layers on rows of the
-  batch, the activation and its derivative in one call, every batch gradient
-  from one matrix-vector product.
+- small batches of small networks, plain Python floats: a loop written for the
+  shape, the activation and the cost (every neuron, weight and sum spelled out,
+  from their ``scalar`` statements, see :mod:`functions`), compiled once and
+  kept. On a handful of numbers a numpy call costs far more than the arithmetic
+  it does.
+- larger ones, numpy: per step the matrix form, z(l) = a(l−1)·W(l)ᵀ + b(l)
+  forward and δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) backward, on the rows of the batch.
 
-Both take the plain step's operations in the plain step's order; only the sums
-over the batch may add in another order and ``exp`` may differ in the last bit
-between numpy and :mod:`math`. Both stop where the plain step would refuse a
-number (z, the cost or an updated parameter not finite) and keep the last
-finite parameters; ∂C/∂x, which no step uses, is not computed, so a step whose
-only overflow would be there is taken. Tests hold both to the plain step.
+Both take the plain step's operations in the plain step's order (only the sums
+over the batch, and the matrix products, may add in another order, and ``exp``
+may differ in the last bit between numpy and :mod:`math`). Both stop where the
+plain step would refuse a number (z, the cost or an updated parameter not
+finite) and keep the last finite parameters; ∂C/∂x, which no step uses, is not
+computed, so a step whose only overflow would be there is taken. Tests hold both
+to the plain step.
 """
 
 from __future__ import annotations
@@ -33,26 +34,30 @@ from typing import Any
 import numpy as np
 
 from .arrays import batch_indices
-from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost
+from .functions import SIGMOID, Activation, Cost
 
-# What a step of a chain of L layers on B samples costs, in µs (medians on a
-# 2-core AMD EPYC, sigmoid and squared error; benchmarks/train_step.py): on
-# floats about (0.12·L + 0.035)·B, with numpy about 4.7·(L + 1) whatever the
-# batch below a few hundred samples. They cost the same at about 60 samples
-# for one layer, 49 for three, 46 for ten.
-FLOAT_US_PER_SAMPLE_LAYER = 0.12
+# What a step costs, in µs (medians on a 2-core AMD EPYC, sigmoid and squared
+# error; benchmarks/train_step.py): on floats about 0.06 per sample and parameter
+# plus 0.035 per sample, with numpy about 4.7 + 9·L whatever the batch below a
+# few hundred samples. The floats are the cheaper up to about 30 samples for a
+# chain of three layers, 20 for shape 2,2,1 and 1 for 2,16,16,1.
+FLOAT_US_PER_SAMPLE_PARAMETER = 0.06
 FLOAT_US_PER_SAMPLE = 0.035
-NUMPY_US_PER_LAYER = 4.7
+NUMPY_US_PER_LAYER = 9.0
 NUMPY_US_PER_STEP = 4.7
 
+Shape = tuple[int, ...]
 
-def uses_floats(layers: int, size: int, activation: Activation, cost: Cost) -> bool:
-    """Whether steps of a chain of ``layers`` layers on ``size`` samples run on
-    Python floats: while they cost less there than with numpy (by the costs
-    above), so that the cost of a step grows smoothly with the batch."""
-    floats = size * (FLOAT_US_PER_SAMPLE_LAYER * layers + FLOAT_US_PER_SAMPLE)
-    return (floats <= NUMPY_US_PER_STEP + NUMPY_US_PER_LAYER * layers
-            and can_use_floats(activation, cost))
+
+def uses_floats(shape: Shape, activation: Activation, cost: Cost, size: int) -> bool:
+    """Whether steps of ``size`` samples for ``shape`` run on Python floats: while they
+    cost less there than with numpy (by the costs above), so that the cost of a step
+    grows smoothly with the batch."""
+    params = sum(shape[l] * (shape[l - 1] + 1) for l in range(1, len(shape)))
+    floats = size * (FLOAT_US_PER_SAMPLE_PARAMETER * params + FLOAT_US_PER_SAMPLE)
+    numpy = NUMPY_US_PER_STEP + NUMPY_US_PER_LAYER * (len(shape) - 1)
+    return floats <= numpy and can_use_floats(activation, cost)
+
 
 HUGE = 2.0**1022
 """Parameters up to this size cannot make z overflow past the first layer of a
@@ -60,9 +65,6 @@ bounded activation (|w| + |b| ≤ 2^1023 is finite)."""
 
 HAND_OVER = "hand over"
 """What the float loop returns when parameters beyond :func:`limit` need the numpy steps."""
-
-_BLAS_MAX = 8192
-"""Largest per-sample gradient array (2·layers·batch numbers) summed through BLAS."""
 
 LONG_ROWS = 256
 """Batches from this size on compute the sigmoid and the squared error into rows
@@ -301,173 +303,6 @@ def loop_steps(shape: tuple[int, ...], activation: Activation, cost: Cost, w: np
     return np.array(new_w), np.array(new_b), np.frombuffer(done, dtype=np.float64), what
 
 
-def float_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
-                samples: FloatSamples, x: np.ndarray, y: np.ndarray, size: int, lr: float,
-                k0: int, steps: int) -> Steps:
-    """``steps`` steps of a chain from step ``k0`` on Python floats (``samples``:
-    :func:`float_samples` of ``x`` and ``y``). Needs :func:`can_use_floats`."""
-    chain = (1,) * (w.size + 1)
-    w, b, losses, what = loop_steps(chain, activation, cost, w, b, samples, size, lr, k0, steps)
-    if what != HAND_OVER:
-        return w, b, losses, what
-    w, b, rest, what = numpy_steps(activation, cost, w, b, x, y, size, lr, k0 + losses.size,
-                                   steps - losses.size)
-    return w, b, np.concatenate((losses, rest)), what
-
-
-def _row_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``rows @ weights`` (rows: 1-D or 2-D, the batch along the last axis) through
-    BLAS on one thread: longer products go in pieces of at most :data:`_BLAS_MAX`
-    numbers, since BLAS wakes threads for longer ones, which on a busy machine costs
-    far more than the sum. The pieces add in another order than one product would."""
-    size = weights.size
-    pieces = -(-rows.size // _BLAS_MAX)
-    if pieces == 1:
-        return np.dot(rows, weights)
-    cols = -(-size // pieces)
-    total = np.dot(rows[..., :cols], weights[:cols])
-    for at in range(cols, size, cols):
-        total += np.dot(rows[..., at : at + cols], weights[at : at + cols])
-    return total
-
-
-def numpy_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
-                x_all: np.ndarray, y_all: np.ndarray, size: int, lr: float, k0: int,
-                steps: int) -> Steps:
-    """``steps`` steps from step ``k0`` with numpy, on rows of the batch.
-
-    Per step: z(l) = w(l)·a(l−1) + b(l) into a row per layer, a(l) and g'(z(l))
-    into rows of their own; the backward recursion ∂C/∂z(l) =
-    ∂C/∂z(l+1)·w(l+1)·g'(z(l)) into rows (∂C/∂b), ∂C/∂w = ∂C/∂b·a(l−1) into
-    rows, then every batch mean at once by one matrix-vector product. Every
-    array is allocated once, before the steps.
-
-    The sigmoid and the squared error, the lessons' own, run here as numpy calls
-    into those rows (:class:`SigmoidScratch`), the same operations as their rules in
-    :mod:`functions` in the same order: the same numbers, bit for bit. With a
-    bounded activation z is not checked per sample: as in the float loop, z of
-    the first layer is finite while |w|·max|x| + |b| is, and past it while the
-    parameters are within :data:`HUGE`; only a step where that bound fails checks
-    every z.
-    """
-    fwd = activation.forward_and_derivative
-    cost_f, cost_g = cost.value, cost.gradient
-    cancel = cost.cancels(activation)
-    cancel_dz = cancel.dC_dz if cancel is not None else None
-    # On short rows a numpy call costs its overhead, which out= arguments add
-    # to; on long ones the passes over the batch, which the kernels save.
-    long_rows = size >= LONG_ROWS
-    sigmoid = activation is SIGMOID and long_rows
-    squared = cost is SQUARED_ERROR and cancel is None and long_rows
-    layers = w.size
-    n = x_all.size
-    isfinite = math.isfinite
-    multiply = np.multiply
-    subtract = np.subtract
-
-    params = np.concatenate((w, b))  # w(1..N), then b(1..N)
-    # 0-d views of the parameters: they follow every in-place update, and
-    # numpy multiplies an array by a 0-d array faster than by a float.
-    wv = [params[l, ...] for l in range(layers)]
-    bv = [params[layers + l, ...] for l in range(layers)]
-    z_buf = np.empty((layers, size))  # z(l), one row per layer
-    z_rows = list(z_buf)
-    a_rows = list(np.empty((layers, size)))  # a(l) and g'(z(l)), for the sigmoid
-    d_rows = list(np.empty((layers, size)))
-    scratch = SigmoidScratch(size) if sigmoid else None
-    diff = np.empty(size)  # a(N) − y, for the squared error
-    costs_buf = np.empty(size)
-    g_buf = np.empty((2 * layers, size))  # rows ∂C/∂w(l) per sample, then ∂C/∂b(l)
-    dw_rows = list(g_buf[:layers])
-    db_rows = list(g_buf[layers:])
-    mean_of = np.full(size, 1.0 / size)  # v·mean_of = (1/B) Σ v
-    lr_0d = np.array(lr)  # 0-d, as the parameters
-    forward = tuple(zip(z_rows, wv, bv, a_rows, d_rows))
-    # Layers N−1 … 1: the ∂C/∂b row of the layer and w of the layer above.
-    backward = tuple(zip(db_rows[-2::-1], wv[:0:-1]))
-    weights_of = tuple(zip(dw_rows, db_rows))
-    top_db = db_rows[-1]  # ∂C/∂b(N) = ∂C/∂z(N)
-    z_top = z_rows[-1]
-    # Bounded: z is finite while the parameters keep within the bound (checked
-    # from the list of parameters each step, not per sample).
-    bounded = activation.bounded
-    x_scale = float(np.abs(x_all).max())
-
-    def within(values: list[float]) -> bool:
-        # Every parameter within HUGE (the first layer's need not be, but then
-        # checking every z is the rare case), and the first layer's bound.
-        return (abs(values[0]) * x_scale + abs(values[layers]) < math.inf
-                and min(values) >= -HUGE and max(values) <= HUGE)
-
-    safe = bounded and within(params.tolist())
-    whole = size == n
-    x, y = x_all, y_all
-    losses = np.empty(steps)
-    done = 0
-    what = None
-    with np.errstate(all="ignore"):
-        for k in range(k0, k0 + steps):
-            if not whole:
-                start = k * size % n
-                if start + size <= n:
-                    x, y = x_all[start : start + size], y_all[start : start + size]
-                else:
-                    idx = batch_indices(k, size, n)
-                    x, y = x_all[idx], y_all[idx]
-            a = x
-            inputs = [x]  # a(l−1) per layer
-            derivatives = []  # g'(z(l)) per layer
-            for z, wl, bl, a_row, d_row in forward:
-                multiply(a, wl, out=z)
-                z += bl
-                if scratch is not None:
-                    a, da_dz = scratch.rows(z, a_row, d_row)
-                else:
-                    a, da_dz = fwd(z)
-                inputs.append(a)
-                derivatives.append(da_dz)
-            if not safe and not np.isfinite(z_buf).all():
-                what = "z"
-                break
-            if squared:
-                subtract(a, y, out=diff)
-                costs = multiply(diff, diff, out=costs_buf)
-            else:
-                costs = cost_f(a, y, z_top)
-            loss = float(_row_sums(costs, mean_of))
-            if not isfinite(loss):
-                what = "the cost"
-                break
-            if squared:
-                multiply(diff, 2.0, out=top_db)  # 2(a − y), then ·g'
-                multiply(top_db, derivatives[-1], out=top_db)
-            elif cancel_dz is None:
-                multiply(cost_g(a, y, z_top), derivatives[-1], out=top_db)  # ∂C/∂a(N)·g'
-            else:
-                top_db[...] = cancel_dz(a, y, z_top)  # g' cancels: ∂C/∂z(N) directly
-            delta = top_db
-            for (below, wl), da_dz in zip(backward, derivatives[-2::-1]):
-                upstream = delta * wl  # ∂C/∂a(l) = ∂C/∂z(l+1)·w(l+1)
-                multiply(upstream, da_dz, out=below)  # ∂C/∂b(l)
-                delta = below
-            for (dw, db), a_prev in zip(weights_of, inputs):
-                multiply(db, a_prev, out=dw)  # ∂C/∂w(l)
-            # The batch means ∂C/∂w, ∂C/∂b, then w − η·∂C/∂w, b − η·∂C/∂b, as the
-            # plain step does (η times each sample first could overflow).
-            mean = _row_sums(g_buf, mean_of)
-            multiply(mean, lr_0d, out=mean)
-            new = params - mean
-            values = new.tolist()
-            if not all(map(isfinite, values)):
-                what = "the updated parameters"
-                break
-            params[...] = new
-            safe = bounded and within(values)
-            losses[done] = loss
-            done += 1
-    return params[:layers].copy(), params[layers:].copy(), losses[:done], what
-
-
 _SIGN = np.int64(-(2**63))
 """The sign bit of a float64, as an int64: x | _SIGN is −|x|, x & _SIGN the sign of x."""
 
@@ -506,3 +341,116 @@ class SigmoidScratch:
         np.bitwise_or(self.t_bits, self.sign, out=a.view(np.int64))  # t with the sign of z
         np.maximum(et, a, out=a)
         return a, d
+
+
+def network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.ndarray,
+                  b: np.ndarray, x: np.ndarray, y: np.ndarray, size: int, lr: float, k0: int,
+                  steps: int, samples: FloatSamples | None = None) -> Steps:
+    """``steps`` steps from step ``k0`` on: (w, b, the losses of the steps taken,
+    what would not have been finite or None).
+
+    ``w``, ``b``: every weight and bias, flat (as ``Network.flat_w``, ``flat_b``).
+    ``samples``: :func:`fast_step.float_samples` of ``x`` and ``y``, when the
+    floats are used (made here when not given).
+    """
+    if not uses_floats(shape, activation, cost, size):
+        return numpy_network_steps(shape, activation, cost, w, b, x, y, size, lr, k0, steps)
+    if samples is None:
+        samples = float_samples(x, y)
+    w, b, losses, what = loop_steps(shape, activation, cost, w, b, samples, size, lr, k0, steps)
+    if what != HAND_OVER:
+        return w, b, losses, what
+    w, b, rest, what = numpy_network_steps(shape, activation, cost, w, b, x, y, size, lr,
+                                           k0 + losses.size, steps - losses.size)
+    return w, b, np.concatenate((losses, rest)), what
+
+
+def _layers(shape: Shape, params: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Views of flat parameters (every weight, then every bias): (N_l, N_(l−1))
+    weights and (N_l,) biases per layer."""
+    ws, bs, at = [], [], 0
+    for l in range(1, len(shape)):
+        ws.append(params[at:at + shape[l] * shape[l - 1]].reshape(shape[l], shape[l - 1]))
+        at += shape[l] * shape[l - 1]
+    for l in range(1, len(shape)):
+        bs.append(params[at:at + shape[l]])
+        at += shape[l]
+    return ws, bs
+
+
+def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.ndarray,
+                        b: np.ndarray, xs: np.ndarray, ys: np.ndarray, size: int, lr: float,
+                        k0: int, steps: int) -> Steps:
+    """``steps`` steps from step ``k0`` with numpy, on the rows of the batch.
+
+    The same numbers as :meth:`Network.step` on the traced batch, with
+    δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) for the sums over j. Every gradient goes
+    into one flat array, updated and checked at once.
+    """
+    params = np.concatenate((w, b)).astype(np.float64)  # every weight, then every bias
+    ws, bs = _layers(shape, params)
+    grad = np.empty_like(params)
+    gws, gbs = _layers(shape, grad)
+    wts = [wl.T for wl in ws]
+    forward = activation.forward_and_derivative
+    cancellation = cost.cancels(activation)
+    layers = len(ws)
+    losses = np.empty(steps)
+    n = xs.shape[0]
+    x, y = xs, ys
+    zeros = [np.zeros(size * width) for width in shape[1:]]  # z·0 is 0, or NaN if z is ±inf
+    never = np.zeros(params.size)
+    dot, isfinite = np.dot, math.isfinite
+    # The sigmoid into arrays allocated once on long batches (fewer passes over
+    # them, the same numbers: fast_step.SigmoidScratch), by its rule on short ones.
+    kernels = None
+    if activation is SIGMOID and size >= LONG_ROWS:
+        kernels = [(SigmoidScratch((size, width)), np.empty((size, width)),
+                    np.empty((size, width))) for width in shape[1:]]
+    with np.errstate(all="ignore"):
+        for s in range(steps):
+            if size != n:
+                start = (k0 + s) * size % n
+                if start + size <= n:
+                    x, y = xs[start:start + size], ys[start:start + size]
+                else:
+                    idx = batch_indices(k0 + s, size, n)
+                    x, y = xs[idx], ys[idx]
+            zs, as_, primes = [], [], []
+            a = x
+            for l, (wt, bl) in enumerate(zip(wts, bs)):
+                z = a @ wt
+                z += bl
+                if kernels is None:
+                    a, prime = forward(z)
+                else:
+                    scratch, a_out, d_out = kernels[l]
+                    a, prime = scratch.rows(z, a_out, d_out)
+                zs.append(z)
+                as_.append(a)
+                primes.append(prime)
+            if not all(isfinite(dot(z.reshape(-1), zero)) for z, zero in zip(zs, zeros)):
+                return params[:w.size].copy(), params[w.size:].copy(), losses[:s], "z"
+            c = float(cost.value(a, y, z).sum(axis=1).mean())
+            if not isfinite(c):
+                return params[:w.size].copy(), params[w.size:].copy(), losses[:s], "the cost"
+            upstream = cost.gradient(a, y, z) if cancellation is None else None
+            for l in range(layers - 1, -1, -1):
+                if upstream is None:
+                    assert cancellation is not None
+                    delta = cancellation.dC_dz(as_[l], y, zs[l])
+                else:
+                    delta = upstream * primes[l]
+                np.matmul(delta.T, x if l == 0 else as_[l - 1], out=gws[l])
+                np.sum(delta, axis=0, out=gbs[l])
+                if l:
+                    upstream = delta @ ws[l]
+            grad /= size  # the batch means, then η times them, as the plain step
+            grad *= lr
+            new = params - grad
+            if not isfinite(dot(new, never)):
+                return (params[:w.size].copy(), params[w.size:].copy(), losses[:s],
+                        "the updated parameters")
+            params[...] = new
+            losses[s] = c
+    return params[:w.size].copy(), params[w.size:].copy(), losses, None

@@ -1,6 +1,6 @@
 """The lesson: the one object that owns the app's state.
 
-It holds the start values (for a reset), the current chain, the samples, η and
+It holds the start values (for a reset), the current network, the samples, η and
 the batch size, the phase of the forward → backward → step loop with the
 results of each phase, the loss history and a trainer for continuous training.
 Widgets only show what it holds; keys only ask it to change.
@@ -14,13 +14,14 @@ ever shown. ``version`` grows by one with every change, for anyone watching.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .chain import BackwardPass, Chain, ForwardPass, Samples
 from .check import EPSILON, Nudge, nudge
+from .defaults import XOR_SHAPE
 from .errors import ModelError
 from .functions import activation_named, cost_named
 from .history import LossHistory
@@ -33,6 +34,7 @@ from .limits import (
     check_sample_count,
     check_start,
 )
+from .network import BackwardPass, ForwardPass, Network, Samples, random_network, xor_samples
 from .numbers import parse_number
 from .quiz import Quiz
 from .session import Session
@@ -63,22 +65,28 @@ def finite_number(value: float | str, name: str) -> float:
 
 @dataclass(frozen=True)
 class StepResult:
-    """One update step: the chain before, the gradients it used, η, the chain after."""
+    """One update step: the network before, the gradients it used, η, the network after."""
 
-    old: Chain
+    old: Network
     backward: BackwardPass
     lr: float
-    new: Chain
+    new: Network
 
 
 @dataclass(frozen=True)
 class Start:
     """The values a reset returns to."""
 
-    chain: Chain
+    network: Network
     samples: Samples
     lr: float
     batch_size: int | None
+
+
+SYMMETRIC_W = 0.5
+"""Every weight of the symmetry demo."""
+SYMMETRIC_B = 0.0
+"""Every bias of the symmetry demo."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class LessonState:
     """What the lesson shows, as one value: every change makes a new one, and undo
     keeps the previous ones (with a copy of the loss history, which grows in place)."""
 
-    chain: Chain
+    network: Network
     samples: Samples
     lr: float
     batch_size: int | None
@@ -115,11 +123,11 @@ class Lesson:
     """
 
     def __init__(
-        self, chain: Chain, samples: Samples, lr: float, batch_size: int | None = None
+        self, network: Network, samples: Samples, lr: float, batch_size: int | None = None
     ) -> None:
         lr = check_start(lr, len(samples), batch_size)
-        chain.cost.check_targets(samples.y)
-        self.start = Start(chain, samples, lr, batch_size)
+        network.check_samples(samples)
+        self.start = Start(network, samples, lr, batch_size)
         """The values ``reset`` returns to."""
         self.history = LossHistory()
         """The batch-mean cost before every step taken (single steps and training)."""
@@ -136,7 +144,7 @@ class Lesson:
 
     def _restore(self) -> None:
         start = self.start
-        self.state = LessonState(start.chain, start.samples, start.lr, start.batch_size)
+        self.state = LessonState(start.network, start.samples, start.lr, start.batch_size)
         self.history.clear()
         self._trainer: Trainer | None = None
 
@@ -149,13 +157,14 @@ class Lesson:
     # The state's values, read from it.
 
     @property
-    def chain(self) -> Chain:
-        return self.state.chain
+    def network(self) -> Network:
+        return self.state.network
 
-    @chain.setter
-    def chain(self, chain: Chain) -> None:
+    @network.setter
+    def network(self, network: Network) -> None:
         """Other parameters (or functions): every result is cleared."""
-        self._changed(chain=chain)
+        network.check_samples(self.samples)
+        self._changed(network=network)
 
     @property
     def samples(self) -> Samples:
@@ -195,7 +204,11 @@ class Lesson:
 
     @property
     def layers(self) -> int:
-        return self.chain.layers
+        return self.network.layers
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.network.shape
 
     @property
     def effective_batch_size(self) -> int:
@@ -207,7 +220,7 @@ class Lesson:
     def forward(self) -> ForwardPass:
         """z, a and C for every sample with the current parameters."""
         self._checkpoint()
-        fwd = self.chain.forward(self.samples)
+        fwd = self.network.forward(self.samples)
         self.state = self.state.cleared(forward_pass=fwd, phase="forward")
         self.version += 1
         return fwd
@@ -225,11 +238,11 @@ class Lesson:
         """Every w, b moves by −η·(batch-mean gradient); runs the missing phases first."""
         self._checkpoint()
         bp = self.backward_pass if self.backward_pass is not None else self.backward()
-        old = self.chain
+        old = self.network
         new = old.step(bp, self.lr)
         result = StepResult(old, bp, self.lr, new)
         self.history.append(bp.forward.mean_cost)
-        self.state = self.state.cleared(chain=new, steps_done=self.steps_done + 1,
+        self.state = self.state.cleared(network=new, steps_done=self.steps_done + 1,
                                         last_step=result, phase="step")
         self._trainer = None
         self.version += 1
@@ -251,12 +264,12 @@ class Lesson:
             self._checkpoint()  # calls with nothing in between are one run: one undo
         if self._trainer is None:
             self._trainer = Trainer(
-                self.chain, self.samples, self.lr, self.batch_size,
+                self.network, self.samples, self.lr, self.batch_size,
                 history=self.history, steps_done=self.steps_done,
             )
         result = self._trainer.run(steps)
         if result.steps:
-            self.state = self.state.cleared(chain=self._trainer.chain,
+            self.state = self.state.cleared(network=self._trainer.network,
                                             steps_done=self._trainer.steps_done)
         self.state = replace(self.state, divergence=result.divergence)
         self.version += 1
@@ -271,55 +284,53 @@ class Lesson:
 
     # -- edits -------------------------------------------------------------------
 
-    def _layer_index(self, layer: int) -> int:
-        if not 1 <= layer <= self.layers:
-            raise ModelError(f"layer {layer}: there are layers 1 to {self.layers}")
-        return layer - 1
-
     def _sample_index(self, sample: int) -> int:
         if not 0 <= sample < len(self.samples):
             raise ModelError(f"sample {sample + 1}: there are samples 1 to {len(self.samples)}")
         return sample
 
-    def set_w(self, layer: int, value: float | str) -> None:
-        """w of layer ``layer`` (1..N)."""
+    def _set_parameter(self, which: str, layer: int, value: float | str, neuron: int,
+                       input: int) -> None:
         self._checkpoint()
-        i = self._layer_index(layer)
-        number = finite_number(value, "w")
-        w = np.array(self.chain.w)
-        w[i] = number
-        self._changed(chain=self.chain.with_params(w, self.chain.b))
+        i = self.network.parameter_index(which, layer, neuron, input)
+        number = finite_number(value, which)
+        w, b = np.array(self.network.flat_w), np.array(self.network.flat_b)
+        (w if which == "w" else b)[i] = number
+        self._changed(network=self.network.with_params(w, b))
 
-    def set_b(self, layer: int, value: float | str) -> None:
-        """b of layer ``layer`` (1..N)."""
-        self._checkpoint()
-        i = self._layer_index(layer)
-        number = finite_number(value, "b")
-        b = np.array(self.chain.b)
-        b[i] = number
-        self._changed(chain=self.chain.with_params(self.chain.w, b))
+    def set_w(self, layer: int, value: float | str, neuron: int = 1, input: int = 1) -> None:
+        """w_jk of layer ``layer`` (1..L; j = ``neuron``, k = ``input``, from 1; a chain's w(l))."""
+        self._set_parameter("w", layer, value, neuron, input)
+
+    def set_b(self, layer: int, value: float | str, neuron: int = 1) -> None:
+        """b_j of layer ``layer`` (1..L; j = ``neuron`` from 1; a chain's b(l))."""
+        self._set_parameter("b", layer, value, neuron, 1)
 
     def _set_samples(self, x: np.ndarray, y: np.ndarray) -> None:
         self._checkpoint()
-        samples = Samples(x, y)
-        self.chain.cost.check_targets(samples.y)
+        samples = self.network.samples(x, y)
+        self.network.check_samples(samples)
         size = self.batch_size
         if size is not None and size > len(samples):
             size = len(samples)
         self._changed(samples=samples, batch_size=size)
 
-    def set_x(self, sample: int, value: float | str) -> None:
-        """x of sample ``sample`` (0-based): data, not a parameter."""
+    def set_x(self, sample: int, value: float | str, input: int = 1) -> None:
+        """Input ``input`` (from 1) of sample ``sample`` (0-based): data, not a parameter."""
         k = self._sample_index(sample)
+        if not 1 <= input <= self.network.inputs:
+            raise ModelError(f"x{input}: the samples have inputs 1 to {self.network.inputs}")
         x = np.array(self.samples.x)
-        x[k] = finite_number(value, "x")
+        x[k, input - 1] = finite_number(value, "x")
         self._set_samples(x, self.samples.y)
 
-    def set_y(self, sample: int, value: float | str) -> None:
-        """The target y of sample ``sample`` (0-based)."""
+    def set_y(self, sample: int, value: float | str, output: int = 1) -> None:
+        """Target ``output`` (from 1) of sample ``sample`` (0-based)."""
         k = self._sample_index(sample)
+        if not 1 <= output <= self.network.outputs:
+            raise ModelError(f"y{output}: the samples have targets 1 to {self.network.outputs}")
         y = np.array(self.samples.y)
-        y[k] = finite_number(value, "y")
+        y[k, output - 1] = finite_number(value, "y")
         self._set_samples(self.samples.x, y)
 
     def set_lr(self, value: float | str) -> None:
@@ -336,12 +347,15 @@ class Lesson:
         self._checkpoint()
         self._changed(batch_size=None if size is None else check_batch_size(size, len(self.samples)))
 
-    def add_sample(self, x: float | str, y: float | str) -> int:
-        """Append a sample; returns its index."""
+    def add_sample(self, x: float | str | Sequence[float | str],
+                   y: float | str | Sequence[float | str]) -> int:
+        """Append a sample (a number for each input and target, or one number each for
+        a network of one input and one output); returns its index."""
         if len(self.samples) >= MAX_SAMPLES:
             raise ModelError(f"samples: at most {MAX_SAMPLES}")
-        xv, yv = finite_number(x, "x"), finite_number(y, "y")
-        self._set_samples(np.append(self.samples.x, xv), np.append(self.samples.y, yv))
+        xs = [finite_number(v, "x") for v in ([x] if isinstance(x, (float, int, str)) else x)]
+        ys = [finite_number(v, "y") for v in ([y] if isinstance(y, (float, int, str)) else y)]
+        self._set_samples(np.vstack((self.samples.x, [xs])), np.vstack((self.samples.y, [ys])))
         return len(self.samples) - 1
 
     def remove_sample(self, sample: int) -> None:
@@ -355,8 +369,51 @@ class Lesson:
     def set_samples(self, x: ArrayLike, y: ArrayLike) -> None:
         """Replace the whole batch (e.g. with the built-in dataset)."""
         xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        check_sample_count(xs.size)
+        check_sample_count(len(xs))
         self._set_samples(xs, ys)
+
+    def use_xor(self) -> bool:
+        """The XOR samples, from a fresh start; a network of shape 2,2,1 (the start's seed
+        values) when the current one does not take 2 inputs and give 1 output. True when
+        the network was replaced."""
+        samples = xor_samples()
+        network = self.network
+        replaced = (network.inputs, network.outputs) != (2, 1)
+        if replaced:
+            drawn = random_network(XOR_SHAPE)
+            network = Network(XOR_SHAPE, drawn.flat_w, drawn.flat_b, network.activation,
+                              network.cost)
+        network.check_samples(samples)
+        self._begin_again(network, samples, None)
+        return replaced
+
+    def make_symmetric(self) -> None:
+        """Every weight :data:`SYMMETRIC_W` and every bias :data:`SYMMETRIC_B`: the neurons
+        of a layer start alike (the symmetry demo); the loss history starts over."""
+        net = self.network
+        network = net.with_params(np.full(net.flat_w.size, SYMMETRIC_W),
+                                  np.full(net.flat_b.size, SYMMETRIC_B))
+        self._begin_again(network, self.samples, self.batch_size)
+
+    def _begin_again(self, network: Network, samples: Samples, batch_size: int | None) -> None:
+        """A new start (what a reset returns to) from ``network`` and ``samples``."""
+        self._checkpoint()
+        self.start = Start(network, samples, self.lr, batch_size)
+        self.history.clear()
+        self._changed(network=network, samples=samples, batch_size=batch_size, steps_done=0)
+
+    def symmetric_layers(self) -> list[int]:
+        """The hidden layers (1..L−1) of more than one neuron whose neurons are alike: equal
+        weights in, equal biases, equal weights out. They compute the same a for every
+        sample and get the same gradients, so a step keeps them alike."""
+        out = []
+        net = self.network
+        for layer in range(1, self.layers):
+            w, b, after = net.w[layer - 1], net.b[layer - 1], net.w[layer]
+            if (w.shape[0] > 1 and (w == w[0]).all() and (b == b[0]).all()
+                    and (after == after[:, :1]).all()):
+                out.append(layer)
+        return out
 
     # -- undo and redo -----------------------------------------------------------
 
@@ -401,54 +458,58 @@ class Lesson:
 
     def set_activation(self, name: str) -> None:
         """Another activation for every neuron; refused (nothing changes) if the cost cannot take it."""
-        chain = Chain(self.chain.w, self.chain.b, activation_named(name), self.chain.cost)
+        network = self.network.with_functions(activation_named(name), self.network.cost)
         self._checkpoint()
-        self._changed(chain=chain)
+        self._changed(network=network)
 
     def set_cost(self, name: str) -> None:
         """Another cost; refused (nothing changes) for an activation or targets it cannot take."""
-        cost = cost_named(name)
-        chain = Chain(self.chain.w, self.chain.b, self.chain.activation, cost)
-        cost.check_targets(self.samples.y)
+        network = self.network.with_functions(self.network.activation, cost_named(name))
+        network.check_samples(self.samples)
         self._checkpoint()
-        self._changed(chain=chain)
+        self._changed(network=network)
 
     # -- views of the current parameters (computed by the model, changing nothing) ---
 
-    def nudge(self, which: str, layer: int, epsilon: float = EPSILON) -> Nudge:
-        """Parameter ``which`` (w or b) of ``layer`` nudged by ±ε: the numeric derivative."""
-        return nudge(self.chain, self.samples, which, layer, epsilon)
+    def nudge(self, which: str, layer: int, epsilon: float = EPSILON, neuron: int = 1,
+              input: int = 1) -> Nudge:
+        """w_jk or b_j of ``layer`` nudged by ±ε: the numeric derivative."""
+        return nudge(self.network, self.samples, which, layer, epsilon, neuron, input)
 
-    def cost_slice(self, which: str, layer: int) -> CostSlice:
-        """C over a range of parameter ``which`` of ``layer``, with the tangent at its value."""
-        return cost_slice(self.chain, self.samples, which, layer)
+    def cost_slice(self, which: str, layer: int, neuron: int = 1, input: int = 1) -> CostSlice:
+        """C over a range of w_jk or b_j of ``layer``, with the tangent at its value."""
+        return cost_slice(self.network, self.samples, which, layer, neuron=neuron, input=input)
 
     def fit(self) -> Fit:
         """a(L) over the range of the data, with the samples."""
-        return fit_curve(self.chain, self.samples)
+        return fit_curve(self.network, self.samples)
 
     # -- sessions and handouts ---------------------------------------------------
 
     @classmethod
-    def from_session(cls, session: Session) -> Lesson:
+    def from_session(cls, session: Session, samples: Samples | None = None,
+                     lr: float | None = None, batch_size: int | None = None) -> Lesson:
         """A lesson that goes on from ``session``: its parameters, samples, η, batch
         size, step count and loss history; a reset returns to its start parameters.
+        ``samples``, ``lr`` and ``batch_size`` given override the session's own.
 
         A batch size equal to the number of samples means "all of them", so that
         the batch grows with samples added later.
         """
-        n = len(session.samples)
-        batch_size = None if session.batch_size == n else session.batch_size
-        lesson = cls(session.start, session.samples, session.lr, batch_size)
-        lesson.state = replace(lesson.state, chain=session.chain, steps_done=session.steps)
+        samples = session.samples if samples is None else samples
+        size = session.batch_size if batch_size is None else batch_size
+        lesson = cls(session.start, samples, session.lr if lr is None else lr,
+                     None if size == len(samples) else size)
+        session.network.check_samples(samples)
+        lesson.state = replace(lesson.state, network=session.network, steps_done=session.steps)
         lesson.history = session.history.copy()
         return lesson
 
     def to_session(self) -> Session:
         """The session to save: the current state, with the start parameters for a reset."""
-        chain = self.chain
-        start = self.start.chain
-        return Session(chain, Chain(start.w, start.b, chain.activation, chain.cost),
+        network = self.network
+        start = self.start.network
+        return Session(network, network.with_params(start.flat_w, start.flat_b),
                        self.samples, self.lr, self.effective_batch_size, self.steps_done,
                        self.history.copy())
 
@@ -460,4 +521,4 @@ class Lesson:
         """
         if self.backward_pass is not None:
             return self.backward_pass
-        return self.chain.forward(self.samples).backward()
+        return self.network.forward(self.samples).backward()

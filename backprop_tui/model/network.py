@@ -1,10 +1,14 @@
-"""Layers with several neurons: the second half of the lesson, written with its indices.
+"""The model: a network of layers of neurons, its forward pass and its backward pass.
 
 A network of shape N0, N1, …, NL has N0 inputs and N_l neurons in layer l
 (l = 1..L, the output layer L). Neuron j of layer l has one weight w_jk(l) for
-each neuron k of layer l−1 and one bias b_j(l). Layers are numbered 1..L as in
-:mod:`chain`; in arrays, layer l is index l−1. A width-1 network (every N_l = 1)
-is the chain, and gives the chain's numbers.
+each neuron k of layer l−1 and one bias b_j(l). Layers are numbered 1..L inside
+the program; in arrays, layer l is index l−1. The screen shows the lecture
+note's labels instead, (L) for the output, (L−1), … (see ``formulas``).
+
+The chain of the first half of the lesson is the network of width 1 (every
+N_l = 1), made by :meth:`Network.chain`; its factors, read with
+:meth:`BackwardPass.column`, are the note's, without indices.
 
 Forward, with a(0) = x (n samples at once, a(l) of shape (n, N_l))::
 
@@ -38,12 +42,21 @@ import numpy as np
 from . import defaults
 from .arrays import as_finite_vector, batch_indices, check_finite
 from .errors import ModelError
-from .fast_step import FloatSamples, float_samples
 from .functions import SIGMOID, SQUARED_ERROR, Activation, Cancellation, Cost
-from .history import LossHistory
-from .limits import Shape, check_shape, plural
-from .network_step import network_steps, uses_floats
-from .trainer import Training
+from .limits import MAX_LAYERS, Shape, check_shape, plural
+
+FACTOR_NAMES: tuple[str, ...] = (
+    "dC_da",
+    "da_dz",
+    "dz_dw",
+    "dz_db",
+    "dz_da_prev",
+    "dC_dw",
+    "dC_db",
+    "dC_da_prev",
+)
+"""The names of the chain-rule factors, per sample and layer, in display order
+(:meth:`BackwardPass.factor`; ``dC_dz`` is kept too)."""
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -110,7 +123,7 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _as_rows(values: Iterable[Iterable[float]] | np.ndarray, width: int, name: str,
+def _as_rows(values: Iterable[Iterable[float]] | Iterable[float] | np.ndarray, width: int, name: str,
              what: str) -> np.ndarray:
     """Samples as an (n, width) array: rows of ``width`` numbers, or a flat list when width = 1."""
     try:
@@ -130,7 +143,7 @@ def _as_rows(values: Iterable[Iterable[float]] | np.ndarray, width: int, name: s
 
 
 @dataclass(frozen=True)
-class NetworkSamples:
+class Samples:
     """The data: n samples, each with N0 inputs x and NL targets y (never trained)."""
 
     x: np.ndarray
@@ -138,8 +151,8 @@ class NetworkSamples:
     y: np.ndarray
     """(n, NL)."""
 
-    def __init__(self, x: Iterable[Iterable[float]] | np.ndarray,
-                 y: Iterable[Iterable[float]] | np.ndarray, inputs: int = 1,
+    def __init__(self, x: Iterable[Iterable[float]] | Iterable[float] | np.ndarray,
+                 y: Iterable[Iterable[float]] | Iterable[float] | np.ndarray, inputs: int = 1,
                  outputs: int = 1) -> None:
         xs = _as_rows(x, inputs, "x", plural(inputs, "input"))
         ys = _as_rows(y, outputs, "y", plural(outputs, "target"))
@@ -152,15 +165,15 @@ class NetworkSamples:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
-    def batch(self, step: int, size: int) -> NetworkSamples:
+    def batch(self, step: int, size: int) -> Samples:
         """The samples step ``step`` trains on: kB, kB+1, …, kB+B−1 (mod n)."""
         idx = batch_indices(step, size, len(self))
-        return NetworkSamples(self.x[idx], self.y[idx], self.x.shape[1], self.y.shape[1])
+        return Samples(self.x[idx], self.y[idx], self.x.shape[1], self.y.shape[1])
 
 
-def xor_samples() -> NetworkSamples:
+def xor_samples() -> Samples:
     """XOR: inputs 00, 01, 10, 11 and targets 0, 1, 1, 0 (for shape 2,…,1)."""
-    return NetworkSamples([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+    return Samples([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
                           [[0.0], [1.0], [1.0], [0.0]], inputs=2, outputs=1)
 
 
@@ -177,6 +190,10 @@ class Network:
     b: tuple[np.ndarray, ...]
     activation: Activation = SIGMOID
     cost: Cost = SQUARED_ERROR
+    flat_w: np.ndarray = field(init=False)
+    """Every weight, layer by layer, row by row (as ``--w`` takes them); a chain's w(l)."""
+    flat_b: np.ndarray = field(init=False)
+    """Every bias, layer by layer; a chain's b(l)."""
 
     def __init__(self, shape: Iterable[int], w: Iterable[float] | Sequence[np.ndarray],
                  b: Iterable[float] | Sequence[np.ndarray], activation: Activation = SIGMOID,
@@ -194,6 +211,53 @@ class Network:
         object.__setattr__(self, "b", biases)
         object.__setattr__(self, "activation", activation)
         object.__setattr__(self, "cost", cost)
+        for name, arrays in (("flat_w", weights), ("flat_b", biases)):
+            flat = np.concatenate([arr.ravel() for arr in arrays])
+            flat.flags.writeable = False
+            object.__setattr__(self, name, flat)
+
+    @classmethod
+    def chain(cls, w: Iterable[float] | np.ndarray, b: Iterable[float] | np.ndarray,
+              activation: Activation = SIGMOID, cost: Cost = SQUARED_ERROR) -> Network:
+        """The chain of the first half of the lesson: one input and N one-neuron layers,
+        w(l) and b(l) the weight and bias of layer l (the network of shape 1,1,…,1)."""
+        weights = as_finite_vector(w, "w")
+        biases = as_finite_vector(b, "b")
+        if weights.shape != biases.shape:
+            raise ModelError(
+                f"w has {weights.size} value{'s' * (weights.size != 1)} but b has "
+                f"{biases.size}: give one bias per weight (one of each per layer)"
+            )
+        if weights.size > MAX_LAYERS:
+            raise ModelError(f"w: {weights.size} layers, but a chain has at most {MAX_LAYERS}")
+        return cls((1,) * (weights.size + 1), weights, biases, activation, cost)
+
+    @property
+    def is_chain(self) -> bool:
+        """Whether every layer, and the input, has width 1: the chain of the first half."""
+        return all(n == 1 for n in self.shape)
+
+    def with_functions(self, activation: Activation, cost: Cost) -> Network:
+        """The same parameters with another activation or cost (refused if they do not fit)."""
+        return Network(self.shape, self.flat_w, self.flat_b, activation, cost)
+
+    def parameter_index(self, which: str, layer: int, neuron: int = 1, input: int = 1) -> int:
+        """The index in ``flat_w`` (``which`` = "w") or ``flat_b`` ("b") of w_jk(layer)
+        or b_j(layer), j = ``neuron`` and k = ``input`` counted from 1; checked."""
+        if which not in ("w", "b"):
+            raise ModelError(f"parameter: {which!r} is neither 'w' nor 'b'")
+        if isinstance(layer, bool) or int(layer) != layer or not 1 <= layer <= self.layers:
+            raise ModelError(f"layer: {layer!r} is not one of 1..{self.layers}")
+        layer = int(layer)
+        if not 1 <= neuron <= self.shape[layer]:
+            raise ModelError(f"neuron {neuron}: the layer has neurons 1 to {self.shape[layer]}")
+        if which == "b":
+            return sum(self.shape[1:layer]) + neuron - 1
+        if not 1 <= input <= self.shape[layer - 1]:
+            raise ModelError(f"weight {input}: the neuron has weights 1 to "
+                             f"{self.shape[layer - 1]}")
+        before = weight_count(self.shape[:layer])
+        return before + (neuron - 1) * self.shape[layer - 1] + input - 1
 
     @property
     def layers(self) -> int:
@@ -213,27 +277,17 @@ class Network:
         """How the cost cancels the output activation's derivative, if it does."""
         return self.cost.cancels(self.activation)
 
-    @property
-    def flat_w(self) -> np.ndarray:
-        """Every weight, layer by layer, row by row (as ``--w`` takes them)."""
-        return np.concatenate([w.ravel() for w in self.w])
-
-    @property
-    def flat_b(self) -> np.ndarray:
-        """Every bias, layer by layer."""
-        return np.concatenate(self.b)
-
     def with_params(self, w: Iterable[float] | Sequence[np.ndarray],
                     b: Iterable[float] | Sequence[np.ndarray]) -> Network:
         """The same network with other parameters."""
         return Network(self.shape, w, b, self.activation, self.cost)
 
     def samples(self, x: Iterable[Iterable[float]] | np.ndarray,
-                y: Iterable[Iterable[float]] | np.ndarray) -> NetworkSamples:
+                y: Iterable[Iterable[float]] | np.ndarray) -> Samples:
         """Samples shaped for this network's inputs and outputs."""
-        return NetworkSamples(x, y, self.inputs, self.outputs)
+        return Samples(x, y, self.inputs, self.outputs)
 
-    def check_samples(self, samples: NetworkSamples) -> None:
+    def check_samples(self, samples: Samples) -> None:
         """Refuse samples of the wrong shape, or targets the cost cannot take."""
         if samples.x.shape[1] != self.inputs or samples.y.shape[1] != self.outputs:
             raise ModelError(f"the samples have {samples.x.shape[1]} inputs and "
@@ -241,27 +295,21 @@ class Network:
                              f"{shape_text(self.shape)} takes {self.inputs} and {self.outputs}")
         self.cost.check_targets(samples.y.ravel())
 
-    def forward(self, samples: NetworkSamples) -> NetworkForward:
+    def forward(self, samples: Samples) -> ForwardPass:
         """z and a of every neuron and the cost, for every sample at once."""
         self.check_samples(samples)
-        zs, as_ = [], []
-        a_prev = samples.x
-        with np.errstate(all="ignore"):
-            for w, b in zip(self.w, self.b):
-                z = a_prev @ w.T + b
-                a = self.activation.forward(z)
-                zs.append(z)
-                as_.append(a)
-                a_prev = a
-            cost = self.cost.value(as_[-1], samples.y, zs[-1]).sum(axis=1)
+        sets_z, sets_a, costs = forward_sets(self, self.flat_w[np.newaxis],
+                                             self.flat_b[np.newaxis], samples.x, samples.y)
+        assert costs is not None
+        zs, as_, cost = [z[0] for z in sets_z], [a[0] for a in sets_a], costs[0]
         for z in zs:
             check_finite("z", z)
         check_finite("the cost C", cost)
         for arr in (*zs, *as_, cost):
             arr.flags.writeable = False
-        return NetworkForward(self, samples, tuple(zs), tuple(as_), cost)
+        return ForwardPass(self, samples, tuple(zs), tuple(as_), cost)
 
-    def step(self, gradients: NetworkBackward, lr: float) -> Network:
+    def step(self, gradients: BackwardPass, lr: float) -> Network:
         """Gradient descent: every w and b moves by −η·(batch-mean gradient)."""
         with np.errstate(all="ignore"):
             w = [w - lr * g for w, g in zip(self.w, gradients.mean_dC_dw)]
@@ -278,11 +326,11 @@ def _flatten(values: Iterable[float] | Sequence[np.ndarray]) -> np.ndarray | Ite
 
 
 @dataclass(frozen=True, eq=False)
-class NetworkForward:
+class ForwardPass:
     """A forward pass over a batch: per layer l (index l−1), arrays (n, N_l)."""
 
     network: Network
-    samples: NetworkSamples
+    samples: Samples
     z: tuple[np.ndarray, ...]
     """z[l][k, j] = z_j(l+1) of sample k."""
     a: tuple[np.ndarray, ...]
@@ -298,7 +346,13 @@ class NetworkForward:
         """a(l−1) of layer index ``l`` (0-based): x for the first layer, (n, N_(l−1))."""
         return self.samples.x if l == 0 else self.a[l - 1]
 
-    def backward(self) -> NetworkBackward:
+    def column(self, name: str) -> np.ndarray:
+        """``z``, ``a`` or ``a_prev`` of a chain as one (n, L) array: sample k, layer l+1."""
+        layers = range(self.network.layers)
+        per_layer = {"z": self.z, "a": self.a, "a_prev": [self.a_prev(l) for l in layers]}
+        return _columns(self.network, name, per_layer[name])
+
+    def backward(self) -> BackwardPass:
         """Every factor, per sample, neuron and layer, and the batch gradient."""
         net = self.network
         L = net.layers
@@ -337,15 +391,15 @@ class NetworkForward:
             check_finite(name, *arrays)
             for arr in arrays:
                 arr.flags.writeable = False
-        return NetworkBackward(self, tuple(dC_da), tuple(da_dz), tuple(dC_dz), tuple(dC_dw),
+        return BackwardPass(self, tuple(dC_da), tuple(da_dz), tuple(dC_dz), tuple(dC_dw),
                                tuple(dC_db), tuple(terms), tuple(dC_da_prev))
 
 
 @dataclass(frozen=True, eq=False)
-class NetworkBackward:
+class BackwardPass:
     """Every factor of a backward pass; per layer index l (layer l+1), the first axis the sample."""
 
-    forward: NetworkForward
+    forward: ForwardPass
     dC_da: tuple[np.ndarray, ...]
     """dC_da[l][k, j] = ∂C/∂a_j(l+1): the cost's derivative at the output, else the sum below."""
     da_dz: tuple[np.ndarray, ...]
@@ -364,13 +418,23 @@ class NetworkBackward:
     """The batch gradient per layer, (N_l, N_(l−1))."""
     mean_dC_db: tuple[np.ndarray, ...] = field(init=False)
     """The batch gradient per layer, (N_l,)."""
+    mean_flat_dC_dw: np.ndarray = field(init=False)
+    """The batch gradient of every weight, in ``flat_w``'s order (a chain's: one a layer)."""
+    mean_flat_dC_db: np.ndarray = field(init=False)
+    """The batch gradient of every bias, in ``flat_b``'s order."""
+    _columns: dict[str, np.ndarray] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("dC_dw", "dC_db"):
-            means = tuple(arr.mean(axis=0) for arr in getattr(self, name))
-            for mean in means:
-                mean.flags.writeable = False
-            object.__setattr__(self, "mean_" + name, means)
+        # The means of every parameter's per-sample gradients at once, from one (n, P)
+        # array: the samples are added in their order whatever the shape.
+        n = len(self.forward.samples)
+        shape = self.network.shape
+        for name, split in (("dC_dw", split_weights), ("dC_db", split_biases)):
+            rows = np.concatenate([arr.reshape(n, -1) for arr in getattr(self, name)], axis=1)
+            flat = rows.mean(axis=0)
+            flat.flags.writeable = False
+            object.__setattr__(self, "mean_flat_" + name, flat)
+            object.__setattr__(self, "mean_" + name, split(shape, flat))
 
     @property
     def network(self) -> Network:
@@ -384,77 +448,106 @@ class NetworkBackward:
         """∂z_j(l+1)/∂a_i(l) = w_ji(l+1), (N_(l+1), N_l)."""
         return self.network.w[l]
 
-    @property
-    def mean_flat_dC_dw(self) -> np.ndarray:
-        """The batch gradient of every weight, in ``flat_w``'s order."""
-        return np.concatenate([g.ravel() for g in self.mean_dC_dw])
+    def factor(self, name: str, l: int) -> np.ndarray:
+        """Factor ``name`` (one of :data:`FACTOR_NAMES`, or ``dC_dz``) of layer index ``l``,
+        with the sample first: (n, N_l) for the neurons' factors, (n, N_l, N_(l−1)) for
+        ∂C/∂w, (n, N_(l−1)) for a(l−1) and ∂C/∂a(l−1), and w(l) (N_l, N_(l−1)) for
+        ∂z/∂a(l−1), the one factor that is the same for every sample."""
+        if name in ("dC_da", "da_dz", "dC_dz", "dC_dw", "dC_db", "dC_da_prev"):
+            return getattr(self, name)[l]
+        if name == "dz_dw":
+            return self.dz_dw(l)
+        if name == "dz_db":
+            return np.ones_like(self.dC_db[l])
+        if name == "dz_da_prev":
+            return self.dz_da_prev(l)
+        raise KeyError(name)
+
+    def column(self, name: str) -> np.ndarray:
+        """Factor ``name`` of a chain (every layer one neuron) as one (n, L) array,
+        sample k and layer l+1, as the note writes them without indices; cached."""
+        cached = self._columns.get(name)
+        if cached is None:
+            n = len(self.forward.samples)
+            per_layer = [np.broadcast_to(self.factor(name, l), (n, 1, 1)[:2 + (name in (
+                "dz_da_prev", "dC_dw"))]) for l in range(self.network.layers)]
+            cached = self._columns[name] = _columns(self.network, name, per_layer)
+        return cached
 
     @property
-    def mean_flat_dC_db(self) -> np.ndarray:
-        return np.concatenate(self.mean_dC_db)
+    def prime_product(self) -> np.ndarray:
+        """The running product of a chain's activation derivatives from the output down,
+        (n, L). Column l−1 holds ∂a(L)/∂z(L)·…·∂a(l)/∂z(l): the k = L−l+1 factors a
+        gradient passes on its way from the output to layer l. With a sigmoid every
+        factor is at most 1/4, so the product is at most 4^(−k)."""
+        product = np.cumprod(self.column("da_dz")[:, ::-1], axis=1)[:, ::-1]
+        product.flags.writeable = False
+        return product
+
+    @property
+    def mean_prime_product(self) -> np.ndarray:
+        """:attr:`prime_product` averaged over the batch, shape (L,)."""
+        return self.prime_product.mean(axis=0)
+
+    def prime_bound(self) -> np.ndarray:
+        """(max g')^k per layer, shape (L,): the bound on :attr:`prime_product` (4^(−k) for σ)."""
+        k = np.arange(self.network.layers, 0, -1, dtype=np.float64)
+        return self.network.activation.derivative_max ** k
 
 
-def trace_network(network: Network, samples: NetworkSamples) -> NetworkBackward:
+def _columns(network: Network, name: str, per_layer: Sequence[np.ndarray]) -> np.ndarray:
+    """One (n, L) array of per-layer (n, 1, …) arrays: the chain's view of them."""
+    if not network.is_chain:
+        raise ModelError(f"{name}: one column per layer needs a chain (every layer one "
+                         f"neuron), not shape {shape_text(network.shape)}")
+    out = np.column_stack([arr.reshape(arr.shape[0], -1)[:, 0] for arr in per_layer])
+    out.flags.writeable = False
+    return out
+
+
+def trace(network: Network, samples: Samples) -> BackwardPass:
     """Forward then backward: the whole trace of one batch."""
     return network.forward(samples).backward()
 
 
-def mean_cost(network: Network, samples: NetworkSamples) -> float:
-    """The batch-mean cost, without keeping the factors; NaN/inf where it would overflow."""
-    a = samples.x
+def forward_sets(network: Network, w: np.ndarray, b: np.ndarray, x: np.ndarray,
+                 y: np.ndarray | None = None,
+                 ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None]:
+    """The forward pass of P parameter sets of ``network``'s shape over the same n inputs.
+
+    ``w`` (P, weights) and ``b`` (P, biases) are flat, row p one set's (in
+    ``flat_w``'s order); ``x`` is (n, N0). Returns z and a per layer, each
+    (P, n, N_l), and, given the targets ``y`` (n, NL), the cost C per set and
+    sample (P, n), else None. Nothing is checked for finiteness: each caller
+    refuses what it must. The nudge check, the cost over one parameter and the
+    fit run it; :meth:`Network.forward` is the same pass for one set.
+    """
+    shape = network.shape
+    sets = w.shape[0]
+    zs, as_ = [], []
+    a_prev = x[np.newaxis]
+    at_w = at_b = 0
     with np.errstate(all="ignore"):
-        for w, b in zip(network.w, network.b):
-            z = a @ w.T + b
+        for l in range(1, len(shape)):
+            rows, cols = shape[l], shape[l - 1]
+            weights = w[:, at_w:at_w + rows * cols].reshape(sets, rows, cols)
+            z = a_prev @ weights.transpose(0, 2, 1) + b[:, np.newaxis, at_b:at_b + rows]
+            at_w, at_b = at_w + rows * cols, at_b + rows
             a = network.activation.forward(z)
-        return float(network.cost.value(a, samples.y, z).sum(axis=1).mean())
+            zs.append(z)
+            as_.append(a)
+            a_prev = a
+        c = None if y is None else network.cost.value(as_[-1], y, zs[-1]).sum(axis=2)
+    return zs, as_, c
 
 
-# -- the nudge check, per weight ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NetworkCheck:
-    """Every parameter nudged by ±ε: numeric batch-mean gradients beside the chain rule's."""
-
-    epsilon: float
-    dC_dw: tuple[np.ndarray, ...]
-    """(C(w+ε) − C(w−ε)) / 2ε per weight, shaped as the weights."""
-    dC_db: tuple[np.ndarray, ...]
-    rel_error_w: tuple[np.ndarray, ...]
-    rel_error_b: tuple[np.ndarray, ...]
-
-    @property
-    def max_rel_error(self) -> float:
-        return float(max(max(float(r.max()) for r in self.rel_error_w),
-                         max(float(r.max()) for r in self.rel_error_b)))
-
-
-def check_network_gradients(bp: NetworkBackward, epsilon: float | None = None) -> NetworkCheck:
-    """The nudge check (:mod:`check`) of every weight and bias of ``bp``'s network."""
-    from .check import EPSILON, relative_difference
-
-    eps = EPSILON if epsilon is None else epsilon
-    net, samples = bp.network, bp.forward.samples
-    flat_w, flat_b = net.flat_w, net.flat_b
-
-    def numeric(values: np.ndarray, which: str) -> np.ndarray:
-        out = np.empty(values.size)
-        for i in range(values.size):
-            costs = []
-            for theta in (values[i] + eps, values[i] - eps):
-                moved = values.copy()
-                moved[i] = theta
-                other = net.with_params(moved, flat_b) if which == "w" else \
-                    net.with_params(flat_w, moved)
-                costs.append(mean_cost(other, samples))
-            out[i] = (costs[0] - costs[1]) / ((values[i] + eps) - (values[i] - eps))
-        return out
-
-    dw = split_weights(net.shape, numeric(flat_w, "w"))
-    db = split_biases(net.shape, numeric(flat_b, "b"))
-    rel_w = tuple(np.asarray(relative_difference(a, n)) for a, n in zip(bp.mean_dC_dw, dw))
-    rel_b = tuple(np.asarray(relative_difference(a, n)) for a, n in zip(bp.mean_dC_db, db))
-    return NetworkCheck(float(eps), dw, db, rel_w, rel_b)
+def mean_cost(network: Network, samples: Samples) -> float:
+    """The batch-mean cost, without keeping the factors; NaN/inf where it would overflow."""
+    costs = forward_sets(network, network.flat_w[np.newaxis], network.flat_b[np.newaxis],
+                         samples.x, samples.y)[2]
+    assert costs is not None
+    with np.errstate(all="ignore"):
+        return float(costs[0].mean())
 
 
 # -- start values -----------------------------------------------------------------
@@ -467,44 +560,3 @@ def random_network(shape: Iterable[int], seed: int = defaults.SEED,
     sizes = check_shape(shape)
     w, b = defaults.random_start_counts(weight_count(sizes), bias_count(sizes), seed)
     return Network(sizes, w, b, activation, cost)
-
-
-# -- training ------------------------------------------------------------------------
-
-
-class NetworkTrainer(Training):
-    """Gradient descent on a network, batch after batch, recording the loss.
-
-    Step k trains on samples kB … kB+B−1 (mod n), as the chain's trainer does;
-    the loss recorded for a step is the batch-mean cost before its update. The
-    steps are :mod:`network_step`'s: Python floats for small batches of small
-    networks, numpy above.
-    """
-
-    def __init__(self, network: Network, samples: NetworkSamples, lr: float,
-                 batch_size: int | None = None, history: LossHistory | None = None,
-                 steps_done: int = 0) -> None:
-        network.check_samples(samples)
-        super().__init__(samples, lr, batch_size, history, steps_done)
-        self.samples = samples
-        self._network = network
-        self._w = network.flat_w
-        self._b = network.flat_b
-        self._floats: FloatSamples | None = None
-
-    @property
-    def network(self) -> Network:
-        """The network with the current parameters."""
-        return self._network.with_params(self._w.copy(), self._b.copy())
-
-    def mean_cost(self) -> float:
-        return self.network.forward(self.samples).mean_cost
-
-    def _steps(self, steps: int) -> tuple[np.ndarray, str | None]:
-        net, size = self._network, self.batch_size
-        if self._floats is None and uses_floats(net.shape, net.activation, net.cost, size):
-            self._floats = float_samples(self.samples.x, self.samples.y)
-        self._w, self._b, losses, what = network_steps(
-            net.shape, net.activation, net.cost, self._w, self._b, self.samples.x,
-            self.samples.y, size, self.lr, self.steps_done, steps, self._floats)
-        return losses, what

@@ -3,7 +3,7 @@
 Before the first key nothing has been computed: the screen shows the start
 values (w, b, x, y, η), step 0 and no result. An :class:`Opening` holds exactly
 that, as plain numbers, and gives it the way a :class:`~.lesson.Lesson` does
-(``chain.w``, ``samples.x``, ``phase`` …), so the app draws its first frame from
+(``network.flat_w``, ``samples.x``, ``phase`` …), so the app draws its first frame from
 it while numpy and the rest of the model load; :meth:`Opening.lesson` then
 makes the lesson itself. Tests hold the two frames equal, cell by cell.
 """
@@ -24,27 +24,35 @@ if TYPE_CHECKING:
 # costs a little to define.
 
 
-class OpeningChain:
-    """The chain's start values as plain numbers, input to output."""
+class OpeningNetwork:
+    """The chain's start values as plain numbers, input to output (as a
+    :class:`~backprop_tui.model.network.Network` of width 1 holds them)."""
 
-    __slots__ = ("w", "b", "activation", "cost")
+    __slots__ = ("flat_w", "flat_b", "activation", "cost")
 
     def __init__(self, w: tuple[float, ...], b: tuple[float, ...], activation: Activation,
                  cost: Cost) -> None:
-        self.w, self.b, self.activation, self.cost = w, b, activation, cost
+        self.flat_w, self.flat_b, self.activation, self.cost = w, b, activation, cost
 
     @property
     def layers(self) -> int:
-        return len(self.w)
+        return len(self.flat_w)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (1,) * (len(self.flat_w) + 1)
+
+    is_chain = True
 
 
 class OpeningSamples:
-    """The samples' inputs and targets as plain numbers."""
+    """The samples' inputs and targets as plain numbers, one row a sample."""
 
     __slots__ = ("x", "y")
 
     def __init__(self, x: tuple[float, ...], y: tuple[float, ...]) -> None:
-        self.x, self.y = x, y
+        self.x = tuple((v,) for v in x)
+        self.y = tuple((v,) for v in y)
 
     def __len__(self) -> int:
         return len(self.x)
@@ -63,7 +71,7 @@ class NoHistory:
 class Opening:
     """A lesson not yet started: the start values, step 0, nothing computed."""
 
-    __slots__ = ("values", "chain", "samples", "lr", "batch_size")
+    __slots__ = ("values", "network", "samples", "lr", "batch_size")
 
     def __init__(self, values: StartValues) -> None:
         # What the lesson would refuse is refused now, before anything is drawn.
@@ -72,7 +80,7 @@ class Opening:
         self.lr = check_start(values.lr, len(values.x), values.batch_size)
         self.batch_size = values.batch_size
         self.values = values
-        self.chain = OpeningChain(values.w, values.b, values.activation, values.cost)
+        self.network = OpeningNetwork(values.w, values.b, values.activation, values.cost)
         self.samples = OpeningSamples(values.x, values.y)
 
     @property
@@ -101,4 +109,4 @@ class Opening:
         from .lesson import Lesson
 
         v = self.values
-        return Lesson(v.chain(), v.samples(), v.lr, v.batch_size)
+        return Lesson(v.network(), v.samples(), v.lr, v.batch_size)

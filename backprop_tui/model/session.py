@@ -21,14 +21,11 @@ The document (version 2)::
 Version 1 is the same without ``shape`` (a chain: one input, one neuron a
 layer); it still loads as it always did.
 
-A network with several neurons a layer (:class:`NetworkSession`) is written the
-same way: ``w`` holds every weight layer by layer, row j by row j (as
-``Network.flat_w``: Σ N_l·N_(l−1) values), ``b`` every bias (Σ N_l). A sample
-of several inputs is a list of N0 numbers (``"x": [[0, 0], [0, 1], …]``), of
-several targets a list of NL numbers; with one input or one target the list is
-flat, as a chain's. A width-1 shape gives exactly a chain's document.
-:class:`Session` (the chain's) refuses a wider shape; :class:`NetworkSession`
-takes every shape and version 1 too.
+Every shape is written the same way: ``w`` holds every weight layer by layer,
+row j by row j (as ``Network.flat_w``: Σ N_l·N_(l−1) values), ``b`` every bias
+(Σ N_l). A sample of several inputs is a list of N0 numbers
+(``"x": [[0, 0], [0, 1], …]``), of several targets a list of NL numbers; with
+one input or one target the list is flat, as a chain's.
 
 Saving is atomic (:func:`~backprop_tui.model.files.write_atomically`). Loading
 reads at most :data:`~backprop_tui.model.files.SESSION_LIMIT` bytes and checks
@@ -47,21 +44,13 @@ from typing import Any
 
 import numpy as np
 
-from .chain import Chain, Samples
 from .errors import FileError, ModelError
 from .fields import Fields
 from .files import ANYWHERE, SESSION_LIMIT, Folder
 from .functions import activation_named, cost_named
 from .history import LossHistory
 from .limits import MAX_LAYERS, check_batch_size, check_learning_rate, check_shape
-from .network import (
-    Network,
-    NetworkSamples,
-    NetworkTrainer,
-    shape_text,
-    split_biases,
-    split_weights,
-)
+from .network import Network, Samples, shape_text, split_biases, split_weights
 from .trainer import Trainer
 
 FORMAT = "backprop-tui session"
@@ -77,110 +66,20 @@ _FIELDS = _FIELDS_V1[:2] + ("shape",) + _FIELDS_V1[2:]
 _OPTIONAL = ("theme",)
 
 
-def _run_of(trainer: Trainer | NetworkTrainer) -> tuple[float, int, int, LossHistory]:
-    """A trainer's η, batch size, steps taken and (a copy of) its loss history: what a
-    session snapshot of it holds besides the model, its start and the samples."""
-    return trainer.lr, trainer.batch_size, trainer.steps_done, trainer.history.copy()
-
-
-def _check_run(session: Session | NetworkSession, model: Chain | Network, n: int) -> None:
-    """Check and normalise what a session and a network session share: the start's
-    functions against the model's, η, the batch size (None: all ``n`` samples), the steps
-    and the history."""
-    start = session.start
-    if (start.activation, start.cost) != (model.activation, model.cost):
-        what = "chain" if isinstance(model, Chain) else "network"
-        raise ModelError(f"the start and the {what} have different activations or costs")
-    object.__setattr__(session, "lr", check_learning_rate(session.lr))
-    object.__setattr__(session, "batch_size", check_batch_size(session.batch_size, n))
-    steps = session.steps
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ModelError(f"steps: {steps!r} is not a whole number ≥ 0")
-    if session.history.next_step > steps:
-        raise ModelError(f"the loss history goes up to step {session.history.next_step}, "
-                         f"beyond the {steps} steps taken")
-
-
 @dataclass(frozen=True, eq=False)
 class Session:
-    """A lesson's whole state: what a session file holds.
+    """A lesson's whole state, as a session file holds it: the current network, the one
+    it started from (same shape, activation and cost), its samples, η, the batch size,
+    the steps taken and the loss history (its next step never beyond ``steps``), and
+    the app's theme by name (None: the default; the app checks the name).
 
-    ``chain`` has the current parameters (and the activation and cost), ``start``
-    the parameters it started from, with the same activation and cost. The
-    history records the batch-mean cost before each step; its next step is
-    never beyond ``steps``.
-    """
-
-    chain: Chain
-    start: Chain
-    samples: Samples
-    lr: float
-    batch_size: int
-    steps: int = 0
-    history: LossHistory = field(default_factory=LossHistory)
-    theme: str | None = None
-    """The app's colour theme by name (None: the app's default); the app checks the name."""
-
-    def __post_init__(self) -> None:
-        if self.start.layers != self.chain.layers:
-            raise ModelError(f"the start has {self.start.layers} layers but the chain has "
-                             f"{self.chain.layers}")
-        self.chain.cost.check_targets(self.samples.y)
-        _check_run(self, self.chain, len(self.samples))
-
-    @classmethod
-    def new(cls, chain: Chain, samples: Samples, lr: float,
-            batch_size: int | None = None) -> Session:
-        """A session that starts now, from ``chain``: no steps, no history."""
-        return cls(chain, chain, samples, lr, check_batch_size(batch_size, len(samples)))
-
-    @classmethod
-    def from_trainer(cls, trainer: Trainer, start: Chain) -> Session:
-        """A snapshot of ``trainer`` (its history is copied), which started from ``start``."""
-        chain = trainer.chain
-        return cls(chain, Chain(start.w, start.b, chain.activation, chain.cost),
-                   trainer.samples, *_run_of(trainer))
-
-    def trainer(self) -> Trainer:
-        """A trainer that goes on from here (with its own copy of the history)."""
-        return Trainer(self.chain, self.samples, self.lr, self.batch_size,
-                       history=self.history.copy(), steps_done=self.steps)
-
-    def to_dict(self) -> dict:
-        """The JSON document, as plain Python values."""
-        chain = self.chain
-        return _document(self, (1,) * (chain.layers + 1), chain, chain.w, chain.b,
-                         self.start.w, self.start.b, self.samples.x, self.samples.y)
-
-    def dumps(self) -> str:
-        """The JSON document as text: one field a line, each list on one line."""
-        return _dumps(self.to_dict()) + "\n"
-
-    @classmethod
-    def from_dict(cls, data: object) -> Session:
-        """The session a document describes, or a :class:`ModelError` naming the field."""
-        doc = _read(data, chain_only=True)
-        chain = Chain(doc.w, doc.b, doc.activation, doc.cost)
-        start = Chain(doc.start_w, doc.start_b, doc.activation, doc.cost)
-        samples = Samples([row[0] for row in doc.x], [row[0] for row in doc.y])
-        return cls(chain, start, samples, doc.lr, doc.batch_size, doc.steps, doc.history,
-                   doc.theme)
-
-
-@dataclass(frozen=True, eq=False)
-class NetworkSession:
-    """A network's whole state, as a session file holds it: the current network, the one
-    it started from (same shape, activation and cost), its samples, η, the batch size
-    (None: every sample), the steps taken and the loss history (its next step never
-    beyond ``steps``), and the app's theme by name (None: the default).
-
-    Save one with :func:`save_network_session`, read one with
-    :func:`load_network_session` (which reads every session file, chains too).
+    Save one with :func:`save_session`, read one with :func:`load_session` (which
+    reads every session file this program ever wrote).
     """
 
     network: Network
     start: Network
-    samples: NetworkSamples
+    samples: Samples
     lr: float
     batch_size: int
     steps: int = 0
@@ -193,32 +92,43 @@ class NetworkSession:
             raise ModelError(f"the start has shape {shape_text(start.shape)} but the network "
                              f"has {shape_text(net.shape)}")
         net.check_samples(self.samples)
-        _check_run(self, net, len(self.samples))
+        if (start.activation, start.cost) != (net.activation, net.cost):
+            raise ModelError("the start and the network have different activations or costs")
+        object.__setattr__(self, "lr", check_learning_rate(self.lr))
+        object.__setattr__(self, "batch_size",
+                           check_batch_size(self.batch_size, len(self.samples)))
+        steps = self.steps
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ModelError(f"steps: {steps!r} is not a whole number ≥ 0")
+        if self.history.next_step > steps:
+            raise ModelError(f"the loss history goes up to step {self.history.next_step}, "
+                             f"beyond the {steps} steps taken")
 
     @classmethod
-    def new(cls, network: Network, samples: NetworkSamples, lr: float,
-            batch_size: int | None = None) -> NetworkSession:
+    def new(cls, network: Network, samples: Samples, lr: float,
+            batch_size: int | None = None) -> Session:
         """A session that starts now, from ``network``: no steps, no history."""
         return cls(network, network, samples, lr, check_batch_size(batch_size, len(samples)))
 
     @classmethod
-    def from_trainer(cls, trainer: NetworkTrainer, start: Network) -> NetworkSession:
+    def from_trainer(cls, trainer: Trainer, start: Network) -> Session:
         """A snapshot of ``trainer`` (its history is copied), which started from ``start``."""
         network = trainer.network
         return cls(network, network.with_params(start.flat_w, start.flat_b),
-                   trainer.samples, *_run_of(trainer))
+                   trainer.samples, trainer.lr, trainer.batch_size, trainer.steps_done,
+                   trainer.history.copy())
 
-    def trainer(self) -> NetworkTrainer:
+    def trainer(self) -> Trainer:
         """A trainer that goes on from here (with its own copy of the history)."""
-        return NetworkTrainer(self.network, self.samples, self.lr, self.batch_size,
-                              history=self.history.copy(), steps_done=self.steps)
+        return Trainer(self.network, self.samples, self.lr, self.batch_size,
+                       history=self.history.copy(), steps_done=self.steps)
 
     @property
     def shape(self) -> tuple[int, ...]:
         return self.network.shape
 
     def to_dict(self) -> dict:
-        """The JSON document, as plain Python values (a chain's for a width-1 shape)."""
+        """The JSON document, as plain Python values."""
         net, start = self.network, self.start
         return _document(self, net.shape, net, net.flat_w, net.flat_b, start.flat_w,
                          start.flat_b, self.samples.x, self.samples.y)
@@ -228,10 +138,10 @@ class NetworkSession:
         return _dumps(self.to_dict()) + "\n"
 
     @classmethod
-    def from_dict(cls, data: object) -> NetworkSession:
+    def from_dict(cls, data: object) -> Session:
         """The session a document describes (of any shape, or version 1), or a
         :class:`ModelError` naming the field."""
-        doc = _read(data, chain_only=False)
+        doc = _read(data)
         network = Network(doc.shape, doc.w, doc.b, doc.activation, doc.cost)
         start = network.with_params(doc.start_w, doc.start_b)
         samples = network.samples(doc.x, doc.y)
@@ -247,7 +157,7 @@ def _column(values: np.ndarray) -> list[Any]:
     return [[float(v) for v in row] for row in arr]
 
 
-def _document(session: Session | NetworkSession, shape: Sequence[int], functions: Any,
+def _document(session: Session, shape: Sequence[int], functions: Any,
               w: np.ndarray, b: np.ndarray, start_w: np.ndarray, start_b: np.ndarray,
               x: np.ndarray, y: np.ndarray) -> dict:
     """The JSON document of a session (``functions``: what has its activation and cost)."""
@@ -288,8 +198,8 @@ class _Document:
     theme: str | None
 
 
-def _read(data: object, chain_only: bool) -> _Document:
-    """Every field of a document, checked; ``chain_only``: refuse a shape wider than one."""
+def _read(data: object) -> _Document:
+    """Every field of a document, checked."""
     fields = Fields(data)
     if fields.data.get("format") != FORMAT:
         raise ModelError("not a backprop-tui session (its 'format' field is missing "
@@ -300,7 +210,7 @@ def _read(data: object, chain_only: bool) -> _Document:
                          f"(this backprop-tui reads version {VERSION} and the older "
                          f"version {READS[0]})")
     fields.only(_FIELDS if version >= 2 else _FIELDS_V1, _OPTIONAL)
-    given = _shape(fields, chain_only) if version >= 2 else None
+    given = _shape(fields) if version >= 2 else None
     activation = activation_named(fields.text("activation"))
     cost = cost_named(fields.text("cost"))
     w = fields.numbers("w", min_length=1)
@@ -344,15 +254,12 @@ def _read(data: object, chain_only: bool) -> _Document:
                      steps, history, theme)
 
 
-def _shape(fields: Fields, chain_only: bool) -> tuple[int, ...]:
-    """Field ``shape`` of a version-2 document; ``chain_only``: a chain's (1, 1, …, 1)."""
+def _shape(fields: Fields) -> tuple[int, ...]:
+    """Field ``shape`` of a version-2 document."""
     try:
         shape = check_shape(fields.integers("shape"))
     except ModelError as exc:
         raise ModelError(str(exc) if str(exc).startswith("shape") else f"shape: {exc}") from None
-    if chain_only and any(n != 1 for n in shape):
-        raise ModelError(f"shape {shape_text(shape)}: a network with several neurons a layer, "
-                         "where width-1 chains are taken")
     return shape
 
 
@@ -383,16 +290,8 @@ def _dumps(data: dict, indent: str = "") -> str:
 
 
 def loads(text: str, source: str = "session") -> Session:
-    """The session in ``text``; ``source`` (the file name) starts every error message."""
-    return _loads(text, source, Session)
-
-
-def loads_network(text: str, source: str = "session") -> NetworkSession:
-    """The network session in ``text`` (any shape, version 1 too), as :func:`loads`."""
-    return _loads(text, source, NetworkSession)
-
-
-def _loads(text: str, source: str, kind: Any) -> Any:
+    """The session in ``text`` (any shape, version 1 too); ``source`` (the file name)
+    starts every error message."""
     if not text.strip():
         raise FileError(f"{source}: the file is empty, not a session")
     try:
@@ -408,7 +307,7 @@ def _loads(text: str, source: str, kind: Any) -> Any:
     except ValueError:  # an integer of more digits than Python converts (4300)
         raise FileError(f"{source}: not a session (a number with thousands of digits)") from None
     try:
-        return kind.from_dict(data)
+        return Session.from_dict(data)
     except ModelError as exc:
         raise FileError(f"{source}: {exc}") from None
 
@@ -423,21 +322,6 @@ def load_session(path: str | os.PathLike, folder: Folder = ANYWHERE) -> Session:
 
 def save_session(session: Session, path: str | os.PathLike,
                  folder: Folder = ANYWHERE) -> Path:
-    """Write ``session`` to ``path`` atomically, as ``folder`` allows; returns the path.
-
-    On failure a :class:`FileError` says why, and the old file is unchanged.
-    """
-    return folder.write(path, session.dumps().encode("utf-8"), "session")
-
-
-def load_network_session(path: str | os.PathLike, folder: Folder = ANYWHERE) -> NetworkSession:
-    """The session saved at ``path`` as a network (a chain's file gives a width-1 network),
-    or a :class:`FileError` naming the file and the problem; read as :func:`load_session`."""
-    return loads_network(folder.read_text(path, "session", SESSION_LIMIT), folder.named(path))
-
-
-def save_network_session(session: NetworkSession, path: str | os.PathLike,
-                         folder: Folder = ANYWHERE) -> Path:
     """Write ``session`` to ``path`` atomically, as ``folder`` allows; returns the path.
 
     On failure a :class:`FileError` says why, and the old file is unchanged.

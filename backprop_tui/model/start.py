@@ -18,7 +18,7 @@ from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost, activation_name
 from .limits import MAX_LAYERS, plural
 
 if TYPE_CHECKING:
-    from .chain import Chain, Samples
+    from .network import Network, Samples
     from .session import Session
     from .trainer import Trainer
 
@@ -53,15 +53,16 @@ class StartValues(NamedTuple):
     """The session started from, with any overrides applied; then ``w``, ``b``
     are its current parameters and ``x``, ``y`` its samples."""
 
-    def chain(self) -> Chain:
-        from .chain import Chain
+    def network(self) -> Network:
+        """The chain these values describe (the session's network when there is one)."""
+        from .network import Network
 
         if self.session is not None:
-            return self.session.chain
-        return Chain(self.w, self.b, self.activation, self.cost)
+            return self.session.network
+        return Network.chain(self.w, self.b, self.activation, self.cost)
 
     def samples(self) -> Samples:
-        from .chain import Samples
+        from .network import Samples
 
         return Samples(self.x, self.y)
 
@@ -71,7 +72,7 @@ class StartValues(NamedTuple):
 
         if self.session is not None:
             return self.session
-        return Session.new(self.chain(), self.samples(), self.lr, self.batch_size)
+        return Session.new(self.network(), self.samples(), self.lr, self.batch_size)
 
     def trainer(self) -> Trainer:
         """A trainer going on from here (from the session's step count and history, if any)."""
@@ -128,7 +129,7 @@ def _data_samples(data: str, x: Numbers | None, y: Numbers | None,
         samples = load_samples_csv(data, most=most)
     except FileError as exc:
         raise StartError("data", str(exc)) from None
-    return tuple(samples.x.tolist()), tuple(samples.y.tolist())
+    return tuple(samples.x[:, 0].tolist()), tuple(samples.y[:, 0].tolist())
 
 
 def resolve_start(
@@ -199,7 +200,7 @@ def _session_start_values(path: str, given: Mapping[str, object], x: Numbers | N
                           takes_batch_size: bool) -> StartValues:
     """Start values from the session file ``path``, with ``lr``, ``batch_size`` and samples
     overriding; ``given`` holds the values that cannot be combined with a session."""
-    from .chain import Samples
+    from .network import Samples, shape_text
     from .session import Session, load_session
 
     for option, value in given.items():
@@ -210,8 +211,12 @@ def _session_start_values(path: str, given: Mapping[str, object], x: Numbers | N
         session = load_session(path)
     except FileError as exc:
         raise StartError("session", str(exc)) from None
-    inputs = x if x is not None else tuple(session.samples.x.tolist())
-    targets = y if y is not None else tuple(session.samples.y.tolist())
+    if not session.network.is_chain:
+        raise StartError("session", f"{path}: shape {shape_text(session.shape)}: a network "
+                                    "with several neurons a layer, where width-1 chains "
+                                    "are taken")
+    inputs = x if x is not None else tuple(session.samples.x[:, 0].tolist())
+    targets = y if y is not None else tuple(session.samples.y[:, 0].tolist())
     if len(inputs) != len(targets):
         if x is not None and y is not None:
             raise StartError("y", f"{len(targets)} targets for {len(inputs)} inputs (--x): "
@@ -236,8 +241,8 @@ def _session_start_values(path: str, given: Mapping[str, object], x: Numbers | N
         size = batch_size
         if size > len(inputs):
             raise StartError("batch-size", f"{size} is more than the {samples}")
-    session = Session(session.chain, session.start, Samples(inputs, targets), lr, size,
+    session = Session(session.network, session.start, Samples(inputs, targets), lr, size,
                       session.steps, session.history, session.theme)
-    chain = session.chain
-    return StartValues(tuple(chain.w.tolist()), tuple(chain.b.tolist()), inputs, targets, lr,
-                       size, chain.activation, chain.cost, session=session)
+    network = session.network
+    return StartValues(tuple(network.flat_w.tolist()), tuple(network.flat_b.tolist()), inputs,
+                       targets, lr, size, network.activation, network.cost, session=session)

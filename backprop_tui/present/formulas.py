@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .format import MINUS, number, plug, precise, with_minus
 
 if TYPE_CHECKING:
-    from ..model import BackwardPass, Chain, ForwardPass, Nudge
+    from ..model import BackwardPass, ForwardPass, Network, Nudge
 
 
 def label(layer: int, layers: int) -> str:
@@ -211,17 +211,17 @@ X_NOTE = "x is data, not a parameter: never updated"
 
 def forward_rows(fwd: ForwardPass, sample: int) -> list[Row]:
     """z and a of every layer (input to output), then the cost, for one sample."""
-    chain = fwd.chain
+    chain = fwd.network
     n = chain.layers
     act = chain.activation
-    x = float(fwd.samples.x[sample])
-    y = float(fwd.samples.y[sample])
+    x = float(fwd.samples.x[sample, 0])
+    y = float(fwd.samples.y[sample, 0])
     rows: list[Row] = []
     a_prev = x
     for l in range(1, n + 1):
         lab = label(l, n)
-        w, b = float(chain.w[l - 1]), float(chain.b[l - 1])
-        z, a = float(fwd.z[sample, l - 1]), float(fwd.a[sample, l - 1])
+        w, b = float(chain.flat_w[l - 1]), float(chain.flat_b[l - 1])
+        z, a = float(fwd.column("z")[sample, l - 1]), float(fwd.column("a")[sample, l - 1])
         rows.append(
             Row(
                 "z",
@@ -262,16 +262,16 @@ def forward_rows(fwd: ForwardPass, sample: int) -> list[Row]:
 def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
     """Every chain-rule factor of layer ``layer`` (1..N) for one sample."""
     fwd = bp.forward
-    chain = fwd.chain
+    chain = fwd.network
     n = chain.layers
     act = chain.activation
     i = layer - 1
     lab = label(layer, n)
     a_sym = a_symbol(layer, n)
     prev = a_symbol(layer - 1, n)
-    a = float(fwd.a[sample, i])
-    y = float(fwd.samples.y[sample])
-    value = {name: float(bp.factor(name)[sample, i]) for name in (
+    a = float(fwd.column("a")[sample, i])
+    y = float(fwd.samples.y[sample, 0])
+    value = {name: float(bp.column(name)[sample, i]) for name in (
         "dC_da", "da_dz", "dz_dw", "dz_db", "dz_da_prev", "dC_dw", "dC_db", "dC_da_prev")}
     dC_da = f"∂C/∂{a_sym}"
     prime = f"{act.symbol}'(z({lab}))"
@@ -287,9 +287,9 @@ def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
         )
     else:
         above = label(layer + 1, n)
-        above_dC_da = float(bp.dC_da[sample, i + 1])
-        above_prime = float(bp.da_dz[sample, i + 1])
-        above_w = float(chain.w[i + 1])
+        above_dC_da = float(bp.column("dC_da")[sample, i + 1])
+        above_prime = float(bp.column("da_dz")[sample, i + 1])
+        above_w = float(chain.flat_w[i + 1])
         upstream = Row(
             "dC_da",
             layer,
@@ -298,7 +298,7 @@ def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
             f"{plug(above_dC_da)}·{plug(above_prime)}·{plug(above_w)}",
             value["dC_da"],
         )
-    z = float(fwd.z[sample, i])
+    z = float(fwd.column("z")[sample, i])
     prime_symbols = _fill(act.derivative_text, a=a_sym, z=f"z({lab})")
     prime_numbers = _fill(act.derivative_text, a=plug(a), z=plug(z))
     head = f"{plug(value['dC_da'])}·{plug(value['da_dz'])}"
@@ -326,7 +326,7 @@ def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
     return rows
 
 
-def cancellation_note(chain: Chain) -> str:
+def cancellation_note(chain: Network) -> str:
     """Why ∂C/∂z(L) simplifies: ``σ' cancels: (a−y)/(a·(1−a))·a·(1−a)``."""
     act = chain.activation
     dC_da = _fill(chain.cost.gradient_text, a="a", y="y")
@@ -337,15 +337,15 @@ def cancellation_note(chain: Chain) -> str:
 def cancellation_row(bp: BackwardPass, sample: int) -> Row:
     """∂C/∂z(L) = ∂C/∂a(L)·σ'(z(L)) = a(L)−y, for a cost that cancels the output's derivative."""
     fwd = bp.forward
-    chain = fwd.chain
+    chain = fwd.network
     cancellation = chain.cancellation
     if cancellation is None:
         raise ValueError(f"{chain.cost.name} does not cancel {chain.activation.name}'")
     n = chain.layers
     lab = label(n, n)
     a_sym = a_symbol(n, n)
-    a = float(fwd.a[sample, -1])
-    y = float(fwd.samples.y[sample])
+    a = float(fwd.column("a")[sample, -1])
+    y = float(fwd.samples.y[sample, 0])
     return Row(
         "dC_dz",
         n,
@@ -353,7 +353,7 @@ def cancellation_row(bp: BackwardPass, sample: int) -> Row:
         f"∂C/∂{a_sym}·{chain.activation.symbol}'(z({lab})) = "
         + _fill(cancellation.text, a=a_sym, y="y"),
         _fill(cancellation.text, a=plug(a), y=plug(y)),
-        float(bp.dC_dz[sample, -1]),
+        float(bp.column("dC_dz")[sample, -1]),
         cancellation_note(chain),
     )
 
@@ -369,13 +369,13 @@ def prime_product_text(layer: int, layers: int, symbol: str) -> str:
     return "·".join(factors)
 
 
-def prime_bound_text(chain: Chain) -> str:
+def prime_bound_text(chain: Network) -> str:
     """The bound on a product of k activation derivatives: ``(1/4)^k`` for σ, ``1`` for tanh."""
     act = chain.activation
     return "1" if act.derivative_max == 1.0 else f"({act.derivative_max_text})^k"
 
 
-def vanishing_title(chain: Chain) -> str:
+def vanishing_title(chain: Network) -> str:
     """The vanishing-gradient law in one line, for the chain's activation."""
     symbol = chain.activation.symbol
     n = chain.layers
@@ -405,9 +405,9 @@ def nudge_cell(numeric: float, rel: float) -> str:
 
 def mean_gradient_row(bp: BackwardPass, name: str, layer: int) -> Row:
     """The batch gradient of ``w`` or ``b`` (``name``) of one layer as a mean."""
-    return mean_row(name, layer, parameter_symbol(name, layer, bp.forward.chain.layers),
-                    getattr(bp, f"dC_d{name}")[:, layer - 1],
-                    float(getattr(bp, f"mean_dC_d{name}")[layer - 1]))
+    return mean_row(name, layer, parameter_symbol(name, layer, bp.forward.network.layers),
+                    bp.column(f"dC_d{name}")[:, layer - 1],
+                    float(getattr(bp, f"mean_flat_dC_d{name}")[layer - 1]))
 
 
 def mean_row(name: str, layer: int, theta: str, per_sample, mean: float) -> Row:
@@ -437,14 +437,14 @@ def update_row(name: str, layer: int, theta: str, old: float, lr: float, grad: f
                f"{plug(old)} {MINUS} {plug(lr)}·{plug(grad)}", float(new), relation="←")
 
 
-def step_rows(chain: Chain, bp: BackwardPass, lr: float, new: Chain) -> list[Row]:
+def step_rows(chain: Network, bp: BackwardPass, lr: float, new: Network) -> list[Row]:
     """The update of every parameter: p ← p − η·∂C/∂p, old value to new, input to output."""
     n = chain.layers
     return [update_row(name, l, parameter_symbol(name, l, n), old[l - 1], lr, grad[l - 1],
                        value[l - 1])
             for l in range(1, n + 1)
-            for name, old, grad, value in (("w", chain.w, bp.mean_dC_dw, new.w),
-                                           ("b", chain.b, bp.mean_dC_db, new.b))]
+            for name, old, grad, value in (("w", chain.flat_w, bp.mean_flat_dC_dw, new.flat_w),
+                                           ("b", chain.flat_b, bp.mean_flat_dC_db, new.flat_b))]
 
 
 def definitions(rows: list[Row]) -> list[str]:
@@ -456,7 +456,7 @@ def definitions(rows: list[Row]) -> list[str]:
 def formula_lines(bp: BackwardPass) -> list[str]:
     """The chain's formulas in symbols, for the help: the forward pass, the chain rule of
     the output layer and the one below it, and the step of the first layer's w and b."""
-    n = bp.forward.chain.layers
+    n = bp.forward.network.layers
     lines = ["Forward, input to output (x is data, not a parameter):"]
     lines += ["  " + line for line in definitions(forward_rows(bp.forward, 0))]
     for layer in sorted({n, n - 1} - {0}, reverse=True):
@@ -468,7 +468,7 @@ def formula_lines(bp: BackwardPass) -> list[str]:
     return lines
 
 
-def cost_text(chain: Chain) -> str:
+def cost_text(chain: Network) -> str:
     """The cost of the output, in symbols: ``C = (a(L)−y)²``."""
     return "C = " + _fill(chain.cost.value_text, a=a_symbol(chain.layers, chain.layers), y="y")
 
@@ -512,7 +512,7 @@ def slope_title(which: str, layer: int, layers: int, slope: float) -> str:
     return f"C against {theta} · tangent slope ∂C/∂{theta} = {number(slope, signed=True)}"
 
 
-def fit_title(chain: Chain) -> str:
+def fit_title(chain: Network) -> str:
     """The fit view's title."""
     return f"fit: {a_symbol(chain.layers, chain.layers)} against x · the samples as points"
 
@@ -571,17 +571,17 @@ def zero_gradient_note(bp: BackwardPass) -> str | None:
     Every gradient carries the factor ∂C/∂a(L)·g'(z(L)) of its sample, so all are 0
     exactly when that product is 0 for every sample.
     """
-    if bp.dC_dw.any() or bp.dC_db.any():
+    if bp.column("dC_dw").any() or bp.column("dC_db").any():
         return None
-    chain = bp.forward.chain
+    chain = bp.forward.network
     n = chain.layers
     act = chain.activation.symbol
     lab = label(n, n)
     out = a_symbol(n, n)
     tail = "so every gradient is 0 and a step changes nothing"
-    if not bp.dC_da[:, -1].any():
+    if not bp.column("dC_da")[:, -1].any():
         return f"∂C/∂{out} = 0 for every sample ({out} = y: C is at its least), {tail}"
-    if not bp.da_dz[:, -1].any():
+    if not bp.column("da_dz")[:, -1].any():
         where = " (z ≤ 0: a dead ReLU)" if chain.activation.name == "relu" else ""
         return (f"{act}'(z({lab})) = 0 for every sample{where}: the chain rule multiplies "
                 f"by 0, {tail}; change w({lab}) or b({lab})")

@@ -14,15 +14,11 @@ shown one term per neuron j, then the terms added. Values come from the model.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, cast
 
-from ..model.network import Network, NetworkBackward, NetworkForward
+from ..model.network import BackwardPass, ForwardPass, Network
 from . import formulas
 from .format import MINUS, number, plug
 from .formulas import Row, _fill, label
-
-if TYPE_CHECKING:
-    from ..model import ForwardPass
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -47,7 +43,7 @@ def _sum(parts: list[str]) -> str:
     return "+".join(parts)
 
 
-def forward_rows(fwd: NetworkForward, sample: int) -> list[Row]:
+def forward_rows(fwd: ForwardPass, sample: int) -> list[Row]:
     """z_j and a_j of every neuron, input to output, then the cost, for one sample."""
     net = fwd.network
     L = net.layers
@@ -77,7 +73,7 @@ def forward_rows(fwd: NetworkForward, sample: int) -> list[Row]:
     return rows
 
 
-def neuron_rows(bp: NetworkBackward, sample: int, layer: int, j: int) -> list[Row]:
+def neuron_rows(bp: BackwardPass, sample: int, layer: int, j: int) -> list[Row]:
     """The factors of neuron ``j`` (1-based) of ``layer`` (1..L) for one sample: ∂C/∂a_j,
     σ'(z_j), δ_j = ∂C/∂z_j, then ∂C/∂w_jk for every k and ∂C/∂b_j."""
     fwd = bp.forward
@@ -138,7 +134,7 @@ def term_symbols(layer: int, j: int, k: int, net: Network) -> str:
             f"∂C/∂{a_sym(layer, j, L)}")
 
 
-def term_rows(bp: NetworkBackward, sample: int, layer: int, k: int) -> list[Row]:
+def term_rows(bp: BackwardPass, sample: int, layer: int, k: int) -> list[Row]:
     """The terms of ∂C/∂a_k(layer−1), one per neuron j of ``layer``: w_jk·σ'(z_j)·∂C/∂a_j.
 
     None when ``layer`` has one neuron: the sum is then that one product
@@ -153,13 +149,13 @@ def term_rows(bp: NetworkBackward, sample: int, layer: int, k: int) -> list[Row]
             for j in range(1, net.shape[layer] + 1)]
 
 
-def _term_numbers(bp: NetworkBackward, sample: int, layer: int, j: int, k: int) -> str:
+def _term_numbers(bp: BackwardPass, sample: int, layer: int, j: int, k: int) -> str:
     i, jj = layer - 1, j - 1
     return (f"{plug(bp.network.w[i][jj, k - 1])}·{plug(bp.da_dz[i][sample, jj])}·"
             f"{plug(bp.dC_da[i][sample, jj])}")
 
 
-def sum_row(bp: NetworkBackward, sample: int, layer: int, k: int) -> Row:
+def sum_row(bp: BackwardPass, sample: int, layer: int, k: int) -> Row:
     """∂C/∂a_k(layer−1) = Σ_j w_jk·σ'(z_j)·∂C/∂a_j: the terms (as :func:`term_rows` shows
     them, rounded) added; the value is the exact sum."""
     net = bp.network
@@ -194,7 +190,7 @@ def single_title(layer: int, layers: int) -> str:
     return f"{what}: ({label(layer, layers)}) has one neuron, so one term each"
 
 
-def mean_gradient_row(bp: NetworkBackward, name: str, layer: int, j: int,
+def mean_gradient_row(bp: BackwardPass, name: str, layer: int, j: int,
                       k: int | None = None) -> Row:
     """The batch gradient of w_jk or b_j (``name``) as the mean of the samples' gradients."""
     L = bp.network.layers
@@ -209,13 +205,7 @@ def mean_gradient_row(bp: NetworkBackward, name: str, layer: int, j: int,
     return formulas.mean_row(name, layer, param_sym(name, layer, j, k, L), per_sample, mean)
 
 
-def mean_cost_row(fwd: NetworkForward) -> Row:
-    """The batch-mean cost (1/n)·Σₖ Cₖ: the chain's row (it reads only the samples and
-    the mean cost, which a network's forward pass has alike)."""
-    return formulas.mean_cost_row(cast("ForwardPass", fwd))
-
-
-def mean_gradient_rows(bp: NetworkBackward) -> list[Row]:
+def mean_gradient_rows(bp: BackwardPass) -> list[Row]:
     """Every batch gradient, output layer first, neuron by neuron."""
     net = bp.network
     rows = []
@@ -227,7 +217,7 @@ def mean_gradient_rows(bp: NetworkBackward) -> list[Row]:
     return rows
 
 
-def step_rows(net: Network, bp: NetworkBackward, lr: float, new: Network) -> list[Row]:
+def step_rows(net: Network, bp: BackwardPass, lr: float, new: Network) -> list[Row]:
     """The update of every parameter, p ← p − η·∂C/∂p, input to output."""
     L = net.layers
     rows = []
@@ -263,7 +253,7 @@ def parameter_lines(net: Network, indent: str = "  ") -> list[str]:
             for layer, j, weights, bias in neuron_parameters(net)]
 
 
-def formula_lines(bp: NetworkBackward) -> list[str]:
+def formula_lines(bp: BackwardPass) -> list[str]:
     """The network's formulas in symbols, for the help: the forward pass, the factors of
     each layer's first neuron and the sum handed down, the matrix form and the step."""
     L = bp.network.layers
@@ -318,7 +308,7 @@ def delta_symbol(layer: int, layers: int) -> str:
     return f"δ({label(layer, layers)})"
 
 
-def matrix_lines(bp: NetworkBackward, sample: int, layer: int) -> list[VectorLine]:
+def matrix_lines(bp: BackwardPass, sample: int, layer: int) -> list[VectorLine]:
     """δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)) (at the output: ∂C/∂a(L) ⊙ σ'(z(L))) and
     ∂C/∂a(l−1) = W(l)ᵀ·δ(l), with the numbers of one sample (``layer`` 1..L)."""
     net = bp.network
@@ -350,7 +340,7 @@ def matrix_lines(bp: NetworkBackward, sample: int, layer: int) -> list[VectorLin
     return lines
 
 
-def matrix_rows(bp: NetworkBackward, sample: int, layer: int, j: int, k: int) -> list[Row]:
+def matrix_rows(bp: BackwardPass, sample: int, layer: int, j: int, k: int) -> list[Row]:
     """The matrix form's rows for w_jk(``layer``) (1-based): δ_j(l) as the j-th entry of
     W(l+1)ᵀ·δ(l+1) times σ'(z_j(l)), ∂C/∂w_jk(l) = δ_j(l)·a_k(l−1), and ∂C/∂a_k(l−1) as
     the k-th entry of W(l)ᵀ·δ(l): a row of products, the Σ row's very terms."""

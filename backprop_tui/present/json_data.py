@@ -20,10 +20,11 @@ def plain(values: Any) -> Any:
 
 def check_json(check: Any) -> dict[str, Any]:
     """The nudge check for programs: numeric batch-mean gradients, ε and the largest difference."""
+    wide = any(n != 1 for n in check.shape)  # a chain's are one number a layer
     return {
         "epsilon": check.epsilon,
-        "dC_dw": plain(check.dC_dw),
-        "dC_db": plain(check.dC_db),
+        "dC_dw": plain(check.layer_w(check.dC_dw) if wide else check.dC_dw),
+        "dC_db": plain(check.layer_b(check.dC_db) if wide else check.dC_db),
         "max_rel_error": check.max_rel_error,
     }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import FACTOR_NAMES, BackwardPass, Chain, GradientCheck, Trainer
+from ..model import FACTOR_NAMES, BackwardPass, GradientCheck, Network, Trainer
 from . import formulas as F
 from .format import number
 from .json_data import check_json, plain, run_json
@@ -46,18 +46,18 @@ def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str
     With ``check``, a ``"check"`` object holds the numeric batch-mean gradients.
     """
     fwd = bp.forward
-    chain = fwd.chain
+    chain = fwd.network
     samples = []
     for k in range(len(fwd.samples)):
         samples.append(
             {
-                "x": float(fwd.samples.x[k]),
-                "y": float(fwd.samples.y[k]),
-                "z": plain(fwd.z[k]),
-                "a": plain(fwd.a[k]),
+                "x": float(fwd.samples.x[k, 0]),
+                "y": float(fwd.samples.y[k, 0]),
+                "z": plain(fwd.column("z")[k]),
+                "a": plain(fwd.column("a")[k]),
                 "cost": float(fwd.cost[k]),
                 "layers": [
-                    {name: float(bp.factor(name)[k, l]) for name in FACTOR_NAMES}
+                    {name: float(bp.column(name)[k, l]) for name in FACTOR_NAMES}
                     for l in range(chain.layers)
                 ],
             }
@@ -66,20 +66,20 @@ def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str
         "samples": samples,
         "mean": {
             "cost": fwd.mean_cost,
-            "dC_dw": plain(bp.mean_dC_dw),
-            "dC_db": plain(bp.mean_dC_db),
+            "dC_dw": plain(bp.mean_flat_dC_dw),
+            "dC_db": plain(bp.mean_flat_dC_db),
         },
     } | ({} if check is None else {"check": check_json(check)})
 
 
-def chain_json(chain: Chain) -> dict[str, Any]:
+def chain_json(chain: Network) -> dict[str, Any]:
     """The chain for programs: layers, activation, cost, ``w`` and ``b``."""
     return {
         "layers": chain.layers,
         "activation": chain.activation.name,
         "cost": chain.cost.name,
-        "w": plain(chain.w),
-        "b": plain(chain.b),
+        "w": plain(chain.flat_w),
+        "b": plain(chain.flat_b),
     }
 
 
@@ -95,11 +95,11 @@ def _nudge_cells(check: GradientCheck) -> dict[str, str]:
     return cells
 
 
-def parameter_lines(chain: Chain) -> list[str]:
+def parameter_lines(chain: Network) -> list[str]:
     """The parameters, input to output: a line per layer."""
     n = chain.layers
-    return [f"  ({F.label(l, n)}):  w({F.label(l, n)}) = {number(chain.w[l - 1], True)}   "
-            f"b({F.label(l, n)}) = {number(chain.b[l - 1], True)}" for l in range(1, n + 1)]
+    return [f"  ({F.label(l, n)}):  w({F.label(l, n)}) = {number(chain.flat_w[l - 1], True)}   "
+            f"b({F.label(l, n)}) = {number(chain.flat_b[l - 1], True)}" for l in range(1, n + 1)]
 
 
 def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
@@ -110,7 +110,7 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
     """
     cells = _nudge_cells(check) if check is not None else {}
     fwd = bp.forward
-    chain = fwd.chain
+    chain = fwd.network
     n = chain.layers
     count = len(fwd.samples)
     out = [
@@ -128,8 +128,8 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
         tag = sample_tag(k, count)
         out += [
             "",
-            f"Forward pass ({tag}x = {number(fwd.samples.x[k])}, "
-            f"y = {number(fwd.samples.y[k])})",
+            f"Forward pass ({tag}x = {number(fwd.samples.x[k, 0])}, "
+            f"y = {number(fwd.samples.y[k, 0])})",
         ]
         out += F.aligned(F.forward_rows(fwd, k), "  ")
         out += ["", f"Backward pass ({tag}every chain-rule factor, output layer first)"]
@@ -149,7 +149,7 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
 def mean_rows(bp: BackwardPass) -> list[F.Row]:
     """The batch means: the cost, then ∂C/∂w and ∂C/∂b of each layer, output layer first."""
     rows = [F.mean_cost_row(bp.forward)]
-    for l in range(bp.forward.chain.layers, 0, -1):
+    for l in range(bp.forward.network.layers, 0, -1):
         rows += [F.mean_gradient_row(bp, "w", l), F.mean_gradient_row(bp, "b", l)]
     return rows
 
@@ -167,7 +167,7 @@ def trace_markdown(bp: BackwardPass) -> str:
 def handout_markdown(bp: BackwardPass, lr: float) -> str:
     """The app's handout: the trace of :func:`trace_markdown`, then the update step that
     follows it with learning rate ``lr``: every w and b, old − η·gradient = new."""
-    chain = bp.forward.chain
+    chain = bp.forward.network
     n = chain.layers
     out = _trace_lines(bp)
     new = chain.step(bp, lr)
@@ -178,8 +178,9 @@ def handout_markdown(bp: BackwardPass, lr: float) -> str:
                                        f"{number(lr)} and {mean}, old → new"), ""]
     out += markdown_update(
         symbols, [F.update_formula(s) for s in symbols],
-        [(float(getattr(chain, name)[l - 1]), lr,
-          float(getattr(bp, f"mean_dC_d{name}")[l - 1]), float(getattr(new, name)[l - 1]))
+        [(float(getattr(chain, f"flat_{name}")[l - 1]), lr,
+          float(getattr(bp, f"mean_flat_dC_d{name}")[l - 1]),
+          float(getattr(new, f"flat_{name}")[l - 1]))
          for name, l in params])
     return handout_end(out, F.zero_gradient_note(bp))
 
@@ -187,19 +188,19 @@ def handout_markdown(bp: BackwardPass, lr: float) -> str:
 def _trace_lines(bp: BackwardPass) -> list[str]:
     """The lines of :func:`trace_markdown`, before its end."""
     fwd = bp.forward
-    chain = fwd.chain
+    chain = fwd.network
     n = chain.layers
     count = len(fwd.samples)
     out = handout_head(f"{plural(n, 'layer')}, {chain.activation.name} activation, "
                        f"{chain.cost.name} cost, {plural(count, 'sample')}")
     out += markdown_table(
         ["layer", "w", "b"],
-        [[markdown_escape(f"({F.label(l, n)})"), markdown_escape(number(chain.w[l - 1], True)),
-          markdown_escape(number(chain.b[l - 1], True))] for l in range(1, n + 1)],
+        [[markdown_escape(f"({F.label(l, n)})"), markdown_escape(number(chain.flat_w[l - 1], True)),
+          markdown_escape(number(chain.flat_b[l - 1], True))] for l in range(1, n + 1)],
     )
     out += ["", markdown_escape(f"The input x is a({F.label(0, n)}): data, not a parameter.")]
     for k in range(count):
-        values = f"x = {number(fwd.samples.x[k])}, y = {number(fwd.samples.y[k])}"
+        values = f"x = {number(fwd.samples.x[k, 0])}, y = {number(fwd.samples.y[k, 0])}"
         level = forward_section(out, k, count, values, F.forward_rows(fwd, k))
         for l in range(n, 0, -1):
             out += markdown_section(f"{level} Backward pass, layer ({F.label(l, n)})",
@@ -219,14 +220,14 @@ def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
     when None: a run from the start).
     """
     run = trainer.steps_done if steps is None else steps
-    return chain_json(trainer.chain) | run_json(trainer, initial_cost, steps_run=run)
+    return chain_json(trainer.network) | run_json(trainer, initial_cost, steps_run=run)
 
 
 def train_warnings(trainer: Trainer) -> list[str]:
     """Settings that are finite but will not lower the cost: η ≤ 0, or all gradients 0."""
     out = [F.lr_warning(trainer.lr)]
     if trainer.divergence is None:  # a diverged run kept parameters whose cost overflows
-        chain = trainer.chain
+        chain = trainer.network
         out.append(F.zero_gradient_note(chain.forward(trainer.samples).backward()))
     return [line for line in out if line is not None]
 
@@ -238,5 +239,5 @@ def train_text(trainer: Trainer, initial_cost: float, steps: int | None = None) 
     """
     out = [f"trained {steps_text(trainer, steps)}: η = {number(trainer.lr)}, "
            f"batch size {trainer.batch_size} of {plural(len(trainer.samples), 'sample')}"]
-    out += cost_lines(trainer, initial_cost) + parameter_lines(trainer.chain)
+    out += cost_lines(trainer, initial_cost) + parameter_lines(trainer.network)
     return run_end(out, trainer)

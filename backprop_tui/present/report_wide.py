@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.network import (
-    Network,
-    NetworkBackward,
-    NetworkCheck,
-    NetworkSamples,
-    NetworkTrainer,
-    shape_text,
-)
+from ..model.check import GradientCheck
+from ..model.network import BackwardPass, Network, Samples, shape_text
+from ..model.trainer import Trainer
 from . import formulas as F
 from . import formulas_wide as W
 from .format import number
@@ -44,7 +39,7 @@ def network_json(net: Network) -> dict[str, Any]:
     }
 
 
-def trace_json(bp: NetworkBackward, check: NetworkCheck | None = None) -> dict[str, Any]:
+def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str, Any]:
     """The trace for programs (full precision). Layer index l is layer l+1; neuron
     indices j (this layer) and k (the layer below) count from 0.
 
@@ -88,23 +83,25 @@ def trace_json(bp: NetworkBackward, check: NetworkCheck | None = None) -> dict[s
     return out
 
 
-def _nudge_cells(bp: NetworkBackward, check: NetworkCheck) -> dict[str, str]:
+def _nudge_cells(bp: BackwardPass, check: GradientCheck) -> dict[str, str]:
     """The nudge column's cell beside each gradient, by the gradient's symbol (∂C/∂w₁₂(L))."""
     net = bp.network
     L = net.layers
     cells = {}
+    dw, rel_w = check.layer_w(check.dC_dw), check.layer_w(check.rel_error_w)
+    db, rel_b = check.layer_b(check.dC_db), check.layer_b(check.rel_error_b)
     for layer in range(1, L + 1):
         i = layer - 1
         for j in range(1, net.shape[layer] + 1):
             for k in range(1, net.shape[layer - 1] + 1):
                 cells["∂C/∂" + W.param_sym("w", layer, j, k, L)] = F.nudge_cell(
-                    check.dC_dw[i][j - 1, k - 1], check.rel_error_w[i][j - 1, k - 1])
+                    dw[i][j - 1, k - 1], rel_w[i][j - 1, k - 1])
             cells["∂C/∂" + W.param_sym("b", layer, j, None, L)] = F.nudge_cell(
-                check.dC_db[i][j - 1], check.rel_error_b[i][j - 1])
+                db[i][j - 1], rel_b[i][j - 1])
     return cells
 
 
-def _title(bp: NetworkBackward) -> str:
+def _title(bp: BackwardPass) -> str:
     net = bp.network
     return (f"shape {shape_text(net.shape)}: {plural(net.inputs, 'input')}, "
             f"{plural(net.layers, 'layer')} of {'/'.join(str(n) for n in net.shape[1:])} "
@@ -112,7 +109,7 @@ def _title(bp: NetworkBackward) -> str:
             f"{plural(len(bp.forward.samples), 'sample')}")
 
 
-def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
+def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
     """The trace to read: forward, then every factor of every neuron, output layer first,
     and below each layer the sums ∂C/∂a_k(l−1) term by term."""
     fwd = bp.forward
@@ -149,12 +146,12 @@ def trace_text(bp: NetworkBackward, check: NetworkCheck | None = None) -> str:
     if count > 1:
         out += ["", "Mean over the batch (what a step uses)"]
         keys = ("mean_dC_dw", "mean_dC_db") if check is not None else ()
-        out += with_nudge([W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp), "  ", cells,
+        out += with_nudge([F.mean_cost_row(fwd)] + W.mean_gradient_rows(bp), "  ", cells,
                            keys)
     return trace_end(out)
 
 
-def trace_markdown(bp: NetworkBackward) -> str:
+def trace_markdown(bp: BackwardPass) -> str:
     """The trace as a Markdown handout: the same rows as :func:`trace_text`, in tables."""
     fwd = bp.forward
     net = fwd.network
@@ -180,16 +177,16 @@ def trace_markdown(bp: NetworkBackward) -> str:
             out += markdown_section(f"{level} {markdown_escape(title(layer, L))}", rows)
     if count > 1:
         out += markdown_section("## Mean over the batch (what a step uses)",
-                                [W.mean_cost_row(fwd)] + W.mean_gradient_rows(bp))
+                                [F.mean_cost_row(fwd)] + W.mean_gradient_rows(bp))
     return handout_end(out)
 
 
-def _outputs(trainer: NetworkTrainer) -> tuple[NetworkSamples, Any]:
+def _outputs(trainer: Trainer) -> tuple[Samples, Any]:
     samples = trainer.samples
     return samples, trainer.network.forward(samples).a[-1]
 
 
-def train_json(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None
+def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
                ) -> dict[str, Any]:
     """The result of ``train`` for a network: parameters, loss history, outputs per sample;
     ``steps`` counts every step taken, ``steps_run`` those of this run (``steps``; all of
@@ -200,7 +197,7 @@ def train_json(trainer: NetworkTrainer, initial_cost: float, steps: int | None =
                                                      outputs=outputs)
 
 
-def train_text(trainer: NetworkTrainer, initial_cost: float, steps: int | None = None) -> str:
+def train_text(trainer: Trainer, initial_cost: float, steps: int | None = None) -> str:
     """A short summary of a run of ``steps`` steps (all it has taken if None): cost before
     and after, parameters, each sample's output. When the trainer went on from earlier
     steps, both counts: "500 steps (800 in all)"."""

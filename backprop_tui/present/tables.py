@@ -49,24 +49,24 @@ def batch_table(samples: Samples, layers: int, fwd: ForwardPass | None = None,
 
     body = []
     for k in range(len(samples)) if rows is None else rows:
-        cells = [str(k + 1), number(samples.x[k]), number(samples.y[k]),
-                 cell(None if fwd is None else fwd.a[:, -1], k, False),
+        cells = [str(k + 1), number(samples.x[k, 0]), number(samples.y[k, 0]),
+                 cell(None if fwd is None else fwd.column("a")[:, -1], k, False),
                  cell(None if fwd is None else fwd.cost, k, False)]
         for l in shown:
-            cells += [cell(None if bp is None else bp.dC_dw[:, l - 1], k, True),
-                      cell(None if bp is None else bp.dC_db[:, l - 1], k, True)]
+            cells += [cell(None if bp is None else bp.column("dC_dw")[:, l - 1], k, True),
+                      cell(None if bp is None else bp.column("dC_db")[:, l - 1], k, True)]
         body.append(cells)
     mean = ["mean", "", "", "", BLANK if fwd is None else number(fwd.mean_cost)]
     for l in shown:
-        mean += [BLANK if bp is None else number(bp.mean_dC_dw[l - 1], True),
-                 BLANK if bp is None else number(bp.mean_dC_db[l - 1], True)]
+        mean += [BLANK if bp is None else number(bp.mean_flat_dC_dw[l - 1], True),
+                 BLANK if bp is None else number(bp.mean_flat_dC_db[l - 1], True)]
     return CellTable(head, body + [mean])
 
 
 def gradient_table(bp: BackwardPass) -> CellTable:
     """Every sample's gradients of every layer, and their mean (what a step uses)."""
     fwd = bp.forward
-    return batch_table(fwd.samples, fwd.chain.layers, fwd, bp)
+    return batch_table(fwd.samples, fwd.network.layers, fwd, bp)
 
 
 # -- the vanishing gradient ------------------------------------------------------------
@@ -104,12 +104,12 @@ def vanishing_table(bp: BackwardPass) -> CellTable:
     """Per layer, output first: |∂C/∂w|, ∏g' down to it and its bound, with log bars; the
     notes are the law ∏g' ≤ … and what the bars mean."""
     fwd = bp.forward
-    chain = fwd.chain
+    chain = fwd.network
     n = chain.layers
     symbol = chain.activation.symbol
     product = bp.mean_prime_product
     bound = bp.prime_bound()
-    gradient = bp.abs_mean_dC_dw
+    gradient = abs(bp.mean_flat_dC_dw)
     mean = " (mean over the batch)" if len(fwd.samples) > 1 else ""
     head = ["layer", "k", "|∂C/∂w|", "", f"∏{symbol}'{mean}", "", "≤ " + prime_bound_text(chain)]
     body = [[f"({label(l, n)})", str(n - l + 1),
@@ -126,7 +126,7 @@ def vanishing_table(bp: BackwardPass) -> CellTable:
 def factor_grid(bp: BackwardPass, sample: int) -> CellTable:
     """A column per layer (``l =`` then the layers from the output down) and a row per
     factor: its formula for layer (l), then its values."""
-    chain = bp.forward.chain
+    chain = bp.forward.network
     n = chain.layers
     g = chain.activation.symbol
     formulas = (
@@ -139,6 +139,6 @@ def factor_grid(bp: BackwardPass, sample: int) -> CellTable:
         ("dC_da_prev", f"∂C/∂a(l−1) = ∂C/∂a(l)·{g}'(z(l))·w(l)"),
     )
     head = ["l ="] + [f"({label(l, n)})" for l in range(n, 0, -1)]
-    rows = [[text] + [number(float(bp.factor(name)[sample, l - 1]), signed=True)
+    rows = [[text] + [number(float(bp.column(name)[sample, l - 1]), signed=True)
                       for l in range(n, 0, -1)] for name, text in formulas]
     return CellTable(head, rows, "every layer at once")

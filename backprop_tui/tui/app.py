@@ -340,7 +340,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
             self.needed(BATCH).show(self.layer, self.sample, table_fwd, table_bp,
                                          table_step)
         text = narration(lesson.phase, self.layer, lesson.layers,
-                         lesson.chain.activation.symbol, self.training,
+                         lesson.network.activation.symbol, self.training,
                          self.revealing or self.quizzing)
         told = self.query_one("#narration", Static)
         if str(told.content) != text:
@@ -738,7 +738,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         kind, layer = target
         lesson = self.lesson
         if kind in ("w", "b") and layer is not None:
-            return float((lesson.chain.w if kind == "w" else lesson.chain.b)[layer - 1])
+            return float((lesson.network.flat_w if kind == "w" else lesson.network.flat_b)[layer - 1])
         if kind in ("x", "y"):
             return float((lesson.samples.x if kind == "x" else lesson.samples.y)[self.sample])
         return lesson.lr

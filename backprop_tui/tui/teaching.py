@@ -290,11 +290,11 @@ class Teaching(_Host):
         self.say(f"{kind}: {name}; results of the old {kind} cleared (f computes them again)")
 
     def action_cycle_activation(self) -> None:
-        chain = self.lesson.chain
+        chain = self.lesson.network
         self._switch("activation", ACTIVATIONS, chain.activation.name, self.lesson.set_activation)
 
     def action_cycle_cost(self) -> None:
-        chain = self.lesson.chain
+        chain = self.lesson.network
         self._switch("cost", COSTS, chain.cost.name, self.lesson.set_cost)
 
     # -- the quiz --------------------------------------------------------------------

@@ -58,7 +58,7 @@ def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:
 
 def help_text(lesson: Lesson) -> Table:
     """The keys, then the formulas of the lesson's chain, in symbols."""
-    return help_page(KEYS, lambda: formula_lines(lesson.chain.forward(lesson.samples).backward()))
+    return help_page(KEYS, lambda: formula_lines(lesson.network.forward(lesson.samples).backward()))
 
 
 class PageScreen(ModalScreen[None]):

@@ -4,7 +4,7 @@ A grid of neuron panels (a column per layer), the selected neuron's weights and 
 (editable), the derivation of the selected weight with the sum over j term by term
 (or in matrix form), the loss curve while training. Keys f, b, s, t mean what they
 mean in the chain's app. Every number comes from the
-:class:`~backprop_tui.tui.wide.state.WideLesson`.
+:class:`~backprop_tui.model.lesson.Lesson`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Static
 
-from ...model import ANYWHERE, Folder, ModelError, save_network_session
+from ...model import ANYWHERE, Folder, ModelError, save_session
 from ...model.decision import accuracy, binary_targets
-from ...model.network import NetworkBackward, NetworkForward, shape_text
+from ...model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
+from ...model.network import BackwardPass, ForwardPass, shape_text
 from ...present.format import BLANK, number
 from ...present.formulas import label, lr_warning
 from ...present.formulas_wide import param_sym, sub
@@ -38,7 +39,6 @@ from .derivation import Selection, WideDerivation
 from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
 from .help import WideHelpScreen
 from .keys import CHAIN_ONLY, MOVED, WIDE_KEYS, chain_only_bindings
-from .state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
 
 
 class WideKeyLine(TeachKeyLine):
@@ -50,7 +50,7 @@ class WideKeyLine(TeachKeyLine):
 class WideStatus(Static):
     """Shape, activation, cost, η, step, accuracy and phase; shortened (never cut) to fit."""
 
-    def show(self, lesson: WideLesson, fwd: NetworkForward | None, training: str = "") -> None:
+    def show(self, lesson: Lesson, fwd: ForwardPass | None, training: str = "") -> None:
         """``fwd``: the forward pass shown (the lesson's, or while training the live one);
         the accuracy is its own, ``—`` while there is none (before f, after an edit or a
         step), and left out when the targets are not all 0 or 1."""
@@ -79,7 +79,7 @@ class WideStatus(Static):
             self.update(text, layout=False)
 
 
-class WideApp(LessonApp[WideLesson]):
+class WideApp(LessonApp[Lesson]):
     """backprop-tui for a network of shape N0, N1, …, NL with a layer wider than one."""
 
     CSS_PATH = ["../app.tcss", "wide.tcss"]
@@ -89,7 +89,7 @@ class WideApp(LessonApp[WideLesson]):
 
     BINDINGS = bindings(WIDE_KEYS) + chain_only_bindings()  # type: ignore[assignment]
 
-    def __init__(self, lesson: WideLesson, theme: str | None = None,
+    def __init__(self, lesson: Lesson, theme: str | None = None,
                  session_path: str | os.PathLike | None = None,
                  folder: Folder = ANYWHERE,
                  clock: Callable[[], float] = DEFAULT_CLOCK) -> None:
@@ -109,7 +109,7 @@ class WideApp(LessonApp[WideLesson]):
         self.decision = False
         """Whether the decision view is shown (d)."""
         self._decided: tuple | None = None
-        self._live: tuple[int, NetworkBackward] | None = None
+        self._live: tuple[int, BackwardPass] | None = None
 
     # -- layout ------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ class WideApp(LessonApp[WideLesson]):
         view.update(lesson.network, lesson.samples, output)
         view.border_title = f"a{sub(output + 1)}(L) over (x1, x2)"
 
-    def _live_pass(self) -> NetworkBackward | None:
+    def _live_pass(self) -> BackwardPass | None:
         """While training: the pass of the current parameters, once per redraw."""
         if not self.training:
             self._live = None
@@ -458,7 +458,7 @@ class WideApp(LessonApp[WideLesson]):
         session = dataclasses.replace(self.lesson.to_session(), theme=chosen)
         try:
             if self.session_path is not None:
-                path = save_network_session(session, self.session_path, self.folder)
+                path = save_session(session, self.session_path, self.folder)
             else:
                 path = self.folder.write_new(*os.path.splitext(SESSION_NAME),
                                              session.dumps().encode("utf-8"), "session",
@@ -488,9 +488,9 @@ class WideApp(LessonApp[WideLesson]):
         phase = lesson.phase
         try:
             if kind == "w" and k is not None:
-                lesson.set_w(self.layer, self.neuron, k, event.text)
+                lesson.set_w(self.layer, event.text, self.neuron, k)
             else:
-                lesson.set_b(self.layer, self.neuron, event.text)
+                lesson.set_b(self.layer, event.text, self.neuron)
         except ModelError as exc:
             field.refuse()
             self.say(f"{name}: {exc.reason}; kept {field.shown}", error=True)
@@ -512,7 +512,7 @@ class WideApp(LessonApp[WideLesson]):
         self.say(f"{name} = {field.shown}: f computes z, a and C with it")
 
 
-def run_wide_app(lesson: WideLesson, theme: str | None = None,
+def run_wide_app(lesson: Lesson, theme: str | None = None,
                  session_path: str | os.PathLike | None = None,
                  folder: Folder = ANYWHERE) -> int:
     """Run the wide app until q; returns the exit status. ctrl+s saves to

@@ -19,11 +19,12 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...model import ModelError
-from ...model.network import NetworkBackward
+from ...model.lesson import Lesson
+from ...model.network import BackwardPass
+from ...present import formulas as F
 from ...present import formulas_wide as W
 from ...present.formulas import Row, label
 from ..widgets.derivation import lay_out, table, window
-from .state import WideLesson
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Shown:
     """Lines above the rows (the matrix form's vectors), each one whole."""
 
 
-def weight_rows(bp: NetworkBackward, at: Selection) -> Shown:
+def weight_rows(bp: BackwardPass, at: Selection) -> Shown:
     """The selected weight's derivation, term by term."""
     net = bp.network
     L = net.layers
@@ -86,7 +87,7 @@ def weight_rows(bp: NetworkBackward, at: Selection) -> Shown:
     return Shown(title, rows, marks, focus, remark)
 
 
-def matrix_view(bp: NetworkBackward, at: Selection) -> Shown:
+def matrix_view(bp: BackwardPass, at: Selection) -> Shown:
     """The same numbers in matrix form: the vectors of the layer, then the selected
     weight's entries of them as rows."""
     L = bp.network.layers
@@ -99,7 +100,7 @@ def matrix_view(bp: NetworkBackward, at: Selection) -> Shown:
                  "the last row is the Σ row's sum: the same terms, added", lines)
 
 
-def forward_view(lesson: WideLesson, at: Selection) -> Shown:
+def forward_view(lesson: Lesson, at: Selection) -> Shown:
     fwd = lesson.forward_pass
     assert fwd is not None
     L = lesson.layers
@@ -108,7 +109,7 @@ def forward_view(lesson: WideLesson, at: Selection) -> Shown:
     marks = [r.symbol in mine for r in rows]
     n = len(lesson.samples)
     if n > 1:
-        rows.append(W.mean_cost_row(fwd))
+        rows.append(F.mean_cost_row(fwd))
         marks.append(False)
     remark = "b: backward pass"
     if lesson.network.outputs > 1:
@@ -117,7 +118,7 @@ def forward_view(lesson: WideLesson, at: Selection) -> Shown:
     return Shown(("forward pass", f"sample {at.sample + 1}/{n}"), rows, marks, focus, remark)
 
 
-def step_view(lesson: WideLesson, at: Selection) -> Shown:
+def step_view(lesson: Lesson, at: Selection) -> Shown:
     step = lesson.last_step
     assert step is not None
     rows = W.step_rows(step.old, step.backward, step.lr, step.new)
@@ -131,9 +132,9 @@ def step_view(lesson: WideLesson, at: Selection) -> Shown:
     return Shown(("step: p ← p − η·∂C/∂p, old → new",), rows, marks, focus, remark)
 
 
-def training_view(lesson: WideLesson, live: NetworkBackward, at: Selection) -> Shown:
+def training_view(lesson: Lesson, live: BackwardPass, at: Selection) -> Shown:
     net = live.network
-    rows = [W.mean_cost_row(live.forward)]
+    rows = [F.mean_cost_row(live.forward)]
     remark = ""
     try:
         rows += W.step_rows(net, live, lesson.lr, net.step(live, lesson.lr))
@@ -153,8 +154,8 @@ def training_view(lesson: WideLesson, live: NetworkBackward, at: Selection) -> S
                  remark)
 
 
-def view_for(lesson: WideLesson, at: Selection, matrix: bool,
-             live: NetworkBackward | None = None) -> Shown | None:
+def view_for(lesson: Lesson, at: Selection, matrix: bool,
+             live: BackwardPass | None = None) -> Shown | None:
     """What the derivation shows for the lesson's phase; None before anything is computed."""
     if live is not None:
         return training_view(lesson, live, at)
@@ -191,8 +192,8 @@ class WideDerivation(Widget):
         self._start = 0
         self._last_start = 0
 
-    def show(self, lesson: WideLesson, at: Selection, matrix: bool,
-             live: NetworkBackward | None = None) -> None:
+    def show(self, lesson: Lesson, at: Selection, matrix: bool,
+             live: BackwardPass | None = None) -> None:
         """Show the lesson's phase for the selection (while training, the next update of
         the current parameters ``live``); rebuilt only when something changed."""
         key = (lesson.version, lesson.phase, at, matrix, id(live))

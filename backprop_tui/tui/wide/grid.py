@@ -2,7 +2,7 @@
 last), a panel per neuron, and the selected neuron's own panel with its weights w_jk,
 its bias b_j (both editable), z_j and a_j.
 
-The widgets show numbers of the :class:`~backprop_tui.tui.wide.state.WideLesson`; they
+The widgets show numbers of the :class:`~backprop_tui.model.lesson.Lesson`; they
 compute nothing.
 """
 
@@ -12,14 +12,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
+from ...model.lesson import Lesson
 from ...model.limits import MAX_INPUTS, MAX_WIDTH
-from ...model.network import NetworkForward
+from ...model.network import ForwardPass
 from ...present.format import BLANK, fitted, number
 from ...present.formulas import label
 from ...present.formulas_wide import a_sym, param_sym, sub
 from ..widgets.field import NumberField
 from ..widgets.neuron import HIDDEN
-from .state import WideLesson
 
 INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH, EDITOR_WIDTH = 10, 13, 10, 31
 """Cells of a column (borders included) and of the selected neuron's panel (wide.tcss)."""
@@ -101,8 +101,8 @@ class NetworkGrid(Horizontal):
             for j in range(1, shape[-1] + 1):
                 yield Cell("", id=f"target-{j}", classes="cell target")
 
-    def show(self, lesson: WideLesson, sample: int, selected: tuple[int, int],
-             fwd: NetworkForward | None) -> None:
+    def show(self, lesson: Lesson, sample: int, selected: tuple[int, int],
+             fwd: ForwardPass | None) -> None:
         shape = lesson.shape
         L = len(shape) - 1
         dense = self.dense
@@ -152,8 +152,8 @@ class NeuronEditor(Horizontal):
             yield Label("", id="edit-z", classes="value")
             yield Label("", id="edit-a", classes="value")
 
-    def show(self, lesson: WideLesson, layer: int, j: int, k: int, sample: int,
-             fwd: NetworkForward | None) -> None:
+    def show(self, lesson: Lesson, layer: int, j: int, k: int, sample: int,
+             fwd: ForwardPass | None) -> None:
         net = lesson.network
         L = net.layers
         title = f"neuron {j} of ({label(layer, L)})"
@@ -185,7 +185,7 @@ class NeuronEditor(Horizontal):
         return param_sym(kind, layer, j, k if kind == "w" else None, layers)
 
 
-def sample_text(lesson: WideLesson, sample: int, fwd: NetworkForward | None) -> str:
+def sample_text(lesson: Lesson, sample: int, fwd: ForwardPass | None) -> str:
     """The sample shown (its x and y are in the grid), its cost, and the mean cost over the
     samples: what a step uses."""
     n = len(lesson.samples)

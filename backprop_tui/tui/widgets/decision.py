@@ -8,7 +8,7 @@ Use::
     view.update(network, samples, output=1)  # a network with several outputs: which one
 
 ``update`` takes a :class:`~backprop_tui.model.network.Network` with two inputs
-and, optionally, its :class:`~backprop_tui.model.network.NetworkSamples`; a
+and, optionally, its :class:`~backprop_tui.model.network.Samples`; a
 network with another number of inputs shows a one-line note instead.
 
 The square (the unit square widened to every sample, :mod:`model.decision`) is
@@ -37,7 +37,7 @@ from textual.widget import Widget
 
 from ...model import ModelError
 from ...model.decision import DecisionGrid, bounds, decision_grid
-from ...model.network import Network, NetworkSamples
+from ...model.network import Network, Samples
 from ...present.format import number
 
 UPPER_HALF = "\u2580"
@@ -116,7 +116,7 @@ def plot_of(width: int, height: int, square: tuple[float, ...], colour: bool) ->
     return Plot(margin, width - margin, rows, rows * (2 if colour else 1))
 
 
-def _markers(grid: DecisionGrid, samples: NetworkSamples | None, output: int
+def _markers(grid: DecisionGrid, samples: Samples | None, output: int
              ) -> dict[tuple[int, int], str]:
     """(grid row, column) → the marker of the samples in that cell."""
     marks: dict[tuple[int, int], str] = {}
@@ -149,7 +149,7 @@ class _Line:
         self.run = ""
 
 
-def decision_text(grid: DecisionGrid, plot: Plot, samples: NetworkSamples | None = None,
+def decision_text(grid: DecisionGrid, plot: Plot, samples: Samples | None = None,
                   output: int = 0, colour: bool = True) -> Text:
     """The view: the plot with its bound labels, the x1 axis and the legend, as one Text.
 
@@ -235,7 +235,7 @@ class DecisionView(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.network: Network | None = None
-        self.samples: NetworkSamples | None = None
+        self.samples: Samples | None = None
         self.output = 0
         """Which output is drawn (0: the first)."""
         self._text: Text | None = None
@@ -247,7 +247,7 @@ class DecisionView(Widget):
         self.plot: Plot | None = None
         """Where they were drawn."""
 
-    def update(self, network: Network, samples: NetworkSamples | None = None,
+    def update(self, network: Network, samples: Samples | None = None,
                output: int = 0) -> None:
         """Show ``network`` (and ``samples`` on top, when given): the view is drawn again at
         the next frame. Samples of another shape than the network's, or an output it does

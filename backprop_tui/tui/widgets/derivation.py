@@ -53,7 +53,7 @@ class Shown(NamedTuple):
 def training_rows(lesson: Lesson, live: BackwardPass) -> tuple[str, list[Row], str]:
     """While training: the mean cost of the current parameters and the update their mean
     gradient gives, p ← p − η·∂C/∂p with its numbers."""
-    chain = live.forward.chain
+    chain = live.forward.network
     n, size = len(lesson.samples), lesson.effective_batch_size
     rows = [mean_cost_row(live.forward)]
     try:
@@ -279,7 +279,7 @@ def every_layer(bp: BackwardPass, sample: int, layer: int) -> RenderableType:
     cells = factor_grid(bp, sample)
     grid = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold",
                  title=cells.title, title_justify="left", title_style="italic")
-    n = bp.forward.chain.layers
+    n = bp.forward.network.layers
     for i, text in enumerate(cells.head):
         bold = i > 0 and n - i + 1 == layer
         grid.add_column(text, justify="left" if i == 0 else "right", no_wrap=True,

@@ -236,7 +236,7 @@ class InputPanel(Panel):
     def show(self, lesson: Lesson, sample: int) -> None:
         n = len(lesson.samples)
         self.set_lines((
-            Line(field_text(float(lesson.samples.x[sample]), self.cells), ("x", None), "x "),
+            Line(field_text(float(lesson.samples.x[sample][0]), self.cells), ("x", None), "x "),
             Line("data, not", note=True), Line("a parameter", note=True),
             Line(f"sample {sample + 1}/{n}", key="sample-of"),
         ), "x input", False)
@@ -253,11 +253,11 @@ class NeuronPanel(Panel):
 
     def show(self, lesson: Lesson, sample: int, current: bool, fwd: ForwardPass | None) -> None:
         i, cells = self.neuron - 1, self.cells
-        z = None if fwd is None else float(fwd.z[sample, i])
-        a = None if fwd is None else float(fwd.a[sample, i])
+        z = None if fwd is None else float(fwd.column("z")[sample, i])
+        a = None if fwd is None else float(fwd.column("a")[sample, i])
         self.set_lines((
-            Line(field_text(float(lesson.chain.w[i]), cells), ("w", self.neuron), "w "),
-            Line(field_text(float(lesson.chain.b[i]), cells), ("b", self.neuron), "b "),
+            Line(field_text(float(lesson.network.flat_w[i]), cells), ("w", self.neuron), "w "),
+            Line(field_text(float(lesson.network.flat_b[i]), cells), ("b", self.neuron), "b "),
             Line(_value("z", z, cells), key="z"),
             Line(_value("a", a, cells), key="a"),
         ), f"({label(self.neuron, self.neurons)})", current)
@@ -273,7 +273,7 @@ class TargetPanel(Panel):
     def show(self, lesson: Lesson, sample: int, current: bool, fwd: ForwardPass | None) -> None:
         cells = self.cells
         self.set_lines((
-            Line(field_text(float(lesson.samples.y[sample]), cells), ("y", None), "y "),
+            Line(field_text(float(lesson.samples.y[sample][0]), cells), ("y", None), "y "),
             Line(_value("C", None if fwd is None else float(fwd.cost[sample]), cells),
                  key="cost"),
             Line(_value("C̄", None if fwd is None else fwd.mean_cost, cells), key="mean-cost"),

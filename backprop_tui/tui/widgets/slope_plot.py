@@ -138,7 +138,7 @@ class SlopePlot(Widget):
                 self.border_title = f"C against {theta}"
                 self.border_subtitle = ""
         else:
-            self.border_title = fit_title(lesson.chain)
+            self.border_title = fit_title(lesson.network)
             self.border_subtitle = "● (x, y) of each sample · g: next view"
         self.refresh()
 

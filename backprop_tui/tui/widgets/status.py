@@ -34,7 +34,7 @@ class StatusLine(Static):
     shortened (never cut) to fit the width: the phase and the speed always stay."""
 
     def show(self, lesson: Lesson, training: str = "") -> None:
-        chain = lesson.chain
+        chain = lesson.network
         phase = training or f"phase: {lesson.phase if lesson.phase != 'none' else '—'}"
         tail = [f"η={number(lesson.lr)}", f"step {lesson.steps_done}", phase]
         cost = cost_text(chain)
