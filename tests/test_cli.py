@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from backprop_tui.model import FACTOR_NAMES, Chain, Samples, Trainer, trace
+from backprop_tui.model import FACTOR_NAMES, Network, Samples, Trainer, trace
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -48,20 +48,20 @@ def test_trace_json_schema_and_values():
     assert data["layers"] == 3 and data["activation"] == "sigmoid"
     assert data["cost"] == "squared-error"
     assert data["w"] == [-0.3, 0.5, 1.0] and data["b"] == [0.0, 0.1, -0.2]
-    bp = trace(Chain(data["w"], data["b"]), Samples([0.1, 0.9], [0, 1]))
+    bp = trace(Network.chain(data["w"], data["b"]), Samples([0.1, 0.9], [0, 1]))
     assert len(data["samples"]) == 2
     for k, sample in enumerate(data["samples"]):
         assert set(sample) == {"x", "y", "z", "a", "cost", "layers"}
         assert len(sample["a"]) == 3  # x excluded
-        assert sample["z"] == bp.forward.z[k].tolist()  # full precision, not rounded
+        assert sample["z"] == bp.forward.column("z")[k].tolist()  # full precision, not rounded
         assert sample["cost"] == bp.forward.cost[k]
         for l, layer in enumerate(sample["layers"]):
             assert list(layer) == list(FACTOR_NAMES)
             assert layer["dz_db"] == 1.0
             for name in FACTOR_NAMES:
-                assert layer[name] == bp.factor(name)[k, l]
-    assert data["mean"]["dC_dw"] == bp.mean_dC_dw.tolist()
-    assert data["mean"]["dC_db"] == bp.mean_dC_db.tolist()
+                assert layer[name] == bp.column(name)[k, l]
+    assert data["mean"]["dC_dw"] == bp.mean_flat_dC_dw.tolist()
+    assert data["mean"]["dC_db"] == bp.mean_flat_dC_db.tolist()
     assert data["mean"]["cost"] == bp.forward.mean_cost
 
 
@@ -79,10 +79,11 @@ def test_train_json_matches_the_trainer():
     done = run("train", "--json", *args)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    trainer = Trainer(Chain([0.9, -0.6, 1.3], [0, 0, 0]),
+    trainer = Trainer(Network.chain([0.9, -0.6, 1.3], [0, 0, 0]),
                       Samples([0, 0.3, 0.6, 0.9], [0, 0, 1, 1]), 1.5, 3)
     trainer.run(2500)
-    assert data["w"] == trainer.chain.w.tolist() and data["b"] == trainer.chain.b.tolist()
+    assert data["w"] == trainer.network.flat_w.tolist()
+    assert data["b"] == trainer.network.flat_b.tolist()
     assert data["steps"] == 2500 and data["lr"] == 1.5 and data["batch_size"] == 3
     assert data["final_cost"] == trainer.mean_cost()
     steps, costs = data["loss"]["step"], data["loss"]["cost"]

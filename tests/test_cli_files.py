@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt  # a CommonMark/GFM parser; textual depends o
 
 from backprop_tui.model import (
     FACTOR_NAMES,
-    Chain,
+    Network,
     Samples,
     Session,
     Trainer,
@@ -40,7 +40,7 @@ def test_train_save_then_trace_session_is_exact(tmp_path, data_csv):
     done = run("train", *TRAIN, "--data", str(data_csv), "--steps", "400", "--save", str(saved))
     assert done.returncode == 0, done.stderr
     assert f"session saved to {saved}" in done.stdout
-    start = Chain([0.9, -0.6, 1.3], [0, 0, 0])
+    start = Network.chain([0.9, -0.6, 1.3], [0, 0, 0])
     data = Samples([0, 0.3, 0.6, 0.9], [0, 0, 1, 1])
     trainer = Trainer(start, data, 1.5, 3)
     trainer.run(400)
@@ -49,9 +49,10 @@ def test_train_save_then_trace_session_is_exact(tmp_path, data_csv):
     done = run("trace", "--session", str(saved), "--json")
     assert done.returncode == 0, done.stderr
     traced = json.loads(done.stdout)
-    bp = trace(trainer.chain, data)
-    assert traced["w"] == trainer.chain.w.tolist() and traced["b"] == trainer.chain.b.tolist()
-    assert traced["mean"]["dC_dw"] == bp.mean_dC_dw.tolist()
+    bp = trace(trainer.network, data)
+    assert traced["w"] == trainer.network.flat_w.tolist()
+    assert traced["b"] == trainer.network.flat_b.tolist()
+    assert traced["mean"]["dC_dw"] == bp.mean_flat_dC_dw.tolist()
     assert traced["mean"]["cost"] == bp.forward.mean_cost
     assert [s["x"] for s in traced["samples"]] == [0, 0.3, 0.6, 0.9]
 
@@ -88,16 +89,16 @@ def test_options_given_with_a_session_override_it(tmp_path):
     assert result["lr"] == 0.25 and result["batch_size"] == 1 and result["samples"] == 2
     assert result["steps"] == 15
     session = load_session(saved)
-    trainer = Trainer(session.chain, Samples([0.1, 0.2], [1, 0]), 0.25, 1,
+    trainer = Trainer(session.network, Samples([0.1, 0.2], [1, 0]), 0.25, 1,
                       history=session.history, steps_done=10)
     trainer.run(5)
-    assert result["w"] == trainer.chain.w.tolist()
+    assert result["w"] == trainer.network.flat_w.tolist()
 
 
 def test_trace_with_fewer_samples_than_the_sessions_batch(tmp_path):
     saved = tmp_path / "lesson.json"
-    save_session(Session.new(Chain([0.5], [0.1]), Samples([1.0, 2.0, 3.0], [0, 1, 1]), 0.5),
-                 saved)
+    save_session(Session.new(Network.chain([0.5], [0.1]), Samples([1.0, 2.0, 3.0], [0, 1, 1]),
+                             0.5), saved)
     done = run("trace", "--session", str(saved), "--x", "0.5", "--y", "1", "--json")
     assert done.returncode == 0, done.stderr
     assert [s["x"] for s in json.loads(done.stdout)["samples"]] == [0.5]
@@ -112,7 +113,7 @@ def test_the_app_checks_its_files_too(tmp_path, data_csv):
 
 def test_a_refused_session_is_left_as_it_was(tmp_path):
     saved = tmp_path / "lesson.json"
-    save_session(Session.new(Chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), saved)
+    save_session(Session.new(Network.chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), saved)
     before = saved.read_bytes()
     one_error_line(run("train", "--session", str(saved), "--lr", "nan", "--save", str(saved)),
                    "--lr")
@@ -140,7 +141,8 @@ def test_bad_csv_files(tmp_path, content, words):
 
 def session_text(tmp_path) -> str:
     saved = tmp_path / "lesson.json"
-    save_session(Session.new(Chain([0.5, 0.2], [0.1, 0.0]), Samples([1.0], [0.0]), 0.5), saved)
+    save_session(Session.new(Network.chain([0.5, 0.2], [0.1, 0.0]), Samples([1.0], [0.0]), 0.5),
+                 saved)
     return saved.read_text()
 
 
@@ -180,7 +182,7 @@ def test_bad_session_files(tmp_path, mangle, words):
 )
 def test_file_option_errors_exit_2_with_one_line(tmp_path, data_csv, args, words):
     saved = tmp_path / "lesson.json"
-    save_session(Session.new(Chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), saved)
+    save_session(Session.new(Network.chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), saved)
     fill = {"missing": str(tmp_path / "missing.json"), "csv": str(data_csv),
             "session": str(saved), "tmp": str(tmp_path)}
     one_error_line(run(*[a.format(**fill) for a in args]), *words)
@@ -341,8 +343,8 @@ def test_markdown_cells_escape_what_tables_need():
 
 def test_markdown_handout_from_a_session(tmp_path):
     saved = tmp_path / "lesson.json"
-    save_session(Session.new(Chain([0.5, 0.2], [0.1, 0.0]), Samples([1.0, 2.0], [0.0, 1.0]),
-                             0.5), saved)
+    save_session(Session.new(Network.chain([0.5, 0.2], [0.1, 0.0]),
+                             Samples([1.0, 2.0], [0.0, 1.0]), 0.5), saved)
     done = run("trace", "--session", str(saved), "--format", "markdown")
     assert done.returncode == 0, done.stderr
     assert "## Sample 2 of 2" in done.stdout

@@ -10,7 +10,7 @@ from backprop_tui.model import (
     CROSS_ENTROPY,
     RELU,
     TANH,
-    Chain,
+    Network,
     Samples,
     check_gradients,
     defaults,
@@ -105,11 +105,11 @@ def test_cross_entropy_refusal_says_why():
 
 def test_activation_and_cost_reach_start_values():
     start = values("--activation", "tanh")
-    assert start.activation is TANH and start.chain().activation is TANH
+    assert start.activation is TANH and start.network().activation is TANH
     start = values("train", "--activation", "relu", "--cost", "squared-error")
     assert start.activation is RELU
     start = values("trace", "--cost", "cross-entropy")
-    assert start.cost is CROSS_ENTROPY and start.chain().cost is CROSS_ENTROPY
+    assert start.cost is CROSS_ENTROPY and start.network().cost is CROSS_ENTROPY
 
 
 @pytest.mark.parametrize("activation, cost", [("sigmoid", "squared-error"),
@@ -157,7 +157,7 @@ def test_trace_check_json():
     for numeric, analytic in zip(check["dC_dw"] + check["dC_db"],
                                  data["mean"]["dC_dw"] + data["mean"]["dC_db"]):
         assert numeric == pytest.approx(analytic, rel=1e-7)
-    expected = check_gradients(trace(Chain([-0.3, 0.5, 1], [0, 0.1, -0.2]),
+    expected = check_gradients(trace(Network.chain([-0.3, 0.5, 1], [0, 0.1, -0.2]),
                                      Samples([0.1, 0.9], [0, 1])))
     assert check["dC_dw"] == expected.dC_dw.tolist()
     assert check["max_rel_error"] == expected.max_rel_error
@@ -188,15 +188,15 @@ def test_trace_text_shows_the_vanishing_gradient():
     rows = [line.split() for line in section if line.startswith("  (L")]
     assert [r[0] for r in rows] == ["(L)"] + [f"(L−{k})" for k in range(1, 10)]
     start = values("trace", "--layers", "10", "--seed", "1")
-    bp = trace(start.chain(), start.samples())
+    bp = trace(start.network(), start.samples())
     for l, cells in zip(range(10, 0, -1), rows):
         k = 10 - l + 1
         numbers = [float(c.replace("−", "-")) for c in cells[1:] if c[-1].isdigit()]
         assert len(numbers) == 4  # k, |∂C/∂w|, ∏σ', the bound; the rest are bars
         assert numbers[0] == k
-        assert numbers[1] == pytest.approx(bp.abs_mean_dC_dw[l - 1], rel=1e-3)
+        assert numbers[1] == pytest.approx(abs(bp.mean_flat_dC_dw)[l - 1], rel=1e-3)
         product, bound = numbers[2], numbers[3]
         assert bound == pytest.approx(4.0 ** -k, rel=1e-3)
         assert product == pytest.approx(bp.mean_prime_product[l - 1], rel=1e-3)
         assert product <= bound
-    assert math.isfinite(bp.abs_mean_dC_dw[0])
+    assert math.isfinite(abs(bp.mean_flat_dC_dw)[0])

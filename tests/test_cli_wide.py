@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from backprop_tui.cli import main
-from backprop_tui.model.network import Network, random_network, trace_network
+from backprop_tui.model.network import Network, random_network, trace
 
 from .test_cli import one_error_line, run
 
@@ -57,7 +57,7 @@ WIDE = ("--shape", "2,2,1", "--w", "0.5,-0.4,0.3,0.8,1.2,-0.7", "--b", "0.1,-0.2
 def test_trace_json_of_a_wide_network(capsys):
     doc = json.loads(output(capsys, "trace", *WIDE, "--json", "--check"))
     net = Network((2, 2, 1), [0.5, -0.4, 0.3, 0.8, 1.2, -0.7], [0.1, -0.2, 0.05])
-    bp = trace_network(net, net.samples([[1.0, 0.0], [0.2, 0.9]], [[1.0], [0.0]]))
+    bp = trace(net, net.samples([[1.0, 0.0], [0.2, 0.9]], [[1.0], [0.0]]))
     assert doc["shape"] == [2, 2, 1] and doc["layers"] == 2
     assert doc["w"] == [[[0.5, -0.4], [0.3, 0.8]], [[1.2, -0.7]]]
     assert doc["b"] == [[0.1, -0.2], [0.05]]

@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 
 from backprop_tui.cli import main
-from backprop_tui.model import (
-    NetworkSession,
-    load_network_session,
-    save_network_session,
-)
+from backprop_tui.model import Session, Trainer, load_session, save_session
 from backprop_tui.model.defaults import XOR_SHAPE
-from backprop_tui.model.network import NetworkTrainer, random_network, xor_samples
+from backprop_tui.model.network import random_network, xor_samples
 
 from .test_cli_wide import output, refused
 
@@ -26,10 +22,9 @@ def test_train_save_writes_the_trained_network(capsys, tmp_path):
     text = output(capsys, "train", "--xor", "--steps", "300", "--save", str(path))
     assert f"session saved to {path}" in text
     start = random_network(XOR_SHAPE)  # the start values of --xor
-    trainer = NetworkTrainer(start, xor_samples(), 0.5)
+    trainer = Trainer(start, xor_samples(), 0.5)
     trainer.run(300)
-    assert load_network_session(path).to_dict() == \
-        NetworkSession.from_trainer(trainer, start).to_dict()
+    assert load_session(path).to_dict() == Session.from_trainer(trainer, start).to_dict()
 
 
 def test_going_on_from_a_session_equals_one_long_run(capsys, tmp_path):
@@ -42,17 +37,17 @@ def test_going_on_from_a_session_equals_one_long_run(capsys, tmp_path):
     assert f"went on from step 300 of {first}" in text
     output(capsys, "train", "--shape", "2,3,1", "--xor", "--lr", "1.5", "--batch-size", "3",
            "--steps", "500", "--save", str(straight))
-    assert load_network_session(second).to_dict() == load_network_session(straight).to_dict()
+    assert load_session(second).to_dict() == load_session(straight).to_dict()
     doc = json.loads(output(capsys, "train", "--session", str(first), "--steps", "200",
                             "--json"))
     assert doc["steps"] == 500 and doc["steps_run"] == 200 and doc["shape"] == [2, 3, 1]
-    assert load_network_session(first).steps == 300  # not saved: unchanged
+    assert load_session(first).steps == 300  # not saved: unchanged
 
 
 def test_trace_of_a_session_is_the_trace_of_its_network(capsys, tmp_path):
     path = tmp_path / "xor.json"
     output(capsys, "train", "--xor", "--steps", "50", "--save", str(path))
-    net = load_network_session(path).network
+    net = load_session(path).network
     from_session = output(capsys, "trace", "--session", str(path), "--json")
     given = output(capsys, "trace", "--shape", "2,2,1", "--xor", "--w", numbers(net.flat_w),
                    "--b", numbers(net.flat_b), "--json")
@@ -63,13 +58,13 @@ def test_trace_of_a_session_is_the_trace_of_its_network(capsys, tmp_path):
 def test_options_given_with_a_session_override_it(capsys, tmp_path):
     path = tmp_path / "xor.json"
     output(capsys, "train", "--xor", "--steps", "10", "--save", str(path))
-    session = load_network_session(path)
+    session = load_session(path)
     doc = json.loads(output(capsys, "train", "--session", str(path), "--lr", "0.25",
                             "--batch-size", "1", "--x", "0:1,1:1", "--y", "1,0", "--steps",
                             "5", "--json"))
     samples = session.network.samples([[0, 1], [1, 1]], [[1], [0]])
-    trainer = NetworkTrainer(session.network, samples, 0.25, 1, history=session.history,
-                             steps_done=10)
+    trainer = Trainer(session.network, samples, 0.25, 1, history=session.history,
+                      steps_done=10)
     trainer.run(5)
     assert doc["w"] == [w.tolist() for w in trainer.network.w]
     assert doc["lr"] == 0.25 and doc["batch_size"] == 1 and doc["samples"] == 2
@@ -86,8 +81,7 @@ def test_options_given_with_a_session_override_it(capsys, tmp_path):
 ])
 def test_options_a_session_leaves_no_room_for(capsys, tmp_path, extra, words):
     path = tmp_path / "xor.json"
-    save_network_session(NetworkSession.new(random_network(XOR_SHAPE), xor_samples(), 0.5),
-                         path)
+    save_session(Session.new(random_network(XOR_SHAPE), xor_samples(), 0.5), path)
     before = path.read_bytes()
     line = refused(capsys, "train", "--session", str(path), *extra, "--save", str(path))
     for word in words:
@@ -97,8 +91,7 @@ def test_options_a_session_leaves_no_room_for(capsys, tmp_path, extra, words):
 
 def test_a_broken_session_is_reported_and_never_overwritten(capsys, tmp_path):
     path = tmp_path / "xor.json"
-    save_network_session(NetworkSession.new(random_network(XOR_SHAPE), xor_samples(), 0.5),
-                         path)
+    save_session(Session.new(random_network(XOR_SHAPE), xor_samples(), 0.5), path)
     doc = json.loads(path.read_text())
     doc["w"] = doc["w"][:5]
     broken = json.dumps(doc)
@@ -125,10 +118,10 @@ def test_a_sessions_theme_is_kept(capsys, tmp_path):
     from dataclasses import replace
 
     path = tmp_path / "xor.json"
-    session = NetworkSession.new(random_network(XOR_SHAPE), xor_samples(), 0.5)
-    save_network_session(replace(session, theme="backprop-contrast"), path)
+    session = Session.new(random_network(XOR_SHAPE), xor_samples(), 0.5)
+    save_session(replace(session, theme="backprop-contrast"), path)
     output(capsys, "train", "--session", str(path), "--steps", "3", "--save", str(path))
-    again = load_network_session(path)
+    again = load_session(path)
     assert again.theme == "backprop-contrast" and again.steps == 3
     assert not np.array_equal(again.network.flat_w, again.start.flat_w)
 
@@ -138,7 +131,7 @@ def test_the_app_opens_a_wide_session_in_the_wide_app(capsys, tmp_path, monkeypa
 
     path = tmp_path / "xor.json"
     output(capsys, "train", "--xor", "--steps", "40", "--lr", "0.75", "--save", str(path))
-    session = load_network_session(path)
+    session = load_session(path)
     opened = {}
 
     def run(lesson, theme=None, **kwargs):

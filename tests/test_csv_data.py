@@ -21,8 +21,8 @@ from backprop_tui.model import FileError, load_samples_csv, parse_samples_csv
 )
 def test_accepted_layouts(text):
     samples = parse_samples_csv(text)
-    assert samples.x.tolist() == [0.1, 0.5, 0.9]
-    assert samples.y.tolist() == [0.0, 1.0, 1.0]
+    assert samples.x[:, 0].tolist() == [0.1, 0.5, 0.9]
+    assert samples.y[:, 0].tolist() == [0.0, 1.0, 1.0]
 
 
 @settings(max_examples=50)
@@ -32,8 +32,8 @@ def test_accepted_layouts(text):
 def test_numbers_round_trip_exactly(pairs, header):
     text = ("x,y\n" if header else "") + "".join(f"{x!r},{y!r}\n" for x, y in pairs)
     samples = parse_samples_csv(text)
-    assert samples.x.tolist() == [x for x, _ in pairs]
-    assert samples.y.tolist() == [y for _, y in pairs]
+    assert samples.x[:, 0].tolist() == [x for x, _ in pairs]
+    assert samples.y[:, 0].tolist() == [y for _, y in pairs]
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_files_bom_and_encoding(tmp_path):
     path = tmp_path / "data.csv"
     path.write_bytes("\ufeffx,y\n0.25,1\n".encode("utf-8"))
     samples = load_samples_csv(path)
-    assert samples.x.tolist() == [0.25] and samples.y.tolist() == [1.0]
+    assert samples.x[:, 0].tolist() == [0.25] and samples.y[:, 0].tolist() == [1.0]
     path.write_bytes(b"x,y\n0.25,1\n\xff\xfe,2\n")
     with pytest.raises(FileError, match=r"data\.csv: line 3: not UTF-8"):
         load_samples_csv(path)
@@ -102,8 +102,8 @@ def test_a_large_file_loads_as_arrays(tmp_path):
     path = tmp_path / "big.csv"
     path.write_text("x,y\n" + "".join(f"{float(a)!r},{float(a * a)!r}\n" for a in x))
     samples = load_samples_csv(path)
-    np.testing.assert_array_equal(samples.x, x)
-    np.testing.assert_array_equal(samples.y, x * x)
+    np.testing.assert_array_equal(samples.x, x[:, np.newaxis])  # (n, 1): one input
+    np.testing.assert_array_equal(samples.y, (x * x)[:, np.newaxis])
 
 
 def test_network_samples_take_columns_x1_x2_then_y1_y2():

@@ -7,19 +7,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.model import Chain, ModelError, Samples, Trainer, defaults
+from backprop_tui.model import ModelError, Network, Samples, Trainer, defaults
 from backprop_tui.model.lesson import Lesson, finite_number
 
 from .strategies import chains, finite, samples
 
 
 def lecture() -> Lesson:
-    return Lesson(Chain(defaults.W, defaults.B), Samples(defaults.X, defaults.Y), defaults.LR)
+    return Lesson(Network.chain(defaults.W, defaults.B), Samples(defaults.X, defaults.Y),
+                  defaults.LR)
 
 
 def batch(n: int = 4) -> Lesson:
     x = np.linspace(0, 1, n)
-    return Lesson(Chain(defaults.W, defaults.B), Samples(x, (x > 0.5).astype(float)), 0.5)
+    return Lesson(Network.chain(defaults.W, defaults.B), Samples(x, (x > 0.5).astype(float)),
+                  0.5)
 
 
 def test_starts_with_nothing_computed():
@@ -34,18 +36,22 @@ def test_backward_runs_the_missing_forward():
     bp = lesson.backward()
     assert lesson.phase == "backward"
     assert lesson.forward_pass is bp.forward
-    expected = lesson.chain.forward(lesson.samples).backward()
-    np.testing.assert_array_equal(bp.dC_dw, expected.dC_dw)
+    expected = lesson.network.forward(lesson.samples).backward()
+    np.testing.assert_array_equal(bp.column("dC_dw"), expected.column("dC_dw"))
 
 
 def test_step_runs_the_missing_phases_and_uses_the_batch_mean():
     lesson = batch(5)
-    before = lesson.chain
+    before = lesson.network
     result = lesson.step()
     bp = before.forward(lesson.samples).backward()
-    np.testing.assert_allclose(result.new.w, before.w - 0.5 * bp.dC_dw.mean(axis=0), rtol=0, atol=0)
-    np.testing.assert_allclose(result.new.b, before.b - 0.5 * bp.dC_db.mean(axis=0), rtol=0, atol=0)
-    assert result.old is before and lesson.chain is result.new
+    np.testing.assert_allclose(result.new.flat_w,
+                               before.flat_w - 0.5 * bp.column("dC_dw").mean(axis=0),
+                               rtol=0, atol=0)
+    np.testing.assert_allclose(result.new.flat_b,
+                               before.flat_b - 0.5 * bp.column("dC_db").mean(axis=0),
+                               rtol=0, atol=0)
+    assert result.old is before and lesson.network is result.new
     assert lesson.phase == "step" and lesson.steps_done == 1
     # The cost recorded is the batch mean before the step.
     assert lesson.history.last == pytest.approx(bp.forward.mean_cost)
@@ -62,8 +68,8 @@ def test_a_step_equals_chain_step_with_the_mean_gradient(chain, data, lr):
     except ModelError:
         return
     lesson.step()
-    np.testing.assert_array_equal(lesson.chain.w, expected.w)
-    np.testing.assert_array_equal(lesson.chain.b, expected.b)
+    np.testing.assert_array_equal(lesson.network.flat_w, expected.flat_w)
+    np.testing.assert_array_equal(lesson.network.flat_b, expected.flat_b)
 
 
 def test_next_phase_cycles_forward_backward_step():
@@ -102,7 +108,7 @@ def test_an_edit_of_eta_keeps_the_forward_and_backward_results():
     assert lesson.phase == "backward" and lesson.backward_pass is bp
     step = lesson.step()
     assert step.lr == 0.1 and step.backward is bp
-    np.testing.assert_array_equal(step.new.w, step.old.w - 0.1 * bp.mean_dC_dw)
+    np.testing.assert_array_equal(step.new.flat_w, step.old.flat_w - 0.1 * bp.mean_flat_dC_dw)
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "", "abc", "1e400", float("nan")])
@@ -117,16 +123,18 @@ def test_an_edit_of_eta_keeps_the_forward_and_backward_results():
 def test_non_finite_values_are_refused_and_nothing_changes(edit, bad):
     lesson = lecture()
     lesson.backward()
-    state = (lesson.chain, lesson.samples, lesson.lr, lesson.backward_pass, lesson.version)
+    state = (lesson.network, lesson.samples, lesson.lr, lesson.backward_pass,
+             lesson.version)
     with pytest.raises(ModelError) as info:
         edit(lesson, bad)
     assert "number" in str(info.value)
-    assert state == (lesson.chain, lesson.samples, lesson.lr, lesson.backward_pass, lesson.version)
+    assert state == (lesson.network, lesson.samples, lesson.lr, lesson.backward_pass,
+                     lesson.version)
 
 
 def test_out_of_range_layer_and_sample_are_refused():
     lesson = lecture()
-    with pytest.raises(ModelError, match="layer 4"):
+    with pytest.raises(ModelError, match=r"layer: 4 is not one of 1\.\.3"):
         lesson.set_w(4, 1.0)
     with pytest.raises(ModelError, match="sample 2"):
         lesson.set_x(1, 1.0)
@@ -137,16 +145,17 @@ def test_out_of_range_layer_and_sample_are_refused():
 def test_the_minus_sign_is_accepted():
     lesson = lecture()
     lesson.set_w(1, "\u22120.25")
-    assert lesson.chain.w[0] == -0.25
+    assert lesson.network.flat_w[0] == -0.25
     assert finite_number(" 2 ", "w") == 2.0
 
 
 def test_add_and_remove_samples():
     lesson = lecture()
     k = lesson.add_sample("0.2", "0")
-    assert k == 1 and list(lesson.samples.x) == [0.7, 0.2] and list(lesson.samples.y) == [1.0, 0.0]
+    assert k == 1 and lesson.samples.x.tolist() == [[0.7], [0.2]]
+    assert lesson.samples.y.tolist() == [[1.0], [0.0]]
     lesson.remove_sample(0)
-    assert list(lesson.samples.x) == [0.2]
+    assert lesson.samples.x.tolist() == [[0.2]]
 
 
 def test_removing_samples_shrinks_a_batch_size_that_no_longer_fits():
@@ -169,8 +178,8 @@ def test_training_equals_the_trainer(chain, data, lr, steps, size_choice):
     second = lesson.train(steps - steps // 2)
     assert first.steps + second.steps == expected.steps
     assert lesson.steps_done == trainer.steps_done
-    np.testing.assert_array_equal(lesson.chain.w, trainer.chain.w)
-    np.testing.assert_array_equal(lesson.chain.b, trainer.chain.b)
+    np.testing.assert_array_equal(lesson.network.flat_w, trainer.network.flat_w)
+    np.testing.assert_array_equal(lesson.network.flat_b, trainer.network.flat_b)
     assert len(lesson.history) == len(trainer.history)
     np.testing.assert_array_equal(lesson.history.thinned(1000).first,
                                   trainer.history.thinned(1000).first)
@@ -187,36 +196,37 @@ def test_training_after_single_steps_continues_the_count_and_history():
 
 
 def test_divergence_is_reported_and_keeps_finite_parameters():
-    lesson = Lesson(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1e150]), 1e300)
+    lesson = Lesson(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1e150]),
+                    1e300)
     result = lesson.train(50)
     assert result.divergence is not None and lesson.divergence is result.divergence
-    assert np.isfinite(lesson.chain.w).all() and np.isfinite(lesson.chain.b).all()
+    assert np.isfinite(lesson.network.flat_w).all() and np.isfinite(lesson.network.flat_b).all()
     lesson.set_lr(0.1)
     assert lesson.divergence is None
 
 
 def test_reset_returns_to_the_start_and_clears_the_history():
     lesson = batch(4)
-    start = lesson.chain
+    start = lesson.network
     lesson.set_lr(2.0)
     lesson.add_sample(0.1, 0.0)
     lesson.train(100)
     lesson.forward()
     lesson.reset()
-    assert lesson.chain is start and lesson.lr == 0.5 and len(lesson.samples) == 4
+    assert lesson.network is start and lesson.lr == 0.5 and len(lesson.samples) == 4
     assert lesson.steps_done == 0 and len(lesson.history) == 0 and lesson.phase == "none"
 
 
 def test_the_built_in_dataset_is_learned_visibly_at_the_default_rate():
     lesson = lecture()
     lesson.set_samples(defaults.DATASET_X, defaults.DATASET_Y)
-    before = lesson.chain.forward(lesson.samples).mean_cost
+    before = lesson.network.forward(lesson.samples).mean_cost
     lesson.train(4000)
-    after = lesson.chain.forward(lesson.samples).mean_cost
+    after = lesson.network.forward(lesson.samples).mean_cost
     assert lesson.divergence is None
     assert after < before / 10
-    outputs = lesson.chain.forward(lesson.samples).a[:, -1]
-    assert ((outputs > 0.5) == (lesson.samples.y > 0.5)).all()
+    outputs = lesson.network.forward(lesson.samples).column("a")[:, -1]
+    assert ((outputs > 0.5) == (lesson.samples.y[:, 0] > 0.5)).all()
 
 
 def test_the_built_in_dataset_is_a_threshold_on_0_1():

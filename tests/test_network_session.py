@@ -1,5 +1,6 @@
-"""Sessions of networks with several neurons a layer: exact round trips, the chain's
-document for width-1 shapes, version 1 files, and every refusal of a broken file."""
+"""Sessions of networks with several neurons a layer (one Session for every shape): exact
+round trips, the chain's document for width-1 shapes, and every refusal of a broken file.
+Version 1 files (chains) are tested in test_session.py."""
 
 import json
 
@@ -9,48 +10,42 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tui.model import (
-    Chain,
     FileError,
     LossHistory,
     ModelError,
-    NetworkSession,
+    Network,
     Samples,
     Session,
+    StartError,
     Trainer,
-    load_network_session,
     load_session,
-    save_network_session,
+    resolve_start,
     save_session,
 )
 from backprop_tui.model.defaults import XOR_SHAPE
-from backprop_tui.model.network import (
-    Network,
-    NetworkSamples,
-    NetworkTrainer,
-    random_network,
-    xor_samples,
-)
-from backprop_tui.model.session import loads_network
+from backprop_tui.model.functions import CROSS_ENTROPY
+from backprop_tui.model.network import random_network, xor_samples
+from backprop_tui.model.session import loads
 
 from .strategies import finite, networks
-from .test_session import VERSION_1, set_path
+from .test_session import set_path
 
 
-def trained_xor(steps: int = 300, capacity: int = 4096) -> NetworkSession:
+def trained_xor(steps: int = 300, capacity: int = 4096) -> Session:
     start = random_network(XOR_SHAPE, seed=3)
-    trainer = NetworkTrainer(start, xor_samples(), 2.0, 3, history=LossHistory(capacity))
+    trainer = Trainer(start, xor_samples(), 2.0, 3, history=LossHistory(capacity))
     trainer.run(steps)
-    return NetworkSession.from_trainer(trainer, start)
+    return Session.from_trainer(trainer, start)
 
 
-def document(session: NetworkSession | None = None) -> dict:
+def document(session: Session | None = None) -> dict:
     return json.loads((session or trained_xor()).dumps())
 
 
 def test_round_trip_is_exact(tmp_path):
     session = trained_xor(steps=5000, capacity=64)
-    path = save_network_session(session, tmp_path / "xor.json")
-    loaded = load_network_session(path)
+    path = save_session(session, tmp_path / "xor.json")
+    loaded = load_session(path)
     assert loaded.to_dict() == session.to_dict()
     assert loaded.shape == (2, 2, 1) and loaded.steps == 5000 and loaded.lr == 2.0
     assert loaded.batch_size == 3 and loaded.history.next_step == 5000
@@ -61,7 +56,7 @@ def test_round_trip_is_exact(tmp_path):
     np.testing.assert_array_equal(loaded.start.flat_w, random_network(XOR_SHAPE, seed=3).flat_w)
     np.testing.assert_array_equal(loaded.samples.x, xor_samples().x)
     assert loaded.network.activation is session.network.activation
-    again = save_network_session(loaded, tmp_path / "again.json")
+    again = save_session(loaded, tmp_path / "again.json")
     assert again.read_bytes() == path.read_bytes()
 
 
@@ -75,10 +70,9 @@ def test_the_document_of_a_wide_network():
     assert doc["samples"] == {"x": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
                               "y": [0.0, 1.0, 1.0, 0.0]}
     two_out = Network((1, 2), [0.5, -0.5], [0.0, 0.1])
-    doc = document(NetworkSession.new(two_out, two_out.samples([0.1, 0.2], [[0, 1], [1, 0]]),
-                                      0.5))
+    doc = document(Session.new(two_out, two_out.samples([0.1, 0.2], [[0, 1], [1, 0]]), 0.5))
     assert doc["samples"] == {"x": [0.1, 0.2], "y": [[0.0, 1.0], [1.0, 0.0]]}
-    assert loads_network(json.dumps(doc)).samples.y.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    assert loads(json.dumps(doc)).samples.y.tolist() == [[0.0, 1.0], [1.0, 0.0]]
 
 
 @settings(max_examples=30, deadline=None)
@@ -87,10 +81,10 @@ def test_the_document_of_a_wide_network():
 def test_round_trip_with_any_network(pair, steps, data):
     network, samples = pair
     batch = data.draw(st.integers(1, len(samples)))
-    trainer = NetworkTrainer(network, samples, data.draw(finite(1e-3, 1.0)), batch)
+    trainer = Trainer(network, samples, data.draw(finite(1e-3, 1.0)), batch)
     trainer.run(steps)
-    session = NetworkSession.from_trainer(trainer, network)
-    loaded = loads_network(session.dumps())
+    session = Session.from_trainer(trainer, network)
+    loaded = loads(session.dumps())
     assert loaded.to_dict() == session.to_dict()
     assert loaded.shape == network.shape
     np.testing.assert_array_equal(loaded.samples.x, samples.x)
@@ -99,12 +93,12 @@ def test_round_trip_with_any_network(pair, steps, data):
 
 def test_a_reloaded_session_trains_on_exactly_like_the_original(tmp_path):
     start = random_network((2, 3, 1), seed=5)
-    straight = NetworkTrainer(start, xor_samples(), 1.5, 3)
+    straight = Trainer(start, xor_samples(), 1.5, 3)
     straight.run(700)
-    first = NetworkTrainer(start, xor_samples(), 1.5, 3)
+    first = Trainer(start, xor_samples(), 1.5, 3)
     first.run(300)
-    save_network_session(NetworkSession.from_trainer(first, start), tmp_path / "s.json")
-    resumed = load_network_session(tmp_path / "s.json").trainer()
+    save_session(Session.from_trainer(first, start), tmp_path / "s.json")
+    resumed = load_session(tmp_path / "s.json").trainer()
     assert resumed.steps_done == 300
     resumed.run(400)
     np.testing.assert_array_equal(resumed.network.flat_w, straight.network.flat_w)
@@ -113,56 +107,54 @@ def test_a_reloaded_session_trains_on_exactly_like_the_original(tmp_path):
 
 
 def test_a_width_one_network_writes_the_chains_document(tmp_path):
-    """A chain's session and the same chain as a network: the same bytes, each loads the
-    other's file."""
-    chain = Chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2])
+    """A chain (Network.chain) and the network of shape 1,1,1,1 with its values: the same
+    training, the same bytes, and the file reloads to the very same document."""
+    chain = Network.chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2])
     data = Samples([0.0, 0.3, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])
     trainer = Trainer(chain, data, 1.5, 2)
     trainer.run(50)
     chain_session = Session.from_trainer(trainer, chain)
-    net = Network((1, 1, 1, 1), chain.w, chain.b)
-    net_trainer = NetworkTrainer(net, net.samples(data.x, data.y), 1.5, 2)
+    net = Network((1, 1, 1, 1), chain.flat_w, chain.flat_b)
+    net_trainer = Trainer(net, net.samples(data.x, data.y), 1.5, 2)
     net_trainer.run(50)
-    net_session = NetworkSession.from_trainer(net_trainer, net)
-    np.testing.assert_allclose(net_session.network.flat_w, trainer.chain.w, rtol=1e-12)
+    net_session = Session.from_trainer(net_trainer, net)
+    np.testing.assert_allclose(net_session.network.flat_w, trainer.network.flat_w, rtol=1e-12)
+    assert net_session.dumps() == chain_session.dumps()
     path = save_session(chain_session, tmp_path / "chain.json")
-    as_network = load_network_session(path)
+    as_network = load_session(path)
     assert as_network.shape == (1, 1, 1, 1) and as_network.steps == 50
+    assert as_network.network.is_chain
     assert as_network.dumps() == chain_session.dumps()
-    back = load_session(save_network_session(as_network, tmp_path / "net.json"))
+    back = load_session(save_session(as_network, tmp_path / "net.json"))
     assert back.to_dict() == chain_session.to_dict()
 
 
-def test_a_version_1_file_loads_as_a_network(tmp_path):
-    path = tmp_path / "old.json"
-    path.write_text(VERSION_1)
-    session = load_network_session(path)
-    assert session.shape == (1, 1, 1)
-    assert session.network.flat_w.tolist() == [0.25, -1.5]
-    assert session.start.flat_w.tolist() == [0.5, -1.0]
-    assert session.samples.x.ravel().tolist() == [0.1, 0.9, -0.3]
-    assert session.network.activation.name == "tanh" and session.steps == 3
-
-
-def test_the_chains_loader_refuses_a_wide_file_with_a_reason(tmp_path):
-    path = save_network_session(trained_xor(steps=5), tmp_path / "xor.json")
-    with pytest.raises(FileError, match="shape 2,2,1: a network with several neurons"):
-        load_session(path)
+def test_the_chains_start_values_refuse_a_wide_file_with_a_reason(tmp_path):
+    """Every shape loads, but start values (a chain's) refuse a wide session, saying why."""
+    path = save_session(trained_xor(steps=5), tmp_path / "xor.json")
+    assert load_session(path).shape == (2, 2, 1)
+    with pytest.raises(StartError) as refused:
+        resolve_start(session=str(path))
+    assert refused.value.option == "session"
+    message = str(refused.value)
+    assert "shape 2,2,1: a network with several neurons" in message and "\n" not in message
 
 
 def test_the_session_checks_its_parts():
     net = random_network(XOR_SHAPE)
     with pytest.raises(ModelError, match="the start has shape 2,3,1"):
-        NetworkSession(net, random_network((2, 3, 1)), xor_samples(), 0.5, 4)
+        Session(net, random_network((2, 3, 1)), xor_samples(), 0.5, 4)
     with pytest.raises(ModelError, match="shape 3,1 takes 3"):
-        NetworkSession(random_network((3, 1)), random_network((3, 1)), xor_samples(), 0.5, 4)
+        Session(random_network((3, 1)), random_network((3, 1)), xor_samples(), 0.5, 4)
     with pytest.raises(ModelError, match="batch size: 5"):
-        NetworkSession(net, net, xor_samples(), 0.5, 5)
+        Session(net, net, xor_samples(), 0.5, 5)
     history = LossHistory()
     history.extend(np.ones(5))
     with pytest.raises(ModelError, match="beyond the 3 steps"):
-        NetworkSession(net, net, xor_samples(), 0.5, 4, 3, history)
-    assert NetworkSession(net, net, xor_samples(), 0.5, None).batch_size == 4  # type: ignore
+        Session(net, net, xor_samples(), 0.5, 4, 3, history)
+    with pytest.raises(ModelError, match="different activations or costs"):
+        Session(net, net.with_functions(net.activation, CROSS_ENTROPY), xor_samples(), 0.5, 4)
+    assert Session(net, net, xor_samples(), 0.5, None).batch_size == 4  # type: ignore
 
 
 # -- refusals on loading ----------------------------------------------------------------
@@ -173,7 +165,7 @@ def refused(tmp_path, content, *words: str) -> str:
         content = json.dumps(content)
     path.write_bytes(content.encode())
     with pytest.raises(FileError) as info:
-        load_network_session(path)
+        load_session(path)
     message = str(info.value)
     assert str(path) in message and "\n" not in message
     for word in words:
@@ -214,14 +206,14 @@ def refused(tmp_path, content, *words: str) -> str:
 def test_wrong_fields_are_named(tmp_path, path, value, words):
     doc = set_path(document(), path, value)
     if not words:
-        assert loads_network(json.dumps(doc)).network.cost.name == "cross-entropy"
+        assert loads(json.dumps(doc)).network.cost.name == "cross-entropy"
         return
     refused(tmp_path, doc, *words)
 
 
 def test_sizes_must_match_the_shape_of_another_valid_network(tmp_path):
     """A 2,3,1 network's parameters under shape 2,2,1: 9 weights, 4 biases, refused."""
-    other = document(NetworkSession.new(random_network((2, 3, 1)), xor_samples(), 0.5))
+    other = document(Session.new(random_network((2, 3, 1)), xor_samples(), 0.5))
     doc = document()
     for key in ("w", "b", "start"):
         doc[key] = other[key]
@@ -230,8 +222,8 @@ def test_sizes_must_match_the_shape_of_another_valid_network(tmp_path):
 
 def test_costs_and_targets_the_network_cannot_take(tmp_path):
     two_out = Network((2, 2), [0.5] * 4, [0.0] * 2)
-    doc = document(NetworkSession.new(two_out, two_out.samples([[0, 0], [1, 1]],
-                                                               [[0, 1], [1, 0]]), 0.5))
+    doc = document(Session.new(two_out, two_out.samples([[0, 0], [1, 1]], [[0, 1], [1, 0]]),
+                               0.5))
     doc["cost"] = "cross-entropy"
     refused(tmp_path, doc, "cross-entropy takes one sigmoid output", "2 outputs")
     doc = document()
@@ -249,7 +241,7 @@ def test_truncated_and_non_finite_files(tmp_path):
 
 
 def test_a_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
-    path = save_network_session(trained_xor(steps=5), tmp_path / "xor.json")
+    path = save_session(trained_xor(steps=5), tmp_path / "xor.json")
     before = path.read_bytes()
     import os
 
@@ -258,11 +250,12 @@ def test_a_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(FileError, match="the old file is unchanged"):
-        save_network_session(trained_xor(steps=9), path)
+        save_session(trained_xor(steps=9), path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["xor.json"]
 
 
-def test_samples_of_a_session_are_network_samples():
+def test_samples_of_a_session_are_shaped_for_its_network():
     session = trained_xor(steps=1)
-    assert isinstance(session.samples, NetworkSamples)
+    assert isinstance(session.samples, Samples)
+    assert session.samples.x.shape == (4, 2) and session.samples.y.shape == (4, 1)

@@ -106,7 +106,7 @@ def test_csv_cells_refuse_other_digits():
         parse_samples_csv(f"x,y\n0,1\n{ARABIC_ONE},0\n", "data.csv")
     message = str(info.value)
     assert "line 3" in message and "column x" in message and "is not a number" in message
-    assert parse_samples_csv("x,y\n\u22120.5,1\n").x.tolist() == [-0.5]
+    assert parse_samples_csv("x,y\n\u22120.5,1\n").x.tolist() == [[-0.5]]
 
 
 def test_quiz_answers_and_fields_refuse_other_digits():

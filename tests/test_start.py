@@ -4,7 +4,7 @@ import pytest
 
 from backprop_tui.model import (
     TANH,
-    Chain,
+    Network,
     Samples,
     Session,
     StartError,
@@ -45,14 +45,14 @@ def test_refusals_name_the_value(given, option):
 
 
 def test_a_session_goes_on_with_overrides(tmp_path):
-    chain = Chain((0.4, -0.2), (0.0, 0.1), TANH)
+    chain = Network.chain((0.4, -0.2), (0.0, 0.1), TANH)
     path = tmp_path / "lesson.json"
     save_session(Session.new(chain, Samples((0.1, 0.5, 0.9), (0.0, 1.0, 1.0)), 0.3, 3),
                  str(path))
     start = resolve_start(session=str(path), lr=0.7, x=(0.2,), y=(1.0,),
                           takes_batch_size=False)
     assert start.session is not None and start.lr == 0.7 and start.batch_size == 1
-    assert start.chain().activation is TANH and start.w == (0.4, -0.2)
+    assert start.network().activation is TANH and start.w == (0.4, -0.2)
     with pytest.raises(StartError) as refused:
         resolve_start(session=str(path), x=(0.2,), y=(1.0,))
     assert refused.value.option == "batch-size"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.model import Chain, ModelError, Samples, defaults
+from backprop_tui.model import ModelError, Network, Samples, defaults
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.quiz import ABS_FLOOR, check_answer, parse_guess, tolerance
 from backprop_tui.model.undo import UNDO_DEPTH
@@ -18,7 +18,7 @@ from backprop_tui.present.formulas import backward_rows
 def lecture(**changes) -> Lesson:
     values = dict(w=defaults.W, b=defaults.B, x=defaults.X, y=defaults.Y, lr=defaults.LR)
     values.update(changes)
-    return Lesson(Chain(values["w"], values["b"]), Samples(values["x"], values["y"]),
+    return Lesson(Network.chain(values["w"], values["b"]), Samples(values["x"], values["y"]),
                   values["lr"])
 
 
@@ -27,12 +27,13 @@ def state(lesson: Lesson) -> tuple:
     history = lesson.history
     thinned = history.thinned(64) if len(history) else None
     return (
-        tuple(lesson.chain.w), tuple(lesson.chain.b), lesson.chain.activation.name,
-        lesson.chain.cost.name, tuple(lesson.samples.x), tuple(lesson.samples.y), lesson.lr,
+        tuple(lesson.network.flat_w), tuple(lesson.network.flat_b),
+        lesson.network.activation.name, lesson.network.cost.name,
+        tuple(lesson.samples.x[:, 0]), tuple(lesson.samples.y[:, 0]), lesson.lr,
         lesson.batch_size, lesson.steps_done, lesson.phase,
         None if lesson.forward_pass is None else lesson.forward_pass.mean_cost,
-        None if lesson.backward_pass is None else tuple(lesson.backward_pass.mean_dC_dw),
-        None if lesson.last_step is None else tuple(lesson.last_step.new.w),
+        None if lesson.backward_pass is None else tuple(lesson.backward_pass.mean_flat_dC_dw),
+        None if lesson.last_step is None else tuple(lesson.last_step.new.flat_w),
         len(history), history.next_step, history.last,
         None if thinned is None else tuple(thinned.first),
     )
@@ -43,7 +44,7 @@ OPERATIONS = {
     "backward": lambda lesson: lesson.backward(),
     "step": lambda lesson: lesson.step(),
     "train": lambda lesson: lesson.train(7),
-    "w": lambda lesson: lesson.set_w(1, float(lesson.chain.w[0]) + 0.25),
+    "w": lambda lesson: lesson.set_w(1, float(lesson.network.flat_w[0]) + 0.25),
     "lr": lambda lesson: lesson.set_lr(lesson.lr * 0.9),
     "add": lambda lesson: lesson.add_sample(0.3, 0.0),
     "tanh": lambda lesson: lesson.set_activation("tanh"),
@@ -155,12 +156,12 @@ def test_cross_entropy_is_refused_for_targets_outside_0_1_and_for_tanh():
     lesson = lecture(y=(2.0,))
     with pytest.raises(ModelError, match=r"targets y in \[0, 1\]"):
         lesson.set_cost("cross-entropy")
-    assert lesson.chain.cost.name == "squared-error"
+    assert lesson.network.cost.name == "squared-error"
     lesson = lecture()
     lesson.set_activation("tanh")
     with pytest.raises(ModelError, match="use the sigmoid activation"):
         lesson.set_cost("cross-entropy")
-    assert lesson.chain.cost.name == "squared-error"
+    assert lesson.network.cost.name == "squared-error"
 
 
 def test_switching_clears_results_and_the_formulas_follow():
@@ -176,7 +177,7 @@ def test_switching_clears_results_and_the_formulas_follow():
     cancel = [row for row in rows if row.key == "dC_dz"]
     assert cancel and cancel[0].formula.endswith("a(L)−y")
     fwd = lesson.forward_pass
-    assert cancel[0].value == pytest.approx(fwd.a[0, -1] - fwd.samples.y[0])
+    assert cancel[0].value == pytest.approx(fwd.column("a")[0, -1] - fwd.samples.y[0, 0])
 
 
 @settings(max_examples=25)
@@ -196,9 +197,9 @@ def test_the_slice_goes_through_the_current_point_with_the_gradient_as_slope():
     lesson = lecture(x=(0.7, 0.2), y=(1.0, 0.0))
     for which in ("w", "b"):
         cut = lesson.cost_slice(which, 2)
-        assert cut.theta0 == getattr(lesson.chain, which)[1]
-        assert cut.cost0 == pytest.approx(lesson.chain.forward(lesson.samples).mean_cost)
-        assert cut.slope == getattr(lesson.current_trace(), f"mean_dC_d{which}")[1]
+        assert cut.theta0 == getattr(lesson.network, f"flat_{which}")[1]
+        assert cut.cost0 == pytest.approx(lesson.network.forward(lesson.samples).mean_cost)
+        assert cut.slope == getattr(lesson.current_trace(), f"mean_flat_dC_d{which}")[1]
         # the slope of the curve itself, by finite differences of the drawn points
         mid = len(cut.theta) // 2
         h = cut.theta[mid + 1] - cut.theta[mid - 1]
@@ -206,7 +207,8 @@ def test_the_slice_goes_through_the_current_point_with_the_gradient_as_slope():
         assert secant == pytest.approx(cut.slope, rel=0.05, abs=1e-3)
     fit = lesson.fit()
     assert fit.x.min() < 0.2 and fit.x.max() > 0.7
-    assert np.allclose(fit.sample_output, lesson.chain.forward(lesson.samples).a[:, -1])
+    assert np.allclose(fit.sample_output,
+                       lesson.network.forward(lesson.samples).column("a")[:, -1])
 
 
 # -- the quiz ---------------------------------------------------------------------
@@ -286,7 +288,8 @@ def test_the_nudge_row_shows_the_two_costs_apart_however_small_the_nudge(epsilon
 def test_the_state_is_one_frozen_value_and_undo_brings_back_the_very_same_one():
     import dataclasses
 
-    lesson = Lesson(Chain(defaults.W, defaults.B), Samples(defaults.X, defaults.Y), defaults.LR)
+    lesson = Lesson(Network.chain(defaults.W, defaults.B), Samples(defaults.X, defaults.Y),
+                    defaults.LR)
     states = [lesson.state]
     for change in (lesson.forward, lesson.backward, lesson.step,
                    lambda: lesson.set_w(1, 0.25), lambda: lesson.train(3)):
@@ -296,8 +299,8 @@ def test_the_state_is_one_frozen_value_and_undo_brings_back_the_very_same_one():
     with pytest.raises(dataclasses.FrozenInstanceError):
         lesson.state.lr = 1.0  # type: ignore[misc]
     assert states[1].phase == "forward" and states[3].phase == "step"
-    assert states[3].steps_done == 1 and states[4].chain.w[0] == 0.25
+    assert states[3].steps_done == 1 and states[4].network.flat_w[0] == 0.25
     for before in reversed(states[:-1]):
         lesson.undo()
         assert lesson.state is before
-    assert (lesson.chain, lesson.phase) == (states[0].chain, "none")
+    assert (lesson.network, lesson.phase) == (states[0].network, "none")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from backprop_tui.model import RELU, SIGMOID, Chain, Samples, trace
+from backprop_tui.model import RELU, SIGMOID, Network, Samples, trace
 from backprop_tui.present import formulas as F
 
 from .test_cli import run
@@ -27,8 +27,9 @@ def test_train_with_a_negative_rate_warns_on_stderr_and_the_cost_does_rise():
 
 
 def test_a_dead_relu_chain_says_why_every_gradient_is_zero():
-    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1], RELU), Samples([0.7], [1.0]))
-    assert not bp.dC_dw.any() and not bp.dC_db.any()  # the situation under test
+    bp = trace(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1], RELU), Samples([0.7], [1.0]))
+    # the situation under test
+    assert not bp.column("dC_dw").any() and not bp.column("dC_db").any()
     note = F.zero_gradient_note(bp)
     assert note is not None and "ReLU'(z(L)) = 0" in note and "dead ReLU" in note
     done = run("trace", "--activation", "relu")
@@ -38,10 +39,11 @@ def test_a_dead_relu_chain_says_why_every_gradient_is_zero():
 
 
 def test_no_note_when_some_gradient_is_not_zero():
-    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1], SIGMOID), Samples([0.7], [1.0]))
+    bp = trace(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1], SIGMOID),
+               Samples([0.7], [1.0]))
     assert F.zero_gradient_note(bp) is None
-    at_target = trace(Chain([1.0], [0.0], RELU), Samples([0.5], [0.5]))
-    assert np.all(at_target.dC_dw == 0)
+    at_target = trace(Network.chain([1.0], [0.0], RELU), Samples([0.5], [0.5]))
+    assert np.all(at_target.column("dC_dw") == 0)
     assert "C is at its least" in F.zero_gradient_note(at_target)
 
 
