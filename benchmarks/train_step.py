@@ -6,8 +6,8 @@ their columns say "skipped")::
     pip install -e '.[bench]'
     python benchmarks/train_step.py
 
-"plain" is the model's own step repeated (``Chain.forward``, ``backward``,
-``Chain.step``, keeping every factor): what ``Trainer.run`` would cost without
+"plain" is the model's own step repeated (``Network.forward``, ``backward``,
+``Network.step``, keeping every factor): what ``Trainer.run`` would cost without
 its fast step. Every implementation trains the same chain on the same data for
 the same number of steps: sigmoid neurons, squared-error cost, batch-mean gradient,
 step k on samples kB … kB+B−1 (mod n), the loss recorded before each update.
@@ -30,19 +30,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backprop_tui.model import Chain, Samples, Trainer, trace  # noqa: E402
+import backprop_tui.blas  # noqa: E402, F401  (BLAS on one thread, as the app has it)
+import numpy as np  # noqa: E402
+
+from backprop_tui.model import Network, Samples, Trainer, trace  # noqa: E402
+from backprop_tui.model.fast_step import network_steps  # noqa: E402
 from backprop_tui.model.functions import SIGMOID, SQUARED_ERROR  # noqa: E402
 from backprop_tui.model.limits import MAX_WIDTH  # noqa: E402
-from backprop_tui.model.network import (  # noqa: E402
-    Network,
-    NetworkSamples,
-    NetworkTrainer,
-)
-from backprop_tui.model.network_step import network_steps  # noqa: E402
 
 TOLERANCE = 1e-9
 """Relative (and absolute) tolerance for the final parameters to agree with ours."""
@@ -86,18 +82,18 @@ def make_problem(layers: int, seed: int = 0, n: int = N_SAMPLES):
 
 
 def run_ours(w, b, x, y, batch, steps):
-    trainer = Trainer(Chain(w, b), Samples(x, y), LR, batch)
+    trainer = Trainer(Network.chain(w, b), Samples(x, y), LR, batch)
     result = trainer.run(steps)
     assert result.divergence is None
-    chain = trainer.chain
-    return chain.w, chain.b
+    chain = trainer.network
+    return chain.flat_w, chain.flat_b
 
 
 def run_plain(w, b, x, y, batch, steps):
-    chain, samples = Chain(w, b), Samples(x, y)
+    chain, samples = Network.chain(w, b), Samples(x, y)
     for k in range(steps):
         chain = chain.step(trace(chain, samples.batch(k, batch)), LR)
-    return chain.w, chain.b
+    return chain.flat_w, chain.flat_b
 
 
 # ---------------------------------------------------------------- plain numpy
@@ -272,7 +268,7 @@ class WideCase:
 WIDE_CASES = [WideCase((2, 2, 1), 1, 4000), WideCase((2, 2, 1), 16, 2000),
               WideCase((2, 2, 1), 1024, 300), WideCase((2, 4, 4, 1), 16, 1000),
               WideCase((2, 16, 16, 1), 16, 1000), WideCase((2, 16, 16, 1), 1024, 200)]
-"""Networks with several neurons a layer: ours (NetworkTrainer) beside a numpy loop and torch."""
+"""Networks with several neurons a layer: ours (Trainer) beside a numpy loop and torch."""
 
 CHAIN_LAYERS = 3
 """The chain timed beside each network, at the network's batch size: the reference
@@ -304,13 +300,13 @@ def _layers(shape, w, b):
 def run_wide_ours(shape, w, b, x, y, batch, steps):
     if max(shape[1:]) > MAX_WIDTH:
         # Wider than a lesson's network may be: the step function itself (what
-        # NetworkTrainer calls, in pieces of 4,096 steps).
+        # Trainer calls, in pieces of 4,096 steps).
         w, b, _losses, what = network_steps(shape, SIGMOID, SQUARED_ERROR, np.array(w),
                                             np.array(b), x, y, batch, LR, 0, steps)
         assert what is None
         return w, b
     net = Network(shape, w, b)
-    trainer = NetworkTrainer(net, NetworkSamples(x, y, shape[0], shape[-1]), LR, batch)
+    trainer = Trainer(net, Samples(x, y, shape[0], shape[-1]), LR, batch)
     assert trainer.run(steps).divergence is None
     out = trainer.network
     return out.flat_w, out.flat_b
@@ -413,7 +409,7 @@ def wide_table(repeats: int, quick: bool) -> list[str]:
                      fmt_us(us["chain"]), fmt_ratio(to_ours["numpy"]),
                      fmt_ratio(to_ours.get("torch")), fmt_ratio(1.0 / to_ours["chain"])))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    out = ["", "several neurons a layer (NetworkTrainer: Python floats for small batches of "
+    out = ["", "several neurons a layer (Trainer: Python floats for small batches of "
            "small networks, numpy above), µs per step;",
            f"chain ({CHAIN_LAYERS}): our chain of {CHAIN_LAYERS} layers at the same batch size, "
            f"for reference; layers wider than {MAX_WIDTH} (more than a lesson allows):",

@@ -214,8 +214,8 @@ def forward_rows(fwd: ForwardPass, sample: int) -> list[Row]:
     chain = fwd.network
     n = chain.layers
     act = chain.activation
-    x = float(fwd.samples.x[sample, 0])
-    y = float(fwd.samples.y[sample, 0])
+    x = float(fwd.samples.x[sample][0])
+    y = float(fwd.samples.y[sample][0])
     rows: list[Row] = []
     a_prev = x
     for l in range(1, n + 1):
@@ -270,7 +270,7 @@ def backward_rows(bp: BackwardPass, sample: int, layer: int) -> list[Row]:
     a_sym = a_symbol(layer, n)
     prev = a_symbol(layer - 1, n)
     a = float(fwd.column("a")[sample, i])
-    y = float(fwd.samples.y[sample, 0])
+    y = float(fwd.samples.y[sample][0])
     value = {name: float(bp.column(name)[sample, i]) for name in (
         "dC_da", "da_dz", "dz_dw", "dz_db", "dz_da_prev", "dC_dw", "dC_db", "dC_da_prev")}
     dC_da = f"∂C/∂{a_sym}"
@@ -345,7 +345,7 @@ def cancellation_row(bp: BackwardPass, sample: int) -> Row:
     lab = label(n, n)
     a_sym = a_symbol(n, n)
     a = float(fwd.column("a")[sample, -1])
-    y = float(fwd.samples.y[sample, 0])
+    y = float(fwd.samples.y[sample][0])
     return Row(
         "dC_dz",
         n,

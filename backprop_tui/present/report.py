@@ -51,8 +51,8 @@ def trace_json(bp: BackwardPass, check: GradientCheck | None = None) -> dict[str
     for k in range(len(fwd.samples)):
         samples.append(
             {
-                "x": float(fwd.samples.x[k, 0]),
-                "y": float(fwd.samples.y[k, 0]),
+                "x": float(fwd.samples.x[k][0]),
+                "y": float(fwd.samples.y[k][0]),
                 "z": plain(fwd.column("z")[k]),
                 "a": plain(fwd.column("a")[k]),
                 "cost": float(fwd.cost[k]),
@@ -128,8 +128,8 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
         tag = sample_tag(k, count)
         out += [
             "",
-            f"Forward pass ({tag}x = {number(fwd.samples.x[k, 0])}, "
-            f"y = {number(fwd.samples.y[k, 0])})",
+            f"Forward pass ({tag}x = {number(fwd.samples.x[k][0])}, "
+            f"y = {number(fwd.samples.y[k][0])})",
         ]
         out += F.aligned(F.forward_rows(fwd, k), "  ")
         out += ["", f"Backward pass ({tag}every chain-rule factor, output layer first)"]
@@ -200,7 +200,7 @@ def _trace_lines(bp: BackwardPass) -> list[str]:
     )
     out += ["", markdown_escape(f"The input x is a({F.label(0, n)}): data, not a parameter.")]
     for k in range(count):
-        values = f"x = {number(fwd.samples.x[k, 0])}, y = {number(fwd.samples.y[k, 0])}"
+        values = f"x = {number(fwd.samples.x[k][0])}, y = {number(fwd.samples.y[k][0])}"
         level = forward_section(out, k, count, values, F.forward_rows(fwd, k))
         for l in range(n, 0, -1):
             out += markdown_section(f"{level} Backward pass, layer ({F.label(l, n)})",

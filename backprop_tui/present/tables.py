@@ -49,7 +49,7 @@ def batch_table(samples: Samples, layers: int, fwd: ForwardPass | None = None,
 
     body = []
     for k in range(len(samples)) if rows is None else rows:
-        cells = [str(k + 1), number(samples.x[k, 0]), number(samples.y[k, 0]),
+        cells = [str(k + 1), number(samples.x[k][0]), number(samples.y[k][0]),
                  cell(None if fwd is None else fwd.column("a")[:, -1], k, False),
                  cell(None if fwd is None else fwd.cost, k, False)]
         for l in shown:

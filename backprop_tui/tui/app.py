@@ -9,15 +9,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from rich.text import Text
-from textual.actions import ActionParseResult
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import Container, Vertical
-from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
@@ -59,7 +57,7 @@ W = TypeVar("W", bound=Widget)
 
 HANDOUT_NAME = "backprop-handout"
 """Handouts go to backprop-handout-1.md, -2.md, … in the current folder."""
-class BackpropApp(Teaching, LessonApp["Lesson"]):
+class BackpropApp(Teaching, LessonApp):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
     CSS_PATH = "app.tcss"
@@ -283,18 +281,6 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         """Take the lesson's state (a new value when it changed) into the screen's."""
         if self.lesson.state is not self.state:
             self.state = self.lesson.state
-
-    async def run_action(
-        self,
-        action: str | ActionParseResult,
-        default_namespace: DOMNode | None = None,
-        namespaces: Mapping[str, DOMNode] | None = None,
-    ) -> bool:
-        """Every key's action; the lesson's state reaches the screen after it."""
-        try:
-            return await super().run_action(action, default_namespace, namespaces)
-        finally:
-            self._sync()
 
     def show(self) -> None:
         """Show the lesson as it is now, at once (for a lesson changed from outside the
@@ -740,7 +726,7 @@ class BackpropApp(Teaching, LessonApp["Lesson"]):
         if kind in ("w", "b") and layer is not None:
             return float((lesson.network.flat_w if kind == "w" else lesson.network.flat_b)[layer - 1])
         if kind in ("x", "y"):
-            return float((lesson.samples.x if kind == "x" else lesson.samples.y)[self.sample])
+            return float((lesson.samples.x if kind == "x" else lesson.samples.y)[self.sample][0])
         return lesson.lr
 
     def _edited(self, event: NumberField.Edited) -> None:

@@ -1,7 +1,9 @@
-"""What both apps (the chain's and the wide network's) share: the themes, the screen,
-output through the mirror, the signals that end the app, the file ctrl+s saves to, a
-step of the loop, training on a timer at a chosen speed, the one clock that times it
-(:attr:`LessonApp.clock`), and quitting.
+"""What both screens' apps (the chain's and the wide network's) share, for the one
+:class:`~backprop_tui.model.lesson.Lesson`: the themes, the screen, output through the
+mirror, the signals that end the app, the file ctrl+s saves to, a step of the loop,
+training on a timer at a chosen speed, the one clock that times it
+(:attr:`LessonApp.clock`), undo and redo, another activation or cost, and quitting.
+Every action's change reaches the screen after it (:meth:`LessonApp._sync`).
 
 Each app says what is its own through a few methods: how the derivation comes in front
 after f, b or s (:meth:`LessonApp._derivation_in_front`), what the screen does when
@@ -21,7 +23,7 @@ from abc import abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from time import monotonic
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.timer import Timer
@@ -30,13 +32,14 @@ from textual.widgets import Static
 from ..lifeline import SIGNAL_GRACE, end_at_once_after
 from ..model.errors import ModelError
 from ..model.files import ANYWHERE, Folder
+from ..model.functions import ACTIVATIONS, COSTS
 from .mirror import FrugalApp
 from .pace import Pace, paused_text, started_text, stopped_text
 from .screens.main import MainScreen
 from .themes import THEMES
 
 if TYPE_CHECKING:
-    from ..model import RunResult
+    from ..model.lesson import Lesson
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal an app draws itself in."""
@@ -81,28 +84,13 @@ SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
 
-class Trainable(Protocol):
-    """What an app trains: a chain's lesson or a network's."""
-
-    @property
-    def divergence(self) -> object | None: ...
-
-    @property
-    def steps_done(self) -> int: ...
-
-    def train(self, steps: int) -> RunResult: ...
-
-
-L = TypeVar("L", bound=Trainable)
-
-
-class LessonApp(FrugalApp[int], Generic[L]):
+class LessonApp(FrugalApp[int]):
     """An app that teaches with ``lesson``; see the module's docstring."""
 
     DIVERGED_HINT = "r resets"
     """What the message says to do when t is pressed after training diverged."""
 
-    def __init__(self, lesson: L, theme: str | None,
+    def __init__(self, lesson: Lesson, theme: str | None,
                  session_path: str | os.PathLike | None, folder: Folder = ANYWHERE,
                  clock: Callable[[], float] = DEFAULT_CLOCK) -> None:
         super().__init__()
@@ -254,6 +242,78 @@ class LessonApp(FrugalApp[int], Generic[L]):
         self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
         self.say(f"training speed: {SPEEDS[self.speed]:,} steps/s at most")
         self._redraw()
+
+    # -- after every key ----------------------------------------------------------
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """Every key's action; the lesson's state reaches the screen after it."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        finally:
+            self._sync()
+
+    @abstractmethod
+    def _sync(self) -> None:
+        """Bring the screen up to date with the lesson if it changed (after every key)."""
+
+    def _clear_refusals(self) -> None:
+        """No field shows a refused value any more (the values it refused are gone)."""
+        from .widgets.field import NumberField
+
+        for field in self.query(NumberField):
+            field.remove_class("-refused")
+
+    # -- undo and redo ---------------------------------------------------------------
+
+    def _went(self, what: str) -> None:
+        lesson = self.lesson
+        phase = lesson.phase if lesson.phase != "none" else "—"
+        self.say(f"{what}: step {lesson.steps_done}, phase {phase}; "
+                 f"{lesson.can_undo} to undo (u), {lesson.can_redo} to redo (U)")
+        self._clear_refusals()
+
+    def action_undo(self) -> None:
+        self._stop_training()
+        try:
+            self.lesson.undo()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return
+        self._went("undone")
+
+    def action_redo(self) -> None:
+        self._stop_training()
+        try:
+            self.lesson.redo()
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return
+        self._went("redone")
+
+    # -- activation and cost ---------------------------------------------------------
+
+    def _switch(self, kind: str, choices: Any, current: str,
+                change: Callable[[str], None]) -> None:
+        names = list(choices)
+        name = names[(names.index(current) + 1) % len(names)]
+        self._stop_training()
+        try:
+            change(name)
+        except ModelError as exc:
+            other = "k: another cost" if kind == "activation" else "o: another activation"
+            self.say(f"{kind} {name} refused, nothing changed: {exc} ({other})", error=True)
+            return
+        self.say(f"{kind}: {name}; results of the old {kind} cleared (f computes them again)")
+
+    def action_cycle_activation(self) -> None:
+        network = self.lesson.network
+        self._switch("activation", ACTIVATIONS, network.activation.name,
+                     self.lesson.set_activation)
+
+    def action_cycle_cost(self) -> None:
+        network = self.lesson.network
+        self._switch("cost", COSTS, network.cost.name, self.lesson.set_cost)
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop_training()

@@ -1,5 +1,6 @@
-"""The app's teaching keys: the nudge check, the slope and fit views, the quiz,
-undo and redo, switching activation and cost, the vanishing-gradient view.
+"""The chain screen's teaching keys: the nudge check, the slope and fit views, the quiz,
+the vanishing-gradient view (undo and redo, activation and cost are every app's:
+:mod:`lesson_app`).
 
 A mixin of :class:`~backprop_tui.tui.app.BackpropApp`: every action asks the
 lesson (the model) for its numbers and the widgets only show them.
@@ -13,7 +14,6 @@ from textual.reactive import var
 
 from ..model.defaults import EPSILON
 from ..model.errors import ModelError
-from ..model.functions import ACTIVATIONS, COSTS
 from ..present.format import number
 from ..present.formulas import off_by, parameter_symbol, quiz_hint
 from .later import NUDGE, QUIZ, SLOPE, VANISHING
@@ -247,55 +247,6 @@ class Teaching(_Host):
         self.show_view(View.VANISHING if vanishing else View.DERIVATION)
         self.say("vanishing gradient: |∂C/∂w| and ∏ of the activation derivatives, log scale"
                  if vanishing else "the derivation again (h: the vanishing gradient)")
-
-    # -- undo and redo ---------------------------------------------------------------
-
-    def _went(self, what: str) -> None:
-        lesson = self.lesson
-        phase = lesson.phase if lesson.phase != "none" else "—"
-        self.say(f"{what}: step {lesson.steps_done}, phase {phase}; "
-                 f"{lesson.can_undo} to undo (u), {lesson.can_redo} to redo (U)")
-        self._clear_refusals()
-
-    def action_undo(self) -> None:
-        self._stop_training()
-        try:
-            self.lesson.undo()
-        except ModelError as exc:
-            self.say(str(exc), error=True)
-            return
-        self._went("undone")
-
-    def action_redo(self) -> None:
-        self._stop_training()
-        try:
-            self.lesson.redo()
-        except ModelError as exc:
-            self.say(str(exc), error=True)
-            return
-        self._went("redone")
-
-    # -- activation and cost ---------------------------------------------------------
-
-    def _switch(self, kind: str, choices, current: str, change) -> None:
-        names = list(choices)
-        name = names[(names.index(current) + 1) % len(names)]
-        self._stop_training()
-        try:
-            change(name)
-        except ModelError as exc:
-            other = "k: another cost" if kind == "activation" else "o: another activation"
-            self.say(f"{kind} {name} refused, nothing changed: {exc} ({other})", error=True)
-            return
-        self.say(f"{kind}: {name}; results of the old {kind} cleared (f computes them again)")
-
-    def action_cycle_activation(self) -> None:
-        chain = self.lesson.network
-        self._switch("activation", ACTIVATIONS, chain.activation.name, self.lesson.set_activation)
-
-    def action_cycle_cost(self) -> None:
-        chain = self.lesson.network
-        self._switch("cost", COSTS, chain.cost.name, self.lesson.set_cost)
 
     # -- the quiz --------------------------------------------------------------------
 

@@ -22,14 +22,16 @@ from textual.widgets import Static
 
 from ...model import ANYWHERE, Folder, ModelError, save_session
 from ...model.decision import accuracy, binary_targets
+from ...model.defaults import EPSILON
 from ...model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
 from ...model.network import BackwardPass, ForwardPass, shape_text
-from ...present.format import BLANK, number
-from ...present.formulas import label, lr_warning
+from ...present.format import BLANK, number, precise
+from ...present.formulas import label, lr_warning, nudge_digits
 from ...present.formulas_wide import param_sym, sub
 from ..keys import bindings, on_line
 from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
 from ..pace import training_text
+from ..teaching import EPSILONS
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot, log_axis_text
@@ -79,7 +81,7 @@ class WideStatus(Static):
             self.update(text, layout=False)
 
 
-class WideApp(LessonApp[Lesson]):
+class WideApp(LessonApp):
     """backprop-tui for a network of shape N0, N1, …, NL with a layer wider than one."""
 
     CSS_PATH = ["../app.tcss", "wide.tcss"]
@@ -110,6 +112,9 @@ class WideApp(LessonApp[Lesson]):
         """Whether the decision view is shown (d)."""
         self._decided: tuple | None = None
         self._live: tuple[int, BackwardPass] | None = None
+        self._shown_version: int | None = None
+        self.epsilon = EPSILON
+        """The nudge ε (e, E)."""
 
     # -- layout ------------------------------------------------------------------
 
@@ -159,9 +164,14 @@ class WideApp(LessonApp[Lesson]):
         self.weight = min(max(self.weight, 1), shape[self.layer - 1])
         self.sample = min(max(self.sample, 0), len(self.lesson.samples) - 1)
 
+    def _sync(self) -> None:
+        if self._shown_version is not None and self.lesson.version != self._shown_version:
+            self.show()
+
     def show(self) -> None:
         """Bring every widget up to date with the lesson (each redraws only on change)."""
         lesson = self.lesson
+        self._shown_version = lesson.version
         self._clamp()
         training = training_text(self._pace.measured()) if self.training else ""
         live = self._live_pass()
@@ -350,6 +360,30 @@ class WideApp(LessonApp[Lesson]):
         self._moved()
         self.say(f"{self._selected_text()}: the weight from neuron {self.weight} below "
                  f"(k = {self.weight}); c: the next one")
+
+    def action_nudge(self) -> None:
+        """e: the nudge check of the selected weight w_jk: C at w_jk ± ε (two forward passes)
+        against the chain rule's batch-mean ∂C/∂w_jk."""
+        lesson = self.lesson
+        try:
+            result = lesson.nudge("w", self.layer, self.epsilon, self.neuron, self.weight)
+        except ModelError as exc:
+            self.say(f"nudge: {exc}", error=True)
+            return
+        theta = self._selected_text()
+        digits = nudge_digits(result.cost_up, result.cost_down)
+        text = (f"nudge {theta} ± {number(self.epsilon)}: "
+                f"({precise(result.cost_up, digits)} − {precise(result.cost_down, digits)})"
+                f"/(2·{number(self.epsilon)}) = {number(result.numeric, True)}; chain rule "
+                f"∂C/∂{theta} = {number(result.analytic, True)}; rel "
+                f"{number(result.rel_error)}")
+        hint = " (E: ε ÷ 10, c: another weight)"
+        self.say(text + hint if len(text + hint) <= 2 * (self.size.width - 2) else text)
+
+    def action_nudge_epsilon(self) -> None:
+        i = EPSILONS.index(self.epsilon) if self.epsilon in EPSILONS else 0
+        self.epsilon = EPSILONS[(i + 1) % len(EPSILONS)]
+        self.action_nudge()
 
     def action_matrix(self) -> None:
         self.matrix = not self.matrix

@@ -46,6 +46,11 @@ WIDE_KEYS: tuple[Key, ...] = (
     Key("S", "symmetry", "symmetry demo: every weight 0.5 and every bias 0; the neurons of a "
         "layer then get identical gradients and stay equal",
         (("S", "symmetry", "symmetry"),)),
+    _chain("e"),
+    _chain("E"),
+    _chain("o"),
+    _chain("k"),
+    _chain("u U"),
     _chain("+ −"),
     _chain("[ ]"),  # as ← → (the chain's way to the next layer)
     _chain("↑ ↓"),
@@ -60,24 +65,18 @@ WIDE_KEYS: tuple[Key, ...] = (
 those only in the help."""
 
 CHAIN_ONLY: dict[str, str] = {
-    "e": "the nudge check",
-    "E": "the nudge's ε",
     "a": "adding a sample",
     "d": "deleting a sample",
     "m": "the handout",
     "x": "reveal mode",
     "z": "the quiz",
-    "u": "undo",
-    "U": "redo",
     "g": "the plot of C against one parameter",
     "h": "the vanishing-gradient view",
-    "o": "another activation",
-    "k": "another cost",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
 that it is not available here (never something else)."""
 
-MOVED: dict[str, str] = {"e": "S: the symmetry demo", "d": "D: the decision view",
+MOVED: dict[str, str] = {"d": "D: the decision view",
                          "m": "M: the matrix form"}
 """Where the feature this app once had on a key of :data:`CHAIN_ONLY` is now."""
 
