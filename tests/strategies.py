@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from backprop_tui.model import Chain, Samples
+from backprop_tui.model import Samples
 from backprop_tui.model.functions import CROSS_ENTROPY, RELU, SIGMOID, SQUARED_ERROR, TANH
 from backprop_tui.model.network import Network, bias_count, weight_count
 
@@ -17,11 +17,11 @@ def finite(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 @st.composite
 def chains(draw, min_layers: int = 1, max_layers: int = 6, activation=SIGMOID,
-           cost=SQUARED_ERROR) -> Chain:
+           cost=SQUARED_ERROR) -> Network:
     n = draw(st.integers(min_layers, max_layers))
     w = draw(st.lists(finite(-3, 3), min_size=n, max_size=n))
     b = draw(st.lists(finite(-3, 3), min_size=n, max_size=n))
-    return Chain(w, b, activation, cost)
+    return Network.chain(w, b, activation, cost)
 
 
 @st.composite

@@ -16,8 +16,8 @@ from backprop_tui.model import (
     SIGMOID,
     SQUARED_ERROR,
     TANH,
-    Chain,
     ModelError,
+    Network,
     Samples,
     Trainer,
     trace,
@@ -26,9 +26,9 @@ from backprop_tui.model import (
 from .strategies import chains, finite, samples
 
 
-def five_point(chain: Chain, data: Samples, which: str, layer: int):
+def five_point(chain: Network, data: Samples, which: str, layer: int):
     """∂C/∂θ by a five-point central difference, and the four nudged forward passes."""
-    params = {"w": np.array(chain.w), "b": np.array(chain.b)}
+    params = {"w": np.array(chain.flat_w), "b": np.array(chain.flat_b)}
     theta = params[which][layer]
     h = 1e-4 * max(1.0, abs(theta))
     passes = {}
@@ -40,25 +40,25 @@ def five_point(chain: Chain, data: Samples, which: str, layer: int):
     return (-c[2] + 8 * c[1] - 8 * c[-1] + c[-2]) / (12 * h), passes
 
 
-def rounding(chain: Chain, data: Samples, which: str, layer: int) -> float:
+def rounding(chain: Network, data: Samples, which: str, layer: int) -> float:
     """A bound on the rounding error of :func:`five_point`: each cost carries a few ulps
     of error (8·eps·|C| here), and the formula sums 18 of them over 12·h."""
-    theta = {"w": chain.w, "b": chain.b}[which][layer]
+    theta = {"w": chain.flat_w, "b": chain.flat_b}[which][layer]
     h = 1e-4 * max(1.0, abs(theta))
     cost = abs(chain.forward(data).mean_cost)
     return 18 * 8 * np.finfo(float).eps * max(cost, 1.0) / (12 * h)
 
 
-def assert_gradients_match(chain: Chain, data: Samples, rel=1e-7, abs=1e-10) -> None:
+def assert_gradients_match(chain: Network, data: Samples, rel=1e-7, abs=1e-10) -> None:
     bp = trace(chain, data)
     for l in range(chain.layers):
-        for which, analytic in (("w", bp.mean_dC_dw[l]), ("b", bp.mean_dC_db[l])):
+        for which, analytic in (("w", bp.mean_flat_dC_dw[l]), ("b", bp.mean_flat_dC_db[l])):
             numeric, passes = five_point(chain, data, which, l)
             if chain.activation is RELU:
                 # Away from the kink: no nudge may move any z across 0.
-                side = bp.forward.z > 0
-                assume(all(np.array_equal(f.z > 0, side) for f in passes.values()))
-                assume(np.abs(bp.forward.z).min() > 1e-6)
+                side = bp.forward.column("z") > 0
+                assume(all(np.array_equal(f.column("z") > 0, side) for f in passes.values()))
+                assume(np.abs(bp.forward.column("z")).min() > 1e-6)
             noise = rounding(chain, data, which, l)
             assert analytic == pytest.approx(numeric, rel=rel, abs=abs + noise), (which, l)
 
@@ -83,7 +83,7 @@ def test_tanh_gradients_match_finite_differences(chain, data):
 
 @settings(max_examples=60)
 @given(chains(max_layers=4, activation=RELU), samples(max_size=3))
-@example(Chain([0.0, 1.375, 2.0, 2.0], [2.0, 1.80808142502, 0.0, 2.0], RELU),
+@example(Network.chain([0.0, 1.375, 2.0, 2.0], [2.0, 1.80808142502, 0.0, 2.0], RELU),
          Samples([0.0], [0.0]))  # C ≈ 410: its finite differences carry ~1e-9 of rounding
 def test_relu_gradients_match_finite_differences_away_from_the_kink(chain, data):
     assert_gradients_match(chain, data)
@@ -107,20 +107,20 @@ def test_sigma_prime_cancels_with_cross_entropy(chain, data):
     """∂C/∂z(L) = ∂C/∂a(L)·σ'(z(L)) = a(L) − y, and the gradients build on it."""
     bp = trace(chain, data)
     fwd = bp.forward
-    a, y = fwd.a[:, -1], data.y
-    np.testing.assert_allclose(bp.dC_dz[:, -1], a - y, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(bp.dC_dz[:, -1], bp.dC_da[:, -1] * bp.da_dz[:, -1],
-                               rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(bp.dC_da[:, -1], (a - y) / (a * (1 - a)), rtol=1e-8)
-    np.testing.assert_array_equal(bp.dC_dw[:, -1], bp.dC_dz[:, -1] * bp.dz_dw[:, -1])
-    np.testing.assert_array_equal(bp.dC_db[:, -1], bp.dC_dz[:, -1])
-    np.testing.assert_array_equal(bp.dC_dz[:, :-1], bp.dC_da[:, :-1] * bp.da_dz[:, :-1])
+    a, y = fwd.column("a")[:, -1], data.y[:, 0]
+    dC_da, da_dz, dC_dz = bp.column("dC_da"), bp.column("da_dz"), bp.column("dC_dz")
+    np.testing.assert_allclose(dC_dz[:, -1], a - y, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(dC_dz[:, -1], dC_da[:, -1] * da_dz[:, -1], rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(dC_da[:, -1], (a - y) / (a * (1 - a)), rtol=1e-8)
+    np.testing.assert_array_equal(bp.column("dC_dw")[:, -1], dC_dz[:, -1] * bp.column("dz_dw")[:, -1])
+    np.testing.assert_array_equal(bp.column("dC_db")[:, -1], dC_dz[:, -1])
+    np.testing.assert_array_equal(dC_dz[:, :-1], dC_da[:, :-1] * da_dz[:, :-1])
     assert chain.cancellation is CROSS_ENTROPY.cancellation
 
 
 def test_no_cancellation_without_cross_entropy_and_sigmoid():
-    assert Chain([1.0], [0.0]).cancellation is None
-    assert Chain([1.0], [0.0], TANH).cancellation is None
+    assert Network.chain([1.0], [0.0]).cancellation is None
+    assert Network.chain([1.0], [0.0], TANH).cancellation is None
     assert CROSS_ENTROPY.cancels(TANH) is None
 
 
@@ -128,7 +128,7 @@ def test_no_cancellation_without_cross_entropy_and_sigmoid():
 @pytest.mark.parametrize("z", [40.0, -40.0, 300.0, -300.0])
 def test_saturated_sigmoid_gives_a_finite_exact_cross_entropy(z, y):
     """z(L) = 40 rounds a(L) to 1.0 exactly; the cost still comes out right, log(0) never runs."""
-    chain = Chain([1.0], [z], SIGMOID, CROSS_ENTROPY)
+    chain = Network.chain([1.0], [z], SIGMOID, CROSS_ENTROPY)
     data = Samples([0.0], [y])
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         fwd = chain.forward(data)
@@ -142,30 +142,31 @@ def test_saturated_sigmoid_gives_a_finite_exact_cross_entropy(z, y):
         # a − y, exact even where a rounds: for y = 1 and z = 40 it is −σ(−40).
         sig = 1 / (1 + math.exp(-z))
         exact = (1 - y) * sig - y * (math.exp(-z) / (1 + math.exp(-z)) if z > 0 else 1 - sig)
-        assert bp.dC_dz[0, 0] == pytest.approx(exact, rel=1e-12)
-        assert bp.mean_dC_db[0] == pytest.approx(exact, rel=1e-12)
+        assert bp.column("dC_dz")[0, 0] == pytest.approx(exact, rel=1e-12)
+        assert bp.mean_flat_dC_db[0] == pytest.approx(exact, rel=1e-12)
         # σ'(40) is not rounded to 0: the two factors still multiply to ∂C/∂z.
-        assert bp.da_dz[0, 0] == pytest.approx(math.exp(-40) / (1 + math.exp(-40)) ** 2, rel=1e-12)
-        assert bp.dC_da[0, 0] * bp.da_dz[0, 0] == pytest.approx(exact, rel=1e-9)
+        da_dz = bp.column("da_dz")[0, 0]
+        assert da_dz == pytest.approx(math.exp(-40) / (1 + math.exp(-40)) ** 2, rel=1e-12)
+        assert bp.column("dC_da")[0, 0] * da_dz == pytest.approx(exact, rel=1e-9)
 
 
 def test_trainer_handles_a_saturated_cross_entropy_output():
-    chain = Chain([1.0], [40.0], SIGMOID, CROSS_ENTROPY)
+    chain = Network.chain([1.0], [40.0], SIGMOID, CROSS_ENTROPY)
     trainer = Trainer(chain, Samples([0.0], [0.0]), 0.5)
     assert trainer.run(3).steps == 3 and trainer.divergence is None
     # Each step moves b by −η·(a − y) ≈ −0.5.
-    assert trainer.chain.b[0] == pytest.approx(40.0 - 1.5, rel=1e-12)
+    assert trainer.network.flat_b[0] == pytest.approx(40.0 - 1.5, rel=1e-12)
 
 
 @pytest.mark.parametrize("activation", [TANH, RELU])
 def test_cross_entropy_refuses_outputs_outside_0_1(activation):
     with pytest.raises(ModelError, match=rf"cross-entropy needs an output in \(0, 1\).*{activation.name}"):
-        Chain([1.0], [0.0], activation, CROSS_ENTROPY)
+        Network.chain([1.0], [0.0], activation, CROSS_ENTROPY)
 
 
 @pytest.mark.parametrize("y", [-0.1, 1.5, 2.0])
 def test_cross_entropy_refuses_targets_outside_0_1(y):
-    chain = Chain([1.0], [0.0], SIGMOID, CROSS_ENTROPY)
+    chain = Network.chain([1.0], [0.0], SIGMOID, CROSS_ENTROPY)
     data = Samples([0.3, 0.4], [0.5, y])
     with pytest.raises(ModelError, match=r"targets y in \[0, 1\]: y value 2"):
         chain.forward(data)
@@ -174,11 +175,11 @@ def test_cross_entropy_refuses_targets_outside_0_1(y):
 
 
 def test_chains_have_1_to_10_layers():
-    Chain([0.5] * MAX_LAYERS, [0.0] * MAX_LAYERS)
+    Network.chain([0.5] * MAX_LAYERS, [0.0] * MAX_LAYERS)
     with pytest.raises(ModelError, match="at most 10"):
-        Chain([0.5] * (MAX_LAYERS + 1), [0.0] * (MAX_LAYERS + 1))
+        Network.chain([0.5] * (MAX_LAYERS + 1), [0.0] * (MAX_LAYERS + 1))
     with pytest.raises(ModelError, match="empty"):
-        Chain([], [])
+        Network.chain([], [])
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS.values()))
@@ -226,15 +227,14 @@ def test_vanishing_gradient_numbers(chain, data):
     for l in range(n):
         expected = np.ones(len(data))
         for j in range(l, n):
-            expected = expected * bp.da_dz[:, j]
+            expected = expected * bp.column("da_dz")[:, j]
         np.testing.assert_allclose(bp.prime_product[:, l], expected, rtol=1e-12)
         k = n - l
         assert bp.prime_bound()[l] == 0.25 ** k
         assert (bp.prime_product[:, l] <= 0.25 ** k * (1 + 1e-12)).all()
     np.testing.assert_allclose(bp.mean_prime_product, bp.prime_product.mean(axis=0))
-    np.testing.assert_array_equal(bp.abs_mean_dC_dw, np.abs(bp.mean_dC_dw))
 
 
 def test_vanishing_bound_of_tanh_and_relu_is_1():
-    bp = trace(Chain([0.5, 0.5], [0.1, 0.1], TANH), Samples([0.3], [0.2]))
+    bp = trace(Network.chain([0.5, 0.5], [0.1, 0.1], TANH), Samples([0.3], [0.2]))
     np.testing.assert_array_equal(bp.prime_bound(), [1.0, 1.0])

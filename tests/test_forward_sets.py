@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backprop_tui.model import ACTIVATIONS, Chain, mean_costs, outputs
-from backprop_tui.model.chain import forward_sets
+from backprop_tui.model import ACTIVATIONS, Network, mean_costs, outputs
 from backprop_tui.model.landscape import parameter_sets
+from backprop_tui.model.network import forward_sets
 
 from .strategies import chains, samples
 
@@ -16,18 +16,22 @@ from .strategies import chains, samples
                 min_size=1, max_size=5),
        st.sampled_from(list(ACTIVATIONS)))
 def test_each_set_equals_its_own_chain(chain, data, changes, activation):
-    chain = Chain(chain.w, chain.b, ACTIVATIONS[activation])
+    chain = Network.chain(chain.flat_w, chain.flat_b, ACTIVATIONS[activation])
     which = [name for name, _, _ in changes]
     index = [i % chain.layers for _, i, _ in changes]
     w, b = parameter_sets(chain, which, index, [value for _, _, value in changes])
-    z, a, cost = forward_sets(w, b, data.x, chain.activation, chain.cost, data.y)
-    assert z.shape == a.shape == (len(changes), len(data), chain.layers)
+    z, a, cost = forward_sets(chain, w, b, data.x, data.y)
+    assert len(z) == len(a) == chain.layers
+    for layer in (*z, *a):
+        assert layer.shape == (len(changes), len(data), 1)
+    assert cost.shape == (len(changes), len(data))
     for p, (name, i, value) in enumerate(zip(which, index, (v for *_, v in changes))):
-        params = {"w": chain.w.copy(), "b": chain.b.copy()}
+        params = {"w": chain.flat_w.copy(), "b": chain.flat_b.copy()}
         params[name][i] = value
         one = chain.with_params(params["w"], params["b"]).forward(data)
-        np.testing.assert_array_equal(z[p], one.z)
-        np.testing.assert_array_equal(a[p], one.a)
+        for l in range(chain.layers):
+            np.testing.assert_array_equal(z[l][p], one.z[l])
+            np.testing.assert_array_equal(a[l][p], one.a[l])
         np.testing.assert_array_equal(cost[p], one.cost)
     np.testing.assert_array_equal(mean_costs(chain, data, w, b), cost.mean(axis=1))
 
@@ -37,5 +41,5 @@ def test_the_output_over_x_is_the_last_activation(chain, x):
     from backprop_tui.model import Samples
 
     one = chain.forward(Samples(x, x))
-    np.testing.assert_array_equal(outputs(chain, np.array(x)), one.a[:, -1])
+    np.testing.assert_array_equal(outputs(chain, np.array(x)), one.column("a")[:, -1])
     assert outputs(chain, np.array(x[0])).shape == ()

@@ -18,22 +18,15 @@ from backprop_tui.model import (
     RELU,
     SIGMOID,
     TANH,
-    Chain,
     ModelError,
+    Network,
     Samples,
     defaults,
     trace,
 )
-from backprop_tui.model.network import (
-    Network,
-    NetworkSamples,
-    NetworkTrainer,
-    check_network_gradients,
-    random_network,
-    trace_network,
-    weight_count,
-    xor_samples,
-)
+from backprop_tui.model.check import check_gradients, nudge
+from backprop_tui.model.network import random_network, weight_count, xor_samples
+from backprop_tui.model.trainer import Trainer
 
 from .strategies import PAIRS, finite, networks
 
@@ -110,7 +103,9 @@ def nested(net):
 
 @settings(max_examples=80)
 @given(st.sampled_from(PAIRS), st.data())
-def test_a_width_one_network_gives_the_chains_numbers(pair, data):
+def test_the_chain_is_the_width_one_network_read_by_columns(pair, data):
+    """Network.chain is the network of shape 1,1,…,1, and its columns (what the chain's
+    screens read) are the per-layer factors of that network, layer l in column l."""
     activation, cost = pair
     layers = data.draw(st.integers(1, 10))
     w = data.draw(st.lists(finite(-3, 3), min_size=layers, max_size=layers))
@@ -119,27 +114,38 @@ def test_a_width_one_network_gives_the_chains_numbers(pair, data):
     x = data.draw(st.lists(finite(-2, 2), min_size=n, max_size=n))
     lo = 0.0 if cost is CROSS_ENTROPY else -1.0
     y = data.draw(st.lists(finite(lo, 1), min_size=n, max_size=n))
-    chain_bp = trace(Chain(w, b, activation, cost), Samples(x, y))
+    chain = Network.chain(w, b, activation, cost)
     net = Network((1,) * (layers + 1), w, b, activation, cost)
-    bp = trace_network(net, net.samples(x, y))
+    assert chain.shape == net.shape == (1,) * (layers + 1) and chain.is_chain
+    assert chain.flat_w.tolist() == w and chain.flat_b.tolist() == b
+    assert [v.shape for v in chain.w] == [(1, 1)] * layers
+    chain_data = Samples(x, y)
+    assert chain_data.x.shape == chain_data.y.shape == (n, 1)
+    chain_bp = trace(chain, chain_data)
+    bp = trace(net, net.samples([[v] for v in x], [[v] for v in y]))
+    same = np.testing.assert_array_equal
 
-    def same(got, want):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
-
-    fwd = bp.forward
-    same(fwd.cost, chain_bp.forward.cost)
+    fwd, chain_fwd = bp.forward, chain_bp.forward
+    same(fwd.cost, chain_fwd.cost)
     for l in range(layers):
-        same(fwd.z[l][:, 0], chain_bp.forward.z[:, l])
-        same(fwd.a[l][:, 0], chain_bp.forward.a[:, l])
-        same(bp.dC_da[l][:, 0], chain_bp.dC_da[:, l])
-        same(bp.da_dz[l][:, 0], chain_bp.da_dz[:, l])
-        same(bp.dC_dz[l][:, 0], chain_bp.dC_dz[:, l])
-        same(bp.dC_dw[l][:, 0, 0], chain_bp.dC_dw[:, l])
-        same(bp.dC_db[l][:, 0], chain_bp.dC_db[:, l])
-        same(bp.dC_da_prev[l][:, 0], chain_bp.dC_da_prev[:, l])
-        same(bp.dz_dw(l)[:, 0], chain_bp.dz_dw[:, l])
-        same(bp.mean_dC_dw[l][0, 0], chain_bp.mean_dC_dw[l])
-        same(bp.mean_dC_db[l][0], chain_bp.mean_dC_db[l])
+        same(fwd.z[l][:, 0], chain_fwd.column("z")[:, l])
+        same(fwd.a[l][:, 0], chain_fwd.column("a")[:, l])
+        same(fwd.a_prev(l)[:, 0], chain_fwd.column("a_prev")[:, l])
+        for name in ("dC_da", "da_dz", "dC_dz", "dC_db", "dC_da_prev"):
+            same(getattr(bp, name)[l][:, 0], chain_bp.column(name)[:, l])
+        same(bp.dC_dw[l][:, 0, 0], chain_bp.column("dC_dw")[:, l])
+        same(bp.dz_dw(l)[:, 0], chain_bp.column("dz_dw")[:, l])
+        same(chain_bp.column("dz_db")[:, l], np.ones(n))
+        same(chain_bp.column("dz_da_prev")[:, l], np.full(n, w[l]))
+        same(bp.mean_dC_dw[l][0, 0], chain_bp.mean_flat_dC_dw[l])
+        same(bp.mean_dC_db[l][0], chain_bp.mean_flat_dC_db[l])
+
+
+def test_only_a_chain_has_columns():
+    fwd = random_network((2, 2, 1), 1).forward(xor_samples())
+    for name in ("z", "a", "a_prev"):
+        with pytest.raises(ModelError, match="one column per layer needs a chain"):
+            fwd.column(name)
 
 
 def test_a_width_one_random_start_is_the_chains():
@@ -187,7 +193,7 @@ def far_from_kinks(net, samples, margin=1e-3):
 def test_gradients_match_five_point_finite_differences(case):
     net, samples = case
     assume(far_from_kinks(net, samples))
-    bp = trace_network(net, samples)
+    bp = trace(net, samples)
     flat_w, flat_b = net.flat_w, net.flat_b
     analytic_w, analytic_b = bp.mean_flat_dC_dw, bp.mean_flat_dC_db
     for i in range(flat_w.size):
@@ -208,7 +214,7 @@ def test_gradients_match_five_point_finite_differences(case):
 @given(networks())
 def test_gradients_match_a_plain_python_implementation(case):
     net, samples = case
-    bp = trace_network(net, samples)
+    bp = trace(net, samples)
     w, b = nested(net)
     for k, (x, y) in enumerate(zip(samples.x.tolist(), samples.y.tolist())):
         zs, as_ = plain_forward(net.shape, w, b, net.activation.name, x)
@@ -223,7 +229,7 @@ def test_gradients_match_a_plain_python_implementation(case):
 @given(networks(max_layers=4, max_width=4, max_inputs=4))
 def test_the_terms_add_up_to_dC_da_prev_exactly(case):
     net, samples = case
-    bp = trace_network(net, samples)
+    bp = trace(net, samples)
     for l in range(net.layers):
         terms = bp.dC_da_prev_terms[l]
         n, width, below = terms.shape
@@ -246,7 +252,7 @@ def test_the_terms_add_up_to_dC_da_prev_exactly(case):
 def test_the_matrix_form_equals_the_sums(case):
     """δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ g'(z(l)), and ∂C/∂a(l) = W(l+1)ᵀ·δ(l+1)."""
     net, samples = case
-    bp = trace_network(net, samples)
+    bp = trace(net, samples)
     for l in range(net.layers - 1):
         matrix = bp.dC_dz[l + 1] @ net.w[l + 1]  # row k: (W(l+1)ᵀ δ_k(l+1))ᵀ
         np.testing.assert_allclose(bp.dC_da[l], matrix, rtol=1e-12, atol=1e-15)
@@ -256,9 +262,28 @@ def test_the_matrix_form_equals_the_sums(case):
 def test_the_nudge_check_per_weight_agrees():
     net = random_network((2, 3, 2), 4)
     samples = net.samples([[0.1, 0.9], [0.4, 0.2]], [[1.0, 0.0], [0.0, 1.0]])
-    check = check_network_gradients(trace_network(net, samples))
-    assert [c.shape for c in check.dC_dw] == [(3, 2), (2, 3)]
+    bp = trace(net, samples)
+    check = check_gradients(bp)
+    assert check.dC_dw.shape == (12,) and check.dC_db.shape == (5,)
+    per_layer_w, per_layer_b = check.layer_w(check.dC_dw), check.layer_b(check.dC_db)
+    assert [c.shape for c in per_layer_w] == [(3, 2), (2, 3)]
+    assert [c.shape for c in per_layer_b] == [(3,), (2,)]
+    for l in range(2):
+        np.testing.assert_allclose(per_layer_w[l], bp.mean_dC_dw[l], rtol=1e-6, atol=1e-10)
+        np.testing.assert_allclose(per_layer_b[l], bp.mean_dC_db[l], rtol=1e-6, atol=1e-10)
     assert check.max_rel_error < 1e-6
+    # One weight or bias nudged, named by its layer, neuron j and input k: the same.
+    for layer in (1, 2):
+        rows, cols = net.w[layer - 1].shape
+        for j in range(1, rows + 1):
+            one = nudge(net, samples, "b", layer, neuron=j)
+            assert one.analytic == bp.mean_dC_db[layer - 1][j - 1]
+            assert one.numeric == pytest.approx(per_layer_b[layer - 1][j - 1], rel=1e-9)
+            for k in range(1, cols + 1):
+                one = nudge(net, samples, "w", layer, neuron=j, input=k)
+                assert one.analytic == bp.mean_dC_dw[layer - 1][j - 1, k - 1]
+                assert one.numeric == pytest.approx(per_layer_w[layer - 1][j - 1, k - 1],
+                                                    rel=1e-9)
 
 
 # -- training -------------------------------------------------------------------------
@@ -270,7 +295,7 @@ XOR_SEED, XOR_LR, XOR_STEPS = 3, 2.0, 5000
 
 def test_training_learns_xor():
     samples = xor_samples()
-    trainer = NetworkTrainer(random_network((2, 2, 1), XOR_SEED), samples, XOR_LR)
+    trainer = Trainer(random_network((2, 2, 1), XOR_SEED), samples, XOR_LR)
     before = trainer.network.forward(samples).a[-1].ravel()
     assert not np.array_equal(before > 0.5, samples.y.ravel() > 0.5)
     result = trainer.run(XOR_STEPS)
@@ -285,11 +310,11 @@ def test_training_learns_xor():
 @given(networks(), st.floats(0.01, 1.0), st.integers(1, 6))
 def test_the_trainer_takes_the_same_steps_as_traced_steps(case, lr, steps):
     net, samples = case
-    trainer = NetworkTrainer(net, samples, lr, 1)
+    trainer = Trainer(net, samples, lr, 1)
     result = trainer.run(steps)
     assume(result.divergence is None)
     for k in range(steps):
-        net = net.step(trace_network(net, samples.batch(k, 1)), lr)
+        net = net.step(trace(net, samples.batch(k, 1)), lr)
     got = trainer.network
     np.testing.assert_allclose(got.flat_w, net.flat_w, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(got.flat_b, net.flat_b, rtol=1e-9, atol=1e-12)
@@ -299,10 +324,10 @@ def test_equal_weights_stay_equal():
     """Two hidden neurons that start alike get identical gradients: they never part."""
     net = Network((2, 2, 1), [0.5] * 6, [0.1] * 3)
     samples = xor_samples()
-    bp = trace_network(net, samples)
+    bp = trace(net, samples)
     np.testing.assert_array_equal(bp.mean_dC_dw[0][0], bp.mean_dC_dw[0][1])
     assert bp.mean_dC_db[0][0] == bp.mean_dC_db[0][1]
-    trainer = NetworkTrainer(net, samples, 2.0)
+    trainer = Trainer(net, samples, 2.0)
     trainer.run(500)
     w = trainer.network.w
     np.testing.assert_array_equal(w[0][0], w[0][1])
@@ -330,7 +355,7 @@ def test_counts_say_how_many_were_expected():
     with pytest.raises(ModelError, match=r"needs 3 biases \(2 \+ 1\), got 2"):
         Network((2, 2, 1), [0.1] * 6, [0.0] * 2)
     with pytest.raises(ModelError, match="each sample needs 2 inputs, got 3"):
-        NetworkSamples([[0.1, 0.2, 0.3]], [[1.0]], inputs=2)
+        Samples([[0.1, 0.2, 0.3]], [[1.0]], inputs=2)
 
 
 def test_cross_entropy_takes_one_sigmoid_output_only():

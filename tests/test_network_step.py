@@ -11,31 +11,27 @@ from backprop_tui.model import (
     COSTS,
     SIGMOID,
     TANH,
-    Chain,
+    Network,
     NonFiniteError,
-    Samples,
     Trainer,
     fast_step,
-    network_step,
 )
-from backprop_tui.model.network import (
-    Network,
-    NetworkTrainer,
-    bias_count,
-    trace_network,
-    weight_count,
-)
-from backprop_tui.model.network_step import uses_floats
+from backprop_tui.model.fast_step import uses_floats
+from backprop_tui.model.network import bias_count, trace, weight_count
 
 from .plain import plain_steps
-from .strategies import PAIRS, finite, networks
+from .strategies import networks
 
-PATHS = {"floats": 10**9, "numpy": -1}
-"""FLOAT_WORK_PER_LAYER forcing one way: every batch on floats, or none."""
+PATHS = {
+    "floats": {"FLOAT_US_PER_SAMPLE_PARAMETER": 0.0, "FLOAT_US_PER_SAMPLE": 0.0},
+    "numpy": {"NUMPY_US_PER_STEP": -1.0, "NUMPY_US_PER_LAYER": 0.0},
+}
+"""fast_step's costs forcing one way: every batch on floats (they cost nothing), or none
+(numpy costs less than nothing)."""
 
 
 def forced(path: str):
-    return mock.patch("backprop_tui.model.network_step.FLOAT_WORK_PER_LAYER", PATHS[path])
+    return mock.patch.multiple("backprop_tui.model.fast_step", **PATHS[path])
 
 
 def wide_cases(values=None):
@@ -55,7 +51,7 @@ def test_both_ways_equal_repeated_plain_steps(case, path, batch, steps, lr):
     except NonFiniteError:
         assume(False)  # a ReLU network can overflow; the next test covers stopping
     with forced(path):
-        trainer = NetworkTrainer(net, samples, lr, batch)
+        trainer = Trainer(net, samples, lr, batch)
         result = trainer.run(steps)
     assert result.divergence is None and result.steps == steps
     got = trainer.network
@@ -76,14 +72,14 @@ def test_both_ways_stop_where_the_plain_step_refuses(case, path, lr, batch, step
     net, samples = case
     batch = min(batch, len(samples))
     with forced(path):
-        trainer = NetworkTrainer(net, samples, lr, batch)
+        trainer = Trainer(net, samples, lr, batch)
         result = trainer.run(steps)  # a RuntimeWarning here fails the test suite
     kept = trainer.network  # Network() refuses non-finite parameters
     assert result.steps == trainer.steps_done == len(trainer.history)
     expected = net
     for k in range(result.steps):
         try:
-            bp = trace_network(expected, samples.batch(k, batch))
+            bp = trace(expected, samples.batch(k, batch))
         except NonFiniteError as exc:
             # A factor no step uses overflowed, so training goes on: ∂C/∂x, or
             # ∂C/∂a at an output whose cost cancels g' (∂C/∂z is taken directly).
@@ -97,33 +93,10 @@ def test_both_ways_stop_where_the_plain_step_refuses(case, path, lr, batch, step
     else:
         assert result.divergence.step == result.steps + 1
         with pytest.raises(NonFiniteError):
-            kept.step(trace_network(kept, samples.batch(result.steps, batch)), lr)
+            kept.step(trace(kept, samples.batch(result.steps, batch)), lr)
     scale = max(1.0, *np.abs(expected.flat_w), *np.abs(expected.flat_b))
     np.testing.assert_allclose(kept.flat_w, expected.flat_w, rtol=1e-9, atol=1e-12 * scale)
     np.testing.assert_allclose(kept.flat_b, expected.flat_b, rtol=1e-9, atol=1e-12 * scale)
-
-
-@settings(max_examples=60)
-@given(st.sampled_from(PAIRS), st.integers(1, 10), st.data())
-def test_a_width_one_network_takes_the_chains_very_steps(pair, layers, data):
-    """The float loop of shape 1,1,…,1 is the chain's: the same numbers to the bit."""
-    activation, cost = pair
-    w = data.draw(st.lists(finite(-3, 3), min_size=layers, max_size=layers))
-    b = data.draw(st.lists(finite(-3, 3), min_size=layers, max_size=layers))
-    x = data.draw(st.lists(finite(-2, 2), min_size=1, max_size=5))
-    y = data.draw(st.lists(finite(0, 1), min_size=len(x), max_size=len(x)))
-    batch = data.draw(st.integers(1, len(x)))
-    steps = data.draw(st.integers(1, 20))
-    chain = Trainer(Chain(w, b, activation, cost), Samples(x, y), 0.5, batch)
-    net = Network((1,) * (layers + 1), w, b, activation, cost)
-    wide = NetworkTrainer(net, net.samples(x, y), 0.5, batch)
-    assert uses_floats(net.shape, activation, cost, batch)
-    chain.run(steps)
-    wide.run(steps)
-    np.testing.assert_array_equal(wide.network.flat_w, chain.chain.w)
-    np.testing.assert_array_equal(wide.network.flat_b, chain.chain.b)
-    np.testing.assert_array_equal(wide.history.thinned(100).first,
-                                  chain.history.thinned(100).first)
 
 
 def test_parameters_past_the_limit_hand_the_steps_to_numpy():
@@ -133,9 +106,9 @@ def test_parameters_past_the_limit_hand_the_steps_to_numpy():
     net = Network(shape, [0.1] * 8 + [big, -big, 0.0, 0.0], [0.0] * 5, TANH)
     samples = net.samples([[0.5, 0.2], [0.1, 0.3]], [[0.0], [1.0]])
     assert uses_floats(shape, TANH, net.cost, 1)
-    with mock.patch.object(network_step, "numpy_network_steps",
-                           wraps=network_step.numpy_network_steps) as numpy_way:
-        trainer = NetworkTrainer(net, samples, 1e-3, 1)
+    with mock.patch.object(fast_step, "numpy_network_steps",
+                           wraps=fast_step.numpy_network_steps) as numpy_way:
+        trainer = Trainer(net, samples, 1e-3, 1)
         result = trainer.run(3)
     assert numpy_way.called
     expected, _ = plain_steps(net, samples, 1e-3, 1, result.steps)
@@ -178,7 +151,7 @@ def test_large_batches_on_numpy_equal_repeated_plain_steps(shape, batch):
     samples = net.samples(x, 0.5 + 0.4 * np.sin(x.sum(axis=1, keepdims=True)
                                                 * np.arange(1, shape[-1] + 1)))
     assert not uses_floats(shape, net.activation, net.cost, batch)
-    trainer = NetworkTrainer(net, samples, 0.5, batch)
+    trainer = Trainer(net, samples, 0.5, batch)
     trainer.run(12)
     expected, losses = plain_steps(net, samples, 0.5, batch, 12)
     np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-10, atol=1e-13)

@@ -6,9 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backprop_tui.model import (
-    Chain,
     LossHistory,
     ModelError,
+    Network,
     Samples,
     Trainer,
     batch_indices,
@@ -26,8 +26,8 @@ def test_train_equals_repeated_steps(chain, data, batch, steps, lr):
     trainer = Trainer(chain, data, lr, batch)
     trainer.run(steps)
     expected, losses = plain_steps(chain, data, lr, batch, steps)
-    np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-10, atol=1e-13)
-    np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-10, atol=1e-13)
     thinned = trainer.history.thinned(1000)
     np.testing.assert_array_equal(thinned.step, np.arange(steps))
     # Near 0 a loss (a − y)² is a difference of near-equal numbers: one ulp of a
@@ -36,13 +36,13 @@ def test_train_equals_repeated_steps(chain, data, batch, steps, lr):
 
 
 def test_runs_in_pieces_equal_one_run():
-    chain, data = Chain([0.3, -0.2], [0.0, 0.1]), Samples([0.1, 0.4, 0.9], [0, 0, 1])
+    chain, data = Network.chain([0.3, -0.2], [0.0, 0.1]), Samples([0.1, 0.4, 0.9], [0, 0, 1])
     whole = Trainer(chain, data, 0.7, 2)
     whole.run(10)
     pieces = Trainer(chain, data, 0.7, 2)
     for size in (3, 1, 6):
         pieces.run(size)
-    np.testing.assert_array_equal(whole.chain.w, pieces.chain.w)
+    np.testing.assert_array_equal(whole.network.flat_w, pieces.network.flat_w)
     assert pieces.steps_done == 10
 
 
@@ -53,13 +53,13 @@ def test_batches_are_consecutive_slices_that_wrap():
     assert batch_indices(3, 2, 5).tolist() == [1, 2]
     assert batch_indices(7, 3, 4).tolist() == [1, 2, 3]
     data = Samples([0, 1, 2, 3, 4], [0, 0, 0, 0, 0])
-    assert data.batch(2, 2).x.tolist() == [4, 0]
+    assert data.batch(2, 2).x[:, 0].tolist() == [4, 0]
 
 
 def test_loss_falls_on_an_easy_dataset():
     x = np.linspace(0, 1, 8)
     data = Samples(x, (x > 0.5).astype(float))
-    trainer = Trainer(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), data, 2.0)
+    trainer = Trainer(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), data, 2.0)
     before = trainer.mean_cost()
     trainer.run(3000)
     assert trainer.mean_cost() < 0.25 * before
@@ -68,25 +68,25 @@ def test_loss_falls_on_an_easy_dataset():
 
 
 def test_divergence_stops_at_the_first_bad_step_and_keeps_finite_parameters():
-    chain = Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1])
+    chain = Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1])
     trainer = Trainer(chain, Samples([0.7], [1e150]), 1e300)
     result = trainer.run(100)
     assert result.steps == 0
     assert result.divergence is not None and result.divergence.step == 1
-    np.testing.assert_array_equal(trainer.chain.w, chain.w)
+    np.testing.assert_array_equal(trainer.network.flat_w, chain.flat_w)
     assert "step 1" in str(result.divergence)
     assert trainer.run(5).steps == 0  # it does not go on after diverging
 
 
 def test_divergence_after_some_steps_keeps_the_last_finite_state():
     # Batch 1 is already fitted (zero gradient); batch 2's target is far out of reach.
-    chain = Chain([0.5, -0.3], [0.1, 0.2])
-    fitted = float(chain.forward(Samples([0.7], [0.0])).a[0, -1])
+    chain = Network.chain([0.5, -0.3], [0.1, 0.2])
+    fitted = float(chain.forward(Samples([0.7], [0.0])).column("a")[0, -1])
     trainer = Trainer(chain, Samples([0.7, 0.7], [fitted, 1e150]), 1e300, batch_size=1)
     result = trainer.run(50)
     assert result.steps == 1
     assert result.divergence is not None and result.divergence.step == 2
-    np.testing.assert_array_equal(trainer.chain.w, chain.w)
+    np.testing.assert_array_equal(trainer.network.flat_w, chain.flat_w)
     assert trainer.steps_done == 1 and len(trainer.history) == 1
 
 
@@ -97,7 +97,7 @@ def test_divergence_after_some_steps_keeps_the_last_finite_state():
 )
 def test_trainer_refuses_bad_settings(lr, batch, message):
     with pytest.raises(ModelError, match=message):
-        Trainer(Chain([1.0], [0.0]), Samples([1, 2, 3], [0, 0, 1]), lr, batch)
+        Trainer(Network.chain([1.0], [0.0]), Samples([1, 2, 3], [0, 0, 1]), lr, batch)
 
 
 def test_history_keeps_everything_up_to_capacity():
@@ -160,7 +160,7 @@ def test_train_equals_repeated_steps_for_every_activation_and_cost(pair, chain, 
     from backprop_tui.model import activation_named, cost_named
 
     act, cost = pair.split("/")
-    chain = Chain(chain.w, chain.b, activation_named(act), cost_named(cost))
+    chain = Network.chain(chain.flat_w, chain.flat_b, activation_named(act), cost_named(cost))
     if cost == "cross-entropy":
         data = Samples(data.x, np.clip(np.abs(data.y), 0, 1))
     batch = min(batch, len(data))
@@ -169,5 +169,5 @@ def test_train_equals_repeated_steps_for_every_activation_and_cost(pair, chain, 
     expected = chain
     for k in range(6):
         expected = expected.step(trace(expected, data.batch(k, batch)), lr)
-    np.testing.assert_allclose(trainer.chain.w, expected.w, rtol=1e-10, atol=1e-13)
-    np.testing.assert_allclose(trainer.chain.b, expected.b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-10, atol=1e-13)
