@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from backprop_tui.model import (
     CROSS_ENTROPY,
+    FACTOR_NAMES,
     RELU,
     SIGMOID,
     TANH,
@@ -146,6 +147,10 @@ def test_only_a_chain_has_columns():
     for name in ("z", "a", "a_prev"):
         with pytest.raises(ModelError, match="one column per layer needs a chain"):
             fwd.column(name)
+    bp = fwd.backward()
+    for name in (*FACTOR_NAMES, "dC_dz"):
+        with pytest.raises(ModelError, match="one column per layer needs a chain"):
+            bp.column(name)
 
 
 def test_a_width_one_random_start_is_the_chains():

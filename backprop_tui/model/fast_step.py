@@ -36,11 +36,11 @@ import numpy as np
 from .arrays import batch_indices
 from .functions import SIGMOID, Activation, Cost
 
-# What a step costs, in µs (medians on a 2-core AMD EPYC, sigmoid and squared
-# error; benchmarks/train_step.py): on floats about 0.06 per sample and parameter
-# plus 0.035 per sample, with numpy about 4.7 + 9·L whatever the batch below a
-# few hundred samples. The floats are the cheaper up to about 30 samples for a
-# chain of three layers, 20 for shape 2,2,1 and 1 for 2,16,16,1.
+# What a step costs, in µs (sigmoid and squared error on a 2-core AMD EPYC;
+# benchmarks/train_step.py): on floats about 0.06 per sample and parameter plus
+# 0.035 per sample, with numpy about 4.7 + 9·L whatever the batch below a few
+# hundred samples. By these the floats are the cheaper up to about 80 samples
+# for a chain of three layers, 39 for shape 2,2,1 and 1 for 2,16,16,1.
 FLOAT_US_PER_SAMPLE_PARAMETER = 0.06
 FLOAT_US_PER_SAMPLE = 0.035
 NUMPY_US_PER_LAYER = 9.0

@@ -468,6 +468,7 @@ class BackwardPass:
         sample k and layer l+1, as the note writes them without indices; cached."""
         cached = self._columns.get(name)
         if cached is None:
+            _columns(self.network, name, [])  # a chain's, or refused with why
             n = len(self.forward.samples)
             per_layer = [np.broadcast_to(self.factor(name, l), (n, 1, 1)[:2 + (name in (
                 "dz_da_prev", "dC_dw"))]) for l in range(self.network.layers)]
@@ -500,6 +501,8 @@ def _columns(network: Network, name: str, per_layer: Sequence[np.ndarray]) -> np
     if not network.is_chain:
         raise ModelError(f"{name}: one column per layer needs a chain (every layer one "
                          f"neuron), not shape {shape_text(network.shape)}")
+    if not per_layer:
+        return np.empty(0)
     out = np.column_stack([arr.reshape(arr.shape[0], -1)[:, 0] for arr in per_layer])
     out.flags.writeable = False
     return out
