@@ -227,7 +227,7 @@ def _emit(text: str) -> None:
 
 def run_trace(args: argparse.Namespace, shape: Shape, form: str,
               session: Session | None = None) -> int:
-    from .present import report_wide
+    from .present import report
 
     start = network_start(args, shape, session)
     trace_sample_count(args, len(start.samples))
@@ -238,18 +238,18 @@ def run_trace(args: argparse.Namespace, shape: Shape, form: str,
             raise WideUsageError("argument --check: not available with --format markdown")
         check = check_gradients(bp)
     if form == "json":
-        _emit(json.dumps(report_wide.trace_json(bp, check), ensure_ascii=False) + "\n")
+        _emit(json.dumps(report.trace_json(bp, check), ensure_ascii=False) + "\n")
     elif form == "markdown":
-        _emit(report_wide.trace_markdown(bp))
+        _emit(report.trace_markdown(bp))
     else:
-        _emit(report_wide.trace_text(bp, check))
+        _emit(report.trace_text(bp, check))
     return 0
 
 
 def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int,
               session: Session | None = None) -> int:
     """``train`` for a network; from ``session`` when given, saved with ``--save``."""
-    from .present import report_wide
+    from .present import report
 
     save = getattr(args, "save", None)
     if save is not None:
@@ -277,10 +277,10 @@ def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int,
             raise WideUsageError(f"argument --save: {exc}") from None
     result: Any
     if getattr(args, "json", False):
-        result = report_wide.train_json(trainer, initial, run.steps)
+        result = report.train_json(trainer, initial, run.steps)
         _emit(json.dumps(result, ensure_ascii=False) + "\n")
     else:
-        _emit(report_wide.train_text(trainer, initial, run.steps))
+        _emit(report.train_text(trainer, initial, run.steps))
         if going_on is not None:
             _emit(f"went on from step {going_on.steps} of {shown_name(args.session)}\n")
         if save is not None:

@@ -153,8 +153,8 @@ def test_a_run_whose_kept_parameters_overflow_still_reports_divergence(form):
 
 
 def test_model_does_not_import_the_user_interface():
-    code = ("import sys, backprop_tui.model, backprop_tui.present.formulas, backprop_tui.present.report, "
-            "backprop_tui.present.formulas_wide, backprop_tui.present.report_wide; "
+    code = ("import sys, backprop_tui.model, backprop_tui.present.formulas, "
+            "backprop_tui.present.report; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'plotext', 'rich')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

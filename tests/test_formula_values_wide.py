@@ -12,9 +12,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.model.network import Network, trace_network
+from backprop_tui.model.network import Network, trace
 from backprop_tui.present import formulas as F
-from backprop_tui.present import formulas_wide as W
+from backprop_tui.present import formulas as W
 from backprop_tui.present.format import plug
 
 from .test_formula_values import check_remultiplied, check_rows
@@ -42,7 +42,7 @@ def all_rows(bp, lr):
 @given(networks(max_inputs=2, max_width=3), st.floats(0.01, 2.0))
 def test_every_wide_row_value_is_its_formula_of_the_numbers_shown(case, lr):
     net, samples = case
-    rows = all_rows(trace_network(net, samples), lr)
+    rows = all_rows(trace(net, samples), lr)
     assert check_rows(rows) >= 4 * net.layers
 
 
@@ -50,18 +50,18 @@ def test_every_wide_row_value_is_its_formula_of_the_numbers_shown(case, lr):
 @given(networks(max_inputs=2, max_width=3), st.floats(0.01, 2.0))
 def test_wide_rows_say_approx_exactly_when_the_rounded_numbers_miss(case, lr):
     net, samples = case
-    assert check_remultiplied(all_rows(trace_network(net, samples), lr)) >= 4 * net.layers
+    assert check_remultiplied(all_rows(trace(net, samples), lr)) >= 4 * net.layers
 
 
 def test_a_sum_row_adds_its_terms_and_the_check_catches_a_wrong_sum():
     net = Network((2, 2, 1), [0.5, -0.4, 0.3, 0.8, 1.2, -0.7], [0.1, -0.2, 0.05])
-    bp = trace_network(net, net.samples([[1.0, 0.0]], [[1.0]]))
+    bp = trace(net, net.samples([[1.0, 0.0]], [[1.0]]))
     terms = W.term_rows(bp, 0, 2, 1)
     assert terms == []  # one neuron in (L): the sum is one product
     row = W.sum_row(bp, 0, 2, 1)
     assert row.formula == "w₁₁(L)·σ'(z₁(L))·∂C/∂a₁(L)"
     wide = Network((1, 2, 1), [0.5, -0.4, 1.2, -0.7], [0.1, -0.2, 0.05])
-    bp = trace_network(wide, wide.samples([[0.8]], [[1.0]]))
+    bp = trace(wide, wide.samples([[0.8]], [[1.0]]))
     terms = W.term_rows(bp, 0, 1, 1)
     row = W.sum_row(bp, 0, 1, 1)
     assert [t.symbol for t in terms] == ["term j=1", "term j=2"]
@@ -83,7 +83,7 @@ def test_the_matrix_form_gives_the_sums_term_by_term(case):
     """δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)) and W(l)ᵀ·δ(l) as shown: each vector is the rows'
     values, and the entry of W(l)ᵀ·δ(l) is the Σ row's value (the same sum)."""
     net, samples = case
-    bp = trace_network(net, samples)
+    bp = trace(net, samples)
     for s in range(len(samples)):
         for layer in range(1, net.layers + 1):
             delta, below = W.matrix_lines(bp, s, layer)

@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop_tui.model import ACTIVATIONS, COSTS, Chain, Samples
+from backprop_tui.model import ACTIVATIONS, COSTS, Network, Samples
 from backprop_tui.present import formulas as F
-from backprop_tui.present.formulas import Row, shown_arithmetic
-from backprop_tui.present.formulas_wide import param_sym
+from backprop_tui.present.formulas import Row, param_sym, shown_arithmetic
 from backprop_tui.present.report import mean_rows
 
 FORMS = ("text", "json", "markdown")
@@ -224,7 +223,7 @@ def test_a_sum_of_a_hundred_thousand_terms_is_evaluated():
 def test_the_mean_row_of_many_samples_is_checked():
     count = 20_000
     rng = np.random.default_rng(5)
-    chain = Chain([0.5, -1.2], [0.1, 0.3])
+    chain = Network.chain([0.5, -1.2], [0.1, 0.3])
     bp = chain.forward(Samples(rng.uniform(-2, 2, count), rng.uniform(0, 1, count))).backward()
     rows = mean_rows(bp)
     assert [row.equals for row in rows]  # no RecursionError
@@ -256,7 +255,7 @@ def test_every_row_of_a_small_batch_evaluates_as_before():
     rng = np.random.default_rng(11)
     for activation, cost in (("sigmoid", "squared-error"), ("tanh", "squared-error"),
                              ("relu", "squared-error"), ("sigmoid", "cross-entropy")):
-        chain = Chain(rng.normal(0, 1, 3), rng.normal(0, 1, 3), ACTIVATIONS[activation],
+        chain = Network.chain(rng.normal(0, 1, 3), rng.normal(0, 1, 3), ACTIVATIONS[activation],
                       COSTS[cost])
         bp = chain.forward(Samples(rng.uniform(-2, 2, 8), rng.uniform(0, 1, 8))).backward()
         rows = mean_rows(bp)

@@ -45,8 +45,9 @@ def assert_panels_show_forward(app: BackpropApp, sample: int = 0) -> None:
     assert fwd is not None
     for layer in range(1, app.lesson.layers + 1):
         i = layer - 1
-        assert panel_line(app, f"#neuron-{layer}", "z") == f"z {number(fwd.z[sample, i], signed=True)}"
-        assert panel_line(app, f"#neuron-{layer}", "a") == f"a {number(fwd.a[sample, i], signed=True)}"
+        z, a = fwd.column("z")[sample, i], fwd.column("a")[sample, i]
+        assert panel_line(app, f"#neuron-{layer}", "z") == f"z {number(z, signed=True)}"
+        assert panel_line(app, f"#neuron-{layer}", "a") == f"a {number(a, signed=True)}"
     assert panel_line(app, "#target-panel", "cost") == f"C {number(fwd.cost[sample], signed=True)}"
 
 
@@ -61,8 +62,8 @@ def assert_current(app: BackpropApp, layer: int) -> None:
 def assert_fields_show_lesson(app: BackpropApp, sample: int = 0) -> None:
     lesson = app.lesson
     for layer in range(1, lesson.layers + 1):
-        assert field_value(app, f"w-{layer}") == number(lesson.chain.w[layer - 1])
-        assert field_value(app, f"b-{layer}") == number(lesson.chain.b[layer - 1])
+        assert field_value(app, f"w-{layer}") == number(lesson.network.flat_w[layer - 1])
+        assert field_value(app, f"b-{layer}") == number(lesson.network.flat_b[layer - 1])
     assert field_value(app, "x") == number(lesson.samples.x[sample])
     assert field_value(app, "y") == number(lesson.samples.y[sample])
     assert field_value(app, "lr") == number(lesson.lr)
@@ -152,7 +153,7 @@ async def test_s_steps_with_the_mean_gradient_and_shows_old_to_new():
         step = lesson.last_step
         assert lesson.phase == "step" and lesson.steps_done == 1
         expected = step.old.forward(lesson.samples).backward()
-        np.testing.assert_array_equal(step.new.w, step.old.w - lesson.lr * expected.mean_dC_dw)
+        np.testing.assert_array_equal(step.new.flat_w, step.old.flat_w - lesson.lr * expected.mean_flat_dC_dw)
         assert_fields_show_lesson(app)
         assert_rows_shown(app, step_rows(step.old, step.backward, step.lr, step.new))
         assert "step 1" in shown(app, "#status")
@@ -193,20 +194,20 @@ async def test_editing_a_weight_applies_it_and_recomputes_what_was_shown():
         await pilot.press(*"0.25", "enter")
         assert app.focused is None
         lesson = app.lesson
-        assert lesson.chain.w[0] == 0.25
+        assert lesson.network.flat_w[0] == 0.25
         # Live: the backward pass shown before the edit runs again with the new w.
         assert lesson.phase == "backward"
-        assert lesson.backward_pass.forward.chain is lesson.chain
+        assert lesson.backward_pass.forward.network is lesson.network
         assert field_value(app, "w-1") == number(0.25)
-        before = lecture().chain.forward(lecture().samples).mean_cost
+        before = lecture().network.forward(lecture().samples).mean_cost
         assert shown(app, "#message") == (
             f"w({label(1, 3)}) = {number(0.25)}: the forward and backward pass again; "
             f"C̄ {number(before)} → {number(lesson.forward_pass.mean_cost)}")
         assert_panels_show_forward(app)
-        assert lesson.forward_pass.z[0, 0] == pytest.approx(0.25 * 0.7 + 0.1)
+        assert lesson.forward_pass.column("z")[0, 0] == pytest.approx(0.25 * 0.7 + 0.1)
         assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, 3))
         await pilot.press("r", "tab", "tab", *"0.5", "enter")  # nothing computed: none redone
-        assert lesson.phase == "none" and lesson.chain.w[0] == 0.5
+        assert lesson.phase == "none" and lesson.network.flat_w[0] == 0.5
         for layer in (1, 2, 3):
             assert panel_line(app, f"#neuron-{layer}", "z") == f"z {BLANK}"
         assert "Nothing is computed" in text_of(app.query_one("#derivation"))
@@ -224,7 +225,7 @@ async def test_letters_typed_in_a_field_neither_act_nor_go_into_the_field():
         await pilot.press("escape")
         assert app.focused is None
         assert field_value(app, "w-1") == number(defaults.W[0])
-        assert app.lesson.chain.w[0] == defaults.W[0]
+        assert app.lesson.network.flat_w[0] == defaults.W[0]
         await pilot.press("f")
         assert app.lesson.phase == "forward"
 
@@ -238,7 +239,7 @@ async def test_a_non_finite_value_is_refused_with_a_message(text):
         field(app, "b-1").value = text  # as if pasted: letters cannot be typed in
         await pilot.press("enter")
         lesson = app.lesson
-        assert lesson.chain.b[0] == defaults.B[0]
+        assert lesson.network.flat_b[0] == defaults.B[0]
         assert field_value(app, "b-1") == number(defaults.B[0])
         assert refused(app, "b-1")
         assert app.query_one("#neuron-1").border_subtitle == "refused"
@@ -350,7 +351,7 @@ async def test_divergence_pauses_training_with_the_message():
         await pilot.press("t")
         await wait_until(pilot, lambda: not app.training)
         assert "diverged" in shown(app, "#message")
-        assert np.isfinite(app.lesson.chain.w).all()
+        assert np.isfinite(app.lesson.network.flat_w).all()
 
 
 async def test_reset_returns_to_the_start_values_and_clears_the_history():
@@ -363,7 +364,7 @@ async def test_reset_returns_to_the_start_values_and_clears_the_history():
         await pilot.press("r")
         lesson = app.lesson
         assert not app.training
-        assert lesson.chain is lesson.start.chain and lesson.samples is lesson.start.samples
+        assert lesson.network is lesson.start.network and lesson.samples is lesson.start.samples
         assert lesson.steps_done == 0 and len(lesson.history) == 0
         assert_fields_show_lesson(app)
         assert "step 0" in shown(app, "#status")
@@ -378,7 +379,7 @@ async def test_the_built_in_dataset_and_the_batch_table():
         await pilot.press("b", "v")
         table = text_of(app.query_one("#batch"))
         bp = lesson.backward_pass
-        assert number(bp.mean_dC_dw[-1], signed=True) in table
+        assert number(bp.mean_flat_dC_dw[-1], signed=True) in table
         assert number(bp.forward.mean_cost) in table
         assert "mean" in table
         assert "the mean of all 8" in app.query_one("#derivation").border_subtitle
@@ -414,7 +415,7 @@ async def test_tab_after_adding_a_sample_goes_on_to_its_y_as_the_message_says():
         await pilot.pause()
         assert list(app.lesson.samples.x) == [0.7, 0.2]
         assert list(app.lesson.samples.y) == [1.0, 0.0]
-        assert list(app.lesson.chain.w) == list(lecture().chain.w)
+        assert list(app.lesson.network.flat_w) == list(lecture().network.flat_w)
         # Only once: tab from x otherwise goes on along the chain, as before.
         await edit_field(pilot, "x")
         await pilot.press("tab")
@@ -647,14 +648,14 @@ async def test_numbers_in_the_panels_are_whole_and_signed():
             panel = app.query_one(f"#neuron-{layer}")
             if panel.display:
                 assert panel_line(app, f"#neuron-{layer}", "z") == (
-                    f"z {number(fwd.z[0, layer - 1], signed=True)}")
+                    f"z {number(fwd.column('z')[0, layer - 1], signed=True)}")
                 assert field_value(app, f"w-{layer}") == number(w[layer - 1])
                 assert field_value(app, f"w-{layer}").startswith("−") == (w[layer - 1] < 0)
     assert fitted(1.234e-100, 10, signed=True) == "+1.23e−100"
 
 
 async def test_bad_but_finite_settings_are_explained_on_the_message_line():
-    from backprop_tui.model import RELU, Chain
+    from backprop_tui.model import RELU, Network
     from backprop_tui.present.formulas import lr_warning, zero_gradient_note
 
     app = app_for()
@@ -669,7 +670,7 @@ async def test_bad_but_finite_settings_are_explained_on_the_message_line():
         await pilot.press("s")
         assert shown(app, "#message") == lr_warning(-0.5)
     lesson = lecture()
-    lesson.chain = Chain(defaults.W, defaults.B, RELU)
+    lesson.network = Network.chain(defaults.W, defaults.B, RELU)
     app = app_for(lesson)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
@@ -728,23 +729,23 @@ async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
         app.training = True
         app.show()
         live = app.query_one(Derivation).live
-        assert live is not None and live.forward.chain is app.lesson.chain
-        expected = app.lesson.chain.forward(app.lesson.samples)
+        assert live is not None and live.forward.network is app.lesson.network
+        expected = app.lesson.network.forward(app.lesson.samples)
         for layer in (1, 2, 3):
             z = number(float(expected.z[0, layer - 1]), signed=True)
             assert panel_line(app, f"#neuron-{layer}", "z") == f"z {z}"
         assert panel_line(app, "#target-panel", "mean-cost") == f"C̄ {number(expected.mean_cost, signed=True)}"
         table = app.query_one(BatchTable)
         assert table.bp is live and BLANK not in text_of(table)
-        step = step_rows(app.lesson.chain, live, app.lesson.lr,
-                         app.lesson.chain.step(live, app.lesson.lr))
+        step = step_rows(app.lesson.network, live, app.lesson.lr,
+                         app.lesson.network.step(live, app.lesson.lr))
         assert_rows_shown(app, step)
         app._timer, app.training = None, False
         await pilot.press("t")  # (not training: starts) then stop again
         await pilot.press("t")
         await pilot.pause()
         assert not app.training and app.lesson.phase == "forward"
-        assert app.lesson.forward_pass.chain is app.lesson.chain
+        assert app.lesson.forward_pass.network is app.lesson.network
         assert_panels_show_forward(app)
 
 
@@ -796,10 +797,10 @@ async def test_the_derivation_says_approx_where_the_shown_factors_do_not_give_th
 async def test_a_refused_target_says_the_whole_reason():
     """A refusal that is not about the text (cross-entropy wants y in [0, 1]) reaches the
     screen whole: the field's name, the model's reason, the value kept."""
-    from backprop_tui.model import CROSS_ENTROPY, SIGMOID, Chain, Samples
+    from backprop_tui.model import CROSS_ENTROPY, SIGMOID, Network, Samples
     from backprop_tui.model.lesson import Lesson
 
-    app = app_for(Lesson(Chain([0.5], [0.0], SIGMOID, CROSS_ENTROPY), Samples([0.7], [1.0]), 0.5))
+    app = app_for(Lesson(Network.chain([0.5], [0.0], SIGMOID, CROSS_ENTROPY), Samples([0.7], [1.0]), 0.5))
     async with app.run_test(size=SIZE) as pilot:
         await edit_field(pilot, "y")
         await pilot.press("ctrl+u", "2", "enter")

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from backprop_tui import cli
+from backprop_tui.model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
 from backprop_tui.model.network import Network, xor_samples
-from backprop_tui.present import formulas_wide as W
+from backprop_tui.present import formulas as W
 from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as chain_app
 from backprop_tui.tui import lesson_app
@@ -19,7 +20,6 @@ from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.grid import NetworkGrid
 from backprop_tui.tui.wide.help import WideHelpScreen
 from backprop_tui.tui.wide.keys import WIDE_KEYS
-from backprop_tui.tui.wide.state import SYMMETRIC_B, SYMMETRIC_W, WideLesson
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
@@ -31,16 +31,16 @@ XOR_W = (0.22, 1.01, 1.11, -0.81, -0.93, -0.74)
 XOR_B = (0.44, 0.32, -0.5)
 
 
-def xor_lesson(lr: float = 0.5) -> WideLesson:
+def xor_lesson(lr: float = 0.5) -> Lesson:
     net = Network((2, 2, 1), XOR_W, XOR_B)
-    return WideLesson(net, xor_samples(), lr)
+    return Lesson(net, xor_samples(), lr)
 
 
-def lesson_of(shape, x, y, seed_w=None, lr=0.5) -> WideLesson:
+def lesson_of(shape, x, y, seed_w=None, lr=0.5) -> Lesson:
     from backprop_tui.model.network import random_network
 
     net = random_network(shape)
-    return WideLesson(net, net.samples(x, y), lr)
+    return Lesson(net, net.samples(x, y), lr)
 
 
 def shown(app, selector: str) -> str:
@@ -65,7 +65,7 @@ def assert_grid_matches_lesson(app: WideApp) -> None:
     for l in range(1, len(shape)):
         for j in range(1, shape[l] + 1):
             room = 8 if grid.dense else 11
-            expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), room, True)
+            expected = "—" if fwd is None else fitted(float(fwd.column("a")[l - 1][s, j - 1]), room, True)
             cell = app.query_one(f"#neuron-{l}-{j}")
             if grid.dense:
                 mark = "▸" if (l, j) == (app.layer, app.neuron) else " "
@@ -75,9 +75,9 @@ def assert_grid_matches_lesson(app: WideApp) -> None:
     net = lesson.network
     for k in range(1, shape[app.layer - 1] + 1):
         field = app.query_one(f"#field-w-{k}", NumberField)
-        assert field.shown == fitted(float(net.w[app.layer - 1][app.neuron - 1, k - 1]), 9)
+        assert field.shown == fitted(float(net.flat_w[app.layer - 1][app.neuron - 1, k - 1]), 9)
     b = app.query_one("#field-b", NumberField)
-    assert b.shown == fitted(float(net.b[app.layer - 1][app.neuron - 1]), 9)
+    assert b.shown == fitted(float(net.flat_b[app.layer - 1][app.neuron - 1]), 9)
     assert f"step {lesson.steps_done}" in shown(app, "#status")
 
 
@@ -103,10 +103,10 @@ async def test_forward_backward_step_show_the_models_numbers():
         symbols = [r.symbol for r in rows]
         assert symbols == ["∂C/∂a₁(L−1)", "∂a₁(L−1)/∂z₁(L−1)", "∂C/∂w₁₁(L−1)", "term j=1",
                            "term j=2", "∂C/∂x₁", "∂C/∂w₁₁(L−1)"]
-        assert rows[2].value == float(bp.dC_dw[0][0, 0, 0])
-        assert rows[5].value == float(bp.dC_da_prev[0][0, 0])
+        assert rows[2].value == float(bp.column("dC_dw")[0][0, 0, 0])
+        assert rows[5].value == float(bp.column("dC_da_prev")[0][0, 0])
         assert rows[5].formula.startswith("Σⱼ")
-        assert rows[6].value == float(bp.mean_dC_dw[0][0, 0])
+        assert rows[6].value == float(bp.mean_flat_dC_dw[0][0, 0])
         # The Σ row is on screen at 80×24, its terms added.
         text = text_of(app.query_one(WideDerivation))
         assert "∂C/∂x₁" in text and "term j=1" in text and "term j=2" in text
@@ -212,8 +212,8 @@ async def test_samples_and_the_mean():
             assert app.sample == expected
             assert_grid_matches_lesson(app)
             rows = derivation_rows(app)
-            assert rows[2].value == float(bp.dC_dw[0][expected, 0, 0])
-            assert rows[-1].value == float(bp.mean_dC_dw[0][0, 0])  # the mean: all samples
+            assert rows[2].value == float(bp.column("dC_dw")[0][expected, 0, 0])
+            assert rows[-1].value == float(bp.mean_flat_dC_dw[0][0, 0])  # the mean: all samples
             assert f"sample {expected + 1}/4" in shown(app, "#sample-line")
 
 
@@ -248,13 +248,13 @@ async def test_symmetry_demo_gradients_identical_and_stay_equal():
         assert "symmetry" in shown(app, "#message")
         await pilot.press("f", "b")
         bp = app.lesson.backward_pass
-        assert np.array_equal(bp.mean_dC_dw[0][0], bp.mean_dC_dw[0][1])
+        assert np.array_equal(bp.mean_flat_dC_dw[0][0], bp.mean_flat_dC_dw[0][1])
         message = shown(app, "#message")
         assert "identical" in message and "(L−1)" in message
-        assert number(float(bp.mean_dC_dw[0][0, 0]), True) in message
+        assert number(float(bp.mean_flat_dC_dw[0][0, 0]), True) in message
         for _ in range(3):
             await pilot.press("s", "f", "b")
-        w = app.lesson.network.w[0]
+        w = app.lesson.network.flat_w[0]
         assert np.array_equal(w[0], w[1]) and app.lesson.symmetric_layers() == [1]
 
 
@@ -270,7 +270,7 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         field.value = "abc"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.lesson.network.w[0][0, 1] == 1.01
+        assert app.lesson.network.flat_w[0][0, 1] == 1.01
         assert field.shown == "1.0100" and field.value == "1.0100"
         assert field.has_class("-refused") and "kept 1.0100" in shown(app, "#message")
         field.focus()
@@ -278,9 +278,9 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         field.value = "−0.25"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.lesson.network.w[0][0, 1] == -0.25
+        assert app.lesson.network.flat_w[0][0, 1] == -0.25
         assert app.lesson.phase == "backward"  # run again with the new number
-        assert app.lesson.backward_pass.network.w[0][0, 1] == -0.25
+        assert app.lesson.backward_pass.network.flat_w[0][0, 1] == -0.25
         assert "again" in shown(app, "#message")
         field = app.query_one("#field-b", NumberField)
         field.focus()
@@ -288,7 +288,7 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         field.value = "1e400"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.lesson.network.b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
+        assert app.lesson.network.flat_b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
         assert app.focused is None
         assert_grid_matches_lesson(app)
         # tab goes through the selected neuron's fields; escape restores and leaves
@@ -299,7 +299,7 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         await pilot.press("shift+tab")
         assert app.focused is app.query_one("#field-w-1")
         await pilot.press("9", "escape")
-        assert app.focused is None and app.lesson.network.w[0][0, 0] == 0.22
+        assert app.focused is None and app.lesson.network.flat_w[0][0, 0] == 0.22
         assert_grid_matches_lesson(app)
 
 
@@ -435,7 +435,7 @@ def test_bad_input_for_the_wide_app_is_one_line(capsys, tmp_path):
 
 
 def test_the_sum_row_on_screen_is_the_formulas_row():
-    """The rows the screen shows come from formulas_wide (no arithmetic in the app)."""
+    """The rows the screen shows come from formulas (no arithmetic in the app)."""
     lesson = xor_lesson()
     bp = lesson.backward()
     from backprop_tui.tui.wide.derivation import Selection, weight_rows
@@ -485,7 +485,7 @@ async def test_decision_view_on_a_key_redrawn_while_training():
 
 
 async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch):
-    from backprop_tui.model import load_network_session
+    from backprop_tui.model import load_session
 
     monkeypatch.chdir(tmp_path)
     app = WideApp(xor_lesson())
@@ -493,13 +493,13 @@ async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch
         await pilot.press("f", "b", "s", "s", "ctrl+s")
         path = tmp_path / "backprop-session.json"
         assert "step 2: session saved to backprop-session.json" in shown(app, "#message")
-        saved = load_network_session(path)
+        saved = load_session(path)
         assert saved.steps == 2 and len(saved.history) == 2
         assert np.array_equal(saved.network.flat_w, app.lesson.network.flat_w)
         assert np.array_equal(saved.start.flat_w, XOR_W)
         assert np.array_equal(saved.samples.y, app.lesson.samples.y)
         await pilot.press("s", "ctrl+s")  # the same file again
-        assert load_network_session(path).steps == 3
+        assert load_session(path).steps == 3
         assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop-session.json"]
     # --session opens it in the wide app, going on from step 3; a reset returns to the start.
     opened = []
@@ -512,7 +512,7 @@ async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch
     app = WideApp(lesson, session_path=kw["session_path"])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "ctrl+s")
-        assert load_network_session(path).steps == 4
+        assert load_session(path).steps == 4
         await pilot.press("r")
         assert np.array_equal(app.lesson.network.flat_w, XOR_W) and app.lesson.steps_done == 0
 
@@ -535,7 +535,7 @@ def test_while_training_the_derivation_says_how_many_samples_a_step_uses():
     net = Network((2, 2, 1), XOR_W, XOR_B)
     for size, words in ((2, "a training step uses 2 of the 4 samples"),
                         (None, "the mean over the 4 samples")):
-        lesson = WideLesson(net, xor_samples(), 0.5, size)
+        lesson = Lesson(net, xor_samples(), 0.5, size)
         lesson.train(3)
         shown_ = training_view(lesson, lesson.current_trace(), Selection(1, 1, 1, 0))
         assert words in shown_.remark

@@ -10,14 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.network import Network
 from backprop_tui.present.format import number
-from backprop_tui.present.formulas import label
-from backprop_tui.present.formulas_wide import a_sym, param_sym, sub
+from backprop_tui.present.formulas import a_sym, label, param_sym, sub
 from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.grid import NetworkGrid
-from backprop_tui.tui.wide.state import WideLesson
 from backprop_tui.tui.widgets.field import NumberField
 
 from .helpers import text_of
@@ -35,14 +34,14 @@ DEEP_X = [[1.0, 0.0], [0.3, -0.7]]
 DEEP_Y = [[1.0, 0.0], [0.0, 1.0]]
 
 
-def teacher_lesson() -> WideLesson:
+def teacher_lesson() -> Lesson:
     net = Network((2, 2, 1), TEACHER_W, TEACHER_B)
-    return WideLesson(net, net.samples([[1.0, 0.0]], [[1.0]]), 0.5)
+    return Lesson(net, net.samples([[1.0, 0.0]], [[1.0]]), 0.5)
 
 
-def deep_lesson() -> WideLesson:
+def deep_lesson() -> Lesson:
     net = Network(DEEP_SHAPE, DEEP_W, DEEP_B)
-    return WideLesson(net, net.samples(DEEP_X, DEEP_Y), 0.5)
+    return Lesson(net, net.samples(DEEP_X, DEEP_Y), 0.5)
 
 
 def by_hand(shape, flat_w, flat_b, x, y):
@@ -168,7 +167,7 @@ async def test_b_before_f_runs_the_forward_pass_first_and_starts_at_the_output()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("b")
         assert app.lesson.forward_pass is not None
-        assert float(app.lesson.forward_pass.a[-1][0, 0]) == pytest.approx(float(a[2][0, 0]))
+        assert float(app.lesson.forward_pass.column("a")[-1][0, 0]) == pytest.approx(float(a[2][0, 0]))
         assert "forward, then backward" in text_of(app.query_one("#message"))
         check_layer(app, factors, 2, 2, 1)
         # After a step the forward pass is stale: b runs it again with the new numbers.
@@ -249,7 +248,7 @@ async def test_the_grid_marks_only_the_last_shown_column_as_cut():
     """A deep network paged to the output and back: ``…`` only after the last column
     shown when more layers follow, ``▶`` between columns shown."""
     net = Network((2, 2, 2, 2, 2, 1), tuple(0.1 * i for i in range(1, 19)), (0.0,) * 9)
-    lesson = WideLesson(net, net.samples([[0.1, 0.2]], [[1.0]]), 0.5)
+    lesson = Lesson(net, net.samples([[0.1, 0.2]], [[1.0]]), 0.5)
     app = WideApp(lesson)
     async with app.run_test(size=(80, 24)) as pilot:
         grid = app.query_one(NetworkGrid)

@@ -26,8 +26,7 @@ from ...model.defaults import EPSILON
 from ...model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
 from ...model.network import BackwardPass, ForwardPass, shape_text
 from ...present.format import BLANK, number, precise
-from ...present.formulas import label, lr_warning, nudge_digits
-from ...present.formulas_wide import param_sym, sub
+from ...present.formulas import label, lr_warning, nudge_digits, param_sym, sub
 from ..keys import bindings, on_line
 from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
 from ..pace import training_text

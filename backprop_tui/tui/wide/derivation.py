@@ -1,4 +1,4 @@
-"""The derivation on the wide screen: the rows of :mod:`backprop_tui.formulas_wide` for
+"""The derivation on the wide screen: the rows of :mod:`backprop_tui.present.formulas` for
 the phase shown, the selected neuron's and weight's rows marked.
 
 After the backward pass the rows explain the selected weight w_jk(l), term by term:
@@ -22,7 +22,7 @@ from ...model import ModelError
 from ...model.lesson import Lesson
 from ...model.network import BackwardPass
 from ...present import formulas as F
-from ...present import formulas_wide as W
+from ...present import formulas as W
 from ...present.formulas import Row, label
 from ..widgets.derivation import lay_out, table, window
 

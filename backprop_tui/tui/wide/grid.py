@@ -16,8 +16,7 @@ from ...model.lesson import Lesson
 from ...model.limits import MAX_INPUTS, MAX_WIDTH
 from ...model.network import ForwardPass
 from ...present.format import BLANK, fitted, number
-from ...present.formulas import label
-from ...present.formulas_wide import a_sym, param_sym, sub
+from ...present.formulas import a_sym, label, param_sym, sub
 from ..widgets.field import NumberField
 from ..widgets.neuron import HIDDEN
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from ...model.lesson import Lesson
-from ...present.formulas_wide import formula_lines
+from ...present.formulas import formula_lines
 from ..screens.help import PageScreen, help_page
 from .keys import WIDE_KEYS
 
