@@ -55,8 +55,6 @@ LIVE_TABLE_REDRAW = 1.0
 
 W = TypeVar("W", bound=Widget)
 
-HANDOUT_NAME = "backprop-handout"
-"""Handouts go to backprop-handout-1.md, -2.md, … in the current folder."""
 class BackpropApp(Teaching, LessonApp):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
@@ -609,18 +607,6 @@ class BackpropApp(Teaching, LessonApp):
                  "f: forward pass with them")
         self._sync()
         return None
-
-    def action_handout(self) -> None:
-        from ..present.report import handout_markdown
-
-        try:
-            bp = self.lesson.current_trace()
-            text = handout_markdown(bp, self.lesson.lr)
-            path = self.folder.write_new(HANDOUT_NAME, ".md", text.encode("utf-8"), "handout")
-        except ModelError as exc:
-            self._file_error(str(exc))
-            return
-        self.say(f"step {self.lesson.steps_done}: handout written to {self.folder.shown(path)}")
 
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""

@@ -80,6 +80,8 @@ DEFAULT_CLOCK: Callable[[], float] = monotonic
 clock under ``backprop_tui.tui``."""
 
 
+HANDOUT_NAME = "backprop-handout"
+"""Handouts go to backprop-handout-1.md, -2.md, … in the current folder."""
 SCREENSHOT_NAME = "backprop-screenshot"
 """Screenshots go to backprop-screenshot-1.svg, -2.svg, … in the current folder."""
 
@@ -179,6 +181,18 @@ class LessonApp(FrugalApp[int]):
         """A refused file: on the message line, and whole in a notice (long paths)."""
         self.say(text, error=True)
         self.notify(text, severity="error", markup=False)
+
+    def action_handout(self) -> None:
+        from ..present.report import handout_markdown
+
+        try:
+            bp = self.lesson.current_trace()
+            text = handout_markdown(bp, self.lesson.lr)
+            path = self.folder.write_new(HANDOUT_NAME, ".md", text.encode("utf-8"), "handout")
+        except ModelError as exc:
+            self._file_error(str(exc))
+            return
+        self.say(f"step {self.lesson.steps_done}: handout written to {self.folder.shown(path)}")
 
     def action_screenshot(self) -> None:  # type: ignore[override]
         """Save the screen as SVG (backprop-screenshot-N.svg), in the app's folder."""

@@ -48,6 +48,7 @@ WIDE_KEYS: tuple[Key, ...] = (
         (("S", "symmetry", "symmetry"),)),
     _chain("e"),
     _chain("E"),
+    _chain("m"),
     _chain("o"),
     _chain("k"),
     _chain("u U"),
@@ -67,7 +68,6 @@ those only in the help."""
 CHAIN_ONLY: dict[str, str] = {
     "a": "adding a sample",
     "d": "deleting a sample",
-    "m": "the handout",
     "x": "reveal mode",
     "z": "the quiz",
     "g": "the plot of C against one parameter",
@@ -76,8 +76,7 @@ CHAIN_ONLY: dict[str, str] = {
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
 that it is not available here (never something else)."""
 
-MOVED: dict[str, str] = {"d": "D: the decision view",
-                         "m": "M: the matrix form"}
+MOVED: dict[str, str] = {"d": "D: the decision view"}
 """Where the feature this app once had on a key of :data:`CHAIN_ONLY` is now."""
 
 
