@@ -14,6 +14,7 @@ and ``--y`` (not both).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -39,6 +40,7 @@ from .model.start import StartError, StartValues, resolve_start
 from .present.formulas import NUDGE_FORMULA
 
 if TYPE_CHECKING:
+    from .cli_wide import NetworkStart
     from .model.session import Session
 
 # The app's path imports what its first frame needs and no more (numpy, the chain and
@@ -432,26 +434,38 @@ def _emit(text: str) -> None:
     sys.stdout.flush()
 
 
+def network_start(args: argparse.Namespace) -> NetworkStart:
+    """What ``trace`` and ``train`` start from, for every shape: the network, its samples,
+    η, the batch size and the session it goes on from (``--session``), if any."""
+    from . import cli_wide
+    from .cli_wide import NetworkStart
+
+    session = cli_wide.wide_session(args)
+    if session is not None:
+        return cli_wide.network_start(args, session.shape, session)
+    shape = network_shape(args)
+    if shape is not None:
+        return cli_wide.network_start(args, shape)
+    values = start_values(args)
+    return NetworkStart(values.network(), values.samples(), values.lr, values.batch_size,
+                        values.session)
+
+
 def run_trace(args: argparse.Namespace) -> int:
     import json
 
-    from . import cli_wide
     from .model import check_gradients
     from .present.report import trace_json, trace_markdown, trace_text
 
     form = trace_format(args)
-    session = cli_wide.wide_session(args)
-    if session is not None:
-        return cli_wide.run_trace(args, session.shape, form, session)
-    shape = network_shape(args)
-    if shape is not None:
-        return cli_wide.run_trace(args, shape, form)
-    values = start_values(args)
-    trace_sample_count(args, len(values.x))
-    bp = values.network().forward(values.samples()).backward()
-    check = check_gradients(bp) if getattr(args, "check", False) else None
-    if check is not None and form == "markdown":
-        raise UsageError("argument --check: not available with --format markdown")
+    start = network_start(args)
+    trace_sample_count(args, len(start.samples))
+    bp = start.network.forward(start.samples).backward()
+    check = None
+    if getattr(args, "check", False):
+        if form == "markdown":
+            raise UsageError("argument --check: not available with --format markdown")
+        check = check_gradients(bp)
     if form == "json":
         _emit(json.dumps(trace_json(bp, check), ensure_ascii=False) + "\n")
     elif form == "markdown":
@@ -478,22 +492,19 @@ def trace_format(args: argparse.Namespace) -> str:
 def run_train(args: argparse.Namespace) -> int:
     import json
 
-    from . import cli_wide
     from .long_run import LongRun, StopOnCtrlC, TooLong
+    from .model.trainer import Trainer
     from .present.report import train_json, train_text, train_warnings
 
-    session = cli_wide.wide_session(args)
-    if session is not None:
-        return cli_wide.run_train(args, session.shape, PROG, EXIT_DIVERGED, session)
-    shape = network_shape(args)
-    if shape is not None:
-        return cli_wide.run_train(args, shape, PROG, EXIT_DIVERGED)
-    values = start_values(args)
     save = getattr(args, "save", None)
     if save is not None:
         _check_save_path(save)
-    start = values.to_session().start
-    trainer = values.trainer()
+    begun = network_start(args)
+    going_on = begun.session
+    start = begun.network if going_on is None else going_on.start
+    trainer = Trainer(begun.network, begun.samples, begun.lr, begun.batch_size,
+                      history=None if going_on is None else going_on.history.copy(),
+                      steps_done=0 if going_on is None else going_on.steps)
     initial = trainer.mean_cost()
     run = LongRun(trainer, args.steps)
     with StopOnCtrlC(run):
@@ -508,16 +519,19 @@ def run_train(args: argparse.Namespace) -> int:
     if save is not None:
         from .model.session import Session, save_session
 
+        saved = Session.from_trainer(trainer, start)
+        if going_on is not None:
+            saved = dataclasses.replace(saved, theme=going_on.theme)
         try:
-            save_session(Session.from_trainer(trainer, start), save)
+            save_session(saved, save)
         except FileError as exc:
             raise UsageError(f"argument --save: {exc}") from None
     if args.json:
         _emit(json.dumps(train_json(trainer, initial, run.done), ensure_ascii=False) + "\n")
     else:
         _emit(train_text(trainer, initial, run.done))
-        if values.session is not None:
-            _emit(f"went on from step {values.session.steps} of {shown_name(args.session)}\n")
+        if going_on is not None:
+            _emit(f"went on from step {going_on.steps} of {shown_name(args.session)}\n")
         if save is not None:
             _emit(f"session saved to {shown_name(save)}\n")
     if trainer.divergence is not None:

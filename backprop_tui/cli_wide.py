@@ -1,17 +1,16 @@
-"""``trace`` and ``train`` for a network with several neurons a layer (``--shape``).
+"""The start values of a network with a layer wider than one (``--shape``, ``--xor``, a
+wide ``--session``): its network, samples (rows of several inputs and targets), η and
+batch size, every option checked.
 
-A shape whose every layer (and the input) has width 1 is the chain: it goes
-the chain's way (:mod:`cli`), so ``--shape 1,1,1,1`` prints what no option
-prints. Every other shape comes here.
+A shape whose every layer (and the input) has width 1 is the chain: its start values
+are the chain's (:mod:`backprop_tui.model.start`), so ``--shape 1,1,1,1`` prints what
+``--layers 3`` prints. ``trace`` and ``train`` run the same way for both (:mod:`cli`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from .cli_shape import (
     XOR_DATA,
@@ -19,7 +18,6 @@ from .cli_shape import (
     Shape,
     WideUsageError,
     is_wide,
-    trace_sample_count,
     wants_xor,
 )
 from .model import (
@@ -30,12 +28,8 @@ from .model import (
     cost_named,
     defaults,
     load_session,
-    save_session,
-    shown_name,
 )
-from .model.check import check_gradients
 from .model.csv_data import load_network_csv, network_columns
-from .model.files import writable_target
 from .model.network import (
     Network,
     Samples,
@@ -218,74 +212,3 @@ def network_start(args: argparse.Namespace, shape: Shape,
         raise WideUsageError(f"argument --batch-size: {batch_size} is more than the "
                              f"{len(samples)} samples")
     return NetworkStart(network, samples, defaults.LR if lr is None else lr, batch_size)
-
-
-def _emit(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def run_trace(args: argparse.Namespace, shape: Shape, form: str,
-              session: Session | None = None) -> int:
-    from .present import report
-
-    start = network_start(args, shape, session)
-    trace_sample_count(args, len(start.samples))
-    bp = start.network.forward(start.samples).backward()
-    check = None
-    if getattr(args, "check", False):
-        if form == "markdown":
-            raise WideUsageError("argument --check: not available with --format markdown")
-        check = check_gradients(bp)
-    if form == "json":
-        _emit(json.dumps(report.trace_json(bp, check), ensure_ascii=False) + "\n")
-    elif form == "markdown":
-        _emit(report.trace_markdown(bp))
-    else:
-        _emit(report.trace_text(bp, check))
-    return 0
-
-
-def run_train(args: argparse.Namespace, shape: Shape, prog: str, diverged: int,
-              session: Session | None = None) -> int:
-    """``train`` for a network; from ``session`` when given, saved with ``--save``."""
-    from .present import report
-
-    save = getattr(args, "save", None)
-    if save is not None:
-        try:  # before the training, not after it
-            writable_target(save, "session")
-        except FileError as exc:
-            raise WideUsageError(f"argument --save: {exc}") from None
-    start = network_start(args, shape, session)
-    going_on = start.session
-    from .model.trainer import Trainer
-
-    trainer = Trainer(start.network, start.samples, start.lr, start.batch_size,
-                             history=None if going_on is None else going_on.history.copy(),
-                             steps_done=0 if going_on is None else going_on.steps)
-    initial = trainer.mean_cost()
-    run = trainer.run(args.steps)
-    if save is not None:
-        saved = Session.from_trainer(
-            trainer, start.network if going_on is None else going_on.start)
-        if going_on is not None:
-            saved = replace(saved, theme=going_on.theme)
-        try:
-            save_session(saved, save)
-        except FileError as exc:
-            raise WideUsageError(f"argument --save: {exc}") from None
-    result: Any
-    if getattr(args, "json", False):
-        result = report.train_json(trainer, initial, run.steps)
-        _emit(json.dumps(result, ensure_ascii=False) + "\n")
-    else:
-        _emit(report.train_text(trainer, initial, run.steps))
-        if going_on is not None:
-            _emit(f"went on from step {going_on.steps} of {shown_name(args.session)}\n")
-        if save is not None:
-            _emit(f"session saved to {shown_name(save)}\n")
-    if trainer.divergence is not None:
-        print(f"{prog}: {trainer.divergence}", file=sys.stderr)
-        return diverged
-    return 0

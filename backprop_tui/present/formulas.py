@@ -605,24 +605,28 @@ def lr_warning(lr: float) -> str | None:
 def zero_gradient_note(bp: BackwardPass) -> str | None:
     """Why every gradient of the batch is exactly 0, in one line; None when one is not.
 
-    Every gradient carries the factor ∂C/∂a(L)·g'(z(L)) of its sample, so all are 0
-    exactly when that product is 0 for every sample.
+    Every gradient carries the factor ∂C/∂a(L)·g'(z(L)) of its sample (in a wider
+    network, of each output neuron j), so all are 0 exactly when that product is 0 for
+    every sample (and output).
     """
-    if bp.column("dC_dw").any() or bp.column("dC_db").any():
+    if any(g.any() for g in (*bp.dC_dw, *bp.dC_db)):
         return None
-    chain = bp.forward.network
-    n = chain.layers
-    act = chain.activation.symbol
+    net = bp.network
+    n = net.layers
+    act = net.activation.symbol
     lab = label(n, n)
-    out = a_symbol(n, n)
+    j = "" if net.is_chain else "ⱼ"
+    out, z = f"a{j}({lab})", f"z{j}({lab})"
+    every = "every sample" if net.outputs == 1 else "every output and sample"
     tail = "so every gradient is 0 and a step changes nothing"
-    if not bp.column("dC_da")[:, -1].any():
-        return f"∂C/∂{out} = 0 for every sample ({out} = y: C is at its least), {tail}"
-    if not bp.column("da_dz")[:, -1].any():
-        where = " (z ≤ 0: a dead ReLU)" if chain.activation.name == "relu" else ""
-        return (f"{act}'(z({lab})) = 0 for every sample{where}: the chain rule multiplies "
-                f"by 0, {tail}; change w({lab}) or b({lab})")
-    return f"∂C/∂{out}·{act}'(z({lab})) = 0 for every sample: {tail}"
+    if not bp.dC_da[-1].any():
+        return f"∂C/∂{out} = 0 for {every} ({out} = y{j}: C is at its least), {tail}"
+    if not bp.da_dz[-1].any():
+        where = " (z ≤ 0: a dead ReLU)" if net.activation.name == "relu" else ""
+        change = f"w({lab}) or b({lab})" if net.is_chain else f"the weights or biases of ({lab})"
+        return (f"{act}'({z}) = 0 for {every}{where}: the chain rule multiplies "
+                f"by 0, {tail}; change {change}")
+    return f"∂C/∂{out}·{act}'({z}) = 0 for {every}: {tail}"
 
 
 # -- narration: one line under the panels, in the lecture note's words ---------------

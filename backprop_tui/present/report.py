@@ -426,7 +426,7 @@ def trace_text(bp: BackwardPass, check: GradientCheck | None = None) -> str:
 
 def trace_markdown(bp: BackwardPass) -> str:
     """The trace as a Markdown handout: the same rows as :func:`trace_text`, in tables."""
-    return handout_end(_trace_lines(bp), _zero_note(bp))
+    return handout_end(_trace_lines(bp), F.zero_gradient_note(bp))
 
 
 def handout_markdown(bp: BackwardPass, lr: float) -> str:
@@ -445,7 +445,7 @@ def handout_markdown(bp: BackwardPass, lr: float) -> str:
         [(float(getattr(net, f"flat_{which}")[i]), lr,
           float(getattr(bp, f"mean_flat_dC_d{which}")[i]),
           float(getattr(new, f"flat_{which}")[i])) for which, i, _ in params])
-    return handout_end(out, _zero_note(bp))
+    return handout_end(out, F.zero_gradient_note(bp))
 
 
 def step_parameters(net: Network) -> list[tuple[str, int, str]]:
@@ -471,8 +471,6 @@ def _trace_lines(bp: BackwardPass) -> list[str]:
     return _chain_trace_lines(bp) if bp.network.is_chain else _wide_trace_lines(bp)
 
 
-def _zero_note(bp: BackwardPass) -> str | None:
-    return F.zero_gradient_note(bp) if bp.network.is_chain else None
 
 
 def train_json(trainer: Trainer, initial_cost: float, steps: int | None = None
