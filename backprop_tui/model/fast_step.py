@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import batch_indices
-from .functions import SIGMOID, Activation, Cost
+from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost
 
 # What a step costs, in µs (sigmoid and squared error on a 2-core AMD EPYC;
 # benchmarks/train_step.py): on floats about 0.06 per sample and parameter plus
@@ -384,29 +384,40 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
     """``steps`` steps from step ``k0`` with numpy, on the rows of the batch.
 
     The same numbers as :meth:`Network.step` on the traced batch, with
-    δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) for the sums over j. Every gradient goes
-    into one flat array, updated and checked at once.
+    δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) for the sums over j. Every array is allocated
+    once, before the steps; a layer of one neuron fed by one (a chain's) multiplies by
+    its weight instead of a matrix product of one number. Every gradient goes into one
+    flat array, updated and checked at once.
     """
     params = np.concatenate((w, b)).astype(np.float64)  # every weight, then every bias
     ws, bs = _layers(shape, params)
     grad = np.empty_like(params)
     gws, gbs = _layers(shape, grad)
-    wts = [wl.T for wl in ws]
+    # A 1×1 weight as a 0-d view of the parameters: it follows every update, and numpy
+    # multiplies an array by a 0-d array faster than it takes a product of matrices.
+    weights = [wl.reshape(()) if wl.shape == (1, 1) else wl.T for wl in ws]
+    back = [wl.reshape(()) if wl.shape == (1, 1) else wl for wl in ws]
     forward = activation.forward_and_derivative
     cancellation = cost.cancels(activation)
+    squared = cost is SQUARED_ERROR and cancellation is None
     layers = len(ws)
     losses = np.empty(steps)
     n = xs.shape[0]
     x, y = xs, ys
-    zeros = [np.zeros(size * width) for width in shape[1:]]  # z·0 is 0, or NaN if z is ±inf
+    widths = shape[1:]
+    z_rows = [np.empty((size, width)) for width in widths]
+    deltas = [np.empty((size, width)) for width in widths]
+    handed = [np.empty((size, width)) for width in widths]  # ∂C/∂a(l), from the layer above
+    diff = np.empty((size, widths[-1]))
+    zeros = [np.zeros(size * width) for width in widths]  # z·0 is 0, or NaN if z is ±inf
     never = np.zeros(params.size)
-    dot, isfinite = np.dot, math.isfinite
+    dot, isfinite, multiply, matmul = np.dot, math.isfinite, np.multiply, np.matmul
     # The sigmoid into arrays allocated once on long batches (fewer passes over
     # them, the same numbers: fast_step.SigmoidScratch), by its rule on short ones.
     kernels = None
     if activation is SIGMOID and size >= LONG_ROWS:
         kernels = [(SigmoidScratch((size, width)), np.empty((size, width)),
-                    np.empty((size, width))) for width in shape[1:]]
+                    np.empty((size, width))) for width in widths]
     with np.errstate(all="ignore"):
         for s in range(steps):
             if size != n:
@@ -416,35 +427,50 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
                 else:
                     idx = batch_indices(k0 + s, size, n)
                     x, y = xs[idx], ys[idx]
-            zs, as_, primes = [], [], []
+            as_, primes = [], []
             a = x
-            for l, (wt, bl) in enumerate(zip(wts, bs)):
-                z = a @ wt
-                z += bl
+            for l in range(layers):
+                z, wl = z_rows[l], weights[l]
+                if wl.ndim:
+                    matmul(a, wl, out=z)
+                else:
+                    multiply(a, wl, out=z)
+                z += bs[l]
                 if kernels is None:
                     a, prime = forward(z)
                 else:
                     scratch, a_out, d_out = kernels[l]
                     a, prime = scratch.rows(z, a_out, d_out)
-                zs.append(z)
                 as_.append(a)
                 primes.append(prime)
-            if not all(isfinite(dot(z.reshape(-1), zero)) for z, zero in zip(zs, zeros)):
+            if not all(isfinite(dot(z.reshape(-1), zero)) for z, zero in zip(z_rows, zeros)):
                 return params[:w.size].copy(), params[w.size:].copy(), losses[:s], "z"
-            c = float(cost.value(a, y, z).sum(axis=1).mean())
+            if squared:  # (a − y)² summed over the outputs, averaged over the batch
+                np.subtract(a, y, out=diff)
+                flat = diff.reshape(-1)
+                c = float(dot(flat, flat)) / size
+            else:
+                c = float(cost.value(a, y, z).sum(axis=1).mean())
             if not isfinite(c):
                 return params[:w.size].copy(), params[w.size:].copy(), losses[:s], "the cost"
-            upstream = cost.gradient(a, y, z) if cancellation is None else None
+            upstream = None
+            if squared:
+                upstream = multiply(diff, 2.0, out=handed[-1])  # 2(a − y)
+            elif cancellation is None:
+                upstream = cost.gradient(a, y, z)
             for l in range(layers - 1, -1, -1):
+                delta = deltas[l]
                 if upstream is None:
                     assert cancellation is not None
-                    delta = cancellation.dC_dz(as_[l], y, zs[l])
+                    delta[...] = cancellation.dC_dz(as_[l], y, z_rows[l])
                 else:
-                    delta = upstream * primes[l]
-                np.matmul(delta.T, x if l == 0 else as_[l - 1], out=gws[l])
+                    multiply(upstream, primes[l], out=delta)
+                matmul(delta.T, x if l == 0 else as_[l - 1], out=gws[l])
                 np.sum(delta, axis=0, out=gbs[l])
                 if l:
-                    upstream = delta @ ws[l]
+                    wl = back[l]
+                    upstream = (matmul(delta, wl, out=handed[l - 1]) if wl.ndim
+                                else multiply(delta, wl, out=handed[l - 1]))
             grad /= size  # the batch means, then η times them, as the plain step
             grad *= lr
             new = params - grad
