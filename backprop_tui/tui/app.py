@@ -30,7 +30,7 @@ from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from .keys import bindings
 from .later import BATCH, LOSS, ORDER, QUIZ, Later
-from .lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp, is_wide
+from .lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, is_wide
 from .pace import training_text
 from .teaching import Teaching
 from .themes import BRIGHT_TITLES
@@ -55,7 +55,7 @@ LIVE_TABLE_REDRAW = 1.0
 
 W = TypeVar("W", bound=Widget)
 
-class BackpropApp(Teaching, LessonApp):
+class BackpropApp(Teaching):
     """backprop-tui: forward, backward, step and training of a chain of neurons."""
 
     CSS_PATH = "app.tcss"
@@ -69,10 +69,6 @@ class BackpropApp(Teaching, LessonApp):
     # The screen's state: each change reaches the widgets through the watchers below.
     state: var[LessonState | None] = var(None, always_update=True, init=False)
     """The lesson's state on screen: a frozen value, a new one with every change."""
-    layer: var[int] = var(1, init=False)
-    """The layer the derivation, the batch table, the nudge and the slope show (1..N)."""
-    sample: var[int] = var(0, init=False)
-    """The sample the panels, the derivation and the batch table show (0-based)."""
     view: var[View] = var(View.DERIVATION, init=False)
     """The view in front: at small sizes, the only view the lower half shows."""
     behind: var[View] = var(View.LOSS, init=False)

@@ -2,21 +2,25 @@
 the vanishing-gradient view (undo and redo, activation and cost are every app's:
 :mod:`lesson_app`).
 
-A mixin of :class:`~backprop_tui.tui.app.BackpropApp`: every action asks the
-lesson (the model) for its numbers and the widgets only show them.
+The base class of :class:`~backprop_tui.tui.app.BackpropApp` (itself a
+:class:`~backprop_tui.tui.lesson_app.LessonApp`): every action asks the lesson (the
+model) for its numbers and the widgets only show them.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING, TypeVar
 
 from textual.reactive import var
+from textual.widget import Widget
 
 from ..model.defaults import EPSILON
 from ..model.errors import ModelError
 from ..present.format import number
 from ..present.formulas import off_by, parameter_symbol, quiz_hint
-from .later import NUDGE, QUIZ, SLOPE, VANISHING
+from .later import NUDGE, QUIZ, SLOPE, VANISHING, Later
+from .lesson_app import LessonApp
 from .view import PLOTS, View
 from .widgets.derivation import Derivation, rows_for
 
@@ -25,41 +29,24 @@ EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1
 
 
 if TYPE_CHECKING:
-    from textual.app import App
-    from textual.widget import Widget
-
     from ..model import Nudge
     from ..model.lesson import Lesson
-    from .later import Later
     from .widgets.quiz import AnswerField
 
-    W = TypeVar("W", bound=Widget)
-
-    class _Host(App[int]):
-        """What the mixin uses of the app it is mixed into."""
-
-        lesson: Lesson
-        shown: Lesson
-        layer: int
-        sample: int
-        @property
-        def upper_view(self) -> View: ...
-        @property
-        def plot_view(self) -> View: ...
-
-        def say(self, text: str, error: bool = False) -> None: ...
-        def show_view(self, view: View) -> None: ...
-        def _changed(self) -> None: ...
-        def _stop_training(self) -> None: ...
-        def _clear_refusals(self) -> None: ...
-        def mounted(self, later: Later[W]) -> W | None: ...
-        def needed(self, later: Later[W]) -> W: ...
-else:
-    _Host = object
+W = TypeVar("W", bound=Widget)
 
 
-class Teaching(_Host):
-    """Actions and state of the teaching keys (mixed into the app)."""
+class Teaching(LessonApp):
+    """The chain screen's teaching keys and their state: the base of
+    :class:`~backprop_tui.tui.app.BackpropApp`, which says how its views are chosen and
+    shown (the abstract methods below)."""
+
+    shown: Lesson
+    """What the screen shows: the lesson (or, until it is made, the opening)."""
+    layer: var[int] = var(1, init=False)
+    """The layer the derivation, the batch table, the nudge and the slope show (1..N)."""
+    sample: var[int] = var(0, init=False)
+    """The sample the panels, the derivation and the batch table show (0-based)."""
 
     parameter: var[str] = var("w", init=False)
     """The parameter of the layer shown that the nudge and the slope view use: w or b."""
@@ -96,6 +83,34 @@ class Teaching(_Host):
 
     def watch_revealed(self) -> None:
         self._changed()
+
+    # -- what the app says of its views and widgets ------------------------------------
+
+    @property
+    @abstractmethod
+    def upper_view(self) -> View:
+        """The upper half's view: the derivation or the vanishing gradient."""
+
+    @property
+    @abstractmethod
+    def plot_view(self) -> View:
+        """The plot's view: the loss curve, the slope or the fit."""
+
+    @abstractmethod
+    def show_view(self, view: View) -> None:
+        """Bring ``view`` to the front."""
+
+    @abstractmethod
+    def _changed(self) -> None:
+        """The state changed: the screen is to be updated once."""
+
+    @abstractmethod
+    def mounted(self, later: Later[W]) -> W | None:
+        """The widget ``later`` when it has been mounted; None before it is needed."""
+
+    @abstractmethod
+    def needed(self, later: Later[W]) -> W:
+        """The widget ``later``, made and mounted in its place if not yet."""
 
     # -- showing ---------------------------------------------------------------------
 
