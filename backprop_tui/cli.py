@@ -618,9 +618,15 @@ def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
     ``--xor``, or ``--session`` of such a network: its parameters, samples, η and batch
     size), and its theme."""
     from . import cli_wide
+    from .model.limits import check_app_shape
 
     if getattr(args, "quiz", False):
         raise UsageError("argument --quiz: the quiz is in the app of width-1 chains")
+    try:
+        check_app_shape(shape)
+    except ModelError as exc:
+        option = "session" if session is not None else "shape"
+        raise UsageError(f"argument --{option}: {exc}") from None
     start = cli_wide.network_start(args, shape, session)
     theme = _checked_theme(args, None if session is None else session.theme)
     from .model.lesson import Lesson

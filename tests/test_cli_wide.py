@@ -131,7 +131,7 @@ def test_samples_from_a_csv_file_with_columns_x1_x2_y(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (("--shape", "2,5,1"), ["--shape", "5 neurons", "1 to 4"]),
+    (("--shape", "2,65,1"), ["--shape", "65 neurons", "1 to 64"]),
     (("--shape", "2,x,1"), ["--shape", "'x' is not a number"]),
     (("--shape", "2"), ["--shape", "at least one layer"]),
     (("--shape", "2,2,1", "--w", "1,2,3,4,5", "--xor"), ["--w", "needs 6 weights (2·2 + 1·2), got 5"]),
@@ -187,3 +187,35 @@ def test_train_learns_xor(capsys):
 def test_train_with_data_xor_is_train_with_xor(capsys):
     assert (output(capsys, "train", "--data", "xor", "--steps", "50", "--json")
             == output(capsys, "train", "--xor", "--shape", "2,2,1", "--steps", "50", "--json"))
+
+
+# -- layers as wide as scripts need -------------------------------------------------------
+
+
+def test_trace_takes_a_layer_of_64_neurons_and_its_gradients_check_out(capsys):
+    shape = "3,64,2"
+    data = json.loads(output(capsys, "trace", "--shape", shape, "--x", "0.1:0.2:0.3",
+                             "--y", "0:1", "--check", "--json"))
+    assert data["shape"] == [3, 64, 2]
+    assert len(data["w"][0]) == 64 and len(data["w"][0][0]) == 3
+    # every one of the 64·3 + 2·64 weights and 66 biases nudged against the chain rule
+    assert data["check"]["max_rel_error"] < 1e-6
+    assert len(data["check"]["dC_dw"][0]) == 64
+
+
+def test_train_takes_a_layer_of_64_neurons(capsys):
+    data = json.loads(output(capsys, "train", "--shape", "2,64,64,1", "--xor", "--steps", "50",
+                             "--json"))
+    assert data["steps"] == 50 and len(data["w"][1]) == 64
+    assert data["loss"] and data["final_cost"] < data["initial_cost"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--shape", "2,5,1"), ["--shape", "5 neurons in layer 1", "app shows", "1 to 4",
+                            "trace and train take up to 64"]),
+    (("--shape", "6,2,1", "--x", "0:0:0:0:0:0", "--y", "1"), ["--shape", "6 inputs", "1 to 4"]),
+])
+def test_the_app_refuses_a_shape_wider_than_its_screen_in_one_line(capsys, args, words):
+    line = refused(capsys, *args)
+    for word in words:
+        assert word in line, line

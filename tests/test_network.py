@@ -344,8 +344,8 @@ def test_equal_weights_stay_equal():
 
 @pytest.mark.parametrize("shape, message", [
     ((2,), "at least one layer"),
-    ((5, 1), "1 to 4"),
-    ((2, 5, 1), "layer 1 has 5 neurons"),
+    ((65, 1), "1 to 64"),
+    ((2, 65, 1), "layer 1 has 65 neurons"),
     ((2, 0, 1), "layer 1 has 0 neurons"),
     ((1,) * 12, "11 layers"),
 ])

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from ...model.lesson import Lesson
-from ...model.limits import MAX_INPUTS, MAX_WIDTH
+from ...model.limits import APP_MAX_WIDTH
 from ...model.network import ForwardPass
 from ...present.format import BLANK, fitted, number
 from ...present.formulas import a_sym, label, param_sym, sub
@@ -140,7 +140,7 @@ class NeuronEditor(Horizontal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="weights"):
-            for k in range(1, max(MAX_INPUTS, MAX_WIDTH) + 1):
+            for k in range(1, APP_MAX_WIDTH + 1):
                 with Horizontal(id=f"edit-w-{k}", classes="row"):
                     yield Label("", classes="name")
                     yield NumberField(("w", k), id=f"field-w-{k}", room=FIELD_ROOM)
@@ -159,7 +159,7 @@ class NeuronEditor(Horizontal):
         if self.border_title != title:
             self.border_title = title
         below = net.shape[layer - 1]
-        for kk in range(1, max(MAX_INPUTS, MAX_WIDTH) + 1):
+        for kk in range(1, APP_MAX_WIDTH + 1):
             row = self.query_one(f"#edit-w-{kk}")
             row.display = kk <= below
             if kk <= below:
