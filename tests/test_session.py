@@ -381,7 +381,7 @@ def test_version_1_takes_no_shape_and_version_2_needs_one(tmp_path):
 @pytest.mark.parametrize("shape, words", [
     ([1, 1, 1, 1], ["w: 2 values", "shape 1,1,1,1 has 3 weights"]),
     ([2, 2, 1], ["w: shape 2,2,1 needs 6 weights (2·2 + 1·2), got 2"]),
-    ([1, 9, 1], ["9 neurons"]),
+    ([1, 65, 1], ["65 neurons"]),
 ])
 def test_a_version_2_shape_must_fit_the_values(tmp_path, shape, words):
     doc = json.loads(VERSION_1)
