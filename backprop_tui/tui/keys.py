@@ -61,7 +61,9 @@ KEYS: tuple[Key, ...] = (
         "that the class can say it before it appears (no score)",
         (("x", "reveal", "reveal"),)),
     Key("e", "nudge", f"nudge check: the selected parameter θ ± ε, {NUDGE_FORMULA} beside the "
-        "chain rule's ∂C/∂θ and their relative difference; e again hides it",
+        "chain rule's ∂C/∂θ and their relative difference (in a chain a panel, which e "
+        "again hides; with several neurons a layer for the selected w_jk, on the message "
+        "line)",
         (("e", "nudge", "nudge"),)),
     Key("E", "ε÷10", "nudge with ε ten times smaller (1e−1 … 1e−10, then round again)",
         (("E", "nudge_epsilon", "nudge-epsilon"),)),
