@@ -9,7 +9,7 @@ import pyte
 from rich.console import Console
 from textual.widgets import Static
 
-from backprop_tui.model import Chain, Samples, defaults
+from backprop_tui.model import Network, Samples, defaults
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.widgets.field import NumberField
@@ -19,7 +19,7 @@ from backprop_tui.tui.widgets.neuron import ChainView, Panel
 def lecture(**changes) -> Lesson:
     values = dict(w=defaults.W, b=defaults.B, x=defaults.X, y=defaults.Y, lr=defaults.LR)
     values.update(changes)
-    return Lesson(Chain(values["w"], values["b"]), Samples(values["x"], values["y"]),
+    return Lesson(Network.chain(values["w"], values["b"]), Samples(values["x"], values["y"]),
                   values["lr"])
 
 

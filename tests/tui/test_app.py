@@ -64,8 +64,8 @@ def assert_fields_show_lesson(app: BackpropApp, sample: int = 0) -> None:
     for layer in range(1, lesson.layers + 1):
         assert field_value(app, f"w-{layer}") == number(lesson.network.flat_w[layer - 1])
         assert field_value(app, f"b-{layer}") == number(lesson.network.flat_b[layer - 1])
-    assert field_value(app, "x") == number(lesson.samples.x[sample])
-    assert field_value(app, "y") == number(lesson.samples.y[sample])
+    assert field_value(app, "x") == number(lesson.samples.x[sample, 0])
+    assert field_value(app, "y") == number(lesson.samples.y[sample, 0])
     assert field_value(app, "lr") == number(lesson.lr)
 
 
@@ -255,11 +255,11 @@ async def test_editing_x_y_and_eta():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("tab", *"0.2", "tab")  # x, then on to w-1 (leaving applies)
-        assert app.lesson.samples.x[0] == 0.2
+        assert app.lesson.samples.x[0, 0] == 0.2
         await pilot.press("escape")
         await edit_field(pilot, "y")
         await pilot.press(*"0", "enter")
-        assert app.lesson.samples.y[0] == 0.0
+        assert app.lesson.samples.y[0, 0] == 0.0
         await edit_field(pilot, "lr")
         await pilot.press(*"1.5", "enter")
         assert app.lesson.lr == 1.5
@@ -375,7 +375,7 @@ async def test_the_built_in_dataset_and_the_batch_table():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
         lesson = app.lesson
-        assert list(lesson.samples.x) == list(defaults.DATASET_X)
+        assert list(lesson.samples.x[:, 0]) == list(defaults.DATASET_X)
         await pilot.press("b", "v")
         table = text_of(app.query_one("#batch"))
         bp = lesson.backward_pass
@@ -396,9 +396,9 @@ async def test_add_edit_and_delete_samples():
         assert len(app.lesson.samples) == 2 and app.sample == 1
         assert editing(app) == "x"
         await pilot.press(*"0.3", "enter")
-        assert list(app.lesson.samples.x) == [0.7, 0.3]
+        assert list(app.lesson.samples.x[:, 0]) == [0.7, 0.3]
         await pilot.press("d")
-        assert list(app.lesson.samples.x) == [0.7]
+        assert list(app.lesson.samples.x[:, 0]) == [0.7]
         await pilot.press("d")
         assert "at least one sample" in shown(app, "#message")
 
@@ -413,8 +413,8 @@ async def test_tab_after_adding_a_sample_goes_on_to_its_y_as_the_message_says():
         assert editing(app) == "y"
         await pilot.press("ctrl+u", "0", "enter")
         await pilot.pause()
-        assert list(app.lesson.samples.x) == [0.7, 0.2]
-        assert list(app.lesson.samples.y) == [1.0, 0.0]
+        assert list(app.lesson.samples.x[:, 0]) == [0.7, 0.2]
+        assert list(app.lesson.samples.y[:, 0]) == [1.0, 0.0]
         assert list(app.lesson.network.flat_w) == list(lecture().network.flat_w)
         # Only once: tab from x otherwise goes on along the chain, as before.
         await edit_field(pilot, "x")
@@ -732,7 +732,7 @@ async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
         assert live is not None and live.forward.network is app.lesson.network
         expected = app.lesson.network.forward(app.lesson.samples)
         for layer in (1, 2, 3):
-            z = number(float(expected.z[0, layer - 1]), signed=True)
+            z = number(float(expected.column("z")[0, layer - 1]), signed=True)
             assert panel_line(app, f"#neuron-{layer}", "z") == f"z {z}"
         assert panel_line(app, "#target-panel", "mean-cost") == f"C̄ {number(expected.mean_cost, signed=True)}"
         table = app.query_one(BatchTable)
@@ -804,7 +804,7 @@ async def test_a_refused_target_says_the_whole_reason():
     async with app.run_test(size=SIZE) as pilot:
         await edit_field(pilot, "y")
         await pilot.press("ctrl+u", "2", "enter")
-        assert app.lesson.samples.y[0] == 1.0
+        assert app.lesson.samples.y[0, 0] == 1.0
         message = shown(app, "#message")
         assert "cross-entropy needs targets y in [0, 1]: y value 1 is 2.0" in message, message
         assert message.endswith("kept 1.0000"), message

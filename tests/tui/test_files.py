@@ -14,7 +14,7 @@ import pytest
 from backprop_tui import cli
 from backprop_tui.model import (
     FACTOR_NAMES,
-    Chain,
+    Network,
     Samples,
     Session,
     load_session,
@@ -43,7 +43,7 @@ def here(tmp_path, monkeypatch) -> Path:
 
 
 def trained_lesson(steps: int = 300, batch_size: int | None = 3) -> Lesson:
-    lesson = Lesson(Chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2]),
+    lesson = Lesson(Network.chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2]),
                     Samples([0.0, 0.3, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0]), 1.5, batch_size)
     lesson.train(steps)
     lesson.step()  # a single step on top: the history has both kinds
@@ -53,8 +53,8 @@ def trained_lesson(steps: int = 300, batch_size: int | None = 3) -> Lesson:
 def assert_same_session(a: Session, b: Session) -> None:
     """Equal to full precision: every number, bit for bit."""
     assert a.to_dict() == b.to_dict()
-    for name in ("w", "b"):
-        assert np.array_equal(getattr(a.chain, name), getattr(b.chain, name))
+    for name in ("flat_w", "flat_b"):
+        assert np.array_equal(getattr(a.network, name), getattr(b.network, name))
         assert np.array_equal(getattr(a.start, name), getattr(b.start, name))
     assert np.array_equal(a.samples.x, b.samples.x)
     assert np.array_equal(a.samples.y, b.samples.y)
@@ -116,8 +116,8 @@ def test_a_reset_after_loading_returns_to_the_sessions_start(tmp_path):
     lesson = trained_lesson()
     again = Lesson.from_session(lesson.to_session())
     again.reset()
-    assert np.array_equal(again.chain.w, [0.9, -0.6, 1.3])
-    assert np.array_equal(again.chain.b, [0.0, 0.1, -0.2])
+    assert np.array_equal(again.network.flat_w, [0.9, -0.6, 1.3])
+    assert np.array_equal(again.network.flat_b, [0.0, 0.1, -0.2])
     assert again.steps_done == 0 and len(again.history) == 0
     assert np.array_equal(again.samples.x, lesson.samples.x)
 
@@ -137,22 +137,22 @@ async def test_the_handout_ends_with_the_update_step_every_number_in_one_format(
         await pilot.pause()
     text = (here / "backprop-handout-1.md").read_text()
     bp = lesson.current_trace()
-    new = lesson.chain.step(bp, lesson.lr)
+    new = lesson.network.step(bp, lesson.lr)
     heading, rows = tables(text)[-1]
     assert heading.startswith("Update step") and f"η = {number(lesson.lr)}" in heading
     assert rows[0] == ["quantity", "formula", "numbers", "value"] and len(rows) == 1 + 6
     for row, (name, layer) in zip(rows[1:], [(n, l) for l in (1, 2, 3) for n in "wb"]):
-        old = float(getattr(lesson.chain, name)[layer - 1])
-        grad = float(getattr(bp, f"mean_dC_d{name}")[layer - 1])
+        old = float(getattr(lesson.network, f"flat_{name}")[layer - 1])
+        grad = float(getattr(bp, f"mean_flat_dC_d{name}")[layer - 1])
         assert row[0] == f"{name}({label(layer, 3)})"
         plugged = [number(v) if v >= 0 else f"({number(v)})" for v in (old, lesson.lr, grad)]
         assert row[2].removesuffix(" ≈") == f"{plugged[0]} − {plugged[1]}·{plugged[2]}"
-        shows(row[3], float(getattr(new, name)[layer - 1]))
+        shows(row[3], float(getattr(new, f"flat_{name}")[layer - 1]))
     # One format per table: all fixed, or all scientific when one number needs it.
     write = one_format([-2875.9508, 0.5, 35180.0, -20466.0])
     assert [write(v) for v in (-2875.9508, 0.5, 35180.0)] == ["−2.876e3", "5.000e−1", "3.518e4"]
     assert one_format([-2875.9508, 0.5, 0.01935])(-2875.9508) == "−2875.9508"
-    big = Lesson(Chain([-2875.9508, 0.5, 0.8], [0.0, 0.1, -0.2]), Samples([0.3], [1.0]), 5e4)
+    big = Lesson(Network.chain([-2875.9508, 0.5, 0.8], [0.0, 0.1, -0.2]), Samples([0.3], [1.0]), 5e4)
     app = BackpropApp(big)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")
@@ -167,7 +167,7 @@ def test_the_handout_trace_changes_nothing():
     version = lesson.version
     bp = lesson.current_trace()
     assert lesson.phase == "step" and lesson.version == version
-    assert np.array_equal(bp.forward.cost, lesson.chain.forward(lesson.samples).cost)
+    assert np.array_equal(bp.forward.cost, lesson.network.forward(lesson.samples).cost)
     lesson.backward()
     assert lesson.current_trace() is lesson.backward_pass
 
@@ -339,8 +339,8 @@ def test_a_batch_size_before_train_counts_for_train(here, capsys):
 def test_the_app_takes_data_from_a_csv_file(here, started):
     (here / "class.csv").write_text(DATA)
     lesson, _ = started("--data", "class.csv")
-    assert np.array_equal(lesson.samples.x, [0, 0.3, 0.6, 0.9])
-    assert np.array_equal(lesson.samples.y, [0, 0, 1, 1])
+    assert np.array_equal(lesson.samples.x, [[0], [0.3], [0.6], [0.9]])
+    assert np.array_equal(lesson.samples.y, [[0], [0], [1], [1]])
 
 
 # -- loading a CSV file from the palette -----------------------------------------------------
@@ -356,8 +356,8 @@ async def test_load_csv_from_the_palette(here):
         await pilot.pause()
         assert not isinstance(app.screen, PathScreen)
         lesson = app.lesson
-        assert np.array_equal(lesson.samples.x, [0, 0.3, 0.6, 0.9])
-        assert np.array_equal(lesson.samples.y, [0, 0, 1, 1])
+        assert np.array_equal(lesson.samples.x, [[0], [0.3], [0.6], [0.9]])
+        assert np.array_equal(lesson.samples.y, [[0], [0], [1], [1]])
         assert lesson.phase == "none" and lesson.forward_pass is None  # results cleared
         assert "4 samples" in message(app) and "class.csv" in message(app)
         assert "sample 1/4" in panel_line(app, "#input-panel", "sample-of")
@@ -396,14 +396,14 @@ async def test_targets_the_cost_refuses_name_the_file(here):
     from backprop_tui.model import CROSS_ENTROPY, SIGMOID
 
     (here / "wide.csv").write_text("x,y\n0,0\n1,2\n")
-    lesson = Lesson(Chain([0.5], [0.0], SIGMOID, CROSS_ENTROPY), Samples([0.0], [1.0]), 0.5)
+    lesson = Lesson(Network.chain([0.5], [0.0], SIGMOID, CROSS_ENTROPY), Samples([0.0], [1.0]), 0.5)
     app = BackpropApp(lesson)
     async with app.run_test(size=SIZE) as pilot:
         await palette(pilot, "load csv")
         await pilot.press(*"wide.csv", "enter")
         await pilot.pause()
         shown = text_of(app.screen.query_one("#path-error"))
-        assert "wide.csv" in shown and np.array_equal(app.lesson.samples.y, [1.0])
+        assert "wide.csv" in shown and np.array_equal(app.lesson.samples.y, [[1.0]])
 
 
 # -- the handout -----------------------------------------------------------------------------
@@ -552,7 +552,7 @@ def test_an_unknown_theme_is_refused_in_one_line():
 
 def test_a_session_s_theme_is_used_unless_theme_is_given(tmp_path, started):
     path = tmp_path / "lesson.json"
-    save_session(Session.new(Chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), path)
+    save_session(Session.new(Network.chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), path)
     text = path.read_text().rstrip().removesuffix("}").rstrip()
     path.write_text(text + ',\n  "theme": "textual-light"\n}\n')
     started("--session", str(path))

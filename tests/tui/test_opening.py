@@ -43,7 +43,7 @@ SIZES = [(80, 24), (120, 36), (160, 45)]
 
 
 def lesson_of(values: StartValues) -> Lesson:
-    return Lesson(values.chain(), values.samples(), values.lr, values.batch_size)
+    return Lesson(values.network(), values.samples(), values.lr, values.batch_size)
 
 
 async def frames(app: BackpropApp, size: tuple[int, int], monkeypatch,
@@ -127,8 +127,8 @@ def test_start_values_the_lesson_refuses_are_refused_by_the_opening(w, x, lr, ba
 FIRST_FRAME_IMPORTS = """
 import sys
 import backprop_tui.cli, backprop_tui.tui.app
-heavy = [m for m in ("numpy._core", "backprop_tui.model.chain", "backprop_tui.model.lesson",
-                     "backprop_tui.model.network", "backprop_tui.model.session",
+heavy = [m for m in ("numpy._core", "backprop_tui.model.network", "backprop_tui.model.lesson",
+                     "backprop_tui.model.session",
                      "backprop_tui.present.report", "plotext", "backprop_tui.present.tables",
                      "backprop_tui.tui.widgets.quiz", "backprop_tui.tui.widgets.nudge",
                      "backprop_tui.tui.widgets.vanishing", "backprop_tui.tui.widgets.slope_plot",

@@ -66,10 +66,10 @@ def assert_screen_matches_lesson(app: BackpropApp) -> None:
     lesson, sample = app.lesson, app.sample
     assert 0 <= sample < len(lesson.samples)
     assert 1 <= app.layer <= lesson.layers
-    fields = {"x": lesson.samples.x[sample], "y": lesson.samples.y[sample], "lr": lesson.lr}
+    fields = {"x": lesson.samples.x[sample, 0], "y": lesson.samples.y[sample, 0], "lr": lesson.lr}
     for layer in range(1, lesson.layers + 1):
-        fields[f"w-{layer}"] = lesson.chain.w[layer - 1]
-        fields[f"b-{layer}"] = lesson.chain.b[layer - 1]
+        fields[f"w-{layer}"] = lesson.network.flat_w[layer - 1]
+        fields[f"b-{layer}"] = lesson.network.flat_b[layer - 1]
     chain = app.query_one(ChainView)
     for name, value in fields.items():
         target = target_of(name)
@@ -81,8 +81,8 @@ def assert_screen_matches_lesson(app: BackpropApp) -> None:
     fwd = lesson.forward_pass
     for layer in range(1, lesson.layers + 1):
         i = layer - 1
-        for kind, values in (("z", None if fwd is None else fwd.z),
-                             ("a", None if fwd is None else fwd.a)):
+        for kind, values in (("z", None if fwd is None else fwd.column("z")),
+                             ("a", None if fwd is None else fwd.column("a"))):
             expected = BLANK if values is None else number(float(values[sample, i]), signed=True)
             assert panel_line(app, f"#neuron-{layer}", kind) == f"{kind} {expected}"
     cost = BLANK if fwd is None else fitted(float(fwd.cost[sample]), 10, signed=True)
@@ -125,13 +125,13 @@ texts = st.one_of(
 def value_of(app: BackpropApp, name: str) -> float:
     lesson, sample = app.lesson, app.sample
     if name == "x":
-        return float(lesson.samples.x[sample])
+        return float(lesson.samples.x[sample, 0])
     if name == "y":
-        return float(lesson.samples.y[sample])
+        return float(lesson.samples.y[sample, 0])
     if name == "lr":
         return lesson.lr
     kind, layer = name.split("-")
-    return float((lesson.chain.w if kind == "w" else lesson.chain.b)[int(layer) - 1])
+    return float((lesson.network.flat_w if kind == "w" else lesson.network.flat_b)[int(layer) - 1])
 
 
 async def edits(pairs: list[tuple[str, str]]) -> None:
@@ -187,7 +187,7 @@ async def test_divergence_in_the_app_pauses_training_says_the_step_and_warns_not
             message = shown(app, "#message")
             assert f"step {divergence.step}" in message and "paused" in message
             assert lesson.steps_done == divergence.step - 1
-            assert np.isfinite(lesson.chain.w).all() and np.isfinite(lesson.chain.b).all()
+            assert np.isfinite(lesson.network.flat_w).all() and np.isfinite(lesson.network.flat_b).all()
             assert_screen_matches_lesson(app)
             await pilot.press("t")  # refused until η changes or r resets
             await pilot.pause()

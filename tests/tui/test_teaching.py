@@ -41,7 +41,7 @@ async def test_e_nudges_the_selected_parameter_and_shows_it_beside_the_chain_rul
         for row in nudge_rows(result, n):
             assert row.symbol in text and row.value_text in text
         assert f"∂C/∂w({label(n, n)})" in text
-        assert number(lesson.current_trace().mean_dC_dw[n - 1], signed=True) in text
+        assert number(lesson.current_trace().mean_flat_dC_dw[n - 1], signed=True) in text
         assert result.rel_error < 1e-6
         # c selects b, [ the layer below: the nudge follows the selection.
         await pilot.press("c", "left_square_bracket")
@@ -78,23 +78,23 @@ async def test_g_cycles_loss_slope_and_fit_and_the_slope_follows_steps_and_selec
         cut = plot.data
         assert isinstance(cut, CostSlice)
         assert cut.which == "w" and cut.layer == n
-        assert cut.theta0 == lesson.chain.w[n - 1]
-        assert cut.slope == lesson.current_trace().mean_dC_dw[n - 1]
+        assert cut.theta0 == lesson.network.flat_w[n - 1]
+        assert cut.slope == lesson.current_trace().mean_flat_dC_dw[n - 1]
         assert number(cut.slope, signed=True) in plot.border_title
         assert "●" in text_of(plot)
         await pilot.press("s")
         moved = plot.data
-        assert moved.theta0 == lesson.chain.w[n - 1] != cut.theta0
-        assert moved.slope == lesson.current_trace().mean_dC_dw[n - 1]
+        assert moved.theta0 == lesson.network.flat_w[n - 1] != cut.theta0
+        assert moved.slope == lesson.current_trace().mean_flat_dC_dw[n - 1]
         await pilot.press("c", "left_square_bracket")
         assert (plot.data.which, plot.data.layer) == ("b", n - 1)
-        assert plot.data.theta0 == lesson.chain.b[n - 2]
+        assert plot.data.theta0 == lesson.network.flat_b[n - 2]
         await pilot.press("g")
         fit = plot.data
         assert isinstance(fit, Fit)
         assert fit.x.min() < 0.2 and fit.x.max() > 0.9
         np.testing.assert_allclose(fit.sample_output,
-                                   lesson.chain.forward(lesson.samples).a[:, -1])
+                                   lesson.network.forward(lesson.samples).column("a")[:, -1])
         # the fit follows training
         app.lesson.train(200)
         app.show()
@@ -194,7 +194,7 @@ async def test_undo_and_redo_through_phases_and_steps():
         lesson = app.lesson
         await pilot.press("v")  # the loss page once: the curve is there from now on
         await pilot.press("f", "b", "s", "s")
-        after_two = (tuple(lesson.chain.w), lesson.history.last)
+        after_two = (tuple(lesson.network.flat_w), lesson.history.last)
         await pilot.press("u")
         assert lesson.steps_done == 1 and len(lesson.history) == 1
         last = f"last {lesson.history.last:.4g}".replace("-", "−")
@@ -212,7 +212,7 @@ async def test_undo_and_redo_through_phases_and_steps():
         assert len(lesson.history) == 0
         assert app.query_one("#loss").border_subtitle == ""
         await pilot.press("U", "U")
-        assert (tuple(lesson.chain.w), lesson.history.last) == after_two
+        assert (tuple(lesson.network.flat_w), lesson.history.last) == after_two
         last = f"last {lesson.history.last:.4g}".replace("-", "−")
         assert app.query_one("#loss").border_subtitle == last
         assert "step 2" in shown(app, "#status")
@@ -231,9 +231,9 @@ async def test_undo_takes_back_an_edit_and_a_training_run():
         app.show()
         await pilot.press("u")
         assert lesson.steps_done == 0 and len(lesson.history) == 0
-        assert lesson.chain.w[0] == 2.0
+        assert lesson.network.flat_w[0] == 2.0
         await pilot.press("u")
-        assert lesson.chain.w[0] == lecture().chain.w[0]
+        assert lesson.network.flat_w[0] == lecture().network.flat_w[0]
         assert_fields_show_lesson(app)
 
 
@@ -245,7 +245,7 @@ async def test_o_switches_the_activation_and_the_formulas_follow():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "o")
         lesson = app.lesson
-        assert lesson.chain.activation.name == "tanh" and lesson.phase == "none"
+        assert lesson.network.activation.name == "tanh" and lesson.phase == "none"
         assert "tanh" in shown(app, "#status")
         await pilot.press("b")
         text = text_of(app.query_one("#derivation"))
@@ -253,9 +253,9 @@ async def test_o_switches_the_activation_and_the_formulas_follow():
         for row in backward_rows(lesson.backward_pass, 0, lesson.layers):
             assert row.value_text in text
         await pilot.press("o")
-        assert lesson.chain.activation.name == "relu"
+        assert lesson.network.activation.name == "relu"
         await pilot.press("o")
-        assert lesson.chain.activation.name == "sigmoid"
+        assert lesson.network.activation.name == "sigmoid"
 
 
 async def test_k_refuses_cross_entropy_after_tanh_and_o_refuses_tanh_after_cross_entropy():
@@ -265,18 +265,18 @@ async def test_k_refuses_cross_entropy_after_tanh_and_o_refuses_tanh_after_cross
         await pilot.press("o", "f")
         version = lesson.version
         await pilot.press("k")
-        assert lesson.chain.cost.name == "squared-error" and lesson.version == version
+        assert lesson.network.cost.name == "squared-error" and lesson.version == version
         assert lesson.phase == "forward"
         assert "refused" in message(app) and "sigmoid" in message(app)
         assert app.query_one("#message").has_class("-error")
         await pilot.press("o", "o", "k")  # relu → sigmoid, then cross-entropy
-        assert lesson.chain.cost.name == "cross-entropy"
+        assert lesson.network.cost.name == "cross-entropy"
         await pilot.press("b")
         text = text_of(app.query_one("#derivation"))
         assert "cancels" in app.query_one("#derivation").border_subtitle
         assert "a(L)−y" in text
         await pilot.press("o")
-        assert lesson.chain.activation.name == "sigmoid"
+        assert lesson.network.activation.name == "sigmoid"
         assert "refused" in message(app)
 
 
@@ -284,7 +284,7 @@ async def test_k_refuses_cross_entropy_for_targets_outside_0_1():
     app = app_for(lecture(y=(1.5,)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("k")
-        assert app.lesson.chain.cost.name == "squared-error"
+        assert app.lesson.network.cost.name == "squared-error"
         assert "[0, 1]" in message(app)
 
 
@@ -301,11 +301,11 @@ async def test_h_shows_the_vanishing_gradient_per_layer(size):
         bp = app.lesson.current_trace()
         text = text_of(view)
         for l in range(1, app.lesson.layers + 1):
-            assert number(bp.abs_mean_dC_dw[l - 1]) in text
+            assert number(abs(bp.mean_flat_dC_dw[l - 1])) in text
             assert number(bp.mean_prime_product[l - 1]) in text
         await pilot.press("s")  # follows the step
         bp = app.lesson.current_trace()
-        assert number(bp.abs_mean_dC_dw[0]) in text_of(view)
+        assert number(abs(bp.mean_flat_dC_dw[0])) in text_of(view)
         await pilot.press("h")
         assert app.query_one("#derivation").display and not view.display
 
