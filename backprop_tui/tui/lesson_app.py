@@ -287,23 +287,24 @@ class LessonApp(FrugalApp[int]):
                  f"{lesson.can_undo} to undo (u), {lesson.can_redo} to redo (U)")
         self._clear_refusals()
 
-    def action_undo(self) -> None:
+    def _attempt(self, change: Callable[[], object]) -> bool:
+        """Ask the lesson for ``change`` (training stops first); a refusal is said on the
+        message line and nothing changed. Whether it was made."""
         self._stop_training()
         try:
-            self.lesson.undo()
+            change()
         except ModelError as exc:
             self.say(str(exc), error=True)
-            return
-        self._went("undone")
+            return False
+        return True
+
+    def action_undo(self) -> None:
+        if self._attempt(self.lesson.undo):
+            self._went("undone")
 
     def action_redo(self) -> None:
-        self._stop_training()
-        try:
-            self.lesson.redo()
-        except ModelError as exc:
-            self.say(str(exc), error=True)
-            return
-        self._went("redone")
+        if self._attempt(self.lesson.redo):
+            self._went("redone")
 
     # -- activation and cost ---------------------------------------------------------
 

@@ -416,11 +416,7 @@ class WideApp(LessonApp):
         self._moved()
 
     def action_symmetry(self) -> None:
-        self._stop_training()
-        try:
-            self.lesson.make_symmetric()
-        except ModelError as exc:
-            self.say(str(exc), error=True)
+        if not self._attempt(self.lesson.make_symmetric):
             return
         self.say(f"symmetry: every weight {number(SYMMETRIC_W)}, every bias "
                  f"{number(SYMMETRIC_B)}: the neurons of a layer compute the same; b shows "
