@@ -32,13 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import backprop_tui.blas  # noqa: E402, F401  (BLAS on one thread, as the app has it)
 import numpy as np  # noqa: E402
 
+import backprop_tui.blas  # noqa: E402, F401  (BLAS on one thread, as the app has it)
 from backprop_tui.model import Network, Samples, Trainer, trace  # noqa: E402
-from backprop_tui.model.fast_step import network_steps  # noqa: E402
-from backprop_tui.model.functions import SIGMOID, SQUARED_ERROR  # noqa: E402
-from backprop_tui.model.limits import MAX_WIDTH  # noqa: E402
 
 TOLERANCE = 1e-9
 """Relative (and absolute) tolerance for the final parameters to agree with ours."""
@@ -298,13 +295,6 @@ def _layers(shape, w, b):
 
 
 def run_wide_ours(shape, w, b, x, y, batch, steps):
-    if max(shape[1:]) > MAX_WIDTH:
-        # Wider than a lesson's network may be: the step function itself (what
-        # Trainer calls, in pieces of 4,096 steps).
-        w, b, _losses, what = network_steps(shape, SIGMOID, SQUARED_ERROR, np.array(w),
-                                            np.array(b), x, y, batch, LR, 0, steps)
-        assert what is None
-        return w, b
     net = Network(shape, w, b)
     trainer = Trainer(net, Samples(x, y, shape[0], shape[-1]), LR, batch)
     assert trainer.run(steps).divergence is None
@@ -412,8 +402,7 @@ def wide_table(repeats: int, quick: bool) -> list[str]:
     out = ["", "several neurons a layer (Trainer: Python floats for small batches of "
            "small networks, numpy above), µs per step;",
            f"chain ({CHAIN_LAYERS}): our chain of {CHAIN_LAYERS} layers at the same batch size, "
-           f"for reference; layers wider than {MAX_WIDTH} (more than a lesson allows):",
-           "network_steps called directly:",
+           "for reference:",
            "| " + " | ".join(h.ljust(wd) for h, wd in zip(header, widths)) + " |",
            "|" + "|".join("-" * (wd + 2) for wd in widths) + "|"]
     out += ["| " + " | ".join(c.rjust(wd) for c, wd in zip(r, widths)) + " |" for r in rows]
