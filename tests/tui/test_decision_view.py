@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from backprop_tui.model import RELU, ModelError
-from backprop_tui.model.network import Network, NetworkSamples, xor_samples
+from backprop_tui.model.network import Network, Samples, xor_samples
 from backprop_tui.tui.widgets.decision import (
     MARK_0,
     MARK_1,
@@ -59,7 +59,7 @@ def no_colour(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-async def drawn(samples: NetworkSamples, size: tuple[int, int]) -> tuple[DecisionView, list[Text]]:
+async def drawn(samples: Samples, size: tuple[int, int]) -> tuple[DecisionView, list[Text]]:
     """The view of :func:`step_at_half` over ``samples`` in a terminal of ``size``, drawn:
     the view and its lines."""
     app = ViewApp()
@@ -112,7 +112,7 @@ async def test_the_colour_scale():
 async def test_samples_sit_in_their_cells(colour):
     x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, 0.25], [0.2, 0.6], [0.21, 0.61]]
     y = [[0.0], [1.0], [1.0], [0.0], [1.0], [0.0], [1.0]]
-    view, lines = await drawn(NetworkSamples(x, y, inputs=2), (40, 12))
+    view, lines = await drawn(Samples(x, y, inputs=2), (40, 12))
     left, last = 7, 7 + 32
     # the corners: (x1, x2) = (0, 0) bottom left … (1, 1) top right
     assert lines[9].plain[left] == MARK_0 and lines[0].plain[left] == MARK_1
@@ -131,7 +131,7 @@ async def test_samples_sit_in_their_cells(colour):
 
 
 async def test_bounds_widen_to_the_samples(colour):
-    samples = NetworkSamples([[-1.0, 0.5], [2.0, 3.0]], [[0.0], [1.0]], inputs=2)
+    samples = Samples([[-1.0, 0.5], [2.0, 3.0]], [[0.0], [1.0]], inputs=2)
     _, lines = await drawn(samples, (44, 12))
     assert lines[0].plain.startswith("3.0000 ") and lines[9].plain.startswith("0.0000 ")
     assert lines[10].plain.split() == ["\u22121.0000", "x1", "2.0000"]

@@ -1,23 +1,42 @@
 """One set of keys for every shape (docs/design: "the same keys mean the same thing"): a key
 that the chain's app and the app for several neurons a layer both have is one registry
 entry, one action and one help sentence; the wide app's own features sit on keys the
-chain's app leaves free; and a chain's key whose feature the shape lacks says so in one
-line instead of doing something else."""
+chain's app leaves free; the chain's keys whose feature every shape has (u U undo and
+redo, o k another activation and cost, e E the nudge check, m the handout) do it here too;
+and a chain's key whose feature the shape lacks says so in one line instead of doing
+something else."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 
+from backprop_tui.model.functions import ACTIVATIONS, COSTS
+from backprop_tui.model.lesson import SYMMETRIC_B, SYMMETRIC_W
+from backprop_tui.model.network import Network
+from backprop_tui.present.format import number
+from backprop_tui.present.formulas import param_sym
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.keys import KEYS
 from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.keys import CHAIN_ONLY, WIDE_KEYS
-from backprop_tui.tui.wide.state import SYMMETRIC_B, SYMMETRIC_W
 from backprop_tui.tui.widgets.decision import DecisionView
+from backprop_tui.tui.widgets.field import NumberField
 
-from .test_wide import SIZE, XOR_W, lesson_of, shown, xor_lesson
+from ..test_cli_files import as_float, shows, tables
+from .test_wide import (
+    SIZE,
+    XOR_B,
+    XOR_W,
+    assert_grid_matches_lesson,
+    lesson_of,
+    shown,
+    xor_lesson,
+)
+from .test_wide_backward import by_hand
 
 CHAIN = {key.shown: key for key in KEYS}
 
@@ -41,6 +60,9 @@ def test_a_key_name_bound_in_both_apps_does_the_same_or_says_it_is_not_here():
     chain, wide = bound(BackpropApp), bound(WideApp)
     both = sorted(set(chain) & set(wide))
     assert {"e", "d", "m", "l", "c", "up", "down"} <= set(both)
+    # every shape has undo and redo, the activation and the cost, the nudge and the handout
+    assert {"u", "U", "o", "k", "e", "E", "m"} <= {
+        name for name in both if not wide[name].startswith("absent(")}
     for name in both:
         if wide[name].startswith("absent("):
             assert name in CHAIN_ONLY, name
@@ -63,37 +85,241 @@ def assert_not_available(app: WideApp, key: str) -> None:
     assert app.query_one("#message").has_class("-error")
 
 
-async def test_symmetry_demo_is_on_S_and_e_says_the_nudge_is_not_available():
+NUDGE = re.compile(
+    r"nudge (\S+) ± (\S+): \((\S+) − (\S+)\)/\(2·(\S+)\) = (\S+); "
+    r"chain rule ∂C/∂(\S+) = (\S+); rel (\S+)")
+"""The message of e: θ, ε, C⁺, C⁻, ε, the numeric derivative, θ, the chain rule's, rel."""
+
+
+def hand_cost(net: Network, samples, layer: int, j: int, k: int, delta: float) -> float:
+    """The batch-mean squared error, by hand (numpy, sigmoid), with w_jk(layer) + delta."""
+    w = [arr.copy() for arr in net.w]
+    w[layer - 1][j - 1, k - 1] += delta
+    flat_w = np.concatenate([arr.ravel() for arr in w])
+    a, _ = by_hand(net.shape, flat_w, net.flat_b, samples.x, samples.y)
+    return float(((a[-1] - samples.y) ** 2).sum(axis=1).mean())
+
+
+def assert_shown_to_its_digits(text: str, value: float) -> None:
+    """``text`` is ``value`` rounded to the decimals it shows."""
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    assert abs(as_float(text) - value) <= 0.5 * 10.0 ** -decimals + 4 * np.spacing(value), (
+        text, value)
+
+
+def assert_nudge_of_the_selection(app: WideApp, symbol: str, epsilon: float) -> None:
+    """The message line is e's nudge check of the selected w_jk: C at w_jk ± ε and their
+    central difference, computed here by hand, beside the chain rule's batch-mean ∂C/∂w_jk
+    of the lesson's trace (and the hand-made backward pass); the two agree."""
+    lesson, l, j, k = app.lesson, app.layer, app.neuron, app.weight
+    message = shown(app, "#message")
+    found = NUDGE.match(message)
+    assert found, message
+    theta, eps, up_text, down_text, eps2, numeric_text, theta2, chain_text, rel_text = (
+        found.groups())
+    assert theta == theta2 == symbol
+    assert eps == eps2 == number(epsilon)
+    up = hand_cost(lesson.network, lesson.samples, l, j, k, epsilon)
+    down = hand_cost(lesson.network, lesson.samples, l, j, k, -epsilon)
+    assert_shown_to_its_digits(up_text, up)
+    assert_shown_to_its_digits(down_text, down)
+    numeric = (up - down) / (2 * epsilon)
+    assert as_float(numeric_text) == pytest.approx(numeric, rel=5e-4)
+    analytic = float(lesson.current_trace().mean_dC_dw[l - 1][j - 1, k - 1])
+    _, factors = by_hand(lesson.shape, lesson.network.flat_w, lesson.network.flat_b,
+                         lesson.samples.x, lesson.samples.y)
+    assert analytic == pytest.approx(float(factors[l]["dC_dw"][:, j - 1, k - 1].mean()),
+                                     rel=1e-12)
+    shows(chain_text, analytic)
+    assert numeric == pytest.approx(analytic, rel=1e-5)
+    assert 0 <= as_float(rel_text) < 1e-5
+    assert not app.query_one("#message").has_class("-error")
+
+
+async def test_symmetry_demo_is_on_S_and_e_checks_the_selected_weight_by_nudging():
+    """e: the nudge check of the selected weight w_jk (c: another k, ← → { }: another
+    neuron), E: ε ÷ 10; nothing changes. The symmetry demo stays on S."""
     app = WideApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b")
+        version = app.lesson.version
         await pilot.press("e")
-        assert_not_available(app, "e")
-        assert "nudge" in shown(app, "#message") and "S: the symmetry demo" in shown(
-            app, "#message")
-        assert np.array_equal(app.lesson.network.flat_w, XOR_W)  # e changed nothing
-        assert app.lesson.phase == "backward"
+        assert (app.layer, app.neuron, app.weight) == (2, 1, 1)  # b: at the output
+        assert_nudge_of_the_selection(app, "w₁₁(L)", 1e-5)
+        await pilot.press("E")
+        assert_nudge_of_the_selection(app, "w₁₁(L)", 1e-6)
+        await pilot.press("c", "e")
+        assert app.weight == 2
+        assert_nudge_of_the_selection(app, "w₁₂(L)", 1e-6)
+        await pilot.press("left", "right_curly_bracket", "e")
+        assert (app.layer, app.neuron, app.weight) == (1, 2, 2)
+        assert_nudge_of_the_selection(app, "w₂₂(L−1)", 1e-6)
+        await pilot.press("E")
+        assert_nudge_of_the_selection(app, "w₂₂(L−1)", 1e-7)
+        await pilot.press("c", "e")  # w₂₁, not w₁₂: row j = 2, column k = 1
+        assert (app.layer, app.neuron, app.weight) == (1, 2, 1)
+        assert_nudge_of_the_selection(app, "w₂₁(L−1)", 1e-7)
+        # e and E changed nothing: the parameters, the phase, the results
+        assert np.array_equal(app.lesson.network.flat_w, XOR_W)
+        assert app.lesson.phase == "backward" and app.lesson.version == version
         await pilot.press("S")
         net = app.lesson.network
         assert (net.flat_w == SYMMETRIC_W).all() and (net.flat_b == SYMMETRIC_B).all()
         assert shown(app, "#message").startswith("symmetry")
 
 
-async def test_matrix_form_is_on_M_and_m_says_the_handout_is_not_available(
-        tmp_path, monkeypatch):
+async def test_matrix_form_is_on_M_and_m_writes_the_handout(tmp_path, monkeypatch):
+    """m: the Markdown handout, the trace then the update step of every w_jk and b_j,
+    old − η·∂C/∂p = new, the numbers the step s then takes. The matrix form stays on M."""
     monkeypatch.chdir(tmp_path)
     app = WideApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b")
+        version = app.lesson.version
         await pilot.press("m")
-        assert_not_available(app, "m")
-        assert "handout" in shown(app, "#message")
-        assert not app.matrix and not list(tmp_path.iterdir())  # no form, no file
+        await pilot.pause()
+        assert shown(app, "#message") == "step 0: handout written to backprop-handout-1.md"
+        assert not app.query_one("#message").has_class("-error")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop-handout-1.md"]
+        assert app.lesson.version == version and not app.matrix  # m changed nothing
         await pilot.press("M")
         assert app.matrix
         assert app.query_one(WideDerivation).shown.title[0] == "matrix form"
         await pilot.press("M")
         assert not app.matrix
+        lesson = app.lesson
+        net, lr = lesson.network, lesson.lr
+        bp = net.forward(lesson.samples).backward()
+        _, factors = by_hand(net.shape, net.flat_w, net.flat_b, lesson.samples.x,
+                             lesson.samples.y)
+        found = tables((tmp_path / "backprop-handout-1.md").read_text())
+        assert len(found) > 1  # the trace's tables come first
+        heading, rows = found[-1]
+        assert heading.startswith("Update step") and f"η = {number(lr)}" in heading
+        assert rows[0] == ["quantity", "formula", "numbers", "value"]
+        # input to output, a neuron's weights then its bias
+        params = []
+        for l in (1, 2):
+            for j in range(1, net.shape[l] + 1):
+                params += [("w", l, j, k) for k in range(1, net.shape[l - 1] + 1)]
+                params.append(("b", l, j, None))
+        assert len(rows) == 1 + len(params) == 1 + 9
+        await pilot.press("s")  # the step the handout wrote out
+        stepped = lesson.network
+        for row, (which, l, j, k) in zip(rows[1:], params):
+            assert row[0] == param_sym(which, l, j, k, 2), row
+            if which == "w":
+                old, new = net.w[l - 1][j - 1, k - 1], stepped.w[l - 1][j - 1, k - 1]
+                grad = bp.mean_dC_dw[l - 1][j - 1, k - 1]
+                by_hand_grad = factors[l]["dC_dw"][:, j - 1, k - 1].mean()
+            else:
+                old, new = net.b[l - 1][j - 1], stepped.b[l - 1][j - 1]
+                grad = bp.mean_dC_db[l - 1][j - 1]
+                by_hand_grad = (factors[l]["dC_da"][:, j - 1] * factors[l]["prime"][:, j - 1]).mean()
+            assert float(grad) == pytest.approx(float(by_hand_grad), rel=1e-12)
+            assert float(new) == pytest.approx(float(old) - lr * float(grad), rel=1e-12)
+            numbers = [number(float(v)) if v >= 0 else f"({number(float(v))})"
+                       for v in (old, grad)]
+            assert row[2].removesuffix(" ≈") == f"{numbers[0]} − {number(lr)}·{numbers[1]}"
+            shows(row[3], float(new))
+
+
+async def test_u_and_U_undo_and_redo_phases_steps_and_edits():
+    """u takes back the last change (a phase, a step, an edit), U brings it back; the
+    screen shows the lesson after each."""
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        lesson = app.lesson
+        await pilot.press("u")  # nothing yet
+        assert "nothing to undo" in shown(app, "#message")
+        assert app.query_one("#message").has_class("-error")
+        await pilot.press("f")
+        assert lesson.phase == "forward"
+        await pilot.press("u")
+        assert lesson.phase == "none" and lesson.forward_pass is None
+        assert shown(app, "#message").startswith("undone: step 0")
+        assert_grid_matches_lesson(app)  # the grid's a_j are blank again
+        await pilot.press("U")
+        assert lesson.phase == "forward"
+        expected = Network((2, 2, 1), XOR_W, XOR_B).forward(lesson.samples)
+        for got, want in zip(lesson.forward_pass.a, expected.a):
+            assert np.array_equal(got, want)
+        assert shown(app, "#message").startswith("redone: step 0, phase forward")
+        assert_grid_matches_lesson(app)
+        # a step: u returns to the parameters and the backward pass before it
+        await pilot.press("b", "s")
+        assert lesson.steps_done == 1
+        step = lesson.last_step
+        assert not np.array_equal(lesson.network.flat_w, XOR_W)
+        await pilot.press("u")
+        assert lesson.steps_done == 0 and lesson.phase == "backward"
+        assert np.array_equal(lesson.network.flat_w, XOR_W)
+        assert np.array_equal(lesson.network.flat_b, XOR_B)
+        assert_grid_matches_lesson(app)  # and the selected neuron's fields show them
+        await pilot.press("U")
+        assert lesson.steps_done == 1
+        assert np.array_equal(lesson.network.flat_w, step.new.flat_w)
+        assert_grid_matches_lesson(app)
+        # an edit of a weight (after the step: nothing runs again), taken back by one u
+        await pilot.press("left")
+        field = app.query_one("#field-w-2", NumberField)
+        before = float(lesson.network.w[0][0, 1])
+        field.focus()
+        await pilot.pause()
+        field.value = "−0.25"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert lesson.network.w[0][0, 1] == -0.25 and lesson.phase == "none"
+        await pilot.press("u")
+        assert lesson.network.w[0][0, 1] == before and lesson.steps_done == 1
+        assert lesson.phase == "step"
+        assert field.shown == number(before)
+        assert_grid_matches_lesson(app)
+
+
+async def test_o_and_k_switch_the_activation_and_the_cost_and_clear_the_results():
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        lesson = app.lesson
+        names = list(ACTIVATIONS)
+        after = names[(names.index("sigmoid") + 1) % len(names)]
+        await pilot.press("f", "b", "o")
+        assert lesson.network.activation.name == after == "tanh"
+        assert lesson.phase == "none" and lesson.forward_pass is None
+        assert lesson.backward_pass is None
+        assert np.array_equal(lesson.network.flat_w, XOR_W)  # the parameters stay
+        assert shown(app, "#message").startswith("activation: tanh; results of the old")
+        assert "tanh" in shown(app, "#status")
+        assert_grid_matches_lesson(app)  # blank again
+        await pilot.press("f")
+        a = np.asarray(lesson.samples.x)
+        for w, b in zip(lesson.network.w, lesson.network.b):
+            a = np.tanh(a @ w.T + b)
+        assert np.allclose(lesson.forward_pass.a[-1], a, rtol=1e-14, atol=0)
+        assert_grid_matches_lesson(app)
+        # cross-entropy takes a sigmoid output: refused after tanh, nothing changes
+        version = lesson.version
+        await pilot.press("k")
+        assert lesson.network.cost.name == "squared-error" and lesson.version == version
+        assert lesson.phase == "forward"
+        assert "refused" in shown(app, "#message") and "sigmoid" in shown(app, "#message")
+        assert app.query_one("#message").has_class("-error")
+        await pilot.press("o", "o")  # relu, then sigmoid again
+        assert lesson.network.activation.name == "sigmoid"
+        costs = list(COSTS)
+        await pilot.press("f", "k")
+        assert lesson.network.cost.name == costs[1] == "cross-entropy"
+        assert lesson.phase == "none" and lesson.forward_pass is None
+        assert shown(app, "#message").startswith("cost: cross-entropy; results of the old")
+        await pilot.press("f")
+        a, _ = by_hand(lesson.shape, lesson.network.flat_w, lesson.network.flat_b,
+                       lesson.samples.x, lesson.samples.y)
+        y, out = np.asarray(lesson.samples.y), a[-1]
+        cross_entropy = -(y * np.log(out) + (1 - y) * np.log(1 - out)).sum(axis=1)
+        assert lesson.forward_pass.mean_cost == pytest.approx(cross_entropy.mean(), rel=1e-12)
+        assert_grid_matches_lesson(app)
+        await pilot.press("u", "u")  # the forward pass, then the switch of cost
+        assert lesson.network.cost.name == "squared-error" and lesson.phase == "forward"
 
 
 async def test_decision_view_is_on_D_and_a_d_say_samples_cannot_be_added_or_deleted():
@@ -132,11 +358,15 @@ async def test_brackets_select_the_layer_as_the_arrows_do():
 async def test_not_available_stays_one_line_for_a_long_shape():
     app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("d", "e", "m", "a", "u", "z", "g"):
+        for key in ("d", "a", "z", "g", "x", "h"):
             await pilot.press(key)
             message = shown(app, "#message").strip()
             assert message.startswith(f"{key}: ") and "not available" in message
             assert "\n" not in message and len(message) < SIZE[0], message
+        assert sorted(CHAIN_ONLY) == ["a", "d", "g", "h", "x", "z"]
+        # e works for this shape too: the nudge of w₁₁ of the first layer
+        await pilot.press("e")
+        assert_nudge_of_the_selection(app, "w₁₁(L−7)", 1e-5)
 
 
 async def test_braces_select_a_neuron_and_the_arrows_scroll_the_derivation():

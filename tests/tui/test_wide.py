@@ -65,7 +65,7 @@ def assert_grid_matches_lesson(app: WideApp) -> None:
     for l in range(1, len(shape)):
         for j in range(1, shape[l] + 1):
             room = 8 if grid.dense else 11
-            expected = "—" if fwd is None else fitted(float(fwd.column("a")[l - 1][s, j - 1]), room, True)
+            expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), room, True)
             cell = app.query_one(f"#neuron-{l}-{j}")
             if grid.dense:
                 mark = "▸" if (l, j) == (app.layer, app.neuron) else " "
@@ -75,9 +75,9 @@ def assert_grid_matches_lesson(app: WideApp) -> None:
     net = lesson.network
     for k in range(1, shape[app.layer - 1] + 1):
         field = app.query_one(f"#field-w-{k}", NumberField)
-        assert field.shown == fitted(float(net.flat_w[app.layer - 1][app.neuron - 1, k - 1]), 9)
+        assert field.shown == fitted(float(net.w[app.layer - 1][app.neuron - 1, k - 1]), 9)
     b = app.query_one("#field-b", NumberField)
-    assert b.shown == fitted(float(net.flat_b[app.layer - 1][app.neuron - 1]), 9)
+    assert b.shown == fitted(float(net.b[app.layer - 1][app.neuron - 1]), 9)
     assert f"step {lesson.steps_done}" in shown(app, "#status")
 
 
@@ -103,10 +103,10 @@ async def test_forward_backward_step_show_the_models_numbers():
         symbols = [r.symbol for r in rows]
         assert symbols == ["∂C/∂a₁(L−1)", "∂a₁(L−1)/∂z₁(L−1)", "∂C/∂w₁₁(L−1)", "term j=1",
                            "term j=2", "∂C/∂x₁", "∂C/∂w₁₁(L−1)"]
-        assert rows[2].value == float(bp.column("dC_dw")[0][0, 0, 0])
-        assert rows[5].value == float(bp.column("dC_da_prev")[0][0, 0])
+        assert rows[2].value == float(bp.dC_dw[0][0, 0, 0])
+        assert rows[5].value == float(bp.dC_da_prev[0][0, 0])
         assert rows[5].formula.startswith("Σⱼ")
-        assert rows[6].value == float(bp.mean_flat_dC_dw[0][0, 0])
+        assert rows[6].value == float(bp.mean_dC_dw[0][0, 0])
         # The Σ row is on screen at 80×24, its terms added.
         text = text_of(app.query_one(WideDerivation))
         assert "∂C/∂x₁" in text and "term j=1" in text and "term j=2" in text
@@ -212,8 +212,8 @@ async def test_samples_and_the_mean():
             assert app.sample == expected
             assert_grid_matches_lesson(app)
             rows = derivation_rows(app)
-            assert rows[2].value == float(bp.column("dC_dw")[0][expected, 0, 0])
-            assert rows[-1].value == float(bp.mean_flat_dC_dw[0][0, 0])  # the mean: all samples
+            assert rows[2].value == float(bp.dC_dw[0][expected, 0, 0])
+            assert rows[-1].value == float(bp.mean_dC_dw[0][0, 0])  # the mean: all samples
             assert f"sample {expected + 1}/4" in shown(app, "#sample-line")
 
 
@@ -248,13 +248,13 @@ async def test_symmetry_demo_gradients_identical_and_stay_equal():
         assert "symmetry" in shown(app, "#message")
         await pilot.press("f", "b")
         bp = app.lesson.backward_pass
-        assert np.array_equal(bp.mean_flat_dC_dw[0][0], bp.mean_flat_dC_dw[0][1])
+        assert np.array_equal(bp.mean_dC_dw[0][0], bp.mean_dC_dw[0][1])
         message = shown(app, "#message")
         assert "identical" in message and "(L−1)" in message
-        assert number(float(bp.mean_flat_dC_dw[0][0, 0]), True) in message
+        assert number(float(bp.mean_dC_dw[0][0, 0]), True) in message
         for _ in range(3):
             await pilot.press("s", "f", "b")
-        w = app.lesson.network.flat_w[0]
+        w = app.lesson.network.w[0]
         assert np.array_equal(w[0], w[1]) and app.lesson.symmetric_layers() == [1]
 
 
@@ -270,7 +270,7 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         field.value = "abc"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.lesson.network.flat_w[0][0, 1] == 1.01
+        assert app.lesson.network.w[0][0, 1] == 1.01
         assert field.shown == "1.0100" and field.value == "1.0100"
         assert field.has_class("-refused") and "kept 1.0100" in shown(app, "#message")
         field.focus()
@@ -278,9 +278,9 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         field.value = "−0.25"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.lesson.network.flat_w[0][0, 1] == -0.25
+        assert app.lesson.network.w[0][0, 1] == -0.25
         assert app.lesson.phase == "backward"  # run again with the new number
-        assert app.lesson.backward_pass.network.flat_w[0][0, 1] == -0.25
+        assert app.lesson.backward_pass.network.w[0][0, 1] == -0.25
         assert "again" in shown(app, "#message")
         field = app.query_one("#field-b", NumberField)
         field.focus()
@@ -288,7 +288,7 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         field.value = "1e400"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.lesson.network.flat_b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
+        assert app.lesson.network.b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
         assert app.focused is None
         assert_grid_matches_lesson(app)
         # tab goes through the selected neuron's fields; escape restores and leaves
@@ -299,7 +299,7 @@ async def test_edits_take_numbers_and_refuse_anything_else():
         await pilot.press("shift+tab")
         assert app.focused is app.query_one("#field-w-1")
         await pilot.press("9", "escape")
-        assert app.focused is None and app.lesson.network.flat_w[0][0, 0] == 0.22
+        assert app.focused is None and app.lesson.network.w[0][0, 0] == 0.22
         assert_grid_matches_lesson(app)
 
 

@@ -167,7 +167,7 @@ async def test_b_before_f_runs_the_forward_pass_first_and_starts_at_the_output()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("b")
         assert app.lesson.forward_pass is not None
-        assert float(app.lesson.forward_pass.column("a")[-1][0, 0]) == pytest.approx(float(a[2][0, 0]))
+        assert float(app.lesson.forward_pass.a[-1][0, 0]) == pytest.approx(float(a[2][0, 0]))
         assert "forward, then backward" in text_of(app.query_one("#message"))
         check_layer(app, factors, 2, 2, 1)
         # After a step the forward pass is stale: b runs it again with the new numbers.

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import math
+import tempfile
 import warnings
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backprop_tui.model.files import Folder
+from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.network import random_network
 from backprop_tui.tui.lesson_app import FRAME
 from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.help import WideHelpScreen
-from backprop_tui.tui.wide.state import WideLesson
 from backprop_tui.tui.widgets.field import NumberField
 
 from .helpers import play_storm, storm_actions, text_of
@@ -28,21 +30,22 @@ from .test_wide import assert_grid_matches_lesson
 KEYS = (
     "f", "b", "s", "space", "t", "r", "v", "question_mark", "escape", "left", "right",
     "left_curly_bracket", "right_curly_bracket", "c", "M", "n", "p", "l", "D", "S", "plus",
-    "minus", "up", "down", "j", "tab", "shift+tab", "enter", "e", "a", "d", "m",
+    "minus", "up", "down", "j", "tab", "shift+tab", "enter", "e", "E", "m", "u", "U", "o",
+    "k", "G", "a", "d",
 )
-"""Every key of the wide screen but q and ctrl+s (which only says it cannot save), and the
-chain's keys that here only say they are not available."""
+"""Every key of the wide screen but q, ctrl+s and i (m writes its handouts into a folder
+of the storm's own), and the chain's keys that here only say they are not available."""
 
 actions = storm_actions(KEYS)
 
 SHAPES = [(2, 2, 1), (3, 4, 2), (1, 3, 3, 1), (2, 2, 2, 2, 2, 2, 1)]
 
 
-def lesson_for(shape) -> WideLesson:
+def lesson_for(shape) -> Lesson:
     net = random_network(shape)
     x = [[0.1 * (k + 1) * (-1) ** s for k in range(shape[0])] for s in range(3)]
     y = [[float((s + j) % 2) for j in range(shape[-1])] for s in range(3)]
-    return WideLesson(net, net.samples(x, y), 0.5)
+    return Lesson(net, net.samples(x, y), 0.5)
 
 
 def assert_consistent(app: WideApp) -> None:
@@ -55,13 +58,14 @@ def assert_consistent(app: WideApp) -> None:
 
 
 async def storm(shape, steps) -> None:
-    app = WideApp(lesson_for(shape))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await play_storm(pilot, steps, WideHelpScreen, assert_consistent)
-        for w in app.lesson.network.w:
-            assert all(math.isfinite(v) for v in w.ravel())
-        await pilot.press("q")
-    assert app.return_code == 0
+    with tempfile.TemporaryDirectory() as folder:
+        app = WideApp(lesson_for(shape), folder=Folder(folder))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await play_storm(pilot, steps, WideHelpScreen, assert_consistent)
+            for w in app.lesson.network.w:
+                assert all(math.isfinite(v) for v in w.ravel())
+            await pilot.press("q")
+        assert app.return_code == 0
 
 
 @settings(max_examples=12, deadline=None)
@@ -75,7 +79,7 @@ def test_random_key_storms_never_break_the_wide_app_and_q_always_quits(shape, st
 
 async def test_divergence_pauses_training_says_the_step_and_warns_nothing():
     net = random_network((2, 2, 1))
-    lesson = WideLesson(net, net.samples([[1.0, 0.5]], [[1e150]]), 1e300)
+    lesson = Lesson(net, net.samples([[1.0, 0.5]], [[1e150]]), 1e300)
     app = WideApp(lesson)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -1,15 +1,15 @@
 """Pictures of the wide app (deterministic: nothing timed, no cursor, no speeds)."""
 
+from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.network import Network, xor_samples
 from backprop_tui.tui.wide.app import WideApp
-from backprop_tui.tui.wide.state import WideLesson
 
 XOR_W = (0.22, 1.01, 1.11, -0.81, -0.93, -0.74)
 XOR_B = (0.44, 0.32, -0.5)
 
 
 def xor_app(lr: float = 0.5) -> WideApp:
-    return WideApp(WideLesson(Network((2, 2, 1), XOR_W, XOR_B), xor_samples(), lr))
+    return WideApp(Lesson(Network((2, 2, 1), XOR_W, XOR_B), xor_samples(), lr))
 
 
 def test_backward_shows_the_sum_over_j(snap_compare):
