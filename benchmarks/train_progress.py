@@ -25,13 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backprop_tui.long_run import LongRun, ProgressBar  # noqa: E402
-from backprop_tui.model import Chain, Samples, Trainer  # noqa: E402
+from backprop_tui.model import Network, Samples, Trainer  # noqa: E402
 
 
 def trainer(batch: int) -> Trainer:
     xs = [i / batch for i in range(batch)]
     ys = [float(i >= batch / 2) for i in range(batch)]
-    return Trainer(Chain([0.9, -0.6, 1.3], [0.0, 0.0, 0.0]), Samples(xs, ys), 0.5, batch)
+    return Trainer(Network.chain([0.9, -0.6, 1.3], [0.0, 0.0, 0.0]), Samples(xs, ys), 0.5, batch)
 
 
 class Terminal(io.StringIO):

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from backprop_tui.model import Chain, LossHistory, Samples, defaults
+from backprop_tui.model import LossHistory, Network, Samples, defaults
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.tui.widgets.loss_plot import Y_AXIS, loss_figure
 
@@ -40,7 +40,7 @@ def main() -> None:
             ratio = seconds / base.setdefault((width, height), seconds)
             print(f"  {steps:>9,} steps  {width}×{height}: {seconds * 1e3:6.2f} ms  "
                   f"ratio {ratio:4.2f}")
-    lesson = Lesson(Chain(defaults.W, defaults.B), Samples(defaults.DATASET_X, defaults.DATASET_Y),
+    lesson = Lesson(Network.chain(defaults.W, defaults.B), Samples(defaults.DATASET_X, defaults.DATASET_Y),
                     defaults.LR)
     steps = 250
     seconds = best_of(lambda: lesson.train(steps))

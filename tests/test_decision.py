@@ -19,7 +19,7 @@ from backprop_tui.model.decision import (
     bounds,
     decision_grid,
 )
-from backprop_tui.model.network import Network, NetworkSamples, weight_count, xor_samples
+from backprop_tui.model.network import Network, Samples, weight_count, xor_samples
 
 from .strategies import finite
 from .test_network import plain_forward
@@ -85,9 +85,9 @@ def test_rows_go_down_from_the_top():
 def test_bounds_widen_the_unit_square_to_every_sample():
     assert bounds() == (0.0, 1.0, 0.0, 1.0)
     assert bounds(xor_samples()) == (0.0, 1.0, 0.0, 1.0)
-    inside = NetworkSamples([[0.2, 0.3]], [[1.0]], inputs=2)
+    inside = Samples([[0.2, 0.3]], [[1.0]], inputs=2)
     assert bounds(inside) == (0.0, 1.0, 0.0, 1.0)
-    wide = NetworkSamples([[-1.0, 0.5], [0.5, 3.0], [2.0, -0.25]], [[0.0]] * 3, inputs=2)
+    wide = Samples([[-1.0, 0.5], [0.5, 3.0], [2.0, -0.25]], [[0.0]] * 3, inputs=2)
     assert bounds(wide) == (-1.0, 2.0, -0.25, 3.0)
 
 
@@ -108,7 +108,7 @@ def test_refusals():
     with pytest.raises(ModelError, match="bounds"):
         decision_grid(step_at_half(), 4, 4, (1.0, 1.0, 0.0, 1.0))
     with pytest.raises(ModelError, match="needs 2 inputs"):
-        bounds(NetworkSamples([0.5], [1.0]))
+        bounds(Samples([0.5], [1.0]))
 
 
 def xor_solved() -> Network:
@@ -133,14 +133,14 @@ def test_accuracy_with_several_outputs_needs_every_output_right():
     """Outputs σ(10·x1 − 5) and σ(10·x2 − 5): x1 > 0.5 and x2 > 0.5, read separately."""
     net = Network((2, 2), [10.0, 0.0, 0.0, 10.0], [-5.0, -5.0])
     x = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
-    right = NetworkSamples(x, [[0, 0], [1, 0], [0, 1], [1, 1]], inputs=2, outputs=2)
+    right = Samples(x, [[0, 0], [1, 0], [0, 1], [1, 1]], inputs=2, outputs=2)
     assert accuracy(net, right) == (4, 4)
-    one_wrong = NetworkSamples(x, [[0, 0], [1, 1], [1, 1], [1, 1]], inputs=2, outputs=2)
+    one_wrong = Samples(x, [[0, 0], [1, 1], [1, 1], [1, 1]], inputs=2, outputs=2)
     assert accuracy(net, one_wrong) == (2, 4)
 
 
 def test_no_accuracy_for_targets_other_than_0_and_1():
-    samples = NetworkSamples([[0.0, 0.0], [1.0, 1.0]], [[0.0], [0.7]], inputs=2)
+    samples = Samples([[0.0, 0.0], [1.0, 1.0]], [[0.0], [0.7]], inputs=2)
     assert accuracy(xor_solved(), samples) is None
 
 
@@ -151,6 +151,6 @@ def test_the_grid_is_one_forward_pass_over_every_cell():
     x1 = -1.0 + (np.arange(40) + 0.5) * 3.0 / 40
     x2 = 1.5 - (np.arange(30) + 0.5) * 2.0 / 30
     points = np.array([[a, b] for b in x2 for a in x1])
-    samples = NetworkSamples(points, np.zeros((len(points), 1)), inputs=2)
+    samples = Samples(points, np.zeros((len(points), 1)), inputs=2)
     expected = net.forward(samples).a[-1].reshape(30, 40, 1)
     assert np.allclose(grid.values, expected, rtol=1e-12, atol=0)

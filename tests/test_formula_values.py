@@ -21,7 +21,7 @@ from backprop_tui.model import (
     SIGMOID,
     SQUARED_ERROR,
     TANH,
-    Chain,
+    Network,
     Samples,
     trace,
 )
@@ -100,7 +100,7 @@ def cases(draw):
     x = draw(st.lists(finite(-2, 2), min_size=k, max_size=k))
     lo = 0 if cost is CROSS_ENTROPY else -1
     y = draw(st.lists(finite(lo, 1), min_size=k, max_size=k))
-    return Chain(w, b, activation, cost), Samples(x, y)
+    return Network.chain(w, b, activation, cost), Samples(x, y)
 
 
 @settings(max_examples=60)
@@ -121,7 +121,7 @@ def test_every_row_value_is_its_formula_of_the_numbers_shown(case, lr):
 
 
 def test_the_check_catches_a_wrong_number():
-    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]))
+    bp = trace(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]))
     row = F.backward_rows(bp, 0, 3)[-3]  # ∂C/∂w(L)
     check_rows([row])
     wrong = F.Row(row.key, row.layer, row.symbol, row.formula, row.numbers, row.value * 1.01)
@@ -184,7 +184,7 @@ def test_the_shown_numbers_of_every_row_give_its_shown_value_or_it_says_approx(c
 def test_the_lecture_product_row_says_approx():
     """(−0.8495)·0.2443·0.5042 = −0.10464…, which does not round to the −0.1047 computed
     from the exact factors: the row must not claim '='."""
-    bp = trace(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]))
+    bp = trace(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]))
     row = next(r for r in F.backward_rows(bp, 0, 3) if r.key == "dC_dw")
     assert row.numbers == "(−0.8495)·0.2443·0.5042" and row.value_text == "−0.1047"
     assert row.approx and row.text().endswith("(−0.8495)·0.2443·0.5042 ≈ −0.1047")

@@ -5,7 +5,7 @@ import tracemalloc
 
 import numpy as np
 
-from backprop_tui.model import Chain, LossHistory, Samples, Trainer
+from backprop_tui.model import LossHistory, Network, Samples, Trainer
 
 
 def test_many_thousands_of_steps_keep_memory_flat():
@@ -15,7 +15,7 @@ def test_many_thousands_of_steps_keep_memory_flat():
     # warm-up: from then on its size only moves between half and all of it.
     # Batch 4 of 30 samples: some batches are slices, some wrap around.
     trainer = Trainer(
-        Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), data, 0.5, batch_size=4,
+        Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), data, 0.5, batch_size=4,
         history=LossHistory(capacity=256),
     )
     tracemalloc.start()
@@ -42,7 +42,7 @@ def test_many_thousands_of_steps_keep_memory_flat():
 
 def test_one_long_run_holds_no_array_of_every_loss():
     trainer = Trainer(
-        Chain([0.5, -0.3], [0.1, 0.2]), Samples([0.2, 0.8], [0.0, 1.0]), 0.5,
+        Network.chain([0.5, -0.3], [0.1, 0.2]), Samples([0.2, 0.8], [0.0, 1.0]), 0.5,
         history=LossHistory(capacity=256),
     )
     trainer.run(20_000)  # the history's buckets now span many steps each

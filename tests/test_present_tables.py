@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.model import SIGMOID, SQUARED_ERROR, TANH, Chain, Samples
+from backprop_tui.model import SIGMOID, SQUARED_ERROR, TANH, Network, Samples
 from backprop_tui.model.numbers import parse_number
 from backprop_tui.present.format import BLANK, fixed, short, with_minus
 from backprop_tui.present.formulas import definitions, formula_lines, label, step_rows
@@ -30,13 +30,13 @@ def close(cell: str, exact: float) -> bool:
     return abs(parse_number(cell) - exact) <= 5e-5 + 5e-4 * abs(exact)
 
 
-def mean_cost(w, b, chain: Chain, data: Samples) -> float:
-    return Chain(w, b, chain.activation, chain.cost).forward(data).mean_cost
+def mean_cost(w, b, chain: Network, data: Samples) -> float:
+    return Network.chain(w, b, chain.activation, chain.cost).forward(data).mean_cost
 
 
-def nudged(chain: Chain, data: Samples, which: str, i: int, eps: float = 1e-6) -> float:
+def nudged(chain: Network, data: Samples, which: str, i: int, eps: float = 1e-6) -> float:
     """∂C/∂w or ∂C/∂b of the batch-mean cost by a central difference (no backward pass)."""
-    w, b = list(map(float, chain.w)), list(map(float, chain.b))
+    w, b = list(map(float, chain.flat_w)), list(map(float, chain.flat_b))
     params = w if which == "w" else b
     params[i] += eps
     up = mean_cost(w, b, chain, data)
@@ -67,7 +67,7 @@ def test_the_gradient_table_shows_each_samples_numbers_and_the_nudged_mean(chain
 
 
 def test_the_batch_table_before_any_pass_has_blanks_and_only_the_rows_asked():
-    chain = Chain([0.5, -1.0, 2.0], [0.1, 0.0, -0.3], SIGMOID, SQUARED_ERROR)
+    chain = Network.chain([0.5, -1.0, 2.0], [0.1, 0.0, -0.3], SIGMOID, SQUARED_ERROR)
     data = Samples([0.1, 0.2, 0.3, 0.4], [0.0, 1.0, 0.5, 0.2])
     table = batch_table(data, chain.layers, shown=[2], rows=range(1, 3))
     assert table.head == ["sample", "x", "y", "a(L)", "C", "∂C/∂w(L−1)", "∂C/∂b(L−1)"]
@@ -80,7 +80,7 @@ def test_the_batch_table_before_any_pass_has_blanks_and_only_the_rows_asked():
 @pytest.mark.parametrize("activation, bound", [(SIGMOID, 0.25), (TANH, 1.0)])
 def test_the_vanishing_table_multiplies_the_derivatives_from_the_output_down(activation, bound):
     w = [1.5, -0.7, 2.0, 0.4, -1.1]
-    chain = Chain(w, [0.2] * 5, activation, SQUARED_ERROR)
+    chain = Network.chain(w, [0.2] * 5, activation, SQUARED_ERROR)
     data = Samples([0.3, -0.6], [0.9, 0.1])
     bp = chain.forward(data).backward()
     table = vanishing_table(bp)
@@ -88,7 +88,7 @@ def test_the_vanishing_table_multiplies_the_derivatives_from_the_output_down(act
     for row in table.rows:
         k = int(row[1])
         layer = chain.layers - k + 1
-        products = [math.prod(float(bp.da_dz[s, i]) for i in range(layer - 1, chain.layers))
+        products = [math.prod(float(bp.column("da_dz")[s, i]) for i in range(layer - 1, chain.layers))
                     for s in range(len(data))]
         assert close(row[4], float(np.mean(products)))
         assert close(row[6], bound ** k)
@@ -109,11 +109,11 @@ def test_the_factor_grid_holds_every_layers_factors(chain, data, draw):
     names = ["dC_da", "da_dz", "dz_dw", "dz_da_prev", "dC_dw", "dC_db", "dC_da_prev"]
     for name, row in zip(names, grid.rows):
         for column, l in enumerate(range(chain.layers, 0, -1), start=1):
-            assert close(row[column], float(bp.factor(name)[sample, l - 1]))
+            assert close(row[column], float(bp.column(name)[sample, l - 1]))
 
 
 def test_text_and_markdown_draw_the_same_cells():
-    chain = Chain([0.5, -1.0], [0.1, 0.0], SIGMOID, SQUARED_ERROR)
+    chain = Network.chain([0.5, -1.0], [0.1, 0.0], SIGMOID, SQUARED_ERROR)
     bp = chain.forward(Samples([0.1, 0.9, 0.4], [0.0, 1.0, 1.0])).backward()
     table = gradient_table(bp)
     text = text_lines(table)
@@ -125,7 +125,7 @@ def test_text_and_markdown_draw_the_same_cells():
 
 
 def test_the_help_writes_the_step_a_real_step_would_show():
-    chain = Chain([0.5, -1.0, 0.3], [0.1, 0.0, 0.2], SIGMOID, SQUARED_ERROR)
+    chain = Network.chain([0.5, -1.0, 0.3], [0.1, 0.0, 0.2], SIGMOID, SQUARED_ERROR)
     bp = chain.forward(Samples([0.4], [1.0])).backward()
     lines = formula_lines(bp)
     step = definitions(step_rows(chain, bp, 0.5, chain.step(bp, 0.5)))[:2]

@@ -43,7 +43,7 @@ from backprop_tui.cli import (
     join_negative_values,
     start_values,
 )
-from backprop_tui.model import Chain, Samples
+from backprop_tui.model import Network, Samples
 from backprop_tui.present.format import number
 from backprop_tui.serve import (
     Addresses,
@@ -877,7 +877,7 @@ def test_the_app_runs_in_a_real_browser(start_server, tmp_path):
     w, b = (-0.3, 0.5, 1.0), (0.0, 0.0, 0.0)
     server = start_server("--w", "-0.3,0.5,1", "--b", "0,0,0", "--lr", "1.5",
                           "--data", "my class/data.csv", "--max-sessions", "2")
-    chain = Chain(w, b)
+    chain = Network.chain(w, b)
     samples = Samples([0, 0.3, 0.6, 0.9], [0, 0, 1, 1])
     mean_cost = chain.forward(samples).mean_cost
 

@@ -172,9 +172,9 @@ def test_more_than_a_day_is_refused_saying_how_long(tmp_path):
 
 
 def test_the_day_limit_uses_the_measured_rate():
-    from backprop_tui.model import Chain, Samples, Trainer
+    from backprop_tui.model import Network, Samples, Trainer
 
-    trainer = Trainer(Chain([0.5], [0.0]), Samples([0.0, 1.0], [0.0, 1.0]), 0.5)
+    trainer = Trainer(Network.chain([0.5], [0.0]), Samples([0.0, 1.0], [0.0, 1.0]), 0.5)
     measured = long_run.LongRun(trainer, 10**9)
     measured.measure()
     assert measured.rate and measured.done > 0

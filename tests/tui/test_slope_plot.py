@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from backprop_tui.model import Chain, Samples, cost_slice
+from backprop_tui.model import Network, Samples, cost_slice
 from backprop_tui.tui.widgets.slope_plot import flat_range, slope_figure
 
 
@@ -19,7 +19,7 @@ def cost_labels(figure: str) -> list[float]:
 
 def flat_cut(cost: float | None):
     """The cost against w of the first layer with x = 0: flat (its own cost, or ``cost``)."""
-    cut = cost_slice(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.0], [1.0]), "w", 1)
+    cut = cost_slice(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.0], [1.0]), "w", 1)
     assert np.ptp(cut.cost) == 0.0 and cut.slope == 0.0
     if cost is None:
         return cut
@@ -48,7 +48,7 @@ def test_flat_range():
 
 
 def test_a_curve_keeps_plotexts_ticks():
-    cut = cost_slice(Chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]), "w", 3)
+    cut = cost_slice(Network.chain([0.5, -0.3, 0.8], [0.1, 0.2, -0.1]), Samples([0.7], [1.0]), "w", 3)
     assert flat_range(float(cut.cost.min()), float(cut.cost.max())) is None
     labels = cost_labels(slope_figure(cut, 60, 14, colour=False))
     assert len(labels) >= 2 and min(labels) <= cut.cost0 <= max(labels)

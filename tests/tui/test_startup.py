@@ -5,11 +5,11 @@ import sys
 
 CODE = """
 import sys
-from backprop_tui.model import Chain, Samples, defaults
+from backprop_tui.model import Network, Samples, defaults
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.tui.app import BackpropApp
 
-app = BackpropApp(Lesson(Chain(defaults.W, defaults.B), Samples(defaults.X, defaults.Y),
+app = BackpropApp(Lesson(Network.chain(defaults.W, defaults.B), Samples(defaults.X, defaults.Y),
                          defaults.LR))
 seen = []
 
