@@ -32,7 +32,7 @@ async def test_a_field_refuses_other_digits_and_takes_the_real_minus_sign():
         app.query_one("#field-w-1", NumberField).value = "\u22120.25"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.lesson.chain.w[0] == -0.25
+        assert app.lesson.network.flat_w[0] == -0.25
 
 
 async def test_a_quiz_answer_in_other_digits_is_refused_and_counts_nothing():
