@@ -543,9 +543,9 @@ def nudge_rows(result: Nudge, layers: int) -> list[Row]:
     ]
 
 
-def slope_title(which: str, layer: int, layers: int, slope: float) -> str:
-    """The slope view's title: the tangent's slope is ∂C/∂θ."""
-    theta = parameter_symbol(which, layer, layers)
+def slope_title(theta: str, slope: float) -> str:
+    """The slope view's title for the parameter ``theta`` (``w(L)``, ``w₁₂(L)``): the
+    tangent's slope is ∂C/∂θ."""
     return f"C against {theta} · tangent slope ∂C/∂{theta} = {number(slope, signed=True)}"
 
 

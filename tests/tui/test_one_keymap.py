@@ -61,7 +61,7 @@ def test_a_key_name_bound_in_both_apps_does_the_same_or_says_it_is_not_here():
     both = sorted(set(chain) & set(wide))
     assert {"e", "d", "m", "l", "c", "up", "down"} <= set(both)
     # every shape has undo and redo, the activation and the cost, the nudge and the handout
-    assert {"u", "U", "o", "k", "e", "E", "m"} <= {
+    assert {"u", "U", "o", "k", "e", "E", "m", "g"} <= {
         name for name in both if not wide[name].startswith("absent(")}
     for name in both:
         if wide[name].startswith("absent("):
@@ -358,12 +358,12 @@ async def test_brackets_select_the_layer_as_the_arrows_do():
 async def test_not_available_stays_one_line_for_a_long_shape():
     app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("d", "a", "z", "g", "x", "h"):
+        for key in ("d", "a", "z", "x", "h"):
             await pilot.press(key)
             message = shown(app, "#message").strip()
             assert message.startswith(f"{key}: ") and "not available" in message
             assert "\n" not in message and len(message) < SIZE[0], message
-        assert sorted(CHAIN_ONLY) == ["a", "d", "g", "h", "x", "z"]
+        assert sorted(CHAIN_ONLY) == ["a", "d", "h", "x", "z"]
         # e works for this shape too: the nudge of w₁₁ of the first layer
         await pilot.press("e")
         assert_nudge_of_the_selection(app, "w₁₁(L−7)", 1e-5)
@@ -436,3 +436,44 @@ async def test_G_switches_the_wide_apps_loss_curve_to_a_log_axis():
         await pilot.press("G")
         assert not plot.log_scale
         assert shown(app, "#message").startswith("loss curve: cost axis linear")
+
+
+async def test_g_plots_the_cost_against_the_selected_weight_with_the_chain_rules_slope():
+    """g: C against the selected w_jk, the others held, every point a forward pass of its
+    own (by hand here), and the tangent at its value of slope ∂C/∂w_jk (the chain rule's,
+    against a central difference by hand); c and the arrows choose another weight; g again:
+    the loss curve."""
+    from backprop_tui.tui.widgets.loss_plot import LossPlot
+    from backprop_tui.tui.widgets.slope_plot import SlopePlot
+
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        for keys, (l, j, k) in ((("g",), (1, 1, 1)), (("c",), (1, 1, 2)),
+                                (("right", "right", "left", "right_curly_bracket"), (1, 2, 2))):
+            for key in keys:
+                await pilot.press(key)
+            await pilot.pause()
+            assert (app.layer, app.neuron, app.weight) == (l, j, k)
+            plot = app.query_one(SlopePlot)
+            assert plot.display and not app.query_one(LossPlot).display
+            cut = plot.data
+            lesson = app.lesson
+            net, samples = lesson.network, lesson.samples
+            w0 = float(net.w[l - 1][j - 1, k - 1])
+            assert cut.theta0 == w0
+            for theta, cost in list(zip(cut.theta, cut.cost))[::20]:
+                assert cost == pytest.approx(hand_cost(net, samples, l, j, k, theta - w0),
+                                             rel=1e-12, abs=1e-15)
+            slope = float(lesson.current_trace().mean_dC_dw[l - 1][j - 1, k - 1])
+            assert cut.slope == slope
+            eps = 1e-6
+            numeric = (hand_cost(net, samples, l, j, k, eps)
+                       - hand_cost(net, samples, l, j, k, -eps)) / (2 * eps)
+            assert slope == pytest.approx(numeric, rel=1e-5, abs=1e-9)
+            symbol = param_sym("w", l, j, k, net.layers)
+            assert plot.border_title.startswith(f"C against {symbol} · tangent slope")
+            assert number(slope, signed=True) in plot.border_title
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.query_one(LossPlot).display and not app.query_one(SlopePlot).display
+        assert shown(app, "#message").startswith("plot: the loss curve")

@@ -31,9 +31,11 @@ from ..keys import bindings, on_line
 from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
 from ..pace import training_text
 from ..teaching import EPSILONS
+from ..view import View
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot, log_axis_text
+from ..widgets.slope_plot import SlopePlot
 from ..widgets.status import key_text
 from ..widgets.teach_keys import TeachKeyLine
 from .derivation import Selection, WideDerivation
@@ -108,7 +110,9 @@ class WideApp(LessonApp):
         """What the lower half shows at small sizes: ``derivation``, ``loss`` or
         ``decision``."""
         self.decision = False
-        """Whether the decision view is shown (d)."""
+        """Whether the decision view is shown (D)."""
+        self.slope = False
+        """Whether the plot shows C against the selected weight (g) instead of the loss."""
         self._decided: tuple | None = None
         self._live: tuple[int, BackwardPass] | None = None
         self._shown_version: int | None = None
@@ -129,6 +133,7 @@ class WideApp(LessonApp):
                 yield WideDerivation(id="derivation")
                 with Vertical(id="side"):
                     yield LossPlot(self.lesson, id="loss")
+                    yield SlopePlot(self.lesson, id="slope")
                     yield DecisionView(id="decision")
         yield WideKeyLine(id="teach-keys")
         yield Static(key_text(on_line("main", WIDE_KEYS)), id="keys")
@@ -185,6 +190,10 @@ class WideApp(LessonApp):
             line.update(text)  # one line, or two when it does not fit: a new layout
         self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live)
         self.query_one(LossPlot).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
+        if self.slope:
+            self.query_one(SlopePlot).show(View.SLOPE, "w", self.layer, self.neuron, self.weight,
+                                           "c: next weight · ← → { }: neuron")
+        self.screen.set_class(self.slope, "-plot-other")
         self._show_decision()
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.screen.set_class(self.page == "decision", "-page-decision")
@@ -384,6 +393,17 @@ class WideApp(LessonApp):
         self.epsilon = EPSILONS[(i + 1) % len(EPSILONS)]
         self.action_nudge()
 
+    def action_plot_view(self) -> None:
+        """g: the plot shows C against the selected weight w_jk with its tangent, whose
+        slope is the chain rule's ∂C/∂w_jk; g again: the loss curve."""
+        self.slope = not self.slope
+        self.page = "loss"
+        self.show()
+        theta = self._selected_text()
+        self.say(f"plot: C against {theta}, the others held, with the tangent of slope "
+                 f"∂C/∂{theta}; c, ← → {{ }}: another weight; g: the loss curve" if self.slope
+                 else "plot: the loss curve (g: C against the selected weight)")
+
     def action_matrix(self) -> None:
         self.matrix = not self.matrix
         if self.lesson.phase != "backward":
@@ -433,7 +453,7 @@ class WideApp(LessonApp):
     def action_log_axis(self) -> None:
         plot = self.query_one(LossPlot)
         plot.log_scale = not plot.log_scale
-        self.page = "loss"
+        self.page, self.slope = "loss", False
         self.show()
         self.say(log_axis_text(plot.log_scale))
 

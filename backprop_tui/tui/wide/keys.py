@@ -48,6 +48,7 @@ WIDE_KEYS: tuple[Key, ...] = (
         (("S", "symmetry", "symmetry"),)),
     _chain("e"),
     _chain("E"),
+    _chain("g"),
     _chain("m"),
     _chain("o"),
     _chain("k"),
@@ -70,7 +71,6 @@ CHAIN_ONLY: dict[str, str] = {
     "d": "deleting a sample",
     "x": "reveal mode",
     "z": "the quiz",
-    "g": "the plot of C against one parameter",
     "h": "the vanishing-gradient view",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line

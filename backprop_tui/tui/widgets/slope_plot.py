@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from ...model.errors import ModelError
 from ...present.format import number, short
-from ...present.formulas import fit_title, parameter_symbol, slope_title
+from ...present.formulas import fit_title, parameter_name, slope_title
 from ..view import View
 from .loss_plot import Y_AXIS, cost_ticks, new_figure
 
@@ -113,27 +113,30 @@ class SlopePlot(Widget):
         self.error = ""
         self._key: tuple | None = None
 
-    def show(self, mode: View, which: str, layer: int) -> None:
-        """Show ``mode`` (slope or fit) for parameter ``which`` of ``layer``, if anything changed."""
+    def show(self, mode: View, which: str, layer: int, neuron: int = 1, input: int = 1,
+             hint: str = "c: w/b · [ ]: layer") -> None:
+        """Show ``mode`` (slope or fit) for w_jk or b_j (``which``) of ``layer``, j =
+        ``neuron``, k = ``input`` (a chain's w or b), if anything changed; ``hint`` says
+        which keys choose the parameter."""
         lesson = self.lesson
-        key = (mode, which, layer)  # and the lesson's state, a new value with every change
+        key = (mode, which, layer, neuron, input)  # and the lesson's state, new with every change
         if self._key is not None and self._key[0] == key and self._key[1] is lesson.state:
             return
         self._key = (key, lesson.state)
         self.mode, self.which, self.param_layer = mode, which, layer
         self.error = ""
         try:
-            self.data = lesson.cost_slice(which, layer) if mode is View.SLOPE else lesson.fit()
+            self.data = (lesson.cost_slice(which, layer, neuron, input) if mode is View.SLOPE
+                         else lesson.fit())
         except ModelError as exc:
             self.data, self.error = None, str(exc)
-        n = lesson.layers
         if mode is View.SLOPE:
             from ...model.landscape import CostSlice  # with the lesson, after the first frame
 
-            theta = parameter_symbol(which, layer, n)
+            theta = parameter_name(lesson.network, which, layer, neuron, input)
             if isinstance(self.data, CostSlice):
-                self.border_title = slope_title(which, layer, n, self.data.slope)
-                self.border_subtitle = f"● {theta} = {number(self.data.theta0)} · c: w/b · [ ]: layer"
+                self.border_title = slope_title(theta, self.data.slope)
+                self.border_subtitle = f"● {theta} = {number(self.data.theta0)} · {hint}"
             else:
                 self.border_title = f"C against {theta}"
                 self.border_subtitle = ""
