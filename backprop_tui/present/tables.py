@@ -102,7 +102,11 @@ def log_bar(value: float, width: int = 20, decades: int = BAR_DECADES) -> str:
 
 def vanishing_table(bp: BackwardPass) -> CellTable:
     """Per layer, output first: |∂C/∂w|, ∏g' down to it and its bound, with log bars; the
-    notes are the law ∏g' ≤ … and what the bars mean."""
+    notes are the law ∏g' ≤ … and what the bars mean. For a network with a layer wider
+    than one (no single product of g' there: a layer adds the terms of every path), the
+    mean size of its gradients and of its δ instead (:func:`_wide_vanishing_table`)."""
+    if not bp.network.is_chain:
+        return _wide_vanishing_table(bp)
     fwd = bp.forward
     chain = fwd.network
     n = chain.layers
@@ -118,6 +122,30 @@ def vanishing_table(bp: BackwardPass) -> CellTable:
              number(bound[l - 1])] for l in range(n, 0, -1)]
     return CellTable(head, body, "Vanishing gradient (output layer first)",
                      [vanishing_title(chain), f"{BARS_NOTE}, full at 1"])
+
+
+def _wide_vanishing_table(bp: BackwardPass) -> CellTable:
+    """Per layer, output first: the mean of |∂C/∂w_jk| over its weights (of the batch-mean
+    gradients) and the mean of |∂C/∂z_j| = |δ_j| over its neurons and the samples, with log
+    bars."""
+    net = bp.network
+    n = net.layers
+    symbol = net.activation.symbol
+    mean = " (and samples)" if len(bp.forward.samples) > 1 else ""
+    head = ["layer", "k", "mean |∂C/∂wⱼₖ|", "", f"mean |∂C/∂zⱼ|{mean}", ""]
+    body = []
+    for l in range(n, 0, -1):
+        gradient = float(abs(bp.mean_dC_dw[l - 1]).mean())
+        delta = float(abs(bp.dC_dz[l - 1]).mean())
+        body.append([f"({label(l, n)})", str(n - l + 1),
+                     number(gradient), log_bar(gradient, VANISHING_BAR),
+                     number(delta), log_bar(delta, VANISHING_BAR)])
+    law = (f"each path from the output down to a layer k layers deep multiplies k factors "
+           f"{symbol}' ≤ {net.activation.derivative_max_text}; a layer adds the terms of "
+           "all its paths (Σ over j), so its gradients shrink with depth unless the weights "
+           "are large")
+    return CellTable(head, body, "Vanishing gradient (output layer first)",
+                     [law, f"{BARS_NOTE}, full at 1"])
 
 
 # -- every layer's chain-rule factors at once -----------------------------------------

@@ -84,7 +84,8 @@ KEYS: tuple[Key, ...] = (
         "an empty answer reveals it; escape leaves the answer field",
         (("z", "quiz", "quiz"),)),
     Key("h", "vanishing", "vanishing gradient: per layer |∂C/∂w| and the product of the "
-        "activation derivatives on a log scale; h again: the derivation",
+        "activation derivatives (with several neurons a layer, the mean |∂C/∂w_jk| and "
+        "|∂C/∂z_j|) on a log scale; h again: the derivation",
         (("h", "vanishing", "vanishing"),)),
     Key("o", "activation", "next activation: sigmoid → tanh → ReLU (refused when the cost "
         "cannot take it)", (("o", "cycle_activation", "activation"),)),

@@ -61,7 +61,7 @@ def test_a_key_name_bound_in_both_apps_does_the_same_or_says_it_is_not_here():
     both = sorted(set(chain) & set(wide))
     assert {"e", "d", "m", "l", "c", "up", "down"} <= set(both)
     # every shape has undo and redo, the activation and the cost, the nudge and the handout
-    assert {"u", "U", "o", "k", "e", "E", "m", "g"} <= {
+    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h"} <= {
         name for name in both if not wide[name].startswith("absent(")}
     for name in both:
         if wide[name].startswith("absent("):
@@ -358,12 +358,12 @@ async def test_brackets_select_the_layer_as_the_arrows_do():
 async def test_not_available_stays_one_line_for_a_long_shape():
     app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("d", "a", "z", "x", "h"):
+        for key in ("d", "a", "z", "x"):
             await pilot.press(key)
             message = shown(app, "#message").strip()
             assert message.startswith(f"{key}: ") and "not available" in message
             assert "\n" not in message and len(message) < SIZE[0], message
-        assert sorted(CHAIN_ONLY) == ["a", "d", "h", "x", "z"]
+        assert sorted(CHAIN_ONLY) == ["a", "d", "x", "z"]
         # e works for this shape too: the nudge of w₁₁ of the first layer
         await pilot.press("e")
         assert_nudge_of_the_selection(app, "w₁₁(L−7)", 1e-5)
@@ -477,3 +477,54 @@ async def test_g_plots_the_cost_against_the_selected_weight_with_the_chain_rules
         await pilot.pause()
         assert app.query_one(LossPlot).display and not app.query_one(SlopePlot).display
         assert shown(app, "#message").startswith("plot: the loss curve")
+
+
+async def test_h_shows_each_layers_mean_gradient_and_delta_in_place_of_the_derivation():
+    """h with several neurons a layer: per layer, output first, the mean |∂C/∂w_jk| of the
+    batch gradients and the mean |∂C/∂z_j| over neurons and samples, from a backward pass
+    by hand (plain numpy, checked here against a central difference); h again: back."""
+    from backprop_tui.tui.widgets.vanishing import Vanishing
+
+    shape = (2, 3, 3, 1)
+    net = Network(shape, [0.3, -0.8, 1.1, 0.4, -0.5, 0.9, 0.7, -1.2, 0.2, 0.6, -0.3, 1.0,
+                          0.8, -0.4, 0.5, -0.9, 1.3, 0.1], [0.1, -0.2, 0.05, 0.3, -0.1, 0.2, -0.3])
+    from backprop_tui.model.lesson import Lesson
+
+    app = WideApp(Lesson(net, net.samples([[0.5, -0.2], [1.0, 0.3]], [[1.0], [0.0]]), 0.5))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        await pilot.pause()
+        view = app.query_one(Vanishing)
+        assert view.display and not app.query_one(WideDerivation).display
+        samples = app.lesson.samples
+        # by hand: forward, then δ(l) = (δ(l+1)·W(l+1)) ⊙ σ'(z(l)), per sample
+        a, z = [samples.x], []
+        for w, b in zip(net.w, net.b):
+            z.append(a[-1] @ w.T + b)
+            a.append(1.0 / (1.0 + np.exp(-z[-1])))
+        deltas = [2.0 * (a[-1] - samples.y) * a[-1] * (1.0 - a[-1])]
+        for layer in range(len(net.w) - 1, 0, -1):
+            deltas.insert(0, (deltas[0] @ net.w[layer]) * a[layer] * (1.0 - a[layer]))
+        grads = [np.einsum("kj,ki->ji", d, a[layer]) / len(samples.x)
+                 for layer, d in enumerate(deltas)]
+        eps = 1e-6
+        for i, w_jk in ((0, (1, 1)), (2, (0, 2))):  # two weights against a central difference
+            moved = [arr.copy() for arr in net.w]
+            costs = []
+            for sign in (1, -1):
+                moved[i][w_jk] = net.w[i][w_jk] + sign * eps
+                out = samples.x
+                for w, b in zip(moved, net.b):
+                    out = 1.0 / (1.0 + np.exp(-(out @ w.T + b)))
+                costs.append(float(((out - samples.y) ** 2).sum(axis=1).mean()))
+            assert grads[i][w_jk] == pytest.approx((costs[0] - costs[1]) / (2 * eps), rel=1e-6)
+        table = view.table
+        assert table is not None and [row[0] for row in table.rows] == ["(L)", "(L−1)", "(L−2)"]
+        for row, layer in zip(table.rows, range(3, 0, -1)):
+            assert row[1] == str(3 - layer + 1)
+            assert row[2] == number(float(np.abs(grads[layer - 1]).mean()))
+            assert row[4] == number(float(np.abs(deltas[layer - 1]).mean()))
+        assert shown(app, "#message").startswith("vanishing gradient: per layer")
+        await pilot.press("h")
+        await pilot.pause()
+        assert app.query_one(WideDerivation).display and not view.display

@@ -38,6 +38,7 @@ from ..widgets.loss_plot import LossPlot, log_axis_text
 from ..widgets.slope_plot import SlopePlot
 from ..widgets.status import key_text
 from ..widgets.teach_keys import TeachKeyLine
+from ..widgets.vanishing import Vanishing
 from .derivation import Selection, WideDerivation
 from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
 from .help import WideHelpScreen
@@ -113,6 +114,8 @@ class WideApp(LessonApp):
         """Whether the decision view is shown (D)."""
         self.slope = False
         """Whether the plot shows C against the selected weight (g) instead of the loss."""
+        self.vanishing = False
+        """Whether the vanishing-gradient view (h) is shown in place of the derivation."""
         self._decided: tuple | None = None
         self._live: tuple[int, BackwardPass] | None = None
         self._shown_version: int | None = None
@@ -131,6 +134,7 @@ class WideApp(LessonApp):
             yield Static("", id="message")
             with Container(id="lower"):
                 yield WideDerivation(id="derivation")
+                yield Vanishing(self.lesson, id="vanishing")
                 with Vertical(id="side"):
                     yield LossPlot(self.lesson, id="loss")
                     yield SlopePlot(self.lesson, id="slope")
@@ -194,6 +198,9 @@ class WideApp(LessonApp):
             self.query_one(SlopePlot).show(View.SLOPE, "w", self.layer, self.neuron, self.weight,
                                            "c: next weight · ← → { }: neuron")
         self.screen.set_class(self.slope, "-plot-other")
+        if self.vanishing:
+            self.query_one(Vanishing).show()
+        self.screen.set_class(self.vanishing, "-vanishing")
         self._show_decision()
         self.screen.set_class(self.page == "loss", "-page-loss")
         self.screen.set_class(self.page == "decision", "-page-decision")
@@ -403,6 +410,16 @@ class WideApp(LessonApp):
         self.say(f"plot: C against {theta}, the others held, with the tangent of slope "
                  f"∂C/∂{theta}; c, ← → {{ }}: another weight; g: the loss curve" if self.slope
                  else "plot: the loss curve (g: C against the selected weight)")
+
+    def action_vanishing(self) -> None:
+        """h: the vanishing-gradient view in place of the derivation: per layer, output
+        first, the mean size of its gradients and of its δ; h again: the derivation."""
+        self.vanishing = not self.vanishing
+        self.page = "derivation"
+        self.show()
+        self.say("vanishing gradient: per layer the mean |∂C/∂w_jk| and |∂C/∂z_j|, output "
+                 "first, on a log scale; h: back to the derivation" if self.vanishing
+                 else "the derivation (h: the vanishing-gradient view)")
 
     def action_matrix(self) -> None:
         self.matrix = not self.matrix

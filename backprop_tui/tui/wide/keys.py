@@ -49,6 +49,7 @@ WIDE_KEYS: tuple[Key, ...] = (
     _chain("e"),
     _chain("E"),
     _chain("g"),
+    _chain("h"),
     _chain("m"),
     _chain("o"),
     _chain("k"),
@@ -71,7 +72,6 @@ CHAIN_ONLY: dict[str, str] = {
     "d": "deleting a sample",
     "x": "reveal mode",
     "z": "the quiz",
-    "h": "the vanishing-gradient view",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
 that it is not available here (never something else)."""
