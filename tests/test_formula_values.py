@@ -1,34 +1,31 @@
-"""Every number next to a formula is that formula's value for the numbers shown.
+"""Every number next to a formula is that formula's value for the numbers shown, for a
+chain and for a wider network.
 
 Each row's plugged-in numbers are parsed back from the text and evaluated. A
 shown number is rounded, so the exact inputs lie within half a unit of its last
 digit; the row's exact value must lie within the range the formula takes over
 that box of inputs (evaluated at its corners, with a hair of slack for formulas
-that are not monotone in an input, such as a·(1−a)).
+that are not monotone in an input, such as a·(1−a)). The rows are every one the
+presentation writes: z and a, the cost, the chain's factors of each layer, a wider
+network's rows with indices (∂C/∂a_j, σ'(z_j), δ_j, ∂C/∂w_jk, ∂C/∂b_j, the terms
+w_jk·σ'(z_j)·∂C/∂a_j and their sum, the matrix form), the batch means and the step.
 """
 
+import ast
 import itertools
 import math
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.model import (
-    CROSS_ENTROPY,
-    RELU,
-    SIGMOID,
-    SQUARED_ERROR,
-    TANH,
-    Network,
-    Samples,
-    trace,
-)
+from backprop_tui.model import CROSS_ENTROPY, Network, Samples, trace
 from backprop_tui.present import formulas as F
-from backprop_tui.present.format import MINUS, fitted, number
+from backprop_tui.present.format import MINUS, fitted, number, plug
 
-from .strategies import finite
+from .strategies import PAIRS, finite, networks
 
 NUMBER = re.compile(r"\d+\.\d+(?:e-?\d+)?")
 
@@ -86,12 +83,8 @@ def check_rows(rows: list[F.Row]) -> int:
     return checked
 
 
-PAIRS = [(SIGMOID, SQUARED_ERROR), (TANH, SQUARED_ERROR), (RELU, SQUARED_ERROR),
-         (SIGMOID, CROSS_ENTROPY)]
-
-
 @st.composite
-def cases(draw):
+def chain_cases(draw):
     activation, cost = draw(st.sampled_from(PAIRS))
     n = draw(st.integers(1, 4))
     w = draw(st.lists(finite(-3, 3), min_size=n, max_size=n))
@@ -103,21 +96,37 @@ def cases(draw):
     return Network.chain(w, b, activation, cost), Samples(x, y)
 
 
-@settings(max_examples=60)
-@given(cases(), st.floats(0.01, 2.0))
-def test_every_row_value_is_its_formula_of_the_numbers_shown(case, lr):
-    chain, samples = case
-    bp = trace(chain, samples)
-    checked = 0
-    for k in range(len(samples)):
-        checked += check_rows(F.forward_rows(bp.forward, k))
-        for layer in range(1, chain.layers + 1):
-            checked += check_rows(F.backward_rows(bp, k, layer))
-    for layer in range(1, chain.layers + 1):
-        checked += check_rows([F.mean_gradient_row(bp, "w", layer),
-                               F.mean_gradient_row(bp, "b", layer)])
-    checked += check_rows(F.step_rows(chain, bp, lr, chain.step(bp, lr)))
-    assert checked >= 4 * chain.layers
+SHAPES = {"chain": chain_cases(), "wide": networks(max_inputs=2, max_width=3)}
+"""A chain (any depth up to 4) and a network of up to 2 inputs and 3 neurons a layer."""
+
+
+def all_rows(bp, lr):
+    """Every row the presentation writes for a trace and a step of ``lr``: a chain's
+    factor rows, and for every shape the rows with indices (for a chain, j = k = 1)."""
+    net = bp.network
+    rows = []
+    for s in range(len(bp.forward.samples)):
+        rows += F.forward_rows(bp.forward, s)
+        for layer in range(1, net.layers + 1):
+            if net.is_chain:
+                rows += F.backward_rows(bp, s, layer)
+            for j in range(1, net.shape[layer] + 1):
+                rows += F.neuron_rows(bp, s, layer, j)
+            for k in range(1, net.shape[layer - 1] + 1):
+                rows += F.term_rows(bp, s, layer, k) + [F.sum_row(bp, s, layer, k)]
+                for j in range(1, net.shape[layer] + 1):
+                    rows += F.matrix_rows(bp, s, layer, j, k)
+    rows += F.mean_gradient_rows(bp)
+    rows += F.step_rows(net, bp, lr, net.step(bp, lr))
+    return rows
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), lr=st.floats(0.01, 2.0))
+def test_every_row_value_is_its_formula_of_the_numbers_shown(shape, data, lr):
+    net, samples = data.draw(SHAPES[shape])
+    assert check_rows(all_rows(trace(net, samples), lr)) >= 4 * net.layers
 
 
 def test_the_check_catches_a_wrong_number():
@@ -165,20 +174,12 @@ def check_remultiplied(rows: list[F.Row]) -> int:
     return checked
 
 
-@settings(max_examples=60)
-@given(cases(), st.floats(0.01, 2.0))
-def test_the_shown_numbers_of_every_row_give_its_shown_value_or_it_says_approx(case, lr):
-    chain, samples = case
-    bp = trace(chain, samples)
-    rows = []
-    for k in range(len(samples)):
-        rows += F.forward_rows(bp.forward, k)
-        for layer in range(1, chain.layers + 1):
-            rows += F.backward_rows(bp, k, layer)
-    for layer in range(1, chain.layers + 1):
-        rows += [F.mean_gradient_row(bp, "w", layer), F.mean_gradient_row(bp, "b", layer)]
-    rows += F.step_rows(chain, bp, lr, chain.step(bp, lr))
-    assert check_remultiplied(rows) >= 4 * chain.layers
+@pytest.mark.parametrize("shape", SHAPES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), lr=st.floats(0.01, 2.0))
+def test_the_shown_numbers_of_every_row_give_its_shown_value_or_it_says_approx(shape, data, lr):
+    net, samples = data.draw(SHAPES[shape])
+    assert check_remultiplied(all_rows(trace(net, samples), lr)) >= 4 * net.layers
 
 
 def test_the_lecture_product_row_says_approx():
@@ -206,3 +207,59 @@ def test_a_number_is_shown_whole_or_not_at_all():
             assert (parsed < 0) == (value < 0), (value, text)  # the sign is never lost
     assert fitted(-1.5e-100, 9) == "−1.5e−100"
     assert fitted(-1.5e-100, 8) is None
+
+
+def test_a_sum_row_adds_its_terms_and_the_check_catches_a_wrong_sum():
+    net = Network((2, 2, 1), [0.5, -0.4, 0.3, 0.8, 1.2, -0.7], [0.1, -0.2, 0.05])
+    bp = trace(net, net.samples([[1.0, 0.0]], [[1.0]]))
+    terms = F.term_rows(bp, 0, 2, 1)
+    assert terms == []  # one neuron in (L): the sum is one product
+    row = F.sum_row(bp, 0, 2, 1)
+    assert row.formula == "w₁₁(L)·σ'(z₁(L))·∂C/∂a₁(L)"
+    wide = Network((1, 2, 1), [0.5, -0.4, 1.2, -0.7], [0.1, -0.2, 0.05])
+    bp = trace(wide, wide.samples([[0.8]], [[1.0]]))
+    terms = F.term_rows(bp, 0, 1, 1)
+    row = F.sum_row(bp, 0, 1, 1)
+    assert [t.symbol for t in terms] == ["term j=1", "term j=2"]
+    assert row.formula == "Σⱼ wⱼ₁(L−1)·σ'(zⱼ(L−1))·∂C/∂aⱼ(L−1)"
+    assert row.numbers == "+".join(plug(t.value) for t in terms)
+    check_rows(terms + [row])
+    wrong = F.Row(row.key, row.layer, row.symbol, row.formula, row.numbers,
+                  row.value + 2 * abs(terms[0].value))
+    try:
+        check_rows([wrong])
+    except AssertionError:
+        return
+    raise AssertionError("a sum off by a term passed the check")
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks(max_inputs=3, max_width=3))
+def test_the_matrix_form_gives_the_sums_term_by_term(case):
+    """δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)) and W(l)ᵀ·δ(l) as shown: each vector is the rows'
+    values, and the entry of W(l)ᵀ·δ(l) is the Σ row's value (the same sum)."""
+    net, samples = case
+    bp = trace(net, samples)
+    for s in range(len(samples)):
+        for layer in range(1, net.layers + 1):
+            delta, below = F.matrix_lines(bp, s, layer)
+            for k in range(1, net.shape[layer - 1] + 1):
+                for j in range(1, net.shape[layer] + 1):
+                    d_row, w_row, sum_row = F.matrix_rows(bp, s, layer, j, k)
+                    assert d_row.value == delta.values[j - 1]
+                    assert w_row.value == float(bp.dC_dw[layer - 1][s, j - 1, k - 1])
+                    assert sum_row.value == below.values[k - 1]
+                    assert sum_row.value == F.sum_row(bp, s, layer, k).value
+                    assert sum_row.symbol == F.sum_row(bp, s, layer, k).symbol
+            # The vectors' numbers as shown, multiplied out, give the values shown (within
+            # what rounding each shown number to 4 significant digits can change).
+            matrix, vector = (parse_numbers(part) for part in below.numbers.split("ᵀ·"))
+            product = matrix.T @ vector
+            slack = (np.abs(matrix).T @ np.abs(vector)) * 1e-3 + 1e-4 * (
+                np.abs(matrix).sum(axis=0) + np.abs(vector).sum()) + 1e-9
+            assert (np.abs(product - np.array(below.values)) <= slack).all(), below.text()
+
+
+def parse_numbers(text):
+    """[[0.2200, (−0.8100)], …] as shown → an array."""
+    return np.array(ast.literal_eval(text.replace("−", "-").replace("(", "").replace(")", "")))
