@@ -61,7 +61,7 @@ def test_a_key_name_bound_in_both_apps_does_the_same_or_says_it_is_not_here():
     both = sorted(set(chain) & set(wide))
     assert {"e", "d", "m", "l", "c", "up", "down"} <= set(both)
     # every shape has undo and redo, the activation and the cost, the nudge and the handout
-    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h"} <= {
+    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x"} <= {
         name for name in both if not wide[name].startswith("absent(")}
     for name in both:
         if wide[name].startswith("absent("):
@@ -358,12 +358,12 @@ async def test_brackets_select_the_layer_as_the_arrows_do():
 async def test_not_available_stays_one_line_for_a_long_shape():
     app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("d", "a", "z", "x"):
+        for key in ("d", "a", "z"):
             await pilot.press(key)
             message = shown(app, "#message").strip()
             assert message.startswith(f"{key}: ") and "not available" in message
             assert "\n" not in message and len(message) < SIZE[0], message
-        assert sorted(CHAIN_ONLY) == ["a", "d", "x", "z"]
+        assert sorted(CHAIN_ONLY) == ["a", "d", "z"]
         # e works for this shape too: the nudge of w₁₁ of the first layer
         await pilot.press("e")
         assert_nudge_of_the_selection(app, "w₁₁(L−7)", 1e-5)
@@ -528,3 +528,40 @@ async def test_h_shows_each_layers_mean_gradient_and_delta_in_place_of_the_deriv
         await pilot.press("h")
         await pilot.pause()
         assert app.query_one(WideDerivation).display and not view.display
+
+
+async def test_x_reveals_the_selected_weights_factors_one_b_at_a_time():
+    """x, then f b: the derivation shows its first factor's formula with its value hidden;
+    each b shows the next value (the message says it, the model's number) and asks for the
+    next; once every row is shown, b goes on to the layer below as without reveal mode."""
+    from backprop_tui.tui.wide.derivation import weight_rows
+
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "f", "b")
+        await pilot.pause()
+        lesson = app.lesson
+        rows = weight_rows(lesson.backward_pass, app.selection).rows
+        assert app.layer == lesson.layers and len(rows) >= 3
+        for revealed in range(len(rows)):
+            shown_rows = app.query_one(WideDerivation).shown.rows
+            assert len(shown_rows) == revealed + 1
+            assert shown_rows[-1].value_text == "?"
+            assert [r.value_text for r in shown_rows[:-1]] == [r.value_text for r in rows[:revealed]]
+            await pilot.press("b")
+            await pilot.pause()
+            row = rows[revealed]
+            assert shown(app, "#message").startswith(
+                f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}")
+            assert app.layer == lesson.layers
+        assert [r.value_text for r in app.query_one(WideDerivation).shown.rows] == [
+            r.value_text for r in rows]
+        await pilot.press("b")  # all shown: the layer below, its first factor hidden
+        await pilot.pause()
+        assert app.layer == lesson.layers - 1
+        assert app.query_one(WideDerivation).shown.rows[-1].value_text == "?"
+        await pilot.press("x")  # off: every row at once
+        await pilot.pause()
+        below = weight_rows(lesson.backward_pass, app.selection).rows
+        assert [r.value_text for r in app.query_one(WideDerivation).shown.rows] == [
+            r.value_text for r in below]

@@ -39,7 +39,7 @@ from ..widgets.slope_plot import SlopePlot
 from ..widgets.status import key_text
 from ..widgets.teach_keys import TeachKeyLine
 from ..widgets.vanishing import Vanishing
-from .derivation import Selection, WideDerivation
+from .derivation import Selection, WideDerivation, weight_rows
 from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
 from .help import WideHelpScreen
 from .keys import CHAIN_ONLY, MOVED, WIDE_KEYS, chain_only_bindings
@@ -116,6 +116,11 @@ class WideApp(LessonApp):
         """Whether the plot shows C against the selected weight (g) instead of the loss."""
         self.vanishing = False
         """Whether the vanishing-gradient view (h) is shown in place of the derivation."""
+        self.revealing = False
+        """Reveal mode (x): b shows the selected weight's derivation one factor at a time."""
+        self.revealed = 0
+        """In reveal mode: how many rows of the derivation shown have their value shown."""
+        self._revealed_at: tuple[int, int, int, int] | None = None
         self._decided: tuple | None = None
         self._live: tuple[int, BackwardPass] | None = None
         self._shown_version: int | None = None
@@ -192,7 +197,12 @@ class WideApp(LessonApp):
         text = sample_text(lesson, self.sample, fwd)
         if str(line.content) != text:
             line.update(text)  # one line, or two when it does not fit: a new layout
-        self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live)
+        self._clamp()
+        at = (self.layer, self.neuron, self.weight, self.sample)
+        if at != self._revealed_at:  # another derivation: reveal mode starts it again
+            self.revealed, self._revealed_at = 0, at
+        reveal = self.revealed if self._reveal_rows() is not None else None
+        self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live, reveal)
         self.query_one(LossPlot).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
         if self.slope:
             self.query_one(SlopePlot).show(View.SLOPE, "w", self.layer, self.neuron, self.weight,
@@ -264,6 +274,8 @@ class WideApp(LessonApp):
         lesson = self.lesson
         L = lesson.layers
         if lesson.phase == "backward" and not self.training:
+            if self._reveal_next():
+                return
             if self.layer > 1:
                 self.layer, self.neuron = self.layer - 1, self.weight
             else:
@@ -275,6 +287,7 @@ class WideApp(LessonApp):
         if not self._phase(lesson.backward):
             return
         self.layer = L
+        self.revealed = 0
         self._moved()
         self.say(self._backward_text(first=True, ran_forward=missing))
         self._symmetry_note()
@@ -350,6 +363,38 @@ class WideApp(LessonApp):
             self.lesson.forward()
 
     # -- selection, data and view ----------------------------------------------------
+
+    def _reveal_rows(self) -> list | None:
+        """The rows of the selected weight's derivation, in reveal mode during the backward
+        pass; else None."""
+        lesson = self.lesson
+        if (not self.revealing or self.matrix or lesson.phase != "backward"
+                or lesson.backward_pass is None):
+            return None
+        return weight_rows(lesson.backward_pass, self.selection).rows
+
+    def _reveal_next(self) -> bool:
+        """b in reveal mode: the next factor's value; False when all are shown."""
+        rows = self._reveal_rows()
+        if rows is None or self.revealed >= len(rows):
+            return False
+        row = rows[self.revealed]
+        self.revealed += 1
+        following = (f"; b: {rows[self.revealed].symbol} = ?" if self.revealed < len(rows)
+                     else "; b: the layer below" if self.layer > 1 else "; s: the step")
+        self.say(f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}"
+                 f"{following}")
+        self.show()
+        return True
+
+    def action_reveal(self) -> None:
+        """x: reveal mode on or off: b shows the selected weight's factors one at a time,
+        each formula before its value."""
+        self.revealing, self.revealed = not self.revealing, 0
+        self.show()
+        self.say("reveal mode: b shows one factor of the derivation at a time, its formula "
+                 "first (x: all at once)" if self.revealing
+                 else "reveal mode off: b shows a layer's factors at once")
 
     def _moved(self) -> None:
         self._clamp()

@@ -12,7 +12,7 @@ form. Nothing is computed here: the rows come with their values.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -193,15 +193,21 @@ class WideDerivation(Widget):
         self._last_start = 0
 
     def show(self, lesson: Lesson, at: Selection, matrix: bool,
-             live: BackwardPass | None = None) -> None:
+             live: BackwardPass | None = None, reveal: int | None = None) -> None:
         """Show the lesson's phase for the selection (while training, the next update of
-        the current parameters ``live``); rebuilt only when something changed."""
-        key = (lesson.version, lesson.phase, at, matrix, id(live))
+        the current parameters ``live``); rebuilt only when something changed. ``reveal``
+        (reveal mode): the rows up to that one, which shows its formula, its value hidden."""
+        key = (lesson.version, lesson.phase, at, matrix, id(live), reveal)
         if key == self._key:
             return
         self._key = key
         self.first_row = None
-        self.shown = view_for(lesson, at, matrix, live)
+        shown = view_for(lesson, at, matrix, live)
+        if shown is not None and reveal is not None and reveal < len(shown.rows):
+            rows = F.quiz_rows(shown.rows, reveal)
+            shown = replace(shown, rows=rows, marks=shown.marks[:len(rows)],
+                            focus=len(rows) - 1)
+        self.shown = shown
         self._fit_borders()
         self.refresh()
 

@@ -50,6 +50,7 @@ WIDE_KEYS: tuple[Key, ...] = (
     _chain("E"),
     _chain("g"),
     _chain("h"),
+    _chain("x"),
     _chain("m"),
     _chain("o"),
     _chain("k"),
@@ -70,7 +71,6 @@ those only in the help."""
 CHAIN_ONLY: dict[str, str] = {
     "a": "adding a sample",
     "d": "deleting a sample",
-    "x": "reveal mode",
     "z": "the quiz",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
