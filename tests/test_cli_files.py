@@ -1,15 +1,18 @@
-"""The command line with files: --session, train --save, --data, trace --format."""
+"""The command line with files, for every shape (a chain and a network with several
+neurons a layer): --session, train --save, --data, trace --format."""
 
 import errno
 import json
 import math
 import os
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from markdown_it import MarkdownIt  # a CommonMark/GFM parser; textual depends on it via rich
 
+from backprop_tui.cli import main
 from backprop_tui.model import (
     FACTOR_NAMES,
     Network,
@@ -20,12 +23,16 @@ from backprop_tui.model import (
     save_session,
     trace,
 )
+from backprop_tui.model.defaults import XOR_SHAPE
+from backprop_tui.model.network import random_network, xor_samples
 from backprop_tui.present.format import MINUS, number
 
-from .test_cli import one_error_line, run
+from .test_cli import one_error_line, output, run
 
 TRAIN = ["--w", "0.9,-0.6,1.3", "--b", "0,0,0", "--lr", "1.5", "--batch-size", "3"]
 DATA = "x,y\n0,0\n0.3,0\n0.6,1\n0.9,1\n"
+XY = ["--x", "0,0.3,0.6,0.9", "--y", "0,0,1,1"]
+"""The samples of ``DATA`` as options."""
 
 
 @pytest.fixture
@@ -35,64 +42,127 @@ def data_csv(tmp_path):
     return path
 
 
-def test_train_save_then_trace_session_is_exact(tmp_path, data_csv):
+def option_values(values) -> str:
+    """Numbers as an option takes them, exactly (``--w 0.5,-0.25``)."""
+    return ",".join(repr(float(v)) for v in values)
+
+
+def shaped(net: Network, per_layer, flat) -> list:
+    """Values as the JSON output writes them: a chain's one per layer, flat; a wider
+    network's per layer (a matrix of weights, a vector of biases)."""
+    return flat.tolist() if net.is_chain else [v.tolist() for v in per_layer]
+
+
+def chain_session() -> Session:
+    return Session.new(Network.chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5)
+
+
+def xor_session() -> Session:
+    return Session.new(random_network(XOR_SHAPE), xor_samples(), 0.5)
+
+
+SESSIONS = {"chain": chain_session, "wide": xor_session}
+
+
+# -- train --save, --session ------------------------------------------------------------
+
+
+SAVED = {
+    # train's options, the start and samples they give, η, the batch size, the steps,
+    # and the same network and samples as trace's options
+    "chain": ([*TRAIN, "--data", "{csv}", "--steps", "400"],
+              lambda: (Network.chain([0.9, -0.6, 1.3], [0, 0, 0]),
+                       Samples([0, 0.3, 0.6, 0.9], [0, 0, 1, 1]), 1.5, 3, 400),
+              ["--data", "{csv}"], {"layers": 3}),
+    "wide": (["--xor", "--steps", "300"],
+             lambda: (random_network(XOR_SHAPE), xor_samples(), 0.5, None, 300),  # --xor's start
+             ["--shape", "2,2,1", "--xor"], {"layers": 2, "shape": [2, 2, 1]}),
+}
+
+
+@pytest.mark.parametrize("shape", SAVED)
+def test_train_save_then_trace_session_is_exact(capsys, tmp_path, data_csv, shape):
+    args, expected, given, keys = SAVED[shape]
+    fill = [a.format(csv=data_csv) for a in args]
     saved = tmp_path / "lesson.json"
-    done = run("train", *TRAIN, "--data", str(data_csv), "--steps", "400", "--save", str(saved))
-    assert done.returncode == 0, done.stderr
-    assert f"session saved to {saved}" in done.stdout
-    start = Network.chain([0.9, -0.6, 1.3], [0, 0, 0])
-    data = Samples([0, 0.3, 0.6, 0.9], [0, 0, 1, 1])
-    trainer = Trainer(start, data, 1.5, 3)
-    trainer.run(400)
+    assert f"session saved to {saved}" in output(capsys, "train", *fill, "--save", str(saved))
+    start, data, lr, batch_size, steps = expected()
+    trainer = Trainer(start, data, lr, batch_size)
+    trainer.run(steps)
     assert load_session(saved).to_dict() == Session.from_trainer(trainer, start).to_dict()
 
-    done = run("trace", "--session", str(saved), "--json")
-    assert done.returncode == 0, done.stderr
-    traced = json.loads(done.stdout)
-    bp = trace(trainer.network, data)
-    assert traced["w"] == trainer.network.flat_w.tolist()
-    assert traced["b"] == trainer.network.flat_b.tolist()
-    assert traced["mean"]["dC_dw"] == bp.mean_flat_dC_dw.tolist()
+    text = output(capsys, "trace", "--session", str(saved), "--json")
+    traced = json.loads(text)
+    net = trainer.network
+    bp = trace(net, data)
+    assert {k: traced[k] for k in keys} == keys
+    assert traced["w"] == shaped(net, net.w, net.flat_w)
+    assert traced["b"] == shaped(net, net.b, net.flat_b)
+    assert traced["mean"]["dC_dw"] == shaped(net, bp.mean_dC_dw, bp.mean_flat_dC_dw)
     assert traced["mean"]["cost"] == bp.forward.mean_cost
-    assert [s["x"] for s in traced["samples"]] == [0, 0.3, 0.6, 0.9]
+    xs = data.x[:, 0] if net.is_chain else data.x
+    assert [s["x"] for s in traced["samples"]] == xs.tolist()
+    # the trace of the session is the trace of its network and samples given as options
+    assert text == output(capsys, "trace", *[a.format(csv=data_csv) for a in given],
+                          "--w", option_values(net.flat_w), "--b", option_values(net.flat_b),
+                          "--json")
 
 
-def test_training_on_from_a_session_equals_one_long_run(tmp_path):
-    first, second = tmp_path / "first.json", tmp_path / "second.json"
-    straight = tmp_path / "straight.json"
-    xy = ["--x", "0,0.3,0.6,0.9", "--y", "0,0,1,1"]
-    assert run("train", *TRAIN, *xy, "--steps", "300", "--save", str(first)).returncode == 0
-    done = run("train", "--session", str(first), "--steps", "500", "--save", str(second))
-    assert done.returncode == 0, done.stderr
-    assert "went on from step 300" in done.stdout
-    assert run("train", *TRAIN, *xy, "--steps", "800", "--save", str(straight)).returncode == 0
+GOING_ON = {
+    # train's options, the steps of the first run and of the run that goes on, JSON keys
+    "chain": ([*TRAIN, *XY], 300, 500, {"layers": 3}),
+    "wide": (["--shape", "2,3,1", "--xor", "--lr", "1.5", "--batch-size", "3"], 300, 200,
+             {"layers": 2, "shape": [2, 3, 1]}),
+}
+
+
+@pytest.mark.parametrize("shape", GOING_ON)
+def test_going_on_from_a_session_equals_one_long_run(capsys, tmp_path, shape):
+    args, steps, more, keys = GOING_ON[shape]
+    first, second, straight = (tmp_path / name for name in ("a.json", "b.json", "c.json"))
+    output(capsys, "train", *args, "--steps", str(steps), "--save", str(first))
+    text = output(capsys, "train", "--session", str(first), "--steps", str(more), "--save",
+                  str(second))
+    assert f"{more} steps ({steps + more} in all)" in text
+    assert f"went on from step {steps} of {first}" in text
+    output(capsys, "train", *args, "--steps", str(steps + more), "--save", str(straight))
     assert load_session(second).to_dict() == load_session(straight).to_dict()
     assert second.read_bytes() == straight.read_bytes()
+    doc = json.loads(output(capsys, "train", "--session", str(first), "--steps", str(more),
+                            "--json"))
+    assert doc["steps"] == steps + more and doc["steps_run"] == more
+    assert {k: doc[k] for k in keys} == keys
+    assert load_session(first).steps == steps  # not saved: unchanged
 
 
-def test_data_gives_the_same_run_as_x_and_y(data_csv):
-    from_csv = run("train", *TRAIN, "--data", str(data_csv), "--steps", "50", "--json")
-    from_options = run("train", *TRAIN, "--x", "0,0.3,0.6,0.9", "--y", "0,0,1,1",
-                       "--steps", "50", "--json")
-    assert from_csv.returncode == 0, from_csv.stderr
-    assert json.loads(from_csv.stdout) == json.loads(from_options.stdout)
+OVERRIDE = {
+    # train's options for the session, samples given instead (as options and as the
+    # model's), and the session's batch size
+    "chain": ([*TRAIN, *XY], ["--x", "0.1,0.2", "--y", "1,0"],
+              lambda net: Samples([0.1, 0.2], [1, 0]), 3),
+    "wide": (["--xor"], ["--x", "0:1,1:1", "--y", "1,0"],
+             lambda net: net.samples([[0, 1], [1, 1]], [[1], [0]]), 4),
+}
 
 
-def test_options_given_with_a_session_override_it(tmp_path):
+@pytest.mark.parametrize("shape", OVERRIDE)
+def test_options_given_with_a_session_override_it(capsys, tmp_path, shape):
+    args, xy, samples, batch_size = OVERRIDE[shape]
     saved = tmp_path / "lesson.json"
-    assert run("train", *TRAIN, "--x", "0,0.3,0.6,0.9", "--y", "0,0,1,1", "--steps", "10",
-               "--save", str(saved)).returncode == 0
-    done = run("train", "--session", str(saved), "--lr", "0.25", "--batch-size", "1",
-               "--x", "0.1,0.2", "--y", "1,0", "--steps", "5", "--json")
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    output(capsys, "train", *args, "--steps", "10", "--save", str(saved))
+    result = json.loads(output(capsys, "train", "--session", str(saved), "--lr", "0.25",
+                               "--batch-size", "1", *xy, "--steps", "5", "--json"))
     assert result["lr"] == 0.25 and result["batch_size"] == 1 and result["samples"] == 2
     assert result["steps"] == 15
     session = load_session(saved)
-    trainer = Trainer(session.network, Samples([0.1, 0.2], [1, 0]), 0.25, 1,
+    trainer = Trainer(session.network, samples(session.network), 0.25, 1,
                       history=session.history, steps_done=10)
     trainer.run(5)
-    assert result["w"] == trainer.network.flat_w.tolist()
+    net = trainer.network
+    assert result["w"] == shaped(net, net.w, net.flat_w)
+    # the session's batch size does not fit the samples given instead
+    one_error_line(run("train", "--session", str(saved), *xy, capsys=capsys), "--batch-size",
+                   f"batch size {batch_size} is more than the 2 samples")
 
 
 def test_trace_with_fewer_samples_than_the_sessions_batch(tmp_path):
@@ -104,39 +174,67 @@ def test_trace_with_fewer_samples_than_the_sessions_batch(tmp_path):
     assert [s["x"] for s in json.loads(done.stdout)["samples"]] == [0.5]
 
 
-def test_the_app_checks_its_files_too(tmp_path, data_csv):
-    bad = tmp_path / "bad.json"
-    bad.write_text("{")
-    one_error_line(run("--session", str(bad)), "--session", "bad.json")
-    one_error_line(run("--data", str(tmp_path / "nope.csv")), "--data", "nope.csv")
+REFUSED_WITH_A_SESSION = [
+    ("chain", ("--lr", "nan"), ["--lr"]),
+    ("chain", ("--w", "1"), ["--w", "--session"]),
+    ("wide", ("--w", "1,2,3,4,5,6"), ["--w", "cannot be combined with --session"]),
+    ("wide", ("--seed", "3"), ["--seed", "cannot be combined with --session"]),
+    ("wide", ("--activation", "tanh"), ["--activation", "cannot be combined"]),
+    ("wide", ("--shape", "2,2,1"), ["--session", "without --shape"]),
+    ("wide", ("--x", "0:1:1", "--y", "1"), ["--x", "2 inputs", "sample 1 has 3"]),
+]
 
 
-def test_a_refused_session_is_left_as_it_was(tmp_path):
+@pytest.mark.parametrize("shape, extra, words", REFUSED_WITH_A_SESSION)
+def test_a_refused_session_is_left_as_it_was(capsys, tmp_path, shape, extra, words):
+    """Options a session leaves no room for, or bad ones, with ``--save`` to the session."""
     saved = tmp_path / "lesson.json"
-    save_session(Session.new(Network.chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), saved)
+    save_session(SESSIONS[shape](), saved)
     before = saved.read_bytes()
-    one_error_line(run("train", "--session", str(saved), "--lr", "nan", "--save", str(saved)),
-                   "--lr")
-    one_error_line(run("train", "--session", str(saved), "--w", "1", "--save", str(saved)),
-                   "--w", "--session")
+    one_error_line(run("train", "--session", str(saved), *extra, "--save", str(saved),
+                       capsys=capsys), *words)
     assert saved.read_bytes() == before
 
 
 @pytest.mark.parametrize(
-    "content, words",
+    "shape, content, words",
     [
-        ("x,y\n0,0\n0.3,abc\n", ["--data", "line 3", "'abc' is not a number"]),
-        ("x,y\n0,0\n0.3\n", ["--data", "line 3", "one column"]),
-        ("x,y\n0,nan\n", ["--data", "line 2", "not a finite number"]),
-        ("x,y\n0,0,1\n", ["--data", "line 2", "3 columns"]),
-        ("", ["--data", "no samples"]),
+        ((), "x,y\n0,0\n0.3,abc\n", ["--data", "line 3", "'abc' is not a number"]),
+        ((), "x,y\n0,0\n0.3\n", ["--data", "line 3", "one column"]),
+        ((), "x,y\n0,nan\n", ["--data", "line 2", "not a finite number"]),
+        ((), "x,y\n0,0,1\n", ["--data", "line 2", "3 columns"]),
+        ((), "", ["--data", "no samples"]),
+        (("--shape", "2,2,1"), "x1,x2,y\n0,0\n", ["--data", "line 2", "expected 3"]),
     ],
 )
-def test_bad_csv_files(tmp_path, content, words):
+def test_bad_csv_files(capsys, tmp_path, shape, content, words):
     path = tmp_path / "data.csv"
     path.write_text(content)
     for command in ("trace", "train"):
-        one_error_line(run(command, "--data", str(path)), str(path), *words)
+        one_error_line(run(command, *shape, "--data", str(path), capsys=capsys), str(path),
+                       *words)
+
+
+DATA_OR_OPTIONS = {
+    # the command, a CSV file's text, the samples as --data and as other options
+    "chain": ("train", DATA, [*TRAIN, "--data", "{csv}", "--steps", "50", "--json"],
+              [*TRAIN, *XY, "--steps", "50", "--json"]),
+    "wide": ("trace", "y,x1,x2\n0,0,0\n1,0,1\n1,1,0\n0,1,1\n",  # columns x1, x2, y
+             ["--shape", "2,2,1", "--data", "{csv}", "--json"],
+             ["--shape", "2,2,1", "--xor", "--json"]),
+    "data xor": ("train", None, ["--data", "xor", "--steps", "50", "--json"],
+                 ["--xor", "--shape", "2,2,1", "--steps", "50", "--json"]),
+}
+
+
+@pytest.mark.parametrize("shape", DATA_OR_OPTIONS)
+def test_data_gives_the_same_run_as_the_samples_given_as_options(capsys, tmp_path, shape):
+    command, content, from_data, from_options = DATA_OR_OPTIONS[shape]
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    assert (output(capsys, command, *[a.format(csv=path) for a in from_data])
+            == output(capsys, command, *from_options))
 
 
 def session_text(tmp_path) -> str:
@@ -146,21 +244,45 @@ def session_text(tmp_path) -> str:
     return saved.read_text()
 
 
+def xor_session_text(tmp_path) -> str:
+    saved = tmp_path / "lesson.json"
+    save_session(xor_session(), saved)
+    return saved.read_text()
+
+
+def fewer_weights(text: str) -> str:
+    doc = json.loads(text)
+    doc["w"] = doc["w"][:5]
+    return json.dumps(doc)
+
+
 @pytest.mark.parametrize(
-    "mangle, words",
+    "session, mangle, words",
     [
-        (lambda t: t[: len(t) // 2], ["ends too early"]),
-        (lambda t: t.replace('"version": 2', '"version": 7'), ["version 7 is not supported"]),
-        (lambda t: t.replace('"lr": 0.5', '"lr": NaN'), ["lr", "not a finite number"]),
-        (lambda t: t.replace('"b": [0.1, 0.0]', '"b": [0.1]'), ["b: 1 values, but w has 2"]),
-        (lambda t: "{]", ["not valid JSON"]),
+        (session_text, lambda t: t[: len(t) // 2], ["ends too early"]),
+        (session_text, lambda t: t.replace('"version": 2', '"version": 7'),
+         ["version 7 is not supported"]),
+        (session_text, lambda t: t.replace('"lr": 0.5', '"lr": NaN'),
+         ["lr", "not a finite number"]),
+        (session_text, lambda t: t.replace('"b": [0.1, 0.0]', '"b": [0.1]'),
+         ["b: 1 values, but w has 2"]),
+        (session_text, lambda t: "{]", ["not valid JSON"]),
+        (xor_session_text, fewer_weights,
+         ["w: shape 2,2,1 needs 6 weights (2·2 + 1·2), got 5"]),
+        (xor_session_text, lambda t: t[:40], ["ends too early"]),
     ],
+    ids=["chain-short", "chain-version", "chain-lr", "chain-b", "chain-json", "wide-w",
+         "wide-short"],
 )
-def test_bad_session_files(tmp_path, mangle, words):
+def test_bad_session_files(capsys, tmp_path, session, mangle, words):
+    """Reported in one line, and never overwritten by train --save."""
     path = tmp_path / "broken.json"
-    path.write_text(mangle(session_text(tmp_path)))
-    for command in ("trace", "train"):
-        one_error_line(run(command, "--session", str(path)), "--session", str(path), *words)
+    broken = mangle(session(tmp_path))
+    path.write_text(broken)
+    for args in (["trace"], ["train", "--save", str(path)]):
+        one_error_line(run(args[0], "--session", str(path), *args[1:], capsys=capsys),
+                       "--session", str(path), *words)
+    assert path.read_text() == broken
 
 
 @pytest.mark.parametrize(
@@ -176,16 +298,67 @@ def test_bad_session_files(tmp_path, mangle, words):
         (["train", "--session", "{session}", "--batch-size", "2"], ["--batch-size"]),
         (["train", "--save", "{tmp}/missing/s.json"], ["--save", "does not exist"]),
         (["train", "--save", "{tmp}"], ["--save", "folder"]),
+        (["train", "--xor", "--steps", "10", "--save", "{tmp}"], ["--save", "folder"]),
+        (["train", "--xor", "--save", "{tmp}/no/x.json"], ["--save"]),
         (["trace", "--json", "--format", "markdown"], ["--json", "--format markdown"]),
         (["trace", "--format", "html"], ["--format"]),
     ],
 )
-def test_file_option_errors_exit_2_with_one_line(tmp_path, data_csv, args, words):
+def test_file_option_errors_exit_2_with_one_line(capsys, tmp_path, data_csv, args, words):
+    """--save is checked before training, for a chain and for a wider network."""
     saved = tmp_path / "lesson.json"
-    save_session(Session.new(Network.chain([0.5], [0.1]), Samples([1.0], [0.0]), 0.5), saved)
+    save_session(chain_session(), saved)
     fill = {"missing": str(tmp_path / "missing.json"), "csv": str(data_csv),
             "session": str(saved), "tmp": str(tmp_path)}
-    one_error_line(run(*[a.format(**fill) for a in args]), *words)
+    one_error_line(run(*[a.format(**fill) for a in args], capsys=capsys), *words)
+
+
+@pytest.mark.parametrize("shape", SESSIONS)
+def test_a_sessions_theme_is_kept(capsys, tmp_path, shape):
+    path = tmp_path / "lesson.json"
+    save_session(replace(SESSIONS[shape](), theme="backprop-contrast"), path)
+    output(capsys, "train", "--session", str(path), "--steps", "3", "--save", str(path))
+    again = load_session(path)
+    assert again.theme == "backprop-contrast" and again.steps == 3
+    assert not np.array_equal(again.network.flat_w, again.start.flat_w)
+
+
+# -- the app's files ------------------------------------------------------------------------
+
+
+def test_the_app_checks_its_files_too(tmp_path, data_csv):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    one_error_line(run("--session", str(bad)), "--session", "bad.json")
+    one_error_line(run("--data", str(tmp_path / "nope.csv")), "--data", "nope.csv")
+
+
+def test_the_app_opens_a_wide_session_in_the_wide_app(capsys, tmp_path, monkeypatch):
+    import backprop_tui.tui.wide.app as wide_app
+
+    path = tmp_path / "xor.json"
+    output(capsys, "train", "--xor", "--steps", "40", "--lr", "0.75", "--save", str(path))
+    session = load_session(path)
+    opened = {}
+
+    def open_app(lesson, theme=None, **kwargs):
+        opened.update(lesson=lesson, theme=theme)
+        return 0
+
+    monkeypatch.setattr(wide_app, "run_wide_app", open_app)
+    assert main(["--session", str(path)]) == 0
+    lesson = opened["lesson"]
+    np.testing.assert_array_equal(lesson.network.flat_w, session.network.flat_w)
+    np.testing.assert_array_equal(lesson.samples.x, session.samples.x)
+    assert lesson.lr == 0.75
+    doc = json.loads(path.read_text())
+    doc["samples"]["x"] = [[0.0, 0.0]] * 3
+    path.write_text(json.dumps(doc))
+    one_error_line(run("--session", str(path), capsys=capsys), "--session",
+                   "samples.y: 4 values, but samples.x has 3")
+
+
+# -- files written, trace --format -------------------------------------------------------
 
 
 def test_a_failed_save_exits_2_and_keeps_the_old_file(tmp_path, monkeypatch, capsys):
