@@ -620,8 +620,6 @@ def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
     from . import cli_wide
     from .model.limits import check_app_shape
 
-    if getattr(args, "quiz", False):
-        raise UsageError("argument --quiz: the quiz is in the app of width-1 chains")
     try:
         check_app_shape(shape)
     except ModelError as exc:
@@ -681,7 +679,8 @@ def run_app(args: argparse.Namespace) -> int:
     if wide:
         from .tui.wide.app import run_wide_app
 
-        return run_wide_app(lesson, theme=theme, session_path=session_path, folder=folder)
+        return run_wide_app(lesson, theme=theme, session_path=session_path, folder=folder,
+                            quiz=getattr(args, "quiz", False))
     from .tui.app import run_app as run
 
     return run(lesson, session_path=session_path, quiz=getattr(args, "quiz", False),

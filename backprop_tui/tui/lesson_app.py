@@ -23,8 +23,9 @@ from abc import abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
@@ -33,6 +34,8 @@ from ..lifeline import SIGNAL_GRACE, end_at_once_after
 from ..model.errors import ModelError
 from ..model.files import ANYWHERE, Folder
 from ..model.functions import ACTIVATIONS, COSTS
+from ..present.format import number
+from ..present.formulas import Row, off_by, quiz_hint
 from .mirror import FrugalApp
 from .pace import Pace, paused_text, started_text, stopped_text
 from .screens.main import MainScreen
@@ -40,6 +43,7 @@ from .themes import THEMES
 
 if TYPE_CHECKING:
     from ..model.lesson import Lesson
+    from .widgets.quiz import AnswerField
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 """The smallest terminal an app draws itself in."""
@@ -88,6 +92,9 @@ SCREENSHOT_NAME = "backprop-screenshot"
 
 class LessonApp(FrugalApp[int]):
     """An app that teaches with ``lesson``; see the module's docstring."""
+
+    quizzing: var[bool] = var(False, init=False)
+    """Quiz mode: during the backward pass the next factor is hidden (z)."""
 
     DIVERGED_HINT = "r resets"
     """What the message says to do when t is pressed after training diverged."""
@@ -146,8 +153,8 @@ class LessonApp(FrugalApp[int]):
         if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
             return  # no SIGHUP (Windows), or a thread that takes no signals: the default stays
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGTERM, signal.SIGHUP):
-            loop.add_signal_handler(number, self._signalled, number)
+        for which in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(which, self._signalled, which)
 
     def _signalled(self, number: int) -> None:
         self._stop_training()
@@ -329,6 +336,67 @@ class LessonApp(FrugalApp[int]):
     def action_cycle_cost(self) -> None:
         network = self.lesson.network
         self._switch("cost", COSTS, network.cost.name, self.lesson.set_cost)
+
+    # -- the quiz --------------------------------------------------------------------
+
+    @abstractmethod
+    def quiz_state(self) -> tuple[object, list[Row], int | None] | None:
+        """In the quiz during the backward pass: (the key of the rows asked, the rows, the
+        index of the hidden one or None when all are done); else None."""
+
+    def _quiz_prompt(self, state: tuple[object, list[Row], int | None] | None,
+                     done: str) -> tuple[str | None, bool]:
+        """The quiz line for ``state`` (:meth:`quiz_state`) and whether it asks; ``done``:
+        what it says when every row is answered. No line outside the quiz."""
+        if not self.quizzing:
+            return None, False
+        score = self.lesson.quiz.score
+        if state is None:
+            return f"quiz · {score} · b: the backward pass hides the next factor", False
+        _, rows, index = state
+        if index is None:
+            return f"quiz · {score} · {done}", False
+        return f"quiz · {score} · {rows[index].symbol} =", True
+
+    def action_quiz(self) -> None:
+        self.quizzing = not self.quizzing
+        if self.quizzing:
+            self.say("quiz: b hides the next factor; type its value, enter checks (1%), "
+                     "empty enter reveals")
+        else:
+            self.say(f"quiz off · {self.lesson.quiz.score}")
+            found = self.query("#quiz-answer")
+            if found and self.focused is found.first():
+                self.screen.set_focus(None)
+
+    def on_answer_field_answered(self, event: AnswerField.Answered) -> None:
+        field = cast("AnswerField", self.query_one("#quiz-answer"))
+        state = self.quiz_state()
+        if state is None or state[2] is None:
+            field.value = ""
+            return
+        key, rows, index = state
+        assert index is not None
+        row = rows[index]
+        quiz = self.lesson.quiz
+        text = event.text.strip()
+        if not text:
+            quiz.reveal(key)
+            self.say(f"revealed {row.symbol} = {row.value_text} ({quiz_hint(row)})")
+        else:
+            try:
+                verdict = quiz.answer(key, text, row.value)
+            except ModelError as exc:
+                self.say(f"{exc}: type a number, or enter on an empty field to reveal",
+                         error=True)
+                return
+            if verdict.accepted:
+                self.say(f"right: {row.symbol} = {row.value_text}")
+            else:
+                self.say(f"{number(verdict.guess)} is off by {off_by(verdict.guess, row.value)}: "
+                         f"{quiz_hint(row)}; empty enter reveals", error=True)
+        field.value = ""
+        self._redraw()  # the quiz's score and its next factor
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop_training()

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from ..model.defaults import EPSILON
 from ..model.errors import ModelError
 from ..present.format import number
-from ..present.formulas import off_by, parameter_symbol, quiz_hint
+from ..present.formulas import parameter_symbol
 from .later import NUDGE, QUIZ, SLOPE, VANISHING, Later
 from .lesson_app import LessonApp
 from .view import PLOTS, View
@@ -31,7 +31,6 @@ EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1
 if TYPE_CHECKING:
     from ..model import Nudge
     from ..model.lesson import Lesson
-    from .widgets.quiz import AnswerField
 
 W = TypeVar("W", bound=Widget)
 
@@ -54,8 +53,6 @@ class Teaching(LessonApp):
     """Whether the nudge check is shown (it follows every change while it is)."""
     epsilon: var[float] = var(EPSILON, init=False)
     """The nudge ε."""
-    quizzing: var[bool] = var(False, init=False)
-    """Quiz mode: during the backward pass the next factor is hidden."""
     revealing: var[bool] = var(False, init=False)
     """Reveal mode: b shows the backward pass one factor at a time."""
     revealed: var[int] = var(0, init=False)
@@ -201,27 +198,20 @@ class Teaching(LessonApp):
             return
         bar = self.needed(QUIZ)
         field = bar.answer
-        score = self.lesson.quiz.score
         if state is not None and self.upper_view is View.VANISHING:
             self.query_one(Derivation).set_quiz(state[2])
-            bar.show(f"quiz · {score} · h: back to the derivation", asking=False)
-        elif state is None:
-            self.query_one(Derivation).set_quiz(None)
-            bar.show(f"quiz · {score} · b: the backward pass hides the next factor"
-                     if self.quizzing else None, asking=False)
+            bar.show(f"quiz · {self.lesson.quiz.score} · h: back to the derivation",
+                     asking=False)
         else:
-            _, rows, index = state
-            self.query_one(Derivation).set_quiz(index)
-            if index is None:
-                more = "b: the next layer" if self.layer > 1 else "s: the step"
-                bar.show(f"quiz · {score} · layer done, {more}", asking=False)
-            else:
-                bar.show(f"quiz · {score} · {rows[index].symbol} =", asking=True)
-                if self.focused is None:
-                    if field.is_mounted:
-                        field.focus()
-                    else:
-                        self.call_after_refresh(field.focus)
+            self.query_one(Derivation).set_quiz(None if state is None else state[2])
+            more = "b: the next layer" if self.layer > 1 else "s: the step"
+            prompt, asking = self._quiz_prompt(state, f"layer done, {more}")
+            bar.show(prompt, asking)
+            if asking and self.focused is None:
+                if field.is_mounted:
+                    field.focus()
+                else:
+                    self.call_after_refresh(field.focus)
         if not field.display and self.focused is field:
             self.screen.set_focus(None)
 
@@ -264,42 +254,3 @@ class Teaching(LessonApp):
                  if vanishing else "the derivation again (h: the vanishing gradient)")
 
     # -- the quiz --------------------------------------------------------------------
-
-    def action_quiz(self) -> None:
-        self.quizzing = not self.quizzing
-        if self.quizzing:
-            self.say("quiz: b hides the next factor; type its value, enter checks (1%), "
-                     "empty enter reveals")
-        else:
-            self.say(f"quiz off · {self.lesson.quiz.score}")
-            bar = self.mounted(QUIZ)
-            if bar is not None and self.focused is bar.answer:
-                self.screen.set_focus(None)
-
-    def on_answer_field_answered(self, event: AnswerField.Answered) -> None:
-        field = self.needed(QUIZ).answer
-        state = self.quiz_state()
-        if state is None or state[2] is None:
-            field.value = ""
-            return
-        key, rows, index = state
-        row = rows[index]
-        quiz = self.lesson.quiz
-        text = event.text.strip()
-        if not text:
-            quiz.reveal(key)
-            self.say(f"revealed {row.symbol} = {row.value_text} ({quiz_hint(row)})")
-        else:
-            try:
-                verdict = quiz.answer(key, text, row.value)
-            except ModelError as exc:
-                self.say(f"{exc}: type a number, or enter on an empty field to reveal",
-                         error=True)
-                return
-            if verdict.accepted:
-                self.say(f"right: {row.symbol} = {row.value_text}")
-            else:
-                self.say(f"{number(verdict.guess)} is off by {off_by(verdict.guess, row.value)}: "
-                         f"{quiz_hint(row)}; empty enter reveals", error=True)
-        field.value = ""
-        self._changed()  # the quiz's score and its next factor

@@ -61,7 +61,7 @@ def test_a_key_name_bound_in_both_apps_does_the_same_or_says_it_is_not_here():
     both = sorted(set(chain) & set(wide))
     assert {"e", "d", "m", "l", "c", "up", "down"} <= set(both)
     # every shape has undo and redo, the activation and the cost, the nudge and the handout
-    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x"} <= {
+    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x", "z"} <= {
         name for name in both if not wide[name].startswith("absent(")}
     for name in both:
         if wide[name].startswith("absent("):
@@ -358,12 +358,12 @@ async def test_brackets_select_the_layer_as_the_arrows_do():
 async def test_not_available_stays_one_line_for_a_long_shape():
     app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("d", "a", "z"):
+        for key in ("d", "a"):
             await pilot.press(key)
             message = shown(app, "#message").strip()
             assert message.startswith(f"{key}: ") and "not available" in message
             assert "\n" not in message and len(message) < SIZE[0], message
-        assert sorted(CHAIN_ONLY) == ["a", "d", "z"]
+        assert sorted(CHAIN_ONLY) == ["a", "d"]
         # e works for this shape too: the nudge of w₁₁ of the first layer
         await pilot.press("e")
         assert_nudge_of_the_selection(app, "w₁₁(L−7)", 1e-5)
@@ -565,3 +565,65 @@ async def test_x_reveals_the_selected_weights_factors_one_b_at_a_time():
         below = weight_rows(lesson.backward_pass, app.selection).rows
         assert [r.value_text for r in app.query_one(WideDerivation).shown.rows] == [
             r.value_text for r in below]
+
+
+async def test_z_quizzes_the_selected_weights_factors_in_the_wide_app():
+    """z, f, b: the derivation hides its first factor and the quiz line asks for it; a value
+    within 1% is right, a wrong one says how far off and which formula gives it, an empty
+    enter reveals; the score counts each; once all are answered b goes on below."""
+    from backprop_tui.tui.wide.derivation import weight_rows
+    from backprop_tui.tui.widgets.quiz import AnswerField
+
+    app = WideApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z", "f", "b")
+        await pilot.pause()
+        lesson = app.lesson
+        rows = weight_rows(lesson.backward_pass, app.selection).rows
+        field = app.query_one("#quiz-answer", AnswerField)
+        assert app.focused is field
+        answers = [f"{rows[0].value * 1.001:.6g}", "0.123456e3", ""]
+        for i, typed in enumerate(answers):
+            shown_rows = app.query_one(WideDerivation).shown.rows
+            assert len(shown_rows) == i + 1 and shown_rows[-1].value_text == "?"
+            assert shown(app, "#quiz-prompt").endswith(f"{rows[i].symbol} =")
+            field.value = typed
+            await pilot.press("enter")
+            await pilot.pause()
+            message = shown(app, "#message")
+            if i == 0:
+                assert message.startswith(f"right: {rows[0].symbol} = {rows[0].value_text}")
+            elif i == 1:
+                assert "is off by" in message and rows[1].formula in message
+                field.value = ""
+                await pilot.press("enter")
+                await pilot.pause()
+                assert shown(app, "#message").startswith(f"revealed {rows[1].symbol}")
+            else:
+                assert message.startswith(f"revealed {rows[2].symbol} = {rows[2].value_text}")
+        # row 1 right, row 2 wrong once then shown, row 3 shown
+        assert shown(app, "#quiz-prompt").startswith("quiz · 1/3 right · 1 wrong · 2 shown")
+        while lesson.quiz.position((lesson.version, app.selection)) < len(rows):
+            field.value = ""
+            await pilot.press("enter")
+            await pilot.pause()
+        assert shown(app, "#quiz-prompt").endswith("all answered, b: the layer below")
+        assert [r.value_text for r in app.query_one(WideDerivation).shown.rows] == [
+            r.value_text for r in rows]
+        app.screen.set_focus(None)
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.layer == lesson.layers - 1
+        assert app.query_one(WideDerivation).shown.rows[-1].value_text == "?"
+        await pilot.press("z")
+        await pilot.pause()
+        assert shown(app, "#message").startswith("quiz off")
+        assert not app.query_one("#quiz").display
+
+
+async def test_the_wide_app_opens_in_quiz_mode_as_the_chains_does():
+    app = WideApp(xor_lesson(), quiz=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b")
+        await pilot.pause()
+        assert app.quizzing and shown(app, "#quiz-prompt").endswith("∂C/∂a₁(L) =")

@@ -421,7 +421,7 @@ def test_the_chain_shape_stays_the_chain_app(monkeypatch):
     assert started and started[0].layers == 3
 
 
-def test_bad_input_for_the_wide_app_is_one_line(capsys, tmp_path):
+def test_bad_input_for_the_wide_app_is_one_line(capsys, tmp_path, monkeypatch):
     many = tmp_path / "many.csv"
     many.write_text("x1,x2,y\n" + "0.5,0.5,1\n" * 65)
     assert cli.main(["--shape", "2,2,1", "--data", str(many)]) == 2
@@ -430,8 +430,13 @@ def test_bad_input_for_the_wide_app_is_one_line(capsys, tmp_path):
     assert cli.main(["--shape", "2,2,1", "--w", "1,2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--w" in err and "6 weights" in err
-    assert cli.main(["--shape", "2,2,1", "--xor", "--quiz"]) == 2
-    assert "--quiz" in capsys.readouterr().err
+    # --quiz opens the wide app in quiz mode, as it does the chain's (no longer refused)
+    import backprop_tui.tui.wide.app as wide_app
+
+    opened = {}
+    monkeypatch.setattr(wide_app, "run_wide_app", lambda lesson, **kw: opened.update(kw) or 0)
+    assert cli.main(["--shape", "2,2,1", "--xor", "--quiz"]) == 0
+    assert opened["quiz"] is True and capsys.readouterr().err == ""
 
 
 def test_the_sum_row_on_screen_is_the_formulas_row():

@@ -26,7 +26,7 @@ from ...model.defaults import EPSILON
 from ...model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
 from ...model.network import BackwardPass, ForwardPass, shape_text
 from ...present.format import BLANK, number, precise
-from ...present.formulas import label, lr_warning, nudge_digits, param_sym, sub
+from ...present.formulas import Row, label, lr_warning, nudge_digits, param_sym, sub
 from ..keys import bindings, on_line
 from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
 from ..pace import training_text
@@ -35,6 +35,7 @@ from ..view import View
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
 from ..widgets.loss_plot import LossPlot, log_axis_text
+from ..widgets.quiz import QuizBar
 from ..widgets.slope_plot import SlopePlot
 from ..widgets.status import key_text
 from ..widgets.teach_keys import TeachKeyLine
@@ -96,8 +97,9 @@ class WideApp(LessonApp):
     def __init__(self, lesson: Lesson, theme: str | None = None,
                  session_path: str | os.PathLike | None = None,
                  folder: Folder = ANYWHERE,
-                 clock: Callable[[], float] = DEFAULT_CLOCK) -> None:
+                 clock: Callable[[], float] = DEFAULT_CLOCK, quiz: bool = False) -> None:
         super().__init__(lesson, theme, session_path, folder, clock)
+        self.set_reactive(WideApp.quizzing, quiz)
         self.layer = 1
         """The selected neuron's layer (1..L): the first hidden layer to start with."""
         self.neuron = 1
@@ -137,6 +139,7 @@ class WideApp(LessonApp):
                 yield NeuronEditor(id="editor")
             yield Static("", id="sample-line")
             yield Static("", id="message")
+            yield QuizBar(id="quiz")
             with Container(id="lower"):
                 yield WideDerivation(id="derivation")
                 yield Vanishing(self.lesson, id="vanishing")
@@ -202,7 +205,11 @@ class WideApp(LessonApp):
         if at != self._revealed_at:  # another derivation: reveal mode starts it again
             self.revealed, self._revealed_at = 0, at
         reveal = self.revealed if self._reveal_rows() is not None else None
+        quiz = self.quiz_state()
+        if quiz is not None:
+            reveal = quiz[2]
         self.query_one(WideDerivation).show(lesson, self.selection, self.matrix, live, reveal)
+        self._show_quiz(quiz)
         self.query_one(LossPlot).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
         if self.slope:
             self.query_one(SlopePlot).show(View.SLOPE, "w", self.layer, self.neuron, self.weight,
@@ -364,6 +371,34 @@ class WideApp(LessonApp):
 
     # -- selection, data and view ----------------------------------------------------
 
+    def quiz_state(self) -> tuple[object, list[Row], int | None] | None:
+        lesson = self.lesson
+        if (not self.quizzing or self.matrix or lesson.phase != "backward"
+                or lesson.backward_pass is None or self.training):
+            return None
+        rows = weight_rows(lesson.backward_pass, self.selection).rows
+        key = (lesson.version, self.selection)
+        index = lesson.quiz.position(key)
+        return key, rows, (index if index < len(rows) else None)
+
+    def _show_quiz(self, state: tuple[object, list[Row], int | None] | None) -> None:
+        """The quiz line: the factor asked and the answer field (focused when nothing is)."""
+        bar = self.query_one(QuizBar)
+        more = "b: the layer below" if self.layer > 1 else "s: the step"
+        prompt, asking = self._quiz_prompt(state, f"all answered, {more}")
+        bar.show(prompt, asking)
+        if asking and self.focused is None:
+            bar.answer.focus()
+        elif not asking and self.focused is bar.answer:
+            self.screen.set_focus(None)
+
+    def watch_quizzing(self) -> None:
+        self._sync_now()
+
+    def _sync_now(self) -> None:
+        if self._shown_version is not None:
+            self.show()
+
     def _reveal_rows(self) -> list | None:
         """The rows of the selected weight's derivation, in reveal mode during the backward
         pass; else None."""
@@ -376,7 +411,7 @@ class WideApp(LessonApp):
     def _reveal_next(self) -> bool:
         """b in reveal mode: the next factor's value; False when all are shown."""
         rows = self._reveal_rows()
-        if rows is None or self.revealed >= len(rows):
+        if rows is None or self.quizzing or self.revealed >= len(rows):
             return False
         row = rows[self.revealed]
         self.revealed += 1
@@ -625,10 +660,10 @@ class WideApp(LessonApp):
 
 def run_wide_app(lesson: Lesson, theme: str | None = None,
                  session_path: str | os.PathLike | None = None,
-                 folder: Folder = ANYWHERE) -> int:
+                 folder: Folder = ANYWHERE, quiz: bool = False) -> int:
     """Run the wide app until q; returns the exit status. ctrl+s saves to
     ``session_path`` (else a new file in the current folder or ``folder``)."""
-    app = WideApp(lesson, theme=theme, session_path=session_path, folder=folder)
+    app = WideApp(lesson, theme=theme, session_path=session_path, folder=folder, quiz=quiz)
     app.run()
     return app.return_code or 0
 

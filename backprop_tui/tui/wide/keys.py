@@ -51,6 +51,7 @@ WIDE_KEYS: tuple[Key, ...] = (
     _chain("g"),
     _chain("h"),
     _chain("x"),
+    _chain("z"),
     _chain("m"),
     _chain("o"),
     _chain("k"),
@@ -71,7 +72,6 @@ those only in the help."""
 CHAIN_ONLY: dict[str, str] = {
     "a": "adding a sample",
     "d": "deleting a sample",
-    "z": "the quiz",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
 that it is not available here (never something else)."""
