@@ -22,7 +22,7 @@ from backprop_tui.model.decision import (
 from backprop_tui.model.network import Network, Samples, weight_count, xor_samples
 
 from .strategies import finite
-from .test_network import plain_forward
+from .test_model import plain_forward
 
 
 def nested(net: Network):

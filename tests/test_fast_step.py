@@ -1,11 +1,12 @@
-"""The fast training step, both ways (Python floats, numpy), held to the plain step."""
+"""The fast training step for every shape (a chain is the network of width 1), both ways
+(Python floats, numpy), held to the plain step."""
 
 import math
 from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from backprop_tui.model import (
@@ -13,6 +14,7 @@ from backprop_tui.model import (
     COSTS,
     CROSS_ENTROPY,
     SIGMOID,
+    TANH,
     Network,
     NonFiniteError,
     Samples,
@@ -20,9 +22,11 @@ from backprop_tui.model import (
     fast_step,
     trace,
 )
+from backprop_tui.model.fast_step import uses_floats
+from backprop_tui.model.network import bias_count, weight_count
 
 from .plain import plain_steps
-from .strategies import chains, samples
+from .strategies import chains, networks, samples
 
 PAIRS = ["sigmoid/squared-error", "tanh/squared-error", "relu/squared-error",
          "sigmoid/cross-entropy"]
@@ -30,12 +34,55 @@ PATHS = {
     "floats": {"FLOAT_US_PER_SAMPLE_PARAMETER": 0.0, "FLOAT_US_PER_SAMPLE": 0.0},
     "numpy": {"NUMPY_US_PER_STEP": -1.0, "NUMPY_US_PER_LAYER": 0.0},
 }
-"""The two ways a chain trains, forced for every batch by fast_step's costs: the floats
-cost nothing, or numpy less than nothing."""
+"""fast_step's costs forcing one way: every batch on floats (they cost nothing), or none
+(numpy costs less than nothing)."""
 
 zs = st.floats(allow_nan=False, allow_infinity=False) | st.floats(-50, 50) | st.sampled_from(
     [0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 40.0, -40.0, 709.0, -709.0, 745.0, -745.0,
      math.inf, -math.inf])
+
+values = st.sampled_from([0.0, 1e-3, 0.5, 3.0, 1e5, 1e100, 1e200, 1e300, 1.7e308]).flatmap(
+    lambda m: st.sampled_from([m, -m]))
+"""Parameters and inputs from tiny to the largest float, either sign."""
+
+
+def functions(pair: str):
+    """The activation and the cost named ``"activation/cost"``."""
+    act, cost = pair.split("/")
+    return ACTIVATIONS[act], COSTS[cost]
+
+
+def forced(path: str):
+    return mock.patch.multiple("backprop_tui.model.fast_step", **PATHS[path])
+
+
+@st.composite
+def chain_cases(draw):
+    """A chain of 1 to 5 layers (parameters in [−3, 3]), any activation and cost, and 1 to
+    6 samples for it."""
+    act, cost = functions(draw(st.sampled_from(PAIRS)))
+    chain = draw(chains(max_layers=5))
+    data = draw(samples(max_size=6))
+    if cost is CROSS_ENTROPY:
+        data = Samples(data.x, np.clip(np.abs(data.y), 0, 1))
+    return Network.chain(chain.flat_w, chain.flat_b, act, cost), data
+
+
+@st.composite
+def extreme_chain_cases(draw):
+    """A chain of 1 to 3 layers and 1 to 3 inputs drawn from ``values``, every activation
+    with the squared error, targets 0.5."""
+    act, _ = functions(draw(st.sampled_from(PAIRS[:3])))
+    n = draw(st.integers(1, 3))
+    w, b = (draw(st.lists(values, min_size=n, max_size=n)) for _ in range(2))
+    x = draw(st.lists(values, min_size=1, max_size=3))
+    return Network.chain(w, b, act), Samples(x, [0.5] * len(x))
+
+
+def wide_cases(values=None):
+    """A network of 1 to 10 layers of 1 to 4 neurons (1 to 4 inputs), any activation
+    and cost, and 1 to 6 samples for it."""
+    return networks(max_layers=10, max_width=4, max_inputs=4, max_samples=6, values=values)
 
 
 def run_scalar(template: str, **values: float) -> dict[str, float]:
@@ -54,6 +101,9 @@ def close(got: float, want: float, scale: float = 0.0) -> bool:
     if math.isnan(want):
         return math.isnan(got)
     return got == want or abs(got - want) <= 4 * math.ulp(max(abs(want), abs(got), scale))
+
+
+# -- the statements of the float loop, one number at a time ------------------------------
 
 
 @given(zs, st.sampled_from(list(ACTIVATIONS)))
@@ -98,72 +148,6 @@ def test_every_pair_trains_on_floats():
                 assert fast_step.can_use_floats(act, cost), (act.name, cost.name)
 
 
-def forced(path: str):
-    return mock.patch.multiple("backprop_tui.model.fast_step", **PATHS[path])
-
-
-@settings(max_examples=60)
-@given(st.sampled_from(PAIRS), st.sampled_from(list(PATHS)), chains(max_layers=5),
-       samples(max_size=6), st.integers(1, 6), st.integers(1, 8), st.floats(0.01, 1.0))
-def test_both_ways_equal_repeated_plain_steps(pair, path, chain, data, batch, steps, lr):
-    act, cost = (f(n) for f, n in zip((ACTIVATIONS.get, COSTS.get), pair.split("/")))
-    chain = Network.chain(chain.flat_w, chain.flat_b, act, cost)
-    if cost is CROSS_ENTROPY:
-        data = Samples(data.x, np.clip(np.abs(data.y), 0, 1))
-    batch = min(batch, len(data))
-    with forced(path):
-        trainer = Trainer(chain, data, lr, batch)
-        trainer.run(steps)
-    expected, losses = plain_steps(chain, data, lr, batch, steps)
-    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-10, atol=1e-13)
-    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-10, atol=1e-13)
-    # A loss (a − y)² near 0 is a difference of near-equal numbers: one ulp of
-    # a (math's and numpy's exp and tanh may differ there) moves it by ~1e-16.
-    np.testing.assert_allclose(trainer.history.thinned(1000).first, losses, rtol=1e-12,
-                               atol=1e-14)
-
-
-values = st.sampled_from([0.0, 1e-3, 0.5, 3.0, 1e5, 1e100, 1e200, 1e300, 1.7e308]).flatmap(
-    lambda m: st.sampled_from([m, -m]))
-
-
-@settings(max_examples=100)
-@given(st.sampled_from(PAIRS[:3]), st.sampled_from(list(PATHS)),
-       st.integers(1, 3).flatmap(lambda n: st.tuples(
-           st.lists(values, min_size=n, max_size=n), st.lists(values, min_size=n, max_size=n))),
-       st.lists(values, min_size=1, max_size=3),
-       st.sampled_from([1e-3, 0.5, 1e10, 1e300]), st.integers(1, 3))
-def test_both_ways_stop_where_the_plain_step_refuses(pair, path, params, x, lr, steps):
-    act = ACTIVATIONS[pair.split("/")[0]]
-    chain, data = Network.chain(*params, act), Samples(x, [0.5] * len(x))
-    with forced(path):
-        trainer = Trainer(chain, data, lr, 1)
-        result = trainer.run(steps)
-    if result.divergence is None:
-        return
-    kept = trainer.network
-    with pytest.raises(NonFiniteError):
-        kept.step(trace(kept, data.batch(result.steps, 1)), lr)
-    expected = chain
-    for k in range(result.steps):
-        try:
-            bp = trace(expected, data.batch(k, 1))
-        except NonFiniteError as exc:
-            # ∂C/∂x alone overflowed: no step uses it, so training goes on.
-            assert str(exc).startswith("∂C/∂a(l−1) "), exc
-            assume(False)
-        expected = expected.step(bp, lr)
-    np.testing.assert_allclose(kept.flat_w, expected.flat_w, rtol=1e-9)
-    np.testing.assert_allclose(kept.flat_b, expected.flat_b, rtol=1e-9)
-
-
-def test_the_float_loop_is_written_for_the_chain():
-    source = fast_step.loop_source((1,) * 4, SIGMOID, COSTS["squared-error"], single=False)
-    assert "z3 = w3 * a2 + b3" in source and "z4" not in source
-    assert "exp(-z1)" in source and "for a0, y, in rows[s : s + size]:" in source
-    compile(source, "<test>", "exec")
-
-
 @given(st.lists(zs, min_size=1, max_size=40))
 def test_the_sigmoid_into_rows_is_the_sigmoids_rule_bit_for_bit(values):
     z = np.array(values)
@@ -174,44 +158,199 @@ def test_the_sigmoid_into_rows_is_the_sigmoids_rule_bit_for_bit(values):
     np.testing.assert_array_equal(d.view(np.int64), want_d.view(np.int64))
 
 
-def test_the_floats_run_while_they_cost_less_than_numpy():
-    sq = COSTS["squared-error"]
-    for layers in (1, 3, 10):
-        shape = (1,) * (layers + 1)
-        chosen = [fast_step.uses_floats(shape, SIGMOID, sq, size) for size in range(1, 200)]
-        last = chosen.index(False)  # floats up to a batch size, numpy from there on
-        assert all(chosen[:last]) and not any(chosen[last:])
-        # Where the two cost the same by fast_step's measured costs: a float step
-        # costs so much per sample and parameter (a chain has 2L) and per sample, a
-        # numpy step so much and so much a layer.
-        per_sample = (fast_step.FLOAT_US_PER_SAMPLE_PARAMETER * 2 * layers
-                      + fast_step.FLOAT_US_PER_SAMPLE)
-        numpy = fast_step.NUMPY_US_PER_STEP + fast_step.NUMPY_US_PER_LAYER * layers
-        assert last * per_sample <= numpy < (last + 1) * per_sample, (layers, last)
-        # A chain's numpy step is the network's (matrix form), dearer than the old
-        # chain-only one: the floats now win up to 76 to 88 samples, not 41 to 60.
-        assert 40 <= last <= 100, (layers, last)
+# -- both ways against repeated plain steps ------------------------------------------------
+
+TOLERANCES = {"chain": (1e-10, 1e-13, 1e-12, 1e-14), "network": (1e-9, 1e-12, 1e-10, 1e-13)}
+"""rtol and atol of the parameters, rtol and atol of the losses, as each kind was held to
+before the chain and the network were one model."""
 
 
-@pytest.mark.parametrize("pair", PAIRS)
-def test_long_rows_equal_repeated_plain_steps(pair):
-    # From fast_step.LONG_ROWS samples on, the sigmoid and the squared error
-    # run into rows allocated once; the last bias of the second chain is beyond
-    # HUGE, so that every z is checked there (where the plain step can take it).
-    act, cost = (f(n) for f, n in zip((ACTIVATIONS.get, COSTS.get), pair.split("/")))
+@pytest.mark.parametrize("kind, examples", [("chain", 60), ("network", 150)])
+def test_both_ways_equal_repeated_plain_steps(kind, examples):
+    cases = chain_cases() if kind == "chain" else wide_cases()
+
+    @settings(max_examples=examples)
+    @given(cases, st.sampled_from(list(PATHS)), st.integers(1, 6),
+           st.integers(1, 8 if kind == "chain" else 6), st.floats(0.01, 1.0))
+    def check(case, path, batch, steps, lr):
+        net, samples = case
+        batch = min(batch, len(samples))
+        try:
+            expected, losses = plain_steps(net, samples, lr, batch, steps)
+        except NonFiniteError:
+            assert kind == "network"  # a chain in [−3, 3] cannot overflow
+            assume(False)  # a ReLU network can; the next test covers stopping
+        with forced(path):
+            trainer = Trainer(net, samples, lr, batch)
+            result = trainer.run(steps)
+        assert result.divergence is None and result.steps == steps
+        got = trainer.network
+        rtol, atol, loss_rtol, loss_atol = TOLERANCES[kind]
+        np.testing.assert_allclose(got.flat_w, expected.flat_w, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(got.flat_b, expected.flat_b, rtol=rtol, atol=atol)
+        # A loss (a − y)² near 0 is a difference of near-equal numbers: one ulp of
+        # a (math's and numpy's exp and tanh may differ there) moves it by ~1e-16.
+        np.testing.assert_allclose(trainer.history.thinned(1000).first, losses,
+                                   rtol=loss_rtol, atol=loss_atol)
+
+    check()
+
+
+@pytest.mark.parametrize("kind, examples", [("chain", 100), ("network", 150)])
+def test_both_ways_stop_where_the_plain_step_refuses(kind, examples):
+    cases = extreme_chain_cases() if kind == "chain" else wide_cases(values=values)
+
+    @settings(max_examples=examples)
+    @given(cases, st.sampled_from(list(PATHS)), st.sampled_from([1e-3, 0.5, 1e10, 1e300]),
+           st.integers(1, 3), st.integers(1, 4))
+    def check(case, path, lr, batch, steps):
+        net, samples = case
+        batch = min(batch, len(samples))
+        with forced(path):
+            trainer = Trainer(net, samples, lr, batch)
+            result = trainer.run(steps)  # a RuntimeWarning here fails the test suite
+        kept = trainer.network  # Network() refuses non-finite parameters
+        assert result.steps == trainer.steps_done == len(trainer.history)
+        expected = net
+        for k in range(result.steps):
+            try:
+                bp = trace(expected, samples.batch(k, batch))
+            except NonFiniteError as exc:
+                # A factor no step uses overflowed, so training goes on: ∂C/∂x, or
+                # ∂C/∂a at an output whose cost cancels g' (∂C/∂z is taken directly).
+                unused = ("∂C/∂a(l−1) ",) + (("∂C/∂a is",) if net.cancellation else ())
+                assert str(exc).startswith(unused), exc
+                assume(False)
+            expected = expected.step(bp, lr)
+        event("diverged" if result.divergence else "finished")
+        if result.divergence is None:
+            assert result.steps == steps
+        else:
+            assert result.divergence.step == result.steps + 1
+            with pytest.raises(NonFiniteError):
+                kept.step(trace(kept, samples.batch(result.steps, batch)), lr)
+        # A chain is held to rtol alone; a network's sums may round differently, by up
+        # to its largest parameter's last bits.
+        scale = max(1.0, *np.abs(expected.flat_w), *np.abs(expected.flat_b))
+        atol = 0.0 if kind == "chain" else 1e-12 * scale
+        np.testing.assert_allclose(kept.flat_w, expected.flat_w, rtol=1e-9, atol=atol)
+        np.testing.assert_allclose(kept.flat_b, expected.flat_b, rtol=1e-9, atol=atol)
+
+    check()
+
+
+def large_batches():
+    """Starts, samples, batch size and steps of batches on numpy; the batches wrap around
+    the end of the samples."""
     rng = np.random.default_rng(3)
     x = rng.uniform(-2, 2, 700)
     data = Samples(x, 0.5 + 0.4 * np.sin(2 * x))
-    starts = [[0.1, -0.2, 0.3]] + [[0.1, -0.2, 5e307]] * (
-        act.bounded and cost is not CROSS_ENTROPY)
-    for b in starts:
-        chain = Network.chain([0.7, -1.3, 0.9], b, act, cost)
-        assert not fast_step.uses_floats(chain.shape, act, cost, 300)  # numpy's rows
-        trainer = Trainer(chain, data, 0.5, 300)
-        trainer.run(5)  # batches 3 and 5 wrap around the 700 samples
-        expected, losses = plain_steps(chain, data, 0.5, 300, 5)
-        np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-12,
-                                   atol=1e-14)
-        np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-12,
-                                   atol=1e-14)
-        np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)
+    for pair in PAIRS:
+        # From fast_step.LONG_ROWS samples on, the sigmoid and the squared error
+        # run into rows allocated once; the last bias of the second chain is beyond
+        # HUGE, so that every z is checked there (where the plain step can take it).
+        act, cost = functions(pair)
+        biases = [[0.1, -0.2, 0.3]] + [[0.1, -0.2, 5e307]] * (
+            act.bounded and cost is not CROSS_ENTROPY)
+        starts = [Network.chain([0.7, -1.3, 0.9], b, act, cost) for b in biases]
+        yield pytest.param(starts, data, 300, 5, id=f"chain-{pair}")  # batches 3, 5 wrap
+    for shape, batch in (((3, 4, 2), 200), ((2, 2, 1), 1000)):
+        rng = np.random.default_rng(len(shape) + batch)
+        net = Network(shape, rng.normal(0, 1, weight_count(shape)),
+                      rng.normal(0, 0.5, bias_count(shape)))
+        x = rng.uniform(-2, 2, (batch + 37, shape[0]))
+        wide = net.samples(x, 0.5 + 0.4 * np.sin(x.sum(axis=1, keepdims=True)
+                                                 * np.arange(1, shape[-1] + 1)))
+        yield pytest.param([net], wide, batch, 12, id=",".join(map(str, shape)))
+
+
+@pytest.mark.parametrize("starts, data, batch, steps", large_batches())
+def test_large_batches_on_numpy_equal_repeated_plain_steps(starts, data, batch, steps):
+    for net in starts:
+        assert not uses_floats(net.shape, net.activation, net.cost, batch)  # numpy's
+        trainer = Trainer(net, data, 0.5, batch)
+        trainer.run(steps)
+        expected, losses = plain_steps(net, data, 0.5, batch, steps)
+        rtol, atol = (1e-12, 1e-14) if net.is_chain else (1e-10, 1e-13)
+        np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=rtol,
+                                   atol=atol)
+        np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=rtol,
+                                   atol=atol)
+        np.testing.assert_allclose(trainer.history.thinned(100).first, losses, rtol=1e-12)
+        if not net.is_chain:
+            assert np.abs(expected.flat_w - net.flat_w).max() > 1e-4  # the steps moved
+
+
+def test_parameters_past_the_limit_hand_the_steps_to_numpy():
+    # |w| of layer 2 beyond limit(): the float loop cannot vouch for z(2), numpy takes over.
+    shape = (2, 4, 1)
+    big = 2.0 * fast_step.limit(shape)
+    net = Network(shape, [0.1] * 8 + [big, -big, 0.0, 0.0], [0.0] * 5, TANH)
+    samples = net.samples([[0.5, 0.2], [0.1, 0.3]], [[0.0], [1.0]])
+    assert uses_floats(shape, TANH, net.cost, 1)
+    with mock.patch.object(fast_step, "numpy_network_steps",
+                           wraps=fast_step.numpy_network_steps) as numpy_way:
+        trainer = Trainer(net, samples, 1e-3, 1)
+        result = trainer.run(3)
+    assert numpy_way.called
+    expected, _ = plain_steps(net, samples, 1e-3, 1, result.steps)
+    assert result.divergence is None or "z" not in result.divergence.what
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-12)
+
+
+def test_the_limit_keeps_every_z_past_the_first_layer_finite():
+    for fan_in in range(1, 5):
+        shape = (1, fan_in, 1)
+        top = fast_step.limit(shape)
+        assert np.isfinite(fan_in * top + top)  # every |w|·|a| ≤ limit, |a| ≤ 1, and the bias
+    assert fast_step.limit((1, 1, 1)) == fast_step.HUGE  # the chain's
+
+
+# -- which way, and the source of the float loop ------------------------------------------
+
+
+@pytest.mark.parametrize("shape, floats_up_to, numpy_from", [
+    # A chain's numpy step is the network's (matrix form), dearer than the old
+    # chain-only one: the floats now win up to 76 to 88 samples, not 41 to 60.
+    ((1, 1), 40, 101),
+    ((1,) * 4, 40, 101),
+    ((1,) * 11, 40, 101),
+    ((2, 2, 1), 16, 1024),
+    ((4,) * 11, 0, 32),
+])
+def test_the_floats_run_while_they_cost_less_than_numpy(shape, floats_up_to, numpy_from):
+    sq = COSTS["squared-error"]
+    chosen = [uses_floats(shape, SIGMOID, sq, size) for size in range(1, 200)]
+    last = chosen.index(False)  # floats up to a batch size, numpy from there on
+    assert all(chosen[:last]) and not any(chosen[last:])
+    # Where the two cost the same by fast_step's measured costs: a float step
+    # costs so much per sample and parameter (a chain has 2L) and per sample, a
+    # numpy step so much and so much a layer.
+    layers = len(shape) - 1
+    parameters = sum(shape[l] * (shape[l - 1] + 1) for l in range(1, len(shape)))
+    if set(shape) == {1}:
+        assert parameters == 2 * layers
+    per_sample = (fast_step.FLOAT_US_PER_SAMPLE_PARAMETER * parameters
+                  + fast_step.FLOAT_US_PER_SAMPLE)
+    numpy = fast_step.NUMPY_US_PER_STEP + fast_step.NUMPY_US_PER_LAYER * layers
+    assert last * per_sample <= numpy < (last + 1) * per_sample, (shape, last)
+    assert floats_up_to <= last < numpy_from, (shape, last)
+    assert not uses_floats(shape, SIGMOID, sq, 1024)
+
+
+@pytest.mark.parametrize("shape, single, lines, absent", [
+    ((1,) * 4, False, ["z3 = w3 * a2 + b3", "exp(-z1)", "for a0, y, in rows[s : s + size]:"],
+     ["z4"]),
+    ((2, 2, 1), False, ["z1_1 = w1_1_0 * a0_0 + w1_1_1 * a0_1 + b1_1",
+                        "z2 = w2_0_0 * a1_0 + w2_0_1 * a1_1 + b2",
+                        "delta1_1 = delta * w2_0_1 * d1_1"], []),
+    ((1, 3, 2), True, ["delta1_2 = (delta2_0 * w2_0_2 + delta2_1 * w2_1_2) * d1_2",
+                       "loss += c0 + c1"], []),
+], ids=["chain", "2,2,1", "1,3,2-single"])
+def test_the_float_loop_spells_out_every_sum(shape, single, lines, absent):
+    source = fast_step.loop_source(shape, SIGMOID, COSTS["squared-error"], single=single)
+    for line in lines:
+        assert line in source, line
+    for name in absent:
+        assert name not in source, name
+    compile(source, "<test>", "exec")

@@ -1,4 +1,6 @@
-"""Session files: exact round trips, every refusal on loading, and atomic saving."""
+"""Session files, one format for every shape (a chain is the network of width 1): exact
+round trips, the chain's document for width-1 shapes, every refusal on loading (version 1
+files too), and atomic saving."""
 
 import errno
 import json
@@ -19,22 +21,42 @@ from backprop_tui.model import (
     Network,
     Samples,
     Session,
+    StartError,
     Trainer,
     load_session,
+    resolve_start,
     save_session,
 )
 from backprop_tui.model import files as files_module
+from backprop_tui.model.defaults import XOR_SHAPE
+from backprop_tui.model.functions import CROSS_ENTROPY
+from backprop_tui.model.network import random_network, xor_samples
 from backprop_tui.model.session import FORMAT, VERSION, loads
 
-from .strategies import chains, finite, samples
+from .strategies import chains, finite, networks, samples
+
+KINDS = ["chain", "network"]
+"""One session format for every shape: a chain (the network of width 1) and a wider network."""
 
 
 def trained_session(steps: int = 300, batch_size: int = 2, capacity: int = 4096) -> Session:
+    """A chain of three layers trained on four samples."""
     start = Network.chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2])
     data = Samples([0.0, 0.3, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])
     trainer = Trainer(start, data, 1.5, batch_size, history=LossHistory(capacity))
     trainer.run(steps)
     return Session.from_trainer(trainer, start)
+
+
+def trained_xor(steps: int = 300, capacity: int = 4096) -> Session:
+    """A network of shape 2,2,1 trained on XOR."""
+    start = random_network(XOR_SHAPE, seed=3)
+    trainer = Trainer(start, xor_samples(), 2.0, 3, history=LossHistory(capacity))
+    trainer.run(steps)
+    return Session.from_trainer(trainer, start)
+
+
+TRAINED = {"chain": trained_session, "network": trained_xor}
 
 
 def document(session: Session | None = None) -> dict:
@@ -118,16 +140,33 @@ def test_history_from_dict_refuses_inconsistent_documents(change, words):
 
 # -- the session ------------------------------------------------------------------------
 
-def test_session_save_load_is_exact(tmp_path):
-    session = trained_session(steps=5000, capacity=64)  # merged buckets and pending values
+TRAINED_AS = {
+    "chain": {"shape": (1, 1, 1, 1), "start_w": [0.9, -0.6, 1.3], "lr": 1.5, "batch_size": 2,
+              "x": [[0.0], [0.3], [0.6], [0.9]]},
+    "network": {"shape": (2, 2, 1), "start_w": random_network(XOR_SHAPE, seed=3).flat_w.tolist(),
+                "lr": 2.0, "batch_size": 3, "x": xor_samples().x.tolist()},
+}
+"""What trained_session and trained_xor were given."""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_session_save_load_is_exact(tmp_path, kind):
+    session = TRAINED[kind](steps=5000, capacity=64)  # merged buckets and pending values
     path = save_session(session, tmp_path / "lesson.json")
     loaded = load_session(path)
     assert loaded.to_dict() == session.to_dict()
     np.testing.assert_array_equal(loaded.network.flat_w, session.network.flat_w)
     np.testing.assert_array_equal(loaded.network.flat_b, session.network.flat_b)
-    np.testing.assert_array_equal(loaded.start.flat_w, [0.9, -0.6, 1.3])
+    for a, b in zip((*loaded.network.w, *loaded.network.b, *loaded.start.w, *loaded.start.b),
+                    (*session.network.w, *session.network.b, *session.start.w,
+                     *session.start.b)):
+        np.testing.assert_array_equal(a, b)
+    given = TRAINED_AS[kind]
+    assert loaded.shape == given["shape"]
+    np.testing.assert_array_equal(loaded.start.flat_w, given["start_w"])
+    np.testing.assert_array_equal(loaded.samples.x, given["x"])
     assert loaded.steps == 5000 and loaded.history.next_step == 5000
-    assert loaded.lr == 1.5 and loaded.batch_size == 2
+    assert loaded.lr == given["lr"] and loaded.batch_size == given["batch_size"]
     assert loaded.network.activation is session.network.activation
     assert loaded.network.cost is session.network.cost
     # Saving what was loaded gives the same bytes.
@@ -135,20 +174,37 @@ def test_session_save_load_is_exact(tmp_path):
     assert again.read_bytes() == path.read_bytes()
 
 
-@settings(max_examples=25)
-@given(chains(max_layers=4), samples(max_size=4), st.integers(0, 40), st.data())
-def test_session_round_trip_with_any_numbers(chain, data, steps, draw):
-    batch = draw.draw(st.integers(1, len(data)))
-    lr = draw.draw(finite(1e-3, 2.0))
-    trainer = Trainer(chain, data, lr, batch)
-    trainer.run(steps)
-    session = Session.from_trainer(trainer, chain)
-    assert loads(session.dumps()).to_dict() == session.to_dict()
+@pytest.mark.parametrize("kind, examples, most_steps, fastest", [
+    ("chain", 25, 40, 2.0),
+    ("network", 30, 30, 1.0),
+])
+def test_session_round_trip_with_any_numbers(kind, examples, most_steps, fastest):
+    cases = (st.tuples(chains(max_layers=4), samples(max_size=4)) if kind == "chain"
+             else networks(max_layers=3, max_width=4, max_inputs=4, max_samples=4))
+
+    @settings(max_examples=examples, deadline=None)
+    @given(cases, st.integers(0, most_steps), st.data())
+    def check(case, steps, draw):
+        network, data = case
+        batch = draw.draw(st.integers(1, len(data)))
+        trainer = Trainer(network, data, draw.draw(finite(1e-3, fastest)), batch)
+        trainer.run(steps)
+        session = Session.from_trainer(trainer, network)
+        loaded = loads(session.dumps())
+        assert loaded.to_dict() == session.to_dict()
+        assert loaded.shape == network.shape
+        np.testing.assert_array_equal(loaded.samples.x, data.x)
+        np.testing.assert_array_equal(loaded.network.flat_w, trainer.network.flat_w)
+
+    check()
 
 
-def test_a_reloaded_session_trains_on_exactly_like_the_original(tmp_path):
-    start = Network.chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2])
-    data = Samples([0.0, 0.3, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])
+@pytest.mark.parametrize("start, data", [
+    (Network.chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2]),
+     Samples([0.0, 0.3, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])),
+    (random_network((2, 3, 1), seed=5), xor_samples()),
+], ids=KINDS)
+def test_a_reloaded_session_trains_on_exactly_like_the_original(tmp_path, start, data):
     straight = Trainer(start, data, 1.5, 3)
     straight.run(700)
     first = Trainer(start, data, 1.5, 3)
@@ -176,12 +232,69 @@ def test_new_session_starts_at_step_zero():
     assert session.start is chain
 
 
-def test_session_refuses_a_history_beyond_its_steps():
+@pytest.mark.parametrize("network, data, batch", [
+    (Network.chain([0.5], [0.1]), Samples([1.0], [0.0]), 1),
+    (random_network(XOR_SHAPE), xor_samples(), 4),
+], ids=KINDS)
+def test_session_refuses_a_history_beyond_its_steps(network, data, batch):
     history = LossHistory()
     history.extend(np.ones(5))
-    chain = Network.chain([0.5], [0.1])
     with pytest.raises(ModelError, match="beyond the 3 steps"):
-        Session(chain, chain, Samples([1.0], [0.0]), 0.5, 1, 3, history)
+        Session(network, network, data, 0.5, batch, 3, history)
+
+
+def test_the_session_checks_its_parts():
+    net = random_network(XOR_SHAPE)
+    with pytest.raises(ModelError, match="the start has shape 2,3,1"):
+        Session(net, random_network((2, 3, 1)), xor_samples(), 0.5, 4)
+    with pytest.raises(ModelError, match="shape 3,1 takes 3"):
+        Session(random_network((3, 1)), random_network((3, 1)), xor_samples(), 0.5, 4)
+    with pytest.raises(ModelError, match="batch size: 5"):
+        Session(net, net, xor_samples(), 0.5, 5)
+    with pytest.raises(ModelError, match="different activations or costs"):
+        Session(net, net.with_functions(net.activation, CROSS_ENTROPY), xor_samples(), 0.5, 4)
+    assert Session(net, net, xor_samples(), 0.5, None).batch_size == 4  # type: ignore
+
+
+@pytest.mark.parametrize("kind, inputs", [("chain", 1), ("network", 2)])
+def test_samples_of_a_session_are_shaped_for_its_network(kind, inputs):
+    session = TRAINED[kind](steps=1)
+    assert isinstance(session.samples, Samples)
+    assert session.samples.x.shape == (4, inputs) and session.samples.y.shape == (4, 1)
+
+
+def test_a_width_one_network_writes_the_chains_document(tmp_path):
+    """A chain (Network.chain) and the network of shape 1,1,1,1 with its values: the same
+    training, the same bytes, and the file reloads to the very same document."""
+    chain = Network.chain([0.9, -0.6, 1.3], [0.0, 0.1, -0.2])
+    data = Samples([0.0, 0.3, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])
+    trainer = Trainer(chain, data, 1.5, 2)
+    trainer.run(50)
+    chain_session = Session.from_trainer(trainer, chain)
+    net = Network((1, 1, 1, 1), chain.flat_w, chain.flat_b)
+    net_trainer = Trainer(net, net.samples(data.x, data.y), 1.5, 2)
+    net_trainer.run(50)
+    net_session = Session.from_trainer(net_trainer, net)
+    np.testing.assert_allclose(net_session.network.flat_w, trainer.network.flat_w, rtol=1e-12)
+    assert net_session.dumps() == chain_session.dumps()
+    path = save_session(chain_session, tmp_path / "chain.json")
+    as_network = load_session(path)
+    assert as_network.shape == (1, 1, 1, 1) and as_network.steps == 50
+    assert as_network.network.is_chain
+    assert as_network.dumps() == chain_session.dumps()
+    back = load_session(save_session(as_network, tmp_path / "net.json"))
+    assert back.to_dict() == chain_session.to_dict()
+
+
+def test_the_chains_start_values_refuse_a_wide_file_with_a_reason(tmp_path):
+    """Every shape loads, but start values (a chain's) refuse a wide session, saying why."""
+    path = save_session(trained_xor(steps=5), tmp_path / "xor.json")
+    assert load_session(path).shape == (2, 2, 1)
+    with pytest.raises(StartError) as info:
+        resolve_start(session=str(path))
+    assert info.value.option == "session"
+    message = str(info.value)
+    assert "shape 2,2,1: a network with several neurons" in message and "\n" not in message
 
 
 # -- refusals on loading ----------------------------------------------------------------
@@ -204,9 +317,10 @@ def refused(tmp_path, content, *words: str) -> str:
     return message
 
 
-def test_truncated_files_are_refused_as_truncated(tmp_path):
-    text = trained_session(steps=20).dumps()
-    for cut in (1, 40, 200, len(text) // 2, len(text) - 3):
+@pytest.mark.parametrize("kind", KINDS)
+def test_truncated_files_are_refused_as_truncated(tmp_path, kind):
+    text = TRAINED[kind](steps=20).dumps()
+    for cut in (1, 40, 60, 200, len(text) // 2, len(text) - 3):
         refused(tmp_path, text[:cut], "ends too early")
 
 
@@ -263,52 +377,106 @@ def set_path(doc: dict, path: str, value) -> dict:
 
 
 @pytest.mark.parametrize(
-    "path, value, words",
+    "kind, path, value, words",
     [
-        ("extra", 1, ["unknown field 'extra'"]),
-        ("start.extra", 1, ["unknown field 'start.extra'"]),
-        ("activation", "softsign", ["unknown activation 'softsign'"]),
-        ("activation", 3, ["activation", "expected text"]),
-        ("cost", "hinge", ["unknown cost 'hinge'"]),
-        ("w", "0.5,0.3", ["w", "expected a list"]),
-        ("w", [], ["w", "empty"]),
-        ("w", [0.5, "x", 0.1], ["w", "item 2"]),
-        ("w", [0.5, True, 0.1], ["w", "item 2"]),
-        ("b", [0.0, 0.1], ["b: 2 values, but w has 3"]),
-        ("start.w", [0.0], ["start.w: 1 values, but w has 3"]),
-        ("start", [1, 2], ["start", "expected an object"]),
-        ("samples.y", [0.0], ["samples.y: 1 values, but samples.x has 4"]),
-        ("samples.x", [], ["samples.x", "empty"]),
-        ("lr", "fast", ["lr", "expected a number"]),
-        ("lr", None, ["lr", "expected a number"]),
-        ("batch_size", 1.5, ["batch_size", "whole number"]),
-        ("batch_size", 0, ["batch_size", "less than 1"]),
-        ("batch_size", 5, ["batch_size", "more than the 4 samples"]),
-        ("steps", -1, ["steps", "less than 0"]),
-        ("steps", 3, ["beyond the 3 steps"]),
-        ("history", [], ["history", "expected an object"]),
-        ("history.first", [], ["history.first"]),
+        ("chain", "extra", 1, ["unknown field 'extra'"]),
+        ("chain", "start.extra", 1, ["unknown field 'start.extra'"]),
+        ("chain", "activation", "softsign", ["unknown activation 'softsign'"]),
+        ("chain", "activation", 3, ["activation", "expected text"]),
+        ("chain", "cost", "hinge", ["unknown cost 'hinge'"]),
+        ("chain", "w", "0.5,0.3", ["w", "expected a list"]),
+        ("chain", "w", [], ["w", "empty"]),
+        ("chain", "w", [0.5, "x", 0.1], ["w", "item 2"]),
+        ("chain", "w", [0.5, True, 0.1], ["w", "item 2"]),
+        ("chain", "b", [0.0, 0.1], ["b: 2 values, but w has 3"]),
+        ("chain", "start.w", [0.0], ["start.w: 1 values, but w has 3"]),
+        ("chain", "start", [1, 2], ["start", "expected an object"]),
+        ("chain", "samples.y", [0.0], ["samples.y: 1 values, but samples.x has 4"]),
+        ("chain", "samples.x", [], ["samples.x", "empty"]),
+        ("chain", "lr", "fast", ["lr", "expected a number"]),
+        ("chain", "lr", None, ["lr", "expected a number"]),
+        ("chain", "batch_size", 1.5, ["batch_size", "whole number"]),
+        ("chain", "batch_size", 0, ["batch_size", "less than 1"]),
+        ("chain", "batch_size", 5, ["batch_size", "more than the 4 samples"]),
+        ("chain", "steps", -1, ["steps", "less than 0"]),
+        ("chain", "steps", 3, ["beyond the 3 steps"]),
+        ("chain", "history", [], ["history", "expected an object"]),
+        ("chain", "history.first", [], ["history.first"]),
+        # shape 2,2,1
+        ("network", "w", [0.1] * 5, ["w: shape 2,2,1 needs 6 weights (2·2 + 1·2), got 5"]),
+        ("network", "w", [0.1] * 7, ["w:", "got 7"]),
+        ("network", "b", [0.1] * 2, ["b: shape 2,2,1 needs 3 biases (2 + 1), got 2"]),
+        ("network", "start.w", [0.1] * 4, ["start.w:", "6 weights", "got 4"]),
+        ("network", "start.b", [0.1] * 4, ["start.b:", "3 biases", "got 4"]),
+        ("network", "w", [0.1, 0.2, "x", 0.0, 0.0, 0.0], ["w", "item 3"]),
+        ("network", "samples.x", [[0.0, 0.0], [1.0]],
+         ["samples.x: item 2 has 1 values", "each has 2"]),
+        ("network", "samples.x", [[0.0, 0.0], [1.0, 0.0, 1.0]],
+         ["samples.x: item 2 has 3 values"]),
+        ("network", "samples.x", [0.0, 1.0],
+         ["samples.x: item 1 is a number, not a list of 2 inputs"]),
+        ("network", "samples.x", [[0.0, "a"]], ["samples.x: item 1, value 2 is text"]),
+        ("network", "samples.x", [], ["samples.x", "empty"]),
+        ("network", "samples.y", [0.0, 1.0, 1.0], ["samples.y: 3 values, but samples.x has 4"]),
+        ("network", "samples.y", [[0.0], [1.0], [1.0], [0.0]], ["samples.y: item 1 is a list"]),
+        ("network", "shape", [2, 65, 1], ["layer 1 has 65 neurons", "1 to 64"]),
+        ("network", "shape", [2, 0, 1], ["layer 1 has 0 neurons"]),
+        ("network", "shape", [2] + [1] * 11, ["11 layers", "at most 10"]),
+        ("network", "shape", [65, 1], ["65 inputs", "1 to 64"]),
+        ("network", "shape", [2], ["shape", "at least one layer"]),
+        ("network", "shape", [2, 2.5, 1], ["shape", "item 2"]),
+        ("network", "shape", "2,2,1", ["shape", "expected a list"]),
+        ("network", "batch_size", 5, ["batch_size", "more than the 4 samples"]),
+        ("network", "steps", 3, ["beyond the 3 steps"]),
+        ("network", "cost", "cross-entropy", []),  # one sigmoid output: allowed
+        ("network", "extra", 1, ["unknown field 'extra'"]),
     ],
 )
-def test_wrong_fields_are_named(tmp_path, path, value, words):
-    refused(tmp_path, set_path(document(), path, value), *words)
+def test_wrong_fields_are_named(tmp_path, kind, path, value, words):
+    doc = set_path(document(TRAINED[kind]()), path, value)
+    if not words:
+        assert loads(json.dumps(doc)).network.cost.name == "cross-entropy"
+        return
+    refused(tmp_path, doc, *words)
+
+
+def test_sizes_must_match_the_shape_of_another_valid_network(tmp_path):
+    """A 2,3,1 network's parameters under shape 2,2,1: 9 weights, 4 biases, refused."""
+    other = document(Session.new(random_network((2, 3, 1)), xor_samples(), 0.5))
+    doc = document(trained_xor())
+    for key in ("w", "b", "start"):
+        doc[key] = other[key]
+    refused(tmp_path, doc, "w: shape 2,2,1 needs 6 weights", "got 9")
+
+
+def test_costs_and_targets_the_network_cannot_take(tmp_path):
+    two_out = Network((2, 2), [0.5] * 4, [0.0] * 2)
+    doc = document(Session.new(two_out, two_out.samples([[0, 0], [1, 1]], [[0, 1], [1, 0]]),
+                               0.5))
+    doc["cost"] = "cross-entropy"
+    refused(tmp_path, doc, "cross-entropy takes one sigmoid output", "2 outputs")
+    doc = document(trained_xor())
+    doc["cost"] = "cross-entropy"
+    doc["samples"]["y"] = [0.0, 1.0, 2.0, 0.0]
+    refused(tmp_path, doc, "cross-entropy")
 
 
 @pytest.mark.parametrize(
-    "old, new, field",
+    "kind, old, new, field",
     [
-        ('"lr": 1.5', '"lr": NaN', "lr"),
-        ('"lr": 1.5', '"lr": Infinity', "lr"),
-        ('"lr": 1.5', '"lr": -Infinity', "lr"),
-        ('"lr": 1.5', '"lr": 1e400', "lr"),
-        ('"w": [', '"w": [NaN, ', "w"),
-        ('"x": [', '"x": [1e999, ', "samples.x"),
-        ('"first": [', '"first": [NaN, ', "history.first"),
-        ('"last": ', '"last": Infinity', "history.last"),
+        ("chain", '"lr": 1.5', '"lr": NaN', "lr"),
+        ("chain", '"lr": 1.5', '"lr": Infinity', "lr"),
+        ("chain", '"lr": 1.5', '"lr": -Infinity', "lr"),
+        ("chain", '"lr": 1.5', '"lr": 1e400', "lr"),
+        ("chain", '"w": [', '"w": [NaN, ', "w"),
+        ("chain", '"x": [', '"x": [1e999, ', "samples.x"),
+        ("chain", '"first": [', '"first": [NaN, ', "history.first"),
+        ("chain", '"last": ', '"last": Infinity', "history.last"),
+        ("network", '"x": [[', '"x": [[NaN, 0.0], [', "samples.x"),  # in a row of inputs
     ],
 )
-def test_non_finite_numbers_are_refused(tmp_path, old, new, field):
-    text = trained_session(steps=20).dumps()
+def test_non_finite_numbers_are_refused(tmp_path, kind, old, new, field):
+    text = TRAINED[kind](steps=20).dumps()
     assert old in text
     text = re.sub(r'"last": [^\n]*', new, text) if old == '"last": ' else text.replace(old, new, 1)
     message = refused(tmp_path, text)
@@ -322,14 +490,33 @@ def test_unreadable_paths(tmp_path):
         load_session(tmp_path)
 
 
-def test_the_document_has_format_and_version_and_full_precision():
-    session = trained_session(steps=30)
+@pytest.mark.parametrize("kind, shape, weights, biases", [
+    ("chain", [1, 1, 1, 1], 3, 3),
+    ("network", [2, 2, 1], 6, 3),
+])
+def test_the_document_has_format_and_version_and_full_precision(kind, shape, weights, biases):
+    session = TRAINED[kind](steps=30)
     doc = document(session)
-    assert doc["format"] == FORMAT and doc["version"] == VERSION
-    assert doc["w"] == session.network.flat_w.tolist()
+    assert doc["format"] == FORMAT and doc["version"] == VERSION == 2
+    assert doc["w"] == session.network.flat_w.tolist() and len(doc["w"]) == weights
+    assert doc["b"] == session.network.flat_b.tolist() and len(doc["b"]) == biases
+    assert doc["start"]["w"] == session.start.flat_w.tolist() and len(doc["start"]["w"]) == weights
     assert set(doc) == {"format", "version", "shape", "activation", "cost", "w", "b", "start",
                         "samples", "lr", "batch_size", "steps", "history"}
-    assert doc["shape"] == [1] * (session.network.layers + 1)
+    assert doc["shape"] == shape
+
+
+def test_samples_are_plain_numbers_for_one_value_and_rows_for_several():
+    doc = document(trained_session(steps=10))
+    assert doc["samples"] == {"x": [0.0, 0.3, 0.6, 0.9], "y": [0.0, 0.0, 1.0, 1.0]}
+    # two inputs a sample: rows; one target: plain numbers
+    doc = document(trained_xor(steps=10))
+    assert doc["samples"] == {"x": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+                              "y": [0.0, 1.0, 1.0, 0.0]}
+    two_out = Network((1, 2), [0.5, -0.5], [0.0, 0.1])
+    doc = document(Session.new(two_out, two_out.samples([0.1, 0.2], [[0, 1], [1, 0]]), 0.5))
+    assert doc["samples"] == {"x": [0.1, 0.2], "y": [[0.0, 1.0], [1.0, 0.0]]}
+    assert loads(json.dumps(doc)).samples.y.tolist() == [[0.0, 1.0], [1.0, 0.0]]
 
 
 VERSION_1 = """{
@@ -435,12 +622,13 @@ def _failing_open(folder, real_open):
 
 @pytest.mark.parametrize("where", ["open", "write", "fsync", "replace"])
 @pytest.mark.parametrize("had_old_file", [True, False])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(
-        tmp_path, monkeypatch, where, had_old_file):
+        tmp_path, monkeypatch, kind, where, had_old_file):
     path = tmp_path / "lesson.json"
     old = b""
     if had_old_file:
-        save_session(trained_session(steps=5), path)
+        save_session(TRAINED[kind](steps=5), path)
         old = path.read_bytes()
     if where == "open":  # what a read-only folder does
         monkeypatch.setattr(files_module.os, "open", _failing_open(tmp_path, os.open))
@@ -455,7 +643,7 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(
         monkeypatch.setattr(files_module.os, "replace", _fail(errno.EXDEV))
         reason = os.strerror(errno.EXDEV)
     with pytest.raises(FileError) as info:
-        save_session(trained_session(steps=9), path)
+        save_session(TRAINED[kind](steps=9), path)
     monkeypatch.undo()
     message = str(info.value)
     assert str(path) in message and reason in message
@@ -481,7 +669,7 @@ def test_saving_into_a_read_only_folder_fails_cleanly(tmp_path):
             pass
         else:
             pytest.skip("running as root: a read-only folder does not stop writes here; "
-                        "test_a_failed_save_leaves_the_old_file_and_no_temporary_file[open] "
+                        "test_a_failed_save_leaves_the_old_file_and_no_temporary_file[chain-True-open] "
                         "covers the same path with a simulated EACCES")
         with pytest.raises(FileError, match="Permission denied.*the old file is unchanged"):
             save_session(trained_session(steps=9), path)
