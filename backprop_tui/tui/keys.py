@@ -96,8 +96,10 @@ KEYS: tuple[Key, ...] = (
         (("u", "undo", "undo"), ("U", "redo", "redo"))),
     Key("n p", "sample", "show the next / previous sample (the step uses the mean)",
         (("n", "sample(1)", "next-sample"), ("p", "sample(-1)", "previous-sample"))),
-    Key("a d", "add/del", "add a sample (a copy: type its x, tab, its y) / delete the sample "
-        "shown", (("a", "add_sample", "add-sample"), ("d", "remove_sample", "remove-sample"))),
+    Key("a", "add", "add a sample: a copy of the one shown; type its x, tab, its y",
+        (("a", "add_sample", "add-sample"),)),
+    Key("d", "delete", "delete the sample shown (the last one stays)",
+        (("d", "remove_sample", "remove-sample"),)),
     Key("+ −", "speed", "train faster / slower (from single steps to thousands a second)",
         (("plus,equals_sign", "speed(1)", "faster"), ("minus,underscore", "speed(-1)", "slower"))),
     Key("↑ ↓", "scroll", "scroll the derivation when it does not fit",

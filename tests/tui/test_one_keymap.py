@@ -61,7 +61,7 @@ def test_a_key_name_bound_in_both_apps_does_the_same_or_says_it_is_not_here():
     both = sorted(set(chain) & set(wide))
     assert {"e", "d", "m", "l", "c", "up", "down"} <= set(both)
     # every shape has undo and redo, the activation and the cost, the nudge and the handout
-    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x", "z"} <= {
+    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x", "z", "d"} <= {
         name for name in both if not wide[name].startswith("absent(")}
     for name in both:
         if wide[name].startswith("absent("):
@@ -322,17 +322,30 @@ async def test_o_and_k_switch_the_activation_and_the_cost_and_clear_the_results(
         assert lesson.network.cost.name == "squared-error" and lesson.phase == "forward"
 
 
-async def test_decision_view_is_on_D_and_a_d_say_samples_cannot_be_added_or_deleted():
+async def test_decision_view_is_on_D_d_deletes_the_sample_shown_and_a_is_not_here():
     app = WideApp(xor_lesson())
     async with app.run_test(size=(120, 36)) as pilot:
         view = app.query_one(DecisionView)
-        for key, what in (("d", "deleting a sample"), ("a", "adding a sample")):
-            await pilot.press(key)
-            assert_not_available(app, key)
-            assert what in shown(app, "#message")
-            assert len(app.lesson.samples) == 4 and not view.display
-        await pilot.press("d")
-        assert "D: the decision view" in shown(app, "#message")
+        await pilot.press("a")
+        assert_not_available(app, "a")
+        assert "adding a sample" in shown(app, "#message")
+        assert len(app.lesson.samples) == 4 and not view.display
+        await pilot.press("f", "n", "d")  # the second sample, (0, 1) → 1, leaves the batch
+        await pilot.pause()
+        samples = app.lesson.samples
+        assert samples.x.tolist() == [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]
+        assert samples.y.tolist() == [[0.0], [1.0], [0.0]]
+        assert app.lesson.phase == "none" and shown(app, "#message").startswith(
+            "sample 2 deleted; 3 left")
+        assert_grid_matches_lesson(app)
+        for _ in range(2):
+            await pilot.press("d")
+        assert len(app.lesson.samples) == 1
+        await pilot.press("d")  # the last one stays
+        assert len(app.lesson.samples) == 1 and app.query_one("#message").has_class("-error")
+        await pilot.press("u")  # undo brings the last deleted one back
+        await pilot.pause()
+        assert len(app.lesson.samples) == 2
         await pilot.press("D")
         assert app.decision and view.display
         await pilot.press("D")
@@ -358,12 +371,12 @@ async def test_brackets_select_the_layer_as_the_arrows_do():
 async def test_not_available_stays_one_line_for_a_long_shape():
     app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("d", "a"):
+        for key in ("a",):
             await pilot.press(key)
             message = shown(app, "#message").strip()
             assert message.startswith(f"{key}: ") and "not available" in message
             assert "\n" not in message and len(message) < SIZE[0], message
-        assert sorted(CHAIN_ONLY) == ["a", "d"]
+        assert sorted(CHAIN_ONLY) == ["a"]
         # e works for this shape too: the nudge of w₁₁ of the first layer
         await pilot.press("e")
         assert_nudge_of_the_selection(app, "w₁₁(L−7)", 1e-5)

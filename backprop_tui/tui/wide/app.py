@@ -43,7 +43,7 @@ from ..widgets.vanishing import Vanishing
 from .derivation import Selection, WideDerivation, weight_rows
 from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
 from .help import WideHelpScreen
-from .keys import CHAIN_ONLY, MOVED, WIDE_KEYS, chain_only_bindings
+from .keys import CHAIN_ONLY, WIDE_KEYS, chain_only_bindings
 
 
 class WideKeyLine(TeachKeyLine):
@@ -501,6 +501,14 @@ class WideApp(LessonApp):
                  "first, on a log scale; h: back to the derivation" if self.vanishing
                  else "the derivation (h: the vanishing-gradient view)")
 
+    def action_remove_sample(self) -> None:
+        """d: the sample shown leaves the batch (the last one stays); results are cleared."""
+        if not self._attempt(lambda: self.lesson.remove_sample(self.sample)):
+            return
+        n = len(self.lesson.samples)
+        self.say(f"sample {self.sample + 1} deleted; {n} left (f: the forward pass without it)")
+        self.show()
+
     def action_matrix(self) -> None:
         self.matrix = not self.matrix
         if self.lesson.phase != "backward":
@@ -579,12 +587,10 @@ class WideApp(LessonApp):
         self.show()
 
     def action_absent(self, key: str) -> None:
-        """A chain's key whose feature this shape lacks: one line says so (and where the
-        feature this app once had on it is now), nothing else happens."""
-        moved = f" ({MOVED[key]})" if key in MOVED else ""
+        """A chain's key whose feature this shape lacks: one line says so, nothing else
+        happens."""
         head = f"{key}: {CHAIN_ONLY[key]} is not available for "
-        lines = [f"{head}shape {shape_text(self.lesson.shape)}{moved}",
-                 f"{head}this shape{moved}", f"{head}this shape"]
+        lines = [f"{head}shape {shape_text(self.lesson.shape)}", f"{head}this shape"]
         width = self.size.width - 2
         self.say(next((line for line in lines if len(line) <= width), lines[-1]), error=True)
 

@@ -52,6 +52,7 @@ WIDE_KEYS: tuple[Key, ...] = (
     _chain("h"),
     _chain("x"),
     _chain("z"),
+    _chain("d"),
     _chain("m"),
     _chain("o"),
     _chain("k"),
@@ -71,13 +72,10 @@ those only in the help."""
 
 CHAIN_ONLY: dict[str, str] = {
     "a": "adding a sample",
-    "d": "deleting a sample",
 }
 """The chain's keys whose feature this shape lacks, and what it is: each says in one line
-that it is not available here (never something else)."""
-
-MOVED: dict[str, str] = {"d": "D: the decision view"}
-"""Where the feature this app once had on a key of :data:`CHAIN_ONLY` is now."""
+that it is not available here (never something else). Adding a sample needs its values
+typed, and this screen has no fields for a sample's inputs and targets."""
 
 
 def chain_only_bindings() -> list[Binding]:
