@@ -337,7 +337,16 @@ class LessonApp(FrugalApp[int]):
         network = self.lesson.network
         self._switch("cost", COSTS, network.cost.name, self.lesson.set_cost)
 
-    # -- the quiz --------------------------------------------------------------------
+    # -- reveal mode and the quiz -------------------------------------------------------
+
+    def _say_revealed(self, rows: list[Row], index: int, done: str) -> None:
+        """Reveal mode: row ``index`` shown by b, and what the next b shows (``done`` after
+        the last row)."""
+        row = rows[index]
+        following = (f"; b: {rows[index + 1].symbol} = ?" if index + 1 < len(rows)
+                     else f"; {done}")
+        self.say(f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}"
+                 f"{following}")
 
     @abstractmethod
     def quiz_state(self) -> tuple[object, list[Row], int | None] | None:

@@ -147,12 +147,9 @@ class Teaching(LessonApp):
         if rows is None or self.revealed >= len(rows):
             self.revealed = 0
             return False
-        row = rows[self.revealed]
+        self._say_revealed(rows, self.revealed,
+                           "b: the next layer" if self.layer > 1 else "s: the step")
         self.revealed += 1
-        following = (f"; b: {rows[self.revealed].symbol} = ?" if self.revealed < len(rows)
-                     else "; b: the next layer" if self.layer > 1 else "; s: the step")
-        self.say(f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}"
-                 f"{following}")
         return True
 
     def action_reveal(self) -> None:

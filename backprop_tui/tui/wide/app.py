@@ -413,12 +413,9 @@ class WideApp(LessonApp):
         rows = self._reveal_rows()
         if rows is None or self.quizzing or self.revealed >= len(rows):
             return False
-        row = rows[self.revealed]
+        self._say_revealed(rows, self.revealed,
+                           "b: the layer below" if self.layer > 1 else "s: the step")
         self.revealed += 1
-        following = (f"; b: {rows[self.revealed].symbol} = ?" if self.revealed < len(rows)
-                     else "; b: the layer below" if self.layer > 1 else "; s: the step")
-        self.say(f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}"
-                 f"{following}")
         self.show()
         return True
 
