@@ -217,7 +217,7 @@ def _add_chain_options(parser: _Parser) -> None:
                        help=f"number of layers, 1 to {MAX_LAYERS}; without --w, random start "
                             "values from --seed (default: the length of --w, else 3)")
     group.add_argument("--shape", type=shape_argument, metavar="N0,N1,...",
-                       help="inputs, then neurons per layer (1 to 4 each, 1 to "
+                       help="inputs, then neurons per layer (1 to 64 each, 1 to "
                             f"{MAX_LAYERS} layers), e.g. 2,2,1; --w and --b then go layer by "
                             "layer, neuron by neuron; 1,1,1,1 is the note's chain")
     group.add_argument("--seed", type=whole(0), metavar="S",
@@ -618,13 +618,6 @@ def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
     ``--xor``, or ``--session`` of such a network: its parameters, samples, η and batch
     size), and its theme."""
     from . import cli_wide
-    from .model.limits import check_app_shape
-
-    try:
-        check_app_shape(shape)
-    except ModelError as exc:
-        option = "session" if session is not None else "shape"
-        raise UsageError(f"argument --{option}: {exc}") from None
     start = cli_wide.network_start(args, shape, session)
     theme = _checked_theme(args, None if session is None else session.theme)
     from .model.lesson import Lesson

@@ -157,7 +157,7 @@ def test_a_server_takes_the_apps_options_before_and_after_it(command, option):
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (("ssh", "--shape", "2,5,1"), ["--shape", "5 neurons in layer 1", "app shows", "1 to 4"]),
+    (("ssh", "--shape", "2,65,1"), ["--shape", "65 neurons", "1 to 64"]),
     (("serve", "--shape", "2,2,1", "--w", "1,2"), ["--w", "6 weights"]),
     (("ssh", "--shape", "3,2,1", "--xor"), ["--xor", "2 inputs"]),
     (("serve", "--xor", "--batch-size", "5"), ["--batch-size", "4 samples"]),

@@ -19,8 +19,8 @@ MAX_WIDTH = 64
 MAX_INPUTS = 64
 """The most inputs a sample has."""
 APP_MAX_WIDTH = 4
-"""The most neurons in one layer, and inputs, the app's screen shows (each neuron a
-panel with a field for every weight)."""
+"""The most neurons of one layer, and inputs, the app's screen shows at once (each
+neuron a panel): a wider layer shows those around the selected neuron, and says so."""
 MIN_SAMPLES = 1
 """A batch never becomes empty."""
 MAX_SAMPLES = 64
@@ -102,18 +102,6 @@ def check_shape(shape: Iterable[int]) -> Shape:
             raise ModelError(f"shape: layer {l} has {plural(n, 'neuron')}; a layer has "
                              f"1 to {MAX_WIDTH}")
     return sizes
-
-
-def check_app_shape(shape: Shape) -> Shape:
-    """``shape``, or a :class:`ModelError` when the app's screen cannot show it (a layer or
-    the input wider than :data:`APP_MAX_WIDTH`); ``trace`` and ``train`` take it."""
-    widest = max(shape)
-    if widest > APP_MAX_WIDTH:
-        where = (plural(widest, "input") if shape[0] == widest
-                 else f"{plural(widest, 'neuron')} in layer {shape.index(widest, 1)}")
-        raise ModelError(f"{where}, but the app shows layers and inputs of 1 to "
-                         f"{APP_MAX_WIDTH} (trace and train take up to {MAX_WIDTH})")
-    return shape
 
 
 def check_start(lr: float, samples: int, batch_size: int | None) -> float:

@@ -680,9 +680,15 @@ def a_sym(layer: int, neuron: int, layers: int) -> str:
     return f"x{sub(neuron)}" if layer == 0 else f"a{sub(neuron)}({label(layer, layers)})"
 
 
+def weight_index(j: int, k: int) -> str:
+    """₁₂ for w₁₂; with a neuron from 10 on a comma between them (₁₃,₁ for j = 13, k = 1),
+    which one run of digits would leave ambiguous."""
+    return sub(j) + ("," if j > 9 or k > 9 else "") + sub(k)
+
+
 def param_sym(name: str, layer: int, j: int, k: int | None, layers: int) -> str:
     """w₁₂(L) (``k`` given) or b₁(L); ``j`` and ``k`` are 1-based."""
-    index = sub(j) + ("" if k is None else sub(k))
+    index = sub(j) if k is None else weight_index(j, k)
     return f"{name}{index}({label(layer, layers)})"
 
 

@@ -545,3 +545,46 @@ def test_while_training_the_derivation_says_how_many_samples_a_step_uses():
         shown_ = training_view(lesson, lesson.current_trace(), Selection(1, 1, 1, 0))
         assert words in shown_.remark
         assert check_rows(shown_.rows) == len(shown_.rows) - 1  # every row but the mean C
+
+
+async def test_a_layer_wider_than_the_screen_shows_the_neurons_around_the_selection():
+    """A network wider than four neurons a layer opens in the app: each column shows four
+    panels, those around the selected neuron (in the layer below it, around the selected
+    weight's neuron k), and says which of how many; the selected neuron's panel shows four
+    of its weights around the selected one, and editing one changes that weight."""
+    from backprop_tui.model.network import random_network
+    from backprop_tui.present.formulas import sub
+
+    net = random_network((6, 16, 8, 2))
+    samples = net.samples([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]], [[0.0, 1.0]])
+    app = WideApp(Lesson(net, samples, 0.5))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        assert shown(app, "#more-0") == "1–4 of 6" and shown(app, "#more-1") == "1–4 of 16"
+        assert shown(app, "#more-2") == "1–4 of 8" and not app.query_one("#more-3").display
+        for _ in range(9):  # neuron 10 of the first layer
+            await pilot.press("right_curly_bracket")
+        await pilot.press("c", "c", "c", "c")  # its weight from x₅
+        await pilot.pause()
+        assert (app.layer, app.neuron, app.weight) == (1, 10, 5)
+        # the selected neuron second where it can be; the last four when near the end
+        assert shown(app, "#more-1") == "9–12 of 16" and shown(app, "#more-0") == "3–6 of 6"
+        fwd = app.lesson.forward_pass
+        for slot, j in zip(range(1, 5), range(9, 13)):
+            cell = shown(app, f"#neuron-1-{slot}")
+            assert number(float(fwd.a[0][0, j - 1]), signed=True) in cell
+            assert app.query_one(f"#neuron-1-{slot}").has_class("-selected") == (j == 10)
+        for slot, k in zip(range(1, 5), range(3, 7)):
+            assert f"x{sub(k)}" in app.query_one(f"#input-{slot}").border_title
+            assert number(0.1 * k) in shown(app, f"#input-{slot}")
+        assert shown(app, "#edit-more").strip() == "w: 3–6 of 6"
+        field = app.query_one("#field-w-3", NumberField)  # the third shown: w₁₀,₅
+        assert field.target == ("w", 5)
+        assert str(app.query_one("#edit-w-3 .name").content) == "▸w₁₀,₅"
+        field.focus()
+        field.value = "0.125"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.lesson.network.w[0][9, 4] == 0.125
+        assert app.lesson.network.w[0][9, 3] == net.w[0][9, 3]

@@ -193,7 +193,8 @@ class WideApp(LessonApp):
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
         self.query_one(WideStatus).show(lesson, fwd, training)
-        self.query_one(NetworkGrid).show(lesson, self.sample, (self.layer, self.neuron), fwd)
+        self.query_one(NetworkGrid).show(lesson, self.sample, (self.layer, self.neuron), fwd,
+                                         self.weight)
         self.query_one(NeuronEditor).show(lesson, self.layer, self.neuron, self.weight,
                                           self.sample, fwd)
         line = self.query_one("#sample-line", Static)

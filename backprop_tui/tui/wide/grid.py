@@ -2,6 +2,11 @@
 last), a panel per neuron, and the selected neuron's own panel with its weights w_jk,
 its bias b_j (both editable), z_j and a_j.
 
+A column shows at most :data:`SHOWN` panels: in a wider layer those around the
+selected neuron (in the layer below it, around the selected weight's neuron k), and
+a line under them says which of how many are shown. The selected neuron's panel
+shows as many of its weights, around the selected one.
+
 The widgets show numbers of the :class:`~backprop_tui.model.lesson.Lesson`; they
 compute nothing.
 """
@@ -13,10 +18,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from ...model.lesson import Lesson
-from ...model.limits import APP_MAX_WIDTH
+from ...model.limits import APP_MAX_WIDTH as SHOWN
 from ...model.network import ForwardPass
 from ...present.format import BLANK, fitted, number
-from ...present.formulas import a_sym, label, param_sym, sub
+from ...present.formulas import a_sym, label, param_sym, sub, weight_index
 from ..widgets.field import NumberField
 from ..widgets.neuron import HIDDEN
 
@@ -44,6 +49,19 @@ def visible_layers(layers: int, width: int, selected: int) -> tuple[int, int]:
     return first, first + count - 1
 
 
+def window(count: int, selected: int) -> int:
+    """How many of ``count`` items come before the :data:`SHOWN` a column shows, so that
+    item ``selected`` (from 1) is among them: 0 when all fit."""
+    if count <= SHOWN:
+        return 0
+    return min(max(selected - 2, 0), count - SHOWN)
+
+
+def shown_text(first: int, count: int) -> str:
+    """What a column of more than :data:`SHOWN` items says under them."""
+    return f"{first + 1}–{first + SHOWN} of {count}"
+
+
 def _set(widget: Static, text: str) -> None:
     if str(widget.content) != text:
         widget.update(text, layout=False)
@@ -68,7 +86,7 @@ def dense_grid(shape: tuple[int, ...], height: int) -> bool:
     """Whether a terminal ``height`` lines high draws the grid one line per neuron (a
     layer's label above its column) rather than a bordered panel per neuron: when
     panels would take more than a third of the height."""
-    return 3 * max(shape) > height // 3
+    return 3 * min(max(shape), SHOWN) > height // 3
 
 
 class NetworkGrid(Horizontal):
@@ -86,40 +104,65 @@ class NetworkGrid(Horizontal):
         L = len(shape) - 1
         with Vertical(classes="column inputs"):
             yield Static("inputs", classes="head")
-            for k in range(1, shape[0] + 1):
+            for k in range(1, min(shape[0], SHOWN) + 1):
                 yield Cell("", id=f"input-{k}", classes="cell input")
+            yield Static("", id="more-0", classes="more")
         yield Static("▶", id="arrow-0", classes="arrow")
         for l in range(1, L + 1):
             with Vertical(id=f"column-{l}", classes="column layer"):
                 yield Static(f"({label(l, L)})", classes="head")
-                for j in range(1, shape[l] + 1):
+                for j in range(1, min(shape[l], SHOWN) + 1):
                     yield Cell("", id=f"neuron-{l}-{j}", classes="cell neuron")
+                yield Static("", id=f"more-{l}", classes="more")
             yield Static("▶", id=f"arrow-{l}", classes="arrow")
         with Vertical(classes="column targets"):
             yield Static("targets", classes="head")
-            for j in range(1, shape[-1] + 1):
+            for j in range(1, min(shape[-1], SHOWN) + 1):
                 yield Cell("", id=f"target-{j}", classes="cell target")
+            yield Static("", id="more-target", classes="more")
+
+    def _more(self, id: str, first: int, count: int) -> None:
+        more = self.query_one(f"#{id}", Static)
+        more.display = count > SHOWN
+        if count > SHOWN:
+            _set(more, shown_text(first, count))
 
     def show(self, lesson: Lesson, sample: int, selected: tuple[int, int],
-             fwd: ForwardPass | None) -> None:
+             fwd: ForwardPass | None, weight: int = 1) -> None:
+        """The sample's numbers; ``selected`` (layer, neuron) and its ``weight`` k say
+        which panels a wide layer shows."""
         shape = lesson.shape
         L = len(shape) - 1
         dense = self.dense
         self.set_class(dense, "-dense")
         room = INPUT_WIDTH - (3 if dense else 2)
         x, y = lesson.samples.x[sample], lesson.samples.y[sample]
-        for k in range(1, shape[0] + 1):
-            self.query_one(f"#input-{k}", Cell).show(
+        layer, neuron = selected
+
+        def first(l: int) -> int:  # the selected neuron's layer, and the layer it reads
+            return window(shape[l], neuron if l == layer else weight if l == layer - 1 else 1)
+
+        at = first(0)
+        for s in range(1, min(shape[0], SHOWN) + 1):
+            k = at + s
+            self.query_one(f"#input-{s}", Cell).show(
                 f"x{sub(k)}", f"x{sub(k)}", shown(float(x[k - 1]), room, False), dense)
+        self._more("more-0", at, shape[0])
         for l in range(1, L + 1):
-            for j in range(1, shape[l] + 1):
+            at = first(l)
+            for s in range(1, min(shape[l], SHOWN) + 1):
+                j = at + s
                 a = None if fwd is None else float(fwd.a[l - 1][sample, j - 1])
-                self.query_one(f"#neuron-{l}-{j}", Cell).show(
+                self.query_one(f"#neuron-{l}-{s}", Cell).show(
                     a_sym(l, j, L), f"a{sub(j)}", shown(a, NEURON_WIDTH - (5 if dense else 2)),
                     dense, (l, j) == selected)
-        for j in range(1, shape[-1] + 1):
-            self.query_one(f"#target-{j}", Cell).show(
+            self._more(f"more-{l}", at, shape[l])
+        at = first(L)
+        for s in range(1, min(shape[-1], SHOWN) + 1):
+            j = at + s
+            self.query_one(f"#target-{s}", Cell).show(
                 f"y{sub(j)}", f"y{sub(j)}", shown(float(y[j - 1]), room, False), dense)
+        self._more("more-target", at, shape[-1])
 
     def place(self, width: int, selected_layer: int) -> None:
         """Show the layer columns that fit ``width``, around the selected layer; an arrow
@@ -140,10 +183,11 @@ class NeuronEditor(Horizontal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="weights"):
-            for k in range(1, APP_MAX_WIDTH + 1):
+            for k in range(1, SHOWN + 1):
                 with Horizontal(id=f"edit-w-{k}", classes="row"):
                     yield Label("", classes="name")
                     yield NumberField(("w", k), id=f"field-w-{k}", room=FIELD_ROOM)
+            yield Label("", id="edit-more", classes="value")
         with Vertical(classes="own"):
             with Horizontal(id="edit-b", classes="row"):
                 yield Label("", classes="name")
@@ -159,17 +203,25 @@ class NeuronEditor(Horizontal):
         if self.border_title != title:
             self.border_title = title
         below = net.shape[layer - 1]
-        for kk in range(1, APP_MAX_WIDTH + 1):
-            row = self.query_one(f"#edit-w-{kk}")
+        at = window(below, k)
+        for slot in range(1, SHOWN + 1):
+            row = self.query_one(f"#edit-w-{slot}")
+            kk = at + slot
             row.display = kk <= below
             if kk <= below:
-                name = f"w{sub(j)}{sub(kk)}"
+                name = f"w{weight_index(j, kk)}"
                 text = f"▸{name}" if kk == k else f" {name}"
                 name_label = row.query_one(".name", Label)
                 if str(name_label.content) != text:
                     name_label.update(text)
                     name_label.set_class(kk == k, "-chosen")
-                row.query_one(NumberField).show_value(float(net.w[layer - 1][j - 1, kk - 1]))
+                field = row.query_one(NumberField)
+                field.target = ("w", kk)
+                field.show_value(float(net.w[layer - 1][j - 1, kk - 1]))
+        more = self.query_one("#edit-more", Label)
+        more.display = below > SHOWN
+        if below > SHOWN:
+            more.update(f" w: {shown_text(at, below)}")
         b_label = self.query_one("#edit-b .name", Label)
         if str(b_label.content) != f" b{sub(j)}":
             b_label.update(f" b{sub(j)}")
