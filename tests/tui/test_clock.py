@@ -168,3 +168,25 @@ async def test_the_header_gives_no_rate_until_one_is_measured():
         rate = int(header.rsplit("training ", 1)[1].removesuffix("/s").replace(",", ""))
         assert abs(rate - SPEEDS[app.speed]) <= 0.02 * SPEEDS[app.speed], header  # whole steps
         app._stop_training()
+
+
+async def test_the_loss_curve_is_drawn_at_once_until_it_is_a_curve():
+    """The redraw rate holds the curve back only once there is one: a placeholder (fewer
+    than two points) is replaced as soon as the history has two, whatever the rate, so it
+    never stays beside a step count that moved on; then the rate holds again."""
+    clock = [0.0]
+    app = WideApp(xor_lesson(), clock=lambda: clock[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        plot, lesson = app.query_one(LossPlot), app.lesson
+        lesson.step()
+        plot.show(0.0)
+        assert plot._drawn[1] == 1  # one point: the placeholder
+        lesson.train(3)
+        plot.show(1e9)  # a redraw rate that never allows one by the clock
+        assert plot._drawn[1] == 4
+        await pilot.pause()
+        builds = plot.builds
+        lesson.train(3)
+        plot.show(1e9)
+        await pilot.pause()
+        assert plot._drawn[1] == 4 and plot.builds == builds

@@ -159,7 +159,10 @@ class LossPlot(Widget):
         history = self.history
         key = (history.next_step, len(history), self.log_scale)
         now = cast("HasClock", self.app).clock()
-        if key != self._drawn and now - self._drawn_at >= every:
+        # Until there is a curve (two points), no wait: the placeholder never stays beside
+        # a step count that has moved on.
+        curve = self._drawn is not None and self._drawn[1] >= 2
+        if key != self._drawn and (now - self._drawn_at >= every or not curve):
             self._drawn = key
             self._drawn_at = now
             last = history.last
