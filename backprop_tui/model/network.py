@@ -451,16 +451,17 @@ class BackwardPass:
     def factor(self, name: str, l: int) -> np.ndarray:
         """Factor ``name`` (one of :data:`FACTOR_NAMES`, or ``dC_dz``) of layer index ``l``,
         with the sample first: (n, N_l) for the neurons' factors, (n, N_l, N_(l−1)) for
-        ∂C/∂w, (n, N_(l−1)) for a(l−1) and ∂C/∂a(l−1), and w(l) (N_l, N_(l−1)) for
-        ∂z/∂a(l−1), the one factor that is the same for every sample."""
+        ∂C/∂w and ∂z/∂a(l−1) = w(l) (the same for every sample), (n, N_(l−1)) for a(l−1)
+        and ∂C/∂a(l−1)."""
         if name in ("dC_da", "da_dz", "dC_dz", "dC_dw", "dC_db", "dC_da_prev"):
             return getattr(self, name)[l]
         if name == "dz_dw":
             return self.dz_dw(l)
         if name == "dz_db":
             return np.ones_like(self.dC_db[l])
-        if name == "dz_da_prev":
-            return self.dz_da_prev(l)
+        if name == "dz_da_prev":  # the same for every sample: a view with the sample axis
+            w = self.dz_da_prev(l)
+            return np.broadcast_to(w, (len(self.forward.samples), *w.shape))
         raise KeyError(name)
 
     def column(self, name: str) -> np.ndarray:
@@ -468,10 +469,7 @@ class BackwardPass:
         sample k and layer l+1, as the note writes them without indices; cached."""
         cached = self._columns.get(name)
         if cached is None:
-            _columns(self.network, name, [])  # a chain's, or refused with why
-            n = len(self.forward.samples)
-            per_layer = [np.broadcast_to(self.factor(name, l), (n, 1, 1)[:2 + (name in (
-                "dz_da_prev", "dC_dw"))]) for l in range(self.network.layers)]
+            per_layer = [self.factor(name, l) for l in range(self.network.layers)]
             cached = self._columns[name] = _columns(self.network, name, per_layer)
         return cached
 
@@ -501,8 +499,6 @@ def _columns(network: Network, name: str, per_layer: Sequence[np.ndarray]) -> np
     if not network.is_chain:
         raise ModelError(f"{name}: one column per layer needs a chain (every layer one "
                          f"neuron), not shape {shape_text(network.shape)}")
-    if not per_layer:
-        return np.empty(0)
     out = np.column_stack([arr.reshape(arr.shape[0], -1)[:, 0] for arr in per_layer])
     out.flags.writeable = False
     return out

@@ -42,6 +42,11 @@ from .screens.main import MainScreen
 from .themes import THEMES
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
+
     from ..model.lesson import Lesson
     from .widgets.quiz import AnswerField
 
@@ -266,8 +271,9 @@ class LessonApp(FrugalApp[int]):
 
     # -- after every key ----------------------------------------------------------
 
-    async def run_action(self, action: Any, default_namespace: Any = None,
-                         namespaces: Any = None) -> bool:
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
         """Every key's action; the lesson's state reaches the screen after it."""
         try:
             return await super().run_action(action, default_namespace, namespaces)

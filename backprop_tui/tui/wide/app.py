@@ -201,7 +201,6 @@ class WideApp(LessonApp):
         text = sample_text(lesson, self.sample, fwd)
         if str(line.content) != text:
             line.update(text)  # one line, or two when it does not fit: a new layout
-        self._clamp()
         at = (self.layer, self.neuron, self.weight, self.sample)
         if at != self._revealed_at:  # another derivation: reveal mode starts it again
             self.revealed, self._revealed_at = 0, at
@@ -394,10 +393,7 @@ class WideApp(LessonApp):
             self.screen.set_focus(None)
 
     def watch_quizzing(self) -> None:
-        self._sync_now()
-
-    def _sync_now(self) -> None:
-        if self._shown_version is not None:
+        if self._shown_version is not None:  # mounted: the screen follows at once
             self.show()
 
     def _reveal_rows(self) -> list | None:
