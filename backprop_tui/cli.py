@@ -638,7 +638,7 @@ def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
 def app_lesson(args: argparse.Namespace, *, opening: bool = False):
     """What the app opens for ``args``: ``(lesson, wide, theme)``, every value checked as
     the app checks it (a :class:`UsageError` naming the option otherwise). ``wide``: the
-    lesson is a network's with a layer wider than one, for the wide app. With
+    lesson is a network's with a layer wider than one (shown on the network's screen). With
     ``opening``, see :func:`_lesson`."""
     if getattr(args, "session", None) is not None:
         from . import cli_wide
@@ -666,14 +666,9 @@ def _visitor_folder(args: argparse.Namespace) -> Folder:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    lesson, wide, theme = app_lesson(args, opening=True)
+    lesson, _, theme = app_lesson(args, opening=True)
     folder = _visitor_folder(args)
     session_path = getattr(args, "session", None)
-    if wide:
-        from .tui.wide.app import run_wide_app
-
-        return run_wide_app(lesson, theme=theme, session_path=session_path, folder=folder,
-                            quiz=getattr(args, "quiz", False))
     from .tui.app import run_app as run
 
     return run(lesson, session_path=session_path, quiz=getattr(args, "quiz", False),

@@ -334,7 +334,7 @@ def test_the_app_checks_its_files_too(tmp_path, data_csv):
 
 
 def test_the_app_opens_a_wide_session_in_the_wide_app(capsys, tmp_path, monkeypatch):
-    import backprop_tui.tui.wide.app as wide_app
+    import backprop_tui.tui.app as app_module
 
     path = tmp_path / "xor.json"
     output(capsys, "train", "--xor", "--steps", "40", "--lr", "0.75", "--save", str(path))
@@ -345,7 +345,7 @@ def test_the_app_opens_a_wide_session_in_the_wide_app(capsys, tmp_path, monkeypa
         opened.update(lesson=lesson, theme=theme)
         return 0
 
-    monkeypatch.setattr(wide_app, "run_wide_app", open_app)
+    monkeypatch.setattr(app_module, "run_app", open_app)
     assert main(["--session", str(path)]) == 0
     lesson = opened["lesson"]
     np.testing.assert_array_equal(lesson.network.flat_w, session.network.flat_w)

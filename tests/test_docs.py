@@ -18,7 +18,8 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 
 from backprop_tui.tui.keys import KEYS, Key
-from backprop_tui.tui.wide.keys import WIDE_KEYS
+from backprop_tui.tui.chain_screen import ChainScreen
+from backprop_tui.tui.wide.screen import NetworkScreen
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -28,11 +29,9 @@ MANUAL = ("command-line.md", "keys.md", "classroom.md", "benchmarks.md", "archit
 REMAKE = "python -m tests.test_docs"
 README_MAX_LINES = 200
 
-REGISTRIES: dict[str, tuple[str, tuple[Key, ...]]] = {
-    "chain": ("backprop_tui/tui/keys.py KEYS", KEYS),
-    "wide": ("backprop_tui/tui/wide/keys.py WIDE_KEYS", WIDE_KEYS),
-}
 MARKED = re.compile(r"(<!-- keys: (?P<name>[\w-]+) -->\n)(?P<table>.*?)(<!-- /keys -->)", re.S)
+SCREENS = {"the chain's screen": ChainScreen, "the network's screen": NetworkScreen}
+"""The lesson's screens, as the docs name them."""
 
 
 def _cell(text: str) -> str:
@@ -46,13 +45,25 @@ def key_table(keys: tuple[Key, ...]) -> str:
     return "\n".join(["", "| key | does |", "|---|---|", *rows, "", ""])
 
 
+def absent_table() -> str:
+    """The Markdown table of the keys each screen has no use for, and what it says."""
+    rows = [f"| `{key}` | {name} | {_cell(why)} |"
+            for name, screen in SCREENS.items() for key, why in screen.ABSENT.items()]
+    return "\n".join(["", "| absent key | on | says, and does nothing else |", "|---|---|---|",
+                      *rows, "", ""])
+
+
+TABLES = {"all": lambda: key_table(KEYS), "absent": absent_table}
+"""What each ``<!-- keys: NAME -->`` marker of the docs holds: every key of the one registry
+(``backprop_tui/tui/keys.py``), and the keys a screen has no use for (its ``ABSENT``)."""
+
+
 def with_key_tables(text: str) -> str:
     """``text`` with every table between ``<!-- keys: NAME -->`` and ``<!-- /keys -->`` made
     again from the registry NAME."""
 
     def table(match: re.Match[str]) -> str:
-        keys = REGISTRIES[match["name"]][1]
-        return match.group(1) + key_table(keys) + match.group(4)
+        return match.group(1) + TABLES[match["name"]]() + match.group(4)
 
     return MARKED.sub(table, text)
 
@@ -93,32 +104,31 @@ def key_rows(text: str) -> list[tuple[str, str]]:
     return rows
 
 
-def test_the_key_tables_are_made_from_the_key_registries():
+def test_the_key_tables_are_made_from_the_key_registry():
     text = KEYS_MD.read_text(encoding="utf-8")
     found = {match["name"]: match["table"] for match in MARKED.finditer(text)}
-    assert set(found) == set(REGISTRIES), (
-        f"docs/keys.md has key tables {sorted(found)}, the registries are {sorted(REGISTRIES)}")
+    assert set(found) == set(TABLES), (
+        f"docs/keys.md has key tables {sorted(found)}, the docs make {sorted(TABLES)}")
+    where = "backprop_tui/tui/keys.py"
+    shown = dict(key_rows(found["all"]))
     problems = []
-    for name, table in found.items():
-        where, keys = REGISTRIES[name]
-        shown = dict(key_rows(table))
-        for key in keys:
-            if key.shown not in shown:
-                problems.append(f"{name}: `{key.shown}` ({where}) is missing from docs/keys.md")
-            elif shown[key.shown] != key.help:
-                problems.append(f"{name}: `{key.shown}` says {shown[key.shown]!r} in docs/keys.md, "
-                                f"{key.help!r} in {where}")
-        registered = {key.shown for key in keys}
-        problems += [f"{name}: docs/keys.md lists `{k}`, which {where} does not have"
-                     for k in shown if k not in registered]
-        if not problems and table != key_table(keys):
-            problems.append(f"{name}: the table is not as {REMAKE} makes it")
+    for key in KEYS:
+        if key.shown not in shown:
+            problems.append(f"`{key.shown}` ({where}) is missing from docs/keys.md")
+        elif shown[key.shown] != key.help:
+            problems.append(f"`{key.shown}` says {shown[key.shown]!r} in docs/keys.md, "
+                            f"{key.help!r} in {where}")
+    registered = {key.shown for key in KEYS}
+    problems += [f"docs/keys.md lists `{k}`, which {where} does not have"
+                 for k in shown if k not in registered]
+    problems += [f"{name}: the table is not as {REMAKE} makes it"
+                 for name, table in found.items() if table != TABLES[name]()]
     assert not problems, "\n".join(problems) + f"\nremake the tables: {REMAKE}"
 
 
 def test_every_key_in_the_docs_is_a_registered_key_with_its_help():
-    helps = {(key.shown, key.help) for key in KEYS + WIDE_KEYS}
-    shown = {key.shown for key in KEYS + WIDE_KEYS}
+    helps = {(key.shown, key.help) for key in KEYS}
+    shown = {key.shown for key in KEYS}
     rows = [(path.name, row) for path in [README, *sorted(DOCS.glob("*.md"))]
             for row in key_rows(path.read_text(encoding="utf-8"))]
     assert rows, "docs/keys.md has no table of keys"

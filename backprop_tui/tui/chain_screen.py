@@ -1,4 +1,5 @@
-"""The app: keys ask the lesson to change, widgets show what it holds.
+"""The chain's screen: a network one neuron wide. Keys ask the lesson to change, widgets
+show what it holds.
 
 Nothing here computes a gradient; every number on screen comes from the
 :class:`~backprop_tui.model.lesson.Lesson`.
@@ -7,33 +8,25 @@ Nothing here computes a gradient; every number on screen comes from the
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import os
-from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from rich.text import Text
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
 from ..model import defaults
-from ..model.errors import FileError, ModelError
-from ..model.files import ANYWHERE, Folder
-from ..model.limits import MAX_SAMPLES
-from ..model.opening import Opening
+from ..model.errors import ModelError
 from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
-from .keys import bindings
+from .app import PLOT_REDRAW, is_wide
+from .keys import screen_bindings
 from .later import BATCH, LOSS, ORDER, QUIZ, Later
-from .lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, is_wide
 from .pace import training_text
 from .teaching import Teaching
-from .themes import BRIGHT_TITLES
 from .view import View
 from .widgets.derivation import Derivation
 from .widgets.field import NumberField, Target
@@ -55,15 +48,22 @@ LIVE_TABLE_REDRAW = 1.0
 
 W = TypeVar("W", bound=Widget)
 
-class BackpropApp(Teaching):
-    """backprop-tui: forward, backward, step and training of a chain of neurons."""
+class ChainScreen(Teaching):
+    """Forward, backward, step and training of a chain of neurons: a panel per layer."""
 
-    CSS_PATH = "app.tcss"
-    TITLE = "backprop-tui"
-    AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
-    ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)
-
-    BINDINGS = bindings()  # type: ignore[assignment]  # every key, from keys.py
+    ABSENT = {
+        "{ }": "a chain has one neuron a layer, none other to select",
+        "M": "the matrix form is for a layer wider than one",
+        "D": "the decision view needs 2 inputs (x1, x2)",
+        "S": "the symmetry demo needs a layer wider than one",
+    }
+    UNLISTED = frozenset({"← →"})  # as [ ], which the key line shows
+    BINDINGS = [
+        *screen_bindings(ABSENT),
+        # tab goes through the panels' values (and the quiz's answer): see _move_focus
+        Binding("tab", "focus_next", "next field", show=False),
+        Binding("shift+tab", "focus_previous", "previous field", show=False),
+    ]
     DIVERGED_HINT = "change η or r to reset"
 
     # The screen's state: each change reaches the widgets through the watchers below.
@@ -76,24 +76,10 @@ class BackpropApp(Teaching):
     training: var[bool] = var(False, init=False)
     """Whether the lesson is training on batches (t starts and stops it)."""
 
-    def __init__(
-        self, lesson: Lesson | Opening, session_path: str | os.PathLike | None = None,
-        quiz: bool = False, theme: str | None = None,
-        folder: Folder = ANYWHERE, clock: Callable[[], float] = DEFAULT_CLOCK,
-    ) -> None:
-        self._opening: Opening | None = lesson if isinstance(lesson, Opening) else None
-        """The start values the first frame shows while the lesson loads (None: loaded)."""
+    def __init__(self, quiz: bool = False, id: str | None = None) -> None:
+        super().__init__(quiz, id=id)
         self._shown_by: list[Derivation | LossPlot | BatchTable] = []
         """The widgets made with the opening: they show the lesson once it is made."""
-        self.shown: Lesson = cast("Lesson", lesson)
-        """What the screen shows: the lesson, or until it is loaded the opening, which reads
-        the same for everything the first frame shows (held equal by a test)."""
-        super().__init__(cast("Lesson", lesson), theme, session_path, folder, clock)
-        self.init_teaching(quiz)
-        self._replace: Path | None = None
-        """The existing file *Save session as…* was asked to replace (enter again: yes)."""
-        self.set_reactive(BackpropApp.state, self.shown.state)
-        self.set_reactive(BackpropApp.layer, self.shown.layers)
         self._live: tuple[LessonState, BackwardPass] | None = None
         self._screen_ready = False
         """Set once mounted: from then on a change of the state updates the screen."""
@@ -102,39 +88,22 @@ class BackpropApp(Teaching):
         self._trained_from = 0
         """The step training last started from (t)."""
 
-    @property
-    def lesson(self) -> Lesson:
-        """The lesson; loaded first (numpy and the model) if the app opened without it."""
-        if self._opening is not None:
-            self._open()
-        return self._lesson
-
-    @lesson.setter
-    def lesson(self, lesson: Lesson) -> None:
-        self._lesson = lesson
-
-    def _open(self) -> None:
-        """Make the lesson the opening showed: once, after the first frame or at the first
-        key that needs it. The screen it shows is the same."""
-        opening = self._opening
-        if opening is None:
-            return
-        self._opening = None
-        lesson = opening.lesson()  # refuses nothing: the opening checked what it would
-        self._lesson = self.shown = lesson
+    def opened(self, lesson: Lesson) -> None:
         for widget in self._shown_by:
             widget.lesson = lesson
         self._shown_by.clear()
-        self._sync()
+        self.sync()
 
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         # The size classes before the widgets mount: the first frame is styled once, not
         # styled and then restyled by on_mount (a quicker start).
-        width, height = self.size
+        width, height = self.app.size
         wide = is_wide(width, height)
-        self.screen.set_class(wide, "-wide").set_class(not wide, "-compact")
+        self.set_class(wide, "-wide").set_class(not wide, "-compact")
+        self.set_reactive(ChainScreen.state, self.shown.state)
+        self.set_reactive(ChainScreen.shown_layer, self.shown.layers)
         yield StatusLine(id="status")
         with Vertical(id="main"):
             yield ChainView(self.shown.layers, id="chain")
@@ -147,7 +116,7 @@ class BackpropApp(Teaching):
                     with Container(id="bottom"):
                         self._shown_by += [LOSS.make(self.shown), BATCH.make(self.shown)]
                         yield from self._shown_by[1:]
-        yield TeachKeyLine(id="teach-keys")
+        yield TeachKeyLine(self.listed_keys(), id="teach-keys")
         yield KeyLine(id="keys")
 
     def mounted(self, later: Later[W]) -> W | None:
@@ -163,7 +132,7 @@ class BackpropApp(Teaching):
         widget = later.make(self.lesson)
         self._mount_in_place(widget, later.container)
         if later is BATCH:
-            cast("BatchTable", widget).all_layers = self.screen.has_class("-huge")
+            cast("BatchTable", widget).all_layers = self.has_class("-huge")
         return widget
 
     def _mount_in_place(self, widget: Widget, container: str) -> None:
@@ -185,31 +154,26 @@ class BackpropApp(Teaching):
             parent.mount(widget, before=before)
 
     def on_mount(self) -> None:
-        self._title_colours()
-        self.theme_changed_signal.subscribe(self, lambda theme: self._title_colours())
-        self._fit(self.size.width, self.size.height)
-        self.query_one(TeachKeyLine).show(self.size.width)
+        width, height = self.app.size
+        self._fit(width, height)
+        self.query_one(TeachKeyLine).show(width)
         self._update_screen()
         self._screen_ready = True
-        if self._opening is not None:
-            self.call_after_refresh(self._open)  # the first frame is drawn from the opening
+        # The first frame is drawn from the opening, if the app has one; the lesson after it.
+        self.call_after_refresh(lambda: self.lesson)
 
-    def _title_colours(self) -> None:
-        """Bright panel titles in the themes that want them (a projector's)."""
-        self.set_class(self.theme in BRIGHT_TITLES, "-bright-titles")
-
-    def on_resize(self, event) -> None:
-        was_wide = self.screen.has_class("-wide")
-        self._fit(event.size.width, event.size.height)
-        self.query_one(ChainView).place_panels(event.size.width)
-        self.query_one(TeachKeyLine).show(event.size.width)
-        if self.screen.has_class("-wide") != was_wide:
+    def resized(self, width: int, height: int) -> None:
+        was_wide = self.has_class("-wide")
+        self._fit(width, height)
+        self.query_one(ChainView).place_panels(width)
+        self.query_one(TeachKeyLine).show(width)
+        if self.has_class("-wide") != was_wide:
             self._changed()  # the curve and the batch table beside the derivation, or not
 
     def _fit(self, width: int, height: int) -> None:
         self._fit_size(width, height)
         huge = width >= HUGE_WIDTH and height >= HUGE_HEIGHT
-        self.screen.set_class(huge, "-huge")
+        self.set_class(huge, "-huge")
         for widget in (self.query_one(Derivation), self.mounted(BATCH)):
             if widget is not None and widget.all_layers != huge:
                 widget.all_layers = huge
@@ -217,7 +181,7 @@ class BackpropApp(Teaching):
 
     # -- the state and the screen ---------------------------------------------------
 
-    def validate_layer(self, layer: int) -> int:
+    def validate_shown_layer(self, layer: int) -> int:
         return min(max(layer, 1), self.shown.layers)
 
     def validate_sample(self, sample: int) -> int:
@@ -225,11 +189,11 @@ class BackpropApp(Teaching):
 
     def watch_state(self) -> None:
         # Fewer layers or samples than before: the ones shown stay within the lesson.
-        self.set_reactive(BackpropApp.layer, self.validate_layer(self.layer))
-        self.set_reactive(BackpropApp.sample, self.validate_sample(self.sample))
+        self.set_reactive(ChainScreen.shown_layer, self.validate_shown_layer(self.shown_layer))
+        self.set_reactive(ChainScreen.sample, self.validate_sample(self.sample))
         self._changed()
 
-    def watch_layer(self) -> None:
+    def watch_shown_layer(self) -> None:
         self._changed()
 
     def watch_sample(self) -> None:
@@ -271,7 +235,7 @@ class BackpropApp(Teaching):
         if self._pending:
             self._update_screen()
 
-    def _sync(self) -> None:
+    def sync(self) -> None:
         """Take the lesson's state (a new value when it changed) into the screen's."""
         if self.lesson.state is not self.state:
             self.state = self.lesson.state
@@ -279,7 +243,7 @@ class BackpropApp(Teaching):
     def show(self) -> None:
         """Show the lesson as it is now, at once (for a lesson changed from outside the
         app; the app's own changes reach the screen through its state)."""
-        self._sync()
+        self.sync()
         self._update_screen()
 
     def _update_screen(self) -> None:
@@ -290,7 +254,7 @@ class BackpropApp(Teaching):
         if self.training:
             training = training_text(self._pace.measured())
         self.query_one(StatusLine).show(lesson, training)
-        current = self.layer if lesson.phase != "none" else None
+        current = self.shown_layer if lesson.phase != "none" else None
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
         bp = live if live is not None else lesson.backward_pass
@@ -301,7 +265,7 @@ class BackpropApp(Teaching):
             # title naming the step its numbers belong to. The first frame with steps
             # trained draws it and the loss curve at once, as the header's step (not what
             # they showed when t was pressed).
-            now = self.clock()
+            now = self.lesson_app.clock()
             drawn = self._table_live
             catch_up = drawn is None or drawn[2] == self._trained_from
             if drawn is None or catch_up \
@@ -311,21 +275,21 @@ class BackpropApp(Teaching):
             table_fwd = table_bp.forward
         else:
             self._table_live = None
-        self.query_one(ChainView).show(lesson, self.sample, current, self.layer, fwd)
-        self.query_one(Derivation).show(self.layer, self.sample, live)
-        if (not self.view.upper or self.screen.has_class("-wide")
+        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
+        self.query_one(Derivation).show(self.shown_layer, self.sample, live)
+        if (not self.view.upper or self.has_class("-wide")
                 or self.mounted(LOSS) is not None):
             every = PLOT_REDRAW * self._pace.slowdown if self.training and not catch_up else 0.0
             self.needed(LOSS).show(every)
-            self.needed(BATCH).show(self.layer, self.sample, table_fwd, table_bp,
+            self.needed(BATCH).show(self.shown_layer, self.sample, table_fwd, table_bp,
                                          table_step)
-        text = narration(lesson.phase, self.layer, lesson.layers,
+        text = narration(lesson.phase, self.shown_layer, lesson.layers,
                          lesson.network.activation.symbol, self.training,
                          self.revealing or self.quizzing)
         told = self.query_one("#narration", Static)
         if str(told.content) != text:
             told.update(text, layout=False)
-        self.screen.set_class(not self.view.upper, "-page-loss")
+        self.set_class(not self.view.upper, "-page-loss")
         self.show_teaching()
 
     def _live_pass(self) -> BackwardPass | None:
@@ -365,7 +329,7 @@ class BackpropApp(Teaching):
 
     def action_forward(self) -> None:
         if self._phase(self.lesson.forward):
-            self.layer = self.lesson.layers
+            self.shown_layer = self.lesson.layers
             self.say("forward pass: z and a of every neuron, then the cost C")
 
     def action_backward(self) -> None:
@@ -374,19 +338,19 @@ class BackpropApp(Teaching):
             return
         self.revealed = 0
         if lesson.phase == "backward":
-            self.layer = self.layer - 1 if self.layer > 1 else lesson.layers
-            self._stop_training()
+            self.shown_layer = self.shown_layer - 1 if self.shown_layer > 1 else lesson.layers
+            self.stop_training()
         else:
             missing = lesson.forward_pass is None
             if not self._phase(lesson.backward):
                 return
-            self.layer = lesson.layers
+            self.shown_layer = lesson.layers
             if missing:
                 self.say("backward pass (the forward pass ran first): output layer first")
                 self._warn()
                 return
-        self.say(f"backward pass: the chain rule at layer ({label(self.layer, lesson.layers)})"
-                 + ("; b: the next layer down" if self.layer > 1 else ""))
+        self.say(f"backward pass: the chain rule at layer ({label(self.shown_layer, lesson.layers)})"
+                 + ("; b: the next layer down" if self.shown_layer > 1 else ""))
         self._warn()
 
     def _warn(self, lr: bool = False) -> None:
@@ -407,7 +371,7 @@ class BackpropApp(Teaching):
             self._warn(lr=True)
 
     def action_next_phase(self) -> None:
-        if self.lesson.phase == "backward" and self.layer > 1:
+        if self.lesson.phase == "backward" and self.shown_layer > 1:
             self.action_backward()
         elif self.lesson.phase == "backward":
             rows = self.reveal_rows()
@@ -423,7 +387,7 @@ class BackpropApp(Teaching):
     # -- training ----------------------------------------------------------------
 
     def _redraw(self) -> None:
-        self._sync()
+        self.sync()
         self._changed()  # the speed measured, the live numbers
 
     def _training_started(self) -> None:
@@ -440,8 +404,8 @@ class BackpropApp(Teaching):
                 warning = None
         return warning
 
-    def _stop_training(self) -> None:
-        super()._stop_training()
+    def stop_training(self) -> None:
+        super().stop_training()
         self.training = False
 
     def _after_training(self) -> None:
@@ -449,20 +413,20 @@ class BackpropApp(Teaching):
         if self.lesson.phase == "none":
             with contextlib.suppress(ModelError):  # a diverged chain: the message says why
                 self.lesson.forward()
-            self.layer = self.lesson.layers
+            self.shown_layer = self.lesson.layers
 
     # -- data and view -----------------------------------------------------------
 
     def action_reset(self) -> None:
-        self._stop_training()
+        self.stop_training()
         self.lesson.reset()
-        self.layer, self.sample = self.lesson.layers, 0
+        self.shown_layer, self.sample = self.lesson.layers, 0
         self.show_view(self.upper_view)
         self._clear_refusals()
         self.say("reset to the start values; the loss history is cleared")
 
     def action_dataset(self) -> None:
-        self._stop_training()
+        self.stop_training()
         self.lesson.set_samples(defaults.DATASET_X, defaults.DATASET_Y)
         self.sample = 0
         self.say(f"built-in dataset: {len(defaults.DATASET_X)} samples, y = 1 when x > 0.5; "
@@ -492,8 +456,8 @@ class BackpropApp(Teaching):
         self.sample = (self.sample + delta) % len(self.lesson.samples)
 
     def action_layer(self, delta: int) -> None:
-        self.layer = min(max(self.layer + delta, 1), self.lesson.layers)
-        lab = label(self.layer, self.lesson.layers)
+        self.shown_layer = min(max(self.shown_layer + delta, 1), self.lesson.layers)
+        lab = label(self.shown_layer, self.lesson.layers)
         self.say(f"layer ({lab}): the derivation and the batch show it; "
                  f"the nudge (e) and the slope (g) use {self._selected()}")
 
@@ -512,130 +476,7 @@ class BackpropApp(Teaching):
         self.say(log_axis_text(plot.log_scale))
 
     def action_more_keys(self) -> None:
-        self.query_one(TeachKeyLine).show(self.size.width, turn=1)
-
-    def action_help(self) -> None:
-        from .screens.help import HelpScreen  # a screen: imported when first shown
-
-        self.push_screen(HelpScreen(self.lesson))
-
-    # -- files: sessions, data, handouts, screenshots ----------------------------
-
-    def action_save_session(self) -> None:
-        """Save to the session file, else to a new file (a free name, claimed atomically)."""
-        if self.session_path is not None:
-            self.save_session_to(self.session_path)
-            return
-        try:
-            written = self.folder.write_new(*os.path.splitext(SESSION_NAME),
-                                            self._session_to_save().dumps().encode("utf-8"),
-                                            "session", plain_first=True)
-        except ModelError as exc:
-            self._file_error(str(exc))
-            return
-        self._saved(written)
-
-    def _session_to_save(self):
-        """The lesson as a session, with the theme chosen (None: the default)."""
-        chosen = self.theme if self.theme != self.default_theme else None
-        return dataclasses.replace(self.lesson.to_session(), theme=chosen)
-
-    def save_session_to(self, path: Path) -> str | None:
-        """Save the lesson to ``path`` atomically; the error message, or None when saved."""
-        from ..model.session import save_session
-
-        try:
-            written = save_session(self._session_to_save(), path, self.folder)
-        except ModelError as exc:
-            self._file_error(str(exc))
-            return str(exc)
-        self._saved(written)
-        return None
-
-    def _saved(self, path: Path) -> None:
-        self.session_path = path
-        self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
-
-    def action_save_session_as(self) -> None:
-        from .screens.path import PathScreen  # a screen: imported when first shown
-
-        current = self.folder.shown(self.session_path) if self.session_path else SESSION_NAME
-        self._replace = None
-        self.push_screen(PathScreen("save the session to the file", current,
-                                    self.save_session_as))
-
-    def save_session_as(self, name: str) -> str | None:
-        """*Save session as…*: a new name saves, an existing file only when asked twice."""
-        try:
-            path = self.folder.path(name)
-        except FileError as exc:
-            return str(exc)
-        if os.path.lexists(path) and self._replace != path:
-            self._replace = path
-            return (f"{self.folder.shown(path)} exists: enter again replaces it, "
-                    "escape keeps it")
-        self._replace = None
-        return self.save_session_to(path)
-
-    def action_load_csv(self) -> None:
-        from .screens.path import PathScreen  # a screen: imported when first shown
-
-        self.push_screen(PathScreen("load samples from a CSV file (columns x and y)", "",
-                                    self.load_csv))
-
-    def load_csv(self, name: str) -> str | None:
-        """Replace the samples by those of the CSV file ``name``; the error, or None."""
-        from ..model.csv_data import load_samples_csv
-
-        try:
-            path = self.folder.path(name)
-            samples = load_samples_csv(path, self.folder, most=MAX_SAMPLES)
-            self.lesson.set_samples(samples.x, samples.y)
-        except FileError as exc:
-            return str(exc)
-        except ModelError as exc:
-            return f"{self.folder.shown(path)}: {exc}"
-        self._stop_training()
-        self.sample = 0
-        self.show_view(self.upper_view)
-        n = len(samples)
-        self.say(f"{n} sample{'s' * (n != 1)} loaded from {self.folder.shown(path)}; "
-                 "f: forward pass with them")
-        self._sync()
-        return None
-
-    def action_command_palette(self) -> None:
-        """ctrl+p: the command palette, guarded against bursts of keys (screens/palette.py)."""
-        from .screens.palette import CommandPalette  # a screen: imported when first shown
-
-        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(CommandPalette(id="--command-palette"))
-
-    def search_themes(self) -> None:
-        """The palette's *Change theme*: Textual's theme search, in the guarded palette."""
-        from textual.theme import ThemeProvider
-
-        from .screens.palette import CommandPalette  # a screen: imported when first shown
-
-        self.push_screen(CommandPalette(providers=[ThemeProvider],
-                                        placeholder="Search for themes…"))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette (ctrl+p): the file commands first, then Textual's own."""
-        yield SystemCommand("Save session", "write the lesson to its session file (ctrl+s)",
-                            self.action_save_session)
-        yield SystemCommand("Save session as…", "write the lesson to a file you name",
-                            self.action_save_session_as)
-        yield SystemCommand("Load CSV data", "samples from a CSV file with columns x and y",
-                            self.action_load_csv)
-        yield SystemCommand("Write handout", "the current trace as Markdown tables (m)",
-                            self.action_handout)
-        # After the palette has closed, so that it is not in the picture.
-        yield SystemCommand("Screenshot", "an SVG picture of the screen (i)",
-                            lambda: self.set_timer(0.1, self.action_screenshot))
-        for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":
-                yield command
+        self.query_one(TeachKeyLine).show(self.app.size.width, turn=1)
 
     # -- edits -------------------------------------------------------------------
 
@@ -648,20 +489,14 @@ class BackpropApp(Teaching):
         return self.query_one(ChainView).edit(target)
 
     def action_focus_next(self) -> None:
-        self._move_focus(1)
+        self._tab_to(1)
 
     def action_focus_previous(self) -> None:
-        self._move_focus(-1)
+        self._tab_to(-1)
 
-    def _move_focus(self, delta: int) -> None:
+    def _tab_to(self, delta: int) -> None:
         """tab and shift+tab: through the values of the panels shown, then the quiz's
         answer field when it is shown (fields are mounted as they are reached)."""
-        if len(self.screen_stack) > 1:  # help, a dialog, the palette: their own fields
-            if delta > 0:
-                super().action_focus_next()
-            else:
-                super().action_focus_previous()
-            return
         adding, self._adding = self._adding, None
         focused = self.focused
         if (delta > 0 and adding == self.sample and isinstance(focused, NumberField)
@@ -699,7 +534,7 @@ class BackpropApp(Teaching):
 
     def on_number_field_edited(self, event: NumberField.Edited) -> None:
         self._edited(event)
-        self._sync()
+        self.sync()
 
     def _value_of(self, target: Target) -> float:
         """The lesson's number that the field of ``target`` edits."""
@@ -756,19 +591,3 @@ class BackpropApp(Teaching):
         self.say(f"{name} = {shown}: the {again} again{moved}")
 
 
-def run_app(
-    lesson: Lesson | Opening, session_path: str | os.PathLike | None = None, quiz: bool = False,
-    theme: str | None = None,
-    folder: Folder = ANYWHERE,
-) -> int:
-    """Run the app until q; returns the exit status.
-
-    ``lesson`` may be an :class:`~backprop_tui.model.opening.Opening`: the first frame is
-    drawn from it and the lesson made after it. ctrl+s saves to ``session_path``; ``quiz``
-    starts in quiz mode; ``theme`` names the
-    colours (:func:`~backprop_tui.tui.themes.theme_names`); the files named in the app
-    are where ``folder`` allows.
-    """
-    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme, folder=folder)
-    app.run()
-    return app.return_code or 0

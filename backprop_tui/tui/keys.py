@@ -4,6 +4,7 @@ built from :data:`KEYS`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from textual.binding import Binding
@@ -74,6 +75,12 @@ KEYS: tuple[Key, ...] = (
     Key("[ ]", "layer", "show the layer nearer the input / nearer the output",
         (("left_square_bracket", "layer(-1)", "layer-in"),
          ("right_square_bracket", "layer(1)", "layer-out"))),
+    Key("← →", "layer", "the layer nearer the input / nearer the output, as [ ] (with several "
+        "neurons a layer, the neuron selected there)",
+        (("left", "layer(-1)", "layer-in-arrow"), ("right", "layer(1)", "layer-out-arrow"))),
+    Key("{ }", "neuron", "select the neuron above / below in the layer (a layer wider than one)",
+        (("left_curly_bracket", "neuron(-1)", "neuron-up"),
+         ("right_curly_bracket", "neuron(1)", "neuron-down"))),
     Key("g", "plot", "plot area: loss curve → C against the selected parameter with its "
         "tangent (slope ∂C/∂θ) → the fit, a(L) against x with the samples → …",
         (("g", "plot_view", "plot-view"),)),
@@ -87,6 +94,15 @@ KEYS: tuple[Key, ...] = (
         "activation derivatives (with several neurons a layer, the mean |∂C/∂w_jk| and "
         "|∂C/∂z_j|) on a log scale; h again: the derivation",
         (("h", "vanishing", "vanishing"),)),
+    Key("M", "matrix", "the derivation in matrix form: δ(l) = W(l+1)ᵀ·δ(l+1) ⊙ σ'(z(l)), the "
+        "same sums a layer at a time; M again: term by term (a layer wider than one)",
+        (("M", "matrix", "matrix"),)),
+    Key("D", "decision", "the decision view: the output over the (x1, x2) square with the "
+        "samples (○ target 0, ● target 1), redrawn while training; D again hides it (2 "
+        "inputs)", (("D", "decision", "decision"),)),
+    Key("S", "symmetry", "symmetry demo: every weight 0.5 and every bias 0; the neurons of a "
+        "layer then get identical gradients and stay equal (a layer wider than one)",
+        (("S", "symmetry", "symmetry"),)),
     Key("o", "activation", "next activation: sigmoid → tanh → ReLU (refused when the cost "
         "cannot take it)", (("o", "cycle_activation", "activation"),)),
     Key("k", "cost", "next cost: squared error ↔ cross-entropy (needs sigmoid and targets "
@@ -107,10 +123,10 @@ KEYS: tuple[Key, ...] = (
     Key("m", "handout", "write the current trace as a Markdown handout "
         "(backprop-handout-N.md here)", (("m", "handout", "handout"),)),
     Key("i", "screenshot", "save a screenshot of the screen as SVG "
-        "(backprop-screenshot-N.svg here)", (("i", "screenshot", "screenshot"),)),
+        "(backprop-screenshot-N.svg here)", (("i", "app.screenshot", "screenshot"),)),
     Key("ctrl+s", "save", "save the session: to the --session file, else "
         "backprop-session.json here (--session opens it again)",
-        (("ctrl+s", "save_session", "save-session"),)),
+        (("ctrl+s", "app.save_session", "save-session"),)),
     Key("j", "more keys", "the second key line's next page (at small sizes)",
         (("j", "more_keys", "more-keys"),), "help"),
     Key("tab", "fields", "move between the editable fields: in a chain w, b, x, y, η; with "
@@ -123,12 +139,35 @@ KEYS: tuple[Key, ...] = (
 """Every key: the main line's first, then the second line's, then those only in the help."""
 
 
-def bindings(keys: tuple[Key, ...] = KEYS) -> list[Binding]:
-    """The bindings of ``keys`` (the app's: :data:`KEYS`)."""
+def bindings(keys: tuple[Key, ...] = KEYS,
+             absent: Mapping[str, str] | None = None) -> list[Binding]:
+    """The bindings of ``keys`` (the app's: :data:`KEYS`). A key named in ``absent`` (its
+    ``shown`` text, and what it lacks) is bound to the action ``absent`` instead, which says
+    in one line that the key does nothing here and why."""
+    absent = absent or {}
     return [
-        Binding(names, action, key.label, id=ident, show=False, priority=key.priority)
+        Binding(names, f"absent({key.shown!r})" if key.shown in absent else action,
+                key.label, id=ident, show=False, priority=key.priority)
         for key in keys for names, action, ident in key.bindings
     ]
+
+
+def screen_bindings(absent: Mapping[str, str]) -> list[Binding]:
+    """A lesson screen's bindings: every key of :data:`KEYS` but q (the app's own, so that
+    it quits from every screen), those in ``absent`` saying why they do nothing there."""
+    return bindings(tuple(key for key in KEYS if not key.priority), absent)
+
+
+def app_bindings() -> list[Binding]:
+    """The app's bindings: the keys that act on every screen (q, ctrl+c)."""
+    return bindings(tuple(key for key in KEYS if key.priority))
+
+
+def shown_keys(hidden: Iterable[str] = ()) -> tuple[Key, ...]:
+    """The keys of :data:`KEYS` that a screen's key lines and help show: all but those
+    named in ``hidden`` (their ``shown`` text), which do nothing on that screen."""
+    left_out = set(hidden)
+    return tuple(key for key in KEYS if key.shown not in left_out)
 
 
 def on_line(line: str, keys: tuple[Key, ...] = KEYS) -> list[Key]:

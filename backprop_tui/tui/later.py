@@ -4,7 +4,7 @@ curve and batch table where they are hidden at the start.
 None of them is on the first screen, so neither they nor their modules are made
 before it (a quicker first frame): each :class:`Later` names a widget's id and
 container, and makes the widget, importing its module then. The app mounts it in
-its place (:data:`ORDER`) with :meth:`~backprop_tui.tui.app.BackpropApp.needed`.
+its place (:data:`ORDER`) with :meth:`~backprop_tui.tui.chain_screen.ChainScreen.needed`.
 """
 
 from __future__ import annotations

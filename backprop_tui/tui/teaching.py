@@ -1,9 +1,9 @@
 """The chain screen's teaching keys: the nudge check, the slope and fit views, the quiz,
-the vanishing-gradient view (undo and redo, activation and cost are every app's:
-:mod:`lesson_app`).
+the vanishing-gradient view (undo and redo, activation and cost are every screen's:
+:mod:`~backprop_tui.tui.lesson_screen`).
 
-The base class of :class:`~backprop_tui.tui.app.BackpropApp` (itself a
-:class:`~backprop_tui.tui.lesson_app.LessonApp`): every action asks the lesson (the
+The base class of :class:`~backprop_tui.tui.chain_screen.ChainScreen` (itself a
+:class:`~backprop_tui.tui.lesson_screen.LessonScreen`): every action asks the lesson (the
 model) for its numbers and the widgets only show them.
 """
 
@@ -20,7 +20,7 @@ from ..model.errors import ModelError
 from ..present.format import number
 from ..present.formulas import parameter_symbol
 from .later import NUDGE, QUIZ, SLOPE, VANISHING, Later
-from .lesson_app import LessonApp
+from .lesson_screen import LessonScreen
 from .view import PLOTS, View
 from .widgets.derivation import Derivation, rows_for
 
@@ -30,19 +30,16 @@ EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1
 
 if TYPE_CHECKING:
     from ..model import Nudge
-    from ..model.lesson import Lesson
 
 W = TypeVar("W", bound=Widget)
 
 
-class Teaching(LessonApp):
+class Teaching(LessonScreen):
     """The chain screen's teaching keys and their state: the base of
-    :class:`~backprop_tui.tui.app.BackpropApp`, which says how its views are chosen and
-    shown (the abstract methods below)."""
+    :class:`~backprop_tui.tui.chain_screen.ChainScreen`, which says how its views are chosen
+    and shown (the abstract methods below)."""
 
-    shown: Lesson
-    """What the screen shows: the lesson (or, until it is made, the opening)."""
-    layer: var[int] = var(1, init=False)
+    shown_layer: var[int] = var(1, init=False)
     """The layer the derivation, the batch table, the nudge and the slope show (1..N)."""
     sample: var[int] = var(0, init=False)
     """The sample the panels, the derivation and the batch table show (0-based)."""
@@ -58,8 +55,8 @@ class Teaching(LessonApp):
     revealed: var[int] = var(0, init=False)
     """In reveal mode: how many rows of the layer shown have their value shown."""
 
-    def init_teaching(self, quiz: bool) -> None:
-        self.set_reactive(Teaching.quizzing, quiz)
+    def __init__(self, quiz: bool = False, id: str | None = None) -> None:
+        super().__init__(quiz, id=id)
         self.nudge_result: Nudge | None = None
         self._nudge_for: tuple | None = None
 
@@ -114,14 +111,14 @@ class Teaching(LessonApp):
     def show_teaching(self) -> None:
         """Bring the teaching widgets up to date with the lesson (part of ``show``)."""
         lesson = self.shown
-        screen = self.screen
+        screen = self
         vanishing = self.upper_view is View.VANISHING
         screen.set_class(vanishing, "-vanishing")
         screen.set_class(self.plot_view is not View.LOSS, "-plot-other")
         if vanishing:
             self.needed(VANISHING).show()
         if self.plot_view is not View.LOSS:
-            self.needed(SLOPE).show(self.plot_view, self.parameter, self.layer)
+            self.needed(SLOPE).show(self.plot_view, self.parameter, self.shown_layer)
         nudge = self._nudge()
         if nudge is not None or self.mounted(NUDGE) is not None:
             self.needed(NUDGE).show(nudge, lesson.layers)
@@ -139,7 +136,7 @@ class Teaching(LessonApp):
         if (not self.revealing or self.quizzing or lesson.phase != "backward"
                 or lesson.backward_pass is None):
             return None
-        return rows_for(lesson, self.layer, self.sample)[1]
+        return rows_for(lesson, self.shown_layer, self.sample)[1]
 
     def reveal_next(self) -> bool:
         """b in reveal mode: show the next factor's value; False when the layer is all shown."""
@@ -148,7 +145,7 @@ class Teaching(LessonApp):
             self.revealed = 0
             return False
         self._say_revealed(rows, self.revealed,
-                           "b: the next layer" if self.layer > 1 else "s: the step")
+                           "b: the next layer" if self.shown_layer > 1 else "s: the step")
         self.revealed += 1
         return True
 
@@ -167,12 +164,12 @@ class Teaching(LessonApp):
         lesson = self.lesson
         # Computed again when the lesson's state (a new value with every change) or the
         # choice changed.
-        choice = (self.parameter, self.layer, self.epsilon)
+        choice = (self.parameter, self.shown_layer, self.epsilon)
         if (self._nudge_for is None or self._nudge_for[0] is not lesson.state
                 or self._nudge_for[1] != choice):
             self._nudge_for = (lesson.state, choice)
             try:
-                self.nudge_result = lesson.nudge(self.parameter, self.layer, self.epsilon)
+                self.nudge_result = lesson.nudge(self.parameter, self.shown_layer, self.epsilon)
             except ModelError as exc:
                 self.nudging, self.nudge_result = False, None
                 self.say(f"nudge: {exc}", error=True)
@@ -183,8 +180,8 @@ class Teaching(LessonApp):
         lesson = self.shown
         if not self.quizzing or lesson.phase != "backward" or lesson.backward_pass is None:
             return None
-        _, rows, _ = rows_for(lesson, self.layer, self.sample)
-        key = (lesson.version, self.layer, self.sample)
+        _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
+        key = (lesson.version, self.shown_layer, self.sample)
         index = lesson.quiz.position(key)
         return key, rows, (index if index < len(rows) else None)
 
@@ -201,7 +198,7 @@ class Teaching(LessonApp):
                      asking=False)
         else:
             self.query_one(Derivation).set_quiz(None if state is None else state[2])
-            more = "b: the next layer" if self.layer > 1 else "s: the step"
+            more = "b: the next layer" if self.shown_layer > 1 else "s: the step"
             prompt, asking = self._quiz_prompt(state, f"layer done, {more}")
             bar.show(prompt, asking)
             if asking and self.focused is None:
@@ -210,12 +207,12 @@ class Teaching(LessonApp):
                 else:
                     self.call_after_refresh(field.focus)
         if not field.display and self.focused is field:
-            self.screen.set_focus(None)
+            self.set_focus(None)
 
     # -- the nudge and the plot area -------------------------------------------------
 
     def _selected(self) -> str:
-        return parameter_symbol(self.parameter, self.layer, self.lesson.layers)
+        return parameter_symbol(self.parameter, self.shown_layer, self.lesson.layers)
 
     def action_nudge(self) -> None:
         if self.nudging:

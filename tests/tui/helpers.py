@@ -115,7 +115,7 @@ def refused(app: BackpropApp, name: str) -> bool:
 
 async def edit_field(pilot, name: str) -> None:
     """Start editing the value ``name`` (as tab would reach it), its field ready for keys."""
-    assert pilot.app.edit(target_of(name)) is not None, name
+    assert pilot.app.main.edit(target_of(name)) is not None, name
     await pilot.pause()
     assert editing(pilot.app) == name
 
@@ -134,7 +134,7 @@ async def play_storm(pilot, steps, help_screen: type, check) -> None:
     ``check(app)``. At the end escape twice (out of a field, then the help), stop
     training, and ``check`` the app with no field, help screen or training left.
     """
-    from backprop_tui.tui.lesson_app import FRAME
+    from backprop_tui.tui.app import FRAME
 
     app = pilot.app
     for kind, arg in steps:
@@ -148,14 +148,14 @@ async def play_storm(pilot, steps, help_screen: type, check) -> None:
         else:
             await pilot.pause(FRAME)
         await pilot.pause()
-        if not app.training and not isinstance(app.screen, help_screen) and app.focused is None:
+        if not app.main.training and not isinstance(app.screen, help_screen) and app.focused is None:
             check(app)
     await pilot.press("escape")  # leaves a field or closes the help
     await pilot.press("escape")  # and the field under the help, if one was focused
-    if app.training:
+    if app.main.training:
         await pilot.press("t")
     await pilot.pause()
-    assert not app.training and app.focused is None
+    assert not app.main.training and app.focused is None
     assert not isinstance(app.screen, help_screen)
     check(app)
 

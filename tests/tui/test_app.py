@@ -8,8 +8,7 @@ import pytest
 from backprop_tui.model import defaults
 from backprop_tui.present.format import number
 from backprop_tui.present.formulas import backward_rows, forward_rows, label, mean_gradient_row, step_rows
-from backprop_tui.tui.app import BackpropApp
-from backprop_tui.tui.lesson_app import SPEEDS, WIDE_HEIGHT, WIDE_WIDTH
+from backprop_tui.tui.app import SPEEDS, WIDE_HEIGHT, WIDE_WIDTH, BackpropApp
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.neuron import BLANK
@@ -167,7 +166,7 @@ async def test_space_walks_the_whole_loop():
         seen = []
         for _ in range(6):
             await pilot.press("space")
-            seen.append((app.lesson.phase, app.layer))
+            seen.append((app.lesson.phase, app.main.shown_layer))
         n = app.lesson.layers
         assert seen == [("forward", n), ("backward", 3), ("backward", 2), ("backward", 1),
                         ("step", 1), ("forward", n)]
@@ -177,10 +176,10 @@ async def test_layer_keys_choose_the_layer_explained():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "left_square_bracket")
-        assert app.layer == 2
+        assert app.main.shown_layer == 2
         assert_rows_shown(app, backward_rows(app.lesson.backward_pass, 0, 2))
         await pilot.press("right_square_bracket", "right_square_bracket")
-        assert app.layer == 3
+        assert app.main.shown_layer == 3
 
 
 async def test_editing_a_weight_applies_it_and_recomputes_what_was_shown():
@@ -271,12 +270,12 @@ async def test_training_starts_and_stops_and_the_plot_follows():
     app = app_for(lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        assert app.training
+        assert app.main.training
         await wait_until(pilot, lambda: app.lesson.steps_done >= 20)
         assert "training" in shown(app, "#status")
         await wait_until(pilot, lambda: "/s" in shown(app, "#status"))  # once a rate is measured
         await pilot.press("t")
-        assert not app.training
+        assert not app.main.training
         stopped = app.lesson.steps_done
         await pilot.pause(0.2)
         assert app.lesson.steps_done == stopped
@@ -298,7 +297,7 @@ async def test_the_first_frame_of_training_agrees_on_the_step_everywhere(size):
     frames: list[tuple[str, str, str, str]] = []
     async with app.run_test(size=size) as pilot:
         await pilot.press("f", "b")
-        update = app._update_screen
+        update = app.main._update_screen
 
         def recorded() -> None:  # every frame: what the header, table and curve show
             update()
@@ -306,7 +305,7 @@ async def test_the_first_frame_of_training_agrees_on_the_step_everywhere(size):
             frames.append((shown(app, "#status"), str(app.query_one("#batch").border_title),
                            text_of(loss), str(loss.border_subtitle)))
 
-        app._update_screen = recorded  # type: ignore[method-assign]
+        app.main._update_screen = recorded  # type: ignore[method-assign]
         await pilot.press("t")
         for _ in range(200):  # at most 10 s
             if any("step 0 " not in header for header, *_ in frames):
@@ -327,20 +326,20 @@ async def test_q_quits_at_once_while_training():
         await wait_until(pilot, lambda: app.lesson.steps_done > 0)  # training, a tick taken
         await pilot.press("q")
     assert app.return_code == 0
-    assert not app.training
+    assert not app.main.training
 
 
 async def test_speed_keys():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
-        start = app.speed
+        start = app.main.speed
         await pilot.press("plus")
-        assert app.speed == start + 1
+        assert app.main.speed == start + 1
         await pilot.press("minus", "minus")
-        assert app.speed == start - 1
+        assert app.main.speed == start - 1
         for _ in range(len(SPEEDS) + 2):
             await pilot.press("minus")
-        assert SPEEDS[app.speed] == 1
+        assert SPEEDS[app.main.speed] == 1
         assert "1 steps/s" in shown(app, "#message")
 
 
@@ -349,7 +348,7 @@ async def test_divergence_pauses_training_with_the_message():
     app = app_for(lesson)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        await wait_until(pilot, lambda: not app.training)
+        await wait_until(pilot, lambda: not app.main.training)
         assert "diverged" in shown(app, "#message")
         assert np.isfinite(app.lesson.network.flat_w).all()
 
@@ -363,7 +362,7 @@ async def test_reset_returns_to_the_start_values_and_clears_the_history():
         await wait_until(pilot, lambda: app.lesson.steps_done > before)  # trained a tick
         await pilot.press("r")
         lesson = app.lesson
-        assert not app.training
+        assert not app.main.training
         assert lesson.network is lesson.start.network and lesson.samples is lesson.start.samples
         assert lesson.steps_done == 0 and len(lesson.history) == 0
         assert_fields_show_lesson(app)
@@ -384,7 +383,7 @@ async def test_the_built_in_dataset_and_the_batch_table():
         assert "mean" in table
         assert "the mean of all 8" in app.query_one("#derivation").border_subtitle
         await pilot.press("n", "n")
-        assert app.sample == 2
+        assert app.main.sample == 2
         assert field_value(app, "x") == number(defaults.DATASET_X[2])
         assert_panels_show_forward(app, sample=2)
 
@@ -393,7 +392,7 @@ async def test_add_edit_and_delete_samples():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
-        assert len(app.lesson.samples) == 2 and app.sample == 1
+        assert len(app.lesson.samples) == 2 and app.main.sample == 1
         assert editing(app) == "x"
         await pilot.press(*"0.3", "enter")
         assert list(app.lesson.samples.x[:, 0]) == [0.7, 0.3]
@@ -625,7 +624,7 @@ async def test_batch_table_says_which_samples_it_shows_when_not_all_fit():
         for _ in range(n - 1):
             await pilot.press("n")
         await pilot.pause()
-        assert app.sample == n - 1
+        assert app.main.sample == n - 1
         assert f"samples {n - shown + 1}–{n} of {n}" in note()
 
 
@@ -692,7 +691,7 @@ async def test_the_message_after_a_layer_key_names_the_parameter_the_nudge_shows
         await pilot.press("e", "c", "left_square_bracket")
         await pilot.pause()
         symbol = f"b({label(2, 3)})"
-        assert app.nudge_result.which == "b" and app.nudge_result.layer == 2
+        assert app.main.nudge_result.which == "b" and app.main.nudge_result.layer == 2
         assert symbol in shown(app, "#message")
 
 
@@ -721,13 +720,13 @@ async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
             if app.lesson.steps_done >= 50 and app.query_one(Derivation).live is not None:
                 break
             await pilot.pause(0.05)
-        assert app.training
-        app._stop_training()  # freeze the parameters; show what the screen holds now
-        app.show()
+        assert app.main.training
+        app.main.stop_training()  # freeze the parameters; show what the screen holds now
+        app.main.show()
         live = app.query_one(Derivation).live
-        app._timer = object()  # as if still training, for show()
-        app.training = True
-        app.show()
+        app.main._timer = object()  # as if still training, for show()
+        app.main.training = True
+        app.main.show()
         live = app.query_one(Derivation).live
         assert live is not None and live.forward.network is app.lesson.network
         expected = app.lesson.network.forward(app.lesson.samples)
@@ -740,11 +739,11 @@ async def test_training_shows_live_numbers_and_keeps_the_last_forward_pass():
         step = step_rows(app.lesson.network, live, app.lesson.lr,
                          app.lesson.network.step(live, app.lesson.lr))
         assert_rows_shown(app, step)
-        app._timer, app.training = None, False
+        app.main._timer, app.main.training = None, False
         await pilot.press("t")  # (not training: starts) then stop again
         await pilot.press("t")
         await pilot.pause()
-        assert not app.training and app.lesson.phase == "forward"
+        assert not app.main.training and app.lesson.phase == "forward"
         assert app.lesson.forward_pass.network is app.lesson.network
         assert_panels_show_forward(app)
 

@@ -1,4 +1,4 @@
-"""The apps time themselves by one clock, :attr:`LessonApp.clock`, so that a test that
+"""The apps time themselves by one clock, :attr:`BackpropApp.clock`, so that a test that
 sets it holds all of the app's time: training's pace, the redraw rates while training,
 the loss curve's. Nothing under ``backprop_tui.tui`` reads another clock.
 """
@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 import backprop_tui.tui
-from backprop_tui.tui.app import BackpropApp
-from backprop_tui.tui.lesson_app import FRAME, PLOT_REDRAW, SPEEDS, LessonApp
-from backprop_tui.tui.wide.app import WideApp
+from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
+from backprop_tui.tui.chain_screen import ChainScreen
 from backprop_tui.tui.widgets.batch_table import BatchTable
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
@@ -51,9 +50,9 @@ def test_no_module_of_the_app_reads_a_clock_but_the_one_default():
     read = {path.relative_to(package).as_posix(): clocks_read(path)
             for path in sorted(package.rglob("*.py"))}
     assert {name: found for name, found in read.items() if found} \
-        == {"lesson_app.py": ["from time import monotonic"]}
-    # … and lesson_app uses it only as the default of LessonApp.clock.
-    tree = ast.parse((package / "lesson_app.py").read_text(encoding="utf-8"))
+        == {"app.py": ["from time import monotonic"]}
+    # … and app.py uses it only as the default of BackpropApp.clock.
+    tree = ast.parse((package / "app.py").read_text(encoding="utf-8"))
     uses = [node for node in ast.walk(tree)
             if isinstance(node, ast.Name) and node.id == "monotonic"]
     assert len(uses) == 1
@@ -74,12 +73,12 @@ def test_the_clock_check_sees_each_way_of_reading_a_clock(tmp_path):
         "asyncio.get_running_loop().time()"]
 
 
-def _chain_app(clock) -> LessonApp:
+def _chain_app(clock) -> BackpropApp:
     return BackpropApp(lecture(), clock=clock)
 
 
-def _wide_app(clock) -> LessonApp:
-    return WideApp(xor_lesson(lr=2.0), clock=clock)
+def _wide_app(clock) -> BackpropApp:
+    return BackpropApp(xor_lesson(lr=2.0), clock=clock)
 
 
 @pytest.mark.parametrize("make", [_chain_app, _wide_app], ids=["chain", "wide"])
@@ -91,9 +90,9 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
     clock = [1000.0]
     app = make(lambda: clock[0])
     ticks, redraws = [0], [0]
-    tick, redraw = app._tick, app._redraw
-    monkeypatch.setattr(app, "_tick", lambda: (ticks.__setitem__(0, ticks[0] + 1), tick()))
-    monkeypatch.setattr(app, "_redraw",
+    tick, redraw = app.main._tick, app.main._redraw
+    monkeypatch.setattr(app.main, "_tick", lambda: (ticks.__setitem__(0, ticks[0] + 1), tick()))
+    monkeypatch.setattr(app.main, "_redraw",
                         lambda: (redraws.__setitem__(0, redraws[0] + 1), redraw()))
 
     async def timer_fires(times: int) -> None:
@@ -107,7 +106,7 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("t")
         await pilot.pause()
-        assert app._timer is not None
+        assert app.main._timer is not None
         lesson = app.lesson
         redrawn = redraws[0]
         await timer_fires(5)
@@ -116,7 +115,7 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
         clock[0] += FRAME  # one frame: its steps, and a redraw
         await timer_fires(1)
         steps = lesson.steps_done
-        assert steps == int(SPEEDS[app.speed] * FRAME)
+        assert steps == int(SPEEDS[app.main.speed] * FRAME)
         assert redraws[0] == redrawn + 1
 
         # The clock stands again: more than PLOT_REDRAW of real time passes, the history
@@ -126,7 +125,7 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
         plot = app.query_one(LossPlot)
         tables = app.query(BatchTable)
         assert [str(t.border_title).endswith(f"at step {steps}") for t in tables] \
-            == [True] * isinstance(app, BackpropApp)
+            == [True] * isinstance(app.main, ChainScreen)
         drawn = plot._drawn
         since = time.monotonic()
         await timer_fires(3)
@@ -134,14 +133,14 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
             await timer_fires(1)
         assert lesson.steps_done == steps and redraws[0] == redrawn + 1
         lesson.train(5)
-        app._redraw()
+        app.main._redraw()
         await pilot.pause()
         assert lesson.steps_done == steps + 5
         assert plot._drawn == drawn != (lesson.history.next_step, len(lesson.history),
                                         plot.log_scale)
         assert [str(t.border_title).endswith(f"at step {steps}") for t in tables] \
-            == [True] * isinstance(app, BackpropApp)
-        app._stop_training()
+            == [True] * isinstance(app.main, ChainScreen)
+        app.main.stop_training()
 
 
 async def test_the_header_gives_no_rate_until_one_is_measured():
@@ -160,14 +159,14 @@ async def test_the_header_gives_no_rate_until_one_is_measured():
         assert header.endswith("training") and "/s" not in header, header
         for _ in range(3):
             clock[0] += FRAME
-            app._tick()
+            app.main._tick()
             await pilot.pause()
-        app._redraw()
+        app.main._redraw()
         await pilot.pause()
         header = text_of(app.query_one(StatusLine))
         rate = int(header.rsplit("training ", 1)[1].removesuffix("/s").replace(",", ""))
-        assert abs(rate - SPEEDS[app.speed]) <= 0.02 * SPEEDS[app.speed], header  # whole steps
-        app._stop_training()
+        assert abs(rate - SPEEDS[app.main.speed]) <= 0.02 * SPEEDS[app.main.speed], header  # whole steps
+        app.main.stop_training()
 
 
 async def test_the_loss_curve_is_drawn_at_once_until_it_is_a_curve():
@@ -175,7 +174,7 @@ async def test_the_loss_curve_is_drawn_at_once_until_it_is_a_curve():
     than two points) is replaced as soon as the history has two, whatever the rate, so it
     never stays beside a step count that moved on; then the rate holds again."""
     clock = [0.0]
-    app = WideApp(xor_lesson(), clock=lambda: clock[0])
+    app = BackpropApp(xor_lesson(), clock=lambda: clock[0])
     async with app.run_test(size=(80, 24)) as pilot:
         plot, lesson = app.query_one(LossPlot), app.lesson
         lesson.step()

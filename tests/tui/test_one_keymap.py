@@ -1,10 +1,8 @@
-"""One set of keys for every shape (docs/design: "the same keys mean the same thing"): a key
-that the chain's app and the app for several neurons a layer both have is one registry
-entry, one action and one help sentence; the wide app's own features sit on keys the
-chain's app leaves free; the chain's keys whose feature every shape has (u U undo and
-redo, o k another activation and cost, e E the nudge check, m the handout) do it here too;
-and a chain's key whose feature the shape lacks says so in one line instead of doing
-something else."""
+"""One set of keys for every shape (docs/design: "the same keys mean the same thing"): one
+app, one registry; the chain's screen and the network's bind every key of it to the same
+action, and a key whose feature a shape lacks says so in one line instead of doing
+something else; the keys every shape has (u U undo and redo, o k another activation and
+cost, e E the nudge check, m the handout …) do it on both screens."""
 
 from __future__ import annotations
 
@@ -19,14 +17,15 @@ from backprop_tui.model.network import Network
 from backprop_tui.present.format import number
 from backprop_tui.present.formulas import param_sym
 from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.chain_screen import ChainScreen
 from backprop_tui.tui.keys import KEYS
-from backprop_tui.tui.wide.app import WideApp
 from backprop_tui.tui.wide.derivation import WideDerivation
-from backprop_tui.tui.wide.keys import CHAIN_ONLY, WIDE_KEYS
+from backprop_tui.tui.wide.screen import NetworkScreen
 from backprop_tui.tui.widgets.decision import DecisionView
 from backprop_tui.tui.widgets.field import NumberField
 
 from ..test_cli_files import as_float, shows, tables
+from .helpers import lecture
 from .test_wide import (
     SIZE,
     XOR_B,
@@ -38,49 +37,66 @@ from .test_wide import (
 )
 from .test_wide_backward import by_hand
 
-CHAIN = {key.shown: key for key in KEYS}
 
-
-def bound(app_class) -> dict[str, str]:
-    """Each Textual key name an app binds, and its action."""
-    return {name.strip(): binding.action for binding in app_class.BINDINGS
+def bound(screen_class) -> dict[str, str]:
+    """Each Textual key name a screen binds, and its action (the app's own bindings, q and
+    ctrl+c, included)."""
+    return {name.strip(): binding.action
+            for binding in [*BackpropApp.BINDINGS, *screen_class.BINDINGS]
             for name in binding.key.split(",")}
 
 
-def test_a_key_both_apps_have_is_the_chains_own_entry():
-    shared = [key for key in WIDE_KEYS if key.shown in CHAIN]
-    assert {k.shown for k in shared} >= {"b", "s", "space", "l", "c", "↑ ↓", "n p", "tab"}
-    different = [f"`{key.shown}`: wide {key.label!r}/{key.help[:40]!r}…, chain "
-                 f"{CHAIN[key.shown].label!r}/{CHAIN[key.shown].help[:40]!r}…"
-                 for key in shared if key is not CHAIN[key.shown]]
-    assert not different, "a key that means two things:\n" + "\n".join(different)
+def registry_names() -> dict[str, str]:
+    """Each Textual key name of the registry, and the key (as the registry writes it)."""
+    return {name: key.shown for key in KEYS for names, _, _ in key.bindings
+            for name in names.split(",")}
 
 
-def test_a_key_name_bound_in_both_apps_does_the_same_or_says_it_is_not_here():
-    chain, wide = bound(BackpropApp), bound(WideApp)
-    both = sorted(set(chain) & set(wide))
-    assert {"e", "d", "m", "l", "c", "up", "down"} <= set(both)
-    # every shape has undo and redo, the activation and the cost, the nudge and the handout
-    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x", "z", "d"} <= {
-        name for name in both if not wide[name].startswith("absent(")}
-    for name in both:
-        if wide[name].startswith("absent("):
-            assert name in CHAIN_ONLY, name
+@pytest.mark.parametrize("screen", [ChainScreen, NetworkScreen], ids=["chain", "network"])
+def test_each_screen_binds_every_key_of_the_one_registry_to_its_action(screen):
+    names, actions = registry_names(), {
+        name: action for key in KEYS for names_, action, _ in key.bindings
+        for name in names_.split(",")}
+    got = bound(screen)
+    assert set(names) <= set(got), sorted(set(names) - set(got))
+    for name, key in names.items():
+        if key in screen.ABSENT:
+            assert got[name] == f"absent({key!r})", name
         else:
-            assert wide[name] == chain[name], (
-                f"{name}: {chain[name]} in the chain's app, {wide[name]} in the wide one")
-    # The wide app's own keys are free in the chain's app.
-    own = {name for key in WIDE_KEYS if key.shown not in CHAIN
-           for names, _, _ in key.bindings for name in names.split(",")}
-    assert own and not own & set(chain), sorted(own & set(chain))
-    # And the keys that only say "not here" are the chain's, not the wide app's own.
-    assert set(CHAIN_ONLY) <= set(chain)
-    assert not {k for key in WIDE_KEYS for k in key.shown.split()} & set(CHAIN_ONLY)
+            assert got[name] == actions[name], (name, got[name], actions[name])
+    assert set(screen.ABSENT) <= {key.shown for key in KEYS}
 
 
-def assert_not_available(app: WideApp, key: str) -> None:
+def test_the_two_screens_differ_only_in_the_keys_a_shape_lacks():
+    chain, network = bound(ChainScreen), bound(NetworkScreen)
+    differ = {name for name in set(chain) | set(network) if chain.get(name) != network.get(name)}
+    names = registry_names()
+    absent = {names[name] for name in differ if name in names}
+    assert absent == set(ChainScreen.ABSENT) | set(NetworkScreen.ABSENT)
+    assert differ - set(names) <= {"tab", "shift+tab"}  # the chain's fields: its own order
+    # every shape has these
+    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x", "z", "d", "l", "c"} \
+        .isdisjoint(differ)
+    assert set(NetworkScreen.ABSENT) == {"a"}
+
+
+async def test_a_chains_screen_says_in_one_line_what_its_shape_lacks():
+    app = BackpropApp(lecture())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        before = app.lesson.state
+        for key, name in (("{ }", "left_curly_bracket"), ("{ }", "right_curly_bracket"),
+                          ("M", "M"), ("D", "D"), ("S", "S")):
+            await pilot.press(name)
+            assert_not_available(app, key)
+            assert app.lesson.state is before  # nothing changed
+        await pilot.press("right", "left")  # ← → move through the layers as [ ] do
+        assert app.main.shown_layer == app.lesson.layers - 1
+
+
+def assert_not_available(app: BackpropApp, key: str) -> None:
     message = shown(app, "#message")
-    assert message.startswith(f"{key}: ") and "not available for shape" in message, message
+    assert message.startswith(f"{key}: {app.main.ABSENT[key][:20]}"), message
     assert "\n" not in message.strip() and len(message.strip()) < SIZE[0], message
     assert app.query_one("#message").has_class("-error")
 
@@ -107,11 +123,11 @@ def assert_shown_to_its_digits(text: str, value: float) -> None:
         text, value)
 
 
-def assert_nudge_of_the_selection(app: WideApp, symbol: str, epsilon: float) -> None:
+def assert_nudge_of_the_selection(app: BackpropApp, symbol: str, epsilon: float) -> None:
     """The message line is e's nudge check of the selected w_jk: C at w_jk ± ε and their
     central difference, computed here by hand, beside the chain rule's batch-mean ∂C/∂w_jk
     of the lesson's trace (and the hand-made backward pass); the two agree."""
-    lesson, l, j, k = app.lesson, app.layer, app.neuron, app.weight
+    lesson, l, j, k = app.lesson, app.main.shown_layer, app.main.neuron, app.main.weight
     message = shown(app, "#message")
     found = NUDGE.match(message)
     assert found, message
@@ -139,25 +155,25 @@ def assert_nudge_of_the_selection(app: WideApp, symbol: str, epsilon: float) -> 
 async def test_symmetry_demo_is_on_S_and_e_checks_the_selected_weight_by_nudging():
     """e: the nudge check of the selected weight w_jk (c: another k, ← → { }: another
     neuron), E: ε ÷ 10; nothing changes. The symmetry demo stays on S."""
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b")
         version = app.lesson.version
         await pilot.press("e")
-        assert (app.layer, app.neuron, app.weight) == (2, 1, 1)  # b: at the output
+        assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (2, 1, 1)  # b: at the output
         assert_nudge_of_the_selection(app, "w₁₁(L)", 1e-5)
         await pilot.press("E")
         assert_nudge_of_the_selection(app, "w₁₁(L)", 1e-6)
         await pilot.press("c", "e")
-        assert app.weight == 2
+        assert app.main.weight == 2
         assert_nudge_of_the_selection(app, "w₁₂(L)", 1e-6)
         await pilot.press("left", "right_curly_bracket", "e")
-        assert (app.layer, app.neuron, app.weight) == (1, 2, 2)
+        assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (1, 2, 2)
         assert_nudge_of_the_selection(app, "w₂₂(L−1)", 1e-6)
         await pilot.press("E")
         assert_nudge_of_the_selection(app, "w₂₂(L−1)", 1e-7)
         await pilot.press("c", "e")  # w₂₁, not w₁₂: row j = 2, column k = 1
-        assert (app.layer, app.neuron, app.weight) == (1, 2, 1)
+        assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (1, 2, 1)
         assert_nudge_of_the_selection(app, "w₂₁(L−1)", 1e-7)
         # e and E changed nothing: the parameters, the phase, the results
         assert np.array_equal(app.lesson.network.flat_w, XOR_W)
@@ -172,7 +188,7 @@ async def test_matrix_form_is_on_M_and_m_writes_the_handout(tmp_path, monkeypatc
     """m: the Markdown handout, the trace then the update step of every w_jk and b_j,
     old − η·∂C/∂p = new, the numbers the step s then takes. The matrix form stays on M."""
     monkeypatch.chdir(tmp_path)
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b")
         version = app.lesson.version
@@ -181,12 +197,12 @@ async def test_matrix_form_is_on_M_and_m_writes_the_handout(tmp_path, monkeypatc
         assert shown(app, "#message") == "step 0: handout written to backprop-handout-1.md"
         assert not app.query_one("#message").has_class("-error")
         assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop-handout-1.md"]
-        assert app.lesson.version == version and not app.matrix  # m changed nothing
+        assert app.lesson.version == version and not app.main.matrix  # m changed nothing
         await pilot.press("M")
-        assert app.matrix
+        assert app.main.matrix
         assert app.query_one(WideDerivation).shown.title[0] == "matrix form"
         await pilot.press("M")
-        assert not app.matrix
+        assert not app.main.matrix
         lesson = app.lesson
         net, lr = lesson.network, lesson.lr
         bp = net.forward(lesson.samples).backward()
@@ -227,7 +243,7 @@ async def test_matrix_form_is_on_M_and_m_writes_the_handout(tmp_path, monkeypatc
 async def test_u_and_U_undo_and_redo_phases_steps_and_edits():
     """u takes back the last change (a phase, a step, an edit), U brings it back; the
     screen shows the lesson after each."""
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         lesson = app.lesson
         await pilot.press("u")  # nothing yet
@@ -278,7 +294,7 @@ async def test_u_and_U_undo_and_redo_phases_steps_and_edits():
 
 
 async def test_o_and_k_switch_the_activation_and_the_cost_and_clear_the_results():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         lesson = app.lesson
         names = list(ACTIVATIONS)
@@ -323,7 +339,7 @@ async def test_o_and_k_switch_the_activation_and_the_cost_and_clear_the_results(
 
 
 async def test_decision_view_is_on_D_d_deletes_the_sample_shown_and_a_is_not_here():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=(120, 36)) as pilot:
         view = app.query_one(DecisionView)
         await pilot.press("a")
@@ -347,87 +363,65 @@ async def test_decision_view_is_on_D_d_deletes_the_sample_shown_and_a_is_not_her
         await pilot.pause()
         assert len(app.lesson.samples) == 2
         await pilot.press("D")
-        assert app.decision and view.display
+        assert app.main.decision and view.display
         await pilot.press("D")
-        assert not app.decision and not view.display
-
-
-def test_every_key_of_the_chains_app_means_the_same_in_the_wide_one_or_says_it_is_not_here():
-    chain, wide = bound(BackpropApp), bound(WideApp)
-    silent = sorted(set(chain) - set(wide))
-    assert not silent, f"keys of the chain's app that do nothing in the wide one: {silent}"
+        assert not app.main.decision and not view.display
 
 
 async def test_brackets_select_the_layer_as_the_arrows_do():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
-        start = app.layer
+        start = app.main.shown_layer
         await pilot.press("right_square_bracket")
-        assert app.layer == start + 1
+        assert app.main.shown_layer == start + 1
         await pilot.press("left_square_bracket")
-        assert app.layer == start
+        assert app.main.shown_layer == start
 
 
 async def test_not_available_stays_one_line_for_a_long_shape():
-    app = WideApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
+    app = BackpropApp(lesson_of((2, 4, 4, 4, 4, 4, 4, 4, 1), [[0.1, 0.2]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("a",):
-            await pilot.press(key)
-            message = shown(app, "#message").strip()
-            assert message.startswith(f"{key}: ") and "not available" in message
-            assert "\n" not in message and len(message) < SIZE[0], message
-        assert sorted(CHAIN_ONLY) == ["a"]
+        await pilot.press("a")
+        assert_not_available(app, "a")
         # e works for this shape too: the nudge of w₁₁ of the first layer
         await pilot.press("e")
         assert_nudge_of_the_selection(app, "w₁₁(L−7)", 1e-5)
 
 
 async def test_braces_select_a_neuron_and_the_arrows_scroll_the_derivation():
-    app = WideApp(lesson_of((3, 4, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
+    app = BackpropApp(lesson_of((3, 4, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b", "left", "left")
-        assert (app.layer, app.neuron) == (1, 1)
+        assert (app.main.shown_layer, app.main.neuron) == (1, 1)
         await pilot.press("right_curly_bracket", "right_curly_bracket")
-        assert app.neuron == 3
+        assert app.main.neuron == 3
         await pilot.press("left_curly_bracket")
-        assert app.neuron == 2
+        assert app.main.neuron == 2
         derivation = app.query_one(WideDerivation)
         assert derivation.rows_hidden  # 80×24: the rows scroll
         start = derivation._start
         assert start > 0  # it opens at the Σ row, further down
         await pilot.press("up")  # the chain's ↑: scroll, not the neuron above
-        assert derivation._start == start - 1 and app.neuron == 2
+        assert derivation._start == start - 1 and app.main.neuron == 2
         await pilot.press("down")
-        assert derivation._start == start and app.neuron == 2
+        assert derivation._start == start and app.main.neuron == 2
 
 
 async def test_l_and_c_mean_one_thing_in_both_apps():
     """l: the lesson's dataset (XOR for a network, 8 samples for a chain); c: the parameter
     the derivation explains (the next w_jk; w or b in a chain)."""
-    app = WideApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
+    app = BackpropApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
         assert app.lesson.shape == (2, 2, 1) and len(app.lesson.samples) == 4
         await pilot.press("f", "b", "c")
-        assert app.weight == 2
-
-
-@pytest.mark.parametrize("key", ["M", "D", "S", "left_curly_bracket", "right_curly_bracket"])
-async def test_the_wide_apps_own_keys_do_nothing_in_the_chains_app(key):
-    from .helpers import app_for
-
-    app = app_for()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f")
-        before = (app.lesson.version, shown(app, "#message"))
-        await pilot.press(key)
-        assert (app.lesson.version, shown(app, "#message")) == before
+        assert app.main.weight == 2
 
 
 async def test_i_writes_a_screenshot_in_the_wide_app_too(tmp_path):
     from backprop_tui.model.files import Folder
 
-    app = WideApp(xor_lesson(), folder=Folder(tmp_path))
+    app = BackpropApp(xor_lesson(), folder=Folder(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "i")
         await pilot.pause()
@@ -440,11 +434,11 @@ async def test_i_writes_a_screenshot_in_the_wide_app_too(tmp_path):
 async def test_G_switches_the_wide_apps_loss_curve_to_a_log_axis():
     from backprop_tui.tui.widgets.loss_plot import LossPlot
 
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("G")
         plot = app.query_one(LossPlot)
-        assert plot.log_scale and app.page == "loss"
+        assert plot.log_scale and app.main.page == "loss"
         assert shown(app, "#message").startswith("loss curve: cost axis logarithmic")
         await pilot.press("G")
         assert not plot.log_scale
@@ -459,14 +453,14 @@ async def test_g_plots_the_cost_against_the_selected_weight_with_the_chain_rules
     from backprop_tui.tui.widgets.loss_plot import LossPlot
     from backprop_tui.tui.widgets.slope_plot import SlopePlot
 
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         for keys, (l, j, k) in ((("g",), (1, 1, 1)), (("c",), (1, 1, 2)),
                                 (("right", "right", "left", "right_curly_bracket"), (1, 2, 2))):
             for key in keys:
                 await pilot.press(key)
             await pilot.pause()
-            assert (app.layer, app.neuron, app.weight) == (l, j, k)
+            assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (l, j, k)
             plot = app.query_one(SlopePlot)
             assert plot.display and not app.query_one(LossPlot).display
             cut = plot.data
@@ -503,7 +497,7 @@ async def test_h_shows_each_layers_mean_gradient_and_delta_in_place_of_the_deriv
                           0.8, -0.4, 0.5, -0.9, 1.3, 0.1], [0.1, -0.2, 0.05, 0.3, -0.1, 0.2, -0.3])
     from backprop_tui.model.lesson import Lesson
 
-    app = WideApp(Lesson(net, net.samples([[0.5, -0.2], [1.0, 0.3]], [[1.0], [0.0]]), 0.5))
+    app = BackpropApp(Lesson(net, net.samples([[0.5, -0.2], [1.0, 0.3]], [[1.0], [0.0]]), 0.5))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("h")
         await pilot.pause()
@@ -549,13 +543,13 @@ async def test_x_reveals_the_selected_weights_factors_one_b_at_a_time():
     next; once every row is shown, b goes on to the layer below as without reveal mode."""
     from backprop_tui.tui.wide.derivation import weight_rows
 
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("x", "f", "b")
         await pilot.pause()
         lesson = app.lesson
-        rows = weight_rows(lesson.backward_pass, app.selection).rows
-        assert app.layer == lesson.layers and len(rows) >= 3
+        rows = weight_rows(lesson.backward_pass, app.main.selection).rows
+        assert app.main.shown_layer == lesson.layers and len(rows) >= 3
         for revealed in range(len(rows)):
             shown_rows = app.query_one(WideDerivation).shown.rows
             assert len(shown_rows) == revealed + 1
@@ -566,16 +560,16 @@ async def test_x_reveals_the_selected_weights_factors_one_b_at_a_time():
             row = rows[revealed]
             assert shown(app, "#message").startswith(
                 f"{row.symbol} {row.relation} {row.formula} {row.equals} {row.value_text}")
-            assert app.layer == lesson.layers
+            assert app.main.shown_layer == lesson.layers
         assert [r.value_text for r in app.query_one(WideDerivation).shown.rows] == [
             r.value_text for r in rows]
         await pilot.press("b")  # all shown: the layer below, its first factor hidden
         await pilot.pause()
-        assert app.layer == lesson.layers - 1
+        assert app.main.shown_layer == lesson.layers - 1
         assert app.query_one(WideDerivation).shown.rows[-1].value_text == "?"
         await pilot.press("x")  # off: every row at once
         await pilot.pause()
-        below = weight_rows(lesson.backward_pass, app.selection).rows
+        below = weight_rows(lesson.backward_pass, app.main.selection).rows
         assert [r.value_text for r in app.query_one(WideDerivation).shown.rows] == [
             r.value_text for r in below]
 
@@ -587,12 +581,12 @@ async def test_z_quizzes_the_selected_weights_factors_in_the_wide_app():
     from backprop_tui.tui.wide.derivation import weight_rows
     from backprop_tui.tui.widgets.quiz import AnswerField
 
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("z", "f", "b")
         await pilot.pause()
         lesson = app.lesson
-        rows = weight_rows(lesson.backward_pass, app.selection).rows
+        rows = weight_rows(lesson.backward_pass, app.main.selection).rows
         field = app.query_one("#quiz-answer", AnswerField)
         assert app.focused is field
         answers = [f"{rows[0].value * 1.001:.6g}", "0.123456e3", ""]
@@ -616,7 +610,7 @@ async def test_z_quizzes_the_selected_weights_factors_in_the_wide_app():
                 assert message.startswith(f"revealed {rows[2].symbol} = {rows[2].value_text}")
         # row 1 right, row 2 wrong once then shown, row 3 shown
         assert shown(app, "#quiz-prompt").startswith("quiz · 1/3 right · 1 wrong · 2 shown")
-        while lesson.quiz.position((lesson.version, app.selection)) < len(rows):
+        while lesson.quiz.position((lesson.version, app.main.selection)) < len(rows):
             field.value = ""
             await pilot.press("enter")
             await pilot.pause()
@@ -626,7 +620,7 @@ async def test_z_quizzes_the_selected_weights_factors_in_the_wide_app():
         app.screen.set_focus(None)
         await pilot.press("b")
         await pilot.pause()
-        assert app.layer == lesson.layers - 1
+        assert app.main.shown_layer == lesson.layers - 1
         assert app.query_one(WideDerivation).shown.rows[-1].value_text == "?"
         await pilot.press("z")
         await pilot.pause()
@@ -635,8 +629,8 @@ async def test_z_quizzes_the_selected_weights_factors_in_the_wide_app():
 
 
 async def test_the_wide_app_opens_in_quiz_mode_as_the_chains_does():
-    app = WideApp(xor_lesson(), quiz=True)
+    app = BackpropApp(xor_lesson(), quiz=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b")
         await pilot.pause()
-        assert app.quizzing and shown(app, "#quiz-prompt").endswith("∂C/∂a₁(L) =")
+        assert app.main.quizzing and shown(app, "#quiz-prompt").endswith("∂C/∂a₁(L) =")

@@ -26,6 +26,7 @@ from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.opening import Opening
 from backprop_tui.tui import later as later_module
 from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.chain_screen import ChainScreen
 from backprop_tui.tui.later import Later
 
 from .test_signals import app_in_a_terminal, read_until
@@ -82,7 +83,7 @@ async def test_a_key_before_the_lesson_is_made_makes_it_and_is_answered(monkeypa
     values = resolve_start()
     later: list[BackpropApp] = []
     # The lesson is not made after the first frame: only the key can make it.
-    monkeypatch.setattr(BackpropApp, "call_after_refresh",
+    monkeypatch.setattr(ChainScreen, "call_after_refresh",
                         lambda self, callback, *a, **k: later.append(self) or True)
     app = BackpropApp(Opening(values))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -235,5 +236,5 @@ async def test_any_first_key_before_the_lesson_is_made_does_what_it_always_does(
                 await pilot.press(key)
                 await pilot.pause()
                 shown.append(app.export_screenshot())
-                app._stop_training()
+                app.main.stop_training()
     assert shown[0] == shown[1]

@@ -18,9 +18,8 @@ from hypothesis import strategies as st
 
 from backprop_tui.model import defaults
 from backprop_tui.present.format import fitted, number
-from backprop_tui.tui import lesson_app
-from backprop_tui.tui.app import PLOT_REDRAW, BackpropApp
-from backprop_tui.tui.lesson_app import FRAME, SPEEDS
+from backprop_tui.tui import app as app_module
+from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets import loss_plot
 from backprop_tui.tui.widgets.field import NumberField
@@ -63,9 +62,9 @@ def shown(app: BackpropApp, selector: str) -> str:
 
 def assert_screen_matches_lesson(app: BackpropApp) -> None:
     """Every number the panels and the status line show is the lesson's."""
-    lesson, sample = app.lesson, app.sample
+    lesson, sample = app.lesson, app.main.sample
     assert 0 <= sample < len(lesson.samples)
-    assert 1 <= app.layer <= lesson.layers
+    assert 1 <= app.main.shown_layer <= lesson.layers
     fields = {"x": lesson.samples.x[sample, 0], "y": lesson.samples.y[sample, 0], "lr": lesson.lr}
     for layer in range(1, lesson.layers + 1):
         fields[f"w-{layer}"] = lesson.network.flat_w[layer - 1]
@@ -123,7 +122,7 @@ texts = st.one_of(
 
 
 def value_of(app: BackpropApp, name: str) -> float:
-    lesson, sample = app.lesson, app.sample
+    lesson, sample = app.lesson, app.main.sample
     if name == "x":
         return float(lesson.samples.x[sample, 0])
     if name == "y":
@@ -177,10 +176,10 @@ async def test_divergence_in_the_app_pauses_training_says_the_step_and_warns_not
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("t")
             for _ in range(200):
-                if not app.training:
+                if not app.main.training:
                     break
                 await pilot.pause(FRAME)
-            assert not app.training
+            assert not app.main.training
             lesson = app.lesson
             divergence = lesson.divergence
             assert divergence is not None
@@ -191,7 +190,7 @@ async def test_divergence_in_the_app_pauses_training_says_the_step_and_warns_not
             assert_screen_matches_lesson(app)
             await pilot.press("t")  # refused until η changes or r resets
             await pilot.pause()
-            assert not app.training and "change η" in shown(app, "#message")
+            assert not app.main.training and "change η" in shown(app, "#message")
             await pilot.press("f", "b", "s")
             await pilot.pause()
             await pilot.press("q")
@@ -218,14 +217,14 @@ async def test_soak_thousands_of_steps_memory_and_figure_size_stay_flat(monkeypa
     async def run(ticks: int) -> None:
         for _ in range(ticks):
             clock[0] += FRAME
-            app._tick()  # the app's own training step (its timer never fires: time stands)
+            app.main._tick()  # the app's own training step (its timer never fires: time stands)
             await pilot.pause()
 
     async with app.run_test(size=SIZE) as pilot:
-        while app.speed < speed:
+        while app.main.speed < speed:
             await pilot.press("plus")
         await pilot.press("t")
-        assert app.training and app.speed == speed
+        assert app.main.training and app.main.speed == speed
         await run(2 * ticks_per_plot)
         warm_steps, warm_builds = lesson.steps_done, len(builds)
         tracemalloc.start()
@@ -264,19 +263,19 @@ async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         shows = []
-        real_update = app._update_screen
-        monkeypatch.setattr(app, "_update_screen",
+        real_update = app.main._update_screen
+        monkeypatch.setattr(app.main, "_update_screen",
                             lambda: (shows.append(clock[0]), real_update()))
         plot = app.query_one(LossPlot)
         builds = plot.builds
         seconds = 3
         for _ in range(round(seconds / FRAME)):
             clock[0] += FRAME
-            app._tick()
+            app.main._tick()
             await pilot.pause()
-        assert app.training and app.lesson.steps_done > 0
+        assert app.main.training and app.lesson.steps_done > 0
         # Numbers at most every TRAINING_REDRAW, the curve at most every PLOT_REDRAW.
-        redraws = seconds / lesson_app.TRAINING_REDRAW
+        redraws = seconds / app_module.TRAINING_REDRAW
         assert redraws - 1 <= len(shows) <= redraws + 1
         assert seconds / PLOT_REDRAW - 1 <= plot.builds - builds <= seconds / PLOT_REDRAW + 1
         await pilot.press("t")

@@ -41,12 +41,12 @@ def test_training_shows_live_numbers(snap_compare):
         app = pilot.app
         await pilot.press("l")
         app.lesson.train(300)
-        app.show()  # the loss curve drawn once (while training it is redrawn once a second)
+        app.main.show()  # the loss curve drawn once (while training it is redrawn once a second)
         await pilot.pause()
-        app._timer = _Frozen()
-        app.training = True
-        app.show_view(View.LOSS)
-        app.show()
+        app.main._timer = _Frozen()
+        app.main.training = True
+        app.main.show_view(View.LOSS)
+        app.main.show()
         await pilot.pause()
 
     assert snap_compare(app_for(), run_before=train, terminal_size=(120, 36))

@@ -56,9 +56,9 @@ async def test_e_nudges_the_selected_parameter_and_shows_it_beside_the_chain_rul
         assert number(after.numeric, signed=True) in text_of(view)
         # E: ε ten times smaller.
         await pilot.press("E")
-        assert app.epsilon == EPSILONS[EPSILONS.index(1e-5) + 1]
-        assert app.nudge_result.epsilon == app.epsilon
-        assert number(app.epsilon) in text_of(view)
+        assert app.main.epsilon == EPSILONS[EPSILONS.index(1e-5) + 1]
+        assert app.main.nudge_result.epsilon == app.main.epsilon
+        assert number(app.main.epsilon) in text_of(view)
         await pilot.press("e")
         assert not view.display
 
@@ -97,7 +97,7 @@ async def test_g_cycles_loss_slope_and_fit_and_the_slope_follows_steps_and_selec
                                    lesson.network.forward(lesson.samples).column("a")[:, -1])
         # the fit follows training
         app.lesson.train(200)
-        app.show()
+        app.main.show()
         await pilot.pause()
         assert not np.array_equal(plot.data.output, fit.output)
         await pilot.press("g")
@@ -162,11 +162,11 @@ async def test_quiz_keys_outside_a_number_still_work_while_typing():
         field = app.query_one(AnswerField)
         assert app.focused is field
         await pilot.press("b")  # the next layer, not a letter in the field
-        assert field.value == "" and app.layer == app.lesson.layers - 1
-        title, rows, _ = rows_for(app.lesson, app.layer, 0)
+        assert field.value == "" and app.main.shown_layer == app.lesson.layers - 1
+        title, rows, _ = rows_for(app.lesson, app.main.shown_layer, 0)
         assert f"{rows[0].symbol} =" in shown(app, "#quiz-prompt")
         await pilot.press("z")  # quiz off: every row back, the field gone
-        assert not app.quizzing and app.focused is None
+        assert not app.main.quizzing and app.focused is None
         assert not app.query_one("#quiz").display
         text = derivation_text(app)
         for row in rows:
@@ -177,7 +177,7 @@ async def test_a_layer_answered_through_says_what_comes_next():
     app = BackpropApp(lecture(), quiz=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
-        _, rows, _ = rows_for(app.lesson, app.layer, 0)
+        _, rows, _ = rows_for(app.lesson, app.main.shown_layer, 0)
         for _ in rows:
             await pilot.press("enter")
         assert app.lesson.quiz.revealed == len(rows)
@@ -207,7 +207,7 @@ async def test_undo_and_redo_through_phases_and_steps():
         assert_panels_show_forward(app)
         assert_fields_show_lesson(app)
         text = text_of(app.query_one("#derivation"))
-        for row in backward_rows(lesson.backward_pass, 0, app.layer):
+        for row in backward_rows(lesson.backward_pass, 0, app.main.shown_layer):
             assert row.value_text in text
         assert len(lesson.history) == 0
         assert app.query_one("#loss").border_subtitle == ""
@@ -225,10 +225,10 @@ async def test_undo_takes_back_an_edit_and_a_training_run():
     async with app.run_test(size=SIZE) as pilot:
         lesson = app.lesson
         lesson.set_w(1, 2.0)
-        app.show()
+        app.main.show()
         await pilot.pause()
         lesson.train(500)
-        app.show()
+        app.main.show()
         await pilot.press("u")
         assert lesson.steps_done == 0 and len(lesson.history) == 0
         assert lesson.network.flat_w[0] == 2.0
@@ -333,7 +333,7 @@ def test_quiz_option_opens_the_app_in_quiz_mode(monkeypatch, argv, quiz):
 async def test_the_app_started_in_quiz_mode_hides_the_first_factor():
     app = BackpropApp(lecture(), quiz=True)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.quizzing and app.query_one("#quiz").display
+        assert app.main.quizzing and app.query_one("#quiz").display
         await pilot.press("space", "space")  # forward, then the backward pass
         assert app.lesson.phase == "backward"
         assert app.query_one("#derivation").quiz_index == 0
@@ -359,21 +359,22 @@ async def test_every_key_is_on_a_key_line_at_every_size():
     for size in (SIZE, WIDE):
         app = app_for()
         async with app.run_test(size=size) as pilot:
+            keys = app.main.listed_keys()
             main = shown(app, "#keys")
-            for key in on_line("main"):
+            for key in on_line("main", keys):
                 assert f"{key.shown} {key.label}" in main, (size, key.shown)
             assert "v view" in main
             line = app.query_one("#teach-keys")
             assert line.region.height == 1 and line.region.width == size[0]
             seen = ""
-            for _ in range(len(on_line("more"))):
+            for _ in range(len(on_line("more", keys))):
                 text = shown(app, "#teach-keys")
                 assert len(text) <= size[0]
                 seen += text
                 if "j more" not in text:
                     break
                 await pilot.press("j")
-            for key in on_line("more"):
+            for key in on_line("more", keys):
                 assert f"{key.shown} {key.label}" in seen, (size, key.shown)
 
 
@@ -388,10 +389,10 @@ async def test_reveal_mode_shows_one_factor_at_a_time_without_scoring():
         assert rows[0].symbol in text and rows[0].value_text not in text  # asked, not told
         for k in range(1, len(rows) + 1):
             await pilot.press("b")
-            assert app.layer == app.lesson.layers and derivation.reveal == k
+            assert app.main.shown_layer == app.lesson.layers and derivation.reveal == k
             assert rows[k - 1].value_text in shown(app, "#message")
         assert app.lesson.quiz.score == lecture().quiz.score  # no scoring
         await pilot.press("b")  # all shown: the next layer, from its first factor
-        assert app.layer == app.lesson.layers - 1 and derivation.reveal == 0
+        assert app.main.shown_layer == app.lesson.layers - 1 and derivation.reveal == 0
         await pilot.press("x")
         assert derivation.reveal is None

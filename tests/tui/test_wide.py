@@ -12,14 +12,12 @@ from backprop_tui.model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
 from backprop_tui.model.network import Network, xor_samples
 from backprop_tui.present import formulas as W
 from backprop_tui.present.format import fitted, number
-from backprop_tui.tui import app as chain_app
-from backprop_tui.tui import lesson_app
-from backprop_tui.tui.wide import app as wide_module
-from backprop_tui.tui.wide.app import WideApp
+from backprop_tui.tui import app as app_module
+from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.grid import NetworkGrid
-from backprop_tui.tui.wide.help import WideHelpScreen
-from backprop_tui.tui.wide.keys import WIDE_KEYS
+from backprop_tui.tui.wide.screen import NetworkScreen
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
@@ -53,9 +51,9 @@ def derivation_rows(app):
     return shown_.rows
 
 
-def assert_grid_matches_lesson(app: WideApp) -> None:
+def assert_grid_matches_lesson(app: BackpropApp) -> None:
     """Every number of the grid and the selected neuron's panel is the lesson's."""
-    lesson, s = app.lesson, app.sample
+    lesson, s = app.lesson, app.main.sample
     fwd = lesson.forward_pass
     shape = lesson.shape
     grid = app.query_one(NetworkGrid)
@@ -68,21 +66,21 @@ def assert_grid_matches_lesson(app: WideApp) -> None:
             expected = "—" if fwd is None else fitted(float(fwd.a[l - 1][s, j - 1]), room, True)
             cell = app.query_one(f"#neuron-{l}-{j}")
             if grid.dense:
-                mark = "▸" if (l, j) == (app.layer, app.neuron) else " "
+                mark = "▸" if (l, j) == (app.main.shown_layer, app.main.neuron) else " "
                 expected = f"{mark}a{W.sub(j)} {expected}"
             assert text_of(cell) == expected
-            assert cell.has_class("-selected") == ((l, j) == (app.layer, app.neuron))
+            assert cell.has_class("-selected") == ((l, j) == (app.main.shown_layer, app.main.neuron))
     net = lesson.network
-    for k in range(1, shape[app.layer - 1] + 1):
+    for k in range(1, shape[app.main.shown_layer - 1] + 1):
         field = app.query_one(f"#field-w-{k}", NumberField)
-        assert field.shown == fitted(float(net.w[app.layer - 1][app.neuron - 1, k - 1]), 9)
+        assert field.shown == fitted(float(net.w[app.main.shown_layer - 1][app.main.neuron - 1, k - 1]), 9)
     b = app.query_one("#field-b", NumberField)
-    assert b.shown == fitted(float(net.b[app.layer - 1][app.neuron - 1]), 9)
+    assert b.shown == fitted(float(net.b[app.main.shown_layer - 1][app.main.neuron - 1]), 9)
     assert f"step {lesson.steps_done}" in shown(app, "#status")
 
 
 async def test_forward_backward_step_show_the_models_numbers():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         assert app.lesson.phase == "none"
         assert_grid_matches_lesson(app)
@@ -95,7 +93,7 @@ async def test_forward_backward_step_show_the_models_numbers():
         assert [r.symbol for r in derivation_rows(app)][:2] == ["z₁(L−1)", "a₁(L−1)"]
         await pilot.press("b")  # the output layer first
         bp = app.lesson.backward_pass
-        assert app.lesson.phase == "backward" and bp is not None and app.layer == 2
+        assert app.lesson.phase == "backward" and bp is not None and app.main.shown_layer == 2
         assert derivation_rows(app)[0].symbol == "∂C/∂a₁(L)"
         await pilot.press("b")  # then the layer below
         rows = derivation_rows(app)
@@ -123,9 +121,9 @@ async def test_forward_backward_step_show_the_models_numbers():
         await pilot.press("space")
         assert app.lesson.phase == "forward"
         await pilot.press("space")
-        assert app.lesson.phase == "backward" and app.layer == 2
+        assert app.lesson.phase == "backward" and app.main.shown_layer == 2
         await pilot.press("space")
-        assert app.lesson.phase == "backward" and app.layer == 1
+        assert app.lesson.phase == "backward" and app.main.shown_layer == 1
         await pilot.press("space")
         assert app.lesson.phase == "step" and app.lesson.steps_done == 2
 
@@ -134,7 +132,7 @@ async def test_every_row_shown_is_its_formulas_value():
     """Every view's rows (forward, each weight term by term, matrix form, step) re-evaluated
     from the numbers they show."""
     lesson = lesson_of((2, 3, 2), [[0.1, 0.9], [0.5, -0.4]], [[1.0, 0.0], [0.0, 1.0]])
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=(120, 36)) as pilot:
         checked = 0
         await pilot.press("f")
@@ -143,10 +141,10 @@ async def test_every_row_shown_is_its_formulas_value():
         for layer in (1, 2):
             for j in range(1, lesson.shape[layer] + 1):
                 for k in range(1, lesson.shape[layer - 1] + 1):
-                    app.layer, app.neuron, app.weight = layer, j, k
+                    app.main.shown_layer, app.main.neuron, app.main.weight = layer, j, k
                     for matrix in (False, True):
-                        app.matrix = matrix
-                        app.show()
+                        app.main.matrix = matrix
+                        app.main.show()
                         await pilot.pause()
                         rows = derivation_rows(app)
                         checked += check_rows(rows) + check_remultiplied(rows)
@@ -157,41 +155,41 @@ async def test_every_row_shown_is_its_formulas_value():
 
 async def test_arrows_and_braces_select_a_neuron_and_c_its_weight():
     lesson = lesson_of((3, 4, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]])
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b")
-        assert (app.layer, app.neuron, app.weight) == (3, 1, 1)  # the output layer first
+        assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (3, 1, 1)  # the output layer first
         await pilot.press("left", "left")
-        assert (app.layer, app.neuron, app.weight) == (1, 1, 1)
+        assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (1, 1, 1)
         await pilot.press(*["right_curly_bracket"] * 4)  # no further than the last neuron
-        assert app.neuron == 4
+        assert app.main.neuron == 4
         await pilot.press("right")  # layer 2 has two neurons: the selection stays inside
-        assert (app.layer, app.neuron) == (2, 2)
+        assert (app.main.shown_layer, app.main.neuron) == (2, 2)
         assert app.query_one("#neuron-2-2").has_class("-selected")
         assert "neuron 2 of (L−1)" in str(app.query_one("#editor").border_title)
         await pilot.press("c", "c", "c")  # four weights into it: w₂₁ → w₂₂ → w₂₃ → w₂₄
-        assert app.weight == 4
+        assert app.main.weight == 4
         assert derivation_rows(app)[-1].symbol == "∂C/∂w₂₄(L−1)" or any(
             r.symbol == "∂C/∂w₂₄(L−1)" for r in derivation_rows(app))
         await pilot.press("c")
-        assert app.weight == 1
+        assert app.main.weight == 1
         await pilot.press("left_curly_bracket", "right", "right")
-        assert (app.layer, app.neuron) == (3, 1)
+        assert (app.main.shown_layer, app.main.neuron) == (3, 1)
         await pilot.press("left", "left", "left", "left")
-        assert app.layer == 1
+        assert app.main.shown_layer == 1
         assert_grid_matches_lesson(app)
         # b again: the layer below (from the first layer back to the output layer).
         await pilot.press("b")
-        assert app.layer == 3 and app.lesson.phase == "backward"
+        assert app.main.shown_layer == 3 and app.lesson.phase == "backward"
 
 
 async def test_matrix_form_shows_the_same_sum():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b", "b")
         term_by_term = {r.symbol: r.value for r in derivation_rows(app)[:-1]}  # not the mean
         await pilot.press("M")
-        assert app.matrix
+        assert app.main.matrix
         rows = derivation_rows(app)
         assert [r.symbol for r in rows] == ["δ₁(L−1)", "∂C/∂w₁₁(L−1)", "∂C/∂x₁"]
         assert rows[2].value == term_by_term["∂C/∂x₁"]
@@ -199,17 +197,17 @@ async def test_matrix_form_shows_the_same_sum():
         text = text_of(app.query_one(WideDerivation))
         assert "δ(L−1) = W(L)ᵀ·δ(L) ⊙ σ'(z(L−1))" in text
         await pilot.press("M")
-        assert not app.matrix and derivation_rows(app)[5].formula.startswith("Σⱼ")
+        assert not app.main.matrix and derivation_rows(app)[5].formula.startswith("Σⱼ")
 
 
 async def test_samples_and_the_mean():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b", "b")
         bp = app.lesson.backward_pass
         for expected in (1, 2, 3, 0, 3):
-            await pilot.press("n" if expected != 3 or app.sample == 2 else "p")
-            assert app.sample == expected
+            await pilot.press("n" if expected != 3 or app.main.sample == 2 else "p")
+            assert app.main.sample == expected
             assert_grid_matches_lesson(app)
             rows = derivation_rows(app)
             assert rows[2].value == float(bp.dC_dw[0][expected, 0, 0])
@@ -219,7 +217,7 @@ async def test_samples_and_the_mean():
 
 async def test_xor_key_and_accuracy_in_the_header():
     lesson = lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]])
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=SIZE) as pilot:
         assert "accuracy" in shown(app, "#status")
         await pilot.press("l")
@@ -234,13 +232,13 @@ async def test_xor_key_and_accuracy_in_the_header():
         assert f"accuracy {right}/4" in shown(app, "#status")
         assert_grid_matches_lesson(app)
     # Targets not all 0 or 1: no accuracy.
-    app = WideApp(lesson_of((2, 2, 1), [[0.1, 0.2]], [[0.3]]))
+    app = BackpropApp(lesson_of((2, 2, 1), [[0.1, 0.2]], [[0.3]]))
     async with app.run_test(size=SIZE):
         assert "accuracy" not in shown(app, "#status")
 
 
 async def test_symmetry_demo_gradients_identical_and_stay_equal():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("S")
         net = app.lesson.network
@@ -259,7 +257,7 @@ async def test_symmetry_demo_gradients_identical_and_stay_equal():
 
 
 async def test_edits_take_numbers_and_refuse_anything_else():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b", "b")
         field = app.query_one("#field-w-2", NumberField)
@@ -304,7 +302,7 @@ async def test_edits_take_numbers_and_refuse_anything_else():
 
 
 async def test_at_a_large_terminal_the_loss_curve_is_beside_the_derivation():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f", "b", "s")
         assert app.screen.has_class("-wide")
@@ -322,39 +320,39 @@ class _Frozen:
 
 async def test_training_runs_draws_the_loss_curve_and_stops():
     clock = [1000.0]
-    app = WideApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
+    app = BackpropApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        assert app.training and app.page == "loss"
+        assert app.main.training and app.main.page == "loss"
         for _ in range(60):
-            clock[0] += lesson_app.FRAME
-            app._tick()
+            clock[0] += app_module.FRAME
+            app.main._tick()
             await pilot.pause()
         steps = app.lesson.steps_done
         assert steps > 1000 and len(app.lesson.history) == steps
         assert "training" in shown(app, "#status")
         assert app.query_one(LossPlot).display
-        before = app.speed
+        before = app.main.speed
         await pilot.press("minus")
-        assert app.speed == before - 1
+        assert app.main.speed == before - 1
         await pilot.press("plus")
-        assert app.speed == before
+        assert app.main.speed == before
         await pilot.press("t")
-        assert not app.training and app.lesson.phase == "forward"
+        assert not app.main.training and app.lesson.phase == "forward"
         assert_grid_matches_lesson(app)
 
 
 async def test_reset_view_scroll_help_save_more_keys_and_quit():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b", "s")
         await pilot.press("r")
         assert app.lesson.steps_done == 0 and app.lesson.phase == "none"
         assert np.array_equal(app.lesson.network.flat_w, XOR_W)
         await pilot.press("v")
-        assert app.page == "loss" and app.query_one(LossPlot).display
+        assert app.main.page == "loss" and app.query_one(LossPlot).display
         await pilot.press("v")
-        assert app.page == "derivation"
+        assert app.main.page == "derivation"
         await pilot.press("f", "b", "b")
         derivation = app.query_one(WideDerivation)
         assert derivation.rows_hidden  # 80×24: the rows of w₁₁(L−1) scroll
@@ -364,12 +362,12 @@ async def test_reset_view_scroll_help_save_more_keys_and_quit():
         await pilot.press("up", "up")
         assert derivation._start == start - 1
         await pilot.press("question_mark")
-        assert isinstance(app.screen, WideHelpScreen)
+        assert isinstance(app.screen, HelpScreen)
         help_text = text_of(app.screen.query_one("#help-text"))
-        for key in WIDE_KEYS:
+        for key in NetworkScreen.screen_keys():
             assert key.help[:30] in help_text.replace("\n", " ") or key.shown in help_text
         await pilot.press("escape")
-        assert not isinstance(app.screen, WideHelpScreen)
+        assert not isinstance(app.screen, HelpScreen)
         page = app.query_one("#teach-keys").page
         await pilot.press("j")
         assert app.query_one("#teach-keys").page != page
@@ -378,10 +376,10 @@ async def test_reset_view_scroll_help_save_more_keys_and_quit():
 
 
 async def test_below_the_minimum_size_the_chains_notice():
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=(60, 20)) as pilot:
         assert app.screen.has_class("-too-small")
-        assert shown(app, "#too-small") == lesson_app.too_small_text(60, 20)
+        assert shown(app, "#too-small") == app_module.too_small_text(60, 20)
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not app.screen.has_class("-too-small")
@@ -389,13 +387,13 @@ async def test_below_the_minimum_size_the_chains_notice():
 
 async def test_a_deep_network_pages_its_columns_around_the_selection():
     lesson = lesson_of((2, 2, 2, 2, 2, 1), [[0.1, 0.2]], [[1.0]])
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=SIZE) as pilot:
         grid = app.query_one(NetworkGrid)
         assert grid.first == 1 and grid.last < 5
         for _ in range(4):
             await pilot.press("right")
-        assert grid.first <= app.layer == 5 <= grid.last
+        assert grid.first <= app.main.shown_layer == 5 <= grid.last
         assert app.query_one("#column-5").display and not app.query_one("#column-1").display
         assert shown(app, "#arrow-0") == "…"
 
@@ -407,18 +405,23 @@ async def test_a_deep_network_pages_its_columns_around_the_selection():
 ])
 def test_the_command_line_opens_the_wide_app(monkeypatch, argv, shape):
     started = []
-    monkeypatch.setattr(wide_module, "run_wide_app",
-                        lambda lesson, **kw: started.append(lesson) or 0)
+    monkeypatch.setattr(app_module, "run_app", lambda lesson, **kw: started.append(lesson) or 0)
     assert cli.main(argv) == 0
     assert started[0].shape == shape
 
 
-def test_the_chain_shape_stays_the_chain_app(monkeypatch):
-    started = []
-    monkeypatch.setattr(chain_app, "run_app", lambda lesson, **kw: started.append(lesson) or 0)
-    monkeypatch.setattr(wide_module, "run_wide_app", lambda *a, **k: pytest.fail("wide"))
-    assert cli.main(["--shape", "1,1,1,1"]) == 0
-    assert started and started[0].layers == 3
+async def test_one_app_shows_each_shape_on_its_screen():
+    """One app class: a network one neuron wide on the chain's screen (whatever way it was
+    written), any other on the network's."""
+    from backprop_tui.tui.chain_screen import ChainScreen
+
+    for lesson, screen in ((lesson_of((1, 1, 1, 1), [[0.5]], [[1.0]]), ChainScreen),
+                           (xor_lesson(), NetworkScreen)):
+        app = BackpropApp(lesson)
+        async with app.run_test(size=SIZE) as pilot:
+            assert type(app.screen) is screen and app.main is app.screen
+            await pilot.press("f")
+            assert app.lesson.phase == "forward"
 
 
 def test_bad_input_for_the_wide_app_is_one_line(capsys, tmp_path, monkeypatch):
@@ -431,10 +434,8 @@ def test_bad_input_for_the_wide_app_is_one_line(capsys, tmp_path, monkeypatch):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--w" in err and "6 weights" in err
     # --quiz opens the wide app in quiz mode, as it does the chain's (no longer refused)
-    import backprop_tui.tui.wide.app as wide_app
-
     opened = {}
-    monkeypatch.setattr(wide_app, "run_wide_app", lambda lesson, **kw: opened.update(kw) or 0)
+    monkeypatch.setattr(app_module, "run_app", lambda lesson, **kw: opened.update(kw) or 0)
     assert cli.main(["--shape", "2,2,1", "--xor", "--quiz"]) == 0
     assert opened["quiz"] is True and capsys.readouterr().err == ""
 
@@ -455,7 +456,7 @@ async def test_decision_view_on_a_key_redrawn_while_training():
 
     clock = [1000.0]
     for size in (SIZE, (120, 36)):
-        app = WideApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
+        app = BackpropApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
         async with app.run_test(size=size) as pilot:
             view = app.query_one(DecisionView)
             assert not view.display
@@ -468,21 +469,21 @@ async def test_decision_view_on_a_key_redrawn_while_training():
             assert view.display
             drawn = []
             for _ in range(10):
-                clock[0] += lesson_app.FRAME
-                app._tick()
+                clock[0] += app_module.FRAME
+                app.main._tick()
                 await pilot.pause()
                 drawn.append(view.network)
-            assert app.training and app.lesson.steps_done > 0
+            assert app.main.training and app.lesson.steps_done > 0
             # Redrawn with the network as training goes: the last one drawn is current.
             assert len({id(n) for n in drawn}) > 1
-            clock[0] += lesson_app.TRAINING_REDRAW  # a tick that redraws: the current network
-            app._tick()
+            clock[0] += app_module.TRAINING_REDRAW  # a tick that redraws: the current network
+            app.main._tick()
             await pilot.pause()
             assert view.network is app.lesson.network
             await pilot.press("t", "D")
             assert not view.display
     # Three inputs: no square to draw; the key says why.
-    app = WideApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
+    app = BackpropApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("D")
         assert "needs 2 inputs" in shown(app, "#message")
@@ -493,7 +494,7 @@ async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch
     from backprop_tui.model import load_session
 
     monkeypatch.chdir(tmp_path)
-    app = WideApp(xor_lesson())
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "b", "s", "s", "ctrl+s")
         path = tmp_path / "backprop-session.json"
@@ -508,13 +509,13 @@ async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch
         assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop-session.json"]
     # --session opens it in the wide app, going on from step 3; a reset returns to the start.
     opened = []
-    monkeypatch.setattr(wide_module, "run_wide_app",
+    monkeypatch.setattr(app_module, "run_app",
                         lambda lesson, **kw: opened.append((lesson, kw)) or 0)
     assert cli.main(["--session", str(path)]) == 0
     lesson, kw = opened[0]
     assert lesson.steps_done == 3 and len(lesson.history) == 3
     assert str(kw["session_path"]) == str(path)
-    app = WideApp(lesson, session_path=kw["session_path"])
+    app = BackpropApp(lesson, session_path=kw["session_path"])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "ctrl+s")
         assert load_session(path).steps == 4
@@ -525,7 +526,7 @@ async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch
 async def test_a_session_that_cannot_be_written_is_reported_and_nothing_is_lost(tmp_path):
     folder = tmp_path / "a-folder"
     folder.mkdir()
-    app = WideApp(xor_lesson(), session_path=folder)
+    app = BackpropApp(xor_lesson(), session_path=folder)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "ctrl+s")
         assert app.query_one("#message").has_class("-error")
@@ -557,7 +558,7 @@ async def test_a_layer_wider_than_the_screen_shows_the_neurons_around_the_select
 
     net = random_network((6, 16, 8, 2))
     samples = net.samples([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]], [[0.0, 1.0]])
-    app = WideApp(Lesson(net, samples, 0.5))
+    app = BackpropApp(Lesson(net, samples, 0.5))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f")
         await pilot.pause()
@@ -567,7 +568,7 @@ async def test_a_layer_wider_than_the_screen_shows_the_neurons_around_the_select
             await pilot.press("right_curly_bracket")
         await pilot.press("c", "c", "c", "c")  # its weight from x₅
         await pilot.pause()
-        assert (app.layer, app.neuron, app.weight) == (1, 10, 5)
+        assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (1, 10, 5)
         # the selected neuron second where it can be; the last four when near the end
         assert shown(app, "#more-1") == "9–12 of 16" and shown(app, "#more-0") == "3–6 of 6"
         fwd = app.lesson.forward_pass

@@ -14,7 +14,7 @@ from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.network import Network
 from backprop_tui.present.format import number
 from backprop_tui.present.formulas import a_sym, label, param_sym, sub
-from backprop_tui.tui.wide.app import WideApp
+from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.grid import NetworkGrid
 from backprop_tui.tui.widgets.field import NumberField
@@ -68,7 +68,7 @@ def by_hand(shape, flat_w, flat_b, x, y):
     return a, factors
 
 
-def row(app: WideApp, symbol: str):
+def row(app: BackpropApp, symbol: str):
     shown = app.query_one(WideDerivation).shown
     assert shown is not None
     found = [r for r in shown.rows if r.symbol == symbol]
@@ -76,12 +76,12 @@ def row(app: WideApp, symbol: str):
     return found[0]
 
 
-def check_layer(app: WideApp, factors, layer: int, L: int, samples: int) -> None:
+def check_layer(app: BackpropApp, factors, layer: int, L: int, samples: int) -> None:
     """The selection, the derivation's title and rows are those of ``layer``, its values
     the hand-computed ones, and those values are on screen."""
-    j, k, s = app.neuron, app.weight, app.sample
+    j, k, s = app.main.neuron, app.main.weight, app.main.sample
     lab = label(layer, L)
-    assert app.layer == layer
+    assert app.main.shown_layer == layer
     assert app.query_one(f"#neuron-{layer}-{j}").has_class("-selected")
     assert str(app.query_one("#editor").border_title) == f"neuron {j} of ({lab})"
     w = param_sym("w", layer, j, k, L)
@@ -112,7 +112,7 @@ async def test_b_starts_at_the_output_layer_and_goes_down_one_layer_each_press()
     (L−1), whose ∂C/∂a₁(L−1) is the Σ (L) passed down; b after the first layer: (L)."""
     lesson = teacher_lesson()
     _, factors = by_hand((2, 2, 1), TEACHER_W, TEACHER_B, [[1.0, 0.0]], [[1.0]])
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f")
         await pilot.press("b")
@@ -135,35 +135,35 @@ async def test_a_deeper_network_from_the_output_down_following_the_weight(size):
     neuron is the k whose ∂C/∂a_k the layer above summed (c chose k = 2)."""
     lesson = deep_lesson()
     _, factors = by_hand(DEEP_SHAPE, DEEP_W, DEEP_B, DEEP_X, DEEP_Y)
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=size) as pilot:
         await pilot.press("f", "b")
-        assert (app.layer, app.neuron) == (3, 1)
+        assert (app.main.shown_layer, app.main.neuron) == (3, 1)
         await pilot.press("c")  # w₁₂(L): its Σ is ∂C/∂a₂(L−1)
-        assert app.weight == 2
+        assert app.main.weight == 2
         if size == (120, 36):
             check_layer(app, factors, 3, 3, 2)
         passed = row(app, "∂C/∂a₂(L−1)").value
         await pilot.press("b")
-        assert (app.layer, app.neuron) == (2, 2)
+        assert (app.main.shown_layer, app.main.neuron) == (2, 2)
         assert row(app, "∂C/∂a₂(L−1)").value == passed
         if size == (120, 36):
             check_layer(app, factors, 2, 3, 2)
             await pilot.press("n")  # the other sample: its own factors, the same mean
             check_layer(app, factors, 2, 3, 2)
         await pilot.press("b")
-        assert app.layer == 1 and app.neuron == 2
+        assert app.main.shown_layer == 1 and app.main.neuron == 2
         if size == (120, 36):
             check_layer(app, factors, 1, 3, 2)
         # The grid shows the selected layer's column.
         grid = app.query_one(NetworkGrid)
-        assert grid.first <= app.layer <= grid.last
+        assert grid.first <= app.main.shown_layer <= grid.last
 
 
 async def test_b_before_f_runs_the_forward_pass_first_and_starts_at_the_output():
     lesson = teacher_lesson()
     a, factors = by_hand((2, 2, 1), TEACHER_W, TEACHER_B, [[1.0, 0.0]], [[1.0]])
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("b")
         assert app.lesson.forward_pass is not None
@@ -180,12 +180,12 @@ async def test_b_before_f_runs_the_forward_pass_first_and_starts_at_the_output()
 
 async def test_space_goes_forward_then_backward_layer_by_layer_then_steps():
     lesson = deep_lesson()
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=(80, 24)) as pilot:
         seen = []
         for _ in range(6):
             await pilot.press("space")
-            seen.append((app.lesson.phase, app.layer if app.lesson.phase == "backward" else None))
+            seen.append((app.lesson.phase, app.main.shown_layer if app.lesson.phase == "backward" else None))
         assert seen == [("forward", None), ("backward", 3), ("backward", 2), ("backward", 1),
                         ("step", None), ("forward", None)]
         assert app.lesson.steps_done == 1
@@ -199,7 +199,7 @@ def accuracy_by_hand(outputs, y) -> str:
 async def test_the_header_shows_no_accuracy_until_a_forward_pass_computed_it():
     lesson = deep_lesson()
     a, _ = by_hand(DEEP_SHAPE, DEEP_W, DEEP_B, DEEP_X, DEEP_Y)
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
 
     def header() -> str:
         return text_of(app.query_one("#status"))
@@ -235,7 +235,7 @@ async def test_the_header_shows_no_accuracy_until_a_forward_pass_computed_it():
 
 
 async def test_the_teachers_header_before_and_after_f():
-    app = WideApp(teacher_lesson())
+    app = BackpropApp(teacher_lesson())
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.query_one("#status")
         assert "accuracy 1/1" not in text_of(status) and "accuracy —" in text_of(status)
@@ -249,7 +249,7 @@ async def test_the_grid_marks_only_the_last_shown_column_as_cut():
     shown when more layers follow, ``▶`` between columns shown."""
     net = Network((2, 2, 2, 2, 2, 1), tuple(0.1 * i for i in range(1, 19)), (0.0,) * 9)
     lesson = Lesson(net, net.samples([[0.1, 0.2]], [[1.0]]), 0.5)
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     async with app.run_test(size=(80, 24)) as pilot:
         grid = app.query_one(NetworkGrid)
         for keys in ((), ("right",) * 4, ("left",) * 4, ("f", "b"), ("b",), ("b",)):

@@ -18,9 +18,8 @@ from hypothesis import strategies as st
 from backprop_tui.model.files import Folder
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.network import random_network
-from backprop_tui.tui.lesson_app import FRAME
-from backprop_tui.tui.wide.app import WideApp
-from backprop_tui.tui.wide.help import WideHelpScreen
+from backprop_tui.tui.app import FRAME, BackpropApp
+from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.widgets.field import NumberField
 
 from .helpers import play_storm, storm_actions, text_of
@@ -48,20 +47,20 @@ def lesson_for(shape) -> Lesson:
     return Lesson(net, net.samples(x, y), 0.5)
 
 
-def assert_consistent(app: WideApp) -> None:
+def assert_consistent(app: BackpropApp) -> None:
     shape = app.lesson.shape
-    assert 1 <= app.layer < len(shape)
-    assert 1 <= app.neuron <= shape[app.layer]
-    assert 1 <= app.weight <= shape[app.layer - 1]
-    assert 0 <= app.sample < len(app.lesson.samples)
+    assert 1 <= app.main.shown_layer < len(shape)
+    assert 1 <= app.main.neuron <= shape[app.main.shown_layer]
+    assert 1 <= app.main.weight <= shape[app.main.shown_layer - 1]
+    assert 0 <= app.main.sample < len(app.lesson.samples)
     assert_grid_matches_lesson(app)
 
 
 async def storm(shape, steps) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        app = WideApp(lesson_for(shape), folder=Folder(folder))
+        app = BackpropApp(lesson_for(shape), folder=Folder(folder))
         async with app.run_test(size=(80, 24)) as pilot:
-            await play_storm(pilot, steps, WideHelpScreen, assert_consistent)
+            await play_storm(pilot, steps, HelpScreen, assert_consistent)
             for w in app.lesson.network.w:
                 assert all(math.isfinite(v) for v in w.ravel())
             await pilot.press("q")
@@ -80,16 +79,16 @@ def test_random_key_storms_never_break_the_wide_app_and_q_always_quits(shape, st
 async def test_divergence_pauses_training_says_the_step_and_warns_nothing():
     net = random_network((2, 2, 1))
     lesson = Lesson(net, net.samples([[1.0, 0.5]], [[1e150]]), 1e300)
-    app = WideApp(lesson)
+    app = BackpropApp(lesson)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("t")
             for _ in range(200):
-                if not app.training:
+                if not app.main.training:
                     break
                 await pilot.pause(FRAME)
-            assert not app.training
+            assert not app.main.training
             divergence = app.lesson.divergence
             assert divergence is not None
             message = text_of(app.query_one("#message"))
@@ -98,7 +97,7 @@ async def test_divergence_pauses_training_says_the_step_and_warns_nothing():
             assert all(math.isfinite(v) for v in app.lesson.network.flat_w)
             assert_consistent(app)
             await pilot.press("t")  # refused until a reset
-            assert not app.training and "r resets" in text_of(app.query_one("#message"))
+            assert not app.main.training and "r resets" in text_of(app.query_one("#message"))
             await pilot.press("r")  # a reset clears it
             assert app.lesson.divergence is None and app.lesson.steps_done == 0
             await pilot.press("q")
@@ -108,15 +107,15 @@ async def test_divergence_pauses_training_says_the_step_and_warns_nothing():
 FIELDS = ("w-1", "w-2", "b")
 
 
-def value_of(app: WideApp, name: str) -> float:
-    net, l, j = app.lesson.network, app.layer, app.neuron
+def value_of(app: BackpropApp, name: str) -> float:
+    net, l, j = app.lesson.network, app.main.shown_layer, app.main.neuron
     if name == "b":
         return float(net.b[l - 1][j - 1])
     return float(net.w[l - 1][j - 1, int(name[2:]) - 1])
 
 
 async def edits(pairs) -> None:
-    app = WideApp(lesson_for((2, 2, 1)))
+    app = BackpropApp(lesson_for((2, 2, 1)))
     async with app.run_test(size=(80, 24)) as pilot:
         for name, text in pairs:
             field = app.query_one(f"#field-{name}", NumberField)

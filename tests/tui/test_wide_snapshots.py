@@ -2,14 +2,14 @@
 
 from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.network import Network, xor_samples
-from backprop_tui.tui.wide.app import WideApp
+from backprop_tui.tui.app import BackpropApp
 
 XOR_W = (0.22, 1.01, 1.11, -0.81, -0.93, -0.74)
 XOR_B = (0.44, 0.32, -0.5)
 
 
-def xor_app(lr: float = 0.5) -> WideApp:
-    return WideApp(Lesson(Network((2, 2, 1), XOR_W, XOR_B), xor_samples(), lr))
+def xor_app(lr: float = 0.5) -> BackpropApp:
+    return BackpropApp(Lesson(Network((2, 2, 1), XOR_W, XOR_B), xor_samples(), lr))
 
 
 def test_backward_shows_the_sum_over_j(snap_compare):
@@ -31,10 +31,11 @@ def test_xor_being_learnt(snap_compare):
 
     async def train(pilot):
         app = pilot.app
+        await pilot.pause()  # the lesson's screen mounted
         app.lesson.train(3000)
-        app._timer = _Frozen()
-        app.page = "loss"
-        app.show()
+        app.main._timer = _Frozen()
+        app.main.page = "loss"
+        app.main.show()
         await pilot.pause()
 
     assert snap_compare(xor_app(lr=2.0), run_before=train, terminal_size=(80, 24))

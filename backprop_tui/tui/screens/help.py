@@ -1,4 +1,4 @@
-"""The help screen: every key, and the formulas of the chain on screen."""
+"""The help screen: every key of the screen shown, and the formulas of the network on it."""
 
 from __future__ import annotations
 
@@ -56,9 +56,10 @@ def help_page(keys: Iterable[Key], formulas: Callable[[], list[str]]) -> Table:
     return page
 
 
-def help_text(lesson: Lesson) -> Table:
-    """The keys, then the formulas of the lesson's chain, in symbols."""
-    return help_page(KEYS, lambda: formula_lines(lesson.network.forward(lesson.samples).backward()))
+def help_text(lesson: Lesson, keys: Iterable[Key] = KEYS) -> Table:
+    """``keys`` (those of the screen shown), then the formulas of the lesson's network, in
+    symbols."""
+    return help_page(keys, lambda: formula_lines(lesson.network.forward(lesson.samples).backward()))
 
 
 class PageScreen(ModalScreen[None]):
@@ -84,8 +85,8 @@ class PageScreen(ModalScreen[None]):
 
 
 class HelpScreen(PageScreen):
-    """Keys and formulas of the chain."""
+    """The keys of the lesson's screen and the formulas of its network."""
 
-    def __init__(self, lesson: Lesson) -> None:
-        super().__init__(lambda: help_text(lesson))
+    def __init__(self, lesson: Lesson, keys: Iterable[Key] = KEYS) -> None:
+        super().__init__(lambda: help_text(lesson, keys))
         self.lesson = lesson

@@ -1,4 +1,4 @@
-"""The screen both apps draw on: a screen that repaints no more than it must."""
+"""The base of the lesson's screens: a screen that repaints no more than it must."""
 
 from __future__ import annotations
 

@@ -1,18 +1,15 @@
-"""The app for a network of several neurons a layer (``backprop-tui --shape 2,2,1``).
+"""The screen of a network with a layer of several neurons (``backprop-tui --shape 2,2,1``).
 
 A grid of neuron panels (a column per layer), the selected neuron's weights and bias
 (editable), the derivation of the selected weight with the sum over j term by term
 (or in matrix form), the loss curve while training. Keys f, b, s, t mean what they
-mean in the chain's app. Every number comes from the
+mean on the chain's screen. Every number comes from the
 :class:`~backprop_tui.model.lesson.Lesson`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import os
-from collections.abc import Callable
 
 import numpy as np
 from rich.text import Text
@@ -20,15 +17,16 @@ from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Static
 
-from ...model import ANYWHERE, Folder, ModelError, save_session
+from ...model import ModelError
 from ...model.decision import accuracy, binary_targets
 from ...model.defaults import EPSILON
 from ...model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
 from ...model.network import BackwardPass, ForwardPass, shape_text
 from ...present.format import BLANK, number, precise
 from ...present.formulas import Row, label, lr_warning, nudge_digits, param_sym, sub
-from ..keys import bindings, on_line
-from ..lesson_app import DEFAULT_CLOCK, PLOT_REDRAW, SESSION_NAME, LessonApp
+from ..app import PLOT_REDRAW
+from ..keys import on_line, screen_bindings
+from ..lesson_screen import LessonScreen
 from ..pace import training_text
 from ..teaching import EPSILONS
 from ..view import View
@@ -42,14 +40,6 @@ from ..widgets.teach_keys import TeachKeyLine
 from ..widgets.vanishing import Vanishing
 from .derivation import Selection, WideDerivation, weight_rows
 from .grid import NetworkGrid, NeuronEditor, dense_grid, sample_text
-from .help import WideHelpScreen
-from .keys import CHAIN_ONLY, WIDE_KEYS, chain_only_bindings
-
-
-class WideKeyLine(TeachKeyLine):
-    """The second key line of the wide screen (paged by j when narrow)."""
-
-    keys = WIDE_KEYS
 
 
 class WideStatus(Static):
@@ -84,23 +74,19 @@ class WideStatus(Static):
             self.update(text, layout=False)
 
 
-class WideApp(LessonApp):
-    """backprop-tui for a network of shape N0, N1, …, NL with a layer wider than one."""
+class NetworkScreen(LessonScreen):
+    """A network of shape N0, N1, …, NL with a layer wider than one: a column of panels per
+    layer, the selected neuron's values, the derivation of the selected weight."""
 
-    CSS_PATH = ["../app.tcss", "wide.tcss"]
-    TITLE = "backprop-tui"
-    AUTO_FOCUS = None
-    ENABLE_COMMAND_PALETTE = False
+    ABSENT = {
+        "a": "adding a sample: this screen has no fields for its values",
+    }
+    UNLISTED = frozenset({"[ ]"})  # as ← →, which the key line shows
+    BINDINGS = screen_bindings(ABSENT)  # type: ignore[assignment]
 
-    BINDINGS = bindings(WIDE_KEYS) + chain_only_bindings()  # type: ignore[assignment]
-
-    def __init__(self, lesson: Lesson, theme: str | None = None,
-                 session_path: str | os.PathLike | None = None,
-                 folder: Folder = ANYWHERE,
-                 clock: Callable[[], float] = DEFAULT_CLOCK, quiz: bool = False) -> None:
-        super().__init__(lesson, theme, session_path, folder, clock)
-        self.set_reactive(WideApp.quizzing, quiz)
-        self.layer = 1
+    def __init__(self, quiz: bool = False, id: str | None = None) -> None:
+        super().__init__(quiz, id=id)
+        self.shown_layer = 1
         """The selected neuron's layer (1..L): the first hidden layer to start with."""
         self.neuron = 1
         """The selected neuron (1..N_l)."""
@@ -147,23 +133,23 @@ class WideApp(LessonApp):
                     yield LossPlot(self.lesson, id="loss")
                     yield SlopePlot(self.lesson, id="slope")
                     yield DecisionView(id="decision")
-        yield WideKeyLine(id="teach-keys")
-        yield Static(key_text(on_line("main", WIDE_KEYS)), id="keys")
+        yield TeachKeyLine(self.listed_keys(), id="teach-keys")
+        yield Static(key_text(on_line("main", self.listed_keys())), id="keys")
 
     def on_mount(self) -> None:
-        self._fit(self.size.width, self.size.height)
+        self._fit(*self.app.size)
         self.show()
 
-    def on_resize(self, event) -> None:
-        self._fit(event.size.width, event.size.height)
+    def resized(self, width: int, height: int) -> None:
+        self._fit(width, height)
         self.show()
 
     def _fit(self, width: int, height: int) -> None:
         self._fit_size(width, height)
         grid = self.query_one(NetworkGrid)
         grid.dense = dense_grid(self.lesson.shape, height)
-        grid.place(width, self.layer)
-        self.query_one(WideKeyLine).show(width)
+        grid.place(width, self.shown_layer)
+        self.query_one(TeachKeyLine).show(width)
 
     @property
     def training(self) -> bool:
@@ -171,16 +157,16 @@ class WideApp(LessonApp):
 
     @property
     def selection(self) -> Selection:
-        return Selection(self.layer, self.neuron, self.weight, self.sample)
+        return Selection(self.shown_layer, self.neuron, self.weight, self.sample)
 
     def _clamp(self) -> None:
         shape = self.lesson.shape
-        self.layer = min(max(self.layer, 1), len(shape) - 1)
-        self.neuron = min(max(self.neuron, 1), shape[self.layer])
-        self.weight = min(max(self.weight, 1), shape[self.layer - 1])
+        self.shown_layer = min(max(self.shown_layer, 1), len(shape) - 1)
+        self.neuron = min(max(self.neuron, 1), shape[self.shown_layer])
+        self.weight = min(max(self.weight, 1), shape[self.shown_layer - 1])
         self.sample = min(max(self.sample, 0), len(self.lesson.samples) - 1)
 
-    def _sync(self) -> None:
+    def sync(self) -> None:
         if self._shown_version is not None and self.lesson.version != self._shown_version:
             self.show()
 
@@ -193,15 +179,15 @@ class WideApp(LessonApp):
         live = self._live_pass()
         fwd = live.forward if live is not None else lesson.forward_pass
         self.query_one(WideStatus).show(lesson, fwd, training)
-        self.query_one(NetworkGrid).show(lesson, self.sample, (self.layer, self.neuron), fwd,
+        self.query_one(NetworkGrid).show(lesson, self.sample, (self.shown_layer, self.neuron), fwd,
                                          self.weight)
-        self.query_one(NeuronEditor).show(lesson, self.layer, self.neuron, self.weight,
+        self.query_one(NeuronEditor).show(lesson, self.shown_layer, self.neuron, self.weight,
                                           self.sample, fwd)
         line = self.query_one("#sample-line", Static)
         text = sample_text(lesson, self.sample, fwd)
         if str(line.content) != text:
             line.update(text)  # one line, or two when it does not fit: a new layout
-        at = (self.layer, self.neuron, self.weight, self.sample)
+        at = (self.shown_layer, self.neuron, self.weight, self.sample)
         if at != self._revealed_at:  # another derivation: reveal mode starts it again
             self.revealed, self._revealed_at = 0, at
         reveal = self.revealed if self._reveal_rows() is not None else None
@@ -212,27 +198,27 @@ class WideApp(LessonApp):
         self._show_quiz(quiz)
         self.query_one(LossPlot).show(PLOT_REDRAW * self._pace.slowdown if self.training else 0.0)
         if self.slope:
-            self.query_one(SlopePlot).show(View.SLOPE, "w", self.layer, self.neuron, self.weight,
+            self.query_one(SlopePlot).show(View.SLOPE, "w", self.shown_layer, self.neuron, self.weight,
                                            "c: next weight · ← → { }: neuron")
-        self.screen.set_class(self.slope, "-plot-other")
+        self.set_class(self.slope, "-plot-other")
         if self.vanishing:
             self.query_one(Vanishing).show()
-        self.screen.set_class(self.vanishing, "-vanishing")
+        self.set_class(self.vanishing, "-vanishing")
         self._show_decision()
-        self.screen.set_class(self.page == "loss", "-page-loss")
-        self.screen.set_class(self.page == "decision", "-page-decision")
-        self.screen.set_class(self.decision, "-decision")
+        self.set_class(self.page == "loss", "-page-loss")
+        self.set_class(self.page == "decision", "-page-decision")
+        self.set_class(self.decision, "-decision")
 
     def _show_decision(self) -> None:
         """The decision view, when shown: the current network's output over the square,
         drawn again whenever the network or the samples changed (while training, at each
         redraw)."""
-        wide = self.screen.has_class("-wide")
+        wide = self.has_class("-wide")
         if not ((wide and self.decision) or (not wide and self.page == "decision")):
             return
         lesson = self.lesson
         L = lesson.layers
-        output = self.neuron - 1 if self.layer == L else 0
+        output = self.neuron - 1 if self.shown_layer == L else 0
         key = (lesson.version, output)
         if key == self._decided:
             return
@@ -260,7 +246,7 @@ class WideApp(LessonApp):
 
     def _selected_text(self) -> str:
         L = self.lesson.layers
-        return param_sym("w", self.layer, self.neuron, self.weight, L)
+        return param_sym("w", self.shown_layer, self.neuron, self.weight, L)
 
     # -- the loop ----------------------------------------------------------------
 
@@ -283,17 +269,17 @@ class WideApp(LessonApp):
         if lesson.phase == "backward" and not self.training:
             if self._reveal_next():
                 return
-            if self.layer > 1:
-                self.layer, self.neuron = self.layer - 1, self.weight
+            if self.shown_layer > 1:
+                self.shown_layer, self.neuron = self.shown_layer - 1, self.weight
             else:
-                self.layer = L
+                self.shown_layer = L
             self._moved()
-            self.say(self._backward_text(first=self.layer == L))
+            self.say(self._backward_text(first=self.shown_layer == L))
             return
         missing = lesson.forward_pass is None
         if not self._phase(lesson.backward):
             return
-        self.layer = L
+        self.shown_layer = L
         self.revealed = 0
         self._moved()
         self.say(self._backward_text(first=True, ran_forward=missing))
@@ -302,14 +288,14 @@ class WideApp(LessonApp):
     def _backward_text(self, first: bool = False, ran_forward: bool = False) -> str:
         """What the message says at the layer the backward pass has reached."""
         L = self.lesson.layers
-        lab = label(self.layer, L)
+        lab = label(self.shown_layer, L)
         head = "forward, then backward pass" if ran_forward else "backward pass"
         w = f"∂C/∂{self._selected_text()}"
-        if self.layer == 1:
+        if self.shown_layer == 1:
             where = "the only layer" if L == 1 else "the first layer"
             again = "" if L == 1 else "; b: (L) again"
             return f"{head} at ({lab}), {where}: {w}; s: step{again}"
-        below = f"b: the layer below ({label(self.layer - 1, L)})"
+        below = f"b: the layer below ({label(self.shown_layer - 1, L)})"
         if first:
             return f"{head}: output layer ({lab}) first, {w}; {below}"
         return f"{head} at ({lab}): {w}; {below}"
@@ -349,7 +335,7 @@ class WideApp(LessonApp):
     def action_next_phase(self) -> None:
         """forward → backward, a layer at a time from the output down → step → forward …"""
         phase = self.lesson.phase
-        if phase == "forward" or (phase == "backward" and self.layer > 1
+        if phase == "forward" or (phase == "backward" and self.shown_layer > 1
                                   and not self.training):
             self.action_backward()
         elif phase == "backward":
@@ -384,13 +370,13 @@ class WideApp(LessonApp):
     def _show_quiz(self, state: tuple[object, list[Row], int | None] | None) -> None:
         """The quiz line: the factor asked and the answer field (focused when nothing is)."""
         bar = self.query_one(QuizBar)
-        more = "b: the layer below" if self.layer > 1 else "s: the step"
+        more = "b: the layer below" if self.shown_layer > 1 else "s: the step"
         prompt, asking = self._quiz_prompt(state, f"all answered, {more}")
         bar.show(prompt, asking)
         if asking and self.focused is None:
             bar.answer.focus()
         elif not asking and self.focused is bar.answer:
-            self.screen.set_focus(None)
+            self.set_focus(None)
 
     def watch_quizzing(self) -> None:
         if self._shown_version is not None:  # mounted: the screen follows at once
@@ -411,7 +397,7 @@ class WideApp(LessonApp):
         if rows is None or self.quizzing or self.revealed >= len(rows):
             return False
         self._say_revealed(rows, self.revealed,
-                           "b: the layer below" if self.layer > 1 else "s: the step")
+                           "b: the layer below" if self.shown_layer > 1 else "s: the step")
         self.revealed += 1
         self.show()
         return True
@@ -427,24 +413,24 @@ class WideApp(LessonApp):
 
     def _moved(self) -> None:
         self._clamp()
-        self.query_one(NetworkGrid).place(self.size.width, self.layer)
+        self.query_one(NetworkGrid).place(self.app.size.width, self.shown_layer)
         self.show()
 
     def action_layer(self, delta: int) -> None:
-        self.layer += delta
+        self.shown_layer += delta
         self._moved()
-        self.say(f"neuron {self.neuron} of ({label(self.layer, self.lesson.layers)}); "
+        self.say(f"neuron {self.neuron} of ({label(self.shown_layer, self.lesson.layers)}); "
                  f"the derivation explains {self._selected_text()}")
 
     def action_neuron(self, delta: int) -> None:
         self.neuron += delta
         self._moved()
-        self.say(f"neuron {self.neuron} of ({label(self.layer, self.lesson.layers)}); "
+        self.say(f"neuron {self.neuron} of ({label(self.shown_layer, self.lesson.layers)}); "
                  f"the derivation explains {self._selected_text()}")
 
     def action_choose_parameter(self) -> None:
         """c: the next weight w_jk into the selected neuron (the chain's c: w or b)."""
-        below = self.lesson.shape[self.layer - 1]
+        below = self.lesson.shape[self.shown_layer - 1]
         self.weight = self.weight % below + 1
         self._moved()
         self.say(f"{self._selected_text()}: the weight from neuron {self.weight} below "
@@ -455,7 +441,7 @@ class WideApp(LessonApp):
         against the chain rule's batch-mean ∂C/∂w_jk."""
         lesson = self.lesson
         try:
-            result = lesson.nudge("w", self.layer, self.epsilon, self.neuron, self.weight)
+            result = lesson.nudge("w", self.shown_layer, self.epsilon, self.neuron, self.weight)
         except ModelError as exc:
             self.say(f"nudge: {exc}", error=True)
             return
@@ -467,7 +453,7 @@ class WideApp(LessonApp):
                 f"∂C/∂{theta} = {number(result.analytic, True)}; rel "
                 f"{number(result.rel_error)}")
         hint = " (E: ε ÷ 10, c: another weight)"
-        self.say(text + hint if len(text + hint) <= 2 * (self.size.width - 2) else text)
+        self.say(text + hint if len(text + hint) <= 2 * (self.app.size.width - 2) else text)
 
     def action_nudge_epsilon(self) -> None:
         i = EPSILONS.index(self.epsilon) if self.epsilon in EPSILONS else 0
@@ -521,14 +507,14 @@ class WideApp(LessonApp):
 
     async def action_dataset(self) -> None:
         """l: the lesson's dataset, XOR for a network (the chain's l: its 8 samples)."""
-        self._stop_training()
+        self.stop_training()
         replaced = self.lesson.use_xor()
-        self.layer, self.neuron, self.weight, self.sample = 1, 1, 1, 0
+        self.shown_layer, self.neuron, self.weight, self.sample = 1, 1, 1, 0
         if replaced:  # another shape: a new grid of panels
             await self.query_one(NetworkGrid).remove()
             await self.query_one("#top").mount(NetworkGrid(self.lesson.shape, id="grid"),
                                                before=self.query_one(NeuronEditor))
-            self._fit(self.size.width, self.size.height)
+            self._fit(self.app.size.width, self.app.size.height)
         self.say("XOR: inputs 00 01 10 11, targets 0 1 1 0"
                  + (" (a 2,2,1 network)" if replaced else "")
                  + "; t trains, the header counts the samples right")
@@ -543,7 +529,7 @@ class WideApp(LessonApp):
         self.show()
 
     def action_reset(self) -> None:
-        self._stop_training()
+        self.stop_training()
         self.lesson.reset()
         self.sample, self.page = 0, "derivation"
         self.say("reset to the start values; the loss history is cleared")
@@ -558,9 +544,9 @@ class WideApp(LessonApp):
 
     def action_switch_view(self) -> None:
         self.page = "loss" if self.page == "derivation" else "derivation"
-        if not self.screen.has_class("-wide"):
+        if not self.has_class("-wide"):
             self.decision = False
-        if self.screen.has_class("-wide"):
+        if self.has_class("-wide"):
             self.say("at this size the loss curve is beside the derivation")
         self.show()
 
@@ -570,7 +556,7 @@ class WideApp(LessonApp):
                      f"{shape_text(self.lesson.shape)} has {self.lesson.network.inputs}",
                      error=True)
             return
-        if self.screen.has_class("-wide"):
+        if self.has_class("-wide"):
             self.decision = not self.decision
         else:  # at small sizes a page of its own (v: back to the derivation)
             self.decision = self.page != "decision"
@@ -580,47 +566,17 @@ class WideApp(LessonApp):
                  else "decision view hidden")
         self.show()
 
-    def action_absent(self, key: str) -> None:
-        """A chain's key whose feature this shape lacks: one line says so, nothing else
-        happens."""
-        head = f"{key}: {CHAIN_ONLY[key]} is not available for "
-        lines = [f"{head}shape {shape_text(self.lesson.shape)}", f"{head}this shape"]
-        width = self.size.width - 2
-        self.say(next((line for line in lines if len(line) <= width), lines[-1]), error=True)
-
     def action_scroll_rows(self, delta: int) -> None:
         self.query_one(WideDerivation).scroll_rows(delta)
 
     def action_more_keys(self) -> None:
-        self.query_one(WideKeyLine).show(self.size.width, turn=1)
-
-    def action_help(self) -> None:
-        self.push_screen(WideHelpScreen(self.lesson))
-
-    def action_save_session(self) -> None:
-        """Save to the session file, else to a new file here (a free name, claimed
-        atomically), as the chain's app does."""
-        chosen = self.theme if self.theme != self.default_theme else None
-        session = dataclasses.replace(self.lesson.to_session(), theme=chosen)
-        try:
-            if self.session_path is not None:
-                path = save_session(session, self.session_path, self.folder)
-            else:
-                path = self.folder.write_new(*os.path.splitext(SESSION_NAME),
-                                             session.dumps().encode("utf-8"), "session",
-                                             plain_first=True)
-        except ModelError as exc:  # a FileError too: the file is never half written
-            self.say(str(exc), error=True)
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.session_path = path
-        self.say(f"step {self.lesson.steps_done}: session saved to {self.folder.shown(path)}")
+        self.query_one(TeachKeyLine).show(self.app.size.width, turn=1)
 
     # -- edits -------------------------------------------------------------------
 
     def field_name(self, field: NumberField) -> str:
         kind, k = field.target
-        return param_sym(kind, self.layer, self.neuron, k if kind == "w" else None,
+        return param_sym(kind, self.shown_layer, self.neuron, k if kind == "w" else None,
                          self.lesson.layers)
 
     def on_number_field_key_refused(self, event: NumberField.KeyRefused) -> None:
@@ -634,9 +590,9 @@ class WideApp(LessonApp):
         phase = lesson.phase
         try:
             if kind == "w" and k is not None:
-                lesson.set_w(self.layer, event.text, self.neuron, k)
+                lesson.set_w(self.shown_layer, event.text, self.neuron, k)
             else:
-                lesson.set_b(self.layer, event.text, self.neuron)
+                lesson.set_b(self.shown_layer, event.text, self.neuron)
         except ModelError as exc:
             field.refuse()
             self.say(f"{name}: {exc.reason}; kept {field.shown}", error=True)
@@ -657,13 +613,4 @@ class WideApp(LessonApp):
         self.show()
         self.say(f"{name} = {field.shown}: f computes z, a and C with it")
 
-
-def run_wide_app(lesson: Lesson, theme: str | None = None,
-                 session_path: str | os.PathLike | None = None,
-                 folder: Folder = ANYWHERE, quiz: bool = False) -> int:
-    """Run the wide app until q; returns the exit status. ctrl+s saves to
-    ``session_path`` (else a new file in the current folder or ``folder``)."""
-    app = WideApp(lesson, theme=theme, session_path=session_path, folder=folder, quiz=quiz)
-    app.run()
-    return app.return_code or 0
 

@@ -98,8 +98,8 @@ class NumberField(Input):
         text = self.value.strip()
         if text and text != self._shown:
             edited = self.Edited(self, text)
-            if self.transient:  # to the app itself: the field is gone when it is handled
-                self.app.post_message(edited)
+            if self.transient:  # to its screen: the field is gone when it is handled
+                self.screen.post_message(edited)
             else:
                 self.post_message(edited)
         else:

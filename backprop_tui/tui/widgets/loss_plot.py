@@ -36,7 +36,7 @@ class HasHistory(Protocol):
 
 class HasClock(Protocol):
     """What the plot reads of its app: the app's one clock
-    (:attr:`~backprop_tui.tui.lesson_app.LessonApp.clock`), for its redraw rate."""
+    (:attr:`~backprop_tui.tui.app.BackpropApp.clock`), for its redraw rate."""
 
     clock: Callable[[], float]
 

@@ -13,8 +13,11 @@ class TeachKeyLine(Static):
     when they do not fit on one line."""
 
     page = 0
-    keys: tuple[Key, ...] = KEYS
-    """The registry whose ``more`` keys the line shows."""
+
+    def __init__(self, keys: tuple[Key, ...] = KEYS, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.keys = keys
+        """The keys whose ``more`` line this shows: those of the screen it is on."""
 
     def show(self, width: int, turn: int = 0) -> None:
         """Draw the page that fits ``width`` cells (``turn`` pages further)."""
