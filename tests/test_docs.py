@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
-from backprop_tui.tui.keys import KEYS, Key
 from backprop_tui.tui.chain_screen import ChainScreen
+from backprop_tui.tui.keys import KEYS, Key
 from backprop_tui.tui.wide.screen import NetworkScreen
 
 ROOT = Path(__file__).resolve().parent.parent

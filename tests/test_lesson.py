@@ -158,6 +158,22 @@ def test_add_and_remove_samples():
     assert lesson.samples.x.tolist() == [[0.2]]
 
 
+@pytest.mark.parametrize("x, y, says", [
+    ((0.1, 0.2), (1.0,), "x: 2 values, but the network takes 3 inputs"),
+    ((0.1, 0.2, 0.3), (1.0, 0.0, 1.0), "y: 3 values, but the network takes 2 targets"),
+    ((), (1.0, 0.0), "x: 0 values"),
+])
+def test_a_sample_of_the_wrong_size_is_refused_and_nothing_changes(x, y, says):
+    net = Network((3, 2, 2), [0.1] * 6 + [0.2] * 4, [0.0] * 4)
+    lesson = Lesson(net, Samples([[0.5, 0.5, 0.5]], [[1.0, 0.0]], 3, 2), 0.5)
+    lesson.forward()
+    state = lesson.state
+    with pytest.raises(ModelError, match=says.replace("(", r"\(")):
+        lesson.add_sample(x, y)
+    assert lesson.state is state and len(lesson.samples) == 1
+    assert lesson.add_sample((0.0, 1.0, 2.0), (0.0, 1.0)) == 1
+
+
 def test_removing_samples_shrinks_a_batch_size_that_no_longer_fits():
     lesson = batch(4)
     lesson.set_batch_size(4)

@@ -355,6 +355,12 @@ class Lesson:
             raise ModelError(f"samples: at most {MAX_SAMPLES}")
         xs = [finite_number(v, "x") for v in ([x] if isinstance(x, (float, int, str)) else x)]
         ys = [finite_number(v, "y") for v in ([y] if isinstance(y, (float, int, str)) else y)]
+        net = self.network
+        for name, got, want, what in (("x", xs, net.inputs, "input"),
+                                      ("y", ys, net.outputs, "target")):
+            if len(got) != want:
+                raise ModelError(f"{name}: {len(got)} value{'s' * (len(got) != 1)}, but the "
+                                 f"network takes {want} {what}{'s' * (want != 1)}")
         self._set_samples(np.vstack((self.samples.x, [xs])), np.vstack((self.samples.y, [ys])))
         return len(self.samples) - 1
 

@@ -112,7 +112,9 @@ KEYS: tuple[Key, ...] = (
         (("u", "undo", "undo"), ("U", "redo", "redo"))),
     Key("n p", "sample", "show the next / previous sample (the step uses the mean)",
         (("n", "sample(1)", "next-sample"), ("p", "sample(-1)", "previous-sample"))),
-    Key("a", "add", "add a sample: a copy of the one shown; type its x, tab, its y",
+    Key("a", "add", "add a sample: in a chain a copy of the one shown, type its x, tab, its "
+        "y; with several neurons a layer a dialog, its inputs ; its targets (the values of "
+        "the sample shown to start with)",
         (("a", "add_sample", "add-sample"),)),
     Key("d", "delete", "delete the sample shown (the last one stays)",
         (("d", "remove_sample", "remove-sample"),)),

@@ -1,9 +1,10 @@
-"""A small dialog asking for a file name: enter uses it, escape cancels.
+"""A small dialog asking for one line (a file name, a sample's values): enter uses it,
+escape cancels.
 
-The dialog hands the name to a function that does the work (load a CSV file,
-save a session). When that function returns a message, the dialog stays open
-and shows it under the name, so nothing typed is lost and the name can be
-corrected; when it returns None, the dialog closes.
+The dialog hands the line to a function that does the work (load a CSV file, save a
+session, add a sample). When that function returns a message, the dialog stays open
+and shows it under the line, so nothing typed is lost and it can be corrected; when it
+returns None, the dialog closes.
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ from textual.widgets import Input, Static
 
 
 class PathScreen(ModalScreen[str | None]):
-    """Ask for a file name; ``use(name)`` returns an error message or None when done."""
+    """Ask for a line (a file name unless ``empty`` says what else); ``use(text)`` returns
+    an error message or None when done."""
 
     AUTO_FOCUS = "#path-input"
     BINDINGS = [
         Binding("escape", "cancel", "cancel"),
     ]
 
-    def __init__(self, title: str, value: str, use: Callable[[str], str | None]) -> None:
+    def __init__(self, title: str, value: str, use: Callable[[str], str | None],
+                 empty: str = "give a file name") -> None:
         super().__init__()
+        self.empty = empty
+        """What the dialog says to enter on an empty line."""
         self.title_text = title
         self.value = value
         self.use = use
@@ -42,7 +47,7 @@ class PathScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         name = event.value.strip()
-        problem = "give a file name" if not name else self.use(name)
+        problem = self.empty if not name else self.use(name)
         error = self.query_one("#path-error", Static)
         if problem is not None:
             error.update(Text(problem))  # plain text: it may quote the name typed

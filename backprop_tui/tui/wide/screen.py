@@ -10,6 +10,7 @@ mean on the chain's screen. Every number comes from the
 from __future__ import annotations
 
 import contextlib
+from typing import ClassVar
 
 import numpy as np
 from rich.text import Text
@@ -78,9 +79,7 @@ class NetworkScreen(LessonScreen):
     """A network of shape N0, N1, …, NL with a layer wider than one: a column of panels per
     layer, the selected neuron's values, the derivation of the selected weight."""
 
-    ABSENT = {
-        "a": "adding a sample: this screen has no fields for its values",
-    }
+    ABSENT: ClassVar[dict[str, str]] = {}  # every key has a use for every such network
     UNLISTED = frozenset({"[ ]"})  # as ← →, which the key line shows
     BINDINGS = screen_bindings(ABSENT)  # type: ignore[assignment]
 
@@ -480,6 +479,37 @@ class NetworkScreen(LessonScreen):
         self.say("vanishing gradient: per layer the mean |∂C/∂w_jk| and |∂C/∂z_j|, output "
                  "first, on a log scale; h: back to the derivation" if self.vanishing
                  else "the derivation (h: the vanishing-gradient view)")
+
+    def action_add_sample(self) -> None:
+        """a: a new sample, its values typed in a dialog (the sample shown's to start with):
+        its inputs, a semicolon, its targets."""
+        from ..screens.path import PathScreen  # a screen: imported when first shown
+
+        net, samples = self.lesson.network, self.lesson.samples
+        shown = " ".join(f"{v:g}" for v in samples.x[self.sample]) + " ; " \
+            + " ".join(f"{v:g}" for v in samples.y[self.sample])
+        title = (f"add a sample: its {net.inputs} input{'s' * (net.inputs != 1)}, a semicolon, "
+                 f"its {net.outputs} target{'s' * (net.outputs != 1)}")
+        self.app.push_screen(PathScreen(title, shown, self.add_sample,
+                                        empty="type the inputs ; the targets"))
+
+    def add_sample(self, text: str) -> str | None:
+        """Add the sample ``text`` gives (``0.5 1 ; 0``: inputs, a semicolon, targets; commas
+        or colons also part the numbers); the error, or None when added."""
+        parts = text.split(";")
+        if len(parts) != 2:
+            return "inputs, then a semicolon, then the targets: for example 0 1 ; 1"
+        x, y = (part.replace(",", " ").replace(":", " ").split() for part in parts)
+        self.stop_training()
+        try:
+            self.lesson.add_sample(x, y)
+        except ModelError as exc:
+            return str(exc)
+        self.sample = len(self.lesson.samples) - 1
+        n = len(self.lesson.samples)
+        self.say(f"sample {n} added; {n} samples (f: the forward pass with it; d deletes it)")
+        self.show()
+        return None
 
     def action_remove_sample(self) -> None:
         """d: the sample shown leaves the batch (the last one stays); results are cleared."""
