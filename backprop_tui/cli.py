@@ -304,10 +304,12 @@ def build_parser() -> _Parser:
                     "formula = numbers = value, from the output layer back.",
     )
     _add_start_options(trace, "trace")
-    trace.add_argument("--format", choices=TRACE_FORMATS, metavar="{text,json,markdown}",
+    trace.add_argument("--format", choices=TRACE_FORMATS, metavar="{text,json,markdown,dot}",
                        default=None,
                        help="text for reading (the default), json for programs, markdown "
-                            "for a handout: the factors as tables")
+                            "for a handout: the factors as tables; dot: the computation "
+                            "graph of sample 1 in Graphviz's language (dot -Tsvg makes a "
+                            "picture), each node with its value and gradient")
     trace.add_argument("--json", action="store_true", default=False,
                        help="the same as --format json")
     trace.add_argument("--check", action="store_true", default=False,
@@ -463,19 +465,23 @@ def run_trace(args: argparse.Namespace) -> int:
     bp = start.network.forward(start.samples).backward()
     check = None
     if getattr(args, "check", False):
-        if form == "markdown":
-            raise UsageError("argument --check: not available with --format markdown")
+        if form in ("markdown", "dot"):
+            raise UsageError(f"argument --check: not available with --format {form}")
         check = check_gradients(bp)
     if form == "json":
         _emit(json.dumps(trace_json(bp, check), ensure_ascii=False) + "\n")
     elif form == "markdown":
         _emit(trace_markdown(bp))
+    elif form == "dot":
+        from .present.graph import graph_dot
+
+        _emit(graph_dot(bp))
     else:
         _emit(trace_text(bp, check))
     return 0
 
 
-TRACE_FORMATS = ("text", "json", "markdown")
+TRACE_FORMATS = ("text", "json", "markdown", "dot")
 """What ``trace --format`` can print."""
 
 

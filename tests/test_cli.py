@@ -141,6 +141,35 @@ def test_trace_text_writes_each_sum_term_by_term(capsys):
     assert "∂C/∂w₁₂(L)" in text and "∂C/∂b₂(L−1)" in text
 
 
+@pytest.mark.parametrize("shape", [(), WIDE], ids=["chain", "wide"])
+def test_trace_dot_is_the_graph_of_the_trace_json(capsys, shape):
+    """trace --format dot: the computation graph of sample 1 in Graphviz's language, read
+    back with pydot: a node for each weight and bias whose gradient is the JSON's (one
+    sample: the mean is the sample's), and C with the JSON's cost."""
+    import pydot
+
+    from backprop_tui.present.format import number
+
+    dot = output(capsys, "trace", *shape, "--format", "dot")
+    data = json.loads(output(capsys, "trace", *shape, "--json"))
+    (graph,) = pydot.graph_from_dot_data(dot)
+    labels = {node.get_name().strip('"'): node.get_label().strip('"')
+              for sub in [graph, *graph.get_subgraphs()] for node in sub.get_nodes()
+              if node.get_label()}
+    assert f"= {number(data['samples'][0]['cost'], True)}" in labels["C"]
+    dC_dw = [np.atleast_2d(layer) for layer in data["mean"]["dC_dw"]]
+    dC_db = [np.atleast_1d(layer) for layer in data["mean"]["dC_db"]]
+    for l, (gw, gb) in enumerate(zip(dC_dw, dC_db, strict=True), start=1):
+        for j, row in enumerate(gw, start=1):
+            assert f"= {number(float(gb[j - 1]), True)}" in labels[f"b{l}_{j}"]
+            for k, g in enumerate(row, start=1):
+                assert f"= {number(float(g), True)}" in labels[f"w{l}_{j}_{k}"], (l, j, k)
+    one_error_line(run("trace", *shape, "--format", "dot", "--check", capsys=capsys),
+                   "--check", "not available with --format dot")
+    one_error_line(run("trace", *shape, "--format", "dot", "--json", capsys=capsys),
+                   "--json", "not allowed with --format dot")
+
+
 def test_trace_markdown_of_a_wide_network(capsys):
     text = output(capsys, "trace", *WIDE, "--format", "markdown")
     assert text.startswith("# Backpropagation, number by number")
