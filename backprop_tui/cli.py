@@ -269,8 +269,9 @@ def _add_app_options(parser: _Parser, command: str) -> None:
                metavar="B", default=None,
                help="samples per training step in the app (default: all samples)")
     _add_taken(parser, app, command, "theme", "--theme", metavar="NAME", default=None,
-               help="colours: backprop-contrast (white on black, for projectors) or a "
-                    "Textual theme such as textual-light; saved with the session")
+               help="colours: backprop-contrast (white on black, for projectors), "
+                    "backprop-okabe-ito (safe for colour-blind readers) or a Textual "
+                    "theme such as textual-light; saved with the session")
     _add_taken(parser, app, command, "quiz", "--quiz", action="store_true", default=False,
                help="open the app in quiz mode: in the backward pass the next factor "
                     "is hidden until you type its value (within 1%%) or reveal it")

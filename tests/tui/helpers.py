@@ -195,3 +195,28 @@ def screen_of(data: str, cols: int = 40, rows: int = 8) -> list[list[tuple]]:
                              c.strikethrough, c.reverse, c.blink))
         cells.append(line)
     return cells
+
+
+def screen_text(app) -> list[str]:
+    """The characters on the app's screen, a string a row, without their colours (read from
+    the SVG screenshot: each piece of text at its column, 0.61 font sizes a cell)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    width = app.size.width
+    cells = float(re.search(r'font-size: ?(\d+(?:\.\d+)?)px', svg)[1]) * 0.61
+    rows: dict[float, list[tuple[int, str]]] = {}
+    for found in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>',
+                             svg):
+        x, y, piece = float(found[1]), float(found[2]), html.unescape(found[3])
+        rows.setdefault(y, []).append((round(x / cells), piece.replace("\xa0", " ")))
+    out = []
+    for y in sorted(rows):
+        line = [" "] * width
+        for column, piece in rows[y]:
+            for i, char in enumerate(piece):
+                if column + i < width:
+                    line[column + i] = char
+        out.append("".join(line).rstrip())
+    return out

@@ -24,7 +24,7 @@ from ...model.network import BackwardPass
 from ...present import formulas as F
 from ...present import formulas as W
 from ...present.formulas import Row, label
-from ..widgets.derivation import lay_out, table, window
+from ..widgets.derivation import cursor_to_mark, lay_out, table, window
 
 
 @dataclass(frozen=True)
@@ -259,6 +259,7 @@ class WideDerivation(Widget):
         self._start = first
         self.rows_hidden = bool(first or stop < len(laid))
         parts: list[RenderableType] = [*head, table(laid[first:stop], shown.marks[first:stop])]
+        cursor_to_mark(self, used, laid[first:stop], list(shown.marks[first:stop]))
         if self.rows_hidden:
             where = [w for w, more in (("↑ more above", first > 0),
                                        ("↓ more below", stop < len(laid))) if more]

@@ -14,6 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.geometry import Offset
 from textual.widget import Widget
 
 from ...model.errors import ModelError
@@ -272,6 +273,23 @@ GRID_LINES = 9
 """Lines of the every-layer grid: its title, its head and a line per factor."""
 
 
+def cursor_to_mark(widget: Widget, top: int, laid: list[Laid], marks: list[bool]) -> None:
+    """Put the terminal's cursor on the first marked row of ``laid`` (the factor being
+    explained), ``top`` lines into ``widget``'s content: a screen reader or braille display
+    that follows the cursor lands on it. Left alone while a field has the focus (its own
+    cursor) or when no row is marked."""
+    app = widget.app
+    if app.focused is not None or widget.screen is not app.screen:
+        return
+    y = top
+    for item, mark in zip(laid, marks, strict=True):
+        if mark:
+            region = widget.content_region
+            app.cursor_position = Offset(region.x, region.y + y)
+            return
+        y += item.lines
+
+
 def every_layer(bp: BackwardPass, sample: int, layer: int) -> RenderableType:
     """All layers' factors at once (at the largest sizes), the layer explained in bold."""
     from ...present.tables import factor_grid  # only at these sizes: not for the first frame
@@ -400,6 +418,7 @@ class Derivation(Widget):
         self._start = start
         self.rows_hidden = bool(start or stop < len(rows))
         parts: list[RenderableType] = [table(laid[start:stop], marks[start:stop])]
+        cursor_to_mark(self, 0, laid[start:stop], marks[start:stop])
         if self.rows_hidden:
             where = [w for w, more in (("↑ more above", start > 0),
                                        ("↓ more below", stop < len(rows))) if more]
