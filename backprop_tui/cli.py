@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__, blas  # noqa: F401  (blas: before numpy loads)
@@ -186,6 +187,7 @@ TAKEN_BY: dict[str, tuple[str, ...]] = {
     "app_batch_size": (APP, "train", "serve", "ssh"),
     "theme": (APP, "serve", "ssh"),
     "quiz": (APP, "serve", "ssh"),
+    "plain": (APP, "ssh"),
     "visitor_dir": (APP,),
 }
 """The options (by dest) that not every command takes, and who takes them; the parser is
@@ -272,6 +274,10 @@ def _add_app_options(parser: _Parser, command: str) -> None:
                help="colours: backprop-contrast (white on black, for projectors), "
                     "backprop-okabe-ito (safe for colour-blind readers) or a Textual "
                     "theme such as textual-light; saved with the session")
+    _add_taken(parser, app, command, "plain", "--plain", action="store_true", default=False,
+               help="the lesson in plain lines for a screen reader or a braille display: "
+                    "no full screen, one fact a line in ASCII, appended (also when "
+                    "TERM=dumb; over ssh for every visitor)")
     _add_taken(parser, app, command, "quiz", "--quiz", action="store_true", default=False,
                help="open the app in quiz mode: in the backward pass the next factor "
                     "is hidden until you type its value (within 1%%) or reveal it")
@@ -672,7 +678,19 @@ def _visitor_folder(args: argparse.Namespace) -> Folder:
     return folder
 
 
+def plain_wanted(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the app runs in plain lines: ``--plain``, or a terminal that says it can do
+    nothing else (``TERM=dumb``, as a screen reader's terminal or ``ssh`` from one sends)."""
+    return bool(getattr(args, "plain", False)) or environ.get("TERM") == "dumb"
+
+
 def run_app(args: argparse.Namespace) -> int:
+    if plain_wanted(args):
+        from .plain import run_plain
+
+        lesson, _, _ = app_lesson(args)
+        _visitor_folder(args)
+        return run_plain(lesson, sys.stdin, sys.stdout, quiz=getattr(args, "quiz", False))
     lesson, _, theme = app_lesson(args, opening=True)
     folder = _visitor_folder(args)
     session_path = getattr(args, "session", None)
@@ -725,7 +743,7 @@ def _app_batch_size(args: argparse.Namespace) -> argparse.Namespace:
 
 
 APP_OPTIONS = ("w", "b", "x", "y", "lr", "xor", "layers", "shape", "seed", "activation",
-               "cost", "data", "session", "app_batch_size", "theme", "quiz")
+               "cost", "data", "session", "app_batch_size", "theme", "quiz", "plain")
 """The options of ``serve`` and ``ssh`` (by dest: see :func:`option_string`) that are
 passed on to each visitor's app: every one of the app's options the servers take
 (:data:`TAKEN_BY`)."""

@@ -715,7 +715,9 @@ class AppSession:
         if self.gone:
             return
         if self.ending is not None:
-            self.chan.write((RESET_TERMINAL + "\r\n" + self.ending + "\r\n").encode())
+            # A plain terminal (TERM=dumb: the app spoke in lines) gets no escape codes.
+            reset = "" if self.term == "dumb" else RESET_TERMINAL
+            self.chan.write((reset + "\r\n" + self.ending + "\r\n").encode())
             self.chan.exit(1)
         elif status is None:
             self.chan.close()

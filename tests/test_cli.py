@@ -13,6 +13,7 @@ import pytest
 from backprop_tui.cli import main
 from backprop_tui.model import FACTOR_NAMES, Network, Samples, Trainer, trace
 from backprop_tui.model.network import random_network
+from backprop_tui.present.format import number
 
 
 def run(*args: str, capsys=None) -> subprocess.CompletedProcess:
@@ -416,3 +417,28 @@ def test_train_takes_a_layer_of_64_neurons(capsys):
                              "--json"))
     assert data["steps"] == 50 and len(data["w"][1]) == 64
     assert data["loss"] and data["final_cost"] < data["initial_cost"]
+
+
+# -- the plain mode ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, env", [(["--plain"], {}), ([], {"TERM": "dumb"}),
+                                       (["--plain", "--xor"], {})])
+def test_plain_or_a_dumb_terminal_opens_the_lesson_in_lines(capsys, monkeypatch, argv, env):
+    import io
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("fq"))
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "plain mode" in out and "\x1b" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    xor = ["--xor"] if "--xor" in argv else []
+    cost = json.loads(output(capsys, "trace", *xor, "--json"))["mean"]["cost"]
+    assert f"C = {number(cost, True)}" in out
+
+
+def test_plain_is_for_the_app_and_ssh_not_the_browser(capsys):
+    one_error_line(run("--plain", "serve", capsys=capsys), "--plain", "not serve")
+    one_error_line(run("trace", "--plain", capsys=capsys), "--plain")

@@ -161,10 +161,10 @@ class Client:
     """``ssh -tt`` in a pseudo-terminal of ``cols`` × ``rows``, its screen kept by pyte."""
 
     def __init__(self, port: int, *extra: str, cols: int = 80, rows: int = 24,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, term: str = "xterm-256color") -> None:
         # ssh keeps the first value of an option: the test's own come first.
         argv = [SSH, "-tt", *extra, *CLIENT_OPTIONS, "-p", str(port), "student@127.0.0.1"]
-        environment = dict(os.environ if env is None else env, TERM="xterm-256color")
+        environment = dict(os.environ if env is None else env, TERM=term)
         pid, fd = pty.fork()
         if pid == 0:  # the child: the pty is its terminal
             try:
@@ -276,6 +276,45 @@ def test_forward_pass_shows_the_cost_and_quitting_ends_with_status_0(
     client.press("q")
     assert client.wait_exit() == 0
     wait_until(lambda: not server.apps(), 5, "the app process ended")
+
+
+def assert_plain_lines(raw: bytes) -> None:
+    """What a plain session sent: lines of at most 80 columns, no escape sequence, no
+    box-drawing, block or braille character."""
+    text = raw.decode("utf-8")
+    assert "\x1b" not in text, text[:400]
+    assert not [c for c in text if 0x2500 <= ord(c) <= 0x259F or 0x2800 <= ord(c) <= 0x28FF]
+    assert max(len(line) for line in text.replace("\r", "").split("\n")) <= 80
+
+
+def test_a_client_with_term_dumb_gets_the_plain_lesson(server: SshServer,
+                                                       clients: list[Client]) -> None:
+    """A screen reader's terminal (TERM=dumb, sent by OpenSSH's client) gets plain lines:
+    the forward pass's cost as a fact, no escape sequence in the whole session."""
+    client = Client(server.port, term="dumb")
+    clients.append(client)
+    client.wait_for("plain mode")
+    client.press("f")
+    client.wait_for(f"C = {number(default_cost(), signed=True)}")
+    client.press("q")
+    assert client.wait_exit() == 0
+    assert_plain_lines(bytes(client.raw))
+
+
+def test_the_server_s_plain_option_gives_every_visitor_plain_lines(
+        tmp_path: Path, clients: list[Client]) -> None:
+    running = SshServer(tmp_path, "--plain", "--xor")
+    try:
+        client = Client(running.port)  # an ordinary terminal type
+        clients.append(client)
+        client.wait_for("plain mode")
+        client.press("f")
+        client.wait_for("shape 2,2,1")
+        client.press("q")
+        assert client.wait_exit() == 0
+        assert_plain_lines(bytes(client.raw))
+    finally:
+        running.stop()
 
 
 def test_the_app_runs_in_a_private_folder_that_is_removed(
