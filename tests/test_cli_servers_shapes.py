@@ -124,7 +124,7 @@ def test_every_option_the_servers_take_reaches_the_app():
 # Each value is one the app would take with no option before it: given to a command
 # that does not take it, before or after the command, it is refused in the same words.
 TAKEN_VALUES = {"lr": ["0.2"], "xor": [], "app_batch_size": ["1"], "theme": ["textual-light"],
-                "quiz": [], "visitor_dir": ["."]}
+                "quiz": [], "plain": [], "visitor_dir": ["."]}
 COMMANDS = ("trace", "train", "serve", "ssh")
 NOT_TAKEN = [(dest, command) for dest, takers in TAKEN_BY.items() for command in COMMANDS
              if command not in takers]
