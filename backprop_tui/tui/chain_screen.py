@@ -24,7 +24,7 @@ from ..present.format import number
 from ..present.formulas import label, lr_warning, narration, zero_gradient_note
 from .app import PLOT_REDRAW, is_wide
 from .keys import screen_bindings
-from .later import BATCH, LOSS, ORDER, QUIZ, Later
+from .later import BATCH, GRAPH, LOSS, ORDER, QUIZ, Later
 from .pace import training_text
 from .teaching import Teaching
 from .view import View
@@ -218,6 +218,12 @@ class ChainScreen(Teaching):
         """The plot's view: the loss curve, the slope or the fit."""
         return self.behind if self.view.upper else self.view
 
+    @property
+    def graph_shown(self) -> bool:
+        """Whether the computation graph is on screen (T; at small sizes unless a plot is
+        in front)."""
+        return self.upper_view is View.GRAPH and (self.view.upper or self.has_class("-wide"))
+
     def show_view(self, view: View) -> None:
         """Bring ``view`` to the front; the other half keeps its view."""
         if view.upper == self.view.upper:
@@ -277,6 +283,7 @@ class ChainScreen(Teaching):
             self._table_live = None
         self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
         self.query_one(Derivation).show(self.shown_layer, self.sample, live)
+        self.show_graph(live)
         if (not self.view.upper or self.has_class("-wide")
                 or self.mounted(LOSS) is not None):
             every = PLOT_REDRAW * self._pace.slowdown if self.training and not catch_up else 0.0
@@ -393,7 +400,8 @@ class ChainScreen(Teaching):
     def _training_started(self) -> None:
         self._trained_from = self.lesson.steps_done
         self.training = True
-        self.show_view(self.plot_view)
+        if self.view is not View.GRAPH:  # the graph stays, following the training
+            self.show_view(self.plot_view)
 
     def _training_note(self) -> str | None:
         warning = lr_warning(self.lesson.lr)
@@ -462,7 +470,11 @@ class ChainScreen(Teaching):
                  f"the nudge (e) and the slope (g) use {self._selected()}")
 
     def action_scroll_rows(self, delta: int) -> None:
-        self.query_one(Derivation).scroll_rows(delta)
+        graph = self.mounted(GRAPH)
+        if graph is not None and self.graph_shown:
+            graph.scroll_rows(delta)
+        else:
+            self.query_one(Derivation).scroll_rows(delta)
 
     def action_switch_view(self) -> None:
         self.view, self.behind = self.behind, self.view
@@ -498,6 +510,9 @@ class ChainScreen(Teaching):
         """tab and shift+tab: through the values of the panels shown, then the quiz's
         answer field when it is shown (fields are mounted as they are reached)."""
         adding, self._adding = self._adding, None
+        if self.graph_shown:  # the graph has the panels' place: they come back to be edited
+            self.show_view(View.DERIVATION)
+            self.say("the panels again, to edit their values (T: the computation graph)")
         focused = self.focused
         if (delta > 0 and adding == self.sample and isinstance(focused, NumberField)
                 and focused.target == ("x", None)):

@@ -120,7 +120,7 @@ KEYS: tuple[Key, ...] = (
         (("d", "remove_sample", "remove-sample"),)),
     Key("+ −", "speed", "train faster / slower (from single steps to thousands a second)",
         (("plus,equals_sign", "speed(1)", "faster"), ("minus,underscore", "speed(-1)", "slower"))),
-    Key("↑ ↓", "scroll", "scroll the derivation when it does not fit",
+    Key("↑ ↓", "scroll", "scroll the derivation (or the graph, T) when it does not fit",
         (("up", "scroll_rows(-1)", "rows-up"), ("down", "scroll_rows(1)", "rows-down"))),
     Key("m", "handout", "write the current trace as a Markdown handout "
         "(backprop-handout-N.md here)", (("m", "handout", "handout"),)),
@@ -129,6 +129,11 @@ KEYS: tuple[Key, ...] = (
     Key("ctrl+s", "save", "save the session: to the --session file, else "
         "backprop-session.json here (--session opens it again)",
         (("ctrl+s", "app.save_session", "save-session"),)),
+    Key("T", "graph", "the computation graph in place of the panels and the derivation: a "
+        "tree from C down, each node's value and, once b has reached it, ∂C/∂node = the "
+        "product its edge up adds (◀━━: this step's edges; a value feeding several neurons: "
+        "Σ of its edges'); ● the selected parameter's way to C and its derivation row; "
+        "T again: the derivation", (("T", "graph", "graph"),)),
     Key("j", "more keys", "the second key line's next page (at small sizes)",
         (("j", "more_keys", "more-keys"),), "help"),
     Key("tab", "fields", "move between the editable fields: in a chain w, b, x, y, η; with "

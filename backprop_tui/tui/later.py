@@ -17,6 +17,7 @@ from textual.widget import Widget
 if TYPE_CHECKING:
     from ..model.lesson import Lesson
     from .widgets.batch_table import BatchTable
+    from .widgets.graph_view import GraphView
     from .widgets.loss_plot import LossPlot
     from .widgets.nudge import NudgeView
     from .widgets.quiz import QuizBar
@@ -27,7 +28,7 @@ W = TypeVar("W", bound=Widget)
 
 ORDER: dict[str, tuple[str, ...]] = {
     "main": ("chain", "narration", "message", "nudge", "quiz", "lower"),
-    "lower": ("derivation", "vanishing", "bottom"),
+    "lower": ("derivation", "vanishing", "graph", "bottom"),
     "bottom": ("loss", "slope", "batch"),
 }
 """The ids of the widgets in each container, in order: a widget mounted later goes
@@ -63,11 +64,12 @@ class Later(Generic[W]):
 NUDGE: Later[NudgeView] = Later("nudge", "main", ".widgets.nudge", "NudgeView", of_lesson=False)
 QUIZ: Later[QuizBar] = Later("quiz", "main", ".widgets.quiz", "QuizBar", of_lesson=False)
 VANISHING: Later[Vanishing] = Later("vanishing", "lower", ".widgets.vanishing", "Vanishing")
+GRAPH: Later[GraphView] = Later("graph", "lower", ".widgets.graph_view", "GraphView")
 LOSS: Later[LossPlot] = Later("loss", "bottom", ".widgets.loss_plot", "LossPlot")
 SLOPE: Later[SlopePlot] = Later("slope", "bottom", ".widgets.slope_plot", "SlopePlot")
 BATCH: Later[BatchTable] = Later("batch", "bottom", ".widgets.batch_table", "BatchTable")
 
-LATER: tuple[Later, ...] = (NUDGE, QUIZ, VANISHING, LOSS, SLOPE, BATCH)
+LATER: tuple[Later, ...] = (NUDGE, QUIZ, VANISHING, GRAPH, LOSS, SLOPE, BATCH)
 
 
 def import_all() -> None:

@@ -1,5 +1,5 @@
 """The chain screen's teaching keys: the nudge check, the slope and fit views, the quiz,
-the vanishing-gradient view (undo and redo, activation and cost are every screen's:
+the vanishing-gradient view, the computation graph (undo and redo, activation and cost are every screen's:
 :mod:`~backprop_tui.tui.lesson_screen`).
 
 The base class of :class:`~backprop_tui.tui.chain_screen.ChainScreen` (itself a
@@ -19,7 +19,8 @@ from ..model.defaults import EPSILON
 from ..model.errors import ModelError
 from ..present.format import number
 from ..present.formulas import parameter_symbol
-from .later import NUDGE, QUIZ, SLOPE, VANISHING, Later
+from ..present.graph import node_id
+from .later import GRAPH, NUDGE, QUIZ, SLOPE, VANISHING, Later
 from .lesson_screen import LessonScreen
 from .view import PLOTS, View
 from .widgets.derivation import Derivation, rows_for
@@ -29,7 +30,7 @@ EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1
 
 
 if TYPE_CHECKING:
-    from ..model import Nudge
+    from ..model import BackwardPass, Nudge
 
 W = TypeVar("W", bound=Widget)
 
@@ -90,6 +91,11 @@ class Teaching(LessonScreen):
     def plot_view(self) -> View:
         """The plot's view: the loss curve, the slope or the fit."""
 
+    @property
+    @abstractmethod
+    def graph_shown(self) -> bool:
+        """Whether the computation graph is on screen (T)."""
+
     @abstractmethod
     def show_view(self, view: View) -> None:
         """Bring ``view`` to the front."""
@@ -114,6 +120,7 @@ class Teaching(LessonScreen):
         screen = self
         vanishing = self.upper_view is View.VANISHING
         screen.set_class(vanishing, "-vanishing")
+        screen.set_class(self.graph_shown, "-graph")
         screen.set_class(self.plot_view is not View.LOSS, "-plot-other")
         if vanishing:
             self.needed(VANISHING).show()
@@ -127,6 +134,31 @@ class Teaching(LessonScreen):
         if self.revealing and not self.quizzing and lesson.phase == "backward":
             reveal = self.revealed
         self.query_one(Derivation).set_reveal(reveal)
+
+    def show_graph(self, live: BackwardPass | None) -> None:
+        """The computation graph, when on screen, following the lesson: the sample and the
+        layer shown, the selected parameter's way to C; while training ``live``."""
+        if not self.graph_shown:
+            return
+        key = self.parameter
+        leaf = node_id(key, self.shown_layer, 1, 1 if key == "w" else None)
+        self.needed(GRAPH).follow(live, self.sample, self.shown_layer, self.withheld(), leaf)
+
+    def withheld(self) -> bool:
+        """Whether the quiz or reveal mode has not yet shown all of the layer's factors
+        (the graph then shows the gradients of the layers above it only)."""
+        state = self.quiz_state()
+        if state is not None and state[2] is not None:
+            return True
+        rows = self.reveal_rows()
+        return rows is not None and self.revealed < len(rows)
+
+    def action_graph(self) -> None:
+        graph = self.upper_view is not View.GRAPH
+        self.show_view(View.GRAPH if graph else View.DERIVATION)
+        self.say(f"graph from C down: ◀━━ the step's edges, ● {self._selected()} to C "
+                 "(c, [ ]); T: back"
+                 if graph else "the derivation again (T: the computation graph)")
 
     # -- reveal mode -----------------------------------------------------------------
 

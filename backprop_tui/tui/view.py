@@ -8,14 +8,15 @@ from enum import Enum
 class View(Enum):
     """A view of the lower half of the screen.
 
-    The upper views explain the numbers (the derivation, or the vanishing gradient in its
-    place); the plots draw them (the loss curve, the cost against one parameter with its
-    tangent, the fit). At small sizes one view is shown at a time; from 110×32 an upper
-    view and a plot show together.
+    The upper views explain the numbers (the derivation, or in its place the vanishing
+    gradient or the computation graph); the plots draw them (the loss curve, the cost
+    against one parameter with its tangent, the fit). At small sizes one view is shown at
+    a time; from 110×32 an upper view and a plot show together.
     """
 
     DERIVATION = "derivation"
     VANISHING = "vanishing"
+    GRAPH = "graph"
     LOSS = "loss"
     SLOPE = "slope"
     FIT = "fit"
@@ -23,7 +24,7 @@ class View(Enum):
     @property
     def upper(self) -> bool:
         """Whether this is an upper view (else a plot)."""
-        return self in (View.DERIVATION, View.VANISHING)
+        return self in (View.DERIVATION, View.VANISHING, View.GRAPH)
 
 
 PLOTS: tuple[View, ...] = (View.LOSS, View.SLOPE, View.FIT)

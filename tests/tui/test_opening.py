@@ -168,7 +168,7 @@ def imported_by_import_all() -> set[str]:
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
 def test_a_widget_mounted_when_first_shown_is_made_with_its_id_and_warm_for_ssh(
         spec, imported_by_import_all):
-    assert len(SPECS) == 6 and set(SPECS) == set(later_module.LATER)
+    assert len(SPECS) == 7 and set(SPECS) == set(later_module.LATER)
     widget = spec.make(lesson_of(resolve_start()))
     assert widget.id == spec.id and spec.id in later_module.ORDER[spec.container]
     # The ssh server's warm process (import_all) has its module imported, for every visitor.

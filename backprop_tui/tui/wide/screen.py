@@ -25,6 +25,7 @@ from ...model.lesson import SYMMETRIC_B, SYMMETRIC_W, Lesson
 from ...model.network import BackwardPass, ForwardPass, shape_text
 from ...present.format import BLANK, number, precise
 from ...present.formulas import Row, label, lr_warning, nudge_digits, param_sym, sub
+from ...present.graph import node_id
 from ..app import PLOT_REDRAW
 from ..keys import on_line, screen_bindings
 from ..lesson_screen import LessonScreen
@@ -33,6 +34,7 @@ from ..teaching import EPSILONS
 from ..view import View
 from ..widgets.decision import DecisionView
 from ..widgets.field import NumberField
+from ..widgets.graph_view import GraphView
 from ..widgets.loss_plot import LossPlot, log_axis_text
 from ..widgets.quiz import QuizBar
 from ..widgets.slope_plot import SlopePlot
@@ -103,6 +105,9 @@ class NetworkScreen(LessonScreen):
         """Whether the plot shows C against the selected weight (g) instead of the loss."""
         self.vanishing = False
         """Whether the vanishing-gradient view (h) is shown in place of the derivation."""
+        self.graph = False
+        """Whether the computation graph (T) is shown in place of the grid and the
+        derivation."""
         self.revealing = False
         """Reveal mode (x): b shows the selected weight's derivation one factor at a time."""
         self.revealed = 0
@@ -128,6 +133,7 @@ class NetworkScreen(LessonScreen):
             with Container(id="lower"):
                 yield WideDerivation(id="derivation")
                 yield Vanishing(self.lesson, id="vanishing")
+                yield GraphView(self.lesson, id="graph")
                 with Vertical(id="side"):
                     yield LossPlot(self.lesson, id="loss")
                     yield SlopePlot(self.lesson, id="slope")
@@ -203,10 +209,30 @@ class NetworkScreen(LessonScreen):
         if self.vanishing:
             self.query_one(Vanishing).show()
         self.set_class(self.vanishing, "-vanishing")
+        graph = self.graph_shown
+        if graph:
+            self.query_one(GraphView).follow(
+                live, self.sample, self.shown_layer, self._withheld(quiz),
+                node_id("w", self.shown_layer, self.neuron, self.weight))
+        self.set_class(graph, "-graph")
         self._show_decision()
         self.set_class(self.page == "loss", "-page-loss")
         self.set_class(self.page == "decision", "-page-decision")
         self.set_class(self.decision, "-decision")
+
+    @property
+    def graph_shown(self) -> bool:
+        """Whether the computation graph is on screen (T; at small sizes on the
+        derivation's page)."""
+        return self.graph and (self.page == "derivation" or self.has_class("-wide"))
+
+    def _withheld(self, quiz: tuple[object, list[Row], int | None] | None) -> bool:
+        """Whether the quiz or reveal mode has not yet shown all of the derivation's factors
+        (the graph then shows the gradients of the layers above the one shown only)."""
+        if quiz is not None and quiz[2] is not None:
+            return True
+        rows = self._reveal_rows()
+        return rows is not None and self.revealed < len(rows)
 
     def _show_decision(self) -> None:
         """The decision view, when shown: the current network's output over the square,
@@ -348,7 +374,8 @@ class NetworkScreen(LessonScreen):
         self.show()
 
     def _training_started(self) -> None:
-        self.page = "loss"
+        if not self.graph:  # the graph stays, following the training
+            self.page = "loss"
 
     def _after_training(self) -> None:
         with contextlib.suppress(ModelError):  # the forward pass of the parameters reached
@@ -474,11 +501,23 @@ class NetworkScreen(LessonScreen):
         """h: the vanishing-gradient view in place of the derivation: per layer, output
         first, the mean size of its gradients and of its δ; h again: the derivation."""
         self.vanishing = not self.vanishing
+        self.graph = False
         self.page = "derivation"
         self.show()
         self.say("vanishing gradient: per layer the mean |∂C/∂w_jk| and |∂C/∂z_j|, output "
                  "first, on a log scale; h: back to the derivation" if self.vanishing
                  else "the derivation (h: the vanishing-gradient view)")
+
+    def action_graph(self) -> None:
+        """T: the computation graph in place of the grid and the derivation, following the
+        lesson; T again: the derivation."""
+        self.graph = not self.graph
+        self.vanishing = False
+        self.page = "derivation"
+        self.show()
+        self.say(f"graph from C down: ◀━━ the step's edges, ● {self._selected_text()} to C "
+                 "(c ← → { }); T: back"
+                 if self.graph else "the derivation again (T: the computation graph)")
 
     def action_add_sample(self) -> None:
         """a: a new sample, its values typed in a dialog (the sample shown's to start with):
@@ -597,7 +636,10 @@ class NetworkScreen(LessonScreen):
         self.show()
 
     def action_scroll_rows(self, delta: int) -> None:
-        self.query_one(WideDerivation).scroll_rows(delta)
+        if self.graph_shown:
+            self.query_one(GraphView).scroll_rows(delta)
+        else:
+            self.query_one(WideDerivation).scroll_rows(delta)
 
     def action_more_keys(self) -> None:
         self.query_one(TeachKeyLine).show(self.app.size.width, turn=1)
