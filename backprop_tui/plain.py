@@ -35,6 +35,7 @@ from .model.limits import plural
 from .present import formulas as F
 from .present.ascii import WIDTH, ascii_text, fact_lines, wrap
 from .present.format import number, with_minus
+from .present.keys import plain_keys as registry_plain_keys
 
 if TYPE_CHECKING:
     from .model.lesson import Lesson
@@ -62,38 +63,32 @@ class PlainKey:
     does: str
 
 
+KEY_WORDS = {"←": "left arrow", "→": "right arrow", "space": "space", "tab": "tab",
+             ".": ". (period)"}
+"""Keys the help names by a word."""
+
+
+def spoken_key(shown: str) -> str:
+    """A registry key (``u U``, ``[ ]``, ``← →``) as the help says it: ``u, U (shift u)``,
+    ``[ (left square bracket), ] (right square bracket)``."""
+    words = []
+    for key in shown.split():
+        if key in KEY_WORDS:
+            words.append(KEY_WORDS[key])
+        elif len(key) == 1 and key.isupper():
+            words.append(f"{key} (shift {key.lower()})")
+        else:
+            words.append(key_name(key))
+    return ", ".join(words)
+
+
 def plain_keys(steps: int) -> tuple[PlainKey, ...]:
-    """The plain mode's keys, for a training run of ``steps`` steps."""
-    return (
-        PlainKey("f", "forward pass: z and a of every neuron, then the cost C"),
-        PlainKey("b", "backward pass: the chain-rule factors of one layer, the output "
-                 "layer first; b again: the next layer down"),
-        PlainKey("s", "update step: every w and b moves by minus eta times its mean "
-                 "gradient, old value to new"),
-        PlainKey("space", "the next phase: forward, backward layer by layer, step"),
-        PlainKey("t", f"train {plural(steps, 'step')}, saying how C changes every tenth of "
-                 "the run; t or q during the run stops it"),
-        PlainKey("g", "the loss curve, as a sentence with its numbers"),
-        PlainKey("u, U (shift u)", "undo, redo (phases, steps, values set, training runs)"),
-        PlainKey("r", "reset to the start values"),
-        PlainKey("z", "quiz on or off: b asks each factor; type its value and Enter "
-                 "(right within 1%); Enter alone shows it; z and Enter leaves the quiz"),
-        PlainKey("x", "reveal mode on or off: b says the next factor's formula, b again "
-                 "its value"),
-        PlainKey("e", "nudge check: the selected parameter plus or minus epsilon, the "
-                 "numeric derivative beside the chain rule's"),
-        PlainKey("c", "select the parameter: w or b (with several neurons: each weight of "
-                 "the neuron, then its bias)"),
-        PlainKey("[ ] (square brackets)", "select the layer nearer the input, nearer the output"),
-        PlainKey("{ } (braces)", "select the neuron above, below (several neurons a layer)"),
-        PlainKey("n, p", "the next, previous sample"),
-        PlainKey("tab", "set a value: a name, =, a number, Enter: w(L-1) = 0.5, b = 0, "
-                 "x = 0.3, y = 1, eta = 0.1 (w and b alone: the selected ones)"),
-        PlainKey(". (period)", "where the lesson is: step, phase, layer, cost, selection"),
-        PlainKey(", (comma)", "the last fact again"),
-        PlainKey("? (question mark)", "these keys"),
-        PlainKey("q", "quit (control c and control d too)"),
-    )
+    """The plain mode's keys, for a training run of ``steps`` steps: the entries of the one
+    key registry (:mod:`backprop_tui.present.keys`) that have a sentence for it."""
+    return tuple(
+        PlainKey(spoken_key(key.shown), (key.plain or "").replace("{steps}",
+                                                                  plural(steps, "step")))
+        for key in registry_plain_keys())
 
 
 # -- the terminal: single keys, lines, appended output ---------------------------------

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
+from backprop_tui.present.keys import KEYS, Key, plain_keys
 from backprop_tui.tui.chain_screen import ChainScreen
-from backprop_tui.tui.keys import KEYS, Key
 from backprop_tui.tui.wide.screen import NetworkScreen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,14 @@ def absent_table() -> str:
                       *rows, "", ""])
 
 
-TABLES = {"all": lambda: key_table(KEYS), "absent": absent_table}
+def plain_table() -> str:
+    """The Markdown table of the plain mode's keys and what each does there."""
+    rows = [f"| `{key.shown}` | {_cell((key.plain or '').replace('{steps}', 'N steps'))} |"
+            for key in plain_keys()]
+    return "\n".join(["", "| plain key | does in --plain |", "|---|---|", *rows, "", ""])
+
+
+TABLES = {"all": lambda: key_table(KEYS), "absent": absent_table, "plain": plain_table}
 """What each ``<!-- keys: NAME -->`` marker of the docs holds: every key of the one registry
 (``backprop_tui/tui/keys.py``), and the keys a screen has no use for (its ``ABSENT``)."""
 

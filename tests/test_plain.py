@@ -418,6 +418,8 @@ def test_the_first_pass_in_a_pseudo_terminal() -> None:
     term.expect("answer (Enter alone shows it): ")
     term.type("z\n", "The rest of the layer:")
     term.type("t", "u: undo the run.")
+    term.type("\x1b[D", "Selected layer (L-1)")  # ← and →, as [ and ]
+    term.type("\x1b[C", "Selected layer (L):")
     term.type("q", "restored")
     transcript = term.close()
     assert term.proc.returncode == 0
@@ -440,3 +442,29 @@ def test_the_plain_mode_imports_no_terminal_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+REGISTRY_NAMES = {"space": " ", "tab": "\t"}
+"""How a registry key is typed (the arrows only on a terminal: the pseudo-terminal test)."""
+
+
+def typed(shown: str) -> list[str]:
+    return [REGISTRY_NAMES.get(key, key) for key in shown.split() if key not in "←→"]
+
+
+def test_the_plain_mode_has_the_registry_s_keys_and_only_them() -> None:
+    """One key registry (present/keys.py): every key with a sentence for the plain mode
+    does something there, and a key of the app without one says it does nothing there."""
+    from backprop_tui.present.keys import KEYS, plain_keys
+
+    nothing = "does nothing in the plain mode"
+    for key in plain_keys():
+        for press in typed(key.shown):
+            if press == "q":
+                continue
+            out = run(chain_lesson(), press + "\nq", steps=10)
+            assert nothing not in out, (key.shown, out[-300:])
+    for key in KEYS:
+        if key.plain is None and len(key.shown) == 1 and key.shown not in "q":
+            out = run(chain_lesson(), key.shown + "q", steps=10)
+            assert nothing in out, key.shown

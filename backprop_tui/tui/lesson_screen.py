@@ -27,6 +27,7 @@ from ..model.errors import ModelError
 from ..model.functions import ACTIVATIONS, COSTS
 from ..present.format import number
 from ..present.formulas import Row, off_by, quiz_hint
+from ..present.keys import Key, shown_keys
 from .app import (
     BUDGET,
     CHUNK,
@@ -40,7 +41,6 @@ from .app import (
     is_wide,
     too_small_text,
 )
-from .keys import Key, shown_keys
 from .pace import Pace, paused_text, started_text, stopped_text
 from .screens.main import MainScreen
 

@@ -16,9 +16,9 @@ from backprop_tui.model.lesson import SYMMETRIC_B, SYMMETRIC_W
 from backprop_tui.model.network import Network
 from backprop_tui.present.format import number
 from backprop_tui.present.formulas import param_sym
+from backprop_tui.present.keys import KEYS
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.chain_screen import ChainScreen
-from backprop_tui.tui.keys import KEYS
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.screen import NetworkScreen
 from backprop_tui.tui.widgets.decision import DecisionView

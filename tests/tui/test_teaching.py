@@ -354,7 +354,7 @@ async def test_the_quiz_waits_while_the_vanishing_view_covers_the_derivation():
 async def test_every_key_is_on_a_key_line_at_every_size():
     """The main line at the bottom, the second line above it in pages (j turns them):
     every key of the registry that a line shows is found without the help screen."""
-    from backprop_tui.tui.keys import on_line
+    from backprop_tui.present.keys import on_line
 
     for size in (SIZE, WIDE):
         app = app_for()

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from ...model.errors import ModelError
 from ...present.formulas import APPROX_NOTE, formula_lines
-from ..keys import KEYS, Key
+from ...present.keys import KEYS, Key
 from ..themes import theme_groups
 
 if TYPE_CHECKING:

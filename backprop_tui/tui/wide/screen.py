@@ -26,8 +26,9 @@ from ...model.network import BackwardPass, ForwardPass, shape_text
 from ...present.format import BLANK, number, precise
 from ...present.formulas import Row, label, lr_warning, nudge_digits, param_sym, sub
 from ...present.graph import node_id
+from ...present.keys import on_line
 from ..app import PLOT_REDRAW
-from ..keys import on_line, screen_bindings
+from ..keys import screen_bindings
 from ..lesson_screen import LessonScreen
 from ..pace import training_text
 from ..teaching import EPSILONS

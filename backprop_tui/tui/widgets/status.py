@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from ...present.format import number
 from ...present.formulas import cost_text
-from ..keys import Key, on_line
+from ...present.keys import Key, on_line
 
 if TYPE_CHECKING:
     from ...model.lesson import Lesson

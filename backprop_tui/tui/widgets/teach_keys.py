@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from ..keys import KEYS, Key, on_line, pages
+from ...present.keys import KEYS, Key, on_line
+from ..keys import pages
 from .status import key_text
 
 
