@@ -365,8 +365,9 @@ class Plain:
             what = f"a chain of {plural(net.layers, 'neuron')}, one a layer"
         else:
             what = (f"a network of shape {','.join(str(n) for n in net.shape)}: "
-                    f"{plural(net.inputs, 'input')}, {plural(net.layers, 'layer')} of "
-                    f"{', '.join(str(n) for n in net.shape[1:])} neurons")
+                    f"{plural(net.inputs, 'input')}, then layers of "
+                    f"{' and '.join(str(n) for n in net.shape[1:])} neurons, the output "
+                    "last")
         self.say("backprop-tui, plain mode: one fact a line, in ASCII. ? (question mark) "
                  "lists the keys, q quits.")
         self.say(f"{what}; {net.activation.name} activation, {net.cost.name} cost; "
