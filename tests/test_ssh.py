@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from backprop_tui.model import defaults
+from backprop_tui.model import Network, Samples, defaults
 from backprop_tui.present.format import number
 
 SSH = "/usr/bin/ssh"
@@ -291,11 +291,19 @@ def test_a_client_with_term_dumb_gets_the_plain_lesson(server: SshServer,
                                                        clients: list[Client]) -> None:
     """A screen reader's terminal (TERM=dumb, sent by OpenSSH's client) gets plain lines:
     the forward pass's cost as a fact, no escape sequence in the whole session."""
-    client = Client(server.port, term="dumb")
+    client = Client(server.port, term="dumb", rows=200)
     clients.append(client)
     client.wait_for("plain mode")
     client.press("f")
     client.wait_for(f"C = {number(default_cost(), signed=True)}")
+    net = Network.chain(defaults.W, defaults.B)
+    bp = net.forward(Samples(defaults.X, defaults.Y)).backward()
+    for layer in (3, 2, 1):  # the first pass: each b a layer, output first, then s
+        client.press("b")
+        said = number(float(bp.mean_dC_dw[layer - 1][0, 0]), signed=True).replace("−", "minus ")
+        client.wait_for(f"dC/dw({'L' if layer == 3 else f'L-{3 - layer}'}) = {said}")
+    client.press("s")
+    client.wait_for("w(L-2) becomes")
     client.press("q")
     assert client.wait_exit() == 0
     assert_plain_lines(bytes(client.raw))
