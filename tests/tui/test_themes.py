@@ -115,3 +115,16 @@ async def test_the_terminal_cursor_sits_on_the_factor_being_explained():
                 assert marked, rows
                 x, y = app.cursor_position
                 assert y == marked[0] and rows[y][x] == "▸", (key, x, y, rows[y])
+
+
+async def test_in_the_graph_view_the_cursor_sits_on_the_step_shown():
+    """T: the cursor on the first line marked ◀━━ (the edges b multiplied in last)."""
+    app = BackpropApp(lecture())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "b", "T")
+        await pilot.pause()
+        rows = screen_text(app)
+        marked = [y for y, row in enumerate(rows) if "◀━━" in row and "─" in row.split("◀━━")[0]]
+        assert marked, rows
+        x, y = app.cursor_position
+        assert y == marked[0] and "z(L−1)" in rows[y], (x, y, rows[y])
