@@ -494,6 +494,14 @@ class Plain:
                     self.fact(item)
         self._after_layer(layer)
 
+    def _end_reveal(self, state: _Reveal) -> None:
+        """Reveal mode has said every factor of ``state``'s layer: what follows it, and the
+        next layer's reveal, if there is one."""
+        self._reveal = None
+        self._after_layer(state.layer)
+        if self._next is not None:
+            self._reveal = _Reveal(self._next)
+
     def _reveal_next(self, started: bool) -> None:
         """Reveal mode: the next factor's formula, or the value of the one announced."""
         if started or self._reveal is None:
@@ -506,10 +514,7 @@ class Plain:
             self.say(str(items[state.index]))
             state.index += 1
         if state.index >= len(items):
-            self._reveal = None
-            self._after_layer(state.layer)
-            if self._next is not None:
-                self._reveal = _Reveal(self._next)
+            self._end_reveal(state)
             return
         row = items[state.index]
         assert not isinstance(row, str)
@@ -522,10 +527,7 @@ class Plain:
         state.index += 1
         state.announced = False
         if state.index >= len(items):
-            self._reveal = None
-            self._after_layer(state.layer)
-            if self._next is not None:
-                self._reveal = _Reveal(self._next)
+            self._end_reveal(state)
             return
         following = items[state.index]
         if not isinstance(following, str):
