@@ -159,8 +159,9 @@ class ChainScreen(Teaching):
         self.query_one(TeachKeyLine).show(width)
         self._update_screen()
         self._screen_ready = True
-        # The first frame is drawn from the opening, if the app has one; the lesson after it.
-        self.call_after_refresh(lambda: self.lesson)
+        # The first frame is drawn from the opening, if the app has one; the lesson is made
+        # after the app's next refresh.
+        self.app.call_after_refresh(lambda: self.lesson)
 
     def resized(self, width: int, height: int) -> None:
         was_wide = self.has_class("-wide")

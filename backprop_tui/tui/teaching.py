@@ -19,7 +19,6 @@ from ..model.defaults import EPSILON
 from ..model.errors import ModelError
 from ..present.format import number
 from ..present.formulas import parameter_symbol
-from ..present.graph import node_id
 from .later import GRAPH, NUDGE, QUIZ, SLOPE, VANISHING, Later
 from .lesson_screen import LessonScreen
 from .view import PLOTS, View
@@ -141,6 +140,8 @@ class Teaching(LessonScreen):
         if not self.graph_shown:
             return
         key = self.parameter
+        from ..present.graph import node_id  # with the graph view, when it is first shown
+
         leaf = node_id(key, self.shown_layer, 1, 1 if key == "w" else None)
         self.needed(GRAPH).follow(live, self.sample, self.shown_layer, self.withheld(), leaf)
 

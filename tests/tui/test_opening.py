@@ -26,7 +26,6 @@ from backprop_tui.model.lesson import Lesson
 from backprop_tui.model.opening import Opening
 from backprop_tui.tui import later as later_module
 from backprop_tui.tui.app import BackpropApp
-from backprop_tui.tui.chain_screen import ChainScreen
 from backprop_tui.tui.later import Later
 
 from .test_signals import app_in_a_terminal, read_until
@@ -83,7 +82,7 @@ async def test_a_key_before_the_lesson_is_made_makes_it_and_is_answered(monkeypa
     values = resolve_start()
     later: list[BackpropApp] = []
     # The lesson is not made after the first frame: only the key can make it.
-    monkeypatch.setattr(ChainScreen, "call_after_refresh",
+    monkeypatch.setattr(BackpropApp, "call_after_refresh",
                         lambda self, callback, *a, **k: later.append(self) or True)
     app = BackpropApp(Opening(values))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -128,8 +127,10 @@ def test_start_values_the_lesson_refuses_are_refused_by_the_opening(w, x, lr, ba
 FIRST_FRAME_IMPORTS = """
 import sys
 import backprop_tui.cli, backprop_tui.tui.app
+import backprop_tui.tui.chain_screen  # the screen the first frame (the opening) is drawn on
 heavy = [m for m in ("numpy._core", "backprop_tui.model.network", "backprop_tui.model.lesson",
-                     "backprop_tui.model.session",
+                     "backprop_tui.model.session", "backprop_tui.present.graph",
+                     "backprop_tui.tui.widgets.graph_view", "backprop_tui.tui.wide.screen",
                      "backprop_tui.present.report", "plotext", "backprop_tui.present.tables",
                      "backprop_tui.tui.widgets.quiz", "backprop_tui.tui.widgets.nudge",
                      "backprop_tui.tui.widgets.vanishing", "backprop_tui.tui.widgets.slope_plot",
