@@ -649,24 +649,21 @@ def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
 
 
 def app_lesson(args: argparse.Namespace, *, opening: bool = False):
-    """What the app opens for ``args``: ``(lesson, wide, theme)``, every value checked as
-    the app checks it (a :class:`UsageError` naming the option otherwise). ``wide``: the
-    lesson is a network's with a layer wider than one (shown on the network's screen). With
-    ``opening``, see :func:`_lesson`."""
+    """What the app opens for ``args``: ``(lesson, theme)``, every value checked as the app
+    checks it (a :class:`UsageError` naming the option otherwise). With ``opening``, see
+    :func:`_lesson`."""
     if getattr(args, "session", None) is not None:
         from . import cli_wide
 
         session = cli_wide.wide_session(args)
         if session is not None:
-            lesson, theme = _wide_lesson(args, session.shape, session)
-            return lesson, True, theme
+            return _wide_lesson(args, session.shape, session)
     shape = network_shape(args)
     if shape is not None:
-        lesson, theme = _wide_lesson(args, shape)
-        return lesson, True, theme
+        return _wide_lesson(args, shape)
     values = start_values(args)  # refuse bad values before anything else
     theme = _checked_theme(args, None if values.session is None else values.session.theme)
-    return _lesson(args, values, opening=opening), False, theme
+    return _lesson(args, values, opening=opening), theme
 
 
 def _visitor_folder(args: argparse.Namespace) -> Folder:
@@ -688,10 +685,10 @@ def run_app(args: argparse.Namespace) -> int:
     if plain_wanted(args):
         from .plain import run_plain
 
-        lesson, _, _ = app_lesson(args)
+        lesson, _ = app_lesson(args)
         _visitor_folder(args)
         return run_plain(lesson, sys.stdin, sys.stdout, quiz=getattr(args, "quiz", False))
-    lesson, _, theme = app_lesson(args, opening=True)
+    lesson, theme = app_lesson(args, opening=True)
     folder = _visitor_folder(args)
     session_path = getattr(args, "session", None)
     from .tui.app import run_app as run

@@ -45,8 +45,8 @@ def parsed(*argv: str) -> argparse.Namespace:
 
 def opened(args: argparse.Namespace) -> tuple:
     """What the app opens for ``args``, as plain values to compare."""
-    lesson, wide, theme = app_lesson(args)
-    assert wide
+    lesson, theme = app_lesson(args)
+    assert not lesson.network.is_chain
     net = lesson.network
     return (net.shape, net.flat_w.tolist(), net.flat_b.tolist(), net.activation.name,
             net.cost.name, lesson.samples.x.tolist(), lesson.samples.y.tolist(), lesson.lr,

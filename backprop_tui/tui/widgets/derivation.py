@@ -273,19 +273,25 @@ GRID_LINES = 9
 """Lines of the every-layer grid: its title, its head and a line per factor."""
 
 
-def cursor_to_mark(widget: Widget, top: int, laid: list[Laid], marks: list[bool]) -> None:
-    """Put the terminal's cursor on the first marked row of ``laid`` (the factor being
-    explained), ``top`` lines into ``widget``'s content: a screen reader or braille display
-    that follows the cursor lands on it. Left alone while a field has the focus (its own
-    cursor) or when no row is marked."""
+def cursor_to_line(widget: Widget, line: int) -> None:
+    """Put the terminal's cursor at the start of ``widget``'s content line ``line``: a screen
+    reader or braille display that follows the cursor lands on it. Left alone while a
+    field has the focus (its own cursor) or when ``widget`` is not on the screen shown."""
     app = widget.app
     if app.focused is not None or widget.screen is not app.screen:
         return
+    region = widget.content_region
+    app.cursor_position = Offset(region.x, region.y + line)
+
+
+def cursor_to_mark(widget: Widget, top: int, laid: list[Laid], marks: list[bool]) -> None:
+    """The cursor (:func:`cursor_to_line`) on the first marked row of ``laid`` (the factor
+    being explained), ``top`` lines into ``widget``'s content; nowhere new when no row is
+    marked."""
     y = top
     for item, mark in zip(laid, marks, strict=True):
         if mark:
-            region = widget.content_region
-            app.cursor_position = Offset(region.x, region.y + y)
+            cursor_to_line(widget, y)
             return
         y += item.lines
 

@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.geometry import Offset
 from textual.widget import Widget
 
 from ...model.errors import ModelError
 from ...present import formulas as F
 from ...present.format import BLANK, plug
 from ...present.graph import Graph, computation_graph, node_id, symbol
-from .derivation import window
+from .derivation import cursor_to_line, window
 
 if TYPE_CHECKING:
     from ...model import BackwardPass, ForwardPass
@@ -421,7 +420,10 @@ class GraphView(Widget, can_focus=False):
         for line in lines[first:stop]:
             out.append(self._line(line, self._prefix(line), name_width, value_width,
                                   grad_width))
-        self._cursor_to_current(lines[first:stop])
+        # The cursor on the first line of the step shown (◀━━), under the head line.
+        at = next((i for i, line in enumerate(lines[first:stop]) if line.current), None)
+        if at is not None:
+            cursor_to_line(self, 1 + at)
         if self.rows_hidden:
             out.append(Text(self._hidden_text(first, stop, width), style="italic"))
         if self.graph is not None and height - len(out) - len(path) >= 2:
@@ -430,18 +432,6 @@ class GraphView(Widget, can_focus=False):
         for part in out:  # never wrapped: a line too long ends in … (not at 80 columns)
             part.truncate(width, overflow="ellipsis")
         return Text("\n").join(out)
-
-    def _cursor_to_current(self, shown: list[Line]) -> None:
-        """The terminal's cursor on the first line of the step shown (◀━━), under the head
-        line: a screen reader or braille display that follows the cursor lands on it (as
-        on the derivation's ▸ row). Left alone while a field has the focus."""
-        app = self.app
-        if app.focused is not None or self.screen is not app.screen:
-            return
-        at = next((i for i, line in enumerate(shown) if line.current), None)
-        if at is not None:
-            region = self.content_region
-            app.cursor_position = Offset(region.x, region.y + 1 + at)
 
     def _legend(self, width: int) -> str:
         """What the marks mean, under the tree when there is room (those that fit
