@@ -694,7 +694,20 @@ def run_app(args: argparse.Namespace) -> int:
     from .tui.app import run_app as run
 
     return run(lesson, session_path=session_path, quiz=getattr(args, "quiz", False),
-               theme=theme, folder=folder)
+               theme=theme, folder=folder, link=_class_link())
+
+
+def _class_link():
+    """The app's class, when a class server started it (its hub's socket and this app's
+    token in the environment), else None."""
+    from .hub import ENV_SOCKET, ENV_TOKEN
+
+    path, token = os.environ.get(ENV_SOCKET), os.environ.get(ENV_TOKEN)
+    if not path or not token:
+        return None
+    from .tui.class_link import ClassLink
+
+    return ClassLink(path, token)
 
 
 def option_string(dest: str) -> str:

@@ -88,6 +88,10 @@ class Fields:
         except KeyError:
             raise ModelError(f"missing field {self.name(key)!r}") from None
 
+    def value(self, key: str) -> object:
+        """The field as it is (any JSON value); missing: a :class:`ModelError`."""
+        return self._get(key)
+
     def number(self, key: str) -> float:
         """A finite number."""
         value = self._get(key)

@@ -253,3 +253,12 @@ class LossHistory:
     def copy(self) -> LossHistory:
         """An independent history in the same state."""
         return LossHistory.from_dict(self.to_dict())
+
+    def coarse(self, buckets: int) -> LossHistory:
+        """An independent copy with at most ``buckets`` buckets (besides the values still
+        pending), neighbours merged as training merges them: the same first, lowest and
+        highest values over the same steps, in fewer groups (what a class is sent)."""
+        copy = self.copy()
+        while copy._step.size > max(buckets, 1):
+            copy._merge_pairs()
+        return copy

@@ -139,6 +139,9 @@ class Lesson:
         self._timeline: Timeline[LessonState] = Timeline()
         self._recorded_version: int | None = None
         self._trained_version: int | None = None
+        self.locked: str | None = None
+        """Why the lesson takes no change now (a student following the teacher), or None:
+        every change is then refused with this line, and only :meth:`follow` changes it."""
 
     # -- state -------------------------------------------------------------------
 
@@ -260,6 +263,8 @@ class Lesson:
 
     def train(self, steps: int) -> RunResult:
         """``steps`` steps on mini-batches, recorded in the history; stops on divergence."""
+        if self.locked is not None:
+            raise ModelError(self.locked)
         if self.version != self._trained_version:
             self._checkpoint()  # calls with nothing in between are one run: one undo
         if self._trainer is None:
@@ -424,7 +429,10 @@ class Lesson:
     # -- undo and redo -----------------------------------------------------------
 
     def _checkpoint(self) -> None:
-        """Record the state in the timeline unless it is recorded already."""
+        """Record the state in the timeline unless it is recorded already (every change
+        starts here, so a locked lesson refuses it here)."""
+        if self.locked is not None:
+            raise ModelError(self.locked)
         if self.version != self._recorded_version:
             self._timeline.record(self.state, self.history)
             self._recorded_version = self.version
@@ -449,6 +457,8 @@ class Lesson:
 
     def redo(self) -> None:
         """Forward again to the state undo left."""
+        if self.locked is not None:
+            raise ModelError(self.locked)
         if not self.can_redo:
             raise ModelError("redo: nothing to redo")
         self._apply(self._timeline.forth())
@@ -510,6 +520,34 @@ class Lesson:
         lesson.state = replace(lesson.state, network=session.network, steps_done=session.steps)
         lesson.history = session.history.copy()
         return lesson
+
+    def follow(self, session: Session, phase: str, before: Network | None = None) -> None:
+        """Show another lesson's state (a class following its teacher): ``session``'s
+        parameters, start, samples, η, batch size, steps and history, in ``phase``, its
+        results computed here from those values (``before``: the parameters the step
+        shown started from). Undo starts again from here; :attr:`locked` stays."""
+        if phase not in PHASES:
+            raise ModelError(f"phase {phase!r} is not one of {', '.join(PHASES)}")
+        samples = session.samples
+        size = None if session.batch_size == len(samples) else session.batch_size
+        network = session.network
+        state = LessonState(network, samples, session.lr, size, steps_done=session.steps)
+        if phase in ("forward", "backward"):
+            fwd = network.forward(samples)
+            state = replace(state, forward_pass=fwd, phase="forward")
+            if phase == "backward":
+                state = replace(state, backward_pass=fwd.backward(), phase="backward")
+        elif phase == "step" and before is not None:
+            bp = before.forward(samples).backward()
+            state = replace(state, phase="step",
+                            last_step=StepResult(before, bp, session.lr, network))
+        self.start = Start(session.start, samples, session.lr, size)
+        self.state = state
+        self.history = session.history.copy()
+        self._trainer = None
+        self._timeline = Timeline()
+        self.version += 1
+        self._recorded_version = None
 
     def to_session(self) -> Session:
         """The session to save: the current state, with the start parameters for a reset."""

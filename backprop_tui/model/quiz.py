@@ -76,6 +76,10 @@ class Quiz:
             self._key, self._position = key, 0
         return self._position
 
+    def place(self, key: object, index: int) -> None:
+        """Hide factor ``index`` of ``key`` next (a class shows the teacher's)."""
+        self._key, self._position = key, max(int(index), 0)
+
     def answer(self, key: object, text: str, truth: float) -> Verdict:
         """Check the typed ``text`` against ``truth``; a right answer moves on.
 

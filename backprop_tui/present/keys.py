@@ -160,6 +160,12 @@ KEYS: tuple[Key, ...] = (
         "product its edge up adds (◀━━: this step's edges; a value feeding several neurons: "
         "Σ of its edges'); ● the selected parameter's way to C and its derivation row; "
         "T again: the derivation", (("T", "graph", "graph"),)),
+    Key("F", "follow", "in a class (backprop-tui ssh --class): a student follows the teacher's "
+        "lesson or goes their own way, from a private copy of it as it is; the teacher "
+        "brings every student back to following", (("F", "follow", "follow"),), "help"),
+    Key("W", "who", "in a class: the teacher's list of who is here, following or on their "
+        "own, and who has answered the question asked (W or escape closes it)",
+        (("W", "roster", "roster"),), "help"),
     Key("j", "more keys", "the second key line's next page (at small sizes)",
         (("j", "more_keys", "more-keys"),), "help"),
     Key("tab", "fields", "move between the editable fields: in a chain w, b, x, y, η; with "

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from ..model.lesson import Lesson
     from ..model.session import Session
+    from .class_link import ClassLink
     from .lesson_screen import LessonScreen
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -104,8 +105,11 @@ class BackpropApp(FrugalApp[int]):
         self, lesson: Lesson | Opening, session_path: str | os.PathLike | None = None,
         quiz: bool = False, theme: str | None = None,
         folder: Folder = ANYWHERE, clock: Callable[[], float] = DEFAULT_CLOCK,
+        link: ClassLink | None = None,
     ) -> None:
         super().__init__()
+        self.link = link
+        """The app's class (``backprop-tui ssh --class``), or None."""
         self._opening: Opening | None = lesson if isinstance(lesson, Opening) else None
         """The start values the first frame shows while the lesson loads (None: loaded)."""
         self._lesson = cast("Lesson", lesson)
@@ -187,6 +191,15 @@ class BackpropApp(FrugalApp[int]):
         self.theme_changed_signal.subscribe(self, lambda theme: self._title_colours())
         if not self.is_headless:
             self._catch_signals()
+        if self.link is not None:
+            link = self.link  # joined once the lesson's screen is there to take its messages
+            self.call_after_refresh(lambda: self.run_worker(
+                link.run(self._class_message), name="class", exit_on_error=False))
+
+    def _class_message(self, kind: str, data: dict) -> None:
+        main = self._main
+        if main is not None and main.is_mounted:
+            main.class_message(kind, data)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._main is not None and self._main.is_mounted:
@@ -195,12 +208,17 @@ class BackpropApp(FrugalApp[int]):
     async def run_action(self, action: str | ActionParseResult,
                          default_namespace: DOMNode | None = None,
                          namespaces: Mapping[str, DOMNode] | None = None) -> bool:
-        """Every key's action; the lesson's state reaches its screen after it."""
+        """Every key's action; the lesson's state reaches its screen after it. A change
+        the lesson refuses (a student following the teacher, …) is said in one line."""
         try:
             return await super().run_action(action, default_namespace, namespaces)
+        except ModelError as exc:
+            self.say(str(exc), error=True)
+            return True
         finally:
             if self._main is not None and self._main.is_mounted:
                 self._main.sync()
+                self._main.class_changed()
 
     def _title_colours(self) -> None:
         """Bright panel titles in the themes that want them (a projector's)."""
@@ -355,7 +373,7 @@ class BackpropApp(FrugalApp[int]):
 def run_app(
     lesson: Lesson | Opening, session_path: str | os.PathLike | None = None, quiz: bool = False,
     theme: str | None = None,
-    folder: Folder = ANYWHERE,
+    folder: Folder = ANYWHERE, link: ClassLink | None = None,
 ) -> int:
     """Run the app until q; returns the exit status.
 
@@ -365,6 +383,6 @@ def run_app(
     colours (:func:`~backprop_tui.tui.themes.theme_names`); the files named in the app
     are where ``folder`` allows.
     """
-    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme, folder=folder)
+    app = BackpropApp(lesson, session_path, quiz=quiz, theme=theme, folder=folder, link=link)
     app.run()
     return app.return_code or 0

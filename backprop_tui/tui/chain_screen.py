@@ -65,6 +65,8 @@ class ChainScreen(Teaching):
         Binding("shift+tab", "focus_previous", "previous field", show=False),
     ]
     DIVERGED_HINT = "change η or r to reset"
+    FOLLOWED = ("quizzing", "shown_layer", "sample", "parameter", "nudging", "epsilon",
+                "revealing", "view", "behind", "revealed")
 
     # The screen's state: each change reaches the widgets through the watchers below.
     state: var[LessonState | None] = var(None, always_update=True, init=False)

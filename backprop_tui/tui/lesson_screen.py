@@ -15,8 +15,10 @@ training starts (:meth:`LessonScreen._training_started`), what a note to trainin
 
 from __future__ import annotations
 
+import json
 from abc import abstractmethod
 from collections.abc import Callable
+from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.reactive import var
@@ -65,6 +67,9 @@ class LessonScreen(MainScreen):
     UNLISTED: ClassVar[frozenset[str]] = frozenset()
     """Keys that work here but that the key lines leave to the help (another key does the
     same and is shown)."""
+    FOLLOWED: ClassVar[tuple[str, ...]] = ("quizzing",)
+    """What a class sees of the teacher's screen besides the lesson: the names of the
+    attributes (the layer shown, the sample, the view …) each student's screen takes."""
 
     def __init__(self, quiz: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -73,6 +78,15 @@ class LessonScreen(MainScreen):
         """The training speed: an index into :data:`SPEEDS`."""
         self._timer: Timer | None = None
         self._pace = Pace(FRAME, BUDGET, CHUNK, TRAINING_REDRAW)
+        self._published: tuple[int, str] | None = None
+        """The teacher's: the lesson's version and the view last sent to the class."""
+        self._asked: tuple[object, int] | None = None
+        """The teacher's: the factor the class is asked (the quiz's key and index)."""
+        self._question_count = 0
+        self._watching: Timer | None = None
+        self._question: str | None = None
+        """The id of the question the class is asked (the teacher's, and a student's as
+        the teacher's state says)."""
 
     # -- the app's lesson --------------------------------------------------------------
 
@@ -205,6 +219,9 @@ class LessonScreen(MainScreen):
         elif self.lesson.divergence is not None:
             self.say(f"{self.lesson.divergence}: {self.DIVERGED_HINT}", error=True)
             return
+        elif self.lesson.locked is not None:
+            self.say(self.lesson.locked, error=True)
+            return
         else:
             self._pace.start(self.lesson_app.clock())
             self._timer = self.set_interval(FRAME, self._tick)
@@ -230,6 +247,7 @@ class LessonScreen(MainScreen):
             self.say(paused_text(str(diverged.divergence)), error=True)
         if due:
             self._redraw()
+            self.class_changed()
 
     def action_speed(self, delta: int) -> None:
         self.speed = min(max(self.speed + delta, 0), len(SPEEDS) - 1)
@@ -323,7 +341,9 @@ class LessonScreen(MainScreen):
         what it says when every row is answered. No line outside the quiz."""
         if not self.quizzing:
             return None, False
-        score = self.lesson.quiz.score
+        link = self.lesson_app.link
+        score = ("class question" if link is not None and not link.leads
+                 else self.lesson.quiz.score)
         if state is None:
             return f"quiz · {score} · b: the backward pass hides the next factor", False
         _, rows, index = state
@@ -351,6 +371,10 @@ class LessonScreen(MainScreen):
         key, rows, index = state
         assert index is not None
         row = rows[index]
+        link = self.lesson_app.link
+        if link is not None and not link.leads:
+            self._answer_class(field, event.text.strip(), row)
+            return
         quiz = self.lesson.quiz
         text = event.text.strip()
         if not text:
@@ -370,3 +394,225 @@ class LessonScreen(MainScreen):
                          f"{quiz_hint(row)}; empty enter reveals", error=True)
         field.value = ""
         self._redraw()  # the quiz's score and its next factor
+
+    # -- a class (backprop-tui ssh --class) -----------------------------------------------
+
+    def class_view(self) -> dict[str, Any]:
+        """What the class sees of this screen: :attr:`FOLLOWED`, by name."""
+        view: dict[str, Any] = {}
+        for name in self.FOLLOWED:
+            value = getattr(self, name)
+            view[name] = value.name if isinstance(value, Enum) else value
+        return view
+
+    def take_view(self, view: dict[str, Any]) -> None:
+        """Show the teacher's screen's ``view`` (a value of the wrong kind is passed over)."""
+        for name in self.FOLLOWED:
+            if name not in view:
+                continue
+            current, value = getattr(self, name), view[name]
+            try:
+                if isinstance(current, Enum):
+                    value = type(current)[value]
+                elif type(value) is not type(current) and not (
+                        isinstance(current, float) and isinstance(value, int)):
+                    continue
+                setattr(self, name, value)
+            except (KeyError, TypeError, ValueError):
+                continue
+
+    def _shared(self) -> dict[str, Any]:
+        """The teacher's lesson and screen, as the class is sent them."""
+        from ..model.follow import Shared
+
+        lesson = self.lesson
+        step = lesson.last_step
+        view = self.class_view()
+        view["question"] = self._question
+        state = self.quiz_state() if self.quizzing else None
+        view["quiz"] = None if state is None else state[2]
+        return Shared(lesson.to_session(), lesson.phase,
+                      step.old if step is not None and lesson.phase == "step" else None,
+                      view).to_dict()
+
+    def class_changed(self) -> None:
+        """After every key and every redraw while training: the teacher's app sends the
+        question asked and the state when they changed."""
+        link = self.lesson_app.link
+        if link is None or not link.teacher or not link.connected:
+            return
+        state = self.quiz_state() if self.quizzing else None
+        asked: tuple[object, int] | None = None
+        if state is not None and state[2] is not None:
+            key, rows, index = state[0], state[1], state[2]
+            asked = (key, index)
+            if asked != self._asked:
+                if self._question is not None:
+                    link.send("close", id=self._question)
+                self._question_count += 1
+                self._question = str(self._question_count)
+                row = rows[index]
+                link.send("ask", id=self._question, symbol=row.symbol, value=float(row.value))
+        elif self._question is not None:
+            link.send("close", id=self._question)
+            self._question = None
+        self._asked = asked
+        view = json.dumps(self.class_view(), sort_keys=True) + str(self._question)
+        mark = (self.lesson.version, view)
+        if mark != self._published:
+            self._published = mark
+            link.publish(self._shared)
+
+    def class_message(self, kind: str, data: dict[str, Any]) -> None:
+        """A message from the class's hub (:mod:`backprop_tui.hub`)."""
+        link = self.lesson_app.link
+        if link is None:
+            return
+        if kind == "welcome":
+            link.name = str(data.get("name"))
+            link.teacher = bool(data.get("teacher"))
+            teaching = data.get("teaching")
+            link.teaching = link.name if link.teacher else (
+                None if teaching is None else str(teaching))
+            link.following = bool(data.get("following", True))
+            if link.teacher:
+                self._published = None
+                self.class_changed()
+                if self._watching is None:  # edits, answers, dialogs: changes made outside
+                    # a key's action reach the class too, within a tenth of a second
+                    self._watching = self.set_interval(0.1, self.class_changed)
+        elif kind == "state" and not link.leads:
+            self._follow(data.get("shared"))
+        elif kind == "teacher":
+            name = data.get("name")
+            link.teaching = None if name is None else str(name)
+            self.say(f"{link.teaching} is teaching: following" if link.teaching and link.following
+                     else f"{link.teaching} is teaching: F follows" if link.teaching
+                     else "the teacher is away: you go on on your own until they are back")
+        elif kind == "follow":
+            link.following = bool(data.get("following"))
+            self.say(f"{link.teaching} brought the class back: following")
+        elif kind == "result":
+            self._class_result(data)
+        elif kind == "note":
+            self.say(str(data.get("text")))
+        elif kind in ("tally", "roster"):
+            if kind == "tally":
+                link.tally = data
+            else:
+                link.roster = [m for m in data.get("members", []) if isinstance(m, dict)]
+            from .screens.help import RosterScreen
+
+            if isinstance(self.app.screen, RosterScreen):
+                self.app.screen.refresh_page()
+        elif kind == "lost":
+            self.say("the class server is gone: you go on on your own", error=True)
+        self._class_shown()
+
+    def _class_shown(self) -> None:
+        """The lesson locked or not (following), and the class line up to date."""
+        from .class_link import class_text
+
+        link = self.lesson_app.link
+        if link is None:
+            return
+        self.lesson.locked = link.locked_text()
+        text = class_text(link, max(self.size.width - 2, 20))
+        found = self.query("#class-line")
+        if found:
+            line = found.first(Static)
+            if str(line.content) != text:
+                line.update(text)
+        else:  # plain text: a name is never read as markup
+            self.mount(Static(text, id="class-line", markup=False), before=0)
+
+    def _follow(self, data: object) -> None:
+        """The teacher's lesson and screen, shown here."""
+        from ..model.follow import Shared
+
+        try:
+            shared = Shared.from_dict(data)
+        except ModelError:
+            return
+        self.stop_training()
+        self._after_follow(shared)
+
+    def _after_follow(self, shared: Any) -> None:
+        lesson = self.lesson
+        lesson.follow(shared.session, shared.phase, shared.before)
+        self.take_view(shared.view)
+        question = shared.view.get("question")
+        self._question = question if isinstance(question, str) else None
+        index = shared.view.get("quiz")
+        state = self.quiz_state()
+        if state is not None and isinstance(index, int):
+            lesson.quiz.place(state[0], index)
+        self._redraw()
+
+    def _answer_class(self, field: Any, text: str, row: Row) -> None:
+        """A student's answer to the class's question: sent to the hub, judged at the
+        reveal."""
+        from ..model.quiz import parse_guess
+
+        link = self.lesson_app.link
+        if link is None or self._question is None:
+            return
+        if not text:
+            self.say("type your answer, then enter: the teacher reveals it", error=True)
+            return
+        try:
+            parse_guess(text)
+        except ModelError as exc:
+            self.say(f"{exc}: type a number", error=True)
+            return
+        link.send("answer", id=self._question, text=text)
+        field.value = ""
+
+    def _class_result(self, data: dict[str, Any]) -> None:
+        """The question revealed: its value and this student's own result."""
+        symbol, value = str(data.get("symbol")), data.get("value")
+        if not isinstance(value, (int, float)):
+            return
+        shown = f"{symbol} = {number(float(value))}"
+        yours = data.get("yours")
+        if yours is None:
+            self.say(f"revealed: {shown}; you did not answer")
+        elif data.get("right"):
+            self.say(f"revealed: {shown}; your {yours} is right")
+        else:
+            try:
+                from ..model.quiz import parse_guess
+
+                off = off_by(parse_guess(str(yours)), float(value))
+            except ModelError:
+                off = "?"
+            self.say(f"revealed: {shown}; your {yours} is off by {off}", error=True)
+
+    def action_follow(self) -> None:
+        link = self.lesson_app.link
+        if link is None:
+            self.say("F: no class here (a class is served with backprop-tui ssh --class)",
+                     error=True)
+            return
+        if link.teacher:
+            link.send("gather")
+            self.say("every student follows you again")
+            return
+        if link.teaching is None:
+            self.say("the teacher is away: you are on your own until they are back")
+            return
+        self.stop_training()
+        link.following = not link.following
+        link.send("follow", following=link.following)
+        self.say(f"following {link.teaching} again" if link.following else
+                 "your own way: your copy of the lesson as it was; F follows again")
+        self._class_shown()
+
+    def action_roster(self) -> None:
+        link = self.lesson_app.link
+        if link is None or not link.teacher:
+            self.say("W: the teacher's list of who is in the class", error=True)
+            return
+        from .screens.help import RosterScreen
+
+        self.app.push_screen(RosterScreen(lambda: link.roster))

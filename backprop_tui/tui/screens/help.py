@@ -71,17 +71,51 @@ class PageScreen(ModalScreen[None]):
         Binding("q", "app.quit", "quit"),
     ]
 
+    TITLE = "help · escape closes · ↑↓ scroll · q quits"
+
     def __init__(self, page: Callable[[], Table]) -> None:
         super().__init__()
         self._page = page
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
-            body.border_title = "help · escape closes · ↑↓ scroll · q quits"
+            body.border_title = self.TITLE
             yield Static(self._page(), id="help-text")
+
+    def refresh_page(self) -> None:
+        """Draw the page again (what it shows changed)."""
+        self.query_one("#help-text", Static).update(self._page())
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def roster_table(members: Iterable[dict]) -> Table:
+    """Who is in the class: each name (as text, never markup), here or away, following
+    or on their own, and whether they answered the question asked."""
+    grid = Table.grid(padding=(0, 2))
+    for _ in range(4):
+        grid.add_column(no_wrap=True)
+    grid.add_row(*(Text(h, style="bold underline") for h in ("name", "here", "following",
+                                                            "answered")))
+    for m in sorted(members, key=lambda m: (not m.get("teacher"), str(m.get("name")))):
+        grid.add_row(Text(str(m.get("name"))),
+                     Text("here" if m.get("here") else "away"),
+                     Text("teaching" if m.get("teacher") else
+                          "following" if m.get("following") else "on their own"),
+                     Text("" if m.get("teacher") else "✓ answered" if m.get("answered")
+                          else "—"))
+    return grid
+
+
+class RosterScreen(PageScreen):
+    """The teacher's list of who is in the class, kept up to date while open."""
+
+    TITLE = "who is here · escape closes · ↑↓ scroll"
+    BINDINGS = [Binding("W", "close", "close")]
+
+    def __init__(self, members: Callable[[], Iterable[dict]]) -> None:
+        super().__init__(lambda: roster_table(members()))
 
 
 class HelpScreen(PageScreen):

@@ -86,6 +86,9 @@ class NetworkScreen(LessonScreen):
     UNLISTED = frozenset({"[ ]"})  # as ← →, which the key line shows
     BINDINGS = screen_bindings(ABSENT)  # type: ignore[assignment]
 
+    FOLLOWED = ("quizzing", "shown_layer", "neuron", "weight", "sample", "matrix", "page",
+                "decision", "slope", "vanishing", "graph", "revealing", "epsilon", "revealed")
+
     def __init__(self, quiz: bool = False, id: str | None = None) -> None:
         super().__init__(quiz, id=id)
         self.shown_layer = 1

@@ -1,0 +1,248 @@
+"""A class that follows its teacher, in one process: the hub on a Unix socket, one real app
+(the teacher's or a student's), and the other side played by plain socket clients speaking
+the hub's protocol. The same over OpenSSH is in tests/test_ssh_class.py."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from backprop_tui.hub import AnswerLog, Hub, message
+from backprop_tui.model.follow import Shared
+from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.class_link import ClassLink
+
+from .helpers import lecture, screen_text, wait_until
+
+
+@pytest.fixture
+def socket_dir():
+    folder = Path(tempfile.mkdtemp(prefix="bt-hub-", dir="/tmp"))  # short: a socket path
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class Peer:
+    """An app's side of the hub played by hand."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.seen: list[dict] = []
+
+    @classmethod
+    async def join(cls, path: Path, token: str) -> Peer:
+        reader, writer = await asyncio.open_unix_connection(str(path), limit=2**24)
+        writer.write(message("hello", token=token))
+        return cls(reader, writer)
+
+    def send(self, kind: str, **fields) -> None:
+        self.writer.write(message(kind, **fields))
+
+    async def next(self, kind: str, seconds: float = 10.0, where=lambda data: True) -> dict:
+        async def read() -> dict:
+            while True:
+                line = await self.reader.readline()
+                assert line, "the hub closed the connection"
+                data = json.loads(line)
+                self.seen.append(data)
+                if data["kind"] == kind and where(data):
+                    return data
+        return await asyncio.wait_for(read(), seconds)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def hub_in(folder: Path, answers: Path | None = None) -> tuple[Hub, Path, list[str]]:
+    said: list[str] = []
+    hub = Hub(said.append, None if answers is None else AnswerLog(answers))
+    path = folder / "hub"
+    await hub.start(path)
+    return hub, path, said
+
+
+def teacher_state(keys: str) -> dict:
+    lesson = lecture()
+    for key in keys:
+        {"f": lesson.forward, "b": lesson.backward, "s": lesson.step}[key]()
+    step = lesson.last_step
+    return Shared(lesson.to_session(), lesson.phase,
+                  None if step is None else step.old, {"shown_layer": 3}).to_dict()
+
+
+async def test_a_student_follows_the_teacher_and_goes_their_own_way(socket_dir):
+    hub, path, said = await hub_in(socket_dir)
+    teacher_token, _ = hub.admit("ann", teacher=True)
+    token, name = hub.admit("bob", teacher=False)
+    teacher = await Peer.join(path, teacher_token)
+    await teacher.next("welcome")
+    app = BackpropApp(lecture(), link=ClassLink(str(path), token))
+    async with app.run_test(size=(100, 32)) as pilot:
+        link = app.link
+        await wait_until(pilot, lambda: link.teaching == "ann")
+        assert "following ann" in "\n".join(screen_text(app))
+        teacher.send("state", shared=teacher_state("f"))
+        await wait_until(pilot, lambda: app.lesson.phase == "forward")
+        assert f"{app.lesson.forward_pass.mean_cost:.4f}" == "0.1804"
+        assert any("C = 0.1804" in line or "0.1804" in line for line in screen_text(app))
+        # a key that would change the lesson is refused in one line; nothing changes
+        version = app.lesson.version
+        for key in ("s", "r", "t", "o"):
+            await pilot.press(key)
+            assert app.lesson.version == version
+        assert "following ann: F goes your own way" in "\n".join(screen_text(app))
+        # F: their own way, from the lesson as it is
+        await pilot.press("F")
+        await teacher.next("roster", where=lambda d: any(
+            m["name"] == "bob" and not m["following"] for m in d["members"]))
+        await pilot.press("s")
+        assert app.lesson.phase == "step" and app.lesson.steps_done == 1
+        teacher.send("state", shared=teacher_state("fb"))  # not followed now
+        await pilot.pause(0.2)
+        assert app.lesson.phase == "step"
+        # F again: the teacher's newest state
+        await pilot.press("F")
+        await wait_until(pilot, lambda: app.lesson.phase == "backward")
+        assert app.lesson.steps_done == 0
+        # the teacher drops: the student goes on, on their own, with a banner
+        teacher.close()
+        await wait_until(pilot, lambda: link.teaching is None)
+        assert "teacher is away" in "\n".join(screen_text(app))
+        await pilot.press("s")
+        assert app.lesson.phase == "step"
+        # the teacher is back: the student follows again
+        teacher_token, _ = hub.admit("ann", teacher=True)
+        teacher = await Peer.join(path, teacher_token)
+        teacher.send("state", shared=teacher_state("fbs"))
+        await wait_until(pilot, lambda: link.teaching == "ann" and app.lesson.steps_done == 1
+                         and app.lesson.phase == "step")
+    teacher.close()
+    await hub.close()
+    assert any("bob joined as a student" in line for line in said)
+    assert any("ann left" in line for line in said)
+
+
+async def test_the_teacher_asks_the_class_and_sees_the_tally(socket_dir):
+    answers = socket_dir / "answers.csv"
+    hub, path, said = await hub_in(socket_dir, answers)
+    token, _ = hub.admit("ann", teacher=True)
+    students = []
+    for name in ("bob", "cy"):
+        student_token, _ = hub.admit(name, teacher=False)
+        students.append(await Peer.join(path, student_token))
+    app = BackpropApp(lecture(), link=ClassLink(str(path), token))
+    async with app.run_test(size=(120, 36)) as pilot:
+        link = app.link
+        await wait_until(pilot, lambda: link.teacher and len(link.roster) == 3)
+        await pilot.press("f")
+        for student in students:
+            state = await student.next("state", where=lambda d: d["shared"]["phase"] == "forward")
+        shared = Shared.from_dict(state["shared"])
+        assert shared.session.network.flat_w.tolist() == app.lesson.network.flat_w.tolist()
+        await pilot.press("z", "b")
+        state = await students[0].next("state", where=lambda d: d["shared"]["view"]["question"])
+        question = state["shared"]["view"]["question"]
+        await students[1].next("state", where=lambda d: d["shared"]["view"]["question"])
+        truth = app.main.quiz_state()[1][0].value
+        students[0].send("answer", id=question, text=repr(truth))
+        students[1].send("answer", id=question, text="0.5")
+        await wait_until(pilot, lambda: link.tally.get("answered") == 2)
+        screen = "\n".join(screen_text(app))
+        assert "answered 2 of 2" in screen and "50% right" in screen
+        # the roster: both here, both answered
+        await pilot.press("W")
+        roster = "\n".join(screen_text(app))
+        assert "bob" in roster and "cy" in roster and roster.count("✓ answered") == 2
+        await pilot.press("escape")
+        # enter on the empty answer reveals: every student gets their own result
+        app.main.query_one("#quiz-answer").focus()
+        await pilot.press("enter")
+        right = await students[0].next("result")
+        wrong = await students[1].next("result")
+        assert right["right"] is True and wrong["right"] is False
+        assert right["value"] == truth
+    for student in students:
+        student.close()
+    await hub.close()
+    rows = list(csv.reader(answers.open()))
+    assert rows[0] == ["time", "name", "question", "answer", "result"]
+    assert [(r[1], r[4]) for r in rows[1:]] == [("bob", "right"), ("cy", "wrong")]
+
+
+async def test_the_hub_names_limits_and_keeps_a_returning_students_answers(socket_dir):
+    clock = [0.0]
+    hub = Hub(lambda line: None, clock=lambda: clock[0], keep_seconds=60)
+    path = socket_dir / "hub"
+    await hub.start(path)
+    t, _ = hub.admit("ann", teacher=True)
+    teacher = await Peer.join(path, t)
+    a, name_a = hub.admit("bob", teacher=False)
+    bob = await Peer.join(path, a)
+    await bob.next("welcome")
+    b, name_b = hub.admit("bob", teacher=False)
+    assert (name_a, name_b) == ("bob", "bob#2")
+    teacher.send("ask", id="1", symbol="∂C/∂w(L)", value=0.25)
+    await teacher.next("roster")
+    bob.send("answer", id="1", text="0.25")
+    await bob.next("note", where=lambda d: "sent" in d["text"])
+    # text that is not an answer: refused with a note, never counted
+    for text in ("\x1b[2J", "x" * 40, "abc"):
+        bob.send("answer", id="1", text=text)
+        await bob.next("note")
+    # more than 10 messages a second: dropped with a note
+    for _ in range(12):
+        bob.send("follow", following=True)
+    note = await bob.next("note", where=lambda d: "dropped" in d["text"])
+    assert "a second" in note["text"]
+    assert hub.question.tally.answered == 1
+    # bob drops and comes back under his name: the same member, his answer kept
+    bob.close()
+    await asyncio.sleep(0.1)
+    clock[0] = 30
+    again, name = hub.admit("bob", teacher=False)
+    assert name == "bob"
+    bob = await Peer.join(path, again)
+    welcome = await bob.next("welcome")
+    assert welcome["name"] == "bob"
+    assert hub.members["bob"].answers == {"1": "0.25"}
+    # gone longer than the idle limit: the name is free and the answers forgotten
+    bob.close()
+    await asyncio.sleep(0.1)
+    clock[0] = 200
+    _, name = hub.admit("bob", teacher=False)
+    assert hub.members["bob"].answers == {}
+    teacher.close()
+    await hub.close()
+
+
+def test_a_file_that_is_not_an_answers_file_is_refused_and_kept(tmp_path):
+    from backprop_tui.model.errors import FileError
+
+    other = tmp_path / "notes.csv"
+    other.write_text("my,own,notes\n")
+    with pytest.raises(FileError, match="not an answers file"):
+        AnswerLog(other)
+    assert other.read_text() == "my,own,notes\n"
+    log = AnswerLog(tmp_path / "a.csv")
+    log.record("=HYPERLINK(1)", "1 ∂C/∂w(L)", "-0.5", False)
+    log.close()
+    rows = list(csv.reader((tmp_path / "a.csv").open()))
+    assert rows[1][1] == "'=HYPERLINK(1)" and rows[1][3] == "-0.5"
+    AnswerLog(tmp_path / "a.csv").close()  # its own file: appended to
+
+
+def test_a_slow_app_is_sent_only_the_newest_state():
+    from backprop_tui.hub import Member
+
+    member = Member("bob", False, "t")
+    for n in range(100):
+        member.put("state", message("state", n=n))
+    member.put("note", message("note", text="x"))
+    assert list(member.pending) == ["state", "note"]
+    assert json.loads(member.pending["state"])["n"] == 99
