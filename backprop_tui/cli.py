@@ -371,6 +371,21 @@ def build_parser() -> _Parser:
                              f"(default ./{HOST_KEY_NAME})")
     server.add_argument("--login-seconds", type=positive_number, default=None,
                         help=argparse.SUPPRESS)
+    group = ssh.group("a class that follows the teacher")
+    group.add_argument("--class", dest="class_", action="store_true", default=False,
+                       help="one lesson for the room: the teacher (--teacher-key) leads, and "
+                            "every student (ssh -p PORT NAME@HOST) sees it on their own "
+                            "screen, answers the teacher's questions, and may go their own "
+                            "way (F)")
+    group.add_argument("--teacher-key", metavar="KEYS", default=None,
+                       help="with --class: an OpenSSH public-key file (authorized_keys "
+                            "format); whoever connects with one of its keys is the teacher")
+    group.add_argument("--class-code-file", metavar="FILE", default=None,
+                       help="with --class: a file holding the class code students type as "
+                            "the password (the teacher's key needs none)")
+    group.add_argument("--answers", metavar="FILE.csv", default=None,
+                       help="with --class: append every answer to this CSV file (time, "
+                            "name, question, answer, right or wrong)")
     return parser
 
 
@@ -859,6 +874,26 @@ def app_takes(option: str) -> bool:
     return option in build_parser().option_strings
 
 
+def _check_class_options(args: argparse.Namespace) -> None:
+    """A class's options go together: --class needs --teacher-key, the others need
+    --class; the class code replaces --password-file. Refused in one line otherwise."""
+    if not args.class_:
+        for dest, flag in (("teacher_key", "--teacher-key"),
+                           ("class_code_file", "--class-code-file"), ("answers", "--answers")):
+            if getattr(args, dest) is not None:
+                raise UsageError(f"{flag} is for a class: add --class")
+        return
+    if args.teacher_key is None:
+        raise UsageError("ssh --class needs --teacher-key KEYS: the public key(s) of the "
+                         "teacher, whose lesson the class follows")
+    if args.password_file is not None:
+        raise UsageError("ssh --class: use --class-code-file for the students' password, "
+                         "not --password-file")
+    if args.plain:
+        raise UsageError("ssh --class: a class follows in the full app; --plain is not "
+                         "followed (a TERM=dumb client gets its own lesson in lines)")
+
+
 def run_ssh(args: argparse.Namespace) -> int:
     from . import ssh
 
@@ -866,8 +901,10 @@ def run_ssh(args: argparse.Namespace) -> int:
     if missing is not None:
         raise UsageError(missing)
     arguments = checked_app_arguments(args)
+    _check_class_options(args)
+    code_file = args.class_code_file if args.class_ else args.password_file
     try:
-        password = None if args.password_file is None else ssh.read_password(args.password_file)
+        password = None if code_file is None else ssh.read_password(code_file)
         settings = ssh.Settings(
             app_arguments=tuple(arguments), host=args.host, port=args.port,
             max_sessions=args.max_sessions, idle_seconds=idle_seconds(args), password=password,
@@ -876,6 +913,8 @@ def run_ssh(args: argparse.Namespace) -> int:
             zygote=not args.no_zygote,
             per_address=args.max_per_address,
             login_seconds=args.login_seconds or LOGIN_SECONDS,
+            teacher_keys=args.teacher_key if args.class_ else None,
+            answers=args.answers if args.class_ else None,
         )
         ssh.serve(settings, lambda line: print(f"{PROG}: {line}", flush=True))
     except ssh.SshError as exc:

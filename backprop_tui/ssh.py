@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .gate import LOGIN_SECONDS, PER_ADDRESS, WAITING, Gate, Throttle
+from .hub import ENV_SOCKET, ENV_TOKEN, AnswerLog, Hub, check_name
 from .listen import bind_error_message, terminal_size
 from .model.errors import FileError
 from .model.files import KiB, read_text, shown_name
@@ -107,6 +108,8 @@ def asyncssh_missing() -> str | None:
 
 PASSWORD_LIMIT = 4 * KiB
 """The largest password file read (one line; a FIFO or ``/dev/zero`` is refused unread)."""
+TEACHER_KEYS_LIMIT = 256 * KiB
+"""The largest file of teacher keys read."""
 HOST_KEY_LIMIT = 64 * KiB
 """The largest host key file read (an RSA key of 16384 bits takes about 13 KiB)."""
 MIN_RSA_BITS = 2048
@@ -255,6 +258,12 @@ class Settings:
     """Connections one address may hold at once."""
     login_seconds: float = LOGIN_SECONDS
     """A connection that has not authenticated and started its app by then is closed."""
+    teacher_keys: str | os.PathLike | None = None
+    """A class (``--class``): the file of the teacher's public keys (authorized_keys
+    format); whoever connects with one of them is the teacher, every other connection a
+    student who follows (see :mod:`backprop_tui.hub`). None: no class, each app its own."""
+    answers: str | os.PathLike | None = None
+    """A class's CSV file of answers (appended to), or None."""
 
 
 # --------------------------------------------------------------------------
@@ -322,11 +331,38 @@ def serve(settings: Settings, announce: Callable[[str], None] | None = None) -> 
     where = Path(settings.host_key).absolute()
     tell(f"host key {where} ({'created' if created else 'kept from before'}; "
          f"fingerprint {key.get_fingerprint()})")
-    asyncio.run(_serve(asyncssh, settings, key, tell))
+    teachers = None if settings.teacher_keys is None else read_teacher_keys(
+        asyncssh, settings.teacher_keys)
+    answers = None
+    if settings.answers is not None:
+        try:
+            answers = AnswerLog(settings.answers)
+        except FileError as exc:
+            raise SshError(f"--answers {exc}") from None
+    asyncio.run(_serve(asyncssh, settings, key, tell, teachers, answers))
+
+
+def read_teacher_keys(asyncssh: Any, path: str | os.PathLike) -> Any:
+    """The teacher's public keys in the file at ``path`` (authorized_keys format, one or
+    more), or :class:`SshError` naming the file."""
+    name = shown_name(path)
+    try:
+        text = read_text(path, "teacher keys", TEACHER_KEYS_LIMIT)
+    except FileError as exc:
+        raise SshError(f"--teacher-key {exc}") from None
+    try:
+        keys = asyncssh.import_authorized_keys(text)
+    except (ValueError, asyncssh.KeyImportError) as exc:
+        raise SshError(f"--teacher-key {name}: not public keys in authorized_keys format "
+                       f"({exc})") from None
+    if not text.strip():
+        raise SshError(f"--teacher-key {name}: the file holds no key")
+    return keys
 
 
 async def _serve(asyncssh: Any, settings: Settings, key: Any,
-                 tell: Callable[[str], None]) -> None:
+                 tell: Callable[[str], None], teachers: Any = None,
+                 answers: AnswerLog | None = None) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: terminal closed
@@ -338,7 +374,11 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
         raise SshError(f"cannot make a folder for the visitors in {tempfile.gettempdir()}: "
                        f"{exc.strerror or exc}") from None
     launcher = await Launcher.open(settings.zygote, _say)
-    classroom = Classroom(asyncssh, settings, launcher, folders)
+    hub = None
+    if teachers is not None:
+        hub = Hub(tell, answers, keep_seconds=settings.idle_seconds)
+        await hub.start(folders.parent / "class")
+    classroom = Classroom(asyncssh, settings, launcher, folders, hub, teachers)
     try:
         server = await asyncssh.create_server(
             lambda: classroom.connection(), settings.host, settings.port,
@@ -373,6 +413,8 @@ async def _serve(asyncssh: Any, settings: Settings, key: Any,
     finally:
         server.close()
         await classroom.stop_all()
+        if hub is not None:
+            await hub.close()
         launcher.close()
         folders.close()
 
@@ -396,8 +438,13 @@ class Classroom:
     """The server's state: its settings, the launcher, the apps running."""
 
     def __init__(self, asyncssh: Any, settings: Settings,
-                 launcher: Launcher, folders: VisitorFolders) -> None:
+                 launcher: Launcher, folders: VisitorFolders, hub: Hub | None = None,
+                 teachers: Any = None) -> None:
         self.asyncssh = asyncssh
+        self.hub = hub
+        """The class every app joins (``--class``), or None: each app its own."""
+        self.teachers = teachers
+        """The teacher's public keys (asyncssh's authorized keys), with a class."""
         self.settings = settings
         self.launcher = launcher
         self.folders = folders
@@ -438,6 +485,9 @@ class Classroom:
                 self.refusal: str | None = None
                 self.session = False
                 self.timer: asyncio.TimerHandle | None = None
+                self.username = ""
+                self.teacher = False
+                """In a class: whether this connection gave one of the teacher's keys."""
 
             def connection_made(self, conn: Any) -> None:
                 self.conn = conn
@@ -497,6 +547,13 @@ class Classroom:
                 if self.refusal is not None:
                     self.refuse(self.refusal)
                     return True
+                self.username = username
+                if classroom.hub is not None:
+                    wrong = check_name(username)
+                    if wrong is not None:
+                        self.conn.disconnect(classroom.asyncssh.DISC_ILLEGAL_USER_NAME,
+                                             f"{PROG}: {wrong}")
+                    return True  # the teacher's key, else the class code or nothing
                 if classroom.settings.password is None:
                     return False
                 if classroom.throttle.delay(self.address) is None:
@@ -511,6 +568,23 @@ class Classroom:
 
             def password_auth_supported(self) -> bool:
                 return classroom.settings.password is not None
+
+            def public_key_auth_supported(self) -> bool:
+                return classroom.teachers is not None
+
+            def validate_public_key(self, username: str, key: Any) -> bool:
+                """A class: one of the teacher's keys makes this connection the teacher's."""
+                options = classroom.teachers.validate(key, self.address, self.address)
+                self.teacher = options is not None
+                return self.teacher
+
+            def kbdint_auth_supported(self) -> bool:
+                # A class without a code: a student is let in at once, without a prompt
+                # (after the client has offered its keys, none of them the teacher's).
+                return classroom.hub is not None and classroom.settings.password is None
+
+            def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+                return True
 
             async def validate_password(self, username: str, password: str) -> bool:
                 """Checked after a delay once an address has given a few wrong ones, and
@@ -597,6 +671,8 @@ class AppSession:
         self.last_input = time.monotonic()
         self.idle_timer: asyncio.TimerHandle | None = None
         self.finished: asyncio.Future | None = None
+        self.token: str | None = None
+        """In a class: this app's token for the hub."""
 
     # ----- asyncssh's session interface
 
@@ -698,9 +774,16 @@ class AppSession:
         os.set_blocking(master, False)
         cols, rows, xpixels, ypixels = self.size
         _set_size(master, cols, rows, xpixels, ypixels)
+        env = _app_environment(self.term or "")
+        hub = self.classroom.hub
+        if hub is not None:  # the app joins the class with its own token
+            teacher = bool(self.connection.teacher)
+            self.token, _ = hub.admit(self.connection.username, teacher)
+            env[ENV_SOCKET] = str(self.classroom.folders.parent / "class")
+            env[ENV_TOKEN] = self.token
         try:
             self.app = await self.classroom.launcher.start(
-                args, _app_environment(self.term or ""), self.folder, [slave])
+                args, env, self.folder, [slave])
         finally:
             os.close(slave)
         if self.gone:
@@ -725,6 +808,8 @@ class AppSession:
             self.chan.exit(status if status >= 0 else 128 - status)
 
     def _ran(self, task: asyncio.Task) -> None:
+        if self.token is not None and self.classroom.hub is not None:
+            self.classroom.hub.left(self.token)
         self.classroom.sessions.discard(self)
         self.classroom.all.discard(self)
         if self.idle_timer is not None:

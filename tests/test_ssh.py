@@ -161,9 +161,10 @@ class Client:
     """``ssh -tt`` in a pseudo-terminal of ``cols`` × ``rows``, its screen kept by pyte."""
 
     def __init__(self, port: int, *extra: str, cols: int = 80, rows: int = 24,
-                 env: dict[str, str] | None = None, term: str = "xterm-256color") -> None:
+                 env: dict[str, str] | None = None, term: str = "xterm-256color",
+                 user: str = "student") -> None:
         # ssh keeps the first value of an option: the test's own come first.
-        argv = [SSH, "-tt", *extra, *CLIENT_OPTIONS, "-p", str(port), "student@127.0.0.1"]
+        argv = [SSH, "-tt", *extra, *CLIENT_OPTIONS, "-p", str(port), f"{user}@127.0.0.1"]
         environment = dict(os.environ if env is None else env, TERM=term)
         pid, fd = pty.fork()
         if pid == 0:  # the child: the pty is its terminal

@@ -508,6 +508,8 @@ class LessonScreen(MainScreen):
         elif kind == "lost":
             self.say("the class server is gone: you go on on your own", error=True)
         self._class_shown()
+        if kind in ("welcome", "teacher", "follow", "lost"):
+            self._redraw()  # the quiz's line says whose question it is
 
     def _class_shown(self) -> None:
         """The lesson locked or not (following), and the class line up to date."""
