@@ -66,7 +66,7 @@ class ChainScreen(Teaching):
     ]
     DIVERGED_HINT = "change η or r to reset"
     FOLLOWED = ("quizzing", "shown_layer", "sample", "parameter", "nudging", "epsilon",
-                "revealing", "view", "behind", "revealed")
+                "revealing", "view", "behind", "training", "revealed")
 
     # The screen's state: each change reaches the widgets through the watchers below.
     state: var[LessonState | None] = var(None, always_update=True, init=False)
