@@ -16,8 +16,9 @@ that token. The two speak in lines of JSON (:func:`message`), one object a line:
   teaches, None while the teacher is away), ``follow`` and ``note``; it sends the
   teacher ``tally`` (the answers so far) and ``roster`` (who is there).
 
-What waits for an app is one message of each kind, the newest: a slow app gets
-the newest state when it can take it, never a queue. A student may send
+What waits for an app is one message of each kind, the newest, and a state is
+sent only once the app has shown the one before (it answers ``shown``): a slow app
+gets the newest state when it can take it, never a queue, wherever it would form. A student may send
 :data:`PER_SECOND` messages a second; more are dropped with a note. Nothing a
 student sends reaches another app but as a count in the teacher's tally.
 """
@@ -145,6 +146,9 @@ class Member:
     sent: deque[float] = field(default_factory=deque)
     """When the last messages from this app came (for :data:`PER_SECOND`)."""
     dropped: int = 0
+    waiting: bool = False
+    """A state is on its way to the app and not yet shown (the app acknowledges each):
+    the next one waits, and only the newest does."""
     answers: dict[str, str] = field(default_factory=dict)
     """Each question's answer, by the question's id (kept while the student is away)."""
 
@@ -306,6 +310,7 @@ class Hub:
                 member.writer.close()
             member.writer, member.gone_since = writer, None
             member.pending.clear()
+            member.waiting = False
             sender = asyncio.create_task(self._send(member, writer))
             self._joined(member)
             while True:
@@ -338,8 +343,14 @@ class Hub:
             while True:
                 await member.wake.wait()
                 member.wake.clear()
-                while member.pending:
-                    _, data = member.pending.popitem(last=False)
+                while True:
+                    kind = next((k for k in member.pending
+                                 if k != "state" or not member.waiting), None)
+                    if kind is None:
+                        break
+                    data = member.pending.pop(kind)
+                    if kind == "state":
+                        member.waiting = True  # until the app says it has shown it
                     writer.write(data)
                     await writer.drain()
 
@@ -375,6 +386,11 @@ class Hub:
         if data is None:
             return
         kind = data.get("kind")
+        if kind == "shown":  # the app has drawn the state it was sent: the next may go
+            if member.waiting:
+                member.waiting = False
+                member.wake.set()
+            return
         if member.teacher:
             self._from_teacher(member, kind, data, line)
         else:

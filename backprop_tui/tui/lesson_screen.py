@@ -481,8 +481,11 @@ class LessonScreen(MainScreen):
                 if self._watching is None:  # edits, answers, dialogs: changes made outside
                     # a key's action reach the class too, within a tenth of a second
                     self._watching = self.set_interval(0.1, self.class_changed)
-        elif kind == "state" and not link.leads:
-            self._follow(data.get("shared"))
+        elif kind == "state":
+            if link.leads:  # sent before this app went its own way: not shown
+                link.send("shown")
+            else:
+                self._follow(data.get("shared"))
         elif kind == "teacher":
             name = data.get("name")
             link.teaching = None if name is None else str(name)
@@ -535,6 +538,9 @@ class LessonScreen(MainScreen):
         try:
             shared = Shared.from_dict(data)
         except ModelError:
+            link = self.lesson_app.link
+            if link is not None:
+                link.send("shown")  # not shown, but the next state may come
             return
         self.stop_training()
         self._after_follow(shared)
@@ -550,6 +556,9 @@ class LessonScreen(MainScreen):
         if state is not None and isinstance(index, int):
             lesson.quiz.place(state[0], index)
         self._redraw()
+        link = self.lesson_app.link
+        if link is not None:  # drawn: the hub may send the next state
+            self.call_after_refresh(link.send, "shown")
 
     def _answer_class(self, field: Any, text: str, row: Row) -> None:
         """A student's answer to the class's question: sent to the hub, judged at the

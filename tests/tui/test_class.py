@@ -51,6 +51,8 @@ class Peer:
                 assert line, "the hub closed the connection"
                 data = json.loads(line)
                 self.seen.append(data)
+                if data["kind"] == "state":
+                    self.send("shown")  # as an app does once it has drawn it
                 if data["kind"] == kind and where(data):
                     return data
         return await asyncio.wait_for(read(), seconds)
@@ -235,6 +237,35 @@ def test_a_file_that_is_not_an_answers_file_is_refused_and_kept(tmp_path):
     rows = list(csv.reader((tmp_path / "a.csv").open()))
     assert rows[1][1] == "'=HYPERLINK(1)" and rows[1][3] == "-0.5"
     AnswerLog(tmp_path / "a.csv").close()  # its own file: appended to
+
+
+async def test_the_next_state_waits_until_the_app_has_shown_the_one_before(socket_dir):
+    hub, path, _ = await hub_in(socket_dir)
+    t, _ = hub.admit("ann", teacher=True)
+    s, _ = hub.admit("bob", teacher=False)
+    teacher = await Peer.join(path, t)
+    reader, writer = await asyncio.open_unix_connection(str(path), limit=2**24)
+    writer.write(message("hello", token=s))
+    for n in range(50):
+        teacher.send("state", n=n)
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.3)
+    states = []
+    while True:  # what reached the student's app, which has not said it has shown any
+        try:
+            line = await asyncio.wait_for(reader.readline(), 0.3)
+        except asyncio.TimeoutError:
+            break
+        data = json.loads(line)
+        if data["kind"] == "state":
+            states.append(data["n"])
+    assert len(states) == 1  # one on its way, the rest waiting as one (the newest)
+    writer.write(message("shown"))
+    line = await asyncio.wait_for(reader.readline(), 5)
+    assert json.loads(line)["n"] == 49
+    writer.close()
+    teacher.close()
+    await hub.close()
 
 
 def test_a_slow_app_is_sent_only_the_newest_state():
