@@ -136,6 +136,9 @@ class Fields:
     def numbers(self, key: str, min_length: int = 0) -> list[float]:
         """A list of finite numbers, at least ``min_length`` long."""
         values = self._list(key)
+        if (len(values) >= min_length and all(type(v) is float for v in values)
+                and all(map(math.isfinite, values))):  # the common case, checked at once
+            return list(values)
         out = []
         for i, value in enumerate(values, 1):
             number = _as_number(value)

@@ -523,8 +523,9 @@ class Lesson:
 
     def follow(self, session: Session, phase: str, before: Network | None = None) -> None:
         """Show another lesson's state (a class following its teacher): ``session``'s
-        parameters, start, samples, η, batch size, steps and history, in ``phase``, its
-        results computed here from those values (``before``: the parameters the step
+        parameters, start, samples, η, batch size, steps and history (the session's own
+        history object is taken, not copied: a session made for this call), in ``phase``,
+        its results computed here from those values (``before``: the parameters the step
         shown started from). Undo starts again from here; :attr:`locked` stays."""
         if phase not in PHASES:
             raise ModelError(f"phase {phase!r} is not one of {', '.join(PHASES)}")
@@ -543,7 +544,7 @@ class Lesson:
                             last_step=StepResult(before, bp, session.lr, network))
         self.start = Start(session.start, samples, session.lr, size)
         self.state = state
-        self.history = session.history.copy()
+        self.history = session.history
         self._trainer = None
         self._timeline = Timeline()
         self.version += 1
