@@ -62,14 +62,17 @@ SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
                            20000, 50000)
 """Training speeds, steps per second, chosen with + and −."""
 DEFAULT_SPEED = SPEEDS.index(1000)
-FRAME = 1 / 15
-"""Seconds between training ticks: the screen is redrawn at most this often."""
+FRAME = 1 / 8
+"""Seconds between training ticks: the screen is redrawn at most this often. Eight ticks a
+second take the steps owed at any speed (a tick takes up to :data:`BUDGET` of them); more
+ticks cost CPU and show nothing more (a class of 60 trains on two cores)."""
 BUDGET = 0.030
 """Seconds of training per tick at most, so that keys are always answered."""
 CHUNK = 250
 """Steps per call of the trainer within a tick."""
-TRAINING_REDRAW = 0.25
-"""While training, seconds between redraws of the numbers: a calm screen, few bytes."""
+TRAINING_REDRAW = 0.5
+"""While training, seconds between redraws of the numbers: twice a second, as often as a
+person reads them; a calm screen, few bytes, little CPU."""
 PLOT_REDRAW = 1.0
 """While training, seconds between redraws of the loss curve (the costliest to send)."""
 DEFAULT_CLOCK: Callable[[], float] = monotonic

@@ -98,25 +98,26 @@ class ClassLink:
         with contextlib.suppress(OSError, ValueError):
             writer.write(message(kind, **fields))
 
-    def publish(self, make: Callable[[], dict[str, Any]]) -> None:
-        """The teacher's lesson changed: ``make`` gives its state, sent now or, when a
-        state went less than :data:`PUBLISH_GAP` ago, once that gap is over."""
+    def publish(self, make: Callable[[], dict[str, Any]], now: float) -> None:
+        """The teacher's lesson changed at ``now`` (the app's clock): ``make`` gives its
+        state, sent now or, when a state went less than :data:`PUBLISH_GAP` ago, once
+        that gap is over."""
         self._make = make
         if self._scheduled is not None:
             return
-        loop = asyncio.get_running_loop()
-        wait = self._last_sent + PUBLISH_GAP - loop.time()
+        wait = self._last_sent + PUBLISH_GAP - now
         if wait <= 0:
-            self._flush()
+            self._flush(now)
         else:
-            self._scheduled = loop.call_later(wait, self._flush)
+            self._scheduled = asyncio.get_running_loop().call_later(
+                wait, self._flush, now + wait)
 
-    def _flush(self) -> None:
+    def _flush(self, now: float) -> None:
         self._scheduled = None
         make, self._make = self._make, None
         if make is None:
             return
-        self._last_sent = asyncio.get_running_loop().time()
+        self._last_sent = now
         self.send("state", shared=make())
 
     def close(self) -> None:

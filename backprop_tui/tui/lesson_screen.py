@@ -461,7 +461,7 @@ class LessonScreen(MainScreen):
         mark = (self.lesson.version, view)
         if mark != self._published:
             self._published = mark
-            link.publish(self._shared)
+            link.publish(self._shared, self.lesson_app.clock())
 
     def class_message(self, kind: str, data: dict[str, Any]) -> None:
         """A message from the class's hub (:mod:`backprop_tui.hub`)."""
