@@ -350,6 +350,14 @@ def build_parser() -> _Parser:
     _add_start_options(serve, "serve")
     _add_app_options(serve, "serve")
     _add_server_options(serve, DEFAULT_PORT)
+    group = serve.group("a class that follows the teacher")
+    group.add_argument("--class", dest="class_", action="store_true", default=False,
+                       help="one lesson for the room: the teacher (the secret address printed "
+                            "at start, also kept in ./backprop-tui-teacher-url.txt) leads, and "
+                            "every student (who joins with a name on the server's page) sees "
+                            "it on their own screen, answers the teacher's questions, and may "
+                            "go their own way (F)")
+    _add_class_files(group, "the class code students type to join")
 
     ssh = commands.add_parser(
         "ssh", **shared, help="serve the app over SSH (one app per connection; no accounts)",
@@ -380,13 +388,18 @@ def build_parser() -> _Parser:
     group.add_argument("--teacher-key", metavar="KEYS", default=None,
                        help="with --class: an OpenSSH public-key file (authorized_keys "
                             "format); whoever connects with one of its keys is the teacher")
+    _add_class_files(group, "the class code students type as the password (the teacher's "
+                            "key needs none)")
+    return parser
+
+
+def _add_class_files(group: Group, code: str) -> None:
+    """--class-code-file (``code`` says what it is) and --answers, of a class."""
     group.add_argument("--class-code-file", metavar="FILE", default=None,
-                       help="with --class: a file holding the class code students type as "
-                            "the password (the teacher's key needs none)")
+                       help=f"with --class: a file holding {code}")
     group.add_argument("--answers", metavar="FILE.csv", default=None,
                        help="with --class: append every answer to this CSV file (time, "
                             "name, question, answer, right or wrong)")
-    return parser
 
 
 def _add_server_options(parser: _Parser, port: int) -> Group:
@@ -843,8 +856,21 @@ def run_serve(args: argparse.Namespace) -> int:
                          f"pip install '{PROG}[serve]'") from None
 
     arguments = checked_app_arguments(args)
+    _check_class_options(args)
     limits = Limits(max_sessions=args.max_sessions, idle_seconds=idle_seconds(args),
                     per_address=args.max_per_address)
+    class_ = {}  # without --class, serve is called as it always was
+    if args.class_:
+        from .serve import ClassSettings, read_class_code
+
+        try:
+            code = (None if args.class_code_file is None
+                    else read_class_code(args.class_code_file))
+        except ServeError as exc:
+            raise UsageError(str(exc)) from None
+        class_["class_"] = ClassSettings(
+            code=code, answers=args.answers,
+            tell=lambda line: print(f"{PROG}: {line}", flush=True))
     visitor_dir = VISITOR_DIR_OPTION if app_takes(VISITOR_DIR_OPTION) else None
     everywhere = listens_everywhere(args.host)
 
@@ -862,7 +888,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     try:
         serve(arguments, visitor_dir, args.host, args.port, limits, announce,
-              warm=not args.no_zygote)
+              warm=not args.no_zygote, **class_)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
     print(f"{PROG}: stopped serving", flush=True)
@@ -875,23 +901,28 @@ def app_takes(option: str) -> bool:
 
 
 def _check_class_options(args: argparse.Namespace) -> None:
-    """A class's options go together: --class needs --teacher-key, the others need
-    --class; the class code replaces --password-file. Refused in one line otherwise."""
+    """A class's options go together: ssh's --class needs --teacher-key, the others need
+    --class; the class code replaces ssh's --password-file; a class is not --plain.
+    Refused in one line otherwise (``serve`` has no --teacher-key: its teacher has the
+    secret address printed at start)."""
+    command = args.command
     if not args.class_:
         for dest, flag in (("teacher_key", "--teacher-key"),
                            ("class_code_file", "--class-code-file"), ("answers", "--answers")):
-            if getattr(args, dest) is not None:
+            if getattr(args, dest, None) is not None:
                 raise UsageError(f"{flag} is for a class: add --class")
         return
-    if args.teacher_key is None:
+    if command == "ssh" and args.teacher_key is None:
         raise UsageError("ssh --class needs --teacher-key KEYS: the public key(s) of the "
                          "teacher, whose lesson the class follows")
-    if args.password_file is not None:
+    if getattr(args, "password_file", None) is not None:
         raise UsageError("ssh --class: use --class-code-file for the students' password, "
                          "not --password-file")
     if args.plain:
-        raise UsageError("ssh --class: a class follows in the full app; --plain is not "
-                         "followed (a TERM=dumb client gets its own lesson in lines)")
+        followed = ("a TERM=dumb client gets its own lesson in lines" if command == "ssh"
+                    else "the browser's terminal is the full app")
+        raise UsageError(f"{command} --class: a class follows in the full app; --plain is "
+                         f"not followed ({followed})")
 
 
 def run_ssh(args: argparse.Namespace) -> int:

@@ -213,13 +213,14 @@ class Hub:
         """A new connection as ``name`` (checked by :func:`check_name`): its token for the
         hub and the name it has in the class. A student who comes back under a name whose
         app went away takes it again (their answers with it); a name taken by an app that
-        is there gets ``#2``, ``#3`` …"""
+        is there, or admitted and not yet come, gets ``#2``, ``#3`` …"""
         self._forget_gone()
         base = name
         n = 1
         while True:
             found = self.members.get(name)
-            if found is None or (not found.connected and found.teacher == teacher):
+            if found is None or (not found.connected and found.gone_since is not None
+                                 and found.teacher == teacher):
                 break
             n += 1
             name = f"{base}#{n}"
@@ -227,6 +228,7 @@ class Hub:
         member = found if found is not None else Member(name, teacher, token)
         self.by_token.pop(member.token, None)
         member.token = token
+        member.gone_since = None  # coming: until its app comes, or :meth:`left`
         self.members[name] = member
         self.by_token[token] = member
         return token, name

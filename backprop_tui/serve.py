@@ -25,21 +25,34 @@ Made for a classroom:
 * Each app is started without a shell, in its own process group, and the whole
   group is killed when its visitor leaves and when the server stops (Ctrl+C,
   SIGTERM, SIGHUP).
+
+A class (``serve --class``, :class:`ClassSettings`): one :class:`.hub.Hub` for the
+room. ``/`` is a join form (a name, and the class code when there is one); a
+join that is accepted gets the terminal page, whose websocket address carries a
+one-time ticket (``/ws/TICKET``) that names the student. The teacher's address,
+``/teach/TOKEN``, carries a secret token printed at start and written to
+:data:`TEACHER_URL_FILE` (mode 0600); it never appears in a student's page. Each
+app joins the hub with the token :meth:`.hub.Hub.admit` gave its visit. Wrong class
+codes, and guessed teacher's tokens, are slowed and then refused unchecked by address
+(:class:`.gate.Throttle`); the teacher's own token is never refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import html
 import ipaddress
 import json
 import logging
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
+import stat
 import sys
 import tempfile
 import time
@@ -50,8 +63,11 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
-from .gate import PER_ADDRESS, Gate
+from .gate import PER_ADDRESS, Gate, Throttle
+from .hub import ENV_SOCKET, ENV_TOKEN, NAME_MOST, AnswerLog, Hub, check_name
 from .listen import MAX_COLUMNS, MAX_ROWS, bind_error_message, terminal_size
+from .model.errors import FileError
+from .model.files import read_text, shown_name
 from .visitors import VisitorFolders, sweep
 from .warm import APP_PROGRAM, Launcher, PipedApp
 
@@ -59,6 +75,12 @@ log = logging.getLogger("backprop_tui.serve")
 
 PAGE = Path(__file__).parent / "web" / "page.html"
 """The page every visitor gets: a terminal connected to their own app process."""
+JOIN_PAGE = Path(__file__).parent / "web" / "join.html"
+"""A class's first page: a student's name (and the class code), before any app."""
+TEACHER_URL_FILE = "backprop-tui-teacher-url.txt"
+"""The file, in the folder the server starts in, that keeps the teacher's address."""
+TICKET_SECONDS = 120.0
+"""How long a join's ticket lets its page connect (once)."""
 STATIC = Path(str(resources.files("textual_serve") / "static"))
 """textual-serve's terminal script, its style sheet and its fonts."""
 TITLE = "backprop-tui"
@@ -301,18 +323,21 @@ class Visit:
         log.warning(f"visitor {self.number}: {message}", *args)
 
     async def run(self, launcher: Launcher, arguments: Sequence[str], visitor_dir: str | None,
-                  size: tuple[int, int], folders: VisitorFolders) -> None:
+                  size: tuple[int, int], folders: VisitorFolders,
+                  environment: dict[str, str] | None = None) -> None:
         """Start the app in a fresh folder, connect it to the browser until either ends.
 
         The folder, made in ``folders``, is the app's working folder, and given with
         the app's option ``visitor_dir`` (``--visitor-dir``) when it has one.
+        ``environment``: more for the app's environment (a class's hub and token).
         """
         self.folder = folders.make("backprop-visitor-")  # mode 0700
         if visitor_dir is not None:
             arguments = [*arguments, f"{visitor_dir}={self.folder}"]
         try:
-            self.process = await PipedApp.start(launcher, arguments, app_environment(*size),
-                                                str(self.folder))
+            self.process = await PipedApp.start(
+                launcher, arguments, {**app_environment(*size), **(environment or {})},
+                str(self.folder))
             self.error_reader = asyncio.create_task(self.read_errors())
             screen = asyncio.create_task(self.app_to_browser())
             try:
@@ -460,15 +485,175 @@ def app_environment(width: int, height: int) -> dict[str, str]:
     return {**web_environment(), "COLUMNS": str(width), "ROWS": str(height)}
 
 
+# --- a class -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClassSettings:
+    """``serve --class``: one lesson for the room, the teacher's (see :mod:`.hub`)."""
+
+    code: str | None = None
+    """The class code a student types to join (``--class-code-file``), or None: a name
+    is enough."""
+    answers: str | os.PathLike | None = None
+    """The CSV file every answer is appended to (``--answers``), or None."""
+    url_file: str | os.PathLike = TEACHER_URL_FILE
+    """Where the teacher's address is written (mode 0600)."""
+    tell: Callable[[str], None] = lambda line: None
+    """Where a line for the person who started the server goes (the teacher's address,
+    who joins and leaves)."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A join that was accepted: the name asked for, and when (it expires)."""
+
+    name: str
+    teacher: bool
+    made: float
+
+
+class ClassDoor:
+    """Who may come into the class: the teacher's secret token, the students' one-time
+    tickets, wrong class codes by address (:class:`.gate.Throttle`), and the hub."""
+
+    def __init__(self, settings: ClassSettings, answers: AnswerLog | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.answers = answers
+        self.clock = clock
+        self.teacher_token = secrets.token_urlsafe(24)
+        self.tickets: dict[str, Ticket] = {}
+        self.throttle = Throttle(clock)
+        self.hub: Hub | None = None
+        self.socket: Path | None = None
+
+    def is_teacher(self, token: str) -> bool:
+        return hmac.compare_digest(token.encode("utf-8", "replace"), self.teacher_token.encode())
+
+    def ticket(self, name: str, teacher: bool, most: int) -> str:
+        """A new one-time ticket for ``name``; at most ``most`` wait (the oldest goes)."""
+        self._expire()
+        while len(self.tickets) >= most:
+            del self.tickets[next(iter(self.tickets))]
+        ticket = secrets.token_urlsafe(18)
+        self.tickets[ticket] = Ticket(name, teacher, self.clock())
+        return ticket
+
+    def take(self, ticket: str) -> Ticket | None:
+        """The join ``ticket`` stands for, once (None: unknown, used or expired)."""
+        self._expire()
+        return self.tickets.pop(ticket, None)
+
+    def _expire(self) -> None:
+        now = self.clock()
+        for ticket, held in list(self.tickets.items()):
+            if now - held.made > TICKET_SECONDS:
+                del self.tickets[ticket]
+
+    async def start(self, folders: VisitorFolders, keep_seconds: float) -> None:
+        """Start the hub, its socket in the server's own folder."""
+        self.hub = Hub(self.settings.tell, self.answers, keep_seconds=keep_seconds)
+        self.socket = folders.parent / "class"
+        await self.hub.start(self.socket)
+
+    async def close(self) -> None:
+        if self.hub is not None:
+            await self.hub.close()
+            self.hub = None
+        elif self.answers is not None:
+            self.answers.close()
+        self.answers = None
+
+
+CODE_LIMIT = 1024
+"""The largest class code file read (bytes)."""
+
+
+def read_class_code(path: str | os.PathLike) -> str:
+    """The class code in the file at ``path``: one line (a final line break is not part of
+    it), read as every file is (:func:`.model.files.read_text`); a :class:`ServeError`
+    naming ``--class-code-file`` otherwise."""
+    try:
+        text = read_text(path, "class code", CODE_LIMIT)
+    except FileError as exc:
+        raise ServeError(f"--class-code-file {exc}") from None
+    code = text[:-1] if text.endswith("\n") else text
+    code = code[:-1] if code.endswith("\r") else code
+    if not code or "\n" in code:
+        raise ServeError(f"--class-code-file {shown_name(path)}: "
+                         f"{'is empty' if not code else 'has more than one line'}; "
+                         "write the class code on one line")
+    return code
+
+
+def name_refusal(name: str) -> str | None:
+    """Why ``name`` cannot be a student's name (as :func:`.hub.check_name`), or None."""
+    if check_name(name) is None:
+        return None
+    return (f"a name is 1 to {NAME_MOST} characters: letters, digits, spaces and "
+            "punctuation (no control characters)")
+
+
+def teacher_url(host: str, port: int, token: str) -> str:
+    return f"{url_for(host, port)}teach/{token}"
+
+
+def check_url_file(path: str | os.PathLike) -> None:
+    """A :class:`ServeError` if the teacher's address could not be written at ``path``:
+    something there that is not a regular file (never overwritten), or no folder."""
+    name = shown_name(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ServeError(f"{name}: cannot write the teacher's address: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ServeError(f"{name}: cannot write the teacher's address there: it is not a "
+                         "regular file (it was left as it is)")
+
+
+def write_url_file(path: str | os.PathLike, url: str) -> None:
+    """``url`` and a line break in the file at ``path``, readable by its owner only; a
+    :class:`ServeError` if it cannot be (anything but a regular file is left alone)."""
+    check_url_file(path)
+    name = shown_name(path)
+    flags = (os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise ServeError(f"{name}: cannot write the teacher's address: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ServeError(f"{name}: cannot write the teacher's address there: it is not a "
+                             "regular file (it was left as it is)")
+        os.fchmod(fd, 0o600)
+        os.ftruncate(fd, 0)
+        os.write(fd, (url + "\n").encode())
+    except OSError as exc:
+        raise ServeError(f"{name}: cannot write the teacher's address: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    """``template`` with each ``{{ name }}`` replaced by its value, HTML-escaped."""
+    return re.sub(r"\{\{ (\w+) \}\}", lambda m: html.escape(str(values[m[1]])), template)
+
+
 # --- the server -----------------------------------------------------------------------------
 
 class ClassServer:
     """The page, the static files and one :class:`Visit` per websocket."""
 
     def __init__(self, arguments: Sequence[str], visitor_dir: str | None, host: str, port: int,
-                 limits: Limits, warm: bool = True, program: Sequence[str] = APP_PROGRAM) -> None:
+                 limits: Limits, warm: bool = True, program: Sequence[str] = APP_PROGRAM,
+                 door: ClassDoor | None = None) -> None:
         """``arguments``: each visitor's app's; ``warm``: fork the apps from a warm process
-        (:mod:`.warm`); ``program``: the command of an app started anew."""
+        (:mod:`.warm`); ``program``: the command of an app started anew; ``door``: a
+        class (None: every visitor their own app, no class)."""
+        self.door = door
         self.arguments = list(arguments)
         self.warm = warm
         self.program = tuple(program)
@@ -477,6 +662,7 @@ class ClassServer:
         self.addresses = Addresses(host, port)
         self.limits = limits
         self.page = PAGE.read_text(encoding="utf-8")
+        self.join_page = JOIN_PAGE.read_text(encoding="utf-8")
         self.visits: set[Visit] = set()
         self.gate = Gate(limits.per_address, waiting=limits.max_sessions)
         """Visitors per address (a visitor waits for nothing: no login)."""
@@ -488,8 +674,16 @@ class ClassServer:
     def application(self) -> web.Application:
         app = web.Application(middlewares=[self.check_addresses],
                               client_max_size=self.limits.max_message)
-        app.add_routes([web.get("/", self.handle_page), web.get("/ws", self.handle_websocket),
-                        web.static("/static", STATIC)])
+        if self.door is None:
+            app.add_routes([web.get("/", self.handle_page),
+                            web.get("/ws", self.handle_websocket)])
+        else:
+            app.add_routes([web.get("/", self.handle_join_page),
+                            web.get("/join", self.handle_join_page),
+                            web.post("/join", self.handle_join),
+                            web.get("/teach/{token}", self.handle_teacher),
+                            web.get("/ws/{ticket}", self.handle_websocket)])
+        app.add_routes([web.static("/static", STATIC)])
         app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
         app.on_cleanup.append(self.on_cleanup)
@@ -505,10 +699,14 @@ class ClassServer:
         # The warm process imports Textual with the web driver's settings (read at import).
         self.launcher = await Launcher.open(self.warm, log.warning, web_environment(),
                                             self.program)
+        if self.door is not None:
+            await self.door.start(self.folders, self.limits.idle_seconds)
 
     async def on_cleanup(self, app: web.Application) -> None:
         """Remove the server's folder, with any visitor's folder still in it; end the warm
-        process."""
+        process; stop the class's hub."""
+        if self.door is not None:
+            await self.door.close()
         if self.launcher is not None:
             self.launcher.close()
             self.launcher = None
@@ -520,7 +718,8 @@ class ClassServer:
     async def check_addresses(self, request: web.Request, handler) -> web.StreamResponse:
         """403 for a request to another name or from another site's page; no framing."""
         why = self.addresses.refusal(request.headers.get("Host", ""),
-                                     request.headers.get("Origin"), request.path == "/ws")
+                                     request.headers.get("Origin"),
+                                     request.path == "/ws" or request.path.startswith("/ws/"))
         if why is not None:
             log.warning("refused %r from %s: %s", request.path[:100], request.remote, why)
             return web.Response(status=403, text=f"{TITLE}: {why}\n")
@@ -534,7 +733,9 @@ class ClassServer:
         most = self.limits.max_sessions
         return f"the class is full, {most} of {most}" if len(self.visits) >= most else None
 
-    async def handle_page(self, request: web.Request) -> web.Response:
+    async def handle_page(self, request: web.Request, ticket: str | None = None
+                          ) -> web.Response:
+        """The terminal page; in a class, its websocket carries ``ticket`` (``/ws/TICKET``)."""
         if full := self.full():
             return web.Response(status=503, text=f"{TITLE}: {full}; try again later\n")
         scheme = "wss" if request.secure else "ws"
@@ -542,11 +743,86 @@ class ClassServer:
             "title": TITLE,
             "font_size": font_size(request.query.get("fontsize", "")),
             "static_url": "/static/",
-            "websocket_url": f"{scheme}://{request.host}/ws",
+            "websocket_url": f"{scheme}://{request.host}/ws"
+                             + ("" if ticket is None else f"/{ticket}"),
         }
-        text = re.sub(r"\{\{ (\w+) \}\}", lambda m: html.escape(str(values[m[1]])), self.page)
-        return web.Response(text=text, content_type="text/html",
+        return web.Response(text=fill(self.page, values), content_type="text/html",
                             headers={"Cache-Control": "no-store"})
+
+    # -- a class: the join form, the teacher's address -----------------------------------------
+
+    def joining(self, request: web.Request, status: int = 200, name: str = "",
+                problem: str = "") -> web.Response:
+        """The join form: ``problem`` said above it, ``name`` typed again for the student."""
+        assert self.door is not None
+        values = {"title": TITLE, "name": name, "most": NAME_MOST, "problem": problem,
+                  "fontsize": font_size(request.query.get("fontsize", ""))}
+        page = fill(self.join_page, values)
+        if self.door.settings.code is None:
+            page = re.sub(r"<!--code-->.*?<!--/code-->", "", page, flags=re.DOTALL)
+        if not problem:
+            page = re.sub(r"<!--problem-->.*?<!--/problem-->", "", page, flags=re.DOTALL)
+        return web.Response(status=status, text=page, content_type="text/html",
+                            headers={"Cache-Control": "no-store"})
+
+    async def handle_join_page(self, request: web.Request) -> web.Response:
+        if full := self.full():
+            return self.joining(request, 503, problem=f"{full}; try again later")
+        return self.joining(request)
+
+    async def handle_join(self, request: web.Request) -> web.Response:
+        """A student's name (and the class code): the terminal page with a one-time ticket,
+        or the form again saying what was wrong. Wrong codes are slowed, then refused
+        unchecked, by address (:class:`.gate.Throttle`)."""
+        door = self.door
+        assert door is not None
+        try:
+            form = await request.post()
+        except (ValueError, web.HTTPException):
+            return self.joining(request, 400, problem="the form could not be read; try again")
+        name = str(form.get("name", "")).strip()
+        if full := self.full():
+            return self.joining(request, 503, name, f"{full}; try again later")
+        if (wrong := name_refusal(name)) is not None:
+            return self.joining(request, 400, name if len(name) <= 100 else "", wrong)
+        code = door.settings.code
+        if code is not None:
+            address = request.remote or "?"
+            throttle = door.throttle
+            delay = throttle.delay(address)
+            if delay is None:
+                log.warning("a join from %s was refused unchecked: too many wrong class codes",
+                            address)
+                return self.joining(request, 429, name, (
+                    f"too many wrong class codes from {address}; try again in a few minutes"))
+            throttle.begin(address)
+            right = False
+            try:
+                if delay:
+                    await asyncio.sleep(delay)
+                given = str(form.get("code", ""))
+                right = hmac.compare_digest(given.encode("utf-8", "replace"), code.encode())
+            finally:
+                throttle.end(address, right)
+            if not right:
+                return self.joining(request, 403, name, "that is not the class code; ask your "
+                                                        "teacher for it")
+        ticket = door.ticket(name, False, self.limits.max_sessions + self.limits.per_address)
+        return await self.handle_page(request, ticket)
+
+    async def handle_teacher(self, request: web.Request) -> web.Response:
+        """The teacher's address: the terminal page, as the teacher."""
+        door = self.door
+        assert door is not None
+        address = request.remote or "?"
+        if not door.is_teacher(request.match_info["token"]):
+            door.throttle.begin(address)  # a guessed token counts as a wrong class code
+            door.throttle.end(address, False)
+            log.warning("refused a teacher's address from %s: not the token printed at start",
+                        address)
+            return web.Response(status=404, text=f"{TITLE}: no such page\n")
+        ticket = door.ticket("teacher", True, self.limits.max_sessions + self.limits.per_address)
+        return await self.handle_page(request, ticket)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         websocket = web.WebSocketResponse(heartbeat=30, timeout=EXIT_SECONDS,
@@ -556,6 +832,15 @@ class ClassServer:
             await websocket.prepare(request)
             await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=full.encode())
             return websocket
+        joined: Ticket | None = None
+        if self.door is not None:
+            joined = self.door.take(request.match_info.get("ticket", ""))
+            if joined is None:
+                why = "join the class again: this page's ticket was used or is too old"
+                log.warning("a visitor was turned away: no valid ticket")
+                await websocket.prepare(request)
+                await websocket.close(code=WSCloseCode.POLICY_VIOLATION, message=why.encode())
+                return websocket
         address = request.remote or "?"
         refusal = self.gate.arrive(address)
         if refusal is not None:
@@ -568,17 +853,28 @@ class ClassServer:
         self.visitors += 1
         visit = Visit(self.visitors, websocket, self.limits)
         self.visits.add(visit)
+        token: str | None = None
         try:
             await websocket.prepare(request)
             size = visitor_size(request.query.get("width"), request.query.get("height"),
                                  self.limits)
             if self.folders is None or self.launcher is None:
                 raise RuntimeError("the server is not started")
-            await visit.run(self.launcher, self.arguments, self.visitor_dir, size, self.folders)
+            environment: dict[str, str] = {}
+            door = self.door
+            if door is not None and joined is not None:  # the app joins the class
+                if door.hub is None or door.socket is None:
+                    raise RuntimeError("the class is not started")
+                token, _ = door.hub.admit(joined.name, joined.teacher)
+                environment = {ENV_SOCKET: str(door.socket), ENV_TOKEN: token}
+            await visit.run(self.launcher, self.arguments, self.visitor_dir, size, self.folders,
+                            environment)
         except Exception as exc:  # one visitor's failure is a log line, never the server's
             visit.say("ended by %s: %s", type(exc).__name__, exc)
             visit.kill()
         finally:
+            if token is not None and self.door is not None and self.door.hub is not None:
+                self.door.hub.left(token)
             self.visits.discard(visit)
             self.gate.leave(address, waiting=False)
             visit.finished.set()
@@ -595,7 +891,8 @@ class ClassServer:
 
 
 def serve(arguments: Sequence[str], visitor_dir: str | None, host: str, port: int,
-          limits: Limits, announce: Callable[[], None] | None = None, warm: bool = True) -> None:
+          limits: Limits, announce: Callable[[], None] | None = None, warm: bool = True,
+          class_: ClassSettings | None = None) -> None:
     """Serve the app until Ctrl+C, SIGTERM or SIGHUP; each visitor's app takes ``arguments``
     (forked from a warm process unless ``warm`` is false).
 
@@ -603,9 +900,22 @@ def serve(arguments: Sequence[str], visitor_dir: str | None, host: str, port: in
     None: the folder is only the app's working folder). ``announce`` is called once
     the server listens. A host or port the server cannot listen on raises
     :class:`ServeError`.
+
+    ``class_``: one class for the room (:class:`ClassSettings`); the teacher's address is
+    told (``class_.tell``) and written to ``class_.url_file`` once the server listens. An
+    answers file or a teacher's address file that cannot be written raises
+    :class:`ServeError` before anyone is served.
     """
     logging.basicConfig(level=logging.WARNING, format=f"{TITLE} serve: %(message)s")
-    server = ClassServer(arguments, visitor_dir, host, port, limits, warm)
+    door = None
+    if class_ is not None:
+        check_url_file(class_.url_file)
+        try:
+            answers = None if class_.answers is None else AnswerLog(class_.answers)
+        except FileError as exc:
+            raise ServeError(f"--answers {exc}") from None
+        door = ClassDoor(class_, answers)
+    server = ClassServer(arguments, visitor_dir, host, port, limits, warm, door=door)
 
     async def run() -> None:
         sweep()  # the folders of servers killed before they could remove them
@@ -623,8 +933,28 @@ def serve(arguments: Sequence[str], visitor_dir: str | None, host: str, port: in
                     asyncio.get_running_loop().add_signal_handler(signum, stop.set)
             if announce is not None:
                 announce()
+            if door is not None:
+                announce_class(door, host, port)
             await stop.wait()
         finally:
             await runner.cleanup()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    finally:
+        if door is not None and door.answers is not None:  # never started
+            door.answers.close()
+
+
+def announce_class(door: ClassDoor, host: str, port: int) -> None:
+    """The teacher's address, told and written to its file (readable by its owner only)."""
+    settings = door.settings
+    url = teacher_url(host, port, door.teacher_token)
+    write_url_file(settings.url_file, url)
+    where = Path(settings.url_file).absolute()
+    code = ("with their name and the class code" if settings.code is not None
+            else "with their name")
+    students = address_for_others(port) if listens_everywhere(host) else url_for(host, port)
+    settings.tell(f"a class: students open {students} and join {code}")
+    settings.tell(f"the teacher's address (keep it to yourself; also in {shown_name(where)}, "
+                  f"readable by you only): {url}")
