@@ -726,9 +726,11 @@ def _wide_forward_rows(fwd: ForwardPass, sample: int) -> list[Row]:
     return rows
 
 
-def neuron_rows(bp: BackwardPass, sample: int, layer: int, j: int) -> list[Row]:
+def neuron_rows(bp: BackwardPass, sample: int, layer: int, j: int,
+                most: int | None = None) -> list[Row]:
     """The factors of neuron ``j`` (1-based) of ``layer`` (1..L) for one sample: ∂C/∂a_j,
-    σ'(z_j), δ_j = ∂C/∂z_j, then ∂C/∂w_jk for every k and ∂C/∂b_j."""
+    σ'(z_j), δ_j = ∂C/∂z_j, then ∂C/∂w_jk for every k and ∂C/∂b_j (``most``: as
+    :func:`sum_row` takes it)."""
     fwd = bp.forward
     net = fwd.network
     L = net.layers
@@ -750,7 +752,8 @@ def neuron_rows(bp: BackwardPass, sample: int, layer: int, j: int) -> list[Row]:
                        _fill(net.cost.gradient_text, a=a_j, y=f"y{sub(j)}"),
                        _fill(net.cost.gradient_text, a=plug(a), y=plug(y)), dC_da)
     else:
-        upstream = replace(sum_row(bp, sample, layer + 1, j), key="dC_da", layer=layer, note="")
+        upstream = replace(sum_row(bp, sample, layer + 1, j, most), key="dC_da", layer=layer,
+                           note="")
     rows = [
         upstream,
         Row("da_dz", layer, f"∂{a_j}/∂{z_j}",
@@ -808,9 +811,10 @@ def _term_numbers(bp: BackwardPass, sample: int, layer: int, j: int, k: int) -> 
             f"{plug(bp.dC_da[i][sample, jj])}")
 
 
-def sum_row(bp: BackwardPass, sample: int, layer: int, k: int) -> Row:
+def sum_row(bp: BackwardPass, sample: int, layer: int, k: int, most: int | None = None) -> Row:
     """∂C/∂a_k(layer−1) = Σ_j w_jk·σ'(z_j)·∂C/∂a_j: the terms (as :func:`term_rows` shows
-    them, rounded) added; the value is the exact sum."""
+    them, rounded) added; the value is the exact sum. With more than ``most`` terms, the
+    first three and the last two are written, ``…`` for the rest (a screen's width)."""
     net = bp.network
     L = net.layers
     i = layer - 1
@@ -819,7 +823,10 @@ def sum_row(bp: BackwardPass, sample: int, layer: int, k: int) -> Row:
     target = a_sym(layer - 1, k, L)
     if net.shape[layer] > 1:
         formula = f"Σⱼ wⱼ{sub(k)}({lab})·{symbol}'(zⱼ({lab}))·∂C/∂aⱼ({lab})"
-        numbers = "+".join(plug(t) for t in bp.dC_da_prev_terms[i][sample, :, k - 1])
+        terms = [plug(t) for t in bp.dC_da_prev_terms[i][sample, :, k - 1]]
+        if most is not None and len(terms) > max(most, 5):
+            terms = terms[:3] + ["…"] + terms[-2:]
+        numbers = "+".join(terms)
     else:  # one neuron above: one term, the chain's product
         formula = term_symbols(layer, 1, k, net)
         numbers = _term_numbers(bp, sample, layer, 1, k)

@@ -589,3 +589,23 @@ async def test_a_layer_wider_than_the_screen_shows_the_neurons_around_the_select
         await pilot.pause()
         assert app.lesson.network.w[0][9, 4] == 0.125
         assert app.lesson.network.w[0][9, 3] == net.w[0][9, 3]
+
+
+def test_a_wide_layers_sum_shows_a_few_terms_and_says_how_many_it_leaves_out():
+    """64 neurons a layer: the derivation fits the screen, and says what it leaves out."""
+    from backprop_tui.model.network import random_network
+    from backprop_tui.tui.wide.derivation import MOST_TERMS, Selection, weight_rows
+
+    net = random_network((2, 64, 64, 1), seed=3)
+    lesson = Lesson(net, net.samples([[0.3, 0.7]], [[1.0]]), 0.5)
+    bp = lesson.backward()
+    shown = weight_rows(bp, Selection(2, 40, 30, 0))
+    terms = [row for row in shown.rows if row.key == "dC_da_prev_term"]
+    assert len(terms) == MOST_TERMS  # the first three, the last two and the selected j
+    assert "term j=40" in [row.symbol for row in terms]
+    assert "not shown: 58 of the 64 terms of ∂C/∂a₃₀(L−2)" in shown.remark
+    total = next(row for row in shown.rows if row.key == "dC_da_prev")
+    assert "…" in total.numbers and total.numbers.count("+") == 5  # 3, …, 2
+    assert total.value == float(bp.dC_da_prev[1][0, 29])  # the exact sum all the same
+    full = W.sum_row(bp, 0, 2, 30)
+    assert full.numbers.count("+") == 63 and full.value == total.value  # trace's, whole

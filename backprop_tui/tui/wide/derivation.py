@@ -52,33 +52,59 @@ class Shown:
     """Lines above the rows (the matrix form's vectors), each one whole."""
 
 
+MOST_TERMS = 6
+"""A sum of more terms is shown by its first three, its last two and the selected one
+(with a line saying how many are left out): a 64-neuron layer's fits the screen."""
+
+
+def fewer_terms(terms: list[Row], keep: int | None = None) -> tuple[list[Row], int]:
+    """``terms`` as the screen shows them (see :data:`MOST_TERMS`; ``keep``: the 1-based
+    term always shown), and how many are left out."""
+    if len(terms) <= MOST_TERMS:
+        return terms, 0
+    shown = {0, 1, 2, len(terms) - 2, len(terms) - 1}
+    if keep is not None:
+        shown.add(keep - 1)
+    return [terms[i] for i in sorted(shown)], len(terms) - len(shown)
+
+
 def weight_rows(bp: BackwardPass, at: Selection) -> Shown:
-    """The selected weight's derivation, term by term."""
+    """The selected weight's derivation, term by term (the terms of a wide layer's sums
+    shortened: :func:`fewer_terms`)."""
     net = bp.network
     L = net.layers
     l, j, k, s = at.layer, at.j, at.k, at.sample
-    own = W.neuron_rows(bp, s, l, j)
+    own = W.neuron_rows(bp, s, l, j, MOST_TERMS)
     upstream, prime, dC_dw = own[0], own[1], own[3 + k - 1]
     rows: list[Row] = []
     marks: list[bool] = []
+    left_out: list[str] = []
     if l < L:  # ∂C/∂a_j(l) gathers one term from every neuron of the layer above
-        above = W.term_rows(bp, s, l + 1, j)
+        above, hidden = fewer_terms(W.term_rows(bp, s, l + 1, j))
+        if hidden:
+            left_out.append(f"{hidden} of the {net.shape[l + 1]} terms of {upstream.symbol}")
         rows += above
         marks += [False] * len(above)
     rows += [upstream, prime, dC_dw]
     marks += [False, False, True]
-    terms = W.term_rows(bp, s, l, k)
+    terms, hidden = fewer_terms(W.term_rows(bp, s, l, k), j)
+    if hidden:
+        below = W.a_sym(l - 1, k, L)
+        left_out.append(f"{hidden} of the {net.shape[l]} terms of ∂C/∂{below}")
     rows += terms
     marks += [t.symbol == f"term j={j}" for t in terms]
-    rows.append(W.sum_row(bp, s, l, k))
+    rows.append(W.sum_row(bp, s, l, k, MOST_TERMS))
     marks.append(True)
     focus = len(rows) - 1
     n = len(bp.forward.samples)
-    remark = ""
+    remarks = []
+    if left_out:
+        remarks.append("not shown: " + ", ".join(left_out) + " (trace shows every term)")
     if n > 1:
         rows.append(W.mean_gradient_row(bp, "w", l, j, k))
         marks.append(True)
-        remark = f"the step uses the mean over the {n} samples"
+        remarks.append(f"the step uses the mean over the {n} samples")
+    remark = "; ".join(remarks)
     lab = label(l, L)
     below = W.a_sym(l - 1, k, L)
     what = "a sum, one term per j" if net.shape[l] > 1 else "one term: one neuron in " + f"({lab})"
