@@ -28,6 +28,11 @@ def socket_dir():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+async def until(pilot, condition) -> None:
+    """Wait for what the hub and the app do between them (30 s at most: a busy machine)."""
+    await wait_until(pilot, condition, 30.0)
+
+
 class Peer:
     """An app's side of the hub played by hand."""
 
@@ -44,7 +49,7 @@ class Peer:
     def send(self, kind: str, **fields) -> None:
         self.writer.write(message(kind, **fields))
 
-    async def next(self, kind: str, seconds: float = 10.0, where=lambda data: True) -> dict:
+    async def next(self, kind: str, seconds: float = 30.0, where=lambda data: True) -> dict:
         async def read() -> dict:
             while True:
                 line = await self.reader.readline()
@@ -87,10 +92,10 @@ async def test_a_student_follows_the_teacher_and_goes_their_own_way(socket_dir):
     app = BackpropApp(lecture(), link=ClassLink(str(path), token))
     async with app.run_test(size=(100, 32)) as pilot:
         link = app.link
-        await wait_until(pilot, lambda: link.teaching == "ann")
+        await until(pilot, lambda: link.teaching == "ann")
         assert "following ann" in "\n".join(screen_text(app))
         teacher.send("state", shared=teacher_state("f"))
-        await wait_until(pilot, lambda: app.lesson.phase == "forward")
+        await until(pilot, lambda: app.lesson.phase == "forward")
         assert f"{app.lesson.forward_pass.mean_cost:.4f}" == "0.1804"
         assert any("C = 0.1804" in line or "0.1804" in line for line in screen_text(app))
         # a key that would change the lesson is refused in one line; nothing changes
@@ -110,11 +115,11 @@ async def test_a_student_follows_the_teacher_and_goes_their_own_way(socket_dir):
         assert app.lesson.phase == "step"
         # F again: the teacher's newest state
         await pilot.press("F")
-        await wait_until(pilot, lambda: app.lesson.phase == "backward")
+        await until(pilot, lambda: app.lesson.phase == "backward")
         assert app.lesson.steps_done == 0
         # the teacher drops: the student goes on, on their own, with a banner
         teacher.close()
-        await wait_until(pilot, lambda: link.teaching is None)
+        await until(pilot, lambda: link.teaching is None)
         assert "teacher is away" in "\n".join(screen_text(app))
         await pilot.press("s")
         assert app.lesson.phase == "step"
@@ -122,7 +127,7 @@ async def test_a_student_follows_the_teacher_and_goes_their_own_way(socket_dir):
         teacher_token, _ = hub.admit("ann", teacher=True)
         teacher = await Peer.join(path, teacher_token)
         teacher.send("state", shared=teacher_state("fbs"))
-        await wait_until(pilot, lambda: link.teaching == "ann" and app.lesson.steps_done == 1
+        await until(pilot, lambda: link.teaching == "ann" and app.lesson.steps_done == 1
                          and app.lesson.phase == "step")
     teacher.close()
     await hub.close()
@@ -141,7 +146,7 @@ async def test_the_teacher_asks_the_class_and_sees_the_tally(socket_dir):
     app = BackpropApp(lecture(), link=ClassLink(str(path), token))
     async with app.run_test(size=(120, 36)) as pilot:
         link = app.link
-        await wait_until(pilot, lambda: link.teacher and len(link.roster) == 3)
+        await until(pilot, lambda: link.teacher and len(link.roster) == 3)
         await pilot.press("f")
         for student in students:
             state = await student.next("state", where=lambda d: d["shared"]["phase"] == "forward")
@@ -154,7 +159,7 @@ async def test_the_teacher_asks_the_class_and_sees_the_tally(socket_dir):
         truth = app.main.quiz_state()[1][0].value
         students[0].send("answer", id=question, text=repr(truth))
         students[1].send("answer", id=question, text="0.5")
-        await wait_until(pilot, lambda: link.tally.get("answered") == 2)
+        await until(pilot, lambda: link.tally.get("answered") == 2)
         screen = "\n".join(screen_text(app))
         assert "answered 2 of 2" in screen and "50% right" in screen
         # the roster: both here, both answered
