@@ -34,6 +34,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
 
 
+def cpu_seconds(apps: list[Terminal]) -> float:
+    """The CPU time (user and system) the apps' processes have used, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for term in apps:
+        try:
+            with open(f"/proc/{term.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / ticks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--apps", type=int, default=30, help="apps training at once (30)")
@@ -41,6 +55,9 @@ def main() -> None:
                         help="keys typed into each app (default 3)")
     parser.add_argument("--settle", type=float, default=3.0,
                         help="seconds of training before the first key (default 3)")
+    parser.add_argument("--measure", type=float, default=5.0,
+                        help="seconds over which the apps' CPU is measured while they "
+                             "train (default 5)")
     opts = parser.parse_args()
     compile_package()
     load_before = os.getloadavg()
@@ -61,6 +78,13 @@ def main() -> None:
             term.press("t")
             term.wait_for("training on batches", since, timeout=60)
         time.sleep(opts.settle)
+        # CPU of the apps while they only train (no key typed yet): cores per app.
+        before, at = cpu_seconds(apps), time.perf_counter()
+        time.sleep(opts.measure)
+        per_app = (cpu_seconds(apps) - before) / (time.perf_counter() - at) / len(apps)
+        print(f"CPU while training, no key typed: {per_app:.4f} cores per app "
+              f"(budget ≤ 0.015 at 80×24); load average "
+              + " ".join(f"{v:.2f}" for v in os.getloadavg()))
         floor = Terminal(MINIMAL)
         ours: list[float] = []
         minimal: list[float] = []
