@@ -553,8 +553,8 @@ class LessonScreen(MainScreen):
         self._question = question if isinstance(question, str) else None
         index = shared.view.get("quiz")
         state = self.quiz_state()
-        if state is not None and isinstance(index, int):
-            lesson.quiz.place(state[0], index)
+        if state is not None:  # the teacher's factor hidden, or none when all are shown
+            lesson.quiz.place(state[0], index if isinstance(index, int) else len(state[1]))
         self._redraw()
         link = self.lesson_app.link
         if link is not None:  # drawn: the hub may send the next state
@@ -566,7 +566,12 @@ class LessonScreen(MainScreen):
         from ..model.quiz import parse_guess
 
         link = self.lesson_app.link
-        if link is None or self._question is None:
+        if link is None:
+            return
+        if self._question is None:
+            self.say("no question is asked now: the teacher's next one comes here",
+                     error=True)
+            field.value = ""
             return
         if not text:
             self.say("type your answer, then enter: the teacher reveals it", error=True)

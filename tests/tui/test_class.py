@@ -282,3 +282,30 @@ def test_a_slow_app_is_sent_only_the_newest_state():
     member.put("note", message("note", text="x"))
     assert list(member.pending) == ["state", "note"]
     assert json.loads(member.pending["state"])["n"] == 99
+
+
+async def test_once_the_teacher_has_shown_a_layers_factors_no_question_is_asked(socket_dir):
+    """The teacher's quiz at "layer done": the student is asked nothing either (an answer
+    typed then is told so, not sent)."""
+    hub, path, _ = await hub_in(socket_dir)
+    teacher_token, _ = hub.admit("ann", teacher=True)
+    token, _ = hub.admit("bob", teacher=False)
+    teacher = await Peer.join(path, teacher_token)
+    app = BackpropApp(lecture(), link=ClassLink(str(path), token))
+    lesson = lecture()
+    lesson.backward()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: app.link.teaching == "ann")
+        view = {"shown_layer": 3, "quizzing": True, "question": "1", "quiz": 0}
+        teacher.send("state", shared=Shared(lesson.to_session(), "backward", None,
+                                            view).to_dict())
+        await until(pilot, lambda: app.main.quiz_state() is not None
+                    and app.main.quiz_state()[2] == 0)
+        done = dict(view, question=None, quiz=None)
+        teacher.send("state", shared=Shared(lesson.to_session(), "backward", None,
+                                            done).to_dict())
+        await until(pilot, lambda: app.main.quiz_state()[2] is None)
+        assert "class question" in "\n".join(screen_text(app))
+        assert not any("∂C/∂a(L) =" in line and "quiz" in line for line in screen_text(app))
+    teacher.close()
+    await hub.close()
