@@ -715,7 +715,8 @@ def run_app(args: argparse.Namespace) -> int:
 
         lesson, _ = app_lesson(args)
         _visitor_folder(args)
-        return run_plain(lesson, sys.stdin, sys.stdout, quiz=getattr(args, "quiz", False))
+        return run_plain(lesson, sys.stdin, sys.stdout, quiz=getattr(args, "quiz", False),
+                         link=_plain_class_link())
     lesson, theme = app_lesson(args, opening=True)
     folder = _visitor_folder(args)
     session_path = getattr(args, "session", None)
@@ -723,6 +724,21 @@ def run_app(args: argparse.Namespace) -> int:
 
     return run(lesson, session_path=session_path, quiz=getattr(args, "quiz", False),
                theme=theme, folder=folder, link=_class_link())
+
+
+def _plain_class_link():
+    """The plain mode's class, as :func:`_class_link` (None when it cannot be joined)."""
+    from .hub import ENV_SOCKET, ENV_TOKEN
+
+    path, token = os.environ.get(ENV_SOCKET), os.environ.get(ENV_TOKEN)
+    if not path or not token:
+        return None
+    from .plain import PlainLink
+
+    try:
+        return PlainLink(path, token)
+    except OSError:
+        return None
 
 
 def _class_link():
@@ -919,10 +935,10 @@ def _check_class_options(args: argparse.Namespace) -> None:
         raise UsageError("ssh --class: use --class-code-file for the students' password, "
                          "not --password-file")
     if args.plain:
-        followed = ("a TERM=dumb client gets its own lesson in lines" if command == "ssh"
+        followed = ("a student whose TERM is dumb follows in lines" if command == "ssh"
                     else "the browser's terminal is the full app")
-        raise UsageError(f"{command} --class: a class follows in the full app; --plain is "
-                         f"not followed ({followed})")
+        raise UsageError(f"{command} --class: the teacher leads from the full app, so not "
+                         f"every visitor can have --plain ({followed})")
 
 
 def run_ssh(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ from typing import Any
 
 from .model.errors import FileError, ModelError
 from .model.files import shown_name, writable_target
-from .model.follow import Tally, clean_text
+from .model.quiz import Tally, clean_text
 
 NAME_MOST = 24
 """The longest name a student may take (characters)."""
@@ -56,6 +56,56 @@ ENV_SOCKET = "BACKPROP_TUI_CLASS"
 ENV_TOKEN = "BACKPROP_TUI_CLASS_TOKEN"
 """The environment variable that gives an app its secret token."""
 ANSWERS_HEADER = ("time", "name", "question", "answer", "result")
+
+
+class Seat:
+    """What an app knows of its place in the class (the full app's and the plain mode's
+    alike): its name, whether it teaches, who teaches, whether it follows."""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.teacher = False
+        self.teaching: str | None = None
+        """The teacher's name while the teacher is there."""
+        self.following = True
+        """Whether this student follows the teacher (F: their own way)."""
+        self.connected = False
+
+    def welcomed(self, data: dict[str, Any]) -> None:
+        """The hub's ``welcome``: this app's name and role, who teaches."""
+        self.name = str(data.get("name"))
+        self.teacher = bool(data.get("teacher"))
+        teaching = data.get("teaching")
+        self.teaching = self.name if self.teacher else (
+            None if teaching is None else str(teaching))
+        self.following = bool(data.get("following", True))
+
+    def taught_by(self, data: dict[str, Any]) -> str:
+        """The hub's ``teacher`` (who teaches now, or nobody): what to say of it."""
+        name = data.get("name")
+        self.teaching = None if name is None else str(name)
+        if self.teaching is None:
+            return "the teacher is away: you go on on your own until they are back"
+        return f"{self.teaching} is teaching: " + ("following" if self.following else
+                                                    "F follows")
+
+    @property
+    def leads(self) -> bool:
+        """Whether the lesson here is this app's to change (a student following a teacher
+        who is there may not)."""
+        return self.teacher or not self.following or self.teaching is None
+
+    def locked_text(self) -> str | None:
+        """Why the lesson here takes no change (following), or None."""
+        if self.leads:
+            return None
+        return f"following {self.teaching}: F goes your own way"
+
+    def turned(self) -> str:
+        """A student's F: follow again or go their own way; what to say of it."""
+        self.following = not self.following
+        return (f"following {self.teaching} again" if self.following else
+                "your own way: your copy of the lesson as it was; F follows again")
 
 
 def message(kind: str, **fields: Any) -> bytes:

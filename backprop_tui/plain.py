@@ -18,10 +18,12 @@ Entry point: :func:`run_plain`. It imports no terminal library beyond the standa
 from __future__ import annotations
 
 import codecs
+import json
 import math
 import os
 import re
 import select
+import socket
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -29,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TextIO
 
+from .hub import Seat, message
 from .model.defaults import STEPS
 from .model.errors import ModelError
 from .model.limits import plural
@@ -38,8 +41,8 @@ from .present.format import number, with_minus
 from .present.keys import plain_keys as registry_plain_keys
 
 if TYPE_CHECKING:
-    from .model.lesson import Lesson
-    from .model.network import BackwardPass, Network
+    from .model.lesson import Lesson, StepResult
+    from .model.network import BackwardPass, ForwardPass, Network
 
 TRAIN_SECONDS = 60.0
 """A training run (t) stops after this long, whatever is left of its steps."""
@@ -97,6 +100,50 @@ _CSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O.|.)?", re.S)
 _ARROW_KEYS = {"\x1b[D": "left", "\x1b[C": "right", "\x1bOD": "left", "\x1bOC": "right"}
 
 
+class PlainLink(Seat):
+    """A plain-mode app's end of a class (``backprop-tui ssh --class``): the hub's socket,
+    read between keys (:class:`Terminal` waits on it too)."""
+
+    def __init__(self, path: str, token: str) -> None:
+        super().__init__()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.sock.sendall(message("hello", token=token))
+        self.connected = True
+        self._buffer = b""
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def messages(self) -> list[dict]:
+        """The messages that came (the socket is readable); ``lost`` when the hub is gone."""
+        try:
+            data = self.sock.recv(1 << 20)
+        except OSError:
+            data = b""
+        if not data:
+            self.connected = False
+            return [{"kind": "lost"}]
+        self._buffer += data
+        *lines, self._buffer = self._buffer.split(b"\n")
+        out = []
+        for line in lines:
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                out.append(item)
+        return out
+
+    def send(self, kind: str, **fields: object) -> None:
+        if self.connected:
+            try:
+                self.sock.sendall(message(kind, **fields))
+            except OSError:
+                self.connected = False
+
+
 class Terminal:
     """Keys from ``stdin`` (single keys in cbreak mode on a terminal; characters from a
     pipe), lines to ``stdout``, each through the ASCII rule and at most 80 columns."""
@@ -115,6 +162,10 @@ class Terminal:
         self._buffer = ""
         self._eof = False
         self._in_line_mode = False
+        self.link: PlainLink | None = None
+        """A class's socket, waited on with the keys (on a terminal)."""
+        self.on_link: Callable[[], None] = lambda: None
+        """Called when the class's socket has something (between keys)."""
 
     # -- modes
 
@@ -167,9 +218,20 @@ class Terminal:
                 return False
             self._buffer += char
             return True
-        if timeout is not None:
-            ready, _, _ = select.select([self.fd], [], [], timeout)
-            if not ready:
+        while True:
+            link = self.link if (self.link is not None and self.link.connected
+                                 and not self._in_line_mode) else None  # not mid-answer
+            waited = [self.fd] if link is None else [self.fd, link.fileno()]
+            ready, _, _ = select.select(waited, [], [], timeout)
+            if link is not None and link.fileno() in ready:
+                self.on_link()  # the class, said between keys
+                if self.fd not in ready:
+                    if timeout is not None:
+                        return False
+                    continue
+            if self.fd in ready:
+                break
+            if timeout is not None:
                 return False
         try:
             data = os.read(self.fd, 1024)
@@ -307,6 +369,13 @@ class Plain:
         self._reveal: _Reveal | None = None
         self.last_fact: list[str] = []
         self.quit = False
+        self.link: PlainLink | None = None
+        """The class this lesson follows (``ssh --class``), or None."""
+        self._followed: tuple | None = None
+        """What was last said of the teacher's lesson: phase, step, layer, question."""
+        self._asked: set[str] = set()
+        """The class's questions asked here already."""
+        self._trained_said = -math.inf
 
     # -- saying
 
@@ -393,9 +462,12 @@ class Plain:
     # -- the phases
 
     def forward(self) -> None:
-        lesson = self.lesson
-        fwd = lesson.forward()
+        fwd = self.lesson.forward()
         self._forget_backward()
+        self._say_forward(fwd)
+
+    def _say_forward(self, fwd: ForwardPass) -> None:
+        lesson = self.lesson
         self.say(f"Forward pass{self._sample_text()}: {self._data_text()}.")
         self.facts(F.forward_rows(fwd, self.sample))
         if len(lesson.samples) > 1:
@@ -601,6 +673,10 @@ class Plain:
         self._forget_backward()
         if not had_backward:
             self.say("s ran the missing phases first (f and b say their facts).")
+        self._say_step(result)
+
+    def _say_step(self, result: StepResult) -> None:
+        lesson = self.lesson
         count = len(lesson.samples)
         mean = f"(the mean over the {count} samples of ∂C/∂p)" if count > 1 else "∂C/∂p"
         self.say(f"Step {lesson.steps_done}: every parameter p becomes p − η·{mean}, "
@@ -933,6 +1009,159 @@ class Plain:
         self.say(f"{shown} = {number(now, True)} now{self._sample_text() if name in 'xy' else ''}; "
                  "what was computed from the old value is cleared: f computes it again.")
 
+    # -- a class (backprop-tui ssh --class): the teacher's lesson, said as it changes
+
+    def class_messages(self) -> None:
+        """What the class's hub sent (between keys)."""
+        link = self.link
+        if link is None:
+            return
+        for data in link.messages():
+            self.class_message(str(data.get("kind")), data)
+        self.lesson.locked = link.locked_text()
+
+    def class_message(self, kind: str, data: dict) -> None:
+        link = self.link
+        if link is None:
+            return
+        if kind == "welcome":
+            link.welcomed(data)
+            if link.teacher:  # the class follows the full app's lesson, not this one
+                link.connected = False
+                link.sock.close()
+                self.say("Class: the teacher leads the class from the full app (a terminal "
+                         "that is not TERM=dumb); here the lesson is yours alone.")
+            elif link.teaching is None:
+                self.say(f"Class: you are {link.name}; the teacher is not here yet: the "
+                         "lesson is yours until they come.")
+            else:
+                self.say(f"Class: you are {link.name}; {link.teaching} teaches and this "
+                         "lesson follows theirs, said as it changes (F goes your own way).")
+        elif kind == "state":
+            if not link.leads:
+                self._follow(data.get("shared"))
+            link.send("shown")
+        elif kind == "teacher":
+            said = link.taught_by(data)
+            self.say(said[0].upper() + said[1:] + ".")
+        elif kind == "follow":
+            link.following = bool(data.get("following"))
+            self.say(f"{link.teaching} brought the class back: following.")
+        elif kind == "result":
+            self._class_result(data)
+        elif kind == "note":
+            self.say(str(data.get("text")))
+        elif kind == "lost":
+            self.say("The class server is gone: you go on on your own.")
+
+    def _follow(self, data: object) -> None:
+        """The teacher's lesson, taken and said: what changed since the last one."""
+        from .model.follow import Shared
+
+        try:
+            shared = Shared.from_dict(data)
+        except ModelError:
+            return
+        lesson = self.lesson
+        lesson.follow(shared.session, shared.phase, shared.before)
+        self._forget_backward()
+        view = shared.view
+        shown = view.get("shown_layer")
+        layer = shown if isinstance(shown, int) and 1 <= shown <= lesson.layers else lesson.layers
+        self.layer = layer
+        self._clamp()
+        question, asked = view.get("question"), view.get("asked")
+        hidden = bool(view.get("quizzing") or view.get("revealing"))
+        now = (shared.phase, lesson.steps_done, layer, question, hidden)
+        last, self._followed = self._followed, now
+        if now == last:
+            return
+        who = self.link.teaching if self.link is not None else "the teacher"
+        moved = last is None or last[:2] != now[:2]
+        if shared.phase == "forward" and moved and lesson.forward_pass is not None:
+            self.say(f"{who}: the forward pass.")
+            self._say_forward(lesson.forward_pass)
+        elif shared.phase == "backward" and lesson.backward_pass is not None:
+            if isinstance(question, str) and isinstance(asked, str):
+                if question not in self._asked:
+                    self._class_question(question, asked)
+            elif hidden:
+                if last is None or last[:3] != now[:3]:
+                    self.say(f"{who} asks the class for the factors of layer "
+                             f"({self._label(layer)}), one at a time.")
+            else:
+                self._bp = lesson.backward_pass
+                self.say(f"{who}: the backward pass, layer ({self._label(layer)}).")
+                for item in self.layer_items(layer):
+                    if isinstance(item, str):
+                        self.say(item)
+                    else:
+                        self.fact(item)
+        elif shared.phase == "step" and moved and lesson.last_step is not None:
+            self.say(f"{who}: the update step.")
+            self._say_step(lesson.last_step)
+        elif shared.phase == "none" and moved and last is not None:
+            if now[1] > last[1]:  # training: a line now and then
+                if self.clock() - self._trained_said >= 10.0:
+                    self._trained_said = self.clock()
+                    cost = lesson.history.last
+                    self.say(f"{who} is training: step {lesson.steps_done}"
+                             + ("" if cost is None else f", C = {number(cost)}") + ".")
+            else:
+                self.say(f"{who} changed the lesson: step {lesson.steps_done}; f would "
+                         "compute it (. says where it is).")
+
+    def _class_question(self, question: str, symbol: str) -> None:
+        """The teacher asks the class: the answer typed here goes to the tally."""
+        from .model.quiz import parse_guess
+
+        self._asked.add(question)
+        who = self.link.teaching if self.link is not None else "the teacher"
+        self.say(f"Class question from {who}: {symbol} = ? Type your answer and Enter "
+                 "(Enter alone: no answer).")
+        with self.term.line_mode():
+            while True:
+                text = self.term.line("answer: ")
+                if text is None or not text.strip():
+                    self.say("No answer sent.")
+                    return
+                try:
+                    parse_guess(typed_number(text))
+                except ModelError as exc:
+                    self.say(f"{exc}; type a number, or Enter alone.")
+                    continue
+                if self.link is not None:
+                    self.link.send("answer", id=question, text=typed_number(text).strip())
+                return
+
+    def _class_result(self, data: dict) -> None:
+        symbol, value = str(data.get("symbol")), data.get("value")
+        if not isinstance(value, (int, float)):
+            return
+        shown = f"{symbol} = {number(float(value), True)}"
+        yours, right = data.get("yours"), data.get("right")
+        if yours is None:
+            self.say(f"Revealed: {shown}; you did not answer.")
+        elif right:
+            self.say(f"Revealed: {shown}; your {yours} is right.")
+        else:
+            self.say(f"Revealed: {shown}; your {yours} is not.")
+
+    def turn(self) -> None:
+        """F: follow the teacher, or go one's own way."""
+        link = self.link
+        if link is None or not link.connected:
+            self.say("F: no class here (a class is served with backprop-tui ssh --class).")
+            return
+        if link.teaching is None:
+            self.say("The teacher is away: you are on your own until they are back.")
+            return
+        said = link.turned()
+        link.send("follow", following=link.following)
+        self.lesson.locked = link.locked_text()
+        self._followed = None  # following again: the teacher's lesson is said anew
+        self.say(said[0].upper() + said[1:] + ".")
+
     # -- the keys
 
     def press(self, key: str) -> None:
@@ -947,6 +1176,7 @@ class Plain:
             "{": lambda: self.move_neuron(-1), "}": lambda: self.move_neuron(1),
             "n": lambda: self.move_sample(1), "p": lambda: self.move_sample(-1),
             "\t": self.set_value, ".": self.where, ",": self.repeat, "?": self.help,
+            "F": self.turn,
         }
         if key in ("q", "\x03", "\x04"):
             self.quit = True
@@ -966,15 +1196,18 @@ class Plain:
 
 def run_plain(lesson: Lesson, stdin: TextIO, stdout: TextIO, *,
               clock: Callable[[], float] = time.monotonic, steps: int = STEPS,
-              quiz: bool = False) -> int:
+              quiz: bool = False, link: PlainLink | None = None) -> int:
     """Drive ``lesson`` from single keys read from ``stdin`` (a terminal, put in cbreak
     mode and restored; or a pipe, read a character at a time), saying every fact on
     ``stdout`` in lines of at most 80 ASCII columns, appended. ``clock`` times a training
     run (:data:`TRAIN_SECONDS` at most), ``steps`` is the length of one (t), ``quiz``
-    starts with the quiz on. Returns the exit status, 0, when q, ctrl+c or the end of the
-    input ends it."""
+    starts with the quiz on, ``link`` is the class this lesson follows (``ssh --class``).
+    Returns the exit status, 0, when q, ctrl+c or the end of the input ends it."""
     terminal = Terminal(stdin, stdout)
     plain = Plain(lesson, terminal, clock, steps, quiz)
+    if link is not None:  # a class: its messages are said between keys
+        plain.link = terminal.link = link
+        terminal.on_link = plain.class_messages
     with terminal.keys_mode():
         try:
             plain.opening()

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tui.model import ModelError, Network, Samples, defaults
-from backprop_tui.model.follow import ANSWER_MOST, Shared, Tally, clean_text
+from backprop_tui.model.follow import Shared
 from backprop_tui.model.history import LossHistory
 from backprop_tui.model.lesson import Lesson
-from backprop_tui.model.quiz import tolerance
+from backprop_tui.model.quiz import ANSWER_MOST, Tally, clean_text, tolerance
 
 from .strategies import finite, networks
 

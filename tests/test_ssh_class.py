@@ -111,3 +111,33 @@ def test_class_options_are_refused_in_one_line_when_they_do_not_go_together(
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and says in lines[0], (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+def test_a_student_in_the_plain_mode_follows_and_answers_in_lines(
+        tmp_path: Path, teacher_key: Path, clients: list[Client]) -> None:
+    server = SshServer(tmp_path, "--class", "--teacher-key", f"{teacher_key}.pub")
+    try:
+        teacher = Client(server.port, *teacher_options(teacher_key), user="ann", cols=120,
+                         rows=36)
+        clients.append(teacher)
+        teacher.wait_for("teaching 0")
+        student = Client(server.port, *STUDENT, user="dee", term="dumb")
+        clients.append(student)
+        student.wait_for("ann teaches and this")
+        teacher.wait_for("teaching 1 · 1 following")
+        teacher.press("f")
+        student.wait_for("ann: the forward pass.")
+        student.wait_for("C = +0.1804")
+        student.press("s")  # refused while following, in one line
+        student.wait_for("following ann: F goes your own way")
+        teacher.press("z")
+        teacher.press("b")
+        student.wait_for("Class question from ann: dC/da(L) = ?")
+        student.press("-0.8495\r")
+        teacher.wait_for("answered 1 of 1")
+        teacher.press("\r")
+        student.wait_for("Revealed: dC/da(L) = minus 0.8495; your -0.8495 is right.")
+        raw = bytes(student.raw)
+        assert b"\x1b" not in raw  # lines only, as the plain mode writes them
+    finally:
+        server.stop()

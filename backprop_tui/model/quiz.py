@@ -8,14 +8,19 @@ floor of 1e−6: for |value| < 1e−4 a guess within 1e−6 is accepted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
 
+from .errors import ModelError
 from .numbers import parse_number
 
 REL_TOLERANCE = 0.01
 """A guess within this fraction of the true value is accepted."""
 ABS_FLOOR = 1e-6
 """The tolerance never falls below this, so values near 0 can be answered."""
+ANSWER_MOST = 32
+"""The longest answer a class takes, in characters."""
 
 
 def tolerance(truth: float) -> float:
@@ -105,3 +110,58 @@ class Quiz:
         """The running score in words."""
         done = self.right + self.revealed
         return f"{self.right}/{done} right · {self.wrong} wrong · {self.revealed} shown"
+
+
+# -- a class's answers to one question (backprop-tui ssh --class)
+
+
+def clean_text(text: str, most: int = ANSWER_MOST) -> str | None:
+    """``text`` if it is 1 to ``most`` printable characters (no control or escape
+    character), else None: what a student types is shown as it is, never read as markup
+    or escape codes, and never longer than this."""
+    if not 1 <= len(text) <= most or not text.isprintable():
+        return None
+    return text
+
+
+@dataclass
+class Tally:
+    """The answers to one question, by student; the last answer of each counts."""
+
+    truth: float
+    answers: dict[str, str] = field(default_factory=dict)
+    """Each student's last answer, as typed."""
+    right: dict[str, bool] = field(default_factory=dict)
+    """Whether it is within the quiz's tolerance of :attr:`truth`."""
+    guesses: dict[str, float] = field(default_factory=dict)
+
+    def answer(self, name: str, text: str) -> bool:
+        """Take ``name``'s answer; whether it is right. Text that is not a number (or is
+        too long, or holds control characters) raises :class:`ModelError`, nothing counted."""
+        if clean_text(text) is None:
+            raise ModelError(f"an answer is 1 to {ANSWER_MOST} printable characters")
+        guess = parse_guess(text)
+        verdict = check_answer(guess, self.truth)
+        self.answers[name] = text
+        self.guesses[name] = guess
+        self.right[name] = verdict.accepted
+        return verdict.accepted
+
+    @property
+    def answered(self) -> int:
+        return len(self.answers)
+
+    @property
+    def right_count(self) -> int:
+        return sum(self.right.values())
+
+    @property
+    def median(self) -> float | None:
+        """The median answer (None before any)."""
+        return statistics.median(self.guesses.values()) if self.guesses else None
+
+    def common_wrong(self, most: int = 3) -> list[tuple[float, int]]:
+        """The commonest wrong answers (as numbers) with how many gave each, commonest
+        first, then smallest."""
+        wrong = Counter(self.guesses[name] for name, ok in self.right.items() if not ok)
+        return sorted(wrong.items(), key=lambda item: (-item[1], item[0]))[:most]

@@ -162,7 +162,8 @@ KEYS: tuple[Key, ...] = (
         "T again: the derivation", (("T", "graph", "graph"),)),
     Key("F", "follow", "in a class (backprop-tui ssh --class): a student follows the teacher's "
         "lesson or goes their own way, from a private copy of it as it is; the teacher "
-        "brings every student back to following", (("F", "follow", "follow"),), "help"),
+        "brings every student back to following", (("F", "follow", "follow"),), "help",
+        plain="in a class (ssh --class): follow the teacher's lesson, or go your own way"),
     Key("W", "who", "in a class: the teacher's list of who is here, following or on their "
         "own, and who has answered the question asked (W or escape closes it)",
         (("W", "roster", "roster"),), "help"),

@@ -16,28 +16,20 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..hub import LINE_MOST, message
+from ..hub import LINE_MOST, Seat, message
 from ..present.format import number
 
 PUBLISH_GAP = 0.2
 """Seconds between two states the teacher's app sends while changes keep coming."""
 
 
-class ClassLink:
+class ClassLink(Seat):
     """The connection to the class's hub, and what the app knows of the class."""
 
     def __init__(self, path: str, token: str) -> None:
+        super().__init__()
         self.path = path
         self.token = token
-        self.name = ""
-        """This app's name in the class."""
-        self.teacher = False
-        """Whether this app is the teacher's."""
-        self.teaching: str | None = None
-        """The teacher's name while the teacher is there."""
-        self.following = True
-        """Whether this student follows the teacher (F: their own way)."""
-        self.connected = False
         self.tally: dict[str, Any] = {}
         """The teacher's: the answers to the question asked (see :meth:`.hub.Hub.tally`)."""
         self.roster: list[dict[str, Any]] = []
@@ -46,18 +38,6 @@ class ClassLink:
         self._make: Callable[[], dict[str, Any]] | None = None
         self._last_sent = float("-inf")
         self._scheduled: asyncio.TimerHandle | None = None
-
-    @property
-    def leads(self) -> bool:
-        """Whether the lesson here is the teacher's to change (a student following a
-        teacher who is there may not)."""
-        return self.teacher or not self.following or self.teaching is None
-
-    def locked_text(self) -> str | None:
-        """Why the lesson here takes no change (following), or None."""
-        if self.leads:
-            return None
-        return f"following {self.teaching}: F goes your own way"
 
     async def run(self, received: Callable[[str, dict[str, Any]], None]) -> None:
         """Connect, then hand every message to ``received`` (kind, fields) until the hub

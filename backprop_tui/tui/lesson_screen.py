@@ -431,6 +431,8 @@ class LessonScreen(MainScreen):
         view["question"] = self._question
         state = self.quiz_state() if self.quizzing else None
         view["quiz"] = None if state is None else state[2]
+        asked = None if state is None or state[2] is None else state[1][state[2]]
+        view["asked"] = None if asked is None else asked.symbol  # the name, not the value
         return Shared(lesson.to_session(), lesson.phase,
                       step.old if step is not None and lesson.phase == "step" else None,
                       view).to_dict()
@@ -469,12 +471,7 @@ class LessonScreen(MainScreen):
         if link is None:
             return
         if kind == "welcome":
-            link.name = str(data.get("name"))
-            link.teacher = bool(data.get("teacher"))
-            teaching = data.get("teaching")
-            link.teaching = link.name if link.teacher else (
-                None if teaching is None else str(teaching))
-            link.following = bool(data.get("following", True))
+            link.welcomed(data)
             if link.teacher:
                 self._published = None
                 self.class_changed()
@@ -487,11 +484,7 @@ class LessonScreen(MainScreen):
             else:
                 self._follow(data.get("shared"))
         elif kind == "teacher":
-            name = data.get("name")
-            link.teaching = None if name is None else str(name)
-            self.say(f"{link.teaching} is teaching: following" if link.teaching and link.following
-                     else f"{link.teaching} is teaching: F follows" if link.teaching
-                     else "the teacher is away: you go on on your own until they are back")
+            self.say(link.taught_by(data))
         elif kind == "follow":
             link.following = bool(data.get("following"))
             self.say(f"{link.teaching} brought the class back: following")
@@ -618,10 +611,9 @@ class LessonScreen(MainScreen):
             self.say("the teacher is away: you are on your own until they are back")
             return
         self.stop_training()
-        link.following = not link.following
+        said = link.turned()
         link.send("follow", following=link.following)
-        self.say(f"following {link.teaching} again" if link.following else
-                 "your own way: your copy of the lesson as it was; F follows again")
+        self.say(said)
         self._class_shown()
 
     def action_roster(self) -> None:
