@@ -1,9 +1,14 @@
 """What both servers (``serve``, ``ssh``) share: what they say when they cannot listen on
-an address, and the largest terminal a visitor may ask for."""
+an address, the largest terminal a visitor may ask for, and the one-line secrets they read
+(a password, a class code)."""
 
 from __future__ import annotations
 
 import errno
+import os
+
+from .model.errors import FileError
+from .model.files import read_text, shown_name
 
 MAX_COLUMNS = 500
 """Columns a visitor's terminal may have: each cell costs the app memory and the server
@@ -43,3 +48,18 @@ def bind_error_message(exc: OSError, host: str, port: int) -> str:
         return (f"argument --port: not allowed to listen on port {port} "
                 f"({reason}); ports below 1024 need special rights")
     return f"argument --host: cannot listen on {host!r}, port {port}: {reason}"
+
+
+def read_one_line(path: str | os.PathLike, what: str, limit: int) -> str:
+    """The one line in the file at ``path`` (a final line break is not part of it): a
+    password, a class code. Read as every file is (:func:`.model.files.read_text`):
+    anything but a regular file is refused before it is opened, and at most ``limit``
+    bytes. A :class:`FileError` naming the file otherwise (empty, several lines)."""
+    text = read_text(path, what, limit)
+    line = text[:-1] if text.endswith("\n") else text
+    line = line[:-1] if line.endswith("\r") else line
+    if not line or "\n" in line:
+        raise FileError(f"{shown_name(path)}: "
+                        f"{'is empty' if not line else 'has more than one line'}; "
+                        f"write the {what} on one line")
+    return line

@@ -65,9 +65,9 @@ from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from .gate import PER_ADDRESS, Gate, Throttle
 from .hub import ENV_SOCKET, ENV_TOKEN, NAME_MOST, AnswerLog, Hub, check_name
-from .listen import MAX_COLUMNS, MAX_ROWS, bind_error_message, terminal_size
+from .listen import MAX_COLUMNS, MAX_ROWS, bind_error_message, read_one_line, terminal_size
 from .model.errors import FileError
-from .model.files import read_text, shown_name
+from .model.files import shown_name
 from .visitors import VisitorFolders, sweep
 from .warm import APP_PROGRAM, Launcher, PipedApp
 
@@ -570,20 +570,12 @@ CODE_LIMIT = 1024
 
 
 def read_class_code(path: str | os.PathLike) -> str:
-    """The class code in the file at ``path``: one line (a final line break is not part of
-    it), read as every file is (:func:`.model.files.read_text`); a :class:`ServeError`
-    naming ``--class-code-file`` otherwise."""
+    """The class code in the file at ``path``, as :func:`.listen.read_one_line` reads it; a
+    :class:`ServeError` naming ``--class-code-file`` otherwise."""
     try:
-        text = read_text(path, "class code", CODE_LIMIT)
+        return read_one_line(path, "class code", CODE_LIMIT)
     except FileError as exc:
         raise ServeError(f"--class-code-file {exc}") from None
-    code = text[:-1] if text.endswith("\n") else text
-    code = code[:-1] if code.endswith("\r") else code
-    if not code or "\n" in code:
-        raise ServeError(f"--class-code-file {shown_name(path)}: "
-                         f"{'is empty' if not code else 'has more than one line'}; "
-                         "write the class code on one line")
-    return code
 
 
 def name_refusal(name: str) -> str | None:

@@ -43,7 +43,7 @@ from typing import Any
 
 from .gate import LOGIN_SECONDS, PER_ADDRESS, WAITING, Gate, Throttle
 from .hub import ENV_SOCKET, ENV_TOKEN, AnswerLog, Hub, check_name
-from .listen import bind_error_message, terminal_size
+from .listen import bind_error_message, read_one_line, terminal_size
 from .model.errors import FileError
 from .model.files import KiB, read_text, shown_name
 from .visitors import VisitorFolders, sweep
@@ -117,24 +117,12 @@ MIN_RSA_BITS = 2048
 
 
 def read_password(path: str | os.PathLike) -> str:
-    """The one password in the file at ``path`` (a final line break is not part of it).
-
-    The file is read as every file is (:func:`.model.files.read_text`): anything but a
-    regular file is refused before it is opened, and at most :data:`PASSWORD_LIMIT` bytes.
-    """
+    """The one password in the file at ``path`` (a final line break is not part of it),
+    as :func:`.listen.read_one_line` reads it; :class:`SshError` naming the option."""
     try:
-        text = read_text(path, "password", PASSWORD_LIMIT)
+        return read_one_line(path, "password", PASSWORD_LIMIT)
     except FileError as exc:
         raise SshError(f"argument --password-file: {exc}") from None
-    password = text[:-1] if text.endswith("\n") else text
-    password = password[:-1] if password.endswith("\r") else password
-    if not password:
-        raise SshError(f"argument --password-file: {shown_name(path)}: is empty; "
-                       "write one password in it")
-    if "\n" in password:
-        raise SshError(f"argument --password-file: {shown_name(path)}: has more than one line; "
-                       "write one password in it")
-    return password
 
 
 def _user_name(uid: int, bare: bool = False) -> str:
