@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ pytestmark = getattr(test_ssh, "pytestmark", [])  # skipped as test_ssh is (no s
 
 STUDENT = ["-o", "BatchMode=no", "-o", "PubkeyAuthentication=no"]
 """A student's client: no key offered; the class lets them in without a prompt."""
-
-
-@pytest.fixture
-def clients() -> Iterator[list[Client]]:
-    made: list[Client] = []
-    yield made
-    for client in made:
-        client.close()
 
 
 @pytest.fixture
