@@ -272,7 +272,7 @@ def started(monkeypatch):
     """Start the app from the command line, capturing the lesson instead of running it."""
     seen = {}
 
-    def run(lesson, session_path=None, quiz=False, theme=None, folder=None):
+    def run(lesson, session_path=None, quiz=False, theme=None, folder=None, link=None):
         seen["lesson"], seen["path"], seen["quiz"] = lesson, session_path, quiz
         seen["theme"] = theme
         return 0
