@@ -320,7 +320,7 @@ def test_quiz_option_opens_the_app_in_quiz_mode(monkeypatch, argv, quiz):
 
     seen = {}
 
-    def fake_run(lesson, session_path=None, quiz=False, theme=None, folder=None):
+    def fake_run(lesson, session_path=None, quiz=False, theme=None, folder=None, link=None):
         seen["quiz"] = quiz
         seen["layers"] = lesson.layers
         return 0
