@@ -62,9 +62,10 @@ SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
                            20000, 50000)
 """Training speeds, steps per second, chosen with + and −."""
 DEFAULT_SPEED = SPEEDS.index(1000)
-FRAME = 1 / 8
-"""Seconds between training ticks: the screen is redrawn at most this often. Eight ticks a
-second take the steps owed at any speed (a tick takes up to :data:`BUDGET` of them); more
+FRAME = 1 / 4
+"""Seconds between training ticks: the screen is redrawn at most this often. Four ticks a
+second take the steps owed (a tick takes up to :data:`BUDGET` of them); each tick costs
+about a millisecond of Textual's timer and the trainer's call whatever its steps, so more
 ticks cost CPU and show nothing more (a class of 60 trains on two cores)."""
 BUDGET = 0.030
 """Seconds of training per tick at most, so that keys are always answered."""
