@@ -18,31 +18,25 @@ import dataclasses
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from . import __version__, blas  # noqa: F401  (blas: before numpy loads)
-from .cli_shape import (
-    XOR_DATA,
-    WideUsageError,
-    chain_layers,
-    network_shape,
-    sample_list,
-    shape_argument,
-    trace_sample_count,
-)
 from .gate import LOGIN_SECONDS, PER_ADDRESS
 from .model import defaults
 from .model.errors import FileError, ModelError
 from .model.files import VISITOR_BYTES, VISITOR_FILES, Folder, MiB, shown_name, writable_target
 from .model.functions import ACTIVATIONS, COSTS, SIGMOID, SQUARED_ERROR
-from .model.limits import MAX_LAYERS, MAX_SAMPLES, MAX_TRACE_SAMPLES
+from .model.limits import (
+    MAX_LAYERS,
+    MAX_SAMPLES,
+    MAX_TRACE_SAMPLES,
+    Shape,
+    check_shape,
+    check_trace_samples,
+)
 from .model.numbers import parse_integer, parse_number
-from .model.start import StartError, StartValues, resolve_start
+from .model.start import XOR_DATA, Sample, StartError, StartValues, resolve_start
 from .present.formulas import NUDGE_FORMULA
-
-if TYPE_CHECKING:
-    from .cli_wide import NetworkStart
-    from .model.session import Session
 
 # The app's path imports what its first frame needs and no more (numpy, the chain and
 # the sessions come after it is drawn): what only trace, train and the servers use is
@@ -138,9 +132,38 @@ def number_list(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
-def samples_list(text: str) -> tuple[float | tuple[float, ...], ...]:
-    """``"0.1:0.9,0.4:0.2"``: samples, a sample's values joined by ``:`` (see ``--shape``)."""
-    return sample_list(text, _number)
+def samples_list(text: str) -> tuple[Sample, ...]:
+    """``"0.1:0.9,0.4:0.2"`` → ((0.1, 0.9), (0.4, 0.2)): samples, a sample's values joined
+    by ``:`` (see ``--shape``); without ``:``, plain numbers."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the list is empty")
+    out: list[Sample] = []
+    for i, item in enumerate(text.split(","), 1):
+        parts = item.split(":")
+        if not item.strip():
+            raise argparse.ArgumentTypeError(f"item {i} of {text!r} is empty")
+        if len(parts) > 1 and not all(part.strip() for part in parts):
+            raise argparse.ArgumentTypeError(f"item {i} of {text!r} has an empty value "
+                                             "between ':'")
+        values = tuple(_number(part) for part in parts)
+        out.append(values if len(parts) > 1 else values[0])
+    return tuple(out)
+
+
+def shape_argument(text: str) -> Shape:
+    """``"2,2,1"`` → (2, 2, 1): inputs, then neurons per layer."""
+    sizes = []
+    for i, item in enumerate(text.split(","), 1):
+        if not item.strip():
+            raise argparse.ArgumentTypeError(f"item {i} of {text!r} is empty")
+        try:
+            sizes.append(parse_integer(item))
+        except ModelError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    try:
+        return check_shape(sizes)
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("shape: ")) from None
 
 
 def learning_rate(text: str) -> float:
@@ -442,50 +465,34 @@ port_number = whole(1, 65535)
 
 
 def start_values(args: argparse.Namespace) -> StartValues:
-    """The start values from parsed options, with defaults filled in and checked.
+    """The start values from parsed options, for every shape, with defaults filled in and
+    checked (:func:`.model.start.resolve_start`).
 
-    ``--data`` and ``--session`` files are read here; a file that cannot be read
-    or is refused is a :class:`UsageError` naming the option and the file.
+    ``--data`` and ``--session`` files are read here; a value refused is a
+    :class:`UsageError` naming the option.
     """
     try:
         return resolve_start(
             w=args.w, b=args.b, x=args.x, y=args.y, lr=getattr(args, "lr", None),
             batch_size=getattr(args, "batch_size", None),
             takes_batch_size=hasattr(args, "batch_size"),
-            layers=chain_layers(args), seed=getattr(args, "seed", None),
+            layers=getattr(args, "layers", None), shape=getattr(args, "shape", None),
+            xor=getattr(args, "xor", False), seed=getattr(args, "seed", None),
             activation=getattr(args, "activation", None), cost=getattr(args, "cost", None),
             data=getattr(args, "data", None), session=getattr(args, "session", None),
             # The app takes a few samples only: a larger file is refused as soon as it shows.
             most_samples=(MAX_SAMPLES if args.command in (None, "serve", "ssh")
                           else MAX_TRACE_SAMPLES + 1 if args.command == "trace" else None),
+            wide=True,
         )
     except StartError as exc:
-        option = exc.option
-        if option == "layers" and getattr(args, "shape", None) is not None:
-            option = "shape"
-        raise UsageError(f"argument --{option}: {exc}") from None
+        raise UsageError(str(exc) if exc.option is None
+                         else f"argument --{exc.option}: {exc}") from None
 
 
 def _emit(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def network_start(args: argparse.Namespace) -> NetworkStart:
-    """What ``trace`` and ``train`` start from, for every shape: the network, its samples,
-    η, the batch size and the session it goes on from (``--session``), if any."""
-    from . import cli_wide
-    from .cli_wide import NetworkStart
-
-    session = cli_wide.wide_session(args)
-    if session is not None:
-        return cli_wide.network_start(args, session.shape, session)
-    shape = network_shape(args)
-    if shape is not None:
-        return cli_wide.network_start(args, shape)
-    values = start_values(args)
-    return NetworkStart(values.network(), values.samples(), values.lr, values.batch_size,
-                        values.session)
 
 
 def run_trace(args: argparse.Namespace) -> int:
@@ -495,9 +502,13 @@ def run_trace(args: argparse.Namespace) -> int:
     from .present.report import trace_json, trace_markdown, trace_text
 
     form = trace_format(args)
-    start = network_start(args)
-    trace_sample_count(args, len(start.samples))
-    bp = start.network.forward(start.samples).backward()
+    start = start_values(args)
+    samples = start.samples()
+    try:
+        check_trace_samples(len(samples))
+    except ModelError as exc:
+        raise UsageError(f"argument --{'data' if args.data else 'x'}: {exc}") from None
+    bp = start.network().forward(samples).backward()
     check = None
     if getattr(args, "check", False):
         if form in ("markdown", "dot"):
@@ -540,10 +551,11 @@ def run_train(args: argparse.Namespace) -> int:
     save = getattr(args, "save", None)
     if save is not None:
         _check_save_path(save)
-    begun = network_start(args)
+    begun = start_values(args)
     going_on = begun.session
-    start = begun.network if going_on is None else going_on.start
-    trainer = Trainer(begun.network, begun.samples, begun.lr, begun.batch_size,
+    network = begun.network()
+    start = network if going_on is None else going_on.start
+    trainer = Trainer(network, begun.samples(), begun.lr, begun.batch_size,
                       history=None if going_on is None else going_on.history.copy(),
                       steps_done=0 if going_on is None else going_on.steps)
     initial = trainer.mean_cost()
@@ -625,7 +637,7 @@ def _lesson(args: argparse.Namespace, values: StartValues, *, opening: bool = Fa
     the lesson (numpy, the model) after that frame.
     """
     try:
-        if opening and values.session is None:
+        if opening and values.session is None and values.shape is None:
             from .model.opening import Opening
 
             return Opening(values)
@@ -653,42 +665,10 @@ def _checked_theme(args: argparse.Namespace, saved: str | None) -> str | None:
     return theme
 
 
-def _wide_lesson(args: argparse.Namespace, shape: tuple[int, ...],
-                 session: Session | None = None):
-    """The app's lesson for a network with a layer wider than one (``--shape 2,2,1``,
-    ``--xor``, or ``--session`` of such a network: its parameters, samples, η and batch
-    size), and its theme."""
-    from . import cli_wide
-    start = cli_wide.network_start(args, shape, session)
-    theme = _checked_theme(args, None if session is None else session.theme)
-    from .model.lesson import Lesson
-
-    try:
-        if start.session is not None:
-            lesson = Lesson.from_session(start.session, start.samples, start.lr,
-                                             start.batch_size)
-        else:
-            lesson = Lesson(start.network, start.samples, start.lr, start.batch_size)
-    except ModelError as exc:
-        given = [option for option in ("x", "data", "session")
-                 if getattr(args, option, None) is not None]
-        raise UsageError(f"argument --{given[0] if given else 'x'}: {exc}") from None
-    return lesson, theme
-
-
 def app_lesson(args: argparse.Namespace, *, opening: bool = False):
     """What the app opens for ``args``: ``(lesson, theme)``, every value checked as the app
     checks it (a :class:`UsageError` naming the option otherwise). With ``opening``, see
     :func:`_lesson`."""
-    if getattr(args, "session", None) is not None:
-        from . import cli_wide
-
-        session = cli_wide.wide_session(args)
-        if session is not None:
-            return _wide_lesson(args, session.shape, session)
-    shape = network_shape(args)
-    if shape is not None:
-        return _wide_lesson(args, shape)
     values = start_values(args)  # refuse bad values before anything else
     theme = _checked_theme(args, None if values.session is None else values.session.theme)
     return _lesson(args, values, opening=opening), theme
@@ -988,7 +968,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ssh":
             return run_ssh(args)
         return run_app(args)
-    except (UsageError, WideUsageError, ModelError) as exc:
+    except (UsageError, ModelError) as exc:
         message = shown_name(str(exc).replace("\n", " "))  # no control character reaches
         # the terminal, whatever a file name or value held
         print(f"{PROG}: error: {message}", file=sys.stderr)

@@ -177,6 +177,8 @@ def test_trace_with_fewer_samples_than_the_sessions_batch(tmp_path):
 REFUSED_WITH_A_SESSION = [
     ("chain", ("--lr", "nan"), ["--lr"]),
     ("chain", ("--w", "1"), ["--w", "--session"]),
+    ("chain", ("--shape", "1,1,1,1"), ["--session", "without --shape"]),
+    ("chain", ("--xor",), ["--xor", "2 inputs and 1 output"]),
     ("wide", ("--w", "1,2,3,4,5,6"), ["--w", "cannot be combined with --session"]),
     ("wide", ("--seed", "3"), ["--seed", "cannot be combined with --session"]),
     ("wide", ("--activation", "tanh"), ["--activation", "cannot be combined"]),

@@ -56,3 +56,49 @@ def test_a_session_goes_on_with_overrides(tmp_path):
     with pytest.raises(StartError) as refused:
         resolve_start(session=str(path), x=(0.2,), y=(1.0,))
     assert refused.value.option == "batch-size"
+
+
+def test_every_shape_resolves_the_same_way_a_width_1_shape_being_the_chain():
+    xor = resolve_start(xor=True, wide=True)
+    assert xor == resolve_start(data="xor", wide=True)
+    assert xor.shape == (2, 2, 1) and xor.session is None and xor.seed == defaults.SEED
+    assert xor.x == (0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0) and xor.y == (0.0, 1.0, 1.0, 0.0)
+    assert xor.network().shape == (2, 2, 1) and len(xor.samples()) == 4
+    given = resolve_start(shape=(2, 1), w=(1.0, 2.0), x=((0.5, 0.25),), y=(1.0,), wide=True)
+    assert (given.b, given.x, given.seed) == ((0.0,), (0.5, 0.25), None)
+    assert resolve_start(shape=(1, 1, 1, 1)) == resolve_start()
+    assert resolve_start(shape=(1, 1, 1, 1, 1), seed=3) == resolve_start(layers=4, seed=3)
+
+
+@pytest.mark.parametrize("given, option", [
+    ({"shape": (2, 2, 1), "xor": True}, "shape"),  # a wide network where chains are taken
+    ({"shape": (1, 1, 1), "w": (1.0, 2.0, 3.0)}, "shape"),
+    ({"shape": (2, 2, 1), "layers": 2, "wide": True}, "layers"),
+    ({"shape": (3, 2, 1), "xor": True, "wide": True}, "xor"),
+    ({"xor": True, "data": "x.csv", "wide": True}, "xor"),
+    ({"shape": (2, 2, 1), "x": (0.5,), "y": (1.0,), "wide": True}, "x"),
+    ({"shape": (2, 2, 1), "y": (1.0,), "wide": True}, "y"),
+    ({"shape": (2, 2, 1), "w": (1.0,), "wide": True}, "w"),
+    ({"xor": True, "batch_size": 5, "wide": True}, "batch-size"),
+    ({"x": ((0.1, 0.2),), "y": (1.0,)}, "x"),
+    ({"session": "s.json", "shape": (1, 1, 1, 1)}, "session"),
+])
+def test_refusals_name_the_value_for_every_shape(given, option):
+    with pytest.raises(StartError) as refused:
+        resolve_start(**given)
+    assert refused.value.option == option and str(refused.value)
+
+
+def test_a_wide_session_goes_on_with_overrides(tmp_path):
+    xor = resolve_start(xor=True, wide=True)
+    path = tmp_path / "xor.json"
+    save_session(xor.to_session(), str(path))
+    start = resolve_start(session=str(path), x=((0.0, 1.0), (1.0, 1.0)), y=(1.0, 0.0),
+                          lr=0.25, batch_size=1, wide=True)
+    assert start.session is not None and start.shape == (2, 2, 1)
+    assert start.w == xor.w and (start.lr, start.batch_size) == (0.25, 1)
+    assert start.samples().x.tolist() == [[0.0, 1.0], [1.0, 1.0]]
+    assert start.session.lr == 0.25 and start.session.batch_size == 1
+    with pytest.raises(StartError) as refused:
+        resolve_start(session=str(path), x=((0.0, 1.0),), y=(1.0,), wide=True)
+    assert refused.value.option == "batch-size" and "batch size 4" in str(refused.value)
