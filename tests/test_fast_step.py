@@ -281,6 +281,43 @@ def test_large_batches_on_numpy_equal_repeated_plain_steps(starts, data, batch, 
             assert np.abs(expected.flat_w - net.flat_w).max() > 1e-4  # the steps moved
 
 
+@pytest.mark.parametrize("pair", PAIRS)
+def test_a_chain_on_numpy_checks_z_where_its_bounds_fail(pair):
+    # One x of 1e300, in the third batch only: |w1|·max|x| overflows from the start, so
+    # z(1) is checked on the rows, and training goes on until that batch (z = ±inf there).
+    act, cost = functions(pair)
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-2, 2, 700)
+    x[650] = 1e300
+    data = Samples(x, np.clip(0.5 + 0.4 * np.sin(2 * x), 0.0, 1.0))
+    chain = Network.chain([1e10, -1.3, 0.9], [0.1, -0.2, 0.3], act, cost)
+    assert not uses_floats(chain.shape, act, cost, 300)
+    with mock.patch.object(fast_step, "numpy_chain_steps",
+                           wraps=fast_step.numpy_chain_steps) as chain_way:
+        trainer = Trainer(chain, data, 1e-3, 300)
+        result = trainer.run(4)
+    assert chain_way.called
+    assert result.steps == 2 and result.divergence.step == 3 and result.divergence.what == "z"
+    expected, losses = plain_steps(chain, data, 1e-3, 300, 2)
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)
+    with pytest.raises(NonFiniteError):
+        expected.forward(data.batch(2, 300))
+
+
+def test_a_chain_on_numpy_stops_where_an_update_would_not_be_finite():
+    # Targets of 1e10 and η = 1e300: the first step would move a parameter past the
+    # largest float (∂C/∂b(3) is about 1e9), so none is taken.
+    x = np.linspace(-2, 2, 400)
+    data = Samples(x, np.full(400, 1e10))
+    chain = Network.chain([0.7, -1.3, 0.9], [0.1, -0.2, 0.3])
+    result = Trainer(chain, data, 1e300, 300).run(3)
+    assert result.steps == 0 and result.divergence.what == "the updated parameters"
+    with pytest.raises(NonFiniteError):
+        chain.step(trace(chain, data.batch(0, 300)), 1e300)
+
+
 def test_parameters_past_the_limit_hand_the_steps_to_numpy():
     # |w| of layer 2 beyond limit(): the float loop cannot vouch for z(2), numpy takes over.
     shape = (2, 4, 1)

@@ -11,7 +11,9 @@ hand-written numpy loop):
   kept. On a handful of numbers a numpy call costs far more than the arithmetic
   it does.
 - larger ones, numpy: per step the matrix form, z(l) = a(l−1)·W(l)ᵀ + b(l)
-  forward and δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) backward, on the rows of the batch.
+  forward and δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) backward, on the rows of the batch;
+  for a chain, flat rows times one weight each, and one matrix-vector product a
+  layer for both sums over the batch.
 
 Both take the plain step's operations in the plain step's order (only the sums
 over the batch, and the matrix products, may add in another order, and ``exp``
@@ -303,8 +305,16 @@ def loop_steps(shape: tuple[int, ...], activation: Activation, cost: Cost, w: np
     return np.array(new_w), np.array(new_b), np.frombuffer(done, dtype=np.float64), what
 
 
-_SIGN = np.int64(-(2**63))
-"""The sign bit of a float64, as an int64: x | _SIGN is −|x|, x & _SIGN the sign of x."""
+def _constant(value: float | int, dtype: type = np.float64) -> np.ndarray:
+    """``value`` as a read-only 0-d array: a ufunc takes one faster than a Python number."""
+    array: np.ndarray = np.array(value, dtype=dtype)
+    array.flags.writeable = False
+    return array
+
+
+_SIGN = _constant(-(2**63), np.int64)
+"""The sign bit of a float64, as an int64: x | _SIGN is −|x|."""
+_ONE, _TWO = _constant(1.0), _constant(2.0)
 
 
 class SigmoidScratch:
@@ -312,34 +322,29 @@ class SigmoidScratch:
 
     The operations of :data:`functions.SIGMOID`'s rule in its order, with
     e = e^(−|z|) and t = 1/(1 + e): σ' = (e·t)·t, and σ = t for z ≥ 0, e·t for
-    z < 0. Two steps are done on the bits instead, giving the same numbers with
-    fewer passes over the batch: −|z| is z with its sign bit set, and the choice
-    between t and e·t is max(e·t, ±t) with t carrying the sign of z (t ≥ 1/2 ≥ e·t,
-    so +t wins for z ≥ 0 and e·t for z < 0; at z = −0, e = 1 and e·t = t; a NaN
-    stays NaN). tests/test_fast_step.py holds this to the rule bit for bit.
+    z < 0. Two steps are done otherwise, giving the same numbers with fewer passes
+    over the batch: −|z| is z with its sign bit set, and σ is t put into the row
+    with e·t written over it where z has its sign bit set (z < 0, or z = −0, where
+    e = 1 and e·t = t; a NaN stays NaN). tests/test_fast_step.py holds this to the
+    rule bit for bit.
     """
 
     def __init__(self, shape: int | tuple[int, ...]) -> None:
-        self.e = np.empty(shape)
-        self.t = np.empty(shape)
-        self.et = np.empty(shape)
-        self.sign = np.empty(shape, dtype=np.int64)
+        self.e = np.empty(shape)  # e, then e·t
+        self.negative = np.empty(shape, dtype=bool)
         self.e_bits = self.e.view(np.int64)
-        self.t_bits = self.t.view(np.int64)
 
     def rows(self, z: np.ndarray, a: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """σ(z) into ``a`` and σ'(z) into ``d`` (contiguous, of the scratch's shape); (a, d)."""
-        e, t, et = self.e, self.t, self.et
-        z_bits = z.view(np.int64)
-        np.bitwise_or(z_bits, _SIGN, out=self.e_bits)  # −|z|
-        np.exp(e, out=e)
-        np.add(e, 1.0, out=t)
-        np.divide(1.0, t, out=t)
-        np.multiply(e, t, out=et)
-        np.multiply(et, t, out=d)
-        np.bitwise_and(z_bits, _SIGN, out=self.sign)
-        np.bitwise_or(self.t_bits, self.sign, out=a.view(np.int64))  # t with the sign of z
-        np.maximum(et, a, out=a)
+        e = self.e  # (the outputs given by position: a keyword costs more on short rows)
+        np.bitwise_or(z.view(np.int64), _SIGN, self.e_bits)  # −|z|
+        np.exp(e, e)
+        np.add(e, _ONE, a)
+        np.divide(_ONE, a, a)  # t
+        np.multiply(e, a, e)  # e·t
+        np.multiply(e, a, d)
+        np.signbit(z, self.negative)
+        np.putmask(a, self.negative, e)
         return a, d
 
 
@@ -387,8 +392,11 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
     δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) for the sums over j. Every array is allocated
     once, before the steps; a layer of one neuron fed by one (a chain's) multiplies by
     its weight instead of a matrix product of one number. Every gradient goes into one
-    flat array, updated and checked at once.
+    flat array, updated and checked at once. A chain's steps are
+    :func:`numpy_chain_steps`'.
     """
+    if set(shape) == {1}:
+        return numpy_chain_steps(activation, cost, w, b, xs, ys, size, lr, k0, steps)
     params = np.concatenate((w, b)).astype(np.float64)  # every weight, then every bias
     ws, bs = _layers(shape, params)
     grad = np.empty_like(params)
@@ -480,3 +488,107 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
             params[...] = new
             losses[s] = c
     return params[:w.size].copy(), params[w.size:].copy(), losses, None
+
+
+def numpy_chain_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
+                      xs: np.ndarray, ys: np.ndarray, size: int, lr: float, k0: int,
+                      steps: int) -> Steps:
+    """:func:`numpy_network_steps` for a chain (one neuron a layer): the same numbers,
+    on flat rows of the batch.
+
+    Each row of a(l−1) (x for the first layer) sits above a row of ones, so that
+    one matrix-vector product gives both sums over the batch, ∂C/∂w(l) = Σ δ·a(l−1)
+    and ∂C/∂b(l) = Σ δ; the parameters are kept as w1, b1, w2, b2, … for it. Every
+    other product is a row times a weight, and the way back (2(a − y), then δ and
+    ∂C/∂a layer by layer) stays in one row. The sigmoid goes into the rows
+    (:class:`SigmoidScratch`, one scratch for every layer). A bounded activation's z
+    is checked on the parameters, as the float loop does: z(1) is finite while
+    |w1|·X + |b1| is (X the largest |x|), z(l) past it while every later parameter
+    is within :data:`HUGE`; the rows are checked only where these bounds fail.
+    """
+    layers = w.size
+    params = np.empty(2 * layers)  # w1, b1, w2, b2, …
+    params[0::2], params[1::2] = w, b
+    grad, new = np.empty_like(params), np.empty_like(params)
+    x_all, y_all = xs.reshape(-1), ys.reshape(-1)
+    n = x_all.size
+    inputs = np.ones((2, n))  # every x above a row of ones
+    inputs[0] = x_all
+    below, y = inputs, y_all
+    # a(l) above ones for l < L (what layer l+1 takes), the top's a(L) on its own.
+    rows = [inputs] + [np.ones((2, size)) for _ in range(layers - 1)]
+    top, z_low, z_top, back = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+    layer = [(params[2 * l:2 * l + 1].reshape(()),  # w(l) and b(l) as 0-d views, which
+              params[2 * l + 1:2 * l + 2].reshape(()),  # follow every update
+              z_top if l == layers - 1 else z_low,
+              top if l == layers - 1 else rows[l + 1][0],
+              np.empty(size),  # g'(z(l))
+              grad[2 * l:2 * l + 2])  # ∂C/∂w(l), ∂C/∂b(l)
+             for l in range(layers)]
+    zero = np.zeros(size)  # z·0 is 0, or NaN if z is ±inf
+    dot, isfinite, multiply, add = np.dot, math.isfinite, np.multiply, np.add
+    sigmoid = SigmoidScratch(size).rows if activation is SIGMOID else None
+    forward = activation.forward_and_derivative
+    cancellation = cost.cancels(activation)
+    squared = cost is SQUARED_ERROR and cancellation is None
+    losses = np.empty(steps)
+    scale = float(np.abs(x_all).max())
+    count, rate = _constant(float(size)), _constant(float(lr))
+    p = params.tolist()
+
+    def kept() -> tuple[np.ndarray, np.ndarray]:
+        return params[0::2].copy(), params[1::2].copy()
+
+    with np.errstate(all="ignore"):
+        for s in range(steps):
+            if size != n:
+                start = (k0 + s) * size % n
+                if start + size <= n:
+                    below, y = inputs[:, start:start + size], y_all[start:start + size]
+                else:
+                    idx = batch_indices(k0 + s, size, n)
+                    below, y = inputs[:, idx], y_all[idx]
+                rows[0] = below
+            check = not abs(p[0]) * scale + abs(p[1]) < math.inf  # for z(1)
+            check_later = not (activation.bounded and max(map(abs, p[2:]), default=0.0) <= HUGE)
+            a = below[0]
+            for wl, bl, z, out, prime, _ in layer:
+                multiply(a, wl, z)
+                add(z, bl, z)
+                if check and not isfinite(dot(z, zero)):
+                    return (*kept(), losses[:s], "z")
+                check = check_later
+                if sigmoid is not None:
+                    sigmoid(z, out, prime)
+                else:
+                    out[...], prime[...] = forward(z)
+                a = out
+            if squared:  # (a − y)², averaged over the batch
+                np.subtract(top, y, back)
+                c = float(dot(back, back)) / size
+            else:
+                c = float(cost.value(top, y, z_top).mean())
+            if not isfinite(c):
+                return (*kept(), losses[:s], "the cost")
+            if squared:
+                multiply(back, _TWO, back)  # 2(a − y)
+            elif cancellation is None:
+                back[...] = cost.gradient(top, y, z_top)
+            for l in range(layers - 1, -1, -1):
+                wl, _, _, _, prime, sums = layer[l]
+                if l == layers - 1 and cancellation is not None:
+                    back[...] = cancellation.dC_dz(top, y, z_top)
+                else:
+                    multiply(back, prime, back)  # δ(l)
+                dot(rows[l], back, sums)
+                if l:
+                    multiply(back, wl, back)  # ∂C/∂a(l−1)
+            np.divide(grad, count, grad)  # the batch means, then η times them, as the plain step
+            multiply(grad, rate, grad)
+            np.subtract(params, grad, new)
+            p = new.tolist()
+            if not all(map(isfinite, p)):
+                return (*kept(), losses[:s], "the updated parameters")
+            params[...] = new
+            losses[s] = c
+    return (*kept(), losses, None)
