@@ -1,4 +1,5 @@
-"""The app under abuse: random key storms, any text in any field, divergence, a long soak.
+"""The app under abuse, for every shape: random key storms (every key of the registry),
+any text in any field, divergence, a long soak.
 
 Each test runs in seconds. Nothing here measures time: the soak drives the app's
 own training loop with a stepped clock and compares what the loss figure was
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import tempfile
 import tracemalloc
 import warnings
 
@@ -17,7 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tui.model import defaults
+from backprop_tui.model.files import Folder
+from backprop_tui.model.lesson import Lesson
+from backprop_tui.model.network import random_network
 from backprop_tui.present.format import fitted, number
+from backprop_tui.present.keys import KEYS as REGISTRY
 from backprop_tui.tui import app as app_module
 from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
 from backprop_tui.tui.screens.help import HelpScreen
@@ -40,20 +46,39 @@ from .helpers import (
     target_of,
     text_of,
 )
+from .test_wide import assert_grid_matches_lesson
 
 SIZE = (80, 24)
 
-KEYS = (
-    "f", "b", "s", "space", "t", "r", "l", "a", "d", "n", "p", "left_square_bracket",
-    "right_square_bracket", "plus", "minus", "v", "up", "down", "tab", "shift+tab", "enter",
-    "escape", "question_mark",
-    # the teaching keys: nudge, ε, w/b, plot view, undo, redo, quiz, activation, cost, vanishing
-    "e", "E", "c", "g", "u", "U", "z", "o", "k", "h",
-)
-"""Every key of the app but q and those that write files, and the keys that move between
-fields."""
+KEYS = tuple(sorted({names.split(",")[0] for key in REGISTRY if not key.priority
+                     for names, _, _ in key.bindings})) + ("tab", "shift+tab", "enter",
+                                                           "escape")
+"""Every key of the one registry but q (and ctrl+c), on every screen alike, and the keys
+that move between fields. The keys that write files (i, m, ctrl+s) write into a folder of
+the storm's own."""
 
 actions = storm_actions(KEYS)
+
+SHAPES = [(1, 1, 1, 1), (2, 2, 1), (3, 4, 2), (1, 3, 3, 1), (2, 2, 2, 2, 2, 2, 1)]
+"""The note's chain (the chain's screen), then networks with a layer wider than one."""
+
+
+def wide_lesson(shape) -> Lesson:
+    net = random_network(shape)
+    x = [[0.1 * (k + 1) * (-1) ** s for k in range(shape[0])] for s in range(3)]
+    y = [[float((s + j) % 2) for j in range(shape[-1])] for s in range(3)]
+    return Lesson(net, net.samples(x, y), 0.5)
+
+
+def assert_wide_consistent(app: BackpropApp) -> None:
+    """The network's screen: the selection is a neuron that exists; the grid shows the
+    lesson's numbers."""
+    shape = app.lesson.shape
+    assert 1 <= app.main.shown_layer < len(shape)
+    assert 1 <= app.main.neuron <= shape[app.main.shown_layer]
+    assert 1 <= app.main.weight <= shape[app.main.shown_layer - 1]
+    assert 0 <= app.main.sample < len(app.lesson.samples)
+    assert_grid_matches_lesson(app)
 
 
 def shown(app: BackpropApp, selector: str) -> str:
@@ -91,21 +116,25 @@ def assert_screen_matches_lesson(app: BackpropApp) -> None:
     assert f"η={number(lesson.lr)}" in status
 
 
-async def storm(steps: list[tuple[str, object]]) -> None:
-    lesson = lecture()
-    app = app_for(lesson)
-    async with app.run_test(size=SIZE) as pilot:
-        await play_storm(pilot, steps, HelpScreen, assert_screen_matches_lesson)
-        await pilot.press("q")
-    assert app.return_code == 0
+async def storm(shape, steps: list[tuple[str, object]]) -> None:
+    chain = all(width == 1 for width in shape)
+    with tempfile.TemporaryDirectory() as folder:
+        app = BackpropApp(lecture() if chain else wide_lesson(shape), folder=Folder(folder))
+        check = assert_screen_matches_lesson if chain else assert_wide_consistent
+        async with app.run_test(size=SIZE) as pilot:
+            await play_storm(pilot, steps, HelpScreen, check)
+            for w in app.lesson.network.w:
+                assert all(math.isfinite(v) for v in w.ravel())
+            await pilot.press("q")
+        assert app.return_code == 0
 
 
-@settings(max_examples=10, deadline=None)
-@given(st.lists(actions, min_size=1, max_size=20))
-def test_random_key_storms_never_break_the_app_and_q_always_quits(steps):
+@settings(max_examples=16, deadline=None)
+@given(st.sampled_from(SHAPES), st.lists(actions, min_size=1, max_size=20))
+def test_random_key_storms_never_break_the_app_of_any_shape_and_q_always_quits(shape, steps):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        asyncio.run(storm(steps))
+        asyncio.run(storm(shape, steps))
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
 
 
@@ -282,3 +311,75 @@ async def test_training_redraws_the_screen_at_a_calm_rate(monkeypatch):
         await pilot.pause()
         assert_screen_matches_lesson(app)
         assert plot._drawn[:2] == (app.lesson.history.next_step, len(app.lesson.history))
+
+
+# -- a network with a layer wider than one: divergence, its neuron's fields
+
+
+async def test_divergence_in_a_wide_network_pauses_training_and_warns_nothing():
+    net = random_network((2, 2, 1))
+    lesson = Lesson(net, net.samples([[1.0, 0.5]], [[1e150]]), 1e300)
+    app = BackpropApp(lesson)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("t")
+            for _ in range(200):
+                if not app.main.training:
+                    break
+                await pilot.pause(FRAME)
+            assert not app.main.training
+            divergence = app.lesson.divergence
+            assert divergence is not None
+            message = text_of(app.query_one("#message"))
+            assert f"step {divergence.step}" in message and "paused" in message
+            assert app.lesson.steps_done == divergence.step - 1
+            assert all(math.isfinite(v) for v in app.lesson.network.flat_w)
+            assert_wide_consistent(app)
+            await pilot.press("t")  # refused until a reset
+            assert not app.main.training and "r resets" in text_of(app.query_one("#message"))
+            await pilot.press("r")  # a reset clears it
+            assert app.lesson.divergence is None and app.lesson.steps_done == 0
+            await pilot.press("q")
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+NEURON_FIELDS = ("w-1", "w-2", "b")
+
+
+def neuron_value(app: BackpropApp, name: str) -> float:
+    net, l, j = app.lesson.network, app.main.shown_layer, app.main.neuron
+    if name == "b":
+        return float(net.b[l - 1][j - 1])
+    return float(net.w[l - 1][j - 1, int(name[2:]) - 1])
+
+
+async def neuron_edits(pairs) -> None:
+    app = BackpropApp(wide_lesson((2, 2, 1)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name, text in pairs:
+            field = app.query_one(f"#field-{name}", NumberField)
+            before, version = neuron_value(app, name), app.lesson.version
+            old_shown = field.shown
+            field.focus()
+            await pilot.pause()
+            field.value = text
+            await pilot.press("enter")
+            await pilot.pause()
+            after = neuron_value(app, name)
+            assert app.focused is None
+            if app.lesson.version != version:  # taken: exactly the finite number typed
+                assert math.isfinite(after)
+                assert after == float(text.strip().replace("\u2212", "-").replace(",", "."))
+            else:  # refused (or nothing to apply): the old value kept and shown
+                assert after == before and field.shown == old_shown
+                if text.strip() not in ("", old_shown):
+                    assert field.has_class("-refused")
+                    assert f"kept {old_shown}" in text_of(app.query_one("#message"))
+            assert_wide_consistent(app)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(NEURON_FIELDS), texts), min_size=1, max_size=6))
+def test_any_text_in_a_neurons_field_is_taken_as_a_finite_number_or_refused(pairs):
+    asyncio.run(neuron_edits(pairs))
