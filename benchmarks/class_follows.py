@@ -71,6 +71,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ssh_startup import descendants, memory_kib  # the same /proc readings as there
+
 ROOT = Path(__file__).resolve().parent.parent
 SSH = "/usr/bin/ssh"
 CLIENT_OPTIONS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
@@ -344,24 +346,6 @@ def parent(pid: int) -> int:
     return int(text[text.rindex(")") + 2:].split()[1])
 
 
-def descendants(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                text = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(text[text.rindex(")") + 2:].split()[1])
-    found, frontier = [], [root]
-    while frontier:
-        pid = frontier.pop()
-        kids = [child for child, parent in parents.items() if parent == pid]
-        found.extend(kids)
-        frontier.extend(kids)
-    return found
-
-
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -373,20 +357,6 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
     fields = text[text.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def memory_kib(pid: int) -> tuple[int, int]:
-    """(proportional set size, resident set size) of ``pid`` in KiB."""
-    pss = rss = 0
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                pss = int(line.split()[1])
-            elif line.startswith("Rss:"):
-                rss = int(line.split()[1])
-    except OSError:
-        pass
-    return pss, rss
 
 
 # -- one class ----------------------------------------------------------------------------
