@@ -413,6 +413,9 @@ class Hub:
             "welcome", name=member.name, teacher=member.teacher,
             teaching=None if teacher is None else teacher.name, following=member.following))
         if member.teacher:
+            for other in self.members.values():  # the newest teacher connection leads
+                if other is not member and other.teacher and other.writer is not None:
+                    other.writer.close()  # (a laptop shut and opened again: the old one)
             for student in self.students:
                 if student.connected:
                     student.put("teacher", message("teacher", name=member.name))
@@ -423,7 +426,7 @@ class Hub:
 
     def _went(self, member: Member) -> None:
         role = "the teacher" if member.teacher else "a student"
-        if member.teacher:
+        if member.teacher and self.teacher is None:  # not replaced by a newer connection
             self.state = None
             for student in self.students:
                 if student.connected:

@@ -309,3 +309,28 @@ async def test_once_the_teacher_has_shown_a_layers_factors_no_question_is_asked(
         assert not any("∂C/∂a(L) =" in line and "quiz" in line for line in screen_text(app))
     teacher.close()
     await hub.close()
+
+
+async def test_the_newest_teacher_connection_leads_and_the_class_is_not_told_the_teacher_left(
+        socket_dir):
+    hub, path, said = await hub_in(socket_dir)
+    first, _ = hub.admit("ann", teacher=True)
+    token, _ = hub.admit("bob", teacher=False)
+    old = await Peer.join(path, first)
+    bob = await Peer.join(path, token)
+    await bob.next("welcome")
+    second, name = hub.admit("ann", teacher=True)  # the old connection is still there
+    assert name == "ann#2"
+    new = await Peer.join(path, second)
+    await new.next("welcome")
+    assert await asyncio.wait_for(old.reader.read(), 10) is not None  # closed by the hub
+    await bob.next("teacher", where=lambda d: d["name"] == "ann#2")
+    new.send("state", shared=teacher_state("f"))
+    await bob.next("state")
+    await asyncio.sleep(0.3)  # the old connection's end has been handled by now
+    assert hub.teacher is not None and hub.teacher.name == "ann#2"
+    assert hub.state is not None  # the teacher's state kept: nobody was told ann left
+    assert not [d for d in bob.seen if d["kind"] == "teacher" and d["name"] is None]
+    new.close()
+    bob.close()
+    await hub.close()
