@@ -41,12 +41,15 @@ from .functions import SIGMOID, SQUARED_ERROR, Activation, Cost
 # What a step costs, in µs (sigmoid and squared error on a 2-core AMD EPYC;
 # benchmarks/train_step.py): on floats about 0.06 per sample and parameter plus
 # 0.035 per sample, with numpy about 4.7 + 9·L whatever the batch below a few
-# hundred samples. By these the floats are the cheaper up to about 80 samples
-# for a chain of three layers, 39 for shape 2,2,1 and 1 for 2,16,16,1.
+# hundred samples, and for a chain (numpy_chain_steps, on flat rows) about
+# 3.4 + 3.6·L. By these the floats are the cheaper up to about 36 samples for a
+# chain of three layers, 39 for shape 2,2,1 and 1 for 2,16,16,1.
 FLOAT_US_PER_SAMPLE_PARAMETER = 0.06
 FLOAT_US_PER_SAMPLE = 0.035
 NUMPY_US_PER_LAYER = 9.0
 NUMPY_US_PER_STEP = 4.7
+NUMPY_CHAIN_US_PER_LAYER = 3.6
+NUMPY_CHAIN_US_PER_STEP = 3.4
 
 Shape = tuple[int, ...]
 
@@ -57,8 +60,17 @@ def uses_floats(shape: Shape, activation: Activation, cost: Cost, size: int) -> 
     grows smoothly with the batch."""
     params = sum(shape[l] * (shape[l - 1] + 1) for l in range(1, len(shape)))
     floats = size * (FLOAT_US_PER_SAMPLE_PARAMETER * params + FLOAT_US_PER_SAMPLE)
-    numpy = NUMPY_US_PER_STEP + NUMPY_US_PER_LAYER * (len(shape) - 1)
-    return floats <= numpy and can_use_floats(activation, cost)
+    return floats <= numpy_us(shape) and can_use_floats(activation, cost)
+
+
+def numpy_us(shape: Shape) -> float:
+    """What a numpy step of ``shape`` costs, in µs, whatever the batch below a few
+    hundred samples (by the costs above; a chain has its own step)."""
+    layers = len(shape) - 1
+    if all(width == 1 for width in shape):
+        return NUMPY_CHAIN_US_PER_STEP + NUMPY_CHAIN_US_PER_LAYER * layers
+    return NUMPY_US_PER_STEP + NUMPY_US_PER_LAYER * layers
+
 
 
 HUGE = 2.0**1022
