@@ -12,8 +12,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_tui.hub import AnswerLog, Hub, message
+from backprop_tui.model.files import Folder
 from backprop_tui.model.follow import Shared
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.class_link import ClassLink
@@ -334,3 +337,64 @@ async def test_the_newest_teacher_connection_leads_and_the_class_is_not_told_the
     new.close()
     bob.close()
     await hub.close()
+
+
+STUDENT_KEYS = ("f", "b", "s", "space", "t", "r", "l", "a", "d", "n", "p", "e", "c", "o", "k",
+                "u", "U", "x", "z", "S", "D", "M", "h", "g", "T", "W", "left", "right",
+                "left_square_bracket", "right_square_bracket", "tab", "enter", "escape",
+                "question_mark", "0", "5", "minus")
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(STUDENT_KEYS).map(lambda k: ("key", k)),
+                          st.sampled_from("fbs").map(lambda k: ("teacher", k))),
+                min_size=1, max_size=25))
+def test_a_following_student_s_keys_never_change_the_teachers_lesson(steps):
+    """Whatever a following student presses, their lesson is the teacher's last state and
+    the app stays up (any shape's keys, the dialogs and fields among them)."""
+    asyncio.run(_student_storm(steps))
+
+
+async def _student_storm(steps) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bt-hub-", dir="/tmp"))
+    try:
+        hub, path, _ = await hub_in(folder)
+        teacher_token, _ = hub.admit("ann", teacher=True)
+        token, _ = hub.admit("bob", teacher=False)
+        teacher = await Peer.join(path, teacher_token)
+        lesson = lecture()
+        app = BackpropApp(lecture(), folder=Folder(str(folder)),
+                          link=ClassLink(str(path), token))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.link.teaching == "ann")
+            teacher.send("state", shared=Shared(lesson.to_session(), "none").to_dict())
+            for kind, key in steps:
+                if kind == "teacher":
+                    {"f": lesson.forward, "b": lesson.backward, "s": lesson.step}[key]()
+                    step = lesson.last_step
+                    teacher.send("state", shared=Shared(
+                        lesson.to_session(), lesson.phase,
+                        None if step is None or lesson.phase != "step" else step.old,
+                        {}).to_dict())
+                    await until(pilot, lambda: (app.lesson.steps_done, app.lesson.phase)
+                                == (lesson.steps_done, lesson.phase))
+                else:
+                    await pilot.press(key)
+                    await pilot.pause()
+                    # the key changed nothing of the lesson the teacher sent
+                    assert app.lesson.network.flat_w.tolist() == lesson.network.flat_w.tolist()
+                    assert app.lesson.network.flat_b.tolist() == lesson.network.flat_b.tolist()
+                    assert app.lesson.samples.x.tolist() == lesson.samples.x.tolist()
+                    assert app.lesson.steps_done == lesson.steps_done
+                    assert app.lesson.lr == lesson.lr
+            await pilot.press("escape", "escape")
+            await until(pilot, lambda: app.lesson.steps_done == lesson.steps_done
+                        and app.lesson.phase == lesson.phase)
+            assert app.lesson.network.flat_w.tolist() == lesson.network.flat_w.tolist()
+            assert app.lesson.samples.x.tolist() == lesson.samples.x.tolist()
+            assert app.lesson.lr == lesson.lr and app.link.following
+        assert app.return_code is None or app.return_code == 0
+        teacher.close()
+        await hub.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
