@@ -572,11 +572,15 @@ class Classroom:
                 return classroom.hub is not None and classroom.settings.password is None
 
             def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+                # Let in as a student: a teacher's key that was offered (the public key is
+                # public) but not signed for does not make the teacher.
+                self.teacher = False
                 return True
 
             async def validate_password(self, username: str, password: str) -> bool:
                 """Checked after a delay once an address has given a few wrong ones, and
                 not checked at all once it has given many (:class:`.gate.Throttle`)."""
+                self.teacher = False  # the teacher is known by a signed key, not a code
                 throttle = classroom.throttle
                 delay = throttle.delay(self.address)
                 if delay is None:

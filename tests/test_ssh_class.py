@@ -132,3 +132,23 @@ def test_a_student_in_the_plain_mode_follows_and_answers_in_lines(
         assert b"\x1b" not in raw  # lines only, as the plain mode writes them
     finally:
         server.stop()
+
+
+def test_the_teachers_public_key_alone_does_not_make_the_teacher(
+        tmp_path: Path, teacher_key: Path, clients: list[Client]) -> None:
+    """Offering the teacher's public key without its private key (the public key is public)
+    lets the client in as a student only."""
+    alone = tmp_path / "only-public"
+    alone.mkdir()
+    (alone / "id_ed25519.pub").write_text((tmp_path / "teacher.pub").read_text())
+    server = SshServer(tmp_path, "--class", "--teacher-key", f"{teacher_key}.pub")
+    try:
+        pretender = Client(server.port, "-o", "BatchMode=no", "-i",
+                           str(alone / "id_ed25519.pub"), "-o", "IdentitiesOnly=yes",
+                           user="mallory")
+        clients.append(pretender)
+        pretender.wait_for("teacher is away")  # a student, and no teacher here
+        line = server.wait_for_line("mallory joined")
+        assert "as a student" in line
+    finally:
+        server.stop()
