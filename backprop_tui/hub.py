@@ -89,6 +89,23 @@ class Seat:
         return f"{self.teaching} is teaching: " + ("following" if self.following else
                                                     "F follows")
 
+    def took(self, kind: str, data: dict[str, Any]) -> str | None:
+        """What of a hub's message every front end takes alike (who this app is, who
+        teaches, whether it follows, a note, the hub gone): what to say of it, if anything."""
+        if kind == "welcome":
+            self.welcomed(data)
+        elif kind == "teacher":
+            return self.taught_by(data)
+        elif kind == "follow":
+            self.following = bool(data.get("following"))
+            return f"{self.teaching} brought the class back: following"
+        elif kind == "note":
+            return str(data.get("text"))
+        elif kind == "lost":
+            self.connected = False
+            return "the class server is gone: you go on on your own"
+        return None
+
     @property
     def leads(self) -> bool:
         """Whether the lesson here is this app's to change (a student following a teacher

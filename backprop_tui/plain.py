@@ -330,6 +330,12 @@ _NAME = re.compile(
 _MINUS_WORD = re.compile(r"^\s*minus\s+", re.I)
 
 
+def sentence(text: str) -> str:
+    """``text`` (said the app's way, on its message line) as a sentence of the plain mode:
+    a capital first, a full stop last."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def key_name(key: str) -> str:
     """A key as a sentence says it: ``k``, ``/ (solidus)``, ``code 7``."""
     if len(key) != 1 or key.isalnum():
@@ -1024,8 +1030,8 @@ class Plain:
         link = self.link
         if link is None:
             return
+        said = link.took(kind, data)
         if kind == "welcome":
-            link.welcomed(data)
             if link.teacher:  # the class follows the full app's lesson, not this one
                 link.connected = False
                 link.sock.close()
@@ -1041,18 +1047,10 @@ class Plain:
             if not link.leads:
                 self._follow(data.get("shared"))
             link.send("shown")
-        elif kind == "teacher":
-            said = link.taught_by(data)
-            self.say(said[0].upper() + said[1:] + ".")
-        elif kind == "follow":
-            link.following = bool(data.get("following"))
-            self.say(f"{link.teaching} brought the class back: following.")
         elif kind == "result":
-            self._class_result(data)
-        elif kind == "note":
-            self.say(str(data.get("text")))
-        elif kind == "lost":
-            self.say("The class server is gone: you go on on your own.")
+            said = F.revealed_text(data)
+        if said is not None:
+            self.say(sentence(said))
 
     def _follow(self, data: object) -> None:
         """The teacher's lesson, taken and said: what changed since the last one."""
@@ -1134,19 +1132,6 @@ class Plain:
                     self.link.send("answer", id=question, text=typed_number(text).strip())
                 return
 
-    def _class_result(self, data: dict) -> None:
-        symbol, value = str(data.get("symbol")), data.get("value")
-        if not isinstance(value, (int, float)):
-            return
-        shown = f"{symbol} = {number(float(value), True)}"
-        yours, right = data.get("yours"), data.get("right")
-        if yours is None:
-            self.say(f"Revealed: {shown}; you did not answer.")
-        elif right:
-            self.say(f"Revealed: {shown}; your {yours} is right.")
-        else:
-            self.say(f"Revealed: {shown}; your {yours} is not.")
-
     def turn(self) -> None:
         """F: follow the teacher, or go one's own way."""
         link = self.link
@@ -1160,7 +1145,7 @@ class Plain:
         link.send("follow", following=link.following)
         self.lesson.locked = link.locked_text()
         self._followed = None  # following again: the teacher's lesson is said anew
-        self.say(said[0].upper() + said[1:] + ".")
+        self.say(sentence(said))
 
     # -- the keys
 

@@ -88,7 +88,7 @@ def test_a_class_question_is_answered_in_a_line_and_its_result_said():
     text = out.getvalue()
     assert "Class question from ann: dC/da(L) = ?" in text
     assert "type a number" in text
-    assert "Revealed: dC/da(L) = minus 0.8495; your 0.5 is not." in text
+    assert "Revealed: dC/da(L) = minus 0.8495; your 0.5 is off by +1.3495 (+159%)." in text
     assert "2(a(L) minus y)" not in text  # the hidden factor's formula is not said
     assert_plain(text)
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from ..model.errors import ModelError
+from ..model.numbers import parse_number
 from .format import MINUS, number, plug, precise, with_minus
 
 if TYPE_CHECKING:
@@ -586,6 +589,26 @@ def off_by(guess: float, truth: float) -> str:
     if truth != 0.0:
         text += with_minus(f" ({100 * difference / abs(truth):+.3g}%)")
     return text
+
+
+def revealed_text(result: Mapping[str, object]) -> str | None:
+    """A class's question revealed (the hub's ``result``: ``symbol``, ``value``, the
+    student's own answer ``yours`` as typed, ``right``): the value and the student's
+    result in words; None when the value is not a number."""
+    value = result.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    shown = f"revealed: {result.get('symbol')} = {number(float(value), signed=True)}"
+    yours = result.get("yours")
+    if yours is None:
+        return f"{shown}; you did not answer"
+    if result.get("right"):
+        return f"{shown}; your {yours} is right"
+    try:
+        off = off_by(parse_number(str(yours), "answer"), float(value))
+    except ModelError:
+        off = "?"
+    return f"{shown}; your {yours} is off by {off}"
 
 
 # -- settings that are finite but do not teach what they seem to -------------------

@@ -28,7 +28,7 @@ from textual.widgets import Static
 from ..model.errors import ModelError
 from ..model.functions import ACTIVATIONS, COSTS
 from ..present.format import number
-from ..present.formulas import Row, off_by, quiz_hint
+from ..present.formulas import Row, off_by, quiz_hint, revealed_text
 from ..present.keys import Key, shown_keys
 from .app import (
     BUDGET,
@@ -470,28 +470,24 @@ class LessonScreen(MainScreen):
         link = self.lesson_app.link
         if link is None:
             return
-        if kind == "welcome":
-            link.welcomed(data)
-            if link.teacher:
-                self._published = None
-                self.class_changed()
-                if self._watching is None:  # edits, answers, dialogs: changes made outside
-                    # a key's action reach the class too, within a tenth of a second
-                    self._watching = self.set_interval(0.1, self.class_changed)
+        said = link.took(kind, data)
+        if said is not None:
+            self.say(said, error=kind == "lost")
+        if kind == "welcome" and link.teacher:
+            self._published = None
+            self.class_changed()
+            if self._watching is None:  # edits, answers, dialogs: changes made outside
+                # a key's action reach the class too, within a tenth of a second
+                self._watching = self.set_interval(0.1, self.class_changed)
         elif kind == "state":
             if link.leads:  # sent before this app went its own way: not shown
                 link.send("shown")
             else:
                 self._follow(data.get("shared"))
-        elif kind == "teacher":
-            self.say(link.taught_by(data))
-        elif kind == "follow":
-            link.following = bool(data.get("following"))
-            self.say(f"{link.teaching} brought the class back: following")
         elif kind == "result":
-            self._class_result(data)
-        elif kind == "note":
-            self.say(str(data.get("text")))
+            text = revealed_text(data)
+            if text is not None:
+                self.say(text, error=not data.get("right"))
         elif kind in ("tally", "roster"):
             if kind == "tally":
                 link.tally = data
@@ -501,8 +497,6 @@ class LessonScreen(MainScreen):
 
             if isinstance(self.app.screen, RosterScreen):
                 self.app.screen.refresh_page()
-        elif kind == "lost":
-            self.say("the class server is gone: you go on on your own", error=True)
         self._class_shown()
         if kind in ("welcome", "teacher", "follow", "lost"):
             self._redraw()  # the quiz's line says whose question it is
@@ -576,26 +570,6 @@ class LessonScreen(MainScreen):
             return
         link.send("answer", id=self._question, text=text)
         field.value = ""
-
-    def _class_result(self, data: dict[str, Any]) -> None:
-        """The question revealed: its value and this student's own result."""
-        symbol, value = str(data.get("symbol")), data.get("value")
-        if not isinstance(value, (int, float)):
-            return
-        shown = f"{symbol} = {number(float(value))}"
-        yours = data.get("yours")
-        if yours is None:
-            self.say(f"revealed: {shown}; you did not answer")
-        elif data.get("right"):
-            self.say(f"revealed: {shown}; your {yours} is right")
-        else:
-            try:
-                from ..model.quiz import parse_guess
-
-                off = off_by(parse_guess(str(yours)), float(value))
-            except ModelError:
-                off = "?"
-            self.say(f"revealed: {shown}; your {yours} is off by {off}", error=True)
 
     def action_follow(self) -> None:
         link = self.lesson_app.link
