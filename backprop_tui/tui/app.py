@@ -223,6 +223,7 @@ class BackpropApp(FrugalApp[int]):
             if self._main is not None and self._main.is_mounted:
                 self._main.sync()
                 self._main.class_changed()
+                self._main.class_pinned()
 
     def _title_colours(self) -> None:
         """Bright panel titles in the themes that want them (a projector's)."""

@@ -84,6 +84,8 @@ class LessonScreen(MainScreen):
         """The teacher's: the factor the class is asked (the quiz's key and index)."""
         self._question_count = 0
         self._watching: Timer | None = None
+        self._teacher_view: dict[str, Any] | None = None
+        """A student's: the view of the teacher's last state."""
         self._question: str | None = None
         """The id of the question the class is asked (the teacher's, and a student's as
         the teacher's state says)."""
@@ -533,19 +535,38 @@ class LessonScreen(MainScreen):
         self._after_follow(shared)
 
     def _after_follow(self, shared: Any) -> None:
-        lesson = self.lesson
-        lesson.follow(shared.session, shared.phase, shared.before)
-        self.take_view(shared.view)
+        self.lesson.follow(shared.session, shared.phase, shared.before)
+        self._teacher_view = shared.view
         question = shared.view.get("question")
         self._question = question if isinstance(question, str) else None
-        index = shared.view.get("quiz")
-        state = self.quiz_state()
-        if state is not None:  # the teacher's factor hidden, or none when all are shown
-            lesson.quiz.place(state[0], index if isinstance(index, int) else len(state[1]))
+        self._take_teachers_view(shared.view)
         self._redraw()
         link = self.lesson_app.link
         if link is not None:  # drawn: the hub may send the next state
             self.call_after_refresh(link.send, "shown")
+
+    def _take_teachers_view(self, view: dict[str, Any]) -> None:
+        """The teacher's view on this screen, the quiz hiding the teacher's factor."""
+        self.take_view(view)
+        index = view.get("quiz")
+        state = self.quiz_state()
+        if state is not None:  # the teacher's factor hidden, or none when all are shown
+            self.lesson.quiz.place(state[0], index if isinstance(index, int) else len(state[1]))
+
+    def class_pinned(self) -> None:
+        """After every key: a student who follows stays on the teacher's view (a key that
+        moved it, the layer or the sample, is undone with the one line that says why),
+        so that the question they answer is the one the class is asked."""
+        link = self.lesson_app.link
+        view = self._teacher_view
+        if link is None or link.leads or view is None:
+            return
+        mine = self.class_view()
+        if all(mine[name] == view[name] for name in self.FOLLOWED if name in view):
+            return
+        self._take_teachers_view(view)
+        self.say(link.locked_text() or "", error=True)
+        self._redraw()
 
     def _answer_class(self, field: Any, text: str, row: Row) -> None:
         """A student's answer to the class's question: sent to the hub, judged at the

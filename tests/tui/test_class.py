@@ -107,6 +107,9 @@ async def test_a_student_follows_the_teacher_and_goes_their_own_way(socket_dir):
             await pilot.press(key)
             assert app.lesson.version == version
         assert "following ann: F goes your own way" in "\n".join(screen_text(app))
+        # a key that would move the view away from the teacher's is put back, with that line
+        await pilot.press("left_square_bracket")
+        assert app.main.shown_layer == 3
         # F: their own way, from the lesson as it is
         await pilot.press("F")
         await teacher.next("roster", where=lambda d: any(
