@@ -158,6 +158,59 @@ def test_the_sigmoid_into_rows_is_the_sigmoids_rule_bit_for_bit(values):
     np.testing.assert_array_equal(d.view(np.int64), want_d.view(np.int64))
 
 
+plain_zs = st.floats(-fast_step.PLAIN_SIGMOID_Z, fast_step.PLAIN_SIGMOID_Z) | st.sampled_from(
+    [0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 36.0, -36.0, 40.0, -40.0,
+     fast_step.PLAIN_SIGMOID_Z, -fast_step.PLAIN_SIGMOID_Z])
+
+
+@given(st.lists(plain_zs, min_size=1, max_size=40))
+def test_the_plain_sigmoid_is_the_rule_within_its_bound(values):
+    # 1/(1 + e^(−z)) and (e^(−z)·σ)·σ: for z ≥ 0 the rule's operations, bit for bit;
+    # for z < 0 a few units in the last place from the rule's e^z/(1 + e^z), every
+    # value a normal float, and nothing overflows or underflows on the way.
+    z = np.array(values)
+    want_a, want_d = SIGMOID.forward_and_derivative(z)
+    a, d = np.empty(z.size), np.empty(z.size)
+    with np.errstate(all="raise"):
+        fast_step.plain_sigmoid_rows(-z, a, d)
+    up = z >= 0.0  # −0 too: e^(−|z|) = 1 either way
+    np.testing.assert_array_equal(a[up].view(np.int64), want_a[up].view(np.int64))
+    np.testing.assert_array_equal(d[up].view(np.int64), want_d[up].view(np.int64))
+    assert (np.abs(a - want_a) <= 8 * np.spacing(want_a)).all()
+    assert (np.abs(d - want_d) <= 8 * np.spacing(want_d)).all()
+    assert (a >= np.finfo(float).tiny).all() and (d >= np.finfo(float).tiny).all()
+
+
+@pytest.mark.parametrize("w, b, lr, plain_steps_taken", [
+    ([0.7, -1.3, 0.9], [0.1, -0.2, 0.3], 0.5, 5),  # every |z| within the bound
+    ([400.0, -1.3, 0.9], [0.0, 0.1, -0.2], 0.5, 0),  # z(1) = ±800 at x = ±2: σ = 0, 1, σ' = 0
+    ([0.7, 400.0, 0.9], [0.1, -0.2, 0.3], 0.5, 0),  # z(2) may be beyond it
+    ([0.7, -1.3, 0.9], [0.1, -0.2, 0.3], 1e4, None),  # η = 1e4 takes b past it at once
+], ids=["within", "z1-800", "z2-beyond", "crossing"])
+def test_a_chain_takes_the_plain_sigmoid_only_within_its_bound(w, b, lr, plain_steps_taken):
+    rng = np.random.default_rng(7)
+    x = np.r_[-2.0, 2.0, rng.uniform(-2, 2, 298)]
+    data = Samples(x, 0.5 + 0.4 * np.sin(2 * x))
+    chain = Network.chain(w, b)
+    assert not uses_floats(chain.shape, chain.activation, chain.cost, 300)
+    with mock.patch.object(fast_step, "plain_sigmoid_rows",
+                           wraps=fast_step.plain_sigmoid_rows) as plain:
+        trainer = Trainer(chain, data, lr, 300)
+        result = trainer.run(5)  # a RuntimeWarning here fails the test suite
+    assert result.divergence is None
+    taken = plain.call_count // 3  # a call a layer
+    if plain_steps_taken is None:
+        assert 0 < taken < 5  # the bound held at first, not at the end
+        net = trainer.network
+        assert np.abs(np.r_[net.flat_w, net.flat_b]).max() > fast_step.PLAIN_SIGMOID_Z / 2
+    else:
+        assert taken == plain_steps_taken
+    expected, losses = plain_steps(chain, data, lr, 300, 5)
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)
+
+
 # -- both ways against repeated plain steps ------------------------------------------------
 
 TOLERANCES = {"chain": (1e-10, 1e-13, 1e-12, 1e-14), "network": (1e-9, 1e-12, 1e-10, 1e-13)}

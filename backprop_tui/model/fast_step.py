@@ -17,7 +17,10 @@ hand-written numpy loop):
 
 Both take the plain step's operations in the plain step's order (only the sums
 over the batch, and the matrix products, may add in another order, and ``exp``
-may differ in the last bit between numpy and :mod:`math`). Both stop where the
+may differ in the last bit between numpy and :mod:`math`), but for one thing: a
+chain on numpy with the sigmoid and the squared error takes σ(z) = 1/(1 + e^(−z))
+for z < 0 while every |z| is within a bound, a few units in the last place from
+the rule's e^z/(1 + e^z) (:func:`plain_sigmoid_rows`). Both stop where the
 plain step would refuse a number (z, the cost or an updated parameter not
 finite) and keep the last finite parameters; ∂C/∂x, which no step uses, is not
 computed, so a step whose only overflow would be there is taken. Tests hold both
@@ -360,6 +363,29 @@ class SigmoidScratch:
         return a, d
 
 
+PLAIN_SIGMOID_Z = 700.0
+"""For |z| up to this the chain's sigmoid takes the plain formula (:func:`plain_sigmoid_rows`):
+e^(−z) is finite and so are 1/(1 + e^(−z)) and its derivative, all normal floats."""
+
+
+def plain_sigmoid_rows(minus_z: np.ndarray, a: np.ndarray, d: np.ndarray) -> None:
+    """σ(z) into ``a`` and σ'(z) into ``d`` from −z, for |z| ≤ :data:`PLAIN_SIGMOID_Z`.
+
+    With E = e^(−z): σ = 1/(1 + E) and σ' = (E·σ)·σ, five passes where
+    :class:`SigmoidScratch` takes eight. For z ≥ 0 these are the rule's
+    operations (E = e^(−|z|), σ = t), the same numbers bit for bit; for z < 0
+    the rule takes e^z, and the two differ by a few units in the last place,
+    each keeping its relative precision (σ(−40) ≈ 4.2e−18, σ'(40) too, where
+    a(1−a) would give 0). Beyond the bound E would overflow (σ' = ∞·0) or σ
+    would lose bits below the normal floats: the caller takes the rule there.
+    """
+    np.exp(minus_z, d)  # E, until σ' is written over it
+    np.add(d, _ONE, a)
+    np.divide(_ONE, a, a)
+    np.multiply(d, a, d)
+    np.multiply(d, a, d)
+
+
 def network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.ndarray,
                   b: np.ndarray, x: np.ndarray, y: np.ndarray, size: int, lr: float, k0: int,
                   steps: int, samples: FloatSamples | None = None) -> Steps:
@@ -513,10 +539,14 @@ def numpy_chain_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.n
     and ∂C/∂b(l) = Σ δ; the parameters are kept as w1, b1, w2, b2, … for it. Every
     other product is a row times a weight, and the way back (2(a − y), then δ and
     ∂C/∂a layer by layer) stays in one row. The sigmoid goes into the rows
-    (:class:`SigmoidScratch`, one scratch for every layer). A bounded activation's z
-    is checked on the parameters, as the float loop does: z(1) is finite while
-    |w1|·X + |b1| is (X the largest |x|), z(l) past it while every later parameter
-    is within :data:`HUGE`; the rows are checked only where these bounds fail.
+    (:class:`SigmoidScratch`, one scratch for every layer); with the squared error,
+    in a step where the parameters keep every |z| within :data:`PLAIN_SIGMOID_Z`
+    (by the bounds below), by the plain formula from −z (:func:`plain_sigmoid_rows`;
+    −z is the rows times −w plus −b, the parameters negated once a step). A bounded
+    activation's z is checked on the parameters, as the float loop does: z(1) is
+    finite while |w1|·X + |b1| is (X the largest |x|), z(l) past it while every
+    later parameter is within :data:`HUGE`; the rows are checked only where these
+    bounds fail.
     """
     layers = w.size
     params = np.empty(2 * layers)  # w1, b1, w2, b2, …
@@ -543,6 +573,13 @@ def numpy_chain_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.n
     forward = activation.forward_and_derivative
     cancellation = cost.cancels(activation)
     squared = cost is SQUARED_ERROR and cancellation is None
+    # The sigmoid with the squared error takes −z = a·(−w) + (−b) (negating is exact,
+    # and rounding is symmetric: −z bit for bit) into the plain formula while every
+    # |z| is within PLAIN_SIGMOID_Z; z itself is then never needed.
+    plain = sigmoid is not None and squared
+    minus = np.negative(params)  # −w1, −b1, −w2, …
+    minus_layer = [(minus[2 * l:2 * l + 1].reshape(()), minus[2 * l + 1:2 * l + 2].reshape(()))
+                   for l in range(layers)]
     losses = np.empty(steps)
     scale = float(np.abs(x_all).max())
     count, rate = _constant(float(size)), _constant(float(lr))
@@ -561,20 +598,29 @@ def numpy_chain_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.n
                     idx = batch_indices(k0 + s, size, n)
                     below, y = inputs[:, idx], y_all[idx]
                 rows[0] = below
-            check = not abs(p[0]) * scale + abs(p[1]) < math.inf  # for z(1)
-            check_later = not (activation.bounded and max(map(abs, p[2:]), default=0.0) <= HUGE)
+            first = abs(p[0]) * scale + abs(p[1])  # |z(1)| at most (rounding is monotonic)
+            later = max(map(abs, p[2:]), default=0.0)  # past it |z| ≤ 2·this (|a| ≤ 1)
             a = below[0]
-            for wl, bl, z, out, prime, _ in layer:
-                multiply(a, wl, z)
-                add(z, bl, z)
-                if check and not isfinite(dot(z, zero)):
-                    return (*kept(), losses[:s], "z")
-                check = check_later
-                if sigmoid is not None:
-                    sigmoid(z, out, prime)
-                else:
-                    out[...], prime[...] = forward(z)
-                a = out
+            if plain and first <= PLAIN_SIGMOID_Z and 2.0 * later <= PLAIN_SIGMOID_Z:
+                for (_, _, z, out, prime, _), (minus_w, minus_b) in zip(layer, minus_layer):
+                    multiply(a, minus_w, z)
+                    add(z, minus_b, z)  # −z
+                    plain_sigmoid_rows(z, out, prime)
+                    a = out
+            else:
+                check = not first < math.inf  # for z(1)
+                check_later = not (activation.bounded and later <= HUGE)
+                for wl, bl, z, out, prime, _ in layer:
+                    multiply(a, wl, z)
+                    add(z, bl, z)
+                    if check and not isfinite(dot(z, zero)):
+                        return (*kept(), losses[:s], "z")
+                    check = check_later
+                    if sigmoid is not None:
+                        sigmoid(z, out, prime)
+                    else:
+                        out[...], prime[...] = forward(z)
+                    a = out
             if squared:  # (a − y)², averaged over the batch
                 np.subtract(top, y, back)
                 c = float(dot(back, back)) / size
@@ -602,5 +648,7 @@ def numpy_chain_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.n
             if not all(map(isfinite, p)):
                 return (*kept(), losses[:s], "the updated parameters")
             params[...] = new
+            if plain:
+                np.negative(params, minus)
             losses[s] = c
     return (*kept(), losses, None)
