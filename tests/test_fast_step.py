@@ -211,6 +211,81 @@ def test_a_chain_takes_the_plain_sigmoid_only_within_its_bound(w, b, lr, plain_s
     np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)
 
 
+def wide_start(shape, first=None, later=None):
+    """A network of ``shape`` (sigmoid, squared error) with small parameters, but for the
+    first neuron's (w, w, b) = ``first`` and the first weight of layer 2 = ``later``,
+    and 337 samples, the first two x = (2, −2) and (−2, 2): every |x_k| ≤ 2."""
+    rng = np.random.default_rng(11)
+    w = rng.normal(0, 0.5, weight_count(shape))
+    b = rng.normal(0, 0.3, bias_count(shape))
+    if first is not None:
+        w[:2], b[0] = first[:2], first[2]
+    if later is not None:
+        w[shape[0] * shape[1]] = later
+    net = Network(shape, w, b)
+    x = np.r_[[[2.0, -2.0], [-2.0, 2.0]], rng.uniform(-2, 2, (335, 2))]
+    return net, net.samples(x, 0.5 + 0.4 * np.sin(x.sum(axis=1, keepdims=True)
+                                                  * np.arange(1, shape[-1] + 1)))
+
+
+EDGE = fast_step.PLAIN_SIGMOID_Z / 4  # 175·2 + 175·2 + 0 = 700 = the bound, exactly
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 3, 1), (2, 3, 2)])
+@pytest.mark.parametrize("first, later, lr, batch, steps, plain_steps_taken", [
+    (None, None, 0.5, 300, 5, 5),  # every |z| within the bound; batches 2 to 5 wrap
+    (None, None, 0.5, 337, 5, 5),  # the whole set each step
+    ((EDGE, -EDGE, 0.0), None, 0.5, 300, 1, 1),  # z(1) = ±700 at the first two x
+    ((EDGE, -EDGE, math.ulp(700.0)), None, 0.5, 300, 1, 0),  # one ulp beyond
+    ((200.0, -200.0, 0.0), None, 0.5, 300, 5, 0),  # z(1) = ±800: σ = 0, 1, σ' = 0
+    (None, 800.0, 0.5, 300, 5, 0),  # z(2) may be beyond it
+    (None, None, 1e4, 300, 5, None),  # η = 1e4 takes the parameters past it
+], ids=["within", "whole-set", "edge", "past-edge", "z1-800", "z2-beyond", "crossing"])
+def test_a_network_takes_the_plain_sigmoid_only_within_its_bound(
+        shape, first, later, lr, batch, steps, plain_steps_taken):
+    net, data = wide_start(shape, first, later)
+    assert not uses_floats(shape, net.activation, net.cost, batch)
+    layers = len(shape) - 1
+    with (mock.patch.object(fast_step, "plain_sigmoid_rows",
+                            wraps=fast_step.plain_sigmoid_rows) as plain,
+          mock.patch.object(fast_step, "numpy_network_steps",
+                            wraps=fast_step.numpy_network_steps) as numpy_way):
+        trainer = Trainer(net, data, lr, batch)
+        result = trainer.run(steps)  # a RuntimeWarning here fails the test suite
+    assert result.divergence is None and result.steps == steps
+    taken = plain.call_count // layers  # a call a layer
+    # Where the bound fails, the steps go back to numpy_network_steps, by the rule.
+    handed = [call for call in numpy_way.call_args_list if call.kwargs.get("plain") is False]
+    if plain_steps_taken is None:
+        assert 0 < taken < steps  # the bound held at first, not at the end
+        assert len(handed) == 1 and handed[0].args[9] == taken  # from step k0 + taken
+    else:
+        assert taken == plain_steps_taken
+        assert len(handed) == (taken < steps)
+    if first is not None and first[0] == EDGE:  # z(1) at the bound for the first x, or past
+        z1 = data.x[:2] @ np.array(first[:2]) + first[2]
+        assert list(z1) == [700.0 + first[2], -700.0 + first[2]]
+    expected, losses = plain_steps(net, data, lr, batch, steps)
+    np.testing.assert_allclose(trainer.network.flat_w, expected.flat_w, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.network.flat_b, expected.flat_b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(trainer.history.thinned(10).first, losses, rtol=1e-12)
+    assert np.abs(expected.flat_w - net.flat_w).max() > 1e-4  # the steps moved
+
+
+def test_a_network_within_the_bound_stops_where_an_update_would_not_be_finite():
+    # Targets of 1e10 and η = 1e300, every |z| within the bound: the first step would
+    # move a parameter past the largest float, so none is taken.
+    net, data = wide_start((2, 3, 3, 1))
+    data = net.samples(data.x, np.full((len(data), 1), 1e10))
+    with mock.patch.object(fast_step, "plain_sigmoid_rows",
+                           wraps=fast_step.plain_sigmoid_rows) as plain:
+        result = Trainer(net, data, 1e300, 300).run(3)
+    assert plain.call_count == 3  # the one step tried, on the plain sigmoid
+    assert result.steps == 0 and result.divergence.what == "the updated parameters"
+    with pytest.raises(NonFiniteError):
+        net.step(trace(net, data.batch(0, 300)), 1e300)
+
+
 # -- both ways against repeated plain steps ------------------------------------------------
 
 TOLERANCES = {"chain": (1e-10, 1e-13, 1e-12, 1e-14), "network": (1e-9, 1e-12, 1e-10, 1e-13)}

@@ -13,18 +13,20 @@ hand-written numpy loop):
 - larger ones, numpy: per step the matrix form, z(l) = a(l−1)·W(l)ᵀ + b(l)
   forward and δ(l) = (δ(l+1)·W(l+1)) ⊙ g'(z(l)) backward, on the rows of the batch;
   for a chain, flat rows times one weight each, and one matrix-vector product a
-  layer for both sums over the batch.
+  layer for both sums over the batch; with the sigmoid and the squared error, the
+  batch in columns and the biases in the matrix products
+  (:func:`numpy_plain_network_steps`).
 
 Both take the plain step's operations in the plain step's order (only the sums
-over the batch, and the matrix products, may add in another order, and ``exp``
-may differ in the last bit between numpy and :mod:`math`), but for one thing: a
-chain on numpy with the sigmoid and the squared error takes σ(z) = 1/(1 + e^(−z))
-for z < 0 while every |z| is within a bound, a few units in the last place from
-the rule's e^z/(1 + e^z) (:func:`plain_sigmoid_rows`). Both stop where the
-plain step would refuse a number (z, the cost or an updated parameter not
-finite) and keep the last finite parameters; ∂C/∂x, which no step uses, is not
-computed, so a step whose only overflow would be there is taken. Tests hold both
-to the plain step.
+over the batch, and the matrix products, may add in another order, a bias too
+where it is in the product, and ``exp`` may differ in the last bit between numpy
+and :mod:`math`), but for one thing: on numpy, the sigmoid with the squared error
+takes σ(z) = 1/(1 + e^(−z)) for z < 0 while every |z| is within a bound, a few
+units in the last place from the rule's e^z/(1 + e^z) (:func:`plain_sigmoid_rows`).
+Both stop where the plain step would refuse a number (z, the cost or an updated
+parameter not finite) and keep the last finite parameters; ∂C/∂x, which no step
+uses, is not computed, so a step whose only overflow would be there is taken.
+Tests hold both to the plain step.
 """
 
 from __future__ import annotations
@@ -364,7 +366,7 @@ class SigmoidScratch:
 
 
 PLAIN_SIGMOID_Z = 700.0
-"""For |z| up to this the chain's sigmoid takes the plain formula (:func:`plain_sigmoid_rows`):
+"""For |z| up to this the sigmoid on numpy takes the plain formula (:func:`plain_sigmoid_rows`):
 e^(−z) is finite and so are 1/(1 + e^(−z)) and its derivative, all normal floats."""
 
 
@@ -423,7 +425,7 @@ def _layers(shape: Shape, params: np.ndarray) -> tuple[list[np.ndarray], list[np
 
 def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.ndarray,
                         b: np.ndarray, xs: np.ndarray, ys: np.ndarray, size: int, lr: float,
-                        k0: int, steps: int) -> Steps:
+                        k0: int, steps: int, plain: bool = True) -> Steps:
     """``steps`` steps from step ``k0`` with numpy, on the rows of the batch.
 
     The same numbers as :meth:`Network.step` on the traced batch, with
@@ -431,10 +433,14 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
     once, before the steps; a layer of one neuron fed by one (a chain's) multiplies by
     its weight instead of a matrix product of one number. Every gradient goes into one
     flat array, updated and checked at once. A chain's steps are
-    :func:`numpy_chain_steps`'.
+    :func:`numpy_chain_steps`'; with the sigmoid and the squared error (and ``plain``),
+    a network's are :func:`numpy_plain_network_steps`', which hand the steps back
+    here (``plain`` False) where their bound fails.
     """
     if set(shape) == {1}:
         return numpy_chain_steps(activation, cost, w, b, xs, ys, size, lr, k0, steps)
+    if plain and activation is SIGMOID and cost is SQUARED_ERROR and cost.cancels(activation) is None:
+        return numpy_plain_network_steps(shape, w, b, xs, ys, size, lr, k0, steps)
     params = np.concatenate((w, b)).astype(np.float64)  # every weight, then every bias
     ws, bs = _layers(shape, params)
     grad = np.empty_like(params)
@@ -526,6 +532,129 @@ def numpy_network_steps(shape: Shape, activation: Activation, cost: Cost, w: np.
             params[...] = new
             losses[s] = c
     return params[:w.size].copy(), params[w.size:].copy(), losses, None
+
+
+def numpy_plain_network_steps(shape: Shape, w: np.ndarray, b: np.ndarray, xs: np.ndarray,
+                               ys: np.ndarray, size: int, lr: float, k0: int,
+                               steps: int) -> Steps:
+    """:func:`numpy_network_steps` for the sigmoid and the squared error: the batch in
+    columns, the biases in the matrix products, and the plain sigmoid while a bound on
+    the parameters allows it.
+
+    Layer l keeps [W(l) | b(l)], its weights with its biases as one more column, and the
+    activations a(l−1) are the columns of the batch above a row of ones, so that one
+    matrix product gives z(l) = [W | b]·[a; 1] (an N(l) × batch array, each neuron's z
+    in one row) and one more both sums over the batch, [∂C/∂W | ∂C/∂b] = δ(l)·[a; 1]ᵀ;
+    backward ∂C/∂a(l−1) = W(l)ᵀ·δ(l) (an outer product when layer l has one neuron).
+    With the batch along the rows, nothing is broadcast along a short axis.
+
+    While every |z| is within :data:`PLAIN_SIGMOID_Z` the sigmoid is the plain formula
+    from −z (:func:`plain_sigmoid_rows`; −z = [−W | −b]·[a; 1], the parameters negated
+    once a step). This is checked on the parameters before each step: for each neuron
+    of layer 1, Σ_k |w_jk|·X_k + |b_j| (X_k the largest |x_k| of the samples), past it
+    Σ_k |w_jk| + |b_j| (0 < a < 1), all within the bound (summed in another order than
+    the products, which moves them by a few units in the last place: e^700 is far from
+    overflowing). Then z is finite and so are a and the cost, and only the updated
+    parameters are checked; where the bound fails, the steps from there on are
+    :func:`numpy_network_steps`' by the sigmoid's rule.
+    """
+    layers = len(shape) - 1
+    counts = [shape[l] * (shape[l - 1] + 1) for l in range(1, layers + 1)]
+    starts = np.cumsum([0, *counts])
+    params = np.empty(int(starts[-1]))  # [W(1) | b(1)] row by row, then [W(2) | b(2)], …
+    grad, new, minus, spare = (np.empty_like(params) for _ in range(4))
+    rows = [params[starts[l]:starts[l + 1]].reshape(shape[l + 1], shape[l] + 1)
+            for l in range(layers)]
+    grads = [grad[starts[l]:starts[l + 1]].reshape(rows[l].shape) for l in range(layers)]
+    minus_rows = [minus[starts[l]:starts[l + 1]].reshape(rows[l].shape) for l in range(layers)]
+    ws, bs = _layers(shape, np.concatenate((w, b)).astype(np.float64))
+    for l in range(layers):
+        rows[l][:, :-1], rows[l][:, -1] = ws[l], bs[l]
+    # W(l)ᵀ, a view of the parameters: a column of N(l−1) when layer l has one neuron,
+    # which multiplies a row of δ(l) into their outer product.
+    back = [rows[l][:, :-1].T for l in range(layers)]
+    n = xs.shape[0]
+    inputs = np.ones((shape[0] + 1, n))  # every x as a column, above a one
+    inputs[:-1] = xs.T
+    targets = np.ascontiguousarray(ys.T)
+    # What the bound multiplies each |parameter| by (X_k for layer 1's weights, else 1),
+    # and where each neuron's row starts, for its sum.
+    scales = np.ones_like(params)
+    rows_of_scales = scales[:counts[0]].reshape(rows[0].shape)
+    rows_of_scales[:, :-1] = np.abs(inputs[:-1]).max(axis=1)  # X_k, along each row of x_k
+    row_starts = np.array([starts[l] + j * (shape[l] + 1) for l in range(layers)
+                           for j in range(shape[l + 1])], dtype=np.intp)
+    row_sums = np.empty(row_starts.size)
+    widths = shape[1:]
+    # a(l) for l < L above a row of ones (what layer l+1 takes); the top a(L) on its own.
+    above = [np.ones((width + 1, size)) for width in widths[:-1]]
+    outs = [rows_above[:-1] for rows_above in above] + [np.empty((widths[-1], size))]
+    primes = [np.empty((width, size)) for width in widths]  # −z, then σ'(z)
+    handed = [np.empty((width, size)) for width in widths]  # ∂C/∂a(l), then δ(l)
+    top, diff = outs[-1], np.empty((widths[-1], size))
+    after = [*above, top]  # what the next layer takes: the a just computed, above ones
+    never = np.zeros(params.size)
+    losses = np.empty(steps)
+    count, rate = _constant(float(size)), _constant(float(lr))
+    dot, isfinite, multiply, matmul = np.dot, math.isfinite, np.multiply, np.matmul
+    batch, y = inputs, targets
+
+    def kept() -> tuple[np.ndarray, np.ndarray]:
+        return (np.concatenate([r[:, :-1].reshape(-1) for r in rows]),
+                np.concatenate([r[:, -1] for r in rows]))
+
+    def within(values: np.ndarray) -> bool:
+        np.abs(values, spare)
+        multiply(spare, scales, spare)
+        np.add.reduceat(spare, row_starts, out=row_sums)
+        return bool(row_sums.max() <= PLAIN_SIGMOID_Z)  # not for inf (or NaN)
+
+    with np.errstate(all="ignore"):
+        np.negative(params, minus)
+        go_on = within(params)
+        for s in range(steps):
+            if not go_on:
+                w_now, b_now = kept()
+                w_now, b_now, rest, what = numpy_network_steps(
+                    shape, SIGMOID, SQUARED_ERROR, w_now, b_now, xs, ys, size, lr, k0 + s,
+                    steps - s, plain=False)
+                return w_now, b_now, np.concatenate((losses[:s], rest)), what
+            if size != n:
+                start = (k0 + s) * size % n
+                if start + size <= n:
+                    batch, y = inputs[:, start:start + size], targets[:, start:start + size]
+                else:
+                    idx = batch_indices(k0 + s, size, n)
+                    batch, y = inputs[:, idx], targets[:, idx]
+            a = batch
+            for minus_wb, out, prime, a_above in zip(minus_rows, outs, primes, after):
+                matmul(minus_wb, a, out=prime)  # −z
+                plain_sigmoid_rows(prime, out, prime)  # a into the rows above the ones
+                a = a_above
+            np.subtract(top, y, diff)  # (a − y)² summed over the outputs, averaged
+            flat = diff.reshape(-1)
+            c = float(dot(flat, flat)) / size
+            if not isfinite(c):
+                return (*kept(), losses[:s], "the cost")
+            delta = multiply(diff, _TWO, handed[-1])  # 2(a − y)
+            for l in range(layers - 1, -1, -1):
+                multiply(delta, primes[l], delta)  # δ(l)
+                matmul(delta, (batch if l == 0 else above[l - 1]).T, out=grads[l])
+                if l:
+                    if widths[l] == 1:
+                        delta = multiply(back[l], delta, handed[l - 1])
+                    else:
+                        delta = matmul(back[l], delta, out=handed[l - 1])
+            np.divide(grad, count, grad)  # the batch means, then η times them, as the plain step
+            multiply(grad, rate, grad)
+            np.subtract(params, grad, new)
+            if not isfinite(dot(new, never)):
+                return (*kept(), losses[:s], "the updated parameters")
+            params[...] = new
+            np.negative(params, minus)
+            go_on = within(params)
+            losses[s] = c
+    return (*kept(), losses, None)
 
 
 def numpy_chain_steps(activation: Activation, cost: Cost, w: np.ndarray, b: np.ndarray,
