@@ -894,11 +894,8 @@ class Plain:
         except ModelError as exc:
             self.say(f"Nudge: {exc}")
             return
-        chain_name = F.parameter_symbol(self.which, self.layer, lesson.layers)
         name = self.selected()
-        rows = [replace(row, symbol=row.symbol.replace(chain_name, name),
-                        formula=row.formula.replace(chain_name, name))
-                for row in F.nudge_rows(result, lesson.layers)]
+        rows = F.nudge_rows(result, lesson.network)
         self.say(f"Nudge check of {name}: C at {name} ± ε, ε = {number(result.epsilon)}, "
                  "two forward passes:")
         self.facts(rows)

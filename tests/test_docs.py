@@ -18,8 +18,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 
 from backprop_tui.present.keys import KEYS, Key, plain_keys
-from backprop_tui.tui.chain_screen import ChainScreen
-from backprop_tui.tui.wide.screen import NetworkScreen
+from backprop_tui.tui.network_screen import absent_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -30,8 +29,9 @@ REMAKE = "python -m tests.test_docs"
 README_MAX_LINES = 200
 
 MARKED = re.compile(r"(<!-- keys: (?P<name>[\w-]+) -->\n)(?P<table>.*?)(<!-- /keys -->)", re.S)
-SCREENS = {"the chain's screen": ChainScreen, "the network's screen": NetworkScreen}
-"""The lesson's screens, as the docs name them."""
+SHAPES = {"a chain (1,1,1)": (1, 1, 1), "a network of one input (1,4,1)": (1, 4, 1)}
+"""Shapes whose keys differ, as the docs name them: a chain lacks the keys of a layer wider
+than one, a network of other than 2 inputs the decision view."""
 
 
 def _cell(text: str) -> str:
@@ -46,9 +46,9 @@ def key_table(keys: tuple[Key, ...]) -> str:
 
 
 def absent_table() -> str:
-    """The Markdown table of the keys each screen has no use for, and what it says."""
+    """The Markdown table of the keys a shape has no use for, and what the screen says."""
     rows = [f"| `{key}` | {name} | {_cell(why)} |"
-            for name, screen in SCREENS.items() for key, why in screen.ABSENT.items()]
+            for name, shape in SHAPES.items() for key, why in absent_keys(shape).items()]
     return "\n".join(["", "| absent key | on | says, and does nothing else |", "|---|---|---|",
                       *rows, "", ""])
 
@@ -62,7 +62,7 @@ def plain_table() -> str:
 
 TABLES = {"all": lambda: key_table(KEYS), "absent": absent_table, "plain": plain_table}
 """What each ``<!-- keys: NAME -->`` marker of the docs holds: every key of the one registry
-(``backprop_tui/tui/keys.py``), and the keys a screen has no use for (its ``ABSENT``)."""
+(``backprop_tui/tui/keys.py``), and the keys a shape has no use for (``absent_keys``)."""
 
 
 def with_key_tables(text: str) -> str:

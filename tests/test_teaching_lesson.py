@@ -277,7 +277,7 @@ def test_the_nudge_row_shows_the_two_costs_apart_however_small_the_nudge(epsilon
 
     lesson = lecture()
     result = lesson.nudge("w", 3, epsilon)
-    row = nudge_rows(result, lesson.layers)[0]
+    row = nudge_rows(result, lesson.network)[0]
     up, down = row.numbers.split("/")[0].strip("()").split("\u2212")
     assert up != down
     assert float(up) == pytest.approx(result.cost_up, rel=1e-8)

@@ -65,6 +65,10 @@ class Nudge:
     """∂C/∂θ by the chain rule (the batch gradient)."""
     rel_error: float
     """|analytic − numeric| / max(|analytic|, |numeric|)."""
+    neuron: int = 1
+    """j: the neuron of ``layer`` (1-based)."""
+    input: int = 1
+    """k: for a weight w_jk, the neuron of the layer below it reads (1-based)."""
 
 
 def nudge(network: Network, samples: Samples, which: str, layer: int,
@@ -79,7 +83,7 @@ def nudge(network: Network, samples: Samples, which: str, layer: int,
     bp = network.forward(samples).backward()
     analytic = float(getattr(bp, f"mean_flat_dC_d{which}")[i])
     return Nudge(which, int(layer), float(epsilon), float(up), float(down), numeric, analytic,
-                 float(relative_difference(analytic, numeric)))
+                 float(relative_difference(analytic, numeric)), int(neuron), int(input))
 
 
 @dataclass(frozen=True)

@@ -530,9 +530,10 @@ def nudge_digits(up: float, down: float) -> int:
     return min(17, max(9, math.ceil(math.log10(scale / diff)) + 4))
 
 
-def nudge_rows(result: Nudge, layers: int) -> list[Row]:
-    """The nudge check of one parameter: the numeric derivative, the chain rule, their difference."""
-    theta = parameter_symbol(result.which, result.layer, layers)
+def nudge_rows(result: Nudge, net: Network) -> list[Row]:
+    """The nudge check of one parameter of ``net``: the numeric derivative, the chain rule,
+    their difference."""
+    theta = parameter_name(net, result.which, result.layer, result.neuron, result.input)
     formula = NUDGE_FORMULA.replace("θ", theta)
     digits = nudge_digits(result.cost_up, result.cost_down)
     return [

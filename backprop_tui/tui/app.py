@@ -3,11 +3,9 @@
 The app is thin. It holds the one :class:`~backprop_tui.model.lesson.Lesson` (made after
 the first frame when it opens from an :class:`~backprop_tui.model.opening.Opening`), the
 one clock, the themes, the folder files go to and the session file, and it ends on q or a
-signal. Everything a key does is on the lesson's screen
-(:class:`~backprop_tui.tui.lesson_screen.LessonScreen`): the chain's
-(:class:`~backprop_tui.tui.chain_screen.ChainScreen`) for a network one neuron wide, the
-network's (:class:`~backprop_tui.tui.wide.screen.NetworkScreen`) for one with a wider
-layer. Both take their keys from the one registry (:mod:`backprop_tui.tui.keys`).
+signal. Everything a key does is on the lesson's one screen
+(:class:`~backprop_tui.tui.network_screen.NetworkScreen`), for every shape, its keys from
+the one registry (:mod:`backprop_tui.tui.keys`).
 """
 
 from __future__ import annotations
@@ -165,18 +163,13 @@ class BackpropApp(FrugalApp[int]):
 
     @property
     def main(self) -> LessonScreen:
-        """The lesson's screen (under help, a dialog or the palette when one is open): the
-        chain's for a network one neuron wide (and for an opening, which is always one),
-        else the network's. Made once."""
+        """The lesson's screen (under help, a dialog or the palette when one is open); an
+        opening is always a chain's. Made once."""
         if self._main is None:
-            if self._opening is not None or self._lesson.network.is_chain:
-                from .chain_screen import ChainScreen
+            from .network_screen import NetworkScreen
 
-                self._main = ChainScreen(self._quiz, id="_default")
-            else:
-                from .wide.screen import NetworkScreen
-
-                self._main = NetworkScreen(self._quiz, id="_default")
+            chain = self._opening is not None or self._lesson.network.is_chain
+            self._main = NetworkScreen(self._quiz, chain=chain, id="_default")
         return self._main
 
     def say(self, text: str, error: bool = False) -> None:

@@ -4,30 +4,25 @@ and the pages of its second key line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from textual.binding import Binding
 
 from ..present.keys import KEYS, Key
 
 
-def bindings(keys: tuple[Key, ...] = KEYS,
-             absent: Mapping[str, str] | None = None) -> list[Binding]:
-    """The bindings of ``keys`` (the app's: :data:`KEYS`). A key named in ``absent`` (its
-    ``shown`` text, and what it lacks) is bound to the action ``absent`` instead, which says
-    in one line that the key does nothing here and why."""
-    absent = absent or {}
+def bindings(keys: tuple[Key, ...] = KEYS) -> list[Binding]:
+    """The bindings of ``keys`` (the app's: :data:`KEYS`). A key whose feature the lesson's
+    shape lacks is bound all the same: its action says in one line that it does nothing
+    here and why (the screen's ``absent``)."""
     return [
-        Binding(names, f"absent({key.shown!r})" if key.shown in absent else action,
-                key.label, id=ident, show=False, priority=key.priority)
+        Binding(names, action, key.label, id=ident, show=False, priority=key.priority)
         for key in keys for names, action, ident in key.bindings
     ]
 
 
-def screen_bindings(absent: Mapping[str, str]) -> list[Binding]:
-    """A lesson screen's bindings: every key of :data:`KEYS` but q (the app's own, so that
-    it quits from every screen), those in ``absent`` saying why they do nothing there."""
-    return bindings(tuple(key for key in KEYS if not key.priority), absent)
+def screen_bindings() -> list[Binding]:
+    """The lesson screen's bindings: every key of :data:`KEYS` but q (the app's own, so
+    that it quits from every screen)."""
+    return bindings(tuple(key for key in KEYS if not key.priority))
 
 
 def app_bindings() -> list[Binding]:

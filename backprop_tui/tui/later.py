@@ -4,7 +4,7 @@ curve and batch table where they are hidden at the start.
 None of them is on the first screen, so neither they nor their modules are made
 before it (a quicker first frame): each :class:`Later` names a widget's id and
 container, and makes the widget, importing its module then. The app mounts it in
-its place (:data:`ORDER`) with :meth:`~backprop_tui.tui.chain_screen.ChainScreen.needed`.
+its place (:data:`ORDER`) with :meth:`~backprop_tui.tui.network_screen.NetworkScreen.needed`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from textual.widget import Widget
 if TYPE_CHECKING:
     from ..model.lesson import Lesson
     from .widgets.batch_table import BatchTable
+    from .widgets.decision import DecisionView
     from .widgets.graph_view import GraphView
     from .widgets.loss_plot import LossPlot
     from .widgets.nudge import NudgeView
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
 W = TypeVar("W", bound=Widget)
 
 ORDER: dict[str, tuple[str, ...]] = {
-    "main": ("chain", "narration", "message", "nudge", "quiz", "lower"),
+    "main": ("chain", "top", "sample-line", "narration", "message", "nudge", "quiz", "lower"),
     "lower": ("derivation", "vanishing", "graph", "bottom"),
-    "bottom": ("loss", "slope", "batch"),
+    "bottom": ("loss", "slope", "decision", "batch"),
 }
 """The ids of the widgets in each container, in order: a widget mounted later goes
 before the first of those after it that is already there."""
@@ -68,8 +69,10 @@ GRAPH: Later[GraphView] = Later("graph", "lower", ".widgets.graph_view", "GraphV
 LOSS: Later[LossPlot] = Later("loss", "bottom", ".widgets.loss_plot", "LossPlot")
 SLOPE: Later[SlopePlot] = Later("slope", "bottom", ".widgets.slope_plot", "SlopePlot")
 BATCH: Later[BatchTable] = Later("batch", "bottom", ".widgets.batch_table", "BatchTable")
+DECISION: Later[DecisionView] = Later("decision", "bottom", ".widgets.decision", "DecisionView",
+                                      of_lesson=False)
 
-LATER: tuple[Later, ...] = (NUDGE, QUIZ, VANISHING, GRAPH, LOSS, SLOPE, BATCH)
+LATER: tuple[Later, ...] = (NUDGE, QUIZ, VANISHING, GRAPH, LOSS, SLOPE, BATCH, DECISION)
 
 
 def import_all() -> None:

@@ -1,13 +1,14 @@
-"""What the lesson's two screens (the chain's and the wide network's) share, for the one
-:class:`~backprop_tui.model.lesson.Lesson` the app holds: the bindings from the one key
-registry, the size classes, a step of the loop, training on a timer at a chosen speed (read
-on the app's one clock), undo and redo, another activation or cost, the handout, the quiz's
-answers, reveal mode's line and the keys a shape has no use for. Every action's change
-reaches the screen after it (:meth:`LessonScreen.sync`, called by the app).
+"""The base of the lesson's screen, for the one :class:`~backprop_tui.model.lesson.Lesson`
+the app holds: the size classes, a step of the loop, training on a timer at a chosen speed
+(read on the app's one clock), undo and redo, another activation or cost, the handout, the
+quiz's answers, reveal mode's line, the keys a shape has no use for, and the class (a
+teacher's screen sent to the students'). Every action's change reaches the screen after it
+(:meth:`LessonScreen.sync`, called by the app).
 
-Each screen says what is its own through a few methods: how the derivation comes in front
-after f, b or s (:meth:`LessonScreen._derivation_in_front`), what the screen does when
-training starts (:meth:`LessonScreen._training_started`), what a note to training says
+The screen (:class:`~backprop_tui.tui.network_screen.NetworkScreen`) says what is its own
+through a few methods: how the derivation comes in front after f, b or s
+(:meth:`LessonScreen._derivation_in_front`), what the screen does when training starts
+(:meth:`LessonScreen._training_started`), what a note to training says
 (:meth:`LessonScreen._training_note`), what follows the end of training
 (:meth:`LessonScreen._after_training`) and how the screen is brought up to date
 (:meth:`LessonScreen._redraw`).
@@ -61,12 +62,6 @@ class LessonScreen(MainScreen):
     DIVERGED_HINT = "r resets"
     """What the message says to do when t is pressed after training diverged."""
 
-    ABSENT: ClassVar[dict[str, str]] = {}
-    """The keys (as the registry writes them) whose feature this screen's shape lacks, and
-    why: each says so in one line (:meth:`action_absent`), never something else."""
-    UNLISTED: ClassVar[frozenset[str]] = frozenset()
-    """Keys that work here but that the key lines leave to the help (another key does the
-    same and is shown)."""
     FOLLOWED: ClassVar[tuple[str, ...]] = ("quizzing",)
     """What a class sees of the teacher's screen besides the lesson: the names of the
     attributes (the layer shown, the sample, the view …) each student's screen takes."""
@@ -107,15 +102,25 @@ class LessonScreen(MainScreen):
         """What the screen shows: the lesson, or until it is made the app's opening."""
         return self.lesson_app.shown
 
-    @classmethod
-    def screen_keys(cls) -> tuple[Key, ...]:
-        """The keys of this screen, as its help lists them."""
-        return shown_keys(cls.ABSENT)
+    @property
+    def absent(self) -> dict[str, str]:
+        """The keys (as the registry writes them) whose feature the lesson's shape lacks,
+        and why: each says so in one line (:meth:`action_absent`), never something else."""
+        return {}
 
-    @classmethod
-    def listed_keys(cls) -> tuple[Key, ...]:
+    @property
+    def unlisted(self) -> frozenset[str]:
+        """Keys that work here but that the key lines leave to the help (another key does
+        the same and is shown)."""
+        return frozenset()
+
+    def screen_keys(self) -> tuple[Key, ...]:
+        """The keys of this screen, as its help lists them."""
+        return shown_keys(self.absent)
+
+    def listed_keys(self) -> tuple[Key, ...]:
         """The keys its key lines show."""
-        return shown_keys([*cls.ABSENT, *cls.UNLISTED])
+        return shown_keys([*self.absent, *self.unlisted])
 
     @abstractmethod
     def resized(self, width: int, height: int) -> None:
@@ -151,7 +156,7 @@ class LessonScreen(MainScreen):
         """A key whose feature this shape lacks: one line says so, nothing else happens."""
         from ..model.network import shape_text
 
-        head = f"{key}: {self.ABSENT[key]}"
+        head = f"{key}: {self.absent[key]}"
         lines = [f"{head} (shape {shape_text(self.lesson.shape)})", head]
         width = self.size.width - 2
         self.say(next((line for line in lines if len(line) <= width), lines[-1]), error=True)

@@ -1,10 +1,11 @@
-"""The chain screen's teaching keys: the nudge check, the slope and fit views, the quiz,
-the vanishing-gradient view, the computation graph (undo and redo, activation and cost are every screen's:
-:mod:`~backprop_tui.tui.lesson_screen`).
+"""The teaching keys, for every shape: the nudge check, the slope and fit views, the quiz,
+reveal mode, the vanishing-gradient view, the computation graph (undo and redo, activation
+and cost, training and the class are in :mod:`~backprop_tui.tui.lesson_screen`).
 
-The base class of :class:`~backprop_tui.tui.chain_screen.ChainScreen` (itself a
-:class:`~backprop_tui.tui.lesson_screen.LessonScreen`): every action asks the lesson (the
-model) for its numbers and the widgets only show them.
+The base class of the lesson's screen, :class:`~backprop_tui.tui.network_screen.NetworkScreen`:
+every action asks the lesson (the model) for its numbers and the widgets only show them.
+What it selects is a parameter of one neuron: w_jk or b_j of layer l (in a chain, where
+every layer has one neuron, w or b of layer l).
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from textual.widget import Widget
 from ..model.defaults import EPSILON
 from ..model.errors import ModelError
 from ..present.format import number
-from ..present.formulas import parameter_symbol
+from ..present.formulas import Row, parameter_name
 from .later import GRAPH, NUDGE, QUIZ, SLOPE, VANISHING, Later
 from .lesson_screen import LessonScreen
 from .view import PLOTS, View
-from .widgets.derivation import Derivation, rows_for
 
 EPSILONS: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
 """The nudges ε that E steps through: from coarse (truncation error) to tiny (rounding error)."""
@@ -35,17 +35,23 @@ W = TypeVar("W", bound=Widget)
 
 
 class Teaching(LessonScreen):
-    """The chain screen's teaching keys and their state: the base of
-    :class:`~backprop_tui.tui.chain_screen.ChainScreen`, which says how its views are chosen
-    and shown (the abstract methods below)."""
+    """The teaching keys and their state: the base of
+    :class:`~backprop_tui.tui.network_screen.NetworkScreen`, which says how its views are
+    chosen and shown (the abstract methods below)."""
 
     shown_layer: var[int] = var(1, init=False)
-    """The layer the derivation, the batch table, the nudge and the slope show (1..N)."""
+    """The layer the derivation, the batch table, the nudge and the slope show (1..L)."""
+    neuron: var[int] = var(1, init=False)
+    """The selected neuron j of the layer shown (1..N_l; 1 in a chain)."""
+    weight: var[int] = var(1, init=False)
+    """The selected weight w_jk's k (1..N_(l−1); 1 in a chain): the one the derivation
+    explains, and the nudge and the slope use when :attr:`parameter` is w."""
     sample: var[int] = var(0, init=False)
     """The sample the panels, the derivation and the batch table show (0-based)."""
 
     parameter: var[str] = var("w", init=False)
-    """The parameter of the layer shown that the nudge and the slope view use: w or b."""
+    """The selected neuron's parameter that the nudge and the slope view use: w (its
+    weight :attr:`weight`) or b."""
     nudging: var[bool] = var(False, init=False)
     """Whether the nudge check is shown (it follows every change while it is)."""
     epsilon: var[float] = var(EPSILON, init=False)
@@ -61,6 +67,12 @@ class Teaching(LessonScreen):
         self._nudge_for: tuple | None = None
 
     def watch_parameter(self) -> None:
+        self._changed()
+
+    def watch_neuron(self) -> None:
+        self._changed()
+
+    def watch_weight(self) -> None:
         self._changed()
 
     def watch_nudging(self) -> None:
@@ -111,6 +123,21 @@ class Teaching(LessonScreen):
     def needed(self, later: Later[W]) -> W:
         """The widget ``later``, made and mounted in its place if not yet."""
 
+    @abstractmethod
+    def derivation_rows(self) -> list[Row] | None:
+        """The rows of the backward pass the derivation shows for the selection (the ones
+        reveal mode and the quiz go through); None when it shows none (the matrix form)."""
+
+    @abstractmethod
+    def _mark_rows(self, quiz: int | None, reveal: int | None) -> None:
+        """The derivation hides row ``quiz`` (the quiz) or shows row ``reveal`` without
+        its value (reveal mode), and leaves out the rows after it; None: every row."""
+
+    @property
+    def quiz_key(self) -> tuple:
+        """What the quiz's answers are kept under: the lesson's version and the rows' choice."""
+        return (self.shown.version, self.shown_layer, self.neuron, self.weight, self.sample)
+
     # -- showing ---------------------------------------------------------------------
 
     def show_teaching(self) -> None:
@@ -120,19 +147,18 @@ class Teaching(LessonScreen):
         vanishing = self.upper_view is View.VANISHING
         screen.set_class(vanishing, "-vanishing")
         screen.set_class(self.graph_shown, "-graph")
-        screen.set_class(self.plot_view is not View.LOSS, "-plot-other")
+        screen.set_class(self.plot_view in (View.SLOPE, View.FIT), "-plot-other")
         if vanishing:
             self.needed(VANISHING).show()
-        if self.plot_view is not View.LOSS:
-            self.needed(SLOPE).show(self.plot_view, self.parameter, self.shown_layer)
+        if self.plot_view in (View.SLOPE, View.FIT):
+            hint = "c: w/b · [ ]: layer" if self.lesson.network.is_chain else \
+                "c: next parameter · ← → { }: neuron"
+            self.needed(SLOPE).show(self.plot_view, self.parameter, self.shown_layer,
+                                    self.neuron, self.weight, hint)
         nudge = self._nudge()
         if nudge is not None or self.mounted(NUDGE) is not None:
-            self.needed(NUDGE).show(nudge, lesson.layers)
+            self.needed(NUDGE).show(nudge, lesson.network)
         self._show_quiz()
-        reveal = None
-        if self.revealing and not self.quizzing and lesson.phase == "backward":
-            reveal = self.revealed
-        self.query_one(Derivation).set_reveal(reveal)
 
     def show_graph(self, live: BackwardPass | None) -> None:
         """The computation graph, when on screen, following the lesson: the sample and the
@@ -142,7 +168,7 @@ class Teaching(LessonScreen):
         key = self.parameter
         from ..present.graph import node_id  # with the graph view, when it is first shown
 
-        leaf = node_id(key, self.shown_layer, 1, 1 if key == "w" else None)
+        leaf = node_id(key, self.shown_layer, self.neuron, self.weight if key == "w" else None)
         self.needed(GRAPH).follow(live, self.sample, self.shown_layer, self.withheld(), leaf)
 
     def withheld(self) -> bool:
@@ -157,19 +183,20 @@ class Teaching(LessonScreen):
     def action_graph(self) -> None:
         graph = self.upper_view is not View.GRAPH
         self.show_view(View.GRAPH if graph else View.DERIVATION)
+        keys = "c, [ ]" if self.lesson.network.is_chain else "c ← → { }"
         self.say(f"graph from C down: ◀━━ the step's edges, ● {self._selected()} to C "
-                 "(c, [ ]); T: back"
+                 f"({keys}); T: back"
                  if graph else "the derivation again (T: the computation graph)")
 
     # -- reveal mode -----------------------------------------------------------------
 
-    def reveal_rows(self):
-        """The rows of the layer shown, in reveal mode during the backward pass; else None."""
+    def reveal_rows(self) -> list[Row] | None:
+        """The rows of the selection, in reveal mode during the backward pass; else None."""
         lesson = self.shown
         if (not self.revealing or self.quizzing or lesson.phase != "backward"
                 or lesson.backward_pass is None):
             return None
-        return rows_for(lesson, self.shown_layer, self.sample)[1]
+        return self.derivation_rows()
 
     def reveal_next(self) -> bool:
         """b in reveal mode: show the next factor's value; False when the layer is all shown."""
@@ -178,7 +205,7 @@ class Teaching(LessonScreen):
             self.revealed = 0
             return False
         self._say_revealed(rows, self.revealed,
-                           "b: the next layer" if self.shown_layer > 1 else "s: the step")
+                           "b: the layer below" if self.shown_layer > 1 else "s: the step")
         self.revealed += 1
         return True
 
@@ -197,42 +224,48 @@ class Teaching(LessonScreen):
         lesson = self.lesson
         # Computed again when the lesson's state (a new value with every change) or the
         # choice changed.
-        choice = (self.parameter, self.shown_layer, self.epsilon)
+        choice = (self.parameter, self.shown_layer, self.neuron, self.weight, self.epsilon)
         if (self._nudge_for is None or self._nudge_for[0] is not lesson.state
                 or self._nudge_for[1] != choice):
             self._nudge_for = (lesson.state, choice)
             try:
-                self.nudge_result = lesson.nudge(self.parameter, self.shown_layer, self.epsilon)
+                self.nudge_result = lesson.nudge(self.parameter, self.shown_layer, self.epsilon,
+                                                 self.neuron, self.weight)
             except ModelError as exc:
                 self.nudging, self.nudge_result = False, None
                 self.say(f"nudge: {exc}", error=True)
         return self.nudge_result
 
-    def quiz_state(self):
+    def quiz_state(self) -> tuple[object, list[Row], int | None] | None:
         """(key, rows, index of the hidden row or None when all are done), or None."""
         lesson = self.shown
-        if not self.quizzing or lesson.phase != "backward" or lesson.backward_pass is None:
+        if (not self.quizzing or lesson.phase != "backward" or lesson.backward_pass is None
+                or self._timer is not None):
             return None
-        _, rows, _ = rows_for(lesson, self.shown_layer, self.sample)
-        key = (lesson.version, self.shown_layer, self.sample)
+        rows = self.derivation_rows()
+        if rows is None:
+            return None
+        key = self.quiz_key
         index = lesson.quiz.position(key)
         return key, rows, (index if index < len(rows) else None)
 
     def _show_quiz(self) -> None:
         state = self.quiz_state()
+        reveal = None
+        if self.revealing and not self.quizzing and self.shown.phase == "backward":
+            reveal = self.revealed
         if not self.quizzing and self.mounted(QUIZ) is None:
-            self.query_one(Derivation).set_quiz(None)
+            self._mark_rows(None, reveal)
             return
         bar = self.needed(QUIZ)
         field = bar.answer
+        self._mark_rows(None if state is None else state[2], reveal)
         if state is not None and self.upper_view is View.VANISHING:
-            self.query_one(Derivation).set_quiz(state[2])
             bar.show(f"quiz · {self.lesson.quiz.score} · h: back to the derivation",
                      asking=False)
         else:
-            self.query_one(Derivation).set_quiz(None if state is None else state[2])
-            more = "b: the next layer" if self.shown_layer > 1 else "s: the step"
-            prompt, asking = self._quiz_prompt(state, f"layer done, {more}")
+            more = "b: the layer below" if self.shown_layer > 1 else "s: the step"
+            prompt, asking = self._quiz_prompt(state, f"all answered, {more}")
             bar.show(prompt, asking)
             if asking and self.focused is None:
                 if field.is_mounted:
@@ -245,7 +278,14 @@ class Teaching(LessonScreen):
     # -- the nudge and the plot area -------------------------------------------------
 
     def _selected(self) -> str:
-        return parameter_symbol(self.parameter, self.shown_layer, self.lesson.layers)
+        """The selected parameter's name (``w(L)``, ``w₁₂(L−1)``, ``b₂(L)``)."""
+        return parameter_name(self.lesson.network, self.parameter, self.shown_layer,
+                              self.neuron, self.weight)
+
+    def _choice_keys(self) -> str:
+        """The keys that choose the parameter, as the messages name them."""
+        return "c: w/b, [ ]: layer" if self.lesson.network.is_chain else \
+            "c: next parameter, ← → { }: neuron"
 
     def action_nudge(self) -> None:
         if self.nudging:
@@ -253,8 +293,8 @@ class Teaching(LessonScreen):
             self.say("nudge check hidden (e shows it again)")
         else:
             self.nudging, self._nudge_for = True, None
-            self.say(f"nudge: {self._selected()} ± ε, two forward passes; c: w/b, [ ]: layer, "
-                     "E: ε ÷ 10")
+            self.say(f"nudge: {self._selected()} ± ε, two forward passes; "
+                     f"{self._choice_keys()}, E: ε ÷ 10")
 
     def action_nudge_epsilon(self) -> None:
         i = EPSILONS.index(self.epsilon) if self.epsilon in EPSILONS else 0
@@ -264,13 +304,31 @@ class Teaching(LessonScreen):
                  "a tiny one rounding")
 
     def action_choose_parameter(self) -> None:
-        self.parameter = "b" if self.parameter == "w" else "w"
-        self.say(f"selected {self._selected()} for the nudge (e) and the slope view (g)")
+        """c: the selected neuron's next parameter: w_j1, …, w_jK, then b_j (a chain's w,
+        then b)."""
+        below = self.lesson.shape[self.shown_layer - 1]
+        if self.parameter == "w" and self.weight < below:
+            self.weight += 1
+        elif self.parameter == "w":
+            self.parameter = "b"
+        else:
+            self.parameter, self.weight = "w", 1
+        self.say(f"selected {self._selected()} for the nudge (e) and the slope view (g)"
+                 "; c: the next one")
+
+    @property
+    def plots(self) -> tuple[View, ...]:
+        """The plots g goes through: the fit for a network of one input and one output."""
+        net = self.lesson.network
+        return PLOTS if (net.inputs, net.outputs) == (1, 1) else PLOTS[:2]
 
     def action_plot_view(self) -> None:
-        self.show_view(PLOTS[(PLOTS.index(self.plot_view) + 1) % len(PLOTS)])
+        plots = self.plots
+        at = plots.index(self.plot_view) if self.plot_view in plots else -1
+        self.show_view(plots[(at + 1) % len(plots)])
         what = {"loss": "the loss curve",
-                "slope": f"C against {self._selected()} with its tangent (c: w/b, [ ]: layer)",
+                "slope": f"C against {self._selected()} with its tangent "
+                         f"({self._choice_keys()})",
                 "fit": "the fit: a(L) against x, the samples as points"}[self.plot_view.value]
         self.say(f"plot: {what}; g: next view")
 

@@ -10,7 +10,8 @@ class View(Enum):
 
     The upper views explain the numbers (the derivation, or in its place the vanishing
     gradient or the computation graph); the plots draw them (the loss curve, the cost
-    against one parameter with its tangent, the fit). At small sizes one view is shown at
+    against one parameter with its tangent, the fit, the decision view of a network of two
+    inputs). At small sizes one view is shown at
     a time; from 110×32 an upper view and a plot show together.
     """
 
@@ -20,6 +21,7 @@ class View(Enum):
     LOSS = "loss"
     SLOPE = "slope"
     FIT = "fit"
+    DECISION = "decision"
 
     @property
     def upper(self) -> bool:
@@ -28,4 +30,5 @@ class View(Enum):
 
 
 PLOTS: tuple[View, ...] = (View.LOSS, View.SLOPE, View.FIT)
-"""The plots, in the order ``g`` cycles through them."""
+"""The plots, in the order ``g`` cycles through them (the fit for a network of one input
+and one output; the decision view has a key of its own, D)."""

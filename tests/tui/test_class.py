@@ -291,7 +291,7 @@ def test_a_slow_app_is_sent_only_the_newest_state():
 
 
 async def test_once_the_teacher_has_shown_a_layers_factors_no_question_is_asked(socket_dir):
-    """The teacher's quiz at "layer done": the student is asked nothing either (an answer
+    """The teacher's quiz with every factor answered: the student is asked nothing either (an answer
     typed then is told so, not sent)."""
     hub, path, _ = await hub_in(socket_dir)
     teacher_token, _ = hub.admit("ann", teacher=True)

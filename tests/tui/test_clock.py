@@ -13,7 +13,6 @@ import pytest
 
 import backprop_tui.tui
 from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
-from backprop_tui.tui.chain_screen import ChainScreen
 from backprop_tui.tui.widgets.batch_table import BatchTable
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
@@ -125,7 +124,7 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
         plot = app.query_one(LossPlot)
         tables = app.query(BatchTable)
         assert [str(t.border_title).endswith(f"at step {steps}") for t in tables] \
-            == [True] * isinstance(app.main, ChainScreen)
+            == [True] * app.main.chain
         drawn = plot._drawn
         since = time.monotonic()
         await timer_fires(3)
@@ -139,7 +138,7 @@ async def test_training_moves_only_when_the_apps_clock_moves(make, monkeypatch):
         assert plot._drawn == drawn != (lesson.history.next_step, len(lesson.history),
                                         plot.log_scale)
         assert [str(t.border_title).endswith(f"at step {steps}") for t in tables] \
-            == [True] * isinstance(app.main, ChainScreen)
+            == [True] * app.main.chain
         app.main.stop_training()
 
 
@@ -176,6 +175,7 @@ async def test_the_loss_curve_is_drawn_at_once_until_it_is_a_curve():
     clock = [0.0]
     app = BackpropApp(xor_lesson(), clock=lambda: clock[0])
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")  # the loss curve in front
         plot, lesson = app.query_one(LossPlot), app.lesson
         lesson.step()
         plot.show(0.0)

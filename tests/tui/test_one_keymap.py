@@ -1,8 +1,8 @@
 """One set of keys for every shape (docs/design: "the same keys mean the same thing"): one
-app, one registry; the chain's screen and the network's bind every key of it to the same
-action, and a key whose feature a shape lacks says so in one line instead of doing
-something else; the keys every shape has (u U undo and redo, o k another activation and
-cost, e E the nudge check, m the handout …) do it on both screens."""
+app, one screen, one registry; the screen binds every key of it to its action, and a key
+whose feature a shape lacks says so in one line instead of doing something else; the keys
+every shape has (u U undo and redo, o k another activation and cost, e E the nudge check,
+m the handout …) do it for a chain and for a wider network."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from backprop_tui.present.format import number
 from backprop_tui.present.formulas import param_sym
 from backprop_tui.present.keys import KEYS
 from backprop_tui.tui.app import BackpropApp
-from backprop_tui.tui.chain_screen import ChainScreen
+from backprop_tui.tui.network_screen import NetworkScreen, absent_keys
+from backprop_tui.tui.view import View
 from backprop_tui.tui.wide.derivation import WideDerivation
-from backprop_tui.tui.wide.screen import NetworkScreen
 from backprop_tui.tui.widgets.decision import DecisionView
 from backprop_tui.tui.widgets.field import NumberField
 
@@ -52,32 +52,32 @@ def registry_names() -> dict[str, str]:
             for name in names.split(",")}
 
 
-@pytest.mark.parametrize("screen", [ChainScreen, NetworkScreen], ids=["chain", "network"])
-def test_each_screen_binds_every_key_of_the_one_registry_to_its_action(screen):
+def test_the_one_screen_binds_every_key_of_the_one_registry_to_its_action():
     names, actions = registry_names(), {
         name: action for key in KEYS for names_, action, _ in key.bindings
         for name in names_.split(",")}
-    got = bound(screen)
+    got = bound(NetworkScreen)
     assert set(names) <= set(got), sorted(set(names) - set(got))
-    for name, key in names.items():
-        if key in screen.ABSENT:
-            assert got[name] == f"absent({key!r})", name
-        else:
-            assert got[name] == actions[name], (name, got[name], actions[name])
-    assert set(screen.ABSENT) <= {key.shown for key in KEYS}
+    for name in names:
+        assert got[name] == actions[name], (name, got[name], actions[name])
+    assert set(got) - set(names) == {"tab", "shift+tab"}  # through the values shown
 
 
-def test_the_two_screens_differ_only_in_the_keys_a_shape_lacks():
-    chain, network = bound(ChainScreen), bound(NetworkScreen)
-    differ = {name for name in set(chain) | set(network) if chain.get(name) != network.get(name)}
-    names = registry_names()
-    absent = {names[name] for name in differ if name in names}
-    assert absent == set(ChainScreen.ABSENT) | set(NetworkScreen.ABSENT)
-    assert differ - set(names) <= {"tab", "shift+tab"}  # the chain's fields: its own order
+@pytest.mark.parametrize("shape, lacks", [
+    ((1, 1, 1), {"{ }", "M", "S", "D"}),
+    ((1, 1, 1, 1, 1, 1), {"{ }", "M", "S", "D"}),
+    ((1, 4, 1), {"D"}),
+    ((2, 2, 1), set()),
+    ((2, 3, 2), set()),
+    ((3, 1, 1), {"D"}),
+])
+def test_a_shape_lacks_only_the_keys_whose_feature_needs_what_it_has_not(shape, lacks):
+    absent = absent_keys(shape)
+    assert set(absent) == lacks
+    assert set(absent) <= {key.shown for key in KEYS}
     # every shape has these
-    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x", "z", "d", "l", "c"} \
-        .isdisjoint(differ)
-    assert NetworkScreen.ABSENT == {}  # every key has a use for a network wider than one
+    assert {"u", "U", "o", "k", "e", "E", "m", "g", "h", "x", "z", "d", "l", "c", "[ ]",
+            "← →"}.isdisjoint(absent)
 
 
 async def test_a_chains_screen_says_in_one_line_what_its_shape_lacks():
@@ -96,15 +96,13 @@ async def test_a_chains_screen_says_in_one_line_what_its_shape_lacks():
 
 def assert_not_available(app: BackpropApp, key: str) -> None:
     message = shown(app, "#message")
-    assert message.startswith(f"{key}: {app.main.ABSENT[key][:20]}"), message
+    assert message.startswith(f"{key}: {app.main.absent[key][:20]}"), message
     assert "\n" not in message.strip() and len(message.strip()) < SIZE[0], message
     assert app.query_one("#message").has_class("-error")
 
 
-NUDGE = re.compile(
-    r"nudge (\S+) ± (\S+): \((\S+) − (\S+)\)/\(2·(\S+)\) = (\S+); "
-    r"chain rule ∂C/∂(\S+) = (\S+); rel (\S+)")
-"""The message of e: θ, ε, C⁺, C⁻, ε, the numeric derivative, θ, the chain rule's, rel."""
+NUDGE = re.compile(r"\((\S+)−(\S+)\)/\(2·(\S+)\)")
+"""The numbers of the nudge check's first row: C⁺, C⁻, ε."""
 
 
 def hand_cost(net: Network, samples, layer: int, j: int, k: int, delta: float) -> float:
@@ -124,17 +122,25 @@ def assert_shown_to_its_digits(text: str, value: float) -> None:
 
 
 def assert_nudge_of_the_selection(app: BackpropApp, symbol: str, epsilon: float) -> None:
-    """The message line is e's nudge check of the selected w_jk: C at w_jk ± ε and their
-    central difference, computed here by hand, beside the chain rule's batch-mean ∂C/∂w_jk
-    of the lesson's trace (and the hand-made backward pass); the two agree."""
+    """The nudge check (e) shows the selected w_jk: C at w_jk ± ε and their central
+    difference, computed here by hand, beside the chain rule's batch-mean ∂C/∂w_jk of the
+    lesson's trace (and the hand-made backward pass); the two agree."""
+    from backprop_tui.present.formulas import nudge_rows
+
     lesson, l, j, k = app.lesson, app.main.shown_layer, app.main.neuron, app.main.weight
-    message = shown(app, "#message")
-    found = NUDGE.match(message)
-    assert found, message
-    theta, eps, up_text, down_text, eps2, numeric_text, theta2, chain_text, rel_text = (
-        found.groups())
-    assert theta == theta2 == symbol
-    assert eps == eps2 == number(epsilon)
+    view = app.query_one("#nudge")
+    assert view.display
+    text = text_of(view)
+    result = app.main.nudge_result
+    assert (result.which, result.layer, result.neuron, result.input) == ("w", l, j, k)
+    rows = nudge_rows(result, lesson.network)
+    assert f"∂C/∂{symbol}" in text and rows[1].symbol == f"∂C/∂{symbol}", text
+    found = NUDGE.search(re.sub(r"\s*\n\s*", "", text))  # a long row wraps
+    assert found, text
+    up_text, down_text, eps = found.groups()
+    assert eps == number(epsilon)
+    numeric_text, chain_text, rel_text = (row.value_text for row in rows)
+    assert all(value in text for value in (numeric_text, chain_text, rel_text)), text
     up = hand_cost(lesson.network, lesson.samples, l, j, k, epsilon)
     down = hand_cost(lesson.network, lesson.samples, l, j, k, -epsilon)
     assert_shown_to_its_digits(up_text, up)
@@ -149,7 +155,6 @@ def assert_nudge_of_the_selection(app: BackpropApp, symbol: str, epsilon: float)
     shows(chain_text, analytic)
     assert numeric == pytest.approx(analytic, rel=1e-5)
     assert 0 <= as_float(rel_text) < 1e-5
-    assert not app.query_one("#message").has_class("-error")
 
 
 async def test_symmetry_demo_is_on_S_and_e_checks_the_selected_weight_by_nudging():
@@ -164,15 +169,17 @@ async def test_symmetry_demo_is_on_S_and_e_checks_the_selected_weight_by_nudging
         assert_nudge_of_the_selection(app, "w₁₁(L)", 1e-5)
         await pilot.press("E")
         assert_nudge_of_the_selection(app, "w₁₁(L)", 1e-6)
-        await pilot.press("c", "e")
+        await pilot.press("c")  # the check follows the selection
         assert app.main.weight == 2
         assert_nudge_of_the_selection(app, "w₁₂(L)", 1e-6)
-        await pilot.press("left", "right_curly_bracket", "e")
+        await pilot.press("left", "right_curly_bracket")
         assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (1, 2, 2)
         assert_nudge_of_the_selection(app, "w₂₂(L−1)", 1e-6)
         await pilot.press("E")
         assert_nudge_of_the_selection(app, "w₂₂(L−1)", 1e-7)
-        await pilot.press("c", "e")  # w₂₁, not w₁₂: row j = 2, column k = 1
+        await pilot.press("c")  # after its last weight, the neuron's bias
+        assert app.main.parameter == "b" and "∂C/∂b₂(L−1)" in text_of(app.query_one("#nudge"))
+        await pilot.press("c")  # w₂₁, not w₁₂: row j = 2, column k = 1
         assert (app.main.shown_layer, app.main.neuron, app.main.weight) == (1, 2, 1)
         assert_nudge_of_the_selection(app, "w₂₁(L−1)", 1e-7)
         # e and E changed nothing: the parameters, the phase, the results
@@ -370,8 +377,7 @@ async def test_a_adds_a_sample_typed_in_a_dialog_and_bad_values_keep_it_open():
 async def test_decision_view_is_on_D_and_d_deletes_the_sample_shown():
     app = BackpropApp(xor_lesson())
     async with app.run_test(size=(120, 36)) as pilot:
-        view = app.query_one(DecisionView)
-        assert len(app.lesson.samples) == 4 and not view.display
+        assert len(app.lesson.samples) == 4 and not app.query(DecisionView)
         await pilot.press("f", "n", "d")  # the second sample, (0, 1) → 1, leaves the batch
         await pilot.pause()
         samples = app.lesson.samples
@@ -389,9 +395,10 @@ async def test_decision_view_is_on_D_and_d_deletes_the_sample_shown():
         await pilot.pause()
         assert len(app.lesson.samples) == 2
         await pilot.press("D")
-        assert app.main.decision and view.display
+        view = app.query_one(DecisionView)
+        assert app.main.plot_view is View.DECISION and view.display
         await pilot.press("D")
-        assert not app.main.decision and not view.display
+        assert app.main.plot_view is View.LOSS and not view.display
 
 
 async def test_brackets_select_the_layer_as_the_arrows_do():
@@ -462,7 +469,7 @@ async def test_G_switches_the_wide_apps_loss_curve_to_a_log_axis():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("G")
         plot = app.query_one(LossPlot)
-        assert plot.log_scale and app.main.page == "loss"
+        assert plot.log_scale and app.main.view is View.LOSS
         assert shown(app, "#message").startswith("loss curve: cost axis logarithmic")
         await pilot.press("G")
         assert not plot.log_scale
@@ -555,7 +562,7 @@ async def test_h_shows_each_layers_mean_gradient_and_delta_in_place_of_the_deriv
             assert row[1] == str(3 - layer + 1)
             assert row[2] == number(float(np.abs(grads[layer - 1]).mean()))
             assert row[4] == number(float(np.abs(deltas[layer - 1]).mean()))
-        assert shown(app, "#message").startswith("vanishing gradient: per layer")
+        assert shown(app, "#message").startswith("vanishing gradient: |∂C/∂w|")
         await pilot.press("h")
         await pilot.pause()
         assert app.query_one(WideDerivation).display and not view.display
@@ -634,7 +641,7 @@ async def test_z_quizzes_the_selected_weights_factors_in_the_wide_app():
                 assert message.startswith(f"revealed {rows[2].symbol} = {rows[2].value_text}")
         # row 1 right, row 2 wrong once then shown, row 3 shown
         assert shown(app, "#quiz-prompt").startswith("quiz · 1/3 right · 1 wrong · 2 shown")
-        while lesson.quiz.position((lesson.version, app.main.selection)) < len(rows):
+        while lesson.quiz.position(app.main.quiz_key) < len(rows):
             field.value = ""
             await pilot.press("enter")
             await pilot.pause()

@@ -127,10 +127,10 @@ def test_start_values_the_lesson_refuses_are_refused_by_the_opening(w, x, lr, ba
 FIRST_FRAME_IMPORTS = """
 import sys
 import backprop_tui.cli, backprop_tui.tui.app
-import backprop_tui.tui.chain_screen  # the screen the first frame (the opening) is drawn on
+import backprop_tui.tui.network_screen  # the screen the first frame (the opening) is drawn on
 heavy = [m for m in ("numpy._core", "backprop_tui.model.network", "backprop_tui.model.lesson",
                      "backprop_tui.model.session", "backprop_tui.present.graph",
-                     "backprop_tui.tui.widgets.graph_view", "backprop_tui.tui.wide.screen",
+                     "backprop_tui.tui.widgets.graph_view", "backprop_tui.tui.wide.grid",
                      "backprop_tui.present.report", "plotext", "backprop_tui.present.tables",
                      "backprop_tui.tui.widgets.quiz", "backprop_tui.tui.widgets.nudge",
                      "backprop_tui.tui.widgets.vanishing", "backprop_tui.tui.widgets.slope_plot",
@@ -169,7 +169,7 @@ def imported_by_import_all() -> set[str]:
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
 def test_a_widget_mounted_when_first_shown_is_made_with_its_id_and_warm_for_ssh(
         spec, imported_by_import_all):
-    assert len(SPECS) == 7 and set(SPECS) == set(later_module.LATER)
+    assert len(SPECS) == 8 and set(SPECS) == set(later_module.LATER)
     widget = spec.make(lesson_of(resolve_start()))
     assert widget.id == spec.id and spec.id in later_module.ORDER[spec.container]
     # The ssh server's warm process (import_all) has its module imported, for every visitor.

@@ -337,7 +337,7 @@ async def test_divergence_in_a_wide_network_pauses_training_and_warns_nothing():
             assert all(math.isfinite(v) for v in app.lesson.network.flat_w)
             assert_wide_consistent(app)
             await pilot.press("t")  # refused until a reset
-            assert not app.main.training and "r resets" in text_of(app.query_one("#message"))
+            assert not app.main.training and "r to reset" in text_of(app.query_one("#message"))
             await pilot.press("r")  # a reset clears it
             assert app.lesson.divergence is None and app.lesson.steps_done == 0
             await pilot.press("q")

@@ -85,7 +85,8 @@ def test_xor_being_learnt(snap_compare):
         await pilot.pause()  # the lesson's screen mounted
         app.lesson.train(3000)
         app.main._timer = _Frozen()
-        app.main.page = "loss"
+        app.main.training = True
+        app.main.show_view(View.LOSS)
         app.main.show()
         await pilot.pause()
 

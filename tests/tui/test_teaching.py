@@ -38,7 +38,7 @@ async def test_e_nudges_the_selected_parameter_and_shows_it_beside_the_chain_rul
         assert view.display
         result = lesson.nudge("w", n)
         text = text_of(view)
-        for row in nudge_rows(result, n):
+        for row in nudge_rows(result, lesson.network):
             assert row.symbol in text and row.value_text in text
         assert f"∂C/∂w({label(n, n)})" in text
         assert number(lesson.current_trace().mean_flat_dC_dw[n - 1], signed=True) in text
@@ -181,7 +181,7 @@ async def test_a_layer_answered_through_says_what_comes_next():
         for _ in rows:
             await pilot.press("enter")
         assert app.lesson.quiz.revealed == len(rows)
-        assert "layer done" in shown(app, "#quiz-prompt")
+        assert "all answered" in shown(app, "#quiz-prompt")
         assert not app.query_one(AnswerField).display and app.focused is None
 
 

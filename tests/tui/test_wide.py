@@ -14,10 +14,11 @@ from backprop_tui.present import formulas as W
 from backprop_tui.present.format import fitted, number
 from backprop_tui.tui import app as app_module
 from backprop_tui.tui.app import BackpropApp
+from backprop_tui.tui.network_screen import NetworkScreen
 from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.view import View
 from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.wide.grid import NetworkGrid
-from backprop_tui.tui.wide.screen import NetworkScreen
 from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
@@ -171,8 +172,10 @@ async def test_arrows_and_braces_select_a_neuron_and_c_its_weight():
         assert app.main.weight == 4
         assert derivation_rows(app)[-1].symbol == "∂C/∂w₂₄(L−1)" or any(
             r.symbol == "∂C/∂w₂₄(L−1)" for r in derivation_rows(app))
+        await pilot.press("c")  # after its last weight, its bias b₂
+        assert app.main.parameter == "b" and "b₂(L−1)" in shown(app, "#message")
         await pilot.press("c")
-        assert app.main.weight == 1
+        assert app.main.weight == 1 and app.main.parameter == "w"
         await pilot.press("left_curly_bracket", "right", "right")
         assert (app.main.shown_layer, app.main.neuron) == (3, 1)
         await pilot.press("left", "left", "left", "left")
@@ -310,7 +313,7 @@ async def test_at_a_large_terminal_the_loss_curve_is_beside_the_derivation():
         assert derivation.display and plot.display
         assert plot.region.x >= derivation.region.right
         await pilot.press("v")
-        assert "beside" in shown(app, "#message") and derivation.display
+        assert "beside" in shown(app, "#message") and derivation.display and plot.display
 
 
 class _Frozen:
@@ -323,7 +326,7 @@ async def test_training_runs_draws_the_loss_curve_and_stops():
     app = BackpropApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        assert app.main.training and app.main.page == "loss"
+        assert app.main.training and app.main.view is View.LOSS
         for _ in range(60):
             clock[0] += app_module.FRAME
             app.main._tick()
@@ -350,9 +353,9 @@ async def test_reset_view_scroll_help_save_more_keys_and_quit():
         assert app.lesson.steps_done == 0 and app.lesson.phase == "none"
         assert np.array_equal(app.lesson.network.flat_w, XOR_W)
         await pilot.press("v")
-        assert app.main.page == "loss" and app.query_one(LossPlot).display
+        assert app.main.view is View.LOSS and app.query_one(LossPlot).display
         await pilot.press("v")
-        assert app.main.page == "derivation"
+        assert app.main.view is View.DERIVATION
         await pilot.press("f", "b", "b")
         derivation = app.query_one(WideDerivation)
         assert derivation.rows_hidden  # 80×24: the rows of w₁₁(L−1) scroll
@@ -364,7 +367,7 @@ async def test_reset_view_scroll_help_save_more_keys_and_quit():
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         help_text = text_of(app.screen.query_one("#help-text"))
-        for key in NetworkScreen.screen_keys():
+        for key in app.main.screen_keys():
             assert key.help[:30] in help_text.replace("\n", " ") or key.shown in help_text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -410,16 +413,16 @@ def test_the_command_line_opens_the_wide_app(monkeypatch, argv, shape):
     assert started[0].shape == shape
 
 
-async def test_one_app_shows_each_shape_on_its_screen():
-    """One app class: a network one neuron wide on the chain's screen (whatever way it was
-    written), any other on the network's."""
-    from backprop_tui.tui.chain_screen import ChainScreen
-
-    for lesson, screen in ((lesson_of((1, 1, 1, 1), [[0.5]], [[1.0]]), ChainScreen),
-                           (xor_lesson(), NetworkScreen)):
+async def test_one_app_shows_each_shape_on_its_one_screen():
+    """One app class, one screen: a network one neuron wide (whatever way it was written)
+    with the chain's panels, any other with the grid of neurons."""
+    for lesson, chain in ((lesson_of((1, 1, 1, 1), [[0.5]], [[1.0]]), True),
+                          (xor_lesson(), False)):
         app = BackpropApp(lesson)
         async with app.run_test(size=SIZE) as pilot:
-            assert type(app.screen) is screen and app.main is app.screen
+            assert type(app.screen) is NetworkScreen and app.main is app.screen
+            assert app.main.chain is chain
+            assert bool(app.query("#chain")) is chain and bool(app.query("#grid")) is not chain
             await pilot.press("f")
             assert app.lesson.phase == "forward"
 
@@ -458,14 +461,12 @@ async def test_decision_view_on_a_key_redrawn_while_training():
     for size in (SIZE, (120, 36)):
         app = BackpropApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
         async with app.run_test(size=size) as pilot:
-            view = app.query_one(DecisionView)
-            assert not view.display
+            assert not app.query(DecisionView)  # made when first shown
             await pilot.press("D")
+            view = app.query_one(DecisionView)
             assert view.display and view.network is app.lesson.network
             assert view.samples is app.lesson.samples
-            await pilot.press("t")
-            if size == SIZE:  # a page of its own at small sizes: D brings it back
-                await pilot.press("D")
+            await pilot.press("t")  # training keeps it in front
             assert view.display
             drawn = []
             for _ in range(10):
@@ -487,7 +488,7 @@ async def test_decision_view_on_a_key_redrawn_while_training():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("D")
         assert "needs 2 inputs" in shown(app, "#message")
-        assert not app.query_one(DecisionView).display
+        assert not app.query(DecisionView)
 
 
 async def test_ctrl_s_saves_the_session_and_it_opens_again(tmp_path, monkeypatch):

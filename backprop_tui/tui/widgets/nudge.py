@@ -17,7 +17,7 @@ from ...present.formulas import nudge_rows
 from .derivation import lay_out, table
 
 if TYPE_CHECKING:
-    from ...model import Nudge
+    from ...model import Network, Nudge
 
 
 class NudgeView(Widget):
@@ -26,19 +26,19 @@ class NudgeView(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.result: Nudge | None = None
-        self.chain_layers = 1
+        self.network: Network | None = None
 
-    def show(self, result: Nudge | None, layers: int) -> None:
-        """Show ``result`` (None hides the view); redraw only on change."""
-        if result == self.result and layers == self.chain_layers:
+    def show(self, result: Nudge | None, network: Network) -> None:
+        """Show ``result`` for ``network`` (None hides the view); redraw only on change."""
+        if result == self.result and network is self.network:
             return
-        self.result, self.chain_layers = result, layers
+        self.result, self.network = result, network
         self.display = result is not None
         self.refresh(layout=True)
 
     def render(self) -> RenderableType:
-        if self.result is None:
+        if self.result is None or self.network is None:
             return Text("")
-        rows = nudge_rows(self.result, self.chain_layers)
+        rows = nudge_rows(self.result, self.network)
         laid = lay_out(rows, self.content_size.width or 80)
         return table(laid, [row.key == "nudge" for row in rows])
