@@ -94,7 +94,7 @@ class BackpropApp(FrugalApp[int]):
     """backprop-tui: forward, backward, step and training of a network of any shape, a
     chain of single neurons included; see the module's docstring."""
 
-    CSS_PATH = ["app.tcss", "wide/wide.tcss"]
+    CSS_PATH = ["app.tcss", "grid.tcss"]
     TITLE = "backprop-tui"
     AUTO_FOCUS = None  # start with no field focused: no blinking cursor over SSH
     ENABLE_COMMAND_PALETTE = True  # ctrl+p: the file commands (see get_system_commands)

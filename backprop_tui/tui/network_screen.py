@@ -49,10 +49,10 @@ from .widgets.teach_keys import TeachKeyLine
 if TYPE_CHECKING:
     from ..model import BackwardPass
     from ..model.lesson import Lesson, LessonState
-    from .wide.derivation import Selection, WideDerivation
     from .widgets.batch_table import BatchTable
     from .widgets.derivation import Derivation
     from .widgets.loss_plot import LossPlot
+    from .widgets.weight_derivation import Selection, WideDerivation
 
 HUGE_WIDTH, HUGE_HEIGHT = 160, 45
 """From this size on, a chain's derivation and batch show every layer at once."""
@@ -167,7 +167,7 @@ class NetworkScreen(Teaching):
                 yield ChainView(lesson.layers, id="chain")
                 yield Static("", id="narration")
             else:
-                from .wide.grid import NetworkGrid, NeuronEditor
+                from .widgets.grid import NetworkGrid, NeuronEditor
 
                 self._grid_shape = lesson.shape
                 with Horizontal(id="top"):
@@ -182,7 +182,7 @@ class NetworkScreen(Teaching):
                     self._shown_by = [Derivation(lesson, id="derivation")]
                     yield self._shown_by[0]
                 else:
-                    from .wide.derivation import WideDerivation
+                    from .widgets.weight_derivation import WideDerivation
 
                     yield WideDerivation(id="derivation")
                 if wide:  # the curve (and the batch) are shown from the start at this size
@@ -261,7 +261,7 @@ class NetworkScreen(Teaching):
                     widget.all_layers = huge
                     widget.refresh()
         else:
-            from .wide.grid import dense_grid
+            from .widgets.grid import dense_grid
 
             self._grid.dense = dense_grid(self.shown.shape, height)
             self._grid.place(width, self.shown_layer)
@@ -274,13 +274,13 @@ class NetworkScreen(Teaching):
 
     @property
     def _wide_derivation(self) -> WideDerivation:
-        from .wide.derivation import WideDerivation
+        from .widgets.weight_derivation import WideDerivation
 
         return self.query_one("#derivation", WideDerivation)
 
     @property
     def _grid(self):
-        from .wide.grid import NetworkGrid
+        from .widgets.grid import NetworkGrid
 
         return self.query_one("#grid", NetworkGrid)
 
@@ -378,7 +378,7 @@ class NetworkScreen(Teaching):
     @property
     def selection(self) -> Selection:
         """The neuron, the weight and the sample the derivation of a wider network shows."""
-        from .wide.derivation import Selection
+        from .widgets.weight_derivation import Selection
 
         return Selection(self.shown_layer, self.neuron, self.weight, self.sample)
 
@@ -411,7 +411,7 @@ class NetworkScreen(Teaching):
         first after t: the table and the curve drawn at once)."""
         fwd = live.forward if live is not None else lesson.forward_pass
         if not self.chain:
-            from .wide.grid import NeuronEditor, sample_text
+            from .widgets.grid import NeuronEditor, sample_text
 
             if lesson.shape != self._grid_shape:  # l chose XOR: a grid of that shape
                 self._grid_shape = lesson.shape
@@ -465,7 +465,7 @@ class NetworkScreen(Teaching):
 
     async def _new_grid(self) -> None:
         """A grid of panels for the lesson's new shape, in place of the old one."""
-        from .wide.grid import NetworkGrid, NeuronEditor
+        from .widgets.grid import NetworkGrid, NeuronEditor
 
         await self._grid.remove()
         await self.query_one("#top").mount(NetworkGrid(self.lesson.shape, id="grid"),
@@ -492,7 +492,7 @@ class NetworkScreen(Teaching):
             return rows_for(lesson, self.shown_layer, self.sample)[1]
         if self.matrix:
             return None
-        from .wide.derivation import weight_rows
+        from .widgets.weight_derivation import weight_rows
 
         return weight_rows(lesson.backward_pass, self.selection).rows
 

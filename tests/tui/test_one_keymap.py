@@ -20,9 +20,9 @@ from backprop_tui.present.keys import KEYS
 from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.network_screen import NetworkScreen, absent_keys
 from backprop_tui.tui.view import View
-from backprop_tui.tui.wide.derivation import WideDerivation
 from backprop_tui.tui.widgets.decision import DecisionView
 from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.weight_derivation import WideDerivation
 
 from ..test_cli_files import as_float, shows, tables
 from .helpers import lecture, text_of
@@ -572,7 +572,7 @@ async def test_x_reveals_the_selected_weights_factors_one_b_at_a_time():
     """x, then f b: the derivation shows its first factor's formula with its value hidden;
     each b shows the next value (the message says it, the model's number) and asks for the
     next; once every row is shown, b goes on to the layer below as without reveal mode."""
-    from backprop_tui.tui.wide.derivation import weight_rows
+    from backprop_tui.tui.widgets.weight_derivation import weight_rows
 
     app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
@@ -609,8 +609,8 @@ async def test_z_quizzes_the_selected_weights_factors_in_the_wide_app():
     """z, f, b: the derivation hides its first factor and the quiz line asks for it; a value
     within 1% is right, a wrong one says how far off and which formula gives it, an empty
     enter reveals; the score counts each; once all are answered b goes on below."""
-    from backprop_tui.tui.wide.derivation import weight_rows
     from backprop_tui.tui.widgets.quiz import AnswerField
+    from backprop_tui.tui.widgets.weight_derivation import weight_rows
 
     app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:

@@ -130,7 +130,7 @@ import backprop_tui.cli, backprop_tui.tui.app
 import backprop_tui.tui.network_screen  # the screen the first frame (the opening) is drawn on
 heavy = [m for m in ("numpy._core", "backprop_tui.model.network", "backprop_tui.model.lesson",
                      "backprop_tui.model.session", "backprop_tui.present.graph",
-                     "backprop_tui.tui.widgets.graph_view", "backprop_tui.tui.wide.grid",
+                     "backprop_tui.tui.widgets.graph_view", "backprop_tui.tui.widgets.grid",
                      "backprop_tui.present.report", "plotext", "backprop_tui.present.tables",
                      "backprop_tui.tui.widgets.quiz", "backprop_tui.tui.widgets.nudge",
                      "backprop_tui.tui.widgets.vanishing", "backprop_tui.tui.widgets.slope_plot",

@@ -17,10 +17,10 @@ from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.network_screen import NetworkScreen
 from backprop_tui.tui.screens.help import HelpScreen
 from backprop_tui.tui.view import View
-from backprop_tui.tui.wide.derivation import WideDerivation
-from backprop_tui.tui.wide.grid import NetworkGrid
 from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.grid import NetworkGrid
 from backprop_tui.tui.widgets.loss_plot import LossPlot
+from backprop_tui.tui.widgets.weight_derivation import WideDerivation
 
 from ..test_formula_values import check_remultiplied, check_rows
 from .helpers import text_of
@@ -447,7 +447,7 @@ def test_the_sum_row_on_screen_is_the_formulas_row():
     """The rows the screen shows come from formulas (no arithmetic in the app)."""
     lesson = xor_lesson()
     bp = lesson.backward()
-    from backprop_tui.tui.wide.derivation import Selection, weight_rows
+    from backprop_tui.tui.widgets.weight_derivation import Selection, weight_rows
 
     rows = weight_rows(bp, Selection(1, 2, 2, 3)).rows
     assert W.sum_row(bp, 3, 1, 2) in rows
@@ -537,7 +537,7 @@ async def test_a_session_that_cannot_be_written_is_reported_and_nothing_is_lost(
 
 
 def test_while_training_the_derivation_says_how_many_samples_a_step_uses():
-    from backprop_tui.tui.wide.derivation import Selection, training_view
+    from backprop_tui.tui.widgets.weight_derivation import Selection, training_view
 
     net = Network((2, 2, 1), XOR_W, XOR_B)
     for size, words in ((2, "a training step uses 2 of the 4 samples"),
@@ -595,7 +595,7 @@ async def test_a_layer_wider_than_the_screen_shows_the_neurons_around_the_select
 def test_a_wide_layers_sum_shows_a_few_terms_and_says_how_many_it_leaves_out():
     """64 neurons a layer: the derivation fits the screen, and says what it leaves out."""
     from backprop_tui.model.network import random_network
-    from backprop_tui.tui.wide.derivation import MOST_TERMS, Selection, weight_rows
+    from backprop_tui.tui.widgets.weight_derivation import MOST_TERMS, Selection, weight_rows
 
     net = random_network((2, 64, 64, 1), seed=3)
     lesson = Lesson(net, net.samples([[0.3, 0.7]], [[1.0]]), 0.5)

@@ -15,9 +15,9 @@ from backprop_tui.model.network import Network
 from backprop_tui.present.format import number
 from backprop_tui.present.formulas import a_sym, label, param_sym, sub
 from backprop_tui.tui.app import BackpropApp
-from backprop_tui.tui.wide.derivation import WideDerivation
-from backprop_tui.tui.wide.grid import NetworkGrid
 from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.grid import NetworkGrid
+from backprop_tui.tui.widgets.weight_derivation import WideDerivation
 
 from .helpers import text_of
 

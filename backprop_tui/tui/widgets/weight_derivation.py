@@ -24,7 +24,7 @@ from ...model.network import BackwardPass
 from ...present import formulas as F
 from ...present import formulas as W
 from ...present.formulas import Row, label
-from ..widgets.derivation import cursor_to_mark, lay_out, table, window
+from .derivation import cursor_to_mark, lay_out, table, window
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from ...model.limits import APP_MAX_WIDTH as SHOWN
 from ...model.network import ForwardPass
 from ...present.format import BLANK, fitted, number
 from ...present.formulas import a_sym, label, param_sym, sub, weight_index
-from ..widgets.field import NumberField
-from ..widgets.neuron import HIDDEN
+from .field import NumberField
+from .neuron import HIDDEN
 
 INPUT_WIDTH, NEURON_WIDTH, TARGET_WIDTH, EDITOR_WIDTH = 10, 13, 10, 31
 """Cells of a column (borders included) and of the selected neuron's panel (wide.tcss)."""
