@@ -920,12 +920,14 @@ class NetworkScreen(Teaching):
     def field_name(self, field: NumberField) -> str:
         kind, index = field.target
         L = self.lesson.layers
+        if kind == "lr":
+            return "η"
         if not self.chain:  # the selected neuron's w_jk (index k) or b_j
             return param_sym(kind, self.shown_layer, self.neuron,
                              index if kind == "w" else None, L)
         if kind in ("w", "b") and index is not None:
             return f"{kind}({label(index, L)})"
-        return "η" if kind == "lr" else kind
+        return kind
 
     def on_number_field_key_refused(self, event: NumberField.KeyRefused) -> None:
         self.say(f"{self.field_name(event.field)}: only a number goes in (digits, −, ., e); "
@@ -939,7 +941,9 @@ class NetworkScreen(Teaching):
         """Ask the lesson to set ``target``'s number to ``text`` (a refusal raises)."""
         lesson = self.lesson
         kind, index = target
-        if not self.chain:
+        if kind == "lr":
+            lesson.set_lr(text)
+        elif not self.chain:
             if kind == "w" and index is not None:
                 lesson.set_w(self.shown_layer, text, self.neuron, index)
             else:
@@ -950,27 +954,26 @@ class NetworkScreen(Teaching):
             lesson.set_b(index, text)
         elif kind == "x":
             lesson.set_x(self.sample, text)
-        elif kind == "y":
-            lesson.set_y(self.sample, text)
         else:
-            lesson.set_lr(text)
+            lesson.set_y(self.sample, text)
 
     def _shown_value(self, field: NumberField) -> str:
-        """The number the field of ``target`` edits, as its field shows it."""
-        if not self.chain:
-            return field.shown
+        """The lesson's number that ``field`` edits, as the field shows it."""
         from .widgets.neuron import field_text
 
         kind, index = field.target
-        lesson = self.lesson
-        if kind in ("w", "b") and index is not None:
-            net = lesson.network
-            value = float((net.flat_w if kind == "w" else net.flat_b)[index - 1])
+        lesson, net = self.lesson, self.lesson.network
+        if kind == "lr":
+            value = lesson.lr
         elif kind in ("x", "y"):
             value = float((lesson.samples.x if kind == "x" else lesson.samples.y)
                           [self.sample][0])
+        elif not self.chain:  # the selected neuron's w_jk (index k) or b_j
+            j = self.neuron - 1
+            value = float(net.w[self.shown_layer - 1][j, (index or 1) - 1] if kind == "w"
+                          else net.b[self.shown_layer - 1][j])
         else:
-            value = lesson.lr
+            value = float((net.flat_w if kind == "w" else net.flat_b)[(index or 1) - 1])
         return field_text(value, field.room)
 
     def _edited(self, event: NumberField.Edited) -> None:

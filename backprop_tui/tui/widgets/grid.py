@@ -179,7 +179,8 @@ class NetworkGrid(Horizontal):
 
 class NeuronEditor(Horizontal):
     """The selected neuron: its weights w_jk (one per neuron k below) and bias b_j, which
-    take typed numbers, then z_j and a_j of the sample shown."""
+    take typed numbers, then z_j and a_j of the sample shown; and the learning rate η
+    (the lesson's, not the neuron's: the one field every network has)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="weights"):
@@ -194,6 +195,9 @@ class NeuronEditor(Horizontal):
                 yield NumberField(("b", None), id="field-b", room=FIELD_ROOM)
             yield Label("", id="edit-z", classes="value")
             yield Label("", id="edit-a", classes="value")
+            with Horizontal(id="edit-lr", classes="row"):
+                yield Label(" η", classes="name")
+                yield NumberField(("lr", None), id="field-lr", room=FIELD_ROOM)
 
     def show(self, lesson: Lesson, layer: int, j: int, k: int, sample: int,
              fwd: ForwardPass | None) -> None:
@@ -230,6 +234,7 @@ class NeuronEditor(Horizontal):
         a = None if fwd is None else float(fwd.a[layer - 1][sample, j - 1])
         self.query_one("#edit-z", Label).update(f" z{sub(j)}  {shown(z, FIELD_ROOM)}")
         self.query_one("#edit-a", Label).update(f" a{sub(j)}  {shown(a, FIELD_ROOM)}")
+        self.query_one("#field-lr", NumberField).show_value(lesson.lr)
 
     def field_name(self, field: NumberField, layer: int, j: int, layers: int) -> str:
         kind, k = field.target
