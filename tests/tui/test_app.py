@@ -1,4 +1,8 @@
-"""The app, driven from the keyboard: every number shown is checked against the lesson."""
+"""The app, driven from the keyboard, for every shape (a chain, one neuron a layer, and
+networks wider than that): the loop f, b, s and space, the backward pass layer by layer,
+edits and refusals, samples, training, reset, the views and the terminal's size. Every
+number shown is checked against the lesson (the model) or worked out by hand, never
+copied from the screen."""
 
 from __future__ import annotations
 
@@ -7,36 +11,76 @@ import pytest
 
 from backprop_tui.model import defaults
 from backprop_tui.present.format import number
-from backprop_tui.present.formulas import backward_rows, forward_rows, label, mean_gradient_row, step_rows
-from backprop_tui.tui.app import SPEEDS, WIDE_HEIGHT, WIDE_WIDTH, BackpropApp
+from backprop_tui.present.formulas import (
+    a_sym,
+    backward_rows,
+    forward_rows,
+    label,
+    mean_gradient_row,
+    step_rows,
+)
+from backprop_tui.tui import app as app_module
+from backprop_tui.tui.app import FRAME, SPEEDS, WIDE_HEIGHT, WIDE_WIDTH, BackpropApp
 from backprop_tui.tui.screens.help import HelpScreen
+from backprop_tui.tui.view import View
 from backprop_tui.tui.widgets.field import NumberField
+from backprop_tui.tui.widgets.grid import NetworkGrid
+from backprop_tui.tui.widgets.loss_plot import LossPlot
 from backprop_tui.tui.widgets.neuron import BLANK
+from backprop_tui.tui.widgets.weight_derivation import WideDerivation
 
 from .helpers import (
+    DEEP_B,
+    DEEP_SHAPE,
+    DEEP_W,
+    DEEP_X,
+    DEEP_Y,
+    SIZE,
+    TEACHER_B,
+    TEACHER_W,
+    XOR_W,
+    accuracy_by_hand,
     app_for,
+    assert_grid_matches_lesson,
+    by_hand,
+    check_layer,
+    deep_lesson,
+    derivation_row,
+    derivation_rows,
     derivation_text,
     edit_field,
     editing,
     field_value,
     lecture,
+    lesson_by_hand,
+    lesson_of,
     panel_line,
     refused,
     screen_of,
+    shown,
+    teacher_lesson,
     ten_layers,
     text_of,
     wait_until,
+    xor_lesson,
 )
 
-SIZE = (80, 24)
+WIDE = (120, 36)
+
+CHAIN_AND_WIDE = [pytest.param(lecture, id="chain"), pytest.param(xor_lesson, id="2,2,1")]
+"""The lecture's chain and XOR's 2,2,1: a test parametrized by these runs for each shape."""
+
+BACKWARD_SHAPES = [
+    pytest.param(lecture, SIZE, id="chain"),
+    pytest.param(teacher_lesson, WIDE, id="2,2,1"),
+    pytest.param(deep_lesson, WIDE, id="2,3,2,2"),
+]
+"""Lessons (and the terminal that shows their rows whole) for the backward pass: the
+lecture's chain, the teacher's 2,2,1 and a deeper 2,3,2,2 of two samples."""
 
 
 def field(app: BackpropApp, name: str) -> NumberField:
     return app.query_one(f"#field-{name}", NumberField)
-
-
-def shown(app: BackpropApp, selector: str) -> str:
-    return text_of(app.query_one(selector))
 
 
 def assert_panels_show_forward(app: BackpropApp, sample: int = 0) -> None:
@@ -75,6 +119,39 @@ def assert_rows_shown(app: BackpropApp, rows) -> None:
         assert row.value_text in text
 
 
+def assert_shows_lesson(app: BackpropApp, sample: int = 0) -> None:
+    """Every value shown is the lesson's: the chain's fields, or the grid's numbers."""
+    if app.main.chain:
+        assert_fields_show_lesson(app, sample)
+    else:
+        assert_grid_matches_lesson(app)
+
+
+def assert_shows_forward(app: BackpropApp, sample: int = 0) -> None:
+    """The forward pass is computed and shown: the chain's panels, or the grid's a_j."""
+    assert app.lesson.forward_pass is not None
+    if app.main.chain:
+        assert_panels_show_forward(app, sample)
+    else:
+        assert app.main.sample == sample
+        assert_grid_matches_lesson(app)
+
+
+def assert_backward_layer_shown(app: BackpropApp, layer: int, factors) -> None:
+    """The backward pass explains ``layer``: the chain's rows of the model's backward pass
+    with that layer's panel marked, or the grid's derivation of the selected weight with
+    the factors worked out by hand (:func:`~.helpers.by_hand`)."""
+    lesson = app.lesson
+    L = lesson.layers
+    assert lesson.phase == "backward" and app.main.shown_layer == layer
+    if app.main.chain:
+        assert_rows_shown(app, backward_rows(lesson.backward_pass, app.main.sample, layer))
+        assert_current(app, layer)
+        assert f"layer ({label(layer, L)})" in app.query_one("#derivation").border_title
+    else:
+        check_layer(app, factors, layer, L, len(lesson.samples))
+
+
 async def test_starts_with_nothing_focused_and_nothing_computed():
     app = app_for()
     async with app.run_test(size=SIZE):
@@ -96,22 +173,91 @@ async def test_f_shows_the_forward_pass():
         assert "phase: forward" in shown(app, "#status")
 
 
-async def test_b_first_runs_forward_then_every_factor_output_layer_first():
-    app = app_for()
-    async with app.run_test(size=SIZE) as pilot:
+@pytest.mark.parametrize("make, size", BACKWARD_SHAPES)
+async def test_b_starts_at_the_output_layer_and_goes_down_one_layer_each_press(make, size):
+    """f, then b shows the output layer (L) (the grid's first row ∂C/∂a₁(L) = 2(a−y)), each
+    b the layer below (on the grid, its ∂C/∂a is the Σ the layer above passed down), and b
+    after the first layer (L) again."""
+    lesson = make()
+    _, factors = lesson_by_hand(lesson)
+    app = BackpropApp(lesson)
+    n = lesson.layers
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f")
         await pilot.press("b")
-        lesson = app.lesson
-        assert lesson.phase == "backward"
-        assert_panels_show_forward(app)
-        n = lesson.layers
-        assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, n))
-        assert_current(app, n)
-        assert f"layer ({label(n, n)})" in app.query_one("#derivation").border_title
-        # b again follows the backward pass down the chain.
+        assert_backward_layer_shown(app, n, factors)
+        assert "output layer (L) first" in shown(app, "#message")
+        if not app.main.chain:
+            assert derivation_rows(app)[0].symbol == "∂C/∂a₁(L)"
+        for layer in range(n - 1, 0, -1):
+            if not app.main.chain:  # what the layer above passed down to a_k
+                below = a_sym(layer, app.main.weight, n)
+                passed = derivation_row(app, f"∂C/∂{below}").value
+            await pilot.press("b")
+            assert_backward_layer_shown(app, layer, factors)
+            if not app.main.chain:  # is what this layer starts from
+                assert derivation_row(app, f"∂C/∂{below}").value == passed
+        await pilot.press("b")  # after the first layer: from the output layer again
+        assert_backward_layer_shown(app, n, factors)
+
+
+@pytest.mark.parametrize("make, size", BACKWARD_SHAPES)
+async def test_b_before_f_runs_the_forward_pass_first_and_starts_at_the_output(make, size):
+    """b with nothing computed runs the forward pass, then shows the output layer; b goes
+    on down; after a step the forward pass is stale, and b runs it again."""
+    lesson = make()
+    a, factors = lesson_by_hand(lesson)
+    app = BackpropApp(lesson)
+    n = lesson.layers
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("b")
+        assert app.lesson.phase == "backward"
+        assert app.lesson.forward_pass is not None
+        np.testing.assert_allclose(app.lesson.forward_pass.a[-1], a[n], rtol=1e-12)
+        assert "forward, then backward" in shown(app, "#message")
+        assert_shows_forward(app)
+        assert_backward_layer_shown(app, n, factors)
+        # b again follows the backward pass down.
         for layer in range(n - 1, 0, -1):
             await pilot.press("b")
-            assert_rows_shown(app, backward_rows(lesson.backward_pass, 0, layer))
-            assert_current(app, layer)
+            assert_backward_layer_shown(app, layer, factors)
+        # After a step the forward pass is stale: b runs it again with the new numbers.
+        await pilot.press("s", "b")
+        assert app.lesson.backward_pass.forward.network is app.lesson.network
+        _, again = lesson_by_hand(app.lesson)
+        assert not np.allclose(again[n]["dC_dw"], factors[n]["dC_dw"])
+        assert_backward_layer_shown(app, n, again)
+
+
+@pytest.mark.parametrize("size", [SIZE, WIDE])
+async def test_a_deeper_network_from_the_output_down_following_the_weight(size):
+    """2,3,2,2 with two samples: b at (L), then (L−1), (L−2); moving down, the selected
+    neuron is the k whose ∂C/∂a_k the layer above summed (c chose k = 2)."""
+    lesson = deep_lesson()
+    _, factors = by_hand(DEEP_SHAPE, DEEP_W, DEEP_B, DEEP_X, DEEP_Y)
+    app = BackpropApp(lesson)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f", "b")
+        assert (app.main.shown_layer, app.main.neuron) == (3, 1)
+        await pilot.press("c")  # w₁₂(L): its Σ is ∂C/∂a₂(L−1)
+        assert app.main.weight == 2
+        if size == WIDE:
+            check_layer(app, factors, 3, 3, 2)
+        passed = derivation_row(app, "∂C/∂a₂(L−1)").value
+        await pilot.press("b")
+        assert (app.main.shown_layer, app.main.neuron) == (2, 2)
+        assert derivation_row(app, "∂C/∂a₂(L−1)").value == passed
+        if size == WIDE:
+            check_layer(app, factors, 2, 3, 2)
+            await pilot.press("n")  # the other sample: its own factors, the same mean
+            check_layer(app, factors, 2, 3, 2)
+        await pilot.press("b")
+        assert app.main.shown_layer == 1 and app.main.neuron == 2
+        if size == WIDE:
+            check_layer(app, factors, 1, 3, 2)
+        # The grid shows the selected layer's column.
+        grid = app.query_one(NetworkGrid)
+        assert grid.first <= app.main.shown_layer <= grid.last
 
 
 async def test_the_current_panel_s_border_and_lines_follow_the_theme():
@@ -160,16 +306,75 @@ async def test_s_steps_with_the_mean_gradient_and_shows_old_to_new():
         assert panel_line(app, "#neuron-1", "z") == f"z {BLANK}"
 
 
-async def test_space_walks_the_whole_loop():
-    app = app_for()
+async def test_f_b_s_and_space_on_a_grid_show_the_models_numbers():
+    app = BackpropApp(xor_lesson())
     async with app.run_test(size=SIZE) as pilot:
+        assert app.lesson.phase == "none"
+        assert_grid_matches_lesson(app)
+        await pilot.press("f")
+        assert app.lesson.phase == "forward"
+        fwd = app.lesson.forward_pass
+        assert_grid_matches_lesson(app)
+        assert f"C = {number(float(fwd.cost[0]), True)}" in shown(app, "#sample-line")
+        assert f"C̄ = {number(fwd.mean_cost, True)}" in shown(app, "#sample-line")
+        assert [r.symbol for r in derivation_rows(app)][:2] == ["z₁(L−1)", "a₁(L−1)"]
+        await pilot.press("b")  # the output layer first
+        bp = app.lesson.backward_pass
+        assert app.lesson.phase == "backward" and bp is not None and app.main.shown_layer == 2
+        assert derivation_rows(app)[0].symbol == "∂C/∂a₁(L)"
+        await pilot.press("b")  # then the layer below
+        rows = derivation_rows(app)
+        # The selected weight w₁₁(L−1): its factors, the Σ over j of (L−1), the mean.
+        symbols = [r.symbol for r in rows]
+        assert symbols == ["∂C/∂a₁(L−1)", "∂a₁(L−1)/∂z₁(L−1)", "∂C/∂w₁₁(L−1)", "term j=1",
+                           "term j=2", "∂C/∂x₁", "∂C/∂w₁₁(L−1)"]
+        assert rows[2].value == float(bp.dC_dw[0][0, 0, 0])
+        assert rows[5].value == float(bp.dC_da_prev[0][0, 0])
+        assert rows[5].formula.startswith("Σⱼ")
+        assert rows[6].value == float(bp.mean_dC_dw[0][0, 0])
+        # The Σ row is on screen at 80×24, its terms added.
+        text = text_of(app.query_one(WideDerivation))
+        assert "∂C/∂x₁" in text and "term j=1" in text and "term j=2" in text
+        old = app.lesson.network
+        await pilot.press("s")
+        new = app.lesson.network
+        assert app.lesson.phase == "step" and app.lesson.steps_done == 1
+        expected = old.step(bp, 0.5)
+        assert np.array_equal(new.flat_w, expected.flat_w)
+        assert np.array_equal(new.flat_b, expected.flat_b)
+        assert_grid_matches_lesson(app)
+        assert "step 1" in shown(app, "#message")
+        # space: forward → backward, (L) then (L−1) → step
+        await pilot.press("space")
+        assert app.lesson.phase == "forward"
+        await pilot.press("space")
+        assert app.lesson.phase == "backward" and app.main.shown_layer == 2
+        await pilot.press("space")
+        assert app.lesson.phase == "backward" and app.main.shown_layer == 1
+        await pilot.press("space")
+        assert app.lesson.phase == "step" and app.lesson.steps_done == 2
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lecture, id="chain"),
+    pytest.param(xor_lesson, id="2,2,1"),
+    pytest.param(deep_lesson, id="2,3,2,2"),
+])
+async def test_space_goes_forward_then_backward_layer_by_layer_then_steps(make):
+    app = BackpropApp(make())
+    async with app.run_test(size=SIZE) as pilot:
+        n = app.lesson.layers
         seen = []
-        for _ in range(6):
+        for _ in range(n + 3):
             await pilot.press("space")
             seen.append((app.lesson.phase, app.main.shown_layer))
-        n = app.lesson.layers
-        assert seen == [("forward", n), ("backward", 3), ("backward", 2), ("backward", 1),
-                        ("step", 1), ("forward", n)]
+        backward = [("backward", layer) for layer in range(n, 0, -1)]
+        if app.main.chain:  # the chain explains the output layer forward, the first at a step
+            assert seen == [("forward", n), *backward, ("step", 1), ("forward", n)]
+        else:  # the grid keeps its selection outside the backward pass
+            assert [(phase, layer if phase == "backward" else None) for phase, layer in seen] \
+                == [("forward", None), *backward, ("step", None), ("forward", None)]
+        assert app.lesson.steps_done == 1
 
 
 async def test_layer_keys_choose_the_layer_explained():
@@ -250,6 +455,51 @@ async def test_a_non_finite_value_is_refused_with_a_message(text):
         assert_panels_show_forward(app)
 
 
+async def test_a_neurons_fields_take_numbers_refuse_anything_else_and_tab_through():
+    app = BackpropApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "b")
+        field = app.query_one("#field-w-2", NumberField)
+        field.focus()
+        await pilot.pause()
+        await pilot.press("a")  # not part of a number: kept out, said why
+        assert "only a number goes in" in shown(app, "#message")
+        field.value = "abc"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.lesson.network.w[0][0, 1] == 1.01
+        assert field.shown == "1.0100" and field.value == "1.0100"
+        assert field.has_class("-refused") and "kept 1.0100" in shown(app, "#message")
+        field.focus()
+        await pilot.pause()
+        field.value = "−0.25"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.lesson.network.w[0][0, 1] == -0.25
+        assert app.lesson.phase == "backward"  # run again with the new number
+        assert app.lesson.backward_pass.network.w[0][0, 1] == -0.25
+        assert "again" in shown(app, "#message")
+        field = app.query_one("#field-b", NumberField)
+        field.focus()
+        await pilot.pause()
+        field.value = "1e400"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.lesson.network.b[0][0] == 0.44 and "kept 0.4400" in shown(app, "#message")
+        assert app.focused is None
+        assert_grid_matches_lesson(app)
+        # tab goes through the selected neuron's fields; escape restores and leaves
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#field-w-1")
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#field-w-2")
+        await pilot.press("shift+tab")
+        assert app.focused is app.query_one("#field-w-1")
+        await pilot.press("9", "escape")
+        assert app.focused is None and app.lesson.network.w[0][0, 0] == 0.22
+        assert_grid_matches_lesson(app)
+
+
 async def test_editing_x_y_and_eta():
     app = app_for()
     async with app.run_test(size=SIZE) as pilot:
@@ -266,22 +516,45 @@ async def test_editing_x_y_and_eta():
         assert_fields_show_lesson(app)
 
 
-async def test_training_starts_and_stops_and_the_plot_follows():
-    app = app_for(lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y))
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda: lecture(x=defaults.DATASET_X, y=defaults.DATASET_Y), id="chain"),
+    pytest.param(lambda: xor_lesson(lr=2.0), id="2,2,1"),
+])
+async def test_training_runs_draws_the_loss_curve_and_stops(make):
+    """t trains on the app's clock (here one the test steps): the app's own timer takes a
+    frame's steps, then frame after frame; the header says training and its rate, the loss
+    curve is in front, + and − change the speed; t again stops, nothing moves after, and
+    every number shown is the lesson's."""
+    clock = [1000.0]
+    app = BackpropApp(make(), clock=lambda: clock[0])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        assert app.main.training
-        await wait_until(pilot, lambda: app.lesson.steps_done >= 20)
+        assert app.main.training and app.main.view is View.LOSS
+        clock[0] += FRAME  # the app's own timer takes this frame's steps
+        await wait_until(pilot, lambda: app.lesson.steps_done > 0)
+        for _ in range(60):
+            clock[0] += FRAME
+            app.main._tick()
+            await pilot.pause()
+        steps = app.lesson.steps_done
+        assert steps > 1000 and len(app.lesson.history) == steps
         assert "training" in shown(app, "#status")
-        await wait_until(pilot, lambda: "/s" in shown(app, "#status"))  # once a rate is measured
+        assert "/s" in shown(app, "#status")  # a rate measured
+        assert app.query_one(LossPlot).display
+        before = app.main.speed
+        await pilot.press("minus")
+        assert app.main.speed == before - 1
+        await pilot.press("plus")
+        assert app.main.speed == before
         await pilot.press("t")
-        assert not app.main.training
+        assert not app.main.training and app.lesson.phase == "forward"
         stopped = app.lesson.steps_done
-        await pilot.pause(0.2)
+        clock[0] += 10 * FRAME  # time passes: no timer takes steps any more
+        await pilot.pause(2 * FRAME)
         assert app.lesson.steps_done == stopped
         assert len(app.lesson.history) == stopped
         assert f"step {stopped}" in shown(app, "#status")
-        assert_fields_show_lesson(app)
+        assert_shows_lesson(app)
         assert "/s" not in shown(app, "#status")
         plot = app.query_one("#loss")
         assert plot.border_subtitle == f"last {app.lesson.history.last:.4g}".replace("-", "−")
@@ -353,10 +626,16 @@ async def test_divergence_pauses_training_with_the_message():
         assert np.isfinite(app.lesson.network.flat_w).all()
 
 
-async def test_reset_returns_to_the_start_values_and_clears_the_history():
-    app = app_for(lecture(w=(0.9, -0.6, 1.3), b=(0, 0, 0), lr=1.5))
+@pytest.mark.parametrize("make, keys, start_w", [
+    # the chain's l keeps its network and loads the dataset (the start's samples from then on)
+    pytest.param(lambda: lecture(w=(0.9, -0.6, 1.3), b=(0, 0, 0), lr=1.5),
+                 ("f", "b", "s", "s", "l"), (0.9, -0.6, 1.3), id="chain"),
+    pytest.param(xor_lesson, ("f", "b", "s", "s"), XOR_W, id="2,2,1"),
+])
+async def test_reset_returns_to_the_start_values_and_clears_the_history(make, keys, start_w):
+    app = app_for(make())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "s", "l")
+        await pilot.press(*keys)
         before = app.lesson.steps_done
         await pilot.press("t")
         await wait_until(pilot, lambda: app.lesson.steps_done > before)  # trained a tick
@@ -365,7 +644,9 @@ async def test_reset_returns_to_the_start_values_and_clears_the_history():
         assert not app.main.training
         assert lesson.network is lesson.start.network and lesson.samples is lesson.start.samples
         assert lesson.steps_done == 0 and len(lesson.history) == 0
-        assert_fields_show_lesson(app)
+        assert lesson.phase == "none"
+        assert np.array_equal(lesson.network.flat_w, start_w)
+        assert_shows_lesson(app)
         assert "step 0" in shown(app, "#status")
 
 
@@ -386,6 +667,91 @@ async def test_the_built_in_dataset_and_the_batch_table():
         assert app.main.sample == 2
         assert field_value(app, "x") == number(defaults.DATASET_X[2])
         assert_panels_show_forward(app, sample=2)
+
+
+async def test_n_and_p_show_each_samples_numbers_and_the_mean_of_all():
+    app = BackpropApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "b")
+        bp = app.lesson.backward_pass
+        for expected in (1, 2, 3, 0, 3):
+            await pilot.press("n" if expected != 3 or app.main.sample == 2 else "p")
+            assert app.main.sample == expected
+            assert_grid_matches_lesson(app)
+            rows = derivation_rows(app)
+            assert rows[2].value == float(bp.dC_dw[0][expected, 0, 0])
+            assert rows[-1].value == float(bp.mean_dC_dw[0][0, 0])  # the mean: all samples
+            assert f"sample {expected + 1}/4" in shown(app, "#sample-line")
+
+
+async def test_xor_key_and_accuracy_in_the_header():
+    lesson = lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]])
+    app = BackpropApp(lesson)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "accuracy" in shown(app, "#status")
+        await pilot.press("l")
+        assert app.lesson.shape == (2, 2, 1) and len(app.lesson.samples) == 4
+        assert np.array_equal(app.lesson.samples.y.ravel(), [0, 1, 1, 0])
+        assert app.query_one("#input-2") is not None
+        assert not app.query("#input-3")
+        out = app.lesson.network.forward(app.lesson.samples).a[-1].ravel()
+        right = sum((o >= 0.5) == (y == 1) for o, y in zip(out, [0, 1, 1, 0]))
+        assert "accuracy —" in shown(app, "#status")  # new samples: not computed yet
+        await pilot.press("f")
+        assert f"accuracy {right}/4" in shown(app, "#status")
+        assert_grid_matches_lesson(app)
+    # Targets not all 0 or 1: no accuracy.
+    app = BackpropApp(lesson_of((2, 2, 1), [[0.1, 0.2]], [[0.3]]))
+    async with app.run_test(size=SIZE):
+        assert "accuracy" not in shown(app, "#status")
+
+
+async def test_the_header_shows_no_accuracy_until_a_forward_pass_computed_it():
+    lesson = deep_lesson()
+    a, _ = by_hand(DEEP_SHAPE, DEEP_W, DEEP_B, DEEP_X, DEEP_Y)
+    app = BackpropApp(lesson)
+
+    def header() -> str:
+        return text_of(app.query_one("#status"))
+
+    def expected() -> str:
+        net = app.lesson.network
+        a, _ = by_hand(DEEP_SHAPE, net.flat_w, net.flat_b, DEEP_X, DEEP_Y)
+        return f"accuracy {accuracy_by_hand(a[-1], DEEP_Y)}"
+
+    async def edit_b(text: str) -> None:
+        field = app.query_one("#field-b", NumberField)
+        field.focus()
+        await pilot.pause()
+        field.value = text
+        await pilot.press("enter")
+        await pilot.pause()
+
+    async with app.run_test(size=WIDE) as pilot:
+        assert "accuracy —" in header()
+        await pilot.press("f")
+        assert f"accuracy {accuracy_by_hand(a[-1], DEEP_Y)}" in header()
+        await pilot.press("s")  # new numbers, nothing computed with them yet
+        assert app.lesson.phase == "step" and "accuracy —" in header()
+        await pilot.press("f")
+        assert expected() in header()
+        await edit_b("-6")  # after f the forward pass runs again: the new accuracy
+        assert app.lesson.phase == "forward" and expected() in header()
+        await pilot.press("s")
+        await edit_b("6")  # after s nothing runs again: no accuracy
+        assert app.lesson.phase == "none" and "accuracy —" in header()
+        await pilot.press("f", "r")  # a reset: back to nothing computed
+        assert "accuracy —" in header()
+
+
+async def test_the_teachers_header_before_and_after_f():
+    app = BackpropApp(teacher_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.query_one("#status")
+        assert "accuracy 1/1" not in text_of(status) and "accuracy —" in text_of(status)
+        await pilot.press("f")
+        a, _ = by_hand((2, 2, 1), TEACHER_W, TEACHER_B, [[1.0, 0.0]], [[1.0]])
+        assert f"accuracy {accuracy_by_hand(a[-1], [[1.0]])}" in text_of(status)
 
 
 async def test_add_edit_and_delete_samples():
@@ -422,24 +788,43 @@ async def test_tab_after_adding_a_sample_goes_on_to_its_y_as_the_message_says():
         assert editing(app) == "w-1"
 
 
-async def test_help_screen_opens_and_closes():
-    app = app_for()
+@pytest.mark.parametrize("make, gradient", [
+    pytest.param(lecture, "∂C/∂w(L)", id="chain"),
+    pytest.param(xor_lesson, "∂C/∂w₁₁(L)", id="2,2,1"),
+])
+async def test_help_screen_lists_every_key_and_closes(make, gradient):
+    app = app_for(make())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         help_text = text_of(app.screen.query_one("#help-text"))
-        assert "dataset" in help_text and "∂C/∂w(L)" in help_text
+        assert "dataset" in help_text and gradient in help_text
+        for key in app.main.screen_keys():
+            assert key.help[:30] in help_text.replace("\n", " ") or key.shown in help_text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("f")
         assert app.lesson.phase == "forward"
 
 
-async def test_too_small_a_terminal_shows_the_size_needed_and_recovers():
-    app = app_for()
+@pytest.mark.parametrize("make", CHAIN_AND_WIDE)
+async def test_j_pages_the_key_line_and_q_quits(make):
+    app = app_for(make())
+    async with app.run_test(size=SIZE) as pilot:
+        page = app.query_one("#teach-keys").page
+        await pilot.press("j")
+        assert app.query_one("#teach-keys").page != page
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("make", CHAIN_AND_WIDE)
+async def test_too_small_a_terminal_shows_the_size_needed_and_recovers(make):
+    app = app_for(make())
     async with app.run_test(size=(60, 20)) as pilot:
         assert app.screen.has_class("-too-small")
         notice = shown(app, "#too-small")
+        assert notice == app_module.too_small_text(60, 20)
         assert "80×24" in notice and "60×20" in notice
         assert app.query_one("#too-small").display
         await pilot.resize_terminal(80, 24)
@@ -448,7 +833,7 @@ async def test_too_small_a_terminal_shows_the_size_needed_and_recovers():
         assert not app.query_one("#too-small").display
         assert app.query_one("#main").display
         await pilot.press("f")
-        assert_panels_show_forward(app)
+        assert_shows_forward(app)
 
 
 async def test_ten_layers_at_80_columns_every_neuron_is_reachable():
@@ -484,12 +869,38 @@ async def test_ten_layers_at_80_columns_every_neuron_is_reachable():
         assert last.border_subtitle == f"{10 - layers[-1]} more ▶"
 
 
-async def test_wide_terminal_shows_derivation_loss_and_batch_together():
-    app = app_for()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("b")
-        for name in ("#derivation", "#loss", "#batch"):
-            assert app.query_one(name).region.area > 0
+@pytest.mark.parametrize("make", CHAIN_AND_WIDE)
+async def test_at_a_large_terminal_the_loss_curve_shows_with_the_derivation(make):
+    app = app_for(make())
+    async with app.run_test(size=WIDE) as pilot:
+        for keys in (("f", "b"), ("s",)):
+            await pilot.press(*keys)
+            assert app.screen.has_class("-wide")
+            derivation, plot = app.query_one("#derivation"), app.query_one(LossPlot)
+            assert derivation.display and plot.display
+            assert derivation.region.area > 0 and plot.region.area > 0
+            if app.main.chain:  # below the chain's derivation, the batch table beside it
+                batch = app.query_one("#batch")
+                assert batch.region.area > 0
+                assert plot.region.y >= derivation.region.bottom
+                assert batch.region.x >= plot.region.right
+            else:  # beside the grid's
+                assert plot.region.x >= derivation.region.right
+        await pilot.press("v")
+        assert derivation.display and plot.display
+        if not app.main.chain:
+            assert "beside" in shown(app, "#message")
+
+
+@pytest.mark.parametrize("make", CHAIN_AND_WIDE)
+async def test_v_switches_between_the_loss_curve_and_the_derivation(make):
+    app = app_for(make())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "s")
+        await pilot.press("v")
+        assert app.main.view is View.LOSS and app.query_one(LossPlot).display
+        await pilot.press("v")
+        assert app.main.view is View.DERIVATION
 
 
 def coloured_cells(widget) -> int:
@@ -551,6 +962,19 @@ async def test_rows_that_do_not_fit_can_be_scrolled_to():
         assert last in text_of(derivation)
         await pilot.press("b")  # a new view opens at its last rows again
         assert derivation.first_row is None
+
+
+async def test_a_weights_rows_that_do_not_fit_scroll_with_the_arrows():
+    app = BackpropApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "b")
+        derivation = app.query_one(WideDerivation)
+        assert derivation.rows_hidden  # 80×24: the rows of w₁₁(L−1) scroll
+        start = derivation._start
+        await pilot.press("down")
+        assert derivation._start == start + 1
+        await pilot.press("up", "up")
+        assert derivation._start == start - 1
 
 
 def screen_lines(app: BackpropApp) -> list[str]:

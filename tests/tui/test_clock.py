@@ -16,8 +16,7 @@ from backprop_tui.tui.app import FRAME, PLOT_REDRAW, SPEEDS, BackpropApp
 from backprop_tui.tui.widgets.batch_table import BatchTable
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
-from .helpers import lecture
-from .test_wide import xor_lesson
+from .helpers import lecture, xor_lesson
 
 WAIT = 20.0
 """Seconds at most to wait for the app's own timer to fire (a busy machine)."""

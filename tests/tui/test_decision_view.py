@@ -1,5 +1,6 @@
 """The decision view, mounted in a small app: its cells follow the network's output, the
-samples sit in the cells that hold them, and without colour it is shaded."""
+samples sit in the cells that hold them, and without colour it is shaded; in the app, on
+D, redrawn while training, refused for a network of other than two inputs."""
 
 from __future__ import annotations
 
@@ -226,3 +227,43 @@ def test_snapshot_of_xor_solved(snap_compare, monkeypatch):
         await pilot.pause()
 
     assert snap_compare(ViewApp(), run_before=show, terminal_size=(40, 12))
+
+
+async def test_decision_view_on_a_key_redrawn_while_training():
+    from backprop_tui.tui import app as app_module
+    from backprop_tui.tui.app import BackpropApp
+
+    from .helpers import SIZE, lesson_of, shown, xor_lesson
+
+    clock = [1000.0]
+    for size in (SIZE, (120, 36)):
+        app = BackpropApp(xor_lesson(lr=2.0), clock=lambda: clock[0])
+        async with app.run_test(size=size) as pilot:
+            assert not app.query(DecisionView)  # made when first shown
+            await pilot.press("D")
+            view = app.query_one(DecisionView)
+            assert view.display and view.network is app.lesson.network
+            assert view.samples is app.lesson.samples
+            await pilot.press("t")  # training keeps it in front
+            assert view.display
+            drawn = []
+            for _ in range(10):
+                clock[0] += app_module.FRAME
+                app.main._tick()
+                await pilot.pause()
+                drawn.append(view.network)
+            assert app.main.training and app.lesson.steps_done > 0
+            # Redrawn with the network as training goes: the last one drawn is current.
+            assert len({id(n) for n in drawn}) > 1
+            clock[0] += app_module.TRAINING_REDRAW  # a tick that redraws: the current network
+            app.main._tick()
+            await pilot.pause()
+            assert view.network is app.lesson.network
+            await pilot.press("t", "D")
+            assert not view.display
+    # Three inputs: no square to draw; the key says why.
+    app = BackpropApp(lesson_of((3, 2, 1), [[0.1, 0.2, 0.3]], [[1.0]]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("D")
+        assert "needs 2 inputs" in shown(app, "#message")
+        assert not app.query(DecisionView)

@@ -29,7 +29,7 @@ from backprop_tui.tui.app import BackpropApp
 from backprop_tui.tui.screens.path import PathScreen
 
 from ..test_cli_files import shows, tables
-from .helpers import lecture, panel_line, text_of
+from .helpers import XOR_W, lecture, panel_line, shown, text_of, xor_lesson
 
 SIZE = (80, 24)
 DATA = "x,y\n0,0\n0.3,0\n0.6,1\n0.9,1\n"
@@ -213,6 +213,51 @@ async def test_ctrl_s_saves_to_the_session_the_app_started_from(here):
         assert load_session(path).steps == 302
         assert str(Path("class") / "lesson.json") in message(app)
         assert not (here / "backprop-session.json").exists()
+
+
+async def test_a_wider_networks_session_is_saved_by_ctrl_s_and_opens_again(tmp_path, monkeypatch):
+    from backprop_tui.model import load_session
+
+    monkeypatch.chdir(tmp_path)
+    app = BackpropApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "b", "s", "s", "ctrl+s")
+        path = tmp_path / "backprop-session.json"
+        assert "step 2: session saved to backprop-session.json" in shown(app, "#message")
+        saved = load_session(path)
+        assert saved.steps == 2 and len(saved.history) == 2
+        assert np.array_equal(saved.network.flat_w, app.lesson.network.flat_w)
+        assert np.array_equal(saved.start.flat_w, XOR_W)
+        assert np.array_equal(saved.samples.y, app.lesson.samples.y)
+        await pilot.press("s", "ctrl+s")  # the same file again
+        assert load_session(path).steps == 3
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop-session.json"]
+    # --session opens it again, going on from step 3; a reset returns to the start.
+    opened = []
+    monkeypatch.setattr(app_module, "run_app",
+                        lambda lesson, **kw: opened.append((lesson, kw)) or 0)
+    assert cli.main(["--session", str(path)]) == 0
+    lesson, kw = opened[0]
+    assert lesson.steps_done == 3 and len(lesson.history) == 3
+    assert str(kw["session_path"]) == str(path)
+    app = BackpropApp(lesson, session_path=kw["session_path"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "ctrl+s")
+        assert load_session(path).steps == 4
+        await pilot.press("r")
+        assert np.array_equal(app.lesson.network.flat_w, XOR_W) and app.lesson.steps_done == 0
+
+
+async def test_a_session_that_cannot_be_written_is_reported_and_nothing_is_lost(tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    app = BackpropApp(xor_lesson(), session_path=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "ctrl+s")
+        assert app.query_one("#message").has_class("-error")
+        assert "a-folder" in shown(app, "#message")
+        assert folder.is_dir() and not any(folder.iterdir())
+        assert app.lesson.steps_done == 1
 
 
 async def test_a_failed_save_keeps_the_old_file_and_the_app(here, monkeypatch):

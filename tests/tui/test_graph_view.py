@@ -20,8 +20,7 @@ from backprop_tui.tui.view import View
 from backprop_tui.tui.widgets.graph_view import PATH, GraphView, tree
 from backprop_tui.tui.widgets.loss_plot import LossPlot
 
-from .helpers import lecture, ten_layers, text_of
-from .test_wide import lesson_of, xor_lesson
+from .helpers import lecture, lesson_of, ten_layers, text_of, xor_lesson
 
 SIZE = (80, 24)
 LINE = re.compile(r"^(?P<path>[ ●])[\s│├└┴─⋯]*(?P<name>\S+)\s+(?P<value>\S+)\s+(?P<gradient>\S+)"

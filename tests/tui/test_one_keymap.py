@@ -25,17 +25,18 @@ from backprop_tui.tui.widgets.field import NumberField
 from backprop_tui.tui.widgets.weight_derivation import WideDerivation
 
 from ..test_cli_files import as_float, shows, tables
-from .helpers import lecture, text_of
-from .test_wide import (
+from .helpers import (
     SIZE,
     XOR_B,
     XOR_W,
     assert_grid_matches_lesson,
+    by_hand,
+    lecture,
     lesson_of,
     shown,
+    text_of,
     xor_lesson,
 )
-from .test_wide_backward import by_hand
 
 
 def bound(screen_class) -> dict[str, str]:

@@ -35,6 +35,7 @@ from backprop_tui.tui.widgets.neuron import BLANK, ChainView
 from .helpers import (
     GARBAGE,
     app_for,
+    assert_grid_matches_lesson,
     edit_field,
     editing,
     field_value,
@@ -46,7 +47,6 @@ from .helpers import (
     target_of,
     text_of,
 )
-from .test_wide import assert_grid_matches_lesson
 
 SIZE = (80, 24)
 

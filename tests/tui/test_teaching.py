@@ -15,8 +15,8 @@ from backprop_tui.tui.widgets.derivation import rows_for
 from backprop_tui.tui.widgets.quiz import AnswerField
 from backprop_tui.tui.widgets.slope_plot import SlopePlot
 
-from .helpers import app_for, derivation_text, lecture, text_of
-from .test_app import assert_fields_show_lesson, assert_panels_show_forward, shown
+from .helpers import app_for, derivation_text, lecture, shown, text_of, xor_lesson
+from .test_app import assert_fields_show_lesson, assert_panels_show_forward
 
 SIZE = (80, 24)
 WIDE = (120, 36)
@@ -183,6 +183,29 @@ async def test_a_layer_answered_through_says_what_comes_next():
         assert app.lesson.quiz.revealed == len(rows)
         assert "all answered" in shown(app, "#quiz-prompt")
         assert not app.query_one(AnswerField).display and app.focused is None
+
+
+# -- the symmetry demo ---------------------------------------------------------------
+
+async def test_symmetry_demo_gradients_identical_and_stay_equal():
+    from backprop_tui.model.lesson import SYMMETRIC_B, SYMMETRIC_W
+
+    app = BackpropApp(xor_lesson())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("S")
+        net = app.lesson.network
+        assert (net.flat_w == SYMMETRIC_W).all() and (net.flat_b == SYMMETRIC_B).all()
+        assert "symmetry" in shown(app, "#message")
+        await pilot.press("f", "b")
+        bp = app.lesson.backward_pass
+        assert np.array_equal(bp.mean_dC_dw[0][0], bp.mean_dC_dw[0][1])
+        said = shown(app, "#message")
+        assert "identical" in said and "(L−1)" in said
+        assert number(float(bp.mean_dC_dw[0][0, 0]), True) in said
+        for _ in range(3):
+            await pilot.press("s", "f", "b")
+        w = app.lesson.network.w[0]
+        assert np.array_equal(w[0], w[1]) and app.lesson.symmetric_layers() == [1]
 
 
 # -- undo and redo ------------------------------------------------------------------

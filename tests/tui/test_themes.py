@@ -18,8 +18,7 @@ from backprop_tui.tui.themes import (
     theme_names,
 )
 
-from .helpers import app_for, lecture, screen_text, text_of
-from .test_wide import xor_lesson
+from .helpers import app_for, lecture, screen_text, text_of, xor_lesson
 
 SIZE = (80, 24)
 TITLED = ("#input-panel", "#neuron-1", "#neuron-3", "#target-panel", "#derivation")
