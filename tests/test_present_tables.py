@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from backprop_tui.model import SIGMOID, SQUARED_ERROR, TANH, Network, Samples
 from backprop_tui.model.numbers import parse_number
 from backprop_tui.present.format import BLANK, fixed, short, with_minus
-from backprop_tui.present.formulas import definitions, formula_lines, label, step_rows
+from backprop_tui.present.formulas import (
+    definitions,
+    formula_lines,
+    label,
+    parameter_name,
+    step_rows,
+)
 from backprop_tui.present.markdown import markdown_escape, markdown_grid
 from backprop_tui.present.tables import (
     VANISHING_BAR,
@@ -139,3 +145,42 @@ def test_short_and_fixed_numbers_use_the_minus_sign():
     assert short(-0.123456, 4) == "−0.1235"
     assert fixed(-1.5, 2) == "−1.50" and fixed(2.25, 1) == "2.2"
     assert with_minus("1e-3") == "1e−3"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([(2, 2, 1), (2, 3, 2), (3, 4, 2, 1)]),
+       st.integers(1, 6), st.data())
+def test_a_wide_networks_batch_table_is_the_selected_neurons_gradients(seed, shape, n, data):
+    """Each sample's ∂C/∂w_jk(l) and ∂C/∂b_j(l) of the selected neuron, and their mean,
+    against central differences of the cost (the mean) and of each sample's own cost."""
+    rng = np.random.default_rng(seed)
+    sizes = [shape[0] * shape[1]] + [a * b for a, b in zip(shape[1:], shape[2:])]
+    net = Network(shape, rng.uniform(-1.5, 1.5, sum(sizes)), rng.uniform(-1, 1, sum(shape[1:])))
+    x, y = rng.integers(0, 2, (n, shape[0])).astype(float), rng.uniform(0, 1, (n, shape[-1]))
+    samples = net.samples(x, y)
+    layer = data.draw(st.integers(1, len(shape) - 1))
+    j = data.draw(st.integers(1, shape[layer]))
+    k = data.draw(st.integers(1, shape[layer - 1]))
+    fwd = net.forward(samples)
+    table = batch_table(samples, net.layers, fwd, fwd.backward(), [layer], network=net,
+                        neuron=j, weight=k)
+    assert table.head == ["sample", "x", "y", "C", f"∂C/∂{parameter_name(net, 'w', layer, j, k)}",
+                          f"∂C/∂{parameter_name(net, 'b', layer, j)}"]
+    i_w = net.parameter_index("w", layer, j, k)
+    i_b = net.parameter_index("b", layer, j)
+    eps = 1e-6
+
+    def costs(which: str, i: int, delta: float) -> np.ndarray:
+        w, b = net.flat_w.copy(), net.flat_b.copy()
+        (w if which == "w" else b)[i] += delta
+        return net.with_params(w, b).forward(samples).cost
+
+    for which, i, column in (("w", i_w, 4), ("b", i_b, 5)):
+        per_sample = (costs(which, i, eps) - costs(which, i, -eps)) / (2 * eps)
+        for row, value in zip(table.rows[:-1], per_sample):
+            assert close(row[column], value)
+        assert close(table.rows[-1][column], float(per_sample.mean()))
+    for row, xs, ys, c in zip(table.rows[:-1], x, y, fwd.cost):
+        assert [parse_number(v) for v in row[1].split(":")] == list(xs[:3])
+        assert all(close(v, t) for v, t in zip(row[2].split(":"), ys[:3], strict=True))
+        assert close(row[3], float(c))

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .format import BLANK, number
-from .formulas import label, prime_bound_text, vanishing_title
+from .formulas import label, parameter_name, parameter_symbol, prime_bound_text, vanishing_title
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ..model import BackwardPass, ForwardPass, Samples
+    from ..model import BackwardPass, ForwardPass, Network, Samples
 
 
 @dataclass(frozen=True)
@@ -35,32 +35,67 @@ class CellTable:
 
 def batch_table(samples: Samples, layers: int, fwd: ForwardPass | None = None,
                 bp: BackwardPass | None = None, shown: Sequence[int] | None = None,
-                rows: range | None = None) -> CellTable:
+                rows: range | None = None, network: Network | None = None,
+                neuron: int = 1, weight: int = 1) -> CellTable:
     """Each sample (x, y, a(L), C, then ∂C/∂w and ∂C/∂b of the layers ``shown``, all when
     None) and the mean row; :data:`BLANK` where ``fwd`` or ``bp`` is not given. ``rows``:
-    the samples to write (all when None); the mean row always comes last."""
+    the samples to write (all when None); the mean row always comes last.
+
+    A ``network`` with a layer wider than one names its gradients in the one notation:
+    those of neuron j = ``neuron`` (w_jk with k = ``weight``, and b_j); its samples'
+    inputs and targets are written as the command line takes them (``0:1``, without
+    trailing zeros), and the outputs are left to the grid (the table fits beside the
+    derivation)."""
     shown = range(layers, 0, -1) if shown is None else shown
-    head = ["sample", "x", "y", f"a({label(layers, layers)})", "C"]
+    j, k_in = neuron - 1, weight - 1
+
+    def name(which: str, l: int) -> str:
+        if network is None:
+            return parameter_symbol(which, l, layers)
+        return parameter_name(network, which, l, neuron, weight)
+
+    wide = network is not None
+    head = ["sample", "x", "y", *([] if wide else [f"a({label(layers, layers)})"]), "C"]
     for l in shown:
-        head += [f"∂C/∂w({label(l, layers)})", f"∂C/∂b({label(l, layers)})"]
+        head += [f"∂C/∂{name('w', l)}", f"∂C/∂{name('b', l)}"]
 
     def cell(values, k: int, signed: bool) -> str:
         return BLANK if values is None else number(float(values[k]), signed)
 
+    def joined(values) -> str:
+        if not wide:
+            return number(float(values[0]))
+        return ":".join(trimmed(number(float(v))) for v in values[:VECTOR_MOST]) \
+            + (":…" if len(values) > VECTOR_MOST else "")
+
     body = []
     for k in range(len(samples)) if rows is None else rows:
-        cells = [str(k + 1), number(samples.x[k][0]), number(samples.y[k][0]),
-                 cell(None if fwd is None else fwd.column("a")[:, -1], k, False),
-                 cell(None if fwd is None else fwd.cost, k, False)]
+        cells = [str(k + 1), joined(samples.x[k]), joined(samples.y[k])]
+        if not wide:
+            cells.append(cell(None if fwd is None else fwd.column("a")[:, -1], k, False))
+        cells.append(cell(None if fwd is None else fwd.cost, k, False))
         for l in shown:
-            cells += [cell(None if bp is None else bp.column("dC_dw")[:, l - 1], k, True),
-                      cell(None if bp is None else bp.column("dC_db")[:, l - 1], k, True)]
+            cells += [cell(None if bp is None else bp.dC_dw[l - 1][:, j, k_in], k, True),
+                      cell(None if bp is None else bp.dC_db[l - 1][:, j], k, True)]
         body.append(cells)
-    mean = ["mean", "", "", "", BLANK if fwd is None else number(fwd.mean_cost)]
+    mean = ["mean", "", "", *([] if wide else [""]),
+            BLANK if fwd is None else number(fwd.mean_cost)]
     for l in shown:
-        mean += [BLANK if bp is None else number(bp.mean_flat_dC_dw[l - 1], True),
-                 BLANK if bp is None else number(bp.mean_flat_dC_db[l - 1], True)]
+        mean += [BLANK if bp is None else number(bp.mean_dC_dw[l - 1][j, k_in], True),
+                 BLANK if bp is None else number(bp.mean_dC_db[l - 1][j], True)]
     return CellTable(head, body + [mean])
+
+
+VECTOR_MOST = 3
+"""A sample's inputs or targets in one cell: the first this many, then ``…``."""
+
+
+def trimmed(text: str) -> str:
+    """A written number without the zeros that end its decimals: ``0.5000`` → ``0.5``,
+    ``1.0000`` → ``1`` (never of an exponent's digits)."""
+    if "." not in text or "e" in text:
+        return text
+    return text.rstrip("0").rstrip(".")
 
 
 def gradient_table(bp: BackwardPass) -> CellTable:

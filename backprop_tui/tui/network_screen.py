@@ -2,11 +2,12 @@
 what it holds.
 
 A chain (a network one neuron wide) shows a panel per layer with its editable w and b,
-the input x and target y, and the batch table; a network with a wider layer shows a
-column of panels per layer and the selected neuron's own panel with its editable w_jk and
-b_j. Everything else (the derivation of the selection, the loss curve, the slope and fit
-plots, the nudge check, the quiz, reveal mode, the vanishing gradient, the computation
-graph, training, undo, the class) is the same screen's, with the same keys.
+the input x and target y; a network with a wider layer shows a column of panels per layer
+and the selected neuron's own panel with its editable w_jk, b_j and η. Everything else
+(the derivation of the selection, the batch table, the loss curve, the slope and fit
+plots, the decision view, the nudge check, the quiz, reveal mode, the vanishing
+gradient, the computation graph, training, undo, the class) is the same screen's, with
+the same keys.
 
 Nothing here computes a gradient; every number on screen comes from the
 :class:`~backprop_tui.model.lesson.Lesson`.
@@ -185,13 +186,10 @@ class NetworkScreen(Teaching):
                     from .widgets.weight_derivation import WideDerivation
 
                     yield WideDerivation(id="derivation")
-                if wide:  # the curve (and the batch) are shown from the start at this size
+                if wide:  # the curve and the batch are shown from the start at this size
                     with Container(id="bottom"):
-                        shown_by: list[LossPlot | BatchTable] = [LOSS.make(lesson)]
-                        if self.chain:
-                            shown_by.append(BATCH.make(lesson))
-                        self._shown_by += shown_by
-                        yield from shown_by
+                        self._shown_by += [LOSS.make(lesson), BATCH.make(lesson)]
+                        yield from self._shown_by[-2:]
         keys = self.listed_keys()
         yield TeachKeyLine(keys, id="teach-keys")
         yield KeyLine(keys, id="keys")
@@ -406,31 +404,10 @@ class NetworkScreen(Teaching):
         self.show_teaching()
 
     def _show_network(self, lesson: Lesson, live: BackwardPass | None) -> bool:
-        """The panels, the derivation (and a chain's batch table and narration) for the
+        """The panels, the derivation, the batch table (and a chain's narration) for the
         lesson, while training ``live``; whether this frame catches up with training (the
         first after t: the table and the curve drawn at once)."""
         fwd = live.forward if live is not None else lesson.forward_pass
-        if not self.chain:
-            from .widgets.grid import NeuronEditor, sample_text
-
-            if lesson.shape != self._grid_shape:  # l chose XOR: a grid of that shape
-                self._grid_shape = lesson.shape
-                self.call_next(self._new_grid)
-                return False
-            self._grid.show(lesson, self.sample, (self.shown_layer, self.neuron), fwd,
-                            self.weight)
-            self.query_one(NeuronEditor).show(lesson, self.shown_layer, self.neuron,
-                                              self.weight, self.sample, fwd)
-            line = self.query_one("#sample-line", Static)
-            text = sample_text(lesson, self.sample, fwd)
-            if str(line.content) != text:
-                line.update(text)  # one line, or two when it does not fit: a new layout
-            self._wide_derivation.show(lesson, self.selection, self.matrix, live,
-                                       self._hidden_row())
-            return False
-        from .widgets.neuron import ChainView
-
-        current = self.shown_layer if lesson.phase != "none" else None
         bp = live if live is not None else lesson.backward_pass
         table_fwd, table_bp, table_step = fwd, bp, None
         catch_up = False
@@ -449,12 +426,33 @@ class NetworkScreen(Teaching):
             table_fwd = table_bp.forward
         else:
             self._table_live = None
-        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
-        self._derivation.show(self.shown_layer, self.sample, live)
         if (not self.view.upper or self.has_class("-wide")
                 or self.mounted(BATCH) is not None):
             self.needed(BATCH).show(self.shown_layer, self.sample, table_fwd, table_bp,
-                                    table_step)
+                                    table_step, self.neuron, self.weight)
+        if not self.chain:
+            from .widgets.grid import NeuronEditor, sample_text
+
+            if lesson.shape != self._grid_shape:  # l chose XOR: a grid of that shape
+                self._grid_shape = lesson.shape
+                self.call_next(self._new_grid)
+                return catch_up
+            self._grid.show(lesson, self.sample, (self.shown_layer, self.neuron), fwd,
+                            self.weight)
+            self.query_one(NeuronEditor).show(lesson, self.shown_layer, self.neuron,
+                                              self.weight, self.sample, fwd)
+            line = self.query_one("#sample-line", Static)
+            text = sample_text(lesson, self.sample, fwd)
+            if str(line.content) != text:
+                line.update(text)  # one line, or two when it does not fit: a new layout
+            self._wide_derivation.show(lesson, self.selection, self.matrix, live,
+                                       self._hidden_row())
+            return catch_up
+        from .widgets.neuron import ChainView
+
+        current = self.shown_layer if lesson.phase != "none" else None
+        self.query_one(ChainView).show(lesson, self.sample, current, self.shown_layer, fwd)
+        self._derivation.show(self.shown_layer, self.sample, live)
         text = narration(lesson.phase, self.shown_layer, lesson.layers,
                          lesson.network.activation.symbol, self.training,
                          self.revealing or self.quizzing)

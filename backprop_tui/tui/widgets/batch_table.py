@@ -1,4 +1,5 @@
-"""The batch: one row per sample (x, y, a(L), C and its gradients) and the mean row."""
+"""The batch: one row per sample (x, y, a(L), C and its gradients) and the mean row; in a
+network with a layer wider than one, the gradients of the selected neuron."""
 
 from __future__ import annotations
 
@@ -28,20 +29,24 @@ class BatchTable(Widget):
         self._key: tuple | None = None
         self.fwd: ForwardPass | None = None
         self.bp: BackwardPass | None = None
+        self.neuron, self.weight = 1, 1
 
     def show(self, layer: int, sample: int, fwd: ForwardPass | None = None,
-             bp: BackwardPass | None = None, at_step: int | None = None) -> None:
+             bp: BackwardPass | None = None, at_step: int | None = None,
+             neuron: int = 1, weight: int = 1) -> None:
         """Show ``fwd`` and ``bp`` (the lesson's, or of the current parameters while
         training) for ``layer`` and ``sample``; ``at_step``, while training, is the step
         whose parameters they belong to (the table is redrawn less often than the panels,
-        so its title says which step its numbers are from)."""
+        so its title says which step its numbers are from). ``neuron`` and ``weight``: the
+        selected neuron j of ``layer`` and its weight's k, whose gradients are shown."""
         # What the table shows, by identity: training changes the lesson's state many
         # times a second but none of this, so the table is not sent again.
         lesson = self.lesson
         self.fwd, self.bp = fwd, bp
         shown = (lesson.samples, fwd, bp)
-        key = (lesson.effective_batch_size, layer, sample, at_step)
+        key = (lesson.effective_batch_size, layer, sample, at_step, neuron, weight)
         self.shown_layer, self.sample = layer, sample
+        self.neuron, self.weight = neuron, weight
         if (self._key is None or key != self._key[1]
                 or any(a is not b for a, b in zip(shown, self._key[0]))):
             self._key = (shown, key)
@@ -57,7 +62,7 @@ class BatchTable(Widget):
 
     def layers_shown(self) -> list[int]:
         """The layers whose gradients have columns: the one chosen, or all that fit."""
-        if not self.all_layers:
+        if not self.all_layers or not self.lesson.network.is_chain:
             return [self.shown_layer]
         fit = max((self.content_size.width - 34) // 22, 1)
         layers = list(range(self.lesson.layers, 0, -1))
@@ -77,7 +82,9 @@ class BatchTable(Widget):
         height = max(self.content_size.height - 3, 1)
         start = min(max(0, self.sample - height + 1), max(0, n - height))
         stop = min(n, start + height)
-        cells = batch_table(lesson.samples, layers, self.fwd, self.bp, shown, range(start, stop))
+        net = lesson.network
+        cells = batch_table(lesson.samples, layers, self.fwd, self.bp, shown, range(start, stop),
+                            None if net.is_chain else net, self.neuron, self.weight)
         table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold")
         for head in ["", *cells.head[1:]]:  # the first column: the marker and the sample
             table.add_column(head, justify="right", no_wrap=True)
