@@ -143,6 +143,8 @@ async def test_a_taken_name_gets_a_number_and_each_app_its_own_hub_token(tmp_pat
                 session.ws_connect(websocket_of(pages[1][1]), origin=origin) as second:
             await first_screen(first)
             await first_screen(second)
+            # each app has joined the class (its line says the teacher is away)
+            await shows(first, b"teacher is away")
             await shows(second, b"teacher is away")
             apps = server.app_processes()
             assert len(apps) == 2

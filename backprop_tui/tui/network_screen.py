@@ -835,7 +835,7 @@ class NetworkScreen(Teaching):
     def action_switch_view(self) -> None:
         self.view, self.behind = self.behind, self.view
         if self.has_class("-wide"):
-            self.say("v: at this size the plots are beside the derivation")
+            self.say("v: at this size the derivation and the plots are shown together")
 
     def action_log_axis(self) -> None:
         from .widgets.loss_plot import log_axis_text  # loaded with the plot, made when needed
