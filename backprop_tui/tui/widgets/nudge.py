@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 from ...present.formulas import nudge_rows
@@ -35,6 +36,12 @@ class NudgeView(Widget):
         self.result, self.network = result, network
         self.display = result is not None
         self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The lines its rows take at ``width`` cells (a long symbol wraps them)."""
+        if self.result is None or self.network is None:
+            return 0
+        return sum(item.lines for item in lay_out(nudge_rows(self.result, self.network), width))
 
     def render(self) -> RenderableType:
         if self.result is None or self.network is None:
