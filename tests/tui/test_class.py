@@ -401,3 +401,45 @@ async def _student_storm(steps) -> None:
         await hub.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+async def test_a_student_follows_a_teachers_xor_lesson_neuron_by_neuron(socket_dir):
+    """Two real apps on one hub, the lesson a 2,2,1 network: the teacher's keys (the
+    backward pass, another neuron, another parameter, the nudge check, the decision view)
+    reach the student's screen, whose selection, derivation, nudge and batch table are
+    the teacher's and whose numbers are the model's for the teacher's values."""
+    from .helpers import xor_lesson
+
+    hub, path, _ = await hub_in(socket_dir)
+    teacher_token, _ = hub.admit("ann", teacher=True)
+    token, _ = hub.admit("bob", teacher=False)
+    teacher = BackpropApp(xor_lesson(), link=ClassLink(str(path), teacher_token))
+    student = BackpropApp(xor_lesson(), link=ClassLink(str(path), token))
+    async with teacher.run_test(size=(120, 36)) as lead, \
+            student.run_test(size=(120, 36)) as follow:
+        await until(follow, lambda: student.link.teaching == "ann")
+        await lead.press("f", "b", "b", "right_curly_bracket", "c", "c", "e", "D")
+        chosen = ("shown_layer", "neuron", "weight", "parameter", "nudging", "view",
+                  "behind")
+        mine = tuple(getattr(teacher.main, name) for name in chosen)
+        assert mine[:4] == (1, 2, 2, "b") and mine[4]
+
+        def caught_up() -> bool:
+            return (student.lesson.phase == "backward"
+                    and tuple(getattr(student.main, name) for name in chosen) == mine)
+
+        await until(follow, caught_up)
+        await follow.pause()
+        bp = student.lesson.backward_pass
+        assert bp is not None
+        assert float(bp.mean_dC_db[0][1]) == float(teacher.lesson.backward_pass.mean_dC_db[0][1])
+        for widget in ("#derivation", "#nudge", "#batch", "#decision"):
+            assert screen_text_of(student, widget) == screen_text_of(teacher, widget), widget
+        assert "∂C/∂b₂(L−1)" in screen_text_of(student, "#nudge")
+    await hub.close()
+
+
+def screen_text_of(app: BackpropApp, selector: str) -> str:
+    from .helpers import text_of
+
+    return text_of(app.query_one(selector))
