@@ -236,7 +236,7 @@ def key_to_screen(runs: int) -> tuple[dict[str, list[float]], list[int]]:
                                      "x (minimal app)": []}
     tabs: list[int] = []
     checks = (("f", "f", "forward pass: z and a of every neuron"),
-              ("b", "b", "backward pass: the chain rule at layer"),
+              ("b", "b", "backward pass: output layer"),
               ("s", "s", "every w and b moved by"),
               ("space", " ", "forward pass: z and a of every neuron"))
     for _ in range(runs):
@@ -275,7 +275,7 @@ def idle_then_training(train_seconds: float, idle_seconds: float) -> dict[str, f
     try:
         term.wait_for(OURS_READY)
         time.sleep(0.5)
-        for key, text in (("f", "forward pass: z and a"), ("b", "backward pass: the chain")):
+        for key, text in (("f", "forward pass: z and a"), ("b", "backward pass: output layer")):
             since = term.mark()
             term.press(key)
             term.wait_for(text, since)

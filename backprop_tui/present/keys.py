@@ -39,7 +39,7 @@ KEYS: tuple[Key, ...] = (
         (("f", "forward", "forward"),), "main",
         plain='forward pass: z and a of every neuron, then the cost C'),
     Key("b", "back", "backward pass: every chain-rule factor of every neuron, output layer "
-        "first; b again: the next layer down (in a chain's reveal mode, the next factor)",
+        "first; b again: the next layer down (in reveal mode, the next factor)",
         (("b", "backward", "backward"),), "main",
         plain=("backward pass: the chain-rule factors of one layer, the output layer first; b "
                "again: the next layer down")),

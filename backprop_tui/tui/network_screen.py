@@ -553,10 +553,7 @@ class NetworkScreen(Teaching):
         if self._phase(self.lesson.forward):
             if self.chain:
                 self.shown_layer = self.lesson.layers
-                self.say("forward pass: z and a of every neuron, then the cost C")
-            else:
-                self.say("forward pass: z_j and a_j of every neuron, input to output, then "
-                         "the cost C")
+            self.say("forward pass: z and a of every neuron, then the cost C")
 
     def action_backward(self) -> None:
         """The backward pass, output layer first: the first b (after f, or running f first
