@@ -1026,6 +1026,13 @@ def test_long_formulas_wrap_between_numbers_never_inside_one():
         assert all(len(line) <= width for line in lines)
         for line in lines[:-1]:
             assert line.endswith(("+", "·")), line
+    # a formula of words breaks between them: "|nudge|" is never cut
+    from backprop_tui.present.formulas import REL_FORMULA
+
+    rel = REL_FORMULA.replace("θ", "w₁₁(L−1)")
+    for width in range(max(len(word) for word in rel.split()), len(rel)):
+        lines = wrap_formula(rel, width)
+        assert " ".join(lines) == rel and all(len(line) <= width for line in lines)
 
 
 async def test_batch_table_says_which_samples_it_shows_when_not_all_fit():

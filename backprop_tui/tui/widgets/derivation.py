@@ -130,15 +130,15 @@ def window(lines: list[int], height: int, start: int | None) -> tuple[int, int, 
 
 
 def wrap_formula(formula: str, width: int) -> list[str]:
-    """``formula`` in lines of at most ``width`` cells, broken after ``·`` or ``+``, or
-    before ``=``, so that no number is cut in two."""
+    """``formula`` in lines of at most ``width`` cells, broken after ``·``, ``+`` or a
+    space, or before ``=``, so that no number or word is cut in two."""
     if len(formula) <= width or width < 8:
         return [formula]
     pieces: list[str] = []
     token = ""
     for char in formula:
         token += char
-        if char in "·+" or token.endswith(" = "):
+        if char in "·+ ":
             pieces.append(token)
             token = ""
     if token:
