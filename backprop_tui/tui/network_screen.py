@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from ..model.lesson import Lesson, LessonState
     from .widgets.batch_table import BatchTable
     from .widgets.derivation import Derivation
+    from .widgets.grid import NetworkGrid
     from .widgets.loss_plot import LossPlot
     from .widgets.weight_derivation import Selection, WideDerivation
 
@@ -277,7 +278,7 @@ class NetworkScreen(Teaching):
         return self.query_one("#derivation", WideDerivation)
 
     @property
-    def _grid(self):
+    def _grid(self) -> NetworkGrid:
         from .widgets.grid import NetworkGrid
 
         return self.query_one("#grid", NetworkGrid)
@@ -827,7 +828,8 @@ class NetworkScreen(Teaching):
         if graph is not None and self.graph_shown:
             graph.scroll_rows(delta)
         else:
-            self.query_one("#derivation", Widget).scroll_rows(delta)  # type: ignore[attr-defined]
+            derivation = self._derivation if self.chain else self._wide_derivation
+            derivation.scroll_rows(delta)
 
     def action_switch_view(self) -> None:
         self.view, self.behind = self.behind, self.view
