@@ -94,9 +94,16 @@ class BatchTable(Widget):
             table.add_row(mark + row[0], *row[1:], style="bold" if k == self.sample else "")
         table.add_row(*means, style="bold", end_section=False)
         size = lesson.effective_batch_size
-        note = f"s steps with the mean row · t: mean over batches of {size}"
+        parts = ["s steps with the mean row", f"t: mean over batches of {size}"]
         if stop - start < n:  # not every sample fits: say which are shown
-            note = f"samples {start + 1}–{stop} of {n} (n/p move) · s steps with the mean row"
+            parts = [f"samples {start + 1}–{stop} of {n} (n/p move)", parts[0]]
         if len(shown) > 1 and len(shown) < layers:
-            note += f" · layers ({label(shown[0], layers)})…({label(shown[-1], layers)}), [ ] move"
+            parts.append(f"layers ({label(shown[0], layers)})…({label(shown[-1], layers)}), "
+                         "[ ] move")
+        # one line: the parts that fit whole (the first always), as many as the width takes
+        width = max(self.content_size.width, 20)
+        note = parts[0]
+        for part in parts[1:]:
+            if len(f"{note} · {part}") <= width:
+                note = f"{note} · {part}"
         return Group(table, Text(note, style="italic"))
