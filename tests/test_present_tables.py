@@ -75,7 +75,7 @@ def test_the_gradient_table_shows_each_samples_numbers_and_the_nudged_mean(chain
 def test_the_batch_table_before_any_pass_has_blanks_and_only_the_rows_asked():
     chain = Network.chain([0.5, -1.0, 2.0], [0.1, 0.0, -0.3], SIGMOID, SQUARED_ERROR)
     data = Samples([0.1, 0.2, 0.3, 0.4], [0.0, 1.0, 0.5, 0.2])
-    table = batch_table(data, chain.layers, shown=[2], rows=range(1, 3))
+    table = batch_table(data, chain, shown=[2], rows=range(1, 3))
     assert table.head == ["sample", "x", "y", "a(L)", "C", "∂C/∂w(L−1)", "∂C/∂b(L−1)"]
     assert [r[0] for r in table.rows] == ["2", "3", "mean"]
     assert table.rows[0][1:3] == ["0.2000", "1.0000"]
@@ -162,8 +162,7 @@ def test_a_wide_networks_batch_table_is_the_selected_neurons_gradients(seed, sha
     j = data.draw(st.integers(1, shape[layer]))
     k = data.draw(st.integers(1, shape[layer - 1]))
     fwd = net.forward(samples)
-    table = batch_table(samples, net.layers, fwd, fwd.backward(), [layer], network=net,
-                        neuron=j, weight=k)
+    table = batch_table(samples, net, fwd, fwd.backward(), [layer], neuron=j, weight=k)
     assert table.head == ["sample", "x", "y", "C", f"∂C/∂{parameter_name(net, 'w', layer, j, k)}",
                           f"∂C/∂{parameter_name(net, 'b', layer, j)}"]
     i_w = net.parameter_index("w", layer, j, k)

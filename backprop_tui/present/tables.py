@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .format import BLANK, number
-from .formulas import label, parameter_name, parameter_symbol, prime_bound_text, vanishing_title
+from .formulas import label, parameter_name, prime_bound_text, vanishing_title
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,28 +33,25 @@ class CellTable:
 
 # -- the batch: a row per sample and the mean row -------------------------------------
 
-def batch_table(samples: Samples, layers: int, fwd: ForwardPass | None = None,
+def batch_table(samples: Samples, network: Network, fwd: ForwardPass | None = None,
                 bp: BackwardPass | None = None, shown: Sequence[int] | None = None,
-                rows: range | None = None, network: Network | None = None,
-                neuron: int = 1, weight: int = 1) -> CellTable:
+                rows: range | None = None, neuron: int = 1, weight: int = 1) -> CellTable:
     """Each sample (x, y, a(L), C, then ∂C/∂w and ∂C/∂b of the layers ``shown``, all when
     None) and the mean row; :data:`BLANK` where ``fwd`` or ``bp`` is not given. ``rows``:
     the samples to write (all when None); the mean row always comes last.
 
-    A ``network`` with a layer wider than one names its gradients in the one notation:
-    those of neuron j = ``neuron`` (w_jk with k = ``weight``, and b_j); its samples'
+    The gradients are named in the one notation, those of neuron j = ``neuron`` (w_jk
+    with k = ``weight``, and b_j). A network with a layer wider than one has its samples'
     inputs and targets are written as the command line takes them (``0:1``, without
     trailing zeros), and the outputs are left to the grid (the table fits beside the
     derivation)."""
+    layers, wide = network.layers, not network.is_chain
     shown = range(layers, 0, -1) if shown is None else shown
     j, k_in = neuron - 1, weight - 1
 
     def name(which: str, l: int) -> str:
-        if network is None:
-            return parameter_symbol(which, l, layers)
         return parameter_name(network, which, l, neuron, weight)
 
-    wide = network is not None
     head = ["sample", "x", "y", *([] if wide else [f"a({label(layers, layers)})"]), "C"]
     for l in shown:
         head += [f"∂C/∂{name('w', l)}", f"∂C/∂{name('b', l)}"]
@@ -101,7 +98,7 @@ def trimmed(text: str) -> str:
 def gradient_table(bp: BackwardPass) -> CellTable:
     """Every sample's gradients of every layer, and their mean (what a step uses)."""
     fwd = bp.forward
-    return batch_table(fwd.samples, fwd.network.layers, fwd, bp)
+    return batch_table(fwd.samples, fwd.network, fwd, bp)
 
 
 # -- the vanishing gradient ------------------------------------------------------------

@@ -168,8 +168,7 @@ class BackpropApp(FrugalApp[int]):
         if self._main is None:
             from .network_screen import NetworkScreen
 
-            chain = self._opening is not None or self._lesson.network.is_chain
-            self._main = NetworkScreen(self._quiz, chain=chain, id="_default")
+            self._main = NetworkScreen(self._quiz, id="_default")
         return self._main
 
     def say(self, text: str, error: bool = False) -> None:

@@ -73,11 +73,15 @@ CHAIN_ABSENT = {
 DECISION_ABSENT = "the decision view needs 2 inputs (x1, x2)"
 
 
+def one_wide(shape: tuple[int, ...]) -> bool:
+    """Whether a network of ``shape`` is a chain: every layer, and the input, one wide."""
+    return all(width == 1 for width in shape)
+
+
 def absent_keys(shape: tuple[int, ...]) -> dict[str, str]:
     """The keys (as the registry writes them) whose feature a network of ``shape`` lacks,
     and why: each says so in one line, never something else."""
-    chain = all(width == 1 for width in shape)
-    absent = dict(CHAIN_ABSENT) if chain else {}
+    absent = dict(CHAIN_ABSENT) if one_wide(shape) else {}
     if shape[0] != 2:
         absent["D"] = DECISION_ABSENT
     return absent
@@ -86,7 +90,7 @@ def absent_keys(shape: tuple[int, ...]) -> dict[str, str]:
 def unlisted_keys(shape: tuple[int, ...]) -> frozenset[str]:
     """Keys that work but that the key lines leave to the help: the other key for the
     layer (a chain's line shows [ ], a wider network's ← →, beside { } for the neuron)."""
-    return frozenset({"← →"} if all(width == 1 for width in shape) else {"[ ]"})
+    return frozenset({"← →"} if one_wide(shape) else {"[ ]"})
 
 
 class NetworkScreen(Teaching):
@@ -115,12 +119,8 @@ class NetworkScreen(Teaching):
     matrix: var[bool] = var(False, init=False)
     """Whether the derivation shows the matrix form (M; a layer wider than one)."""
 
-    def __init__(self, quiz: bool = False, chain: bool = True, id: str | None = None) -> None:
+    def __init__(self, quiz: bool = False, id: str | None = None) -> None:
         super().__init__(quiz, id=id)
-        self.chain = chain
-        """Whether the network is one neuron wide: its panels, x, y and η to edit and the
-        batch table; else the grid of neurons and the selected one's panel. A shape's
-        width never changes while the app runs (l, undo and a class keep it)."""
         self._shown_by: list[Derivation | LossPlot | BatchTable] = []
         """The widgets made with the opening: they show the lesson once it is made."""
         self._live: tuple[LessonState, BackwardPass] | None = None
@@ -132,6 +132,14 @@ class NetworkScreen(Teaching):
         """The step training last started from (t)."""
         self._decided: tuple | None = None
         self._grid_shape: tuple[int, ...] | None = None
+
+    @property
+    def chain(self) -> bool:
+        """Whether the network is one neuron wide (the opening always is): its panels, x,
+        y and η to edit; else the grid of neurons and the selected one's panel. Whether a
+        network is a chain never changes while the app runs (l, undo and a class keep
+        it)."""
+        return self.shown.network.is_chain
 
     # -- the keys this shape has ------------------------------------------------------
 

@@ -151,10 +151,8 @@ class Teaching(LessonScreen):
         if vanishing:
             self.needed(VANISHING).show()
         if self.plot_view in (View.SLOPE, View.FIT):
-            hint = "c: w/b · [ ]: layer" if self.lesson.network.is_chain else \
-                "c: next parameter · ← → { }: neuron"
             self.needed(SLOPE).show(self.plot_view, self.parameter, self.shown_layer,
-                                    self.neuron, self.weight, hint)
+                                    self.neuron, self.weight, self._choice_keys())
         nudge = self._nudge()
         if nudge is not None or self.mounted(NUDGE) is not None:
             self.needed(NUDGE).show(nudge, lesson.network)

@@ -64,7 +64,7 @@ async def test_the_batch_table_draws_the_cells_of_present():
         await pilot.press("f", "b")
         widget = app.query_one("BatchTable")
         lesson = app.lesson
-        cells = batch_table(lesson.samples, lesson.layers, widget.fwd, widget.bp,
+        cells = batch_table(lesson.samples, lesson.network, widget.fwd, widget.bp,
                             widget.layers_shown())
         lines = [line.replace("▸", " ").split() for line in text_of(widget).splitlines()]
         for row in cells.rows:

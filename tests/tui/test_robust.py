@@ -162,6 +162,24 @@ def value_of(app: BackpropApp, name: str) -> float:
     return float((lesson.network.flat_w if kind == "w" else lesson.network.flat_b)[int(layer) - 1])
 
 
+def assert_taken_or_refused(app: BackpropApp, text: str, version: int, before: float,
+                            after: float, old_shown: str, now_shown: str,
+                            refused: bool) -> None:
+    """A text typed into a field and entered: taken as exactly the finite number it
+    writes, or refused with the old value kept and shown, and the message saying so."""
+    assert app.focused is None
+    if app.lesson.version != version:  # taken: exactly the finite number typed
+        assert math.isfinite(after)
+        assert after == float(text.strip().replace("\u2212", "-").replace(",", "."))
+        assert not refused
+    else:  # refused (or nothing to apply): the old value kept and shown
+        assert after == before or (math.isnan(after) and math.isnan(before))
+        assert now_shown == old_shown
+        if text.strip() not in ("", old_shown):
+            assert refused
+            assert f"kept {old_shown}" in shown(app, "#message")
+
+
 async def edits(pairs: list[tuple[str, str]]) -> None:
     app = app_for(lecture())
     async with app.run_test(size=SIZE) as pilot:
@@ -176,17 +194,8 @@ async def edits(pairs: list[tuple[str, str]]) -> None:
             await pilot.press("enter")
             await pilot.pause()
             after = value_of(app, name)
-            assert app.focused is None
-            if app.lesson.version != version:  # taken: exactly the finite number typed
-                assert math.isfinite(after)
-                assert after == float(text.strip().replace("\u2212", "-").replace(",", "."))
-                assert not refused(app, name)
-            else:  # refused (or nothing to apply): the old value kept and shown
-                assert after == before or (math.isnan(after) and math.isnan(before))
-                assert chain.shown(target) == old_shown
-                if text.strip() not in ("", old_shown):
-                    assert refused(app, name)
-                    assert f"kept {old_shown}" in shown(app, "#message")
+            assert_taken_or_refused(app, text, version, before, after, old_shown,
+                                    chain.shown(target), refused(app, name))
             cells = chain.panel_of(target).cells
             assert field_value(app, name) == chain.shown(target) == fitted(after, cells)
             assert_screen_matches_lesson(app)
@@ -344,11 +353,13 @@ async def test_divergence_in_a_wide_network_pauses_training_and_warns_nothing():
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
 
 
-NEURON_FIELDS = ("w-1", "w-2", "b")
+NEURON_FIELDS = ("w-1", "w-2", "b", "lr")
 
 
 def neuron_value(app: BackpropApp, name: str) -> float:
     net, l, j = app.lesson.network, app.main.shown_layer, app.main.neuron
+    if name == "lr":
+        return app.lesson.lr
     if name == "b":
         return float(net.b[l - 1][j - 1])
     return float(net.w[l - 1][j - 1, int(name[2:]) - 1])
@@ -367,15 +378,8 @@ async def neuron_edits(pairs) -> None:
             await pilot.press("enter")
             await pilot.pause()
             after = neuron_value(app, name)
-            assert app.focused is None
-            if app.lesson.version != version:  # taken: exactly the finite number typed
-                assert math.isfinite(after)
-                assert after == float(text.strip().replace("\u2212", "-").replace(",", "."))
-            else:  # refused (or nothing to apply): the old value kept and shown
-                assert after == before and field.shown == old_shown
-                if text.strip() not in ("", old_shown):
-                    assert field.has_class("-refused")
-                    assert f"kept {old_shown}" in text_of(app.query_one("#message"))
+            assert_taken_or_refused(app, text, version, before, after, old_shown,
+                                    field.shown, field.has_class("-refused"))
             assert_wide_consistent(app)
 
 

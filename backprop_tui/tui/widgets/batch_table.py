@@ -82,9 +82,8 @@ class BatchTable(Widget):
         height = max(self.content_size.height - 3, 1)
         start = min(max(0, self.sample - height + 1), max(0, n - height))
         stop = min(n, start + height)
-        net = lesson.network
-        cells = batch_table(lesson.samples, layers, self.fwd, self.bp, shown, range(start, stop),
-                            None if net.is_chain else net, self.neuron, self.weight)
+        cells = batch_table(lesson.samples, lesson.network, self.fwd, self.bp, shown,
+                            range(start, stop), self.neuron, self.weight)
         table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold")
         for head in ["", *cells.head[1:]]:  # the first column: the marker and the sample
             table.add_column(head, justify="right", no_wrap=True)

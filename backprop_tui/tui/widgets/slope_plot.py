@@ -113,8 +113,8 @@ class SlopePlot(Widget):
         self.error = ""
         self._key: tuple | None = None
 
-    def show(self, mode: View, which: str, layer: int, neuron: int = 1, input: int = 1,
-             hint: str = "c: w/b · [ ]: layer") -> None:
+    def show(self, mode: View, which: str, layer: int, neuron: int, input: int,
+             hint: str) -> None:
         """Show ``mode`` (slope or fit) for w_jk or b_j (``which``) of ``layer``, j =
         ``neuron``, k = ``input`` (a chain's w or b), if anything changed; ``hint`` says
         which keys choose the parameter."""
